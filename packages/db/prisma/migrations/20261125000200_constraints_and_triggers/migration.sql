@@ -112,8 +112,13 @@ CREATE OR REPLACE FUNCTION app_private.check_workspace_has_owner() RETURNS trigg
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = ''
 AS $$
 DECLARE
-  target uuid := CASE WHEN TG_TABLE_NAME = 'workspaces' THEN NEW.id ELSE OLD.workspace_id END;
+  target uuid;
 BEGIN
+  IF TG_TABLE_NAME = 'workspaces' THEN
+    target := NEW.id;
+  ELSE
+    target := OLD.workspace_id;
+  END IF;
   IF EXISTS (SELECT FROM public.workspaces AS w WHERE w.id = target)
      AND NOT EXISTS (SELECT FROM public.workspace_users AS wu WHERE wu.workspace_id = target AND wu.role = 'OWNER') THEN
     RAISE EXCEPTION 'a workspace must keep at least one owner'

@@ -1,0 +1,22 @@
+import { z } from "zod";
+
+// The database settings, validated once. Everything else takes them as arguments.
+const databaseEnvSchema = z.object({
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: "DATABASE_URL must be a postgres:// or postgresql:// URL" }),
+  // The login the application connects with, when it differs from the migration owner's.
+  APP_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+  DATABASE_CONNECTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+});
+
+export type DatabaseEnv = z.infer<typeof databaseEnvSchema>;
+
+export function parseDatabaseEnv(env: Record<string, string | undefined>): DatabaseEnv {
+  const parsed = databaseEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new Error(`Invalid database settings:\n  ${problems.join("\n  ")}`);
+  }
+  return parsed.data;
+}

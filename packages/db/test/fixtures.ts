@@ -1,0 +1,70 @@
+import { randomUUID } from "node:crypto";
+import type pg from "pg";
+
+// Two workspaces with overlapping members, arranged as an operator (superuser) would, so tests
+// can check what each role of each user sees through row-level security.
+export interface Tenancy {
+  users: Record<"alice" | "bob" | "carol" | "vera" | "dave", string>;
+  workspaces: Record<"a" | "b", string>;
+  kpis: Record<"a" | "b", string>;
+  goals: Record<"a" | "b", string>;
+  integrations: Record<"a" | "b", string>;
+}
+
+export async function arrangeTenancy(admin: pg.Pool): Promise<Tenancy> {
+  const id = () => randomUUID();
+  const t: Tenancy = {
+    users: { alice: id(), bob: id(), carol: id(), vera: id(), dave: id() },
+    workspaces: { a: id(), b: id() },
+    kpis: { a: id(), b: id() },
+    goals: { a: id(), b: id() },
+    integrations: { a: id(), b: id() },
+  };
+  const client = await admin.connect();
+  try {
+    await client.query("BEGIN");
+    for (const [name, userId] of Object.entries(t.users)) {
+      await client.query(
+        "INSERT INTO users (id, email, name, provider, provider_account_id) VALUES ($1, $2, $3, 'github', $4)",
+        [userId, `${name}-${userId.slice(0, 8)}@example.com`, name, userId],
+      );
+    }
+    const memberships: [string, string, string][] = [
+      [t.workspaces.a, t.users.alice, "OWNER"],
+      [t.workspaces.a, t.users.bob, "MEMBER"],
+      [t.workspaces.a, t.users.vera, "VIEWER"],
+      [t.workspaces.b, t.users.carol, "OWNER"],
+      [t.workspaces.b, t.users.alice, "ADMIN"],
+    ];
+    for (const ws of ["a", "b"] as const) {
+      await client.query("INSERT INTO workspaces (id, name, slug) VALUES ($1, $2, $3)", [
+        t.workspaces[ws],
+        `Workspace ${ws.toUpperCase()}`,
+        `ws-${ws}-${t.workspaces[ws].slice(0, 8)}`,
+      ]);
+    }
+    for (const [workspaceId, userId, role] of memberships) {
+      await client.query("INSERT INTO workspace_users (workspace_id, user_id, role) VALUES ($1, $2, $3)", [workspaceId, userId, role]);
+    }
+    for (const ws of ["a", "b"] as const) {
+      const workspaceId = t.workspaces[ws];
+      await client.query("INSERT INTO kpis (id, workspace_id, name, target_value) VALUES ($1, $2, $3, 100)", [t.kpis[ws], workspaceId, `Revenue ${ws}`]);
+      await client.query(
+        `INSERT INTO kpi_data_points (workspace_id, kpi_id, value, "timestamp")
+         SELECT $1, $2, g, now() - make_interval(days => g) FROM generate_series(1, 10) AS g`,
+        [workspaceId, t.kpis[ws]],
+      );
+      await client.query("INSERT INTO goals (id, workspace_id, title) VALUES ($1, $2, $3)", [t.goals[ws], workspaceId, `Grow ${ws}`]);
+      await client.query("INSERT INTO goal_kpis (workspace_id, goal_id, kpi_id, weight) VALUES ($1, $2, $3, 2)", [workspaceId, t.goals[ws], t.kpis[ws]]);
+      await client.query("INSERT INTO integrations (id, workspace_id, provider, name) VALUES ($1, $2, 'http-json', $3)", [t.integrations[ws], workspaceId, `Feed ${ws}`]);
+      await client.query("INSERT INTO sync_runs (workspace_id, integration_id, status) VALUES ($1, $2, 'SUCCEEDED')", [workspaceId, t.integrations[ws]]);
+    }
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK");
+    throw error;
+  } finally {
+    client.release();
+  }
+  return t;
+}
