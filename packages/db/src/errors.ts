@@ -74,7 +74,7 @@ interface Fields {
 }
 
 function fieldsOf(value: unknown): Fields | undefined {
-  return typeof value === "object" && value !== null ? (value as Fields) : undefined;
+  return typeof value === "object" && value !== null ? (value) : undefined;
 }
 
 function asString(value: unknown): string | undefined {

@@ -79,7 +79,7 @@ export async function startThrowawayServer(port: number): Promise<DatabaseServer
   const parent = await mkdtemp(path.join(tmpdir(), "northstar-pg-"));
   const server = await startEmbeddedServer({ dataDir: path.join(parent, "data"), port, persistent: false });
   return {
-    urlFor: server.urlFor,
+    urlFor: (database) => server.urlFor(database),
     async stop() {
       await server.stop();
       await rm(parent, { recursive: true, force: true });
