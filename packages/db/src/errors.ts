@@ -66,44 +66,34 @@ const messages: Record<DatabaseErrorKind, string> = {
   timeout: "The database took too long to answer.",
 };
 
-interface Fields {
-  code?: unknown;
-  constraint?: unknown;
-  meta?: unknown;
-  cause?: unknown;
+type Bag = Record<string, unknown>;
+
+function bag(value: unknown): Bag | undefined {
+  return typeof value === "object" && value !== null ? (value as Bag) : undefined;
 }
 
-function fieldsOf(value: unknown): Fields | undefined {
-  return typeof value === "object" && value !== null ? (value) : undefined;
-}
-
-function asString(value: unknown): string | undefined {
+function text(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
-// Prisma with a driver adapter reports the PostgreSQL error inside meta.driverAdapterError.cause.
-function sqlStateOf(error: Fields): { state?: string; constraint?: string } {
-  const meta = fieldsOf(error.meta);
-  const adapterCause = fieldsOf(fieldsOf(fieldsOf(meta)?.["driverAdapterError" as keyof Fields])?.cause);
-  const state = asString(adapterCause?.["originalCode" as keyof Fields]) ?? asString(error.code);
-  const constraintField = fieldsOf(adapterCause?.constraint);
-  const constraint =
-    asString(error.constraint) ??
-    asString(adapterCause?.constraint) ??
-    asString(constraintField?.["index" as keyof Fields]) ??
-    asString(fieldsOf(meta)?.["target" as keyof Fields]);
-  return { state, constraint };
+// The PostgreSQL error behind whatever wrapper carries it: pg's own error (code), Prisma's
+// DriverAdapterError (cause.originalCode) or PrismaClientKnownRequestError
+// (meta.driverAdapterError.cause.originalCode).
+function postgresCauseOf(error: Bag): Bag {
+  return bag(bag(bag(error.meta)?.driverAdapterError)?.cause) ?? bag(error.cause) ?? error;
 }
 
 /** Maps any error thrown by pg or Prisma to a DatabaseError, or returns undefined when it is not one. */
 export function toDatabaseError(error: unknown): DatabaseError | undefined {
   if (error instanceof DatabaseError) return error;
-  const fields = fieldsOf(error);
-  if (!fields) return undefined;
-  const { state, constraint } = sqlStateOf(fields);
-  const code = asString(fields.code);
-  const kind = (state && kindBySqlState[state]) ?? (code && kindByPrismaCode[code]);
+  const outer = bag(error);
+  if (!outer) return undefined;
+  const cause = postgresCauseOf(outer);
+  const sqlState = text(cause.originalCode) ?? text(cause.code);
+  const prismaCode = text(outer.code);
+  const kind = (sqlState && kindBySqlState[sqlState]) ?? (prismaCode && kindByPrismaCode[prismaCode]);
   if (!kind) return undefined;
+  const constraint = text(cause.constraint) ?? text(bag(cause.constraint)?.index);
   return new DatabaseError(kind, messages[kind], constraint, { cause: error });
 }
 

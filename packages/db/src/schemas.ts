@@ -11,7 +11,8 @@ const trimmed = (label: string, max: number) =>
     .min(1, `${label} must not be empty`)
     .max(max, `${label} must be at most ${max} characters`);
 
-const finite = (label: string) => z.number().refine(Number.isFinite, `${label} must be a finite number`);
+// zod 4 refuses NaN and infinities in z.number(); the message names the field.
+const finite = (label: string) => z.number({ error: `${label} must be a finite number` });
 
 export const emailSchema = z
   .string()

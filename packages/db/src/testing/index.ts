@@ -43,7 +43,16 @@ export async function createDatabaseFromTemplate(serverUrl: string, template: st
 }
 
 export async function dropDatabase(serverUrl: string, name: string): Promise<void> {
-  await withAdmin(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+  await withAdmin(serverUrl, async (client) => {
+    // pg's Pool.end() resolves before its connections have closed; give them a moment, since
+    // FORCE would kill them and their clients would raise an unhandled error.
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const open = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1", [name]);
+      if (open.rows[0]?.n === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  });
 }
 
 export async function createTestDatabase(serverUrl: string, template: string): Promise<TestDatabase> {

@@ -71,11 +71,12 @@ ALTER FUNCTION app_private.is_context_member() OWNER TO northstar_definer;
 ALTER FUNCTION app_private.context_member_user_ids() OWNER TO northstar_definer;
 ALTER FUNCTION app_private.check_workspace_has_owner() OWNER TO northstar_definer;
 ALTER FUNCTION app.create_workspace(text, text) OWNER TO northstar_definer;
+GRANT USAGE ON SCHEMA app TO northstar_definer;
 GRANT SELECT ON workspaces, workspace_users TO northstar_definer;
 GRANT INSERT ON workspaces, workspace_users TO northstar_definer;
 
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA app, app_private FROM PUBLIC;
-GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA app TO northstar_app, northstar_worker;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA app TO northstar_app, northstar_worker, northstar_definer;
 REVOKE EXECUTE ON FUNCTION app.create_workspace(text, text) FROM northstar_worker;
 -- Policies and triggers call these as the caller.
 GRANT EXECUTE ON FUNCTION app_private.is_context_member(), app_private.context_member_user_ids(),
