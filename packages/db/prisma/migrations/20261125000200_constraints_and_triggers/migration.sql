@@ -105,8 +105,11 @@ CREATE TRIGGER kpi_points_deleted AFTER DELETE ON kpi_data_points
   REFERENCING OLD TABLE AS old_points
   FOR EACH STATEMENT EXECUTE FUNCTION app_private.kpi_points_changed();
 
--- A workspace always keeps at least one owner. Deferred to commit, so an ownership transfer can
--- promote and demote in either order; a workspace that is itself being deleted is exempt.
+-- A workspace always keeps at least one owner; a workspace that is itself being deleted is exempt.
+-- A new workspace is checked at commit (its owner's membership is inserted after it). Changes to
+-- memberships are checked at the end of each statement, so a refusal arrives as the statement's
+-- error, never as a failed COMMIT (Prisma 6.19 does not release a connection whose COMMIT fails).
+-- A transfer promotes the new owner first, then demotes the old one.
 -- SECURITY DEFINER: it must see every membership of the workspace, not only the caller's.
 CREATE OR REPLACE FUNCTION app_private.check_workspace_has_owner() RETURNS trigger
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = ''
@@ -133,5 +136,5 @@ CREATE CONSTRAINT TRIGGER workspaces_keep_an_owner AFTER INSERT ON workspaces
   DEFERRABLE INITIALLY DEFERRED
   FOR EACH ROW EXECUTE FUNCTION app_private.check_workspace_has_owner();
 CREATE CONSTRAINT TRIGGER workspace_users_keep_an_owner AFTER UPDATE OF role OR DELETE ON workspace_users
-  DEFERRABLE INITIALLY DEFERRED
+  DEFERRABLE INITIALLY IMMEDIATE
   FOR EACH ROW EXECUTE FUNCTION app_private.check_workspace_has_owner();

@@ -1,0 +1,73 @@
+import { createHash, randomBytes } from "node:crypto";
+import { type Database, Prisma, type ScopedDb } from "@northstar/db";
+import { serializeCookie, type SetCookie } from "./cookies.ts";
+
+// Sessions: a random 32-byte token lives only in the client's cookie; the database keeps its
+// SHA-256. They last 30 days and slide: a session used when less than half of that remains is
+// extended. Signing out deletes the row.
+
+export const sessionCookieName = "northstar_session";
+export const sessionTtlMs = 30 * 24 * 60 * 60 * 1000;
+
+export interface SessionInfo {
+  id: string;
+  userId: string;
+  expiresAt: Date;
+}
+
+const tokenPattern = /^[A-Za-z0-9_-]{43}$/;
+
+export function newSessionToken(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+export function hashSessionToken(token: string): Uint8Array<ArrayBuffer> {
+  return Uint8Array.from(createHash("sha256").update(token).digest());
+}
+
+/** The live session a token names, or null (unknown, revoked, malformed or expired at `now`). */
+export async function findSession(database: Database, token: string, now: Date): Promise<SessionInfo | null> {
+  if (!tokenPattern.test(token)) return null;
+  // Before any user context: only the definer function may look a session up by its hash.
+  const rows = await database
+    .reader({ userId: null, workspaceId: null })
+    .$queryRaw<SessionInfo[]>(
+      Prisma.sql`SELECT session_id::text AS id, user_id::text AS "userId", expires_at AS "expiresAt" FROM app.session_for_token(${hashSessionToken(token)})`,
+    );
+  const session = rows[0];
+  return session && session.expiresAt.getTime() > now.getTime() ? session : null;
+}
+
+/** Creates a session for the context user (db must be scoped to that user). */
+export async function createSession(db: ScopedDb, userId: string, now: Date, userAgent: string | null): Promise<{ token: string; expiresAt: Date }> {
+  const token = newSessionToken();
+  const expiresAt = new Date(now.getTime() + sessionTtlMs);
+  await db.session.create({
+    data: { userId, tokenHash: hashSessionToken(token), expiresAt, lastUsedAt: now, userAgent: userAgent?.slice(0, 512) ?? null },
+    select: { id: true },
+  });
+  return { token, expiresAt };
+}
+
+export function needsExtension(session: SessionInfo, now: Date): boolean {
+  return session.expiresAt.getTime() - now.getTime() < sessionTtlMs / 2;
+}
+
+/** Slides the session's expiry; returns the new one. */
+export async function extendSession(db: ScopedDb, session: SessionInfo, now: Date): Promise<Date> {
+  const expiresAt = new Date(now.getTime() + sessionTtlMs);
+  await db.session.updateMany({ where: { id: session.id }, data: { expiresAt, lastUsedAt: now } });
+  return expiresAt;
+}
+
+export async function revokeSession(db: ScopedDb, sessionId: string): Promise<void> {
+  await db.session.deleteMany({ where: { id: sessionId } });
+}
+
+export function sessionCookie(token: string, expiresAt: Date, now: Date, secure: boolean): SetCookie {
+  return serializeCookie(sessionCookieName, token, { secure, maxAgeSeconds: (expiresAt.getTime() - now.getTime()) / 1000 });
+}
+
+export function clearedSessionCookie(secure: boolean): SetCookie {
+  return serializeCookie(sessionCookieName, "", { secure, maxAgeSeconds: 0 });
+}

@@ -1,0 +1,35 @@
+import { DatabaseError, type DatabaseErrorKind } from "@northstar/db";
+import { TRPCError } from "@trpc/server";
+import { describe, expect, test } from "vitest";
+import { databaseErrorToTRPC, toTRPCError } from "./errors.ts";
+
+describe("database errors as tRPC errors", () => {
+  test.each<[DatabaseErrorKind, TRPCError["code"]]>([
+    ["unique_violation", "CONFLICT"],
+    ["foreign_key_violation", "CONFLICT"],
+    ["check_violation", "BAD_REQUEST"],
+    ["not_null_violation", "BAD_REQUEST"],
+    ["permission_denied", "FORBIDDEN"],
+    ["serialization_failure", "CONFLICT"],
+    ["not_found", "NOT_FOUND"],
+    ["invalid_input", "BAD_REQUEST"],
+    ["timeout", "TIMEOUT"],
+  ])("%s -> %s, in our words", (kind, code) => {
+    const error = databaseErrorToTRPC(new DatabaseError(kind, 'raw: duplicate key value violates "x"', undefined));
+    expect(error.code).toBe(code);
+    expect(error.message).not.toContain("raw:");
+  });
+
+  test("a named constraint gets its own message", () => {
+    const error = databaseErrorToTRPC(new DatabaseError("check_violation", "raw", "workspaces_keep_an_owner"));
+    expect(error.message).toBe("A workspace must keep at least one owner: make another member an owner first.");
+  });
+
+  test("database errors wrapped by tRPC are unwrapped; other tRPC errors pass through", () => {
+    const wrapped = new TRPCError({ code: "INTERNAL_SERVER_ERROR", cause: new DatabaseError("timeout", "raw", undefined) });
+    expect(toTRPCError(wrapped).code).toBe("TIMEOUT");
+    const own = new TRPCError({ code: "NOT_FOUND", message: "KPI not found." });
+    expect(toTRPCError(own)).toBe(own);
+    expect(toTRPCError(new Error("anything else")).code).toBe("INTERNAL_SERVER_ERROR");
+  });
+});

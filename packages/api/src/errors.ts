@@ -1,0 +1,88 @@
+import { type DatabaseError, type DatabaseErrorKind, toDatabaseError } from "@northstar/db";
+import { TRPCError } from "@trpc/server";
+
+// Database failures become tRPC errors with a stable code and a message a user can act on. The
+// database's own text never leaves the server (it stays in `cause`, for logs).
+
+type Code = TRPCError["code"];
+
+const codeByKind: Record<DatabaseErrorKind, Code> = {
+  unique_violation: "CONFLICT",
+  foreign_key_violation: "CONFLICT",
+  check_violation: "BAD_REQUEST",
+  not_null_violation: "BAD_REQUEST",
+  permission_denied: "FORBIDDEN",
+  serialization_failure: "CONFLICT",
+  not_found: "NOT_FOUND",
+  invalid_input: "BAD_REQUEST",
+  timeout: "TIMEOUT",
+};
+
+const messageByKind: Record<DatabaseErrorKind, string> = {
+  unique_violation: "Something with the same name or value already exists.",
+  foreign_key_violation: "This refers to something that no longer exists, or is still in use.",
+  check_violation: "A value is not allowed here; check the form and try again.",
+  not_null_violation: "A required value is missing.",
+  permission_denied: "Your role in this workspace does not allow that.",
+  serialization_failure: "Someone changed this at the same time; try again.",
+  not_found: "Not found.",
+  invalid_input: "A value has the wrong format.",
+  timeout: "That took too long; try again, or narrow the request.",
+};
+
+// Constraints a user can run into, named by the database, with what to do about them.
+const messageByConstraint: Record<string, string> = {
+  workspaces_slug_key: "That workspace URL is taken; choose another slug.",
+  kpis_active_name_key: "An active KPI already has this name; choose another name or archive the other KPI.",
+  kpi_data_points_workspace_id_kpi_id_timestamp_source_key: "This KPI already has a value at that time; delete it first or pick another time.",
+  goal_kpis_workspace_id_goal_id_kpi_id_key: "This KPI is already linked to the goal.",
+  invitations_workspace_id_email_key: "This email already has a pending invitation.",
+  workspace_users_workspace_id_user_id_key: "This person is already a member.",
+  workspaces_keep_an_owner: "A workspace must keep at least one owner: make another member an owner first.",
+  users_email_key: "This email already belongs to an account that signs in another way; use that sign-in.",
+  kpi_data_points_workspace_id_kpi_id_fkey: "This KPI has data points; archive it instead of deleting it.",
+};
+
+// Prisma's driver adapter does not name the constraint of a unique violation, but it names the
+// model; on these models each kind of failure has one cause a user can meet.
+const messageByModel: Record<string, Partial<Record<DatabaseErrorKind, string>>> = {
+  Kpi: { unique_violation: "An active KPI already has this name; choose another name or archive the other KPI." },
+  KpiDataPoint: {
+    unique_violation: "This KPI already has a value at that time; delete it first or pick another time.",
+    foreign_key_violation: "KPI not found.",
+  },
+  GoalKpi: { unique_violation: "This KPI is already linked to the goal.", foreign_key_violation: "KPI not found." },
+  Invitation: { unique_violation: "This email already has a pending invitation." },
+  WorkspaceUser: { unique_violation: "This person is already a member." },
+  Workspace: { unique_violation: "That workspace URL is taken; choose another slug." },
+};
+
+function modelOf(error: DatabaseError): string | undefined {
+  const cause: unknown = error.cause;
+  if (typeof cause !== "object" || cause === null || !("meta" in cause)) return undefined;
+  const meta: unknown = cause.meta;
+  if (typeof meta !== "object" || meta === null || !("modelName" in meta)) return undefined;
+  return typeof meta.modelName === "string" ? meta.modelName : undefined;
+}
+
+export function databaseErrorToTRPC(error: DatabaseError): TRPCError {
+  const byConstraint = error.constraint === undefined ? undefined : messageByConstraint[error.constraint];
+  const model = modelOf(error);
+  const byModel = model === undefined ? undefined : messageByModel[model]?.[error.kind];
+  return new TRPCError({ code: codeByKind[error.kind], message: byConstraint ?? byModel ?? messageByKind[error.kind], cause: error });
+}
+
+/**
+ * Any error out of a procedure as a TRPCError: database errors (raw, or wrapped by tRPC as the
+ * cause of an INTERNAL_SERVER_ERROR) mapped; other TRPCErrors kept; anything else an
+ * INTERNAL_SERVER_ERROR, whose text the error formatter never sends.
+ */
+export function toTRPCError(error: unknown): TRPCError {
+  if (error instanceof TRPCError) {
+    if (error.code !== "INTERNAL_SERVER_ERROR") return error;
+    const database = toDatabaseError(error.cause);
+    return database ? databaseErrorToTRPC(database) : error;
+  }
+  const database = toDatabaseError(error);
+  return database ? databaseErrorToTRPC(database) : new TRPCError({ code: "INTERNAL_SERVER_ERROR", cause: error });
+}

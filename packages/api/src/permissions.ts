@@ -1,0 +1,45 @@
+import type { WorkspaceRole } from "@northstar/db";
+
+// Roles as data: what each workspace role may do, checked once by workspaceProcedure. The
+// database's policies say the same (prisma/migrations/*_row_level_security), so a bug here is
+// still refused there; this map turns it into a clear FORBIDDEN instead.
+
+export const workspaceRoles = ["OWNER", "ADMIN", "MEMBER", "VIEWER"] as const satisfies readonly WorkspaceRole[];
+
+const everyone = ["OWNER", "ADMIN", "MEMBER", "VIEWER"] as const;
+const editors = ["OWNER", "ADMIN", "MEMBER"] as const;
+const managers = ["OWNER", "ADMIN"] as const;
+const owners = ["OWNER"] as const;
+
+export const permissions = {
+  "workspace.read": everyone,
+  "workspace.update": managers,
+  "workspace.delete": owners,
+  "members.read": everyone,
+  "members.manage": managers,
+  "members.leave": everyone,
+  "kpi.read": everyone,
+  "kpi.write": editors,
+  "goal.read": everyone,
+  "goal.write": editors,
+  "integration.read": everyone,
+  "integration.manage": managers,
+  "plan.read": everyone,
+} as const satisfies Record<string, readonly WorkspaceRole[]>;
+
+export type Permission = keyof typeof permissions;
+
+export function can(role: WorkspaceRole, permission: Permission): boolean {
+  const allowed: readonly WorkspaceRole[] = permissions[permission];
+  return allowed.includes(role);
+}
+
+/**
+ * Whether `actor` may give, change or take away a membership whose role is `from` (null for a new
+ * one) to `to` (null for removal): only an OWNER touches the OWNER role; ADMINs manage the rest.
+ */
+export function canAssignRole(actor: WorkspaceRole, from: WorkspaceRole | null, to: WorkspaceRole | null): boolean {
+  if (!can(actor, "members.manage")) return false;
+  if (actor === "OWNER") return true;
+  return from !== "OWNER" && to !== "OWNER";
+}

@@ -1,0 +1,19 @@
+import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
+import { goalRouter } from "./routers/goal.ts";
+import { kpiRouter } from "./routers/kpi.ts";
+import { meRouter } from "./routers/me.ts";
+import { subscriptionRouter } from "./routers/subscription.ts";
+import { workspaceRouter } from "./routers/workspace.ts";
+import { createTRPCRouter } from "./trpc.ts";
+
+export const appRouter = createTRPCRouter({
+  me: meRouter,
+  workspace: workspaceRouter,
+  kpi: kpiRouter,
+  goal: goalRouter,
+  subscription: subscriptionRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;

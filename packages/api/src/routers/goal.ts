@@ -1,0 +1,148 @@
+import type { Prisma, ScopedDb } from "@northstar/db";
+import { goalInputSchema, goalKpiWeightSchema } from "@northstar/db/schemas";
+import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
+import { z } from "zod";
+import { goalPace, goalProgress, linkProgress } from "../goal/progress.ts";
+import { workspaceProcedure } from "../trpc.ts";
+
+const goalSelect = {
+  id: true,
+  title: true,
+  description: true,
+  targetDate: true,
+  status: true,
+  createdAt: true,
+  updatedAt: true,
+  kpiLinks: {
+    select: {
+      id: true,
+      weight: true,
+      criterion: true,
+      kpi: { select: { id: true, name: true, unit: true, direction: true, targetValue: true, currentValue: true, isActive: true } },
+    },
+    orderBy: { kpi: { name: "asc" } },
+  },
+} satisfies Prisma.GoalSelect;
+
+type GoalRow = Prisma.GoalGetPayload<{ select: typeof goalSelect }>;
+
+function withProgress(goal: GoalRow, now: Date) {
+  const progressPct = goalProgress(goal.kpiLinks);
+  return {
+    ...goal,
+    kpiLinks: goal.kpiLinks.map((link) => ({ ...link, progressPct: linkProgress(link) })),
+    progressPct,
+    pace: goalPace(progressPct, goal.createdAt, goal.targetDate, now),
+  };
+}
+
+const goalId = z.uuid({ error: "Goal id must be a UUID" });
+const goalRef = z.object({ goalId });
+const statusSchema = goalInputSchema.shape.status.unwrap();
+const criterionSchema = z.enum(["REACH_TARGET", "STAY_ABOVE", "STAY_BELOW"]);
+const linkInput = z.object({
+  kpiId: z.uuid({ error: "KPI id must be a UUID" }),
+  weight: goalKpiWeightSchema.default(1),
+  criterion: criterionSchema.default("REACH_TARGET"),
+});
+
+async function findGoal(db: ScopedDb, workspaceId: string, id: string): Promise<GoalRow> {
+  const goal = await db.goal.findUnique({ where: { workspaceId_id: { workspaceId, id } }, select: goalSelect });
+  if (!goal) throw new TRPCError({ code: "NOT_FOUND", message: "Goal not found." });
+  return goal;
+}
+
+async function assertKpisExist(db: ScopedDb, workspaceId: string, kpiIds: string[]): Promise<void> {
+  const found = await db.kpi.count({ where: { workspaceId, id: { in: kpiIds } } });
+  if (found !== new Set(kpiIds).size) throw new TRPCError({ code: "NOT_FOUND", message: "KPI not found." });
+}
+
+export const goalRouter = {
+  list: workspaceProcedure("goal.read")
+    .input(z.object({ status: z.array(statusSchema).optional(), includeArchived: z.boolean().default(false) }).default({ includeArchived: false }))
+    .query(async ({ ctx, input }) => {
+      const status: Prisma.GoalWhereInput["status"] = input.status
+        ? { in: input.status }
+        : input.includeArchived
+          ? undefined
+          : { not: "ARCHIVED" };
+      const goals = await ctx.db.goal.findMany({
+        where: { workspaceId: ctx.workspace.id, ...(status ? { status } : {}) },
+        select: goalSelect,
+        orderBy: [{ targetDate: { sort: "asc", nulls: "last" } }, { title: "asc" }],
+      });
+      const now = ctx.clock();
+      return goals.map((goal) => withProgress(goal, now));
+    }),
+
+  get: workspaceProcedure("goal.read")
+    .input(goalRef)
+    .query(async ({ ctx, input }) => withProgress(await findGoal(ctx.db, ctx.workspace.id, input.goalId), ctx.clock())),
+
+  create: workspaceProcedure("goal.write")
+    .input(goalInputSchema.extend({ kpis: z.array(linkInput).max(50, "Link at most 50 KPIs").default([]) }))
+    .mutation(async ({ ctx, input }) => {
+      const { kpis, ...data } = input;
+      if (kpis.length > 0) await assertKpisExist(ctx.db, ctx.workspace.id, kpis.map((link) => link.kpiId));
+      const created = await ctx.db.goal.create({ data: { ...data, workspaceId: ctx.workspace.id }, select: { id: true } });
+      if (kpis.length > 0) {
+        await ctx.db.goalKpi.createMany({ data: kpis.map((link) => ({ ...link, workspaceId: ctx.workspace.id, goalId: created.id })) });
+      }
+      return withProgress(await findGoal(ctx.db, ctx.workspace.id, created.id), ctx.clock());
+    }),
+
+  update: workspaceProcedure("goal.write")
+    .input(
+      goalRef.extend({
+        title: goalInputSchema.shape.title.optional(),
+        description: goalInputSchema.shape.description.unwrap().optional(),
+        targetDate: goalInputSchema.shape.targetDate.unwrap().optional(),
+        status: statusSchema.optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const { goalId: id, ...data } = input;
+      await findGoal(ctx.db, ctx.workspace.id, id);
+      await ctx.db.goal.update({ where: { workspaceId_id: { workspaceId: ctx.workspace.id, id } }, data, select: { id: true } });
+      return withProgress(await findGoal(ctx.db, ctx.workspace.id, id), ctx.clock());
+    }),
+
+  archive: workspaceProcedure("goal.write")
+    .input(goalRef)
+    .mutation(async ({ ctx, input }) => {
+      const updated = await ctx.db.goal.updateMany({ where: { workspaceId: ctx.workspace.id, id: input.goalId }, data: { status: "ARCHIVED" } });
+      if (updated.count === 0) throw new TRPCError({ code: "NOT_FOUND", message: "Goal not found." });
+      return withProgress(await findGoal(ctx.db, ctx.workspace.id, input.goalId), ctx.clock());
+    }),
+
+  delete: workspaceProcedure("goal.write")
+    .input(goalRef)
+    .mutation(async ({ ctx, input }) => {
+      const deleted = await ctx.db.goal.deleteMany({ where: { workspaceId: ctx.workspace.id, id: input.goalId } });
+      if (deleted.count === 0) throw new TRPCError({ code: "NOT_FOUND", message: "Goal not found." });
+      return { deleted: true };
+    }),
+
+  /** Links a KPI to the goal, or changes the link's weight and criterion. */
+  linkKpi: workspaceProcedure("goal.write")
+    .input(goalRef.extend(linkInput.shape))
+    .mutation(async ({ ctx, input }) => {
+      await findGoal(ctx.db, ctx.workspace.id, input.goalId);
+      await assertKpisExist(ctx.db, ctx.workspace.id, [input.kpiId]);
+      await ctx.db.goalKpi.upsert({
+        where: { workspaceId_goalId_kpiId: { workspaceId: ctx.workspace.id, goalId: input.goalId, kpiId: input.kpiId } },
+        create: { workspaceId: ctx.workspace.id, goalId: input.goalId, kpiId: input.kpiId, weight: input.weight, criterion: input.criterion },
+        update: { weight: input.weight, criterion: input.criterion },
+        select: { id: true },
+      });
+      return withProgress(await findGoal(ctx.db, ctx.workspace.id, input.goalId), ctx.clock());
+    }),
+
+  unlinkKpi: workspaceProcedure("goal.write")
+    .input(goalRef.extend({ kpiId: z.uuid({ error: "KPI id must be a UUID" }) }))
+    .mutation(async ({ ctx, input }) => {
+      const deleted = await ctx.db.goalKpi.deleteMany({ where: { workspaceId: ctx.workspace.id, goalId: input.goalId, kpiId: input.kpiId } });
+      if (deleted.count === 0) throw new TRPCError({ code: "NOT_FOUND", message: "This KPI is not linked to the goal." });
+      return withProgress(await findGoal(ctx.db, ctx.workspace.id, input.goalId), ctx.clock());
+    }),
+} satisfies TRPCRouterRecord;

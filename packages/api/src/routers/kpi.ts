@@ -1,0 +1,284 @@
+import type { Prisma, ScopedDb } from "@northstar/db";
+import { dataPointInputSchema, kpiInputSchema } from "@northstar/db/schemas";
+import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
+import { z } from "zod";
+import { checkImport, ImportLinesError, maxImportRows, parseCsv, parseJsonRows } from "../kpi/import.ts";
+import { kpiSeries, kpiSummaries, maxBuckets, maxSummaries, progressPct, type SummaryPeriod } from "../kpi/series.ts";
+import { compareLast } from "../kpi/compare.ts";
+import { assertKpiCapacity, historyLimitReached, historyStart, workspacePlan } from "../plans.ts";
+import { workspaceProcedure } from "../trpc.ts";
+
+const kpiSelect = {
+  id: true,
+  name: true,
+  description: true,
+  unit: true,
+  category: true,
+  direction: true,
+  targetValue: true,
+  currentValue: true,
+  currentValueAt: true,
+  isActive: true,
+  archivedAt: true,
+  createdAt: true,
+  updatedAt: true,
+} satisfies Prisma.KpiSelect;
+
+const dataPointSelect = { id: true, kpiId: true, value: true, timestamp: true, source: true, createdAt: true } satisfies Prisma.KpiDataPointSelect;
+
+type KpiRow = Prisma.KpiGetPayload<{ select: typeof kpiSelect }>;
+
+function withProgress(kpi: KpiRow) {
+  return { ...kpi, progressPct: progressPct(kpi.direction, kpi.currentValue, kpi.targetValue) };
+}
+
+const periods = ["day", "week", "month", "quarter", "year"] as const satisfies readonly SummaryPeriod[];
+
+const kpiId = z.uuid({ error: "KPI id must be a UUID" });
+const kpiRef = z.object({ kpiId });
+
+function kpiNotFound(): TRPCError {
+  return new TRPCError({ code: "NOT_FOUND", message: "KPI not found." });
+}
+
+async function findKpi(db: ScopedDb, workspaceId: string, id: string): Promise<KpiRow> {
+  const kpi = await db.kpi.findUnique({ where: { workspaceId_id: { workspaceId, id } }, select: kpiSelect });
+  if (!kpi) throw kpiNotFound();
+  return kpi;
+}
+
+/** Refuses timestamps older than the plan's history window. */
+async function assertWithinHistory(db: ScopedDb, now: Date, timestamps: Date[]): Promise<void> {
+  const plan = await workspacePlan(db);
+  const start = historyStart(plan, now);
+  if (timestamps.some((timestamp) => timestamp < start)) throw historyLimitReached(plan);
+}
+
+const importInput = kpiRef.extend({
+  // CSV text, or a JSON array of { timestamp, value }.
+  data: z.union([
+    z.string().max(2_000_000, "Import at most 2 MB of CSV at a time"),
+    z.array(z.unknown()).max(maxImportRows, `Import at most ${maxImportRows} points at a time`),
+  ]),
+});
+
+// Every field optional; a value given is checked as on create (the defaults do not apply).
+const updateInput = kpiRef.extend({
+  name: kpiInputSchema.shape.name.optional(),
+  description: kpiInputSchema.shape.description.unwrap().optional(),
+  unit: kpiInputSchema.shape.unit.unwrap().optional(),
+  category: kpiInputSchema.shape.category.unwrap().optional(),
+  direction: kpiInputSchema.shape.direction.unwrap().optional(),
+  targetValue: kpiInputSchema.shape.targetValue.unwrap().optional(),
+});
+
+export const kpiRouter = {
+  /** KPIs by name, filtered, a page at a time (pass the returned nextCursor to continue). */
+  list: workspaceProcedure("kpi.read")
+    .input(
+      z.object({
+        category: z.string().trim().min(1).max(64).optional(),
+        status: z.enum(["active", "archived", "all"]).default("active"),
+        search: z.string().trim().max(120, "Search at most 120 characters").optional(),
+        cursor: kpiId.optional(),
+        limit: z.number().int().min(1, "Limit must be at least 1").max(100, "Limit must be at most 100").default(50),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const where: Prisma.KpiWhereInput = {
+        workspaceId: ctx.workspace.id,
+        ...(input.status === "all" ? {} : { isActive: input.status === "active" }),
+        ...(input.category ? { category: input.category } : {}),
+        ...(input.search ? { name: { contains: input.search, mode: "insensitive" } } : {}),
+      };
+      const rows = await ctx.db.kpi.findMany({
+        where,
+        select: kpiSelect,
+        orderBy: [{ name: "asc" }, { id: "asc" }],
+        take: input.limit + 1,
+        ...(input.cursor ? { cursor: { workspaceId_id: { workspaceId: ctx.workspace.id, id: input.cursor } }, skip: 1 } : {}),
+      });
+      const page = rows.slice(0, input.limit);
+      return { items: page.map(withProgress), nextCursor: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null };
+    }),
+
+  get: workspaceProcedure("kpi.read")
+    .input(kpiRef)
+    .query(async ({ ctx, input }) => withProgress(await findKpi(ctx.db, ctx.workspace.id, input.kpiId))),
+
+  create: workspaceProcedure("kpi.write")
+    .input(kpiInputSchema)
+    .mutation(async ({ ctx, input }) => {
+      await assertKpiCapacity(ctx.db, ctx.workspace.id, 1);
+      const kpi = await ctx.db.kpi.create({ data: { ...input, workspaceId: ctx.workspace.id }, select: kpiSelect });
+      return withProgress(kpi);
+    }),
+
+  update: workspaceProcedure("kpi.write")
+    .input(updateInput)
+    .mutation(async ({ ctx, input }) => {
+      const { kpiId: id, ...data } = input;
+      await findKpi(ctx.db, ctx.workspace.id, id);
+      const kpi = await ctx.db.kpi.update({ where: { workspaceId_id: { workspaceId: ctx.workspace.id, id } }, data, select: kpiSelect });
+      return withProgress(kpi);
+    }),
+
+  /** Soft delete: the KPI and its history stay, out of lists and limits. */
+  archive: workspaceProcedure("kpi.write")
+    .input(kpiRef)
+    .mutation(async ({ ctx, input }) => {
+      await findKpi(ctx.db, ctx.workspace.id, input.kpiId);
+      const kpi = await ctx.db.kpi.update({
+        where: { workspaceId_id: { workspaceId: ctx.workspace.id, id: input.kpiId } },
+        data: { isActive: false, archivedAt: ctx.clock() },
+        select: kpiSelect,
+      });
+      return withProgress(kpi);
+    }),
+
+  restore: workspaceProcedure("kpi.write")
+    .input(kpiRef)
+    .mutation(async ({ ctx, input }) => {
+      const existing = await findKpi(ctx.db, ctx.workspace.id, input.kpiId);
+      if (existing.isActive) return withProgress(existing);
+      await assertKpiCapacity(ctx.db, ctx.workspace.id, 1);
+      const kpi = await ctx.db.kpi.update({
+        where: { workspaceId_id: { workspaceId: ctx.workspace.id, id: input.kpiId } },
+        data: { isActive: true, archivedAt: null },
+        select: kpiSelect,
+      });
+      return withProgress(kpi);
+    }),
+
+  /** The categories of the workspace's KPIs, with how many active KPIs each has. */
+  categories: workspaceProcedure("kpi.read").query(async ({ ctx }) => {
+    const groups = await ctx.db.kpi.groupBy({
+      by: ["category"],
+      where: { workspaceId: ctx.workspace.id, isActive: true },
+      _count: { _all: true },
+      orderBy: { category: "asc" },
+    });
+    return groups.map((group) => ({ category: group.category, kpis: group._count._all }));
+  }),
+
+  recordPoint: workspaceProcedure("kpi.write")
+    .input(kpiRef.extend(dataPointInputSchema.shape))
+    .mutation(async ({ ctx, input }) => {
+      await findKpi(ctx.db, ctx.workspace.id, input.kpiId);
+      await assertWithinHistory(ctx.db, ctx.clock(), [input.timestamp]);
+      return ctx.db.kpiDataPoint.create({
+        data: { workspaceId: ctx.workspace.id, kpiId: input.kpiId, value: input.value, timestamp: input.timestamp, source: "MANUAL" },
+        select: dataPointSelect,
+      });
+    }),
+
+  /** All or nothing: any bad line and nothing is written; the error lists the lines. */
+  importPoints: workspaceProcedure("kpi.write")
+    .input(importInput)
+    .mutation(async ({ ctx, input }) => {
+      await findKpi(ctx.db, ctx.workspace.id, input.kpiId);
+      const rows = typeof input.data === "string" ? parseCsv(input.data) : parseJsonRows(input.data);
+      if (rows.length > maxImportRows) {
+        throw new TRPCError({ code: "BAD_REQUEST", message: `Import at most ${maxImportRows} points at a time.` });
+      }
+      const { points, errors } = checkImport(rows);
+      const plan = await workspacePlan(ctx.db);
+      const start = historyStart(plan, ctx.clock());
+      for (const point of points) {
+        if (point.timestamp < start) errors.push({ line: point.line, message: historyLimitReached(plan).message });
+      }
+      if (errors.length > 0) {
+        errors.sort((a, b) => a.line - b.line);
+        const first = errors.slice(0, 3).map((error) => `line ${error.line}: ${error.message}`);
+        throw new TRPCError({
+          code: errors.every((error) => error.message === historyLimitReached(plan).message) ? "PRECONDITION_FAILED" : "BAD_REQUEST",
+          message: `Nothing was imported: ${errors.length} line(s) need fixing (${first.join("; ")}${errors.length > 3 ? "; …" : ""}).`,
+          cause: new ImportLinesError(errors),
+        });
+      }
+      if (points.length === 0) throw new TRPCError({ code: "BAD_REQUEST", message: "Nothing to import: the data has no points." });
+      const created = await ctx.db.kpiDataPoint.createMany({
+        data: points.map((point) => ({
+          workspaceId: ctx.workspace.id,
+          kpiId: input.kpiId,
+          value: point.value,
+          timestamp: point.timestamp,
+          source: "IMPORT" as const,
+        })),
+      });
+      return { imported: created.count };
+    }),
+
+  deletePoint: workspaceProcedure("kpi.write")
+    .input(z.object({ pointId: z.uuid({ error: "Data point id must be a UUID" }) }))
+    .mutation(async ({ ctx, input }) => {
+      const deleted = await ctx.db.kpiDataPoint.deleteMany({ where: { workspaceId: ctx.workspace.id, id: input.pointId } });
+      if (deleted.count === 0) throw new TRPCError({ code: "NOT_FOUND", message: "Data point not found." });
+      return { deleted: true };
+    }),
+
+  /** Recent raw points, newest first (for editing); charts use `series`. */
+  points: workspaceProcedure("kpi.read")
+    .input(kpiRef.extend({ limit: z.number().int().min(1).max(500).default(100) }))
+    .query(async ({ ctx, input }) => {
+      await findKpi(ctx.db, ctx.workspace.id, input.kpiId);
+      const plan = await workspacePlan(ctx.db);
+      return ctx.db.kpiDataPoint.findMany({
+        where: { workspaceId: ctx.workspace.id, kpiId: input.kpiId, timestamp: { gte: historyStart(plan, ctx.clock()) } },
+        select: dataPointSelect,
+        orderBy: { timestamp: "desc" },
+        take: input.limit,
+      });
+    }),
+
+  /**
+   * The KPI over [from, to) in at most `buckets` buckets (downsampled in the database), and the
+   * same stretch just before it for comparison.
+   */
+  series: workspaceProcedure("kpi.read")
+    .input(
+      kpiRef
+        .extend({
+          from: z.coerce.date({ error: "From must be a date" }),
+          to: z.coerce.date({ error: "To must be a date" }),
+          buckets: z.number().int().min(1, "Buckets must be at least 1").max(maxBuckets, `Buckets must be at most ${maxBuckets}`).default(100),
+          compare: z.boolean().default(true),
+        })
+        .refine((value) => value.from < value.to, { error: "From must be before to", path: ["from"] }),
+    )
+    .query(async ({ ctx, input }) => {
+      const kpi = await findKpi(ctx.db, ctx.workspace.id, input.kpiId);
+      const plan = await workspacePlan(ctx.db);
+      const start = historyStart(plan, ctx.clock());
+      if (input.from < start) throw historyLimitReached(plan);
+      const range = { kpiId: input.kpiId, from: input.from, to: input.to, buckets: input.buckets };
+      const current = await kpiSeries(ctx.db, range);
+      const previousFrom = new Date(input.from.getTime() - (input.to.getTime() - input.from.getTime()));
+      // The previous period is shown only where the plan's history reaches.
+      const previous = input.compare && previousFrom >= start ? await kpiSeries(ctx.db, { ...range, from: previousFrom, to: input.from }) : null;
+      return {
+        kpi: { id: kpi.id, name: kpi.name, unit: kpi.unit, direction: kpi.direction, targetValue: kpi.targetValue },
+        ...current,
+        previous,
+        comparison: previous ? compareLast(kpi.direction, current.buckets, previous.buckets) : null,
+      };
+    }),
+
+  /** Per active KPI: current value, target, progress % and change since one period ago. */
+  summary: workspaceProcedure("kpi.read")
+    .input(
+      z.object({
+        period: z.enum(periods, { error: `Period must be one of ${periods.join(", ")}` }).default("month"),
+        category: z.string().trim().min(1).max(64).optional(),
+        limit: z.number().int().min(1).max(maxSummaries).default(50),
+      }),
+    )
+    .query(({ ctx, input }) =>
+      kpiSummaries(ctx.db, {
+        workspaceId: ctx.workspace.id,
+        period: input.period,
+        limit: input.limit,
+        ...(input.category ? { category: input.category } : {}),
+      }),
+    ),
+} satisfies TRPCRouterRecord;

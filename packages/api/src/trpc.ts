@@ -1,0 +1,206 @@
+/**
+ * YOU PROBABLY DON'T NEED TO EDIT THIS FILE, UNLESS:
+ * 1. You want to change what a request's context carries (section 1).
+ * 2. You want a new kind of procedure (section 3): most routers only import the procedures.
+ */
+import { type Database, Prisma, type ScopedDb, type WorkspaceRole } from "@northstar/db";
+import { slugSchema } from "@northstar/db/schemas";
+import { initTRPC, TRPCError } from "@trpc/server";
+import superjson from "superjson";
+import { z, ZodError } from "zod";
+import type { SetCookie } from "./auth/cookies.ts";
+import { extendSession, findSession, needsExtension, sessionCookie, type SessionInfo } from "./auth/session.ts";
+import { toTRPCError } from "./errors.ts";
+import { ImportLinesError } from "./kpi/import.ts";
+import { can, type Permission } from "./permissions.ts";
+
+/**
+ * 1. CONTEXT
+ *
+ * Plain inputs, never a framework request, so tests build it directly. The Database is kept out
+ * of reach: the context carries only an opaque key to it, which nothing outside this module can
+ * turn back into the Database. Handlers get `ctx.db`, a transaction already scoped to the user
+ * (and workspace) by the procedures below, and nothing else.
+ */
+export interface RequestMetadata {
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+}
+
+export interface CreateContextOptions {
+  database: Database;
+  /** The session cookie's value (or a getter for it, read once when a procedure needs it). */
+  sessionToken: string | null | undefined | (() => string | null | undefined);
+  request?: Partial<RequestMetadata>;
+  /** The time as procedures see it (session expiry, plan history window). */
+  clock?: () => Date;
+  /** Whether cookies set by procedures carry Secure: everywhere but plain-http localhost. */
+  secureCookies?: boolean;
+  /** Receives each Set-Cookie header a procedure wants sent (sliding session, sign-out). */
+  setCookie?: (cookie: SetCookie) => void;
+}
+
+/** Opaque: names the request's Database, which only this module can look up. */
+class DatabaseKey {
+  declare private readonly brand: never;
+}
+const databases = new WeakMap<DatabaseKey, Database>();
+
+export function createTRPCContext(options: CreateContextOptions) {
+  const connection = new DatabaseKey();
+  databases.set(connection, options.database);
+  const source = options.sessionToken;
+  let token: string | null | undefined;
+  return {
+    connection,
+    sessionToken: (): string | null => {
+      if (token === undefined) token = (typeof source === "function" ? source() : source) ?? null;
+      return token;
+    },
+    request: {
+      ip: options.request?.ip ?? null,
+      userAgent: options.request?.userAgent ?? null,
+      requestId: options.request?.requestId ?? null,
+    } satisfies RequestMetadata,
+    clock: options.clock ?? (() => new Date()),
+    secureCookies: options.secureCookies ?? true,
+    setCookie: options.setCookie ?? ((): void => undefined),
+  };
+}
+
+export type Context = ReturnType<typeof createTRPCContext>;
+
+function databaseOf(ctx: Pick<Context, "connection">): Database {
+  const database = databases.get(ctx.connection);
+  if (!database) throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "The request context has no database." });
+  return database;
+}
+
+/**
+ * 2. INITIALIZATION
+ *
+ * superjson carries dates (and other non-JSON values) to clients as they are. Validation errors
+ * come back as their rules and flattened per field (`data.zodError`), a rejected import with its
+ * bad lines (`data.lineErrors`); unexpected errors come back without their text, which may be
+ * the database's.
+ */
+const t = initTRPC.context<Context>().create({
+  transformer: superjson,
+  // Stacks belong in the host's logs (onError), never in a response.
+  isDev: false,
+  errorFormatter({ shape, error }) {
+    const zodError = error.cause instanceof ZodError ? error.cause : null;
+    let message = shape.message;
+    // zod's own message is its issues as JSON; a person reads the rules instead.
+    if (zodError) message = zodError.issues.map((issue) => issue.message).join("; ");
+    if (error.code === "INTERNAL_SERVER_ERROR") message = "Something went wrong on our side; try again.";
+    const lineErrors = error.cause instanceof ImportLinesError ? error.cause.lines : null;
+    return { ...shape, message, data: { ...shape.data, zodError: zodError ? z.flattenError(zodError) : null, lineErrors } };
+  },
+});
+
+export const createCallerFactory = t.createCallerFactory;
+export const createTRPCRouter = t.router;
+
+/**
+ * 3. PROCEDURES
+ *
+ * publicProcedure -> authedProcedure (a live session; ctx.db scoped to the user) ->
+ * workspaceProcedure(permission) (a member whose role has the permission; ctx.db scoped to the
+ * user and the workspace). Each call runs in ONE transaction: whatever the handler wrote is
+ * rolled back when it fails (tRPC's next() returns errors rather than throwing them, so the
+ * transaction rethrows them).
+ */
+export const publicProcedure = t.procedure;
+
+const signedInProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const token = ctx.sessionToken();
+  let session: SessionInfo | null = null;
+  if (token) {
+    try {
+      session = await findSession(databaseOf(ctx), token, ctx.clock());
+    } catch (error) {
+      throw toTRPCError(error);
+    }
+  }
+  if (!session || !token) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
+  return next({ ctx: { session, sessionToken: () => token } });
+});
+
+type SignedInContext = Context & { session: SessionInfo };
+
+/** Runs `work` in one transaction for the signed-in user (and workspace), sliding the session. */
+async function inTransaction<R extends { ok: boolean }>(
+  ctx: SignedInContext,
+  workspaceId: string | null,
+  work: (db: ScopedDb) => Promise<R>,
+): Promise<R> {
+  const now = ctx.clock();
+  try {
+    return await databaseOf(ctx).withContext({ userId: ctx.session.userId, workspaceId }, async (db) => {
+      if (needsExtension(ctx.session, now)) {
+        const token = ctx.sessionToken();
+        const expiresAt = await extendSession(db, ctx.session, now);
+        // Before the handler, so that a sign-out's cleared cookie comes last.
+        if (token) ctx.setCookie(sessionCookie(token, expiresAt, now, ctx.secureCookies));
+      }
+      const outcome = await work(db);
+      if (!outcome.ok && "error" in outcome) throw outcome.error;
+      return outcome;
+    });
+  } catch (error) {
+    throw toTRPCError(error);
+  }
+}
+
+export const authedProcedure = signedInProcedure.use(({ ctx, next }) => inTransaction(ctx, null, (db) => next({ ctx: { db } })));
+
+export interface WorkspaceMembership {
+  id: string;
+  slug: string;
+  name: string;
+  role: WorkspaceRole;
+}
+
+const workspaceInput = z
+  .object({
+    workspaceId: z.uuid({ error: "Workspace id must be a UUID" }).optional(),
+    workspaceSlug: slugSchema.optional(),
+  })
+  .refine((value) => (value.workspaceId === undefined) !== (value.workspaceSlug === undefined), {
+    error: "Name the workspace by workspaceId or by workspaceSlug (one of them)",
+    path: ["workspaceId"],
+  });
+
+/** The caller's membership, read once; null for a workspace the caller is not in (or none). */
+async function findMembership(database: Database, userId: string, ref: z.infer<typeof workspaceInput>): Promise<WorkspaceMembership | null> {
+  const match = ref.workspaceId !== undefined ? Prisma.sql`w.id = ${ref.workspaceId}::uuid` : Prisma.sql`w.slug = ${ref.workspaceSlug ?? ""}`;
+  const rows = await database.reader({ userId, workspaceId: null }).$queryRaw<WorkspaceMembership[]>(Prisma.sql`
+    SELECT w.id::text AS id, w.slug, w.name, wu.role::text AS role
+      FROM workspaces AS w
+      JOIN workspace_users AS wu ON wu.workspace_id = w.id AND wu.user_id = ${userId}::uuid
+     WHERE ${match}`);
+  return rows[0] ?? null;
+}
+
+export function workspaceProcedure(permission: Permission) {
+  return signedInProcedure.input(workspaceInput).use(async ({ ctx, input, next }) => {
+    let membership: WorkspaceMembership | null;
+    try {
+      membership = await findMembership(databaseOf(ctx), ctx.session.userId, input);
+    } catch (error) {
+      throw toTRPCError(error);
+    }
+    // Never reveal that a workspace exists to someone outside it.
+    if (!membership) throw new TRPCError({ code: "NOT_FOUND", message: "Workspace not found." });
+    if (!can(membership.role, permission)) {
+      throw new TRPCError({
+        code: "FORBIDDEN",
+        message: `Your role in this workspace (${membership.role}) does not allow this; ask an owner or admin.`,
+      });
+    }
+    const workspace = membership;
+    return inTransaction(ctx, workspace.id, (db) => next({ ctx: { db, workspace } }));
+  });
+}

@@ -1,0 +1,258 @@
+import { TRPCError } from "@trpc/server";
+import { beforeAll, describe, expect, test } from "vitest";
+import { ImportLinesError } from "../src/kpi/import.ts";
+import { createWorkspace, expectCode, giveSubscription, signedInUser, useApiDatabase } from "./support.ts";
+
+const ctx = useApiDatabase();
+type User = Awaited<ReturnType<typeof signedInUser>>;
+let owner: User, member: User, viewer: User;
+let ws: { workspaceId: string };
+
+const day = 86_400_000;
+const daysAgo = (n: number) => new Date(Date.now() - n * day);
+
+beforeAll(async () => {
+  [owner, member, viewer] = (await Promise.all(["Owner", "Member", "Viewer"].map((name) => signedInUser(ctx(), name)))) as [User, User, User];
+  const workspace = await createWorkspace(ctx().admin, [
+    [owner.id, "OWNER"],
+    [member.id, "MEMBER"],
+    [viewer.id, "VIEWER"],
+  ]);
+  ws = { workspaceId: workspace.id };
+  // A paid owner: the KPI-limit tests below use a workspace of their own.
+  await giveSubscription(ctx().admin, owner.id, "PRO");
+});
+
+async function pointCount(kpiId: string): Promise<number> {
+  const rows = await ctx().admin.query<{ n: number }>("SELECT count(*)::int AS n FROM kpi_data_points WHERE kpi_id = $1", [kpiId]);
+  return rows.rows[0]?.n ?? -1;
+}
+
+describe("KPIs", () => {
+  test("create with defaults; get with progress; members write, viewers read", async () => {
+    const kpi = await member.caller.kpi.create({ ...ws, name: "  Signups  ", targetValue: 200 });
+    expect(kpi).toMatchObject({ name: "Signups", category: "General", direction: "HIGHER_IS_BETTER", unit: "", isActive: true, progressPct: null });
+    expect(await viewer.caller.kpi.get({ ...ws, kpiId: kpi.id })).toMatchObject({ id: kpi.id, name: "Signups" });
+    await expectCode(viewer.caller.kpi.create({ ...ws, name: "Viewer's" }), "FORBIDDEN");
+    await expectCode(viewer.caller.kpi.update({ ...ws, kpiId: kpi.id, name: "Viewer's" }), "FORBIDDEN");
+    await expectCode(member.caller.kpi.get({ ...ws, kpiId: crypto.randomUUID() }), "NOT_FOUND");
+  });
+
+  test("validation names the field and the rule", async () => {
+    const error = await expectCode(owner.caller.kpi.create({ ...ws, name: "x".repeat(121) }), "BAD_REQUEST");
+    expect(error.message).toContain("KPI name must be at most 120 characters");
+    await expectCode(owner.caller.kpi.create({ ...ws, name: "Bad", direction: "SIDEWAYS" as "HIGHER_IS_BETTER" }), "BAD_REQUEST");
+    await expectCode(owner.caller.kpi.create({ ...ws, name: "Bad", targetValue: Number.POSITIVE_INFINITY }), "BAD_REQUEST");
+  });
+
+  test("update changes only what is given", async () => {
+    const kpi = await owner.caller.kpi.create({ ...ws, name: "Churn", unit: "%", category: "Retention", direction: "LOWER_IS_BETTER", targetValue: 2 });
+    const updated = await member.caller.kpi.update({ ...ws, kpiId: kpi.id, targetValue: 3, description: "Monthly churn" });
+    expect(updated).toMatchObject({ name: "Churn", unit: "%", category: "Retention", direction: "LOWER_IS_BETTER", targetValue: 3, description: "Monthly churn" });
+    await expectCode(member.caller.kpi.update({ ...ws, kpiId: kpi.id, name: "" }), "BAD_REQUEST");
+  });
+
+  test("archive and restore; an archived KPI frees its name", async () => {
+    const kpi = await owner.caller.kpi.create({ ...ws, name: "Legacy" });
+    const archived = await member.caller.kpi.archive({ ...ws, kpiId: kpi.id });
+    expect(archived).toMatchObject({ isActive: false });
+    expect(archived.archivedAt).toBeInstanceOf(Date);
+    const replacement = await owner.caller.kpi.create({ ...ws, name: "legacy" });
+    const clash = await expectCode(member.caller.kpi.restore({ ...ws, kpiId: kpi.id }), "CONFLICT");
+    expect(clash.message).toContain("already has this name");
+    await owner.caller.kpi.archive({ ...ws, kpiId: replacement.id });
+    expect(await member.caller.kpi.restore({ ...ws, kpiId: kpi.id })).toMatchObject({ isActive: true, archivedAt: null });
+  });
+
+  test("list: filters by category, status and name; pages by cursor", async () => {
+    const listed = await createWorkspace(ctx().admin, [[owner.id, "OWNER"]]);
+    const ref = { workspaceId: listed.id };
+    for (const [name, category] of [
+      ["Alpha revenue", "Sales"],
+      ["Beta revenue", "Sales"],
+      ["Gamma costs", "Finance"],
+      ["Delta leads", "Sales"],
+      ["Epsilon NPS", "Product"],
+    ] as const) {
+      await owner.caller.kpi.create({ ...ref, name, category });
+    }
+    const epsilon = (await owner.caller.kpi.list({ ...ref, search: "epsilon" })).items[0];
+    await owner.caller.kpi.archive({ ...ref, kpiId: epsilon?.id ?? "" });
+
+    const sales = await owner.caller.kpi.list({ ...ref, category: "Sales" });
+    expect(sales.items.map((k) => k.name)).toEqual(["Alpha revenue", "Beta revenue", "Delta leads"]);
+    expect((await owner.caller.kpi.list({ ...ref, search: "REVENUE" })).items).toHaveLength(2);
+    expect((await owner.caller.kpi.list({ ...ref, status: "archived" })).items.map((k) => k.name)).toEqual(["Epsilon NPS"]);
+    expect((await owner.caller.kpi.list({ ...ref, status: "all" })).items).toHaveLength(5);
+
+    const names: string[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 5; page++) {
+      const result = await viewer.caller.kpi.list({ workspaceId: listed.id, limit: 2, ...(cursor ? { cursor } : {}) }).catch(() => null);
+      // The viewer is not in this workspace: NOT_FOUND, so page as the owner.
+      expect(result).toBeNull();
+      const ownPage = await owner.caller.kpi.list({ ...ref, limit: 2, ...(cursor ? { cursor } : {}) });
+      names.push(...ownPage.items.map((k) => k.name));
+      if (!ownPage.nextCursor) break;
+      cursor = ownPage.nextCursor;
+    }
+    expect(names).toEqual(["Alpha revenue", "Beta revenue", "Delta leads", "Gamma costs"]);
+    await expectCode(owner.caller.kpi.list({ ...ref, limit: 101 }), "BAD_REQUEST");
+
+    expect(await owner.caller.kpi.categories(ref)).toEqual([
+      { category: "Finance", kpis: 1 },
+      { category: "Sales", kpis: 3 },
+    ]);
+  });
+
+  test("FREE: at most 10 active KPIs per workspace", async () => {
+    const freeOwner = await signedInUser(ctx(), "FreeOwner");
+    const free = await createWorkspace(ctx().admin, [[freeOwner.id, "OWNER"]]);
+    const ref = { workspaceId: free.id };
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) ids.push((await freeOwner.caller.kpi.create({ ...ref, name: `KPI ${i}` })).id);
+    const error = await expectCode(freeOwner.caller.kpi.create({ ...ref, name: "Eleventh" }), "PRECONDITION_FAILED");
+    expect(error.message).toBe("The FREE plan allows 10 active KPIs per workspace; upgrade the plan to add more.");
+    await freeOwner.caller.kpi.archive({ ...ref, kpiId: ids[0] ?? "" });
+    const eleventh = await freeOwner.caller.kpi.create({ ...ref, name: "Eleventh" });
+    await expectCode(freeOwner.caller.kpi.restore({ ...ref, kpiId: ids[0] ?? "" }), "PRECONDITION_FAILED");
+    expect(await freeOwner.caller.subscription.workspace(ref)).toMatchObject({ plan: "FREE", limits: { kpis: 10, historyDays: 90 }, usage: { activeKpis: 10, integrations: 0 } });
+    expect(eleventh.isActive).toBe(true);
+  });
+});
+
+describe("data points", () => {
+  test("record, read back as current value, delete", async () => {
+    const kpi = await owner.caller.kpi.create({ ...ws, name: "Orders", targetValue: 100 });
+    const older = await member.caller.kpi.recordPoint({ ...ws, kpiId: kpi.id, value: 20, timestamp: daysAgo(2) });
+    const newer = await member.caller.kpi.recordPoint({ ...ws, kpiId: kpi.id, value: 40, timestamp: daysAgo(1) });
+    expect(newer).toMatchObject({ kpiId: kpi.id, value: 40, source: "MANUAL" });
+    expect(await viewer.caller.kpi.get({ ...ws, kpiId: kpi.id })).toMatchObject({ currentValue: 40, progressPct: 40 });
+    const duplicate = await expectCode(member.caller.kpi.recordPoint({ ...ws, kpiId: kpi.id, value: 1, timestamp: newer.timestamp }), "CONFLICT");
+    expect(duplicate.message).toContain("already has a value at that time");
+    await expectCode(viewer.caller.kpi.recordPoint({ ...ws, kpiId: kpi.id, value: 1, timestamp: new Date() }), "FORBIDDEN");
+    await expectCode(member.caller.kpi.recordPoint({ ...ws, kpiId: kpi.id, value: Number.NaN, timestamp: new Date() }), "BAD_REQUEST");
+    expect((await viewer.caller.kpi.points({ ...ws, kpiId: kpi.id })).map((p) => p.value)).toEqual([40, 20]);
+
+    await expectCode(viewer.caller.kpi.deletePoint({ ...ws, pointId: newer.id }), "FORBIDDEN");
+    expect(await member.caller.kpi.deletePoint({ ...ws, pointId: newer.id })).toEqual({ deleted: true });
+    await expectCode(member.caller.kpi.deletePoint({ ...ws, pointId: newer.id }), "NOT_FOUND");
+    expect(await owner.caller.kpi.get({ ...ws, kpiId: kpi.id })).toMatchObject({ currentValue: 20 });
+    expect(older.id).toBeTruthy();
+  });
+
+  test("FREE keeps 90 days: older points are refused, naming the limit", async () => {
+    const freeOwner = await signedInUser(ctx(), "FreeHistory");
+    const free = await createWorkspace(ctx().admin, [[freeOwner.id, "OWNER"]]);
+    const kpi = await freeOwner.caller.kpi.create({ workspaceId: free.id, name: "Old" });
+    const error = await expectCode(freeOwner.caller.kpi.recordPoint({ workspaceId: free.id, kpiId: kpi.id, value: 1, timestamp: daysAgo(91) }), "PRECONDITION_FAILED");
+    expect(error.message).toBe("The FREE plan keeps 90 days of history; upgrade the plan to use older data.");
+    await expectCode(freeOwner.caller.kpi.series({ workspaceId: free.id, kpiId: kpi.id, from: daysAgo(120), to: new Date() }), "PRECONDITION_FAILED");
+    // The PRO owner's workspace keeps longer.
+    const proKpi = await owner.caller.kpi.create({ ...ws, name: "Long history" });
+    await owner.caller.kpi.recordPoint({ ...ws, kpiId: proKpi.id, value: 1, timestamp: daysAgo(200) });
+  });
+
+  test("import CSV: all or nothing, with line numbers", async () => {
+    const kpi = await owner.caller.kpi.create({ ...ws, name: "Imported" });
+    const bad = [
+      "timestamp,value",
+      `${daysAgo(3).toISOString()},10`,
+      "yesterday-ish,11",
+      `${daysAgo(2).toISOString()},abc`,
+      `${daysAgo(3).toISOString()},12`,
+      "only-one-column",
+    ].join("\n");
+    const error = await expectCode(member.caller.kpi.importPoints({ ...ws, kpiId: kpi.id, data: bad }), "BAD_REQUEST");
+    expect(error.message).toMatch(/^Nothing was imported: 4 line\(s\) need fixing \(line 3: .*; line 4: .*; line 5: Same timestamp as line 2; …\)\.$/);
+    expect(error.cause).toBeInstanceOf(ImportLinesError);
+    expect((error.cause as ImportLinesError).lines.map((line) => line.line)).toEqual([3, 4, 5, 6]);
+    expect(await pointCount(kpi.id)).toBe(0);
+
+    const threeDaysAgo = daysAgo(3);
+    const good = ["timestamp,value", `${threeDaysAgo.toISOString()},10`, `"${daysAgo(2).toISOString()}", 11.5`, "", `${daysAgo(1).toISOString()},-2`].join("\r\n");
+    expect(await member.caller.kpi.importPoints({ ...ws, kpiId: kpi.id, data: good })).toEqual({ imported: 3 });
+    expect(await pointCount(kpi.id)).toBe(3);
+    const points = await owner.caller.kpi.points({ ...ws, kpiId: kpi.id });
+    expect(points.map((p) => [p.value, p.source])).toEqual([
+      [-2, "IMPORT"],
+      [11.5, "IMPORT"],
+      [10, "IMPORT"],
+    ]);
+    // A clash with points already stored rolls the whole import back.
+    const clash = await expectCode(member.caller.kpi.importPoints({ ...ws, kpiId: kpi.id, data: `${daysAgo(5).toISOString()},1\n${threeDaysAgo.toISOString()},2` }), "CONFLICT");
+    expect(clash.message).toContain("already has a value");
+    expect(await pointCount(kpi.id)).toBe(3);
+  });
+
+  test("import a JSON array; the plan's history applies per line", async () => {
+    const kpi = await owner.caller.kpi.create({ ...ws, name: "Imported JSON" });
+    const error = await expectCode(
+      member.caller.kpi.importPoints({ ...ws, kpiId: kpi.id, data: [{ timestamp: daysAgo(1).toISOString(), value: 1 }, { timestamp: "soon", value: 2 }, "nope"] }),
+      "BAD_REQUEST",
+    );
+    expect(error).toBeInstanceOf(TRPCError);
+    expect((error.cause as ImportLinesError).lines).toEqual([
+      { line: 2, message: "Timestamp must be a date" },
+      { line: 3, message: "Expected an object with timestamp and value" },
+    ]);
+    expect(await member.caller.kpi.importPoints({ ...ws, kpiId: kpi.id, data: [{ timestamp: daysAgo(1), value: 1 }, { timestamp: daysAgo(2).getTime(), value: "2" }] })).toEqual({ imported: 2 });
+    await expectCode(member.caller.kpi.importPoints({ ...ws, kpiId: kpi.id, data: [] }), "BAD_REQUEST");
+
+    const freeOwner = await signedInUser(ctx(), "FreeImport");
+    const free = await createWorkspace(ctx().admin, [[freeOwner.id, "OWNER"]]);
+    const freeKpi = await freeOwner.caller.kpi.create({ workspaceId: free.id, name: "Old import" });
+    const old = await expectCode(
+      freeOwner.caller.kpi.importPoints({ workspaceId: free.id, kpiId: freeKpi.id, data: [{ timestamp: daysAgo(100), value: 1 }] }),
+      "PRECONDITION_FAILED",
+    );
+    expect(old.message).toContain("90 days of history");
+  });
+
+  test("series: buckets from the database and the previous period for comparison", async () => {
+    const kpi = await owner.caller.kpi.create({ ...ws, name: "Series", targetValue: 10 });
+    const to = new Date(Date.UTC(2026, 10, 20));
+    const from = new Date(to.getTime() - 4 * day);
+    const points = [
+      { timestamp: new Date(from.getTime() - 3 * day), value: 2 },
+      { timestamp: new Date(from.getTime() - 1 * day + 3_600_000), value: 4 },
+      { timestamp: new Date(from.getTime() + 3_600_000), value: 5 },
+      { timestamp: new Date(from.getTime() + 7_200_000), value: 7 },
+      { timestamp: new Date(from.getTime() + 2 * day), value: 8 },
+    ];
+    await owner.caller.kpi.importPoints({ ...ws, kpiId: kpi.id, data: points });
+    const series = await viewer.caller.kpi.series({ ...ws, kpiId: kpi.id, from, to, buckets: 4 });
+    expect(series.bucketWidthMs).toBe(day);
+    expect(series.buckets.map((b) => [b.count, b.avg, b.last])).toEqual([
+      [2, 6, 7],
+      [0, null, null],
+      [1, 8, 8],
+      [0, null, null],
+    ]);
+    expect(series.previous?.buckets.map((b) => b.count)).toEqual([0, 1, 0, 1]);
+    expect(series.comparison).toEqual({ current: 8, previous: 4, change: 4, changePct: 100, trend: "better" });
+    await expectCode(viewer.caller.kpi.series({ ...ws, kpiId: kpi.id, from: to, to: from }), "BAD_REQUEST");
+    await expectCode(viewer.caller.kpi.series({ ...ws, kpiId: kpi.id, from, to, buckets: 5000 }), "BAD_REQUEST");
+    const plain = await viewer.caller.kpi.series({ ...ws, kpiId: kpi.id, from, to, buckets: 2, compare: false });
+    expect(plain.previous).toBeNull();
+  });
+
+  test("summary: current, target, progress and change per active KPI", async () => {
+    const summaryWs = await createWorkspace(ctx().admin, [
+      [owner.id, "OWNER"],
+      [viewer.id, "VIEWER"],
+    ]);
+    const ref = { workspaceId: summaryWs.id };
+    const up = await owner.caller.kpi.create({ ...ref, name: "Up", targetValue: 100, category: "A" });
+    const down = await owner.caller.kpi.create({ ...ref, name: "Down", targetValue: 10, direction: "LOWER_IS_BETTER", category: "B" });
+    await owner.caller.kpi.importPoints({ ...ref, kpiId: up.id, data: [{ timestamp: daysAgo(10), value: 40 }, { timestamp: daysAgo(1), value: 50 }] });
+    await owner.caller.kpi.importPoints({ ...ref, kpiId: down.id, data: [{ timestamp: daysAgo(10), value: 40 }, { timestamp: daysAgo(1), value: 20 }] });
+    const summary = await viewer.caller.kpi.summary({ ...ref, period: "week" });
+    expect(summary.map((s) => [s.name, s.currentValue, s.previousValue, s.progressPct, s.change, s.trend])).toEqual([
+      ["Up", 50, 40, 50, 10, "better"],
+      ["Down", 20, 40, 50, -20, "better"],
+    ]);
+    expect(await viewer.caller.kpi.summary({ ...ref, category: "B" })).toHaveLength(1);
+    await expectCode(viewer.caller.kpi.summary({ ...ref, period: "decade" as "day" }), "BAD_REQUEST");
+  });
+});

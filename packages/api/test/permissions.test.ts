@@ -1,0 +1,96 @@
+import type { WorkspaceRole } from "@northstar/db";
+import { TRPCError } from "@trpc/server";
+import { beforeAll, describe, expect, test } from "vitest";
+import { can, type Permission, permissions } from "../src/permissions.ts";
+import { type Caller, createWorkspace, signedInUser, useApiDatabase } from "./support.ts";
+
+// Every workspace procedure, called by each role: refused with FORBIDDEN exactly when the
+// permission map says so (other outcomes, success or a domain error, mean the role got through).
+
+const ctx = useApiDatabase();
+const roles: WorkspaceRole[] = ["OWNER", "ADMIN", "MEMBER", "VIEWER"];
+const callers = new Map<WorkspaceRole, Caller>();
+const userIds = new Map<WorkspaceRole, string>();
+let ref: { workspaceId: string };
+let kpiId = "";
+let goalId = "";
+
+beforeAll(async () => {
+  for (const role of roles) {
+    const user = await signedInUser(ctx(), role.toLowerCase());
+    callers.set(role, user.caller);
+    userIds.set(role, user.id);
+  }
+  const workspace = await createWorkspace(
+    ctx().admin,
+    roles.map((role) => [userIds.get(role) ?? "", role]),
+  );
+  ref = { workspaceId: workspace.id };
+  const owner = callers.get("OWNER");
+  if (!owner) throw new Error("no owner");
+  kpiId = (await owner.kpi.create({ ...ref, name: "Permission KPI", targetValue: 1 })).id;
+  goalId = (await owner.goal.create({ ...ref, title: "Permission goal" })).id;
+});
+
+const now = new Date();
+const procedures: [string, Permission, (caller: Caller) => Promise<unknown>][] = [
+  ["workspace.get", "workspace.read", (c) => c.workspace.get(ref)],
+  ["workspace.rename", "workspace.update", (c) => c.workspace.rename({ ...ref, name: "Renamed" })],
+  ["workspace.delete", "workspace.delete", (c) => c.workspace.delete({ ...ref, confirmSlug: "wrong-slug" })],
+  ["members.list", "members.read", (c) => c.workspace.members.list(ref)],
+  ["members.invitations", "members.read", (c) => c.workspace.members.invitations(ref)],
+  ["members.invite", "members.manage", (c) => c.workspace.members.invite({ ...ref, email: `x-${Math.random()}@example.com`.replace("0.", "") })],
+  ["members.cancelInvitation", "members.manage", (c) => c.workspace.members.cancelInvitation({ ...ref, invitationId: crypto.randomUUID() })],
+  ["members.changeRole", "members.manage", (c) => c.workspace.members.changeRole({ ...ref, userId: crypto.randomUUID(), role: "VIEWER" })],
+  ["members.remove", "members.manage", (c) => c.workspace.members.remove({ ...ref, userId: crypto.randomUUID() })],
+  ["kpi.list", "kpi.read", (c) => c.kpi.list(ref)],
+  ["kpi.get", "kpi.read", (c) => c.kpi.get({ ...ref, kpiId })],
+  ["kpi.categories", "kpi.read", (c) => c.kpi.categories(ref)],
+  ["kpi.points", "kpi.read", (c) => c.kpi.points({ ...ref, kpiId })],
+  ["kpi.series", "kpi.read", (c) => c.kpi.series({ ...ref, kpiId, from: new Date(now.getTime() - 86_400_000), to: now })],
+  ["kpi.summary", "kpi.read", (c) => c.kpi.summary(ref)],
+  ["kpi.create", "kpi.write", (c) => c.kpi.create({ ...ref, name: `KPI ${Math.random()}` })],
+  ["kpi.update", "kpi.write", (c) => c.kpi.update({ ...ref, kpiId, description: "changed" })],
+  ["kpi.archive", "kpi.write", (c) => c.kpi.archive({ ...ref, kpiId: crypto.randomUUID() })],
+  ["kpi.restore", "kpi.write", (c) => c.kpi.restore({ ...ref, kpiId })],
+  ["kpi.recordPoint", "kpi.write", (c) => c.kpi.recordPoint({ ...ref, kpiId, value: 1, timestamp: new Date(now.getTime() - Math.floor(Math.random() * 1e9)) })],
+  ["kpi.importPoints", "kpi.write", (c) => c.kpi.importPoints({ ...ref, kpiId, data: "not,a,csv" })],
+  ["kpi.deletePoint", "kpi.write", (c) => c.kpi.deletePoint({ ...ref, pointId: crypto.randomUUID() })],
+  ["goal.list", "goal.read", (c) => c.goal.list(ref)],
+  ["goal.get", "goal.read", (c) => c.goal.get({ ...ref, goalId })],
+  ["goal.create", "goal.write", (c) => c.goal.create({ ...ref, title: "Another goal" })],
+  ["goal.update", "goal.write", (c) => c.goal.update({ ...ref, goalId, description: "changed" })],
+  ["goal.archive", "goal.write", (c) => c.goal.archive({ ...ref, goalId: crypto.randomUUID() })],
+  ["goal.delete", "goal.write", (c) => c.goal.delete({ ...ref, goalId: crypto.randomUUID() })],
+  ["goal.linkKpi", "goal.write", (c) => c.goal.linkKpi({ ...ref, goalId, kpiId })],
+  ["goal.unlinkKpi", "goal.write", (c) => c.goal.unlinkKpi({ ...ref, goalId, kpiId: crypto.randomUUID() })],
+  ["subscription.workspace", "plan.read", (c) => c.subscription.workspace(ref)],
+];
+
+describe("the permission map", () => {
+  test("roles as data: owners can do everything, viewers only read", () => {
+    for (const permission of Object.keys(permissions) as Permission[]) expect(can("OWNER", permission)).toBe(true);
+    expect(Object.keys(permissions).filter((permission) => can("VIEWER", permission as Permission))).toEqual([
+      "workspace.read",
+      "members.read",
+      "members.leave",
+      "kpi.read",
+      "goal.read",
+      "integration.read",
+      "plan.read",
+    ]);
+  });
+
+  test.each(roles)("every procedure as %s: FORBIDDEN exactly where the map says", async (role) => {
+    const caller = callers.get(role);
+    if (!caller) throw new Error(`no ${role}`);
+    for (const [name, permission, call] of procedures) {
+      const error: unknown = await call(caller).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      const forbidden = error instanceof TRPCError && error.code === "FORBIDDEN";
+      expect(forbidden, `${role} ${name}: ${String(error)}`).toBe(!can(role, permission));
+    }
+  });
+});

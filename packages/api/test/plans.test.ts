@@ -1,0 +1,42 @@
+import { describe, expect, test } from "vitest";
+import { assertIntegrationCapacity, historyStart, planLimits, workspacePlan } from "../src/plans.ts";
+import { createWorkspace, giveSubscription, signedInUser, trpcError, useApiDatabase } from "./support.ts";
+
+// Plan limits: FREE is 1 workspace, 10 KPIs, 1 integration, 90 days of history; the workspace's
+// plan is its owners' best current plan.
+
+const ctx = useApiDatabase();
+
+describe("plans", () => {
+  test("the FREE limits are the issue's", () => {
+    expect(planLimits.FREE).toEqual({ workspaces: 1, kpis: 10, integrations: 1, historyDays: 90 });
+    expect(historyStart("FREE", new Date("2026-04-01T00:00:00Z")).toISOString()).toBe("2026-01-01T00:00:00.000Z");
+  });
+
+  test("a workspace takes its owners' best plan; members' plans do not count", async () => {
+    const owner = await signedInUser(ctx(), "PlanOwner");
+    const member = await signedInUser(ctx(), "PlanMember");
+    const workspace = await createWorkspace(ctx().admin, [
+      [owner.id, "OWNER"],
+      [member.id, "MEMBER"],
+    ]);
+    const planOf = () => ctx().db.withContext({ userId: member.id, workspaceId: workspace.id }, workspacePlan);
+    expect(await planOf()).toBe("FREE");
+    await giveSubscription(ctx().admin, member.id, "BUSINESS");
+    expect(await planOf()).toBe("FREE");
+    await giveSubscription(ctx().admin, owner.id, "PRO");
+    expect(await planOf()).toBe("PRO");
+    expect(await member.caller.subscription.workspace({ workspaceId: workspace.id })).toMatchObject({ plan: "PRO", limits: planLimits.PRO });
+  });
+
+  test("FREE: one integration per workspace", async () => {
+    const owner = await signedInUser(ctx(), "IntegrationOwner");
+    const workspace = await createWorkspace(ctx().admin, [[owner.id, "OWNER"]]);
+    const scoped = { userId: owner.id, workspaceId: workspace.id };
+    await ctx().db.withContext(scoped, (db) => assertIntegrationCapacity(db, workspace.id));
+    await ctx().admin.query("INSERT INTO integrations (workspace_id, provider, name) VALUES ($1, 'csv', 'Sheet')", [workspace.id]);
+    const error = await trpcError(ctx().db.withContext(scoped, (db) => assertIntegrationCapacity(db, workspace.id)));
+    expect(error.code).toBe("PRECONDITION_FAILED");
+    expect(error.message).toBe("The FREE plan allows 1 integration per workspace; upgrade the plan to add more.");
+  });
+});

@@ -1,0 +1,137 @@
+import { randomUUID } from "node:crypto";
+import { createDatabase, type Database, type Plan, type WorkspaceRole } from "@northstar/db";
+import { createTestDatabase, type TestDatabase } from "@northstar/db/testing";
+// Declares what the global setup provides to inject().
+import type {} from "@northstar/db/testing/global-setup";
+import { TRPCError } from "@trpc/server";
+import { afterAll, beforeAll, expect, inject } from "vitest";
+import { createAuth, type SetCookie } from "../src/auth/index.ts";
+import { appRouter } from "../src/root.ts";
+import { createCallerFactory, createTRPCContext } from "../src/trpc.ts";
+
+// Each test file: its own database (cloned from the migrated template), the application's
+// non-superuser connection, and a superuser pool for arranging rows and reading the truth.
+
+/** A superuser pool (pg's, as Database exposes it): the operator's hand, never the code under test's. */
+export type AdminPool = Database["pool"];
+
+export interface ApiTestContext {
+  database: TestDatabase;
+  db: Database;
+  admin: AdminPool;
+}
+
+export function useApiDatabase(): () => ApiTestContext {
+  let context: ApiTestContext | undefined;
+  let operator: Database | undefined;
+  beforeAll(async () => {
+    const database = await createTestDatabase(inject("serverUrl"), inject("templateDatabase"));
+    // The api package has no pg of its own: the superuser's pool comes from a Database opened
+    // on the admin URL, used only through its raw pool (which has no context and no role switch).
+    operator = createDatabase({ url: database.adminUrl, poolSize: 2 });
+    context = { database, db: createDatabase({ url: database.appUrl, poolSize: 4 }), admin: operator.pool };
+  });
+  afterAll(async () => {
+    if (!context) return;
+    await context.db.close();
+    await operator?.close();
+    await context.database.drop();
+  });
+  return () => {
+    if (!context) throw new Error("the test database is not ready yet (use it inside a test or hook)");
+    return context;
+  };
+}
+
+const createCaller = createCallerFactory(appRouter);
+
+export interface CallerOptions {
+  clock?: () => Date;
+  cookies?: SetCookie[];
+}
+
+/** A caller as the holder of `token` (or nobody), through a real context. */
+export function callerFor(database: Database, token: string | null, options: CallerOptions = {}) {
+  return createCaller(
+    createTRPCContext({
+      database,
+      sessionToken: token,
+      request: { ip: "127.0.0.1", userAgent: "vitest" },
+      secureCookies: false,
+      ...(options.clock ? { clock: options.clock } : {}),
+      setCookie: (cookie) => options.cookies?.push(cookie),
+    }),
+  );
+}
+
+export type Caller = ReturnType<typeof callerFor>;
+
+/** A user row, as an operator would insert it. */
+export async function createUser(admin: AdminPool, name: string): Promise<{ id: string; email: string }> {
+  const id = randomUUID();
+  const email = `${name.toLowerCase()}-${id.slice(0, 8)}@example.com`;
+  await admin.query("INSERT INTO users (id, email, name, provider, provider_account_id) VALUES ($1, $2, $3, 'github', $4)", [id, email, name, id]);
+  return { id, email };
+}
+
+/** A session for an existing user, through the real (development) sign-in. */
+export async function signIn(database: Database, userId: string, clock?: () => Date): Promise<string> {
+  const auth = createAuth({
+    database,
+    config: { baseUrl: "http://localhost:3000", secret: "a-test-secret-that-is-long-enough-1234", providers: {}, developmentSignIn: true },
+    ...(clock ? { clock } : {}),
+  });
+  return (await auth.developmentSignIn(userId)).sessionToken;
+}
+
+/** A user with a session and a caller. */
+export async function signedInUser(ctx: ApiTestContext, name: string) {
+  const user = await createUser(ctx.admin, name);
+  const token = await signIn(ctx.db, user.id);
+  return { ...user, token, caller: callerFor(ctx.db, token) };
+}
+
+/** A workspace with the given members, arranged by the operator. */
+export async function createWorkspace(admin: AdminPool, members: [string, WorkspaceRole][]): Promise<{ id: string; slug: string }> {
+  const id = randomUUID();
+  const slug = `ws-${id.slice(0, 8)}`;
+  const client = await admin.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query("INSERT INTO workspaces (id, name, slug) VALUES ($1, $2, $3)", [id, `Workspace ${slug}`, slug]);
+    for (const [userId, role] of members) {
+      await client.query("INSERT INTO workspace_users (workspace_id, user_id, role) VALUES ($1, $2, $3)", [id, userId, role]);
+    }
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK");
+    throw error;
+  } finally {
+    client.release();
+  }
+  return { id, slug };
+}
+
+export async function giveSubscription(admin: AdminPool, userId: string, plan: Plan): Promise<void> {
+  await admin.query(
+    "INSERT INTO subscriptions (user_id, plan, current_period_start, current_period_end) VALUES ($1, $2, now() - interval '1 day', now() + interval '30 days')",
+    [userId, plan],
+  );
+}
+
+/** Awaits a call expected to fail and returns its TRPCError. */
+export async function trpcError(promise: Promise<unknown>): Promise<TRPCError> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(TRPCError);
+  if (!(error instanceof TRPCError)) throw new Error("expected a TRPCError");
+  return error;
+}
+
+export async function expectCode(promise: Promise<unknown>, code: TRPCError["code"]): Promise<TRPCError> {
+  const error = await trpcError(promise);
+  expect(error.code, error.message).toBe(code);
+  return error;
+}

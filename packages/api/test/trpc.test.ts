@@ -1,0 +1,167 @@
+import { TRPCClientError } from "@trpc/client";
+import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { beforeAll, describe, expect, test } from "vitest";
+import { createNorthstarClient } from "../src/client.ts";
+import { appRouter, type AppRouter } from "../src/root.ts";
+import { createCallerFactory, createTRPCContext, createTRPCRouter, workspaceProcedure } from "../src/trpc.ts";
+import { callerFor, createWorkspace, expectCode, signedInUser, useApiDatabase } from "./support.ts";
+
+// The procedure layers themselves: who gets in, what a handler can reach, what a failure leaves.
+
+const ctx = useApiDatabase();
+let owner: Awaited<ReturnType<typeof signedInUser>>;
+let viewer: Awaited<ReturnType<typeof signedInUser>>;
+let outsider: Awaited<ReturnType<typeof signedInUser>>;
+let workspace: { id: string; slug: string };
+
+beforeAll(async () => {
+  owner = await signedInUser(ctx(), "Owner");
+  viewer = await signedInUser(ctx(), "Viewer");
+  outsider = await signedInUser(ctx(), "Outsider");
+  workspace = await createWorkspace(ctx().admin, [
+    [owner.id, "OWNER"],
+    [viewer.id, "VIEWER"],
+  ]);
+});
+
+describe("procedure layers", () => {
+  test("public -> authed: no session, UNAUTHORIZED before any workspace question", async () => {
+    const anonymous = callerFor(ctx().db, null);
+    await expectCode(anonymous.me.get(), "UNAUTHORIZED");
+    await expectCode(anonymous.kpi.list({ workspaceId: workspace.id }), "UNAUTHORIZED");
+  });
+
+  test("a workspace the caller is not in does not exist, by id or by slug", async () => {
+    const byId = await expectCode(outsider.caller.kpi.list({ workspaceId: workspace.id }), "NOT_FOUND");
+    const bySlug = await expectCode(outsider.caller.kpi.list({ workspaceSlug: workspace.slug }), "NOT_FOUND");
+    const missing = await expectCode(outsider.caller.kpi.list({ workspaceId: crypto.randomUUID() }), "NOT_FOUND");
+    expect(byId.message).toBe(missing.message);
+    expect(bySlug.message).toBe(missing.message);
+  });
+
+  test("the workspace is named by exactly one of id and slug", async () => {
+    const neither = await expectCode(owner.caller.kpi.list({}), "BAD_REQUEST");
+    expect(neither.message).toContain("workspaceId or by workspaceSlug");
+    await expectCode(owner.caller.kpi.list({ workspaceId: workspace.id, workspaceSlug: workspace.slug }), "BAD_REQUEST");
+    await expectCode(owner.caller.kpi.list({ workspaceId: "not-a-uuid" }), "BAD_REQUEST");
+  });
+
+  test("a role without the permission gets FORBIDDEN, naming the role", async () => {
+    const error = await expectCode(viewer.caller.kpi.create({ workspaceId: workspace.id, name: "Nope" }), "FORBIDDEN");
+    expect(error.message).toContain("VIEWER");
+  });
+
+  test("handlers see a scoped ctx.db and no Database", async () => {
+    const probe = createTRPCRouter({
+      probe: workspaceProcedure("kpi.read").query(async ({ ctx: handlerCtx }) => {
+        const settings = await handlerCtx.db.$queryRaw<{ user_id: string; workspace_id: string; role: string }[]>`
+          SELECT current_setting('app.user_id', true) AS user_id, current_setting('app.workspace_id', true) AS workspace_id, current_user AS role`;
+        const values: unknown[] = Object.values(handlerCtx);
+        const reachable = values.filter(
+          (value) => typeof value === "object" && value !== null && ("withContext" in value || "reader" in value || "pool" in value),
+        );
+        return { keys: Object.keys(handlerCtx).sort(), settings, reachable: reachable.length };
+      }),
+    });
+    const caller = createCallerFactory(probe)(createTRPCContext({ database: ctx().db, sessionToken: viewer.token }));
+    const seen = await caller.probe({ workspaceSlug: workspace.slug });
+    expect(seen.keys).not.toContain("database");
+    expect(seen.reachable).toBe(0);
+    expect(seen.settings).toEqual([{ user_id: viewer.id, workspace_id: workspace.id, role: "northstar_app" }]);
+  });
+
+  test("a procedure that fails after writing leaves nothing behind", async () => {
+    const kpi = await owner.caller.kpi.create({ workspaceId: workspace.id, name: "Linked twice" });
+    // The goal is written, then linking the same KPI twice violates a unique constraint.
+    const error = await expectCode(
+      owner.caller.goal.create({ workspaceId: workspace.id, title: "Half-written goal", kpis: [{ kpiId: kpi.id }, { kpiId: kpi.id }] }),
+      "CONFLICT",
+    );
+    expect(error.message).toBe("This KPI is already linked to the goal.");
+    const goals = await ctx().admin.query("SELECT 1 FROM goals WHERE title = 'Half-written goal'");
+    expect(goals.rowCount).toBe(0);
+  });
+});
+
+describe("over HTTP: the typed client, superjson and error shapes", () => {
+  function client(token: string | null) {
+    const handler: typeof fetch = (input, init) =>
+      fetchRequestHandler<AppRouter>({
+        endpoint: "/trpc",
+        req: new Request(input, init),
+        router: appRouter,
+        createContext: () => createTRPCContext({ database: ctx().db, sessionToken: token }),
+      });
+    return createNorthstarClient("http://localhost/trpc", handler);
+  }
+
+  test("dates arrive as dates; batched calls work", async () => {
+    const api = client(owner.token);
+    const [me, created] = await Promise.all([
+      api.me.get.query(),
+      api.kpi.create.mutate({ workspaceId: workspace.id, name: "Over HTTP", targetValue: 10 }),
+    ]);
+    expect(me.createdAt).toBeInstanceOf(Date);
+    expect(created.createdAt).toBeInstanceOf(Date);
+  });
+
+  test("validation errors come back flattened per field, with the code", async () => {
+    const error: unknown = await client(owner.token)
+      .kpi.create.mutate({ workspaceId: workspace.id, name: "   ", targetValue: Number.NaN })
+      .then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+    expect(error).toBeInstanceOf(TRPCClientError);
+    if (!(error instanceof TRPCClientError)) return;
+    const shape = error.shape as { code: number; data: { code: string; zodError: { fieldErrors: Record<string, string[]> } } };
+    expect(shape.data.code).toBe("BAD_REQUEST");
+    expect(shape.data.zodError.fieldErrors.name).toEqual(["KPI name must not be empty"]);
+    expect(shape.data.zodError.fieldErrors.targetValue?.[0]).toContain("finite number");
+    expect(error.message).toBe("KPI name must not be empty; Target must be a finite number");
+  });
+
+  test("a rejected import lists its bad lines", async () => {
+    const api = client(owner.token);
+    const kpi = await api.kpi.create.mutate({ workspaceId: workspace.id, name: "Imported over HTTP" });
+    const error: unknown = await api.kpi.importPoints.mutate({ workspaceId: workspace.id, kpiId: kpi.id, data: `${new Date(Date.now() - 60_000).toISOString()},1\nlater,2` }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(TRPCClientError);
+    if (!(error instanceof TRPCClientError)) return;
+    expect((error.shape as { data: { lineErrors: unknown } }).data.lineErrors).toEqual([{ line: 2, message: "Timestamp must be a date" }]);
+  });
+
+  test("unexpected errors do not leak their text", async () => {
+    const broken = createTRPCRouter({
+      boom: workspaceProcedure("kpi.read").query(() => {
+        throw new Error('relation "secret_table" does not exist');
+      }),
+    });
+    const response = await fetchRequestHandler({
+      endpoint: "/trpc",
+      req: new Request(`http://localhost/trpc/boom?input=${encodeURIComponent(JSON.stringify({ json: { workspaceId: workspace.id } }))}`),
+      router: broken,
+      createContext: () => createTRPCContext({ database: ctx().db, sessionToken: owner.token }),
+    });
+    const body = await response.text();
+    expect(response.status).toBe(500);
+    expect(body).toContain("Something went wrong on our side");
+    expect(body).not.toContain("secret_table");
+  });
+
+  test("database failures carry a stable code and our words, not the database's", async () => {
+    const api = client(owner.token);
+    await api.kpi.create.mutate({ workspaceId: workspace.id, name: "Unique name" });
+    const error: unknown = await api.kpi.create.mutate({ workspaceId: workspace.id, name: "UNIQUE NAME" }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(TRPCClientError);
+    if (!(error instanceof TRPCClientError)) return;
+    expect((error.shape as { data: { code: string } }).data.code).toBe("CONFLICT");
+    expect(error.message).toBe("An active KPI already has this name; choose another name or archive the other KPI.");
+    expect(error.message).not.toMatch(/duplicate key|constraint|violat/i);
+  });
+});

@@ -1,0 +1,259 @@
+// `pnpm bench`: what row-level security and the context handshake cost on the hot reads, against
+// the same SQL as one raw statement. Runs on DATABASE_URL's server (a database of its own, dropped
+// at the end) or, without DATABASE_URL, on a throwaway embedded PostgreSQL.
+import { createHash } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { createDatabase, type Database, type RequestContext } from "../src/client.ts";
+import { copyRaw, generateData, prepareRawCopy } from "../src/generate.ts";
+import type { Prisma } from "../src/generated/prisma/client.ts";
+import { kpiSeries, kpiSeriesQuery, kpiSummaries, kpiSummariesQuery } from "../src/series.ts";
+import { databaseUrlWith, migrate, startThrowawayServer } from "../src/server.ts";
+import { createTestDatabase, ensureTestLogin } from "../src/testing/index.ts";
+import { days, kpisPerWorkspace, load, type Tenant, tenants, workspaces } from "./load.ts";
+
+const warmupRounds = 300;
+const rounds = 2_000;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      probe.close(() => {
+        if (address && typeof address === "object") resolve(address.port);
+        else reject(new Error("no free port"));
+      });
+    });
+  });
+}
+
+function statementName(text: string): string {
+  return `bench_${createHash("sha1").update(text).digest("hex").slice(0, 24)}`;
+}
+
+/** The same SQL as one statement on its own: no transaction, no settings, no role. */
+function rawQuery(pool: pg.Pool, query: Prisma.Sql, prepared: boolean): Promise<pg.QueryResult> {
+  return pool.query({ name: prepared ? statementName(query.text) : undefined, text: query.text, values: query.values });
+}
+
+/** The reader's transaction shape (prepared statement included), built here so that only the role differs. */
+async function pipelined(pool: pg.Pool, role: string, context: RequestContext, query: Prisma.Sql): Promise<unknown[]> {
+  const client = await pool.connect();
+  try {
+    const begin = `BEGIN READ ONLY; SELECT set_config('role', '${role}', true), set_config('app.user_id', '${context.userId ?? ""}', true), set_config('app.workspace_id', '${context.workspaceId ?? ""}', true)`;
+    const [, result] = await Promise.all([
+      client.query(begin),
+      client.query<pg.QueryResultRow>({ name: statementName(query.text), text: query.text, values: query.values }),
+      client.query("COMMIT"),
+    ]);
+    return result.rows;
+  } finally {
+    client.release();
+  }
+}
+
+type Shape = (tenant: Tenant, kpiId: string) => Promise<unknown>;
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+}
+
+/** Every round runs every shape once on the same input, in a shuffled order. */
+async function measure(shapes: Record<string, Shape>, all: Tenant[], count: number): Promise<Map<string, { p50: number; p95: number }>> {
+  const names = Object.keys(shapes);
+  const samples = new Map(names.map((name) => [name, [] as number[]]));
+  for (let round = 0; round < warmupRounds + count; round++) {
+    const tenant = all[round % all.length];
+    const kpiId = tenant?.kpiIds[Math.floor(round / all.length) % kpisPerWorkspace];
+    if (!tenant || !kpiId) throw new Error("no tenant to benchmark with");
+    const order = [...names];
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [order[i], order[j]] = [order[j] ?? "", order[i] ?? ""];
+    }
+    for (const name of order) {
+      const shape = shapes[name];
+      if (!shape) continue;
+      const started = performance.now();
+      await shape(tenant, kpiId);
+      if (round >= warmupRounds) samples.get(name)?.push(performance.now() - started);
+    }
+  }
+  return new Map(
+    [...samples].map(([name, times]) => {
+      times.sort((a, b) => a - b);
+      return [name, { p50: quantile(times, 0.5), p95: quantile(times, 0.95) }];
+    }),
+  );
+}
+
+function printTable(title: string, header: string[], rows: string[][]): void {
+  const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => (row[i] ?? "").length)));
+  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ");
+  console.log(`\n${title}\n${line(header)}\n${widths.map((w) => "-".repeat(w)).join("  ")}`);
+  for (const row of rows) console.log(line(row));
+}
+
+interface Pools {
+  raw: pg.Pool;
+  appPipelined: pg.Pool;
+  adminPipelined: pg.Pool;
+}
+
+/** Every shape of (a) to (c); the same inputs in every shape of a round. */
+function hotReadShapes(db: Database, pools: Pools): Record<string, Shape> {
+  const to = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000);
+  const series = (kpiId: string) => ({ kpiId, from: new Date(to.getTime() - 90 * 86_400_000), to, buckets: 90 });
+  const list = (tenant: Tenant) => ({ workspaceId: tenant.context.workspaceId, period: "week" as const, limit: 20 });
+  const { raw, appPipelined, adminPipelined } = pools;
+  return {
+    seriesRaw: (_, kpiId) => rawQuery(raw, kpiSeriesQuery(series(kpiId)), false),
+    seriesRawPrepared: (_, kpiId) => rawQuery(raw, kpiSeriesQuery(series(kpiId)), true),
+    seriesReader: (tenant, kpiId) => kpiSeries(db.reader(tenant.context), series(kpiId)),
+    seriesPrisma: (tenant, kpiId) => db.withContext(tenant.context, (tx) => kpiSeries(tx, series(kpiId))),
+    seriesRlsOff: (tenant, kpiId) => pipelined(adminPipelined, "none", tenant.context, kpiSeriesQuery(series(kpiId))),
+    seriesRlsOn: (tenant, kpiId) => pipelined(appPipelined, "northstar_app", tenant.context, kpiSeriesQuery(series(kpiId))),
+    listRaw: (tenant) => rawQuery(raw, kpiSummariesQuery(list(tenant)), false),
+    listRawPrepared: (tenant) => rawQuery(raw, kpiSummariesQuery(list(tenant)), true),
+    listReader: (tenant) => kpiSummaries(db.reader(tenant.context), list(tenant)),
+    listPrisma: (tenant) => db.withContext(tenant.context, (tx) => kpiSummaries(tx, list(tenant))),
+    listRlsOff: (tenant) => pipelined(adminPipelined, "none", tenant.context, kpiSummariesQuery(list(tenant))),
+    listRlsOn: (tenant) => pipelined(appPipelined, "northstar_app", tenant.context, kpiSummariesQuery(list(tenant))),
+  };
+}
+
+type Results = Map<string, { p50: number; p95: number }>;
+
+function printHotReads(results: Results): void {
+  const ratio = (name: string, base: string | null) => {
+    const result = results.get(name);
+    const reference = base === null ? undefined : results.get(base);
+    return result && reference ? result.p50 / reference.p50 : undefined;
+  };
+  const rows: string[][] = [];
+  const add = (label: string, name: string, base: string | null, target: number | null, prepared: string | null = null) => {
+    const result = results.get(name);
+    if (!result) return;
+    const versus = ratio(name, base);
+    const versusPrepared = ratio(name, prepared);
+    const verdict = versus === undefined || target === null ? "" : `<= ${target.toFixed(2)}x ${versus <= target ? "ok" : "MISSED"}`;
+    const format = (value: number | undefined) => (value === undefined ? "" : `${value.toFixed(2)}x`);
+    rows.push([label, result.p50.toFixed(3), result.p95.toFixed(3), format(versus), format(versusPrepared), verdict]);
+  };
+  add("(a) series: raw pg statement, superuser, no RLS", "seriesRaw", null, null);
+  add("(a) series: raw pg statement prepared, superuser, no RLS", "seriesRawPrepared", null, null);
+  add("(a) series: packages/db reader, RLS on", "seriesReader", "seriesRaw", 1.5, "seriesRawPrepared");
+  add("(a) series: packages/db withContext (Prisma tx), RLS on", "seriesPrisma", "seriesRaw", null, "seriesRawPrepared");
+  add("(b) series: reader's tx shape, superuser, RLS off", "seriesRlsOff", null, null);
+  add("(b) series: reader's tx shape, app role, RLS on", "seriesRlsOn", "seriesRlsOff", 1.15);
+  add("(c) KPI list: raw pg statement, superuser, no RLS", "listRaw", null, null);
+  add("(c) KPI list: raw pg statement prepared, superuser, no RLS", "listRawPrepared", null, null);
+  add("(c) KPI list: packages/db reader, RLS on", "listReader", "listRaw", 1.5, "listRawPrepared");
+  add("(c) KPI list: packages/db withContext (Prisma tx), RLS on", "listPrisma", "listRaw", null, "listRawPrepared");
+  add("(c) KPI list: reader's tx shape, superuser, RLS off", "listRlsOff", null, null);
+  add("(c) KPI list: reader's tx shape, app role, RLS on", "listRlsOn", "listRlsOff", 1.15);
+  printTable(
+    `Hot reads: ${rounds} interleaved rounds after ${warmupRounds} warm-up; 90-day series in 90 daily buckets; list of 20 KPIs`,
+    ["shape", "p50 ms", "p95 ms", "ratio", "vs prepared", "target (ratio of p50s)"],
+    rows,
+  );
+}
+
+/**
+ * The RLS pairs again once the planner knows that kpi_id decides workspace_id. Not in the
+ * migrations: this shows what adding the statistics would change.
+ */
+async function whatIfStatistics(admin: pg.Pool, shapes: Record<string, Shape>, all: Tenant[]): Promise<void> {
+  await admin.query("CREATE STATISTICS bench_kpi_data_points_kpi_workspace (dependencies) ON kpi_id, workspace_id FROM kpi_data_points");
+  await admin.query("ANALYZE kpi_data_points");
+  const names = ["seriesRlsOff", "seriesRlsOn", "listRlsOff", "listRlsOn"];
+  const results = await measure(Object.fromEntries(Object.entries(shapes).filter(([name]) => names.includes(name))), all, rounds / 2);
+  const pair = (label: string, off: string, on: string): string[] => {
+    const [a, b] = [results.get(off), results.get(on)];
+    return [label, a?.p50.toFixed(3) ?? "", b?.p50.toFixed(3) ?? "", a && b ? `${(b.p50 / a.p50).toFixed(2)}x` : ""];
+  };
+  printTable(
+    `What-if: CREATE STATISTICS (dependencies) ON kpi_id, workspace_id FROM kpi_data_points; ${rounds / 2} rounds`,
+    ["shape", "RLS off p50", "RLS on p50", "ratio"],
+    [pair("(b) series, reader's tx shape", "seriesRlsOff", "seriesRlsOn"), pair("(c) KPI list, reader's tx shape", "listRlsOff", "listRlsOn")],
+  );
+}
+
+async function readBenchmarks(admin: pg.Pool, appUrl: string, adminUrl: string, db: Database): Promise<void> {
+  const all = await tenants(admin);
+  const pools: Pools = {
+    raw: new pg.Pool({ connectionString: adminUrl, max: 1 }),
+    appPipelined: new pg.Pool({ connectionString: appUrl, max: 1, pipeline: true }),
+    adminPipelined: new pg.Pool({ connectionString: adminUrl, max: 1, pipeline: true }),
+  };
+  try {
+    const shapes = hotReadShapes(db, pools);
+    printHotReads(await measure(shapes, all, rounds));
+    await whatIfStatistics(admin, shapes, all);
+  } finally {
+    await Promise.all([pools.raw.end(), pools.appPipelined.end(), pools.adminPipelined.end()]);
+  }
+}
+
+/** (d): the generator (rendering and COPY per batch, triggers on) against a raw COPY of the same rows from a file. */
+async function ingestBenchmark(adminUrl: string): Promise<void> {
+  const shape = { url: adminUrl, workspaces: 20, kpisPerWorkspace: 10, days: 90, intervalSeconds: 3_600 };
+  const folder = await mkdtemp(path.join(tmpdir(), "northstar-bench-"));
+  try {
+    const generated = await generateData(shape);
+    const file = path.join(folder, "points.copy");
+    await prepareRawCopy({ ...shape, file });
+    const copied = await copyRaw({ url: adminUrl, file });
+    printTable(
+      "Ingest (one run each)",
+      ["writer", "points", "seconds", "points/s", "ratio"],
+      [
+        ["(d) raw COPY of a prepared file", String(copied.points), copied.seconds.toFixed(2), copied.pointsPerSecond.toFixed(0), "1.00x"],
+        ["(d) generateData", String(generated.points), generated.seconds.toFixed(2), generated.pointsPerSecond.toFixed(0), `${(generated.pointsPerSecond / copied.pointsPerSecond).toFixed(2)}x`],
+      ],
+    );
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+async function run(serverUrl: string): Promise<void> {
+  const database = await createTestDatabase(serverUrl, "template0");
+  const admin = new pg.Pool({ connectionString: database.adminUrl, max: 2 });
+  let db: Database | undefined;
+  try {
+    await migrate(database.adminUrl);
+    await ensureTestLogin(serverUrl);
+    let started = performance.now();
+    const points = await load(admin);
+    const { rows } = await admin.query<{ version: string }>("SELECT current_setting('server_version') AS version");
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    console.log(`PostgreSQL ${rows[0]?.version ?? "?"}: loaded ${points.toLocaleString("en")} points (${workspaces} workspaces, ${workspaces * kpisPerWorkspace} KPIs, hourly over ${days} days) in ${seconds} s`);
+    db = createDatabase({ url: database.appUrl, poolSize: 1 });
+    started = performance.now();
+    await readBenchmarks(admin, database.appUrl, database.adminUrl, db);
+    console.log(`(read benchmarks took ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    await ingestBenchmark(database.adminUrl);
+  } finally {
+    await db?.close();
+    await admin.end();
+    await database.drop();
+  }
+}
+
+const configured = process.env.DATABASE_URL;
+if (configured) {
+  await run(databaseUrlWith(configured, "postgres"));
+} else {
+  const server = await startThrowawayServer(await freePort());
+  try {
+    await run(server.urlFor("postgres"));
+  } finally {
+    await server.stop();
+  }
+}
