@@ -3,7 +3,6 @@
 // at the end) or, without DATABASE_URL, on a throwaway embedded PostgreSQL.
 import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -12,25 +11,11 @@ import { copyRaw, generateData, prepareRawCopy } from "../src/generate.ts";
 import type { Prisma } from "../src/generated/prisma/client.ts";
 import { kpiSeries, kpiSeriesQuery, kpiSummaries, kpiSummariesQuery } from "../src/series.ts";
 import { databaseUrlWith, migrate, startThrowawayServer } from "../src/server.ts";
-import { createTestDatabase, ensureTestLogin } from "../src/testing/index.ts";
+import { createTestDatabase, ensureTestLogin, freePort } from "../src/testing/index.ts";
 import { days, kpisPerWorkspace, load, type Tenant, tenants, workspaces } from "./load.ts";
 
 const warmupRounds = 300;
 const rounds = 2_000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => {
-        if (address && typeof address === "object") resolve(address.port);
-        else reject(new Error("no free port"));
-      });
-    });
-  });
-}
 
 function statementName(text: string): string {
   return `bench_${createHash("sha1").update(text).digest("hex").slice(0, 24)}`;
@@ -164,26 +149,6 @@ function printHotReads(results: Results): void {
   );
 }
 
-/**
- * The RLS pairs again once the planner knows that kpi_id decides workspace_id. Not in the
- * migrations: this shows what adding the statistics would change.
- */
-async function whatIfStatistics(admin: pg.Pool, shapes: Record<string, Shape>, all: Tenant[]): Promise<void> {
-  await admin.query("CREATE STATISTICS bench_kpi_data_points_kpi_workspace (dependencies) ON kpi_id, workspace_id FROM kpi_data_points");
-  await admin.query("ANALYZE kpi_data_points");
-  const names = ["seriesRlsOff", "seriesRlsOn", "listRlsOff", "listRlsOn"];
-  const results = await measure(Object.fromEntries(Object.entries(shapes).filter(([name]) => names.includes(name))), all, rounds / 2);
-  const pair = (label: string, off: string, on: string): string[] => {
-    const [a, b] = [results.get(off), results.get(on)];
-    return [label, a?.p50.toFixed(3) ?? "", b?.p50.toFixed(3) ?? "", a && b ? `${(b.p50 / a.p50).toFixed(2)}x` : ""];
-  };
-  printTable(
-    `What-if: CREATE STATISTICS (dependencies) ON kpi_id, workspace_id FROM kpi_data_points; ${rounds / 2} rounds`,
-    ["shape", "RLS off p50", "RLS on p50", "ratio"],
-    [pair("(b) series, reader's tx shape", "seriesRlsOff", "seriesRlsOn"), pair("(c) KPI list, reader's tx shape", "listRlsOff", "listRlsOn")],
-  );
-}
-
 async function readBenchmarks(admin: pg.Pool, appUrl: string, adminUrl: string, db: Database): Promise<void> {
   const all = await tenants(admin);
   const pools: Pools = {
@@ -194,7 +159,6 @@ async function readBenchmarks(admin: pg.Pool, appUrl: string, adminUrl: string, 
   try {
     const shapes = hotReadShapes(db, pools);
     printHotReads(await measure(shapes, all, rounds));
-    await whatIfStatistics(admin, shapes, all);
   } finally {
     await Promise.all([pools.raw.end(), pools.appPipelined.end(), pools.adminPipelined.end()]);
   }

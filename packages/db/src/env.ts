@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { DatabaseOptions } from "./client.ts";
 
 // The database settings, validated once. Everything else takes them as arguments.
 const databaseEnvSchema = z.object({
@@ -19,4 +20,15 @@ export function parseDatabaseEnv(env: Record<string, string | undefined>): Datab
     throw new Error(`Invalid database settings:\n  ${problems.join("\n  ")}`);
   }
   return parsed.data;
+}
+
+/** The client's options from the environment: the application's login when one is given. */
+export function databaseOptionsFromEnv(env: Record<string, string | undefined>): DatabaseOptions {
+  const parsed = parseDatabaseEnv(env);
+  return {
+    url: parsed.APP_DATABASE_URL ?? parsed.DATABASE_URL,
+    poolSize: parsed.DATABASE_POOL_SIZE,
+    statementTimeoutMs: parsed.DATABASE_STATEMENT_TIMEOUT_MS,
+    connectionTimeoutMs: parsed.DATABASE_CONNECTION_TIMEOUT_MS,
+  };
 }

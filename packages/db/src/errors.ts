@@ -25,7 +25,7 @@ export class DatabaseError extends Error {
   }
 }
 
-const kindBySqlState: Record<string, DatabaseErrorKind> = {
+const kindBySqlState = new Map<string, DatabaseErrorKind>(Object.entries({
   "23505": "unique_violation",
   "23503": "foreign_key_violation",
   "23001": "foreign_key_violation",
@@ -40,9 +40,9 @@ const kindBySqlState: Record<string, DatabaseErrorKind> = {
   "22007": "invalid_input",
   "22008": "invalid_input",
   "57014": "timeout",
-};
+}));
 
-const kindByPrismaCode: Record<string, DatabaseErrorKind> = {
+const kindByPrismaCode = new Map<string, DatabaseErrorKind>(Object.entries({
   P2002: "unique_violation",
   P2003: "foreign_key_violation",
   P2011: "not_null_violation",
@@ -52,7 +52,7 @@ const kindByPrismaCode: Record<string, DatabaseErrorKind> = {
   P2023: "invalid_input",
   P2024: "timeout",
   P2028: "timeout",
-};
+}));
 
 const messages: Record<DatabaseErrorKind, string> = {
   unique_violation: "A record with the same unique value already exists.",
@@ -91,7 +91,7 @@ export function toDatabaseError(error: unknown): DatabaseError | undefined {
   const cause = postgresCauseOf(outer);
   const sqlState = text(cause.originalCode) ?? text(cause.code);
   const prismaCode = text(outer.code);
-  const kind = (sqlState && kindBySqlState[sqlState]) ?? (prismaCode && kindByPrismaCode[prismaCode]);
+  const kind = (sqlState && kindBySqlState.get(sqlState)) || (prismaCode && kindByPrismaCode.get(prismaCode));
   if (!kind) return undefined;
   const constraint = text(cause.constraint) ?? text(bag(cause.constraint)?.index);
   return new DatabaseError(kind, messages[kind], constraint, { cause: error });

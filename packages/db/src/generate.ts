@@ -4,6 +4,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
+import { prng } from "./prng.ts";
 
 // Bulk data for load tests: N workspaces (each with its owner), M KPIs each, a point every
 // interval over D days. Rows are rendered as COPY text a chunk at a time and streamed with
@@ -149,17 +150,6 @@ function buildTimeline(points: number, intervalSeconds: number, now: number): Ti
     timeline.weekly[i] = date.getUTCDay() === 0 || date.getUTCDay() === 6 ? -1 : 0.4;
   }
   return timeline;
-}
-
-// mulberry32: a seeded PRNG, fast enough to draw three numbers per row.
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 /** COPY text of the given KPIs' points, up to `rowsPerChunk` rows a chunk; holds one chunk at a time. */

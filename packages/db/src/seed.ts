@@ -1,4 +1,5 @@
 import pg from "pg";
+import { prng } from "./prng.ts";
 
 // Development data: two workspaces with overlapping members (every role present), a dozen KPIs
 // with 90 days of history, goals, integrations in each sync state, and subscriptions.
@@ -161,17 +162,6 @@ const subscriptions: [SeededUser, "FREE" | "PRO", "MONTHLY" | "YEARLY", boolean]
 const historyDays = 90;
 const hourMs = 3_600_000;
 const dayMs = 24 * hourMs;
-
-// mulberry32: small, fast and good enough for plausible noise; same seed, same sequence.
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** A KPI's points up to `end`: trend, weekday and time-of-day rhythm, autocorrelated noise. */
 function series(kpi: SeedKpi, end: number): { timestamps: string[]; values: number[] } {

@@ -1,5 +1,6 @@
 import type { RawQueryable } from "./client.ts";
 import { Prisma } from "./generated/prisma/client.ts";
+import type { KpiDirection } from "./generated/prisma/enums.ts";
 
 // Chart and KPI-list reads, computed in the database inside a workspace context: pass the ScopedDb
 // of withContext, or database.reader(context) for one round trip. Row-level security picks the
@@ -98,8 +99,6 @@ export async function kpiSeries(db: RawQueryable, input: KpiSeriesInput): Promis
 }
 
 // ---------------------------------------------------------------------------------------------
-
-export type KpiDirection = "HIGHER_IS_BETTER" | "LOWER_IS_BETTER";
 
 /** How far back "previous" looks: the value one period before now. */
 export const summaryPeriods = {

@@ -139,3 +139,29 @@ describe("KPIs", () => {
     await asAlice((db) => db.kpiDataPoint.create({ data: { workspaceId: t.workspaces.a, kpiId: t.kpis.a, value: 2, timestamp: at, source: "IMPORT" } }));
   });
 });
+
+describe("owners", () => {
+  test("two owners leaving at the same moment cannot both succeed", async () => {
+    const { admin } = ctx();
+    // Make Bob a second owner of workspace A.
+    await admin.query("UPDATE workspace_users SET role = 'OWNER' WHERE workspace_id = $1 AND user_id = $2", [t.workspaces.a, t.users.bob]);
+    const first = await admin.connect();
+    const second = await admin.connect();
+    try {
+      await first.query("BEGIN");
+      await second.query("BEGIN");
+      await first.query("DELETE FROM workspace_users WHERE workspace_id = $1 AND user_id = $2", [t.workspaces.a, t.users.alice]);
+      // Blocks on the first transaction's check until it commits, then sees that Alice is gone.
+      const secondLeaves = second.query("DELETE FROM workspace_users WHERE workspace_id = $1 AND user_id = $2", [t.workspaces.a, t.users.bob]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await first.query("COMMIT");
+      await expect(secondLeaves).rejects.toMatchObject({ code: "23514", constraint: "workspaces_keep_an_owner" });
+      await second.query("ROLLBACK");
+    } finally {
+      first.release();
+      second.release();
+    }
+    const owners = await admin.query<{ user_id: string }>("SELECT user_id FROM workspace_users WHERE workspace_id = $1 AND role = 'OWNER'", [t.workspaces.a]);
+    expect(owners.rows).toEqual([{ user_id: t.users.bob }]);
+  });
+});

@@ -1,24 +1,20 @@
 import { execFile } from "node:child_process";
 import { readdir } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
-import { createRequire } from "node:module";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import pg from "pg";
 import { expect, inject, test } from "vitest";
-import { databaseUrlWith, migrate } from "../src/server.ts";
+import { databaseUrlWith, migrate, packageRoot, prismaCli } from "../src/server.ts";
 import { createDatabaseFromTemplate, dropDatabase } from "../src/testing/index.ts";
 
 // The migrations are the schema: they must reproduce schema.prisma exactly, apply from zero on a
 // cluster where the roles already exist, and leave `prisma migrate status` clean.
 
 const run = promisify(execFile);
-const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const prismaCli = createRequire(import.meta.url).resolve("prisma/build/index.js");
 
 function prisma(args: string[], url: string) {
-  return run(process.execPath, [prismaCli, ...args], {
+  return run(process.execPath, [prismaCli(), ...args], {
     cwd: packageRoot,
     env: { ...process.env, DATABASE_URL: url, PRISMA_HIDE_UPDATE_MESSAGE: "1" },
   });

@@ -1,5 +1,5 @@
 import type { GoalCriterion, KpiDirection } from "@northstar/db";
-import { progressPct } from "../kpi/series.ts";
+import { progressPct } from "@northstar/db";
 
 // A goal's progress: the weighted average of its KPIs' progress toward their targets, each 0..100
 // and direction aware (REACH_TARGET follows the KPI's direction; STAY_ABOVE / STAY_BELOW say it

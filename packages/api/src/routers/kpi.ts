@@ -3,7 +3,7 @@ import { dataPointInputSchema, kpiInputSchema } from "@northstar/db/schemas";
 import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 import { checkImport, ImportLinesError, maxImportRows, parseCsv, parseJsonRows } from "../kpi/import.ts";
-import { kpiSeries, kpiSummaries, maxBuckets, maxSummaries, progressPct, type SummaryPeriod } from "../kpi/series.ts";
+import { kpiSeries, kpiSummaries, maxBuckets, maxSummaries, progressPct, type SummaryPeriod } from "@northstar/db";
 import { compareLast } from "../kpi/compare.ts";
 import { assertKpiCapacity, historyLimitReached, historyStart, workspacePlan } from "../plans.ts";
 import { workspaceProcedure } from "../trpc.ts";

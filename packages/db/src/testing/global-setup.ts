@@ -1,7 +1,6 @@
-import { createServer } from "node:net";
 import type { TestProject } from "vitest/node";
 import { type DatabaseServer, databaseUrlWith, migrate, startThrowawayServer } from "../server.ts";
-import { createDatabaseFromTemplate, dropDatabase, ensureTestLogin } from "./index.ts";
+import { createDatabaseFromTemplate, dropDatabase, ensureTestLogin, freePort } from "./index.ts";
 
 // Vitest global setup: one PostgreSQL per test run (the one in DATABASE_URL, or a throwaway
 // embedded one), one migrated template database; test files clone it (see createTestDatabase).
@@ -11,20 +10,6 @@ declare module "vitest" {
     serverUrl: string;
     templateDatabase: string;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => {
-        if (address && typeof address === "object") resolve(address.port);
-        else reject(new Error("could not find a free port"));
-      });
-    });
-  });
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {

@@ -122,6 +122,9 @@ BEGIN
   ELSE
     target := OLD.workspace_id;
   END IF;
+  -- Serialise the check per workspace: two owners leaving at once must not both see the other.
+  -- Taken after this statement's change, so a waiter re-reads the committed state below.
+  PERFORM pg_advisory_xact_lock(hashtextextended('workspaces_keep_an_owner:' || target::text, 0));
   IF EXISTS (SELECT FROM public.workspaces AS w WHERE w.id = target)
      AND NOT EXISTS (SELECT FROM public.workspace_users AS wu WHERE wu.workspace_id = target AND wu.role = 'OWNER') THEN
     RAISE EXCEPTION 'a workspace must keep at least one owner'
