@@ -105,8 +105,9 @@ export function createDatabase(options: DatabaseOptions): Database {
   // Pipeline mode writes queued statements without waiting for the previous answer. Its own pool:
   // Prisma waits for each answer anyway, and pipelining refuses COPY streams (used on `pool`).
   const readPool = new pg.Pool({ ...poolOptions, max: options.readPoolSize ?? options.poolSize ?? 10, pipeline: true });
-  // An idle connection that dies (server restart) is dropped by the pool; without a listener the
-  // pool's error event would end the process.
+  // An idle connection that dies (server restart) is dropped by its pool; without a listener the
+  // pool's error event would end the process. Callers may add their own to log it.
+  pool.on("error", () => undefined);
   readPool.on("error", () => undefined);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const timeout = options.transactionTimeoutMs ?? 10_000;

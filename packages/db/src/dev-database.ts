@@ -1,4 +1,5 @@
 import pg from "pg";
+import { formatSeedSummary, seed } from "./seed.ts";
 import { type DatabaseServer, databaseUrlWith, migrate, startDevelopmentServer } from "./server.ts";
 
 // What the scripts (dev, db:deploy, db:seed, db:reset, db:generate-data) connect to: the server
@@ -23,21 +24,35 @@ async function ensureDatabaseExists(server: DatabaseServer, name: string): Promi
   }
 }
 
-export async function openDevelopmentDatabase(options: { migrate: boolean }): Promise<DevelopmentDatabase> {
-  const configured = process.env.DATABASE_URL;
-  if (configured) {
-    if (options.migrate) await migrate(configured);
-    return { url: configured, embedded: false, close: () => Promise.resolve() };
-  }
-  const server = await startDevelopmentServer();
-  const url = databaseUrlWith(server.urlFor("postgres"), "northstar");
+async function isEmpty(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
   try {
-    await ensureDatabaseExists(server, "northstar");
+    const result = await client.query<{ empty: boolean }>("SELECT NOT EXISTS (SELECT FROM users) AS empty");
+    return result.rows[0]?.empty ?? true;
+  } finally {
+    await client.end();
+  }
+}
+
+export interface DevelopmentDatabaseOptions {
+  migrate: boolean;
+  /** Writes the development data (src/seed.ts) when the database has no user yet. */
+  seedIfEmpty?: boolean;
+}
+
+export async function openDevelopmentDatabase(options: DevelopmentDatabaseOptions): Promise<DevelopmentDatabase> {
+  const configured = process.env.DATABASE_URL;
+  const server = configured ? undefined : await startDevelopmentServer();
+  const url = server ? databaseUrlWith(server.urlFor("postgres"), "northstar") : (configured ?? "");
+  try {
+    if (server) await ensureDatabaseExists(server, "northstar");
     if (options.migrate) await migrate(url);
+    if (options.seedIfEmpty && (await isEmpty(url))) console.log(formatSeedSummary(await seed(url)));
   } catch (error) {
-    await server.stop();
+    await server?.stop();
     throw error;
   }
   // Stops the server only when this process started it (see startDevelopmentServer).
-  return { url, embedded: true, close: () => server.stop() };
+  return { url, embedded: server !== undefined, close: () => server?.stop() ?? Promise.resolve() };
 }

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { chmod, mkdir, mkdtemp, realpath, rm, stat } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, realpath, rm, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -155,8 +155,31 @@ export function prismaCli(): string {
   return createRequire(import.meta.url).resolve("prisma/build/index.js");
 }
 
-/** Applies every migration to the database at `url` (`prisma migrate deploy`). */
+/** Migrations in prisma/migrations that the database at `url` has not applied (yet). */
+export async function pendingMigrations(url: string): Promise<string[]> {
+  const folders = await readdir(path.join(packageRoot, "prisma", "migrations"), { withFileTypes: true });
+  const names = folders.filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const table = await client.query<{ present: boolean }>("SELECT to_regclass('public._prisma_migrations') IS NOT NULL AS present");
+    if (table.rows[0]?.present !== true) return names;
+    const applied = await client.query<{ name: string }>(
+      "SELECT migration_name AS name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL",
+    );
+    const done = new Set(applied.rows.map((row) => row.name));
+    return names.filter((name) => !done.has(name));
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Applies the pending migrations to the database at `url` (`prisma migrate deploy`). Skipped when
+ * none is pending: the CLI always spends about 10 s (it waits out its own lock timeout).
+ */
 export async function migrate(url: string): Promise<void> {
+  if ((await pendingMigrations(url)).length === 0) return;
   await run(process.execPath, [prismaCli(), "migrate", "deploy"], {
     cwd: packageRoot,
     env: { ...process.env, DATABASE_URL: url, PRISMA_HIDE_UPDATE_MESSAGE: "1" },

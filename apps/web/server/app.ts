@@ -1,0 +1,208 @@
+import { getConnInfo } from "@hono/node-server/conninfo";
+import { appRouter, type AuthConfig, createAuth, createTRPCContext, isSecureContext, parseCookies, sessionCookieName } from "@northstar/api";
+import type { Database } from "@northstar/db";
+import { TRPCError } from "@trpc/server";
+import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { csrf } from "hono/csrf";
+import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import type { Logger } from "pino";
+import { authRoutes } from "./auth-routes.ts";
+import { clientRoutes } from "./client.ts";
+import { type RateLimit, RateLimiter } from "./rate-limit.ts";
+import type { HostBindings } from "./request.ts";
+
+// The host: one Hono app that mounts the tRPC router, the sign-in routes, the probes and the
+// client. Everything it needs comes in through createApp's options, so tests build it directly.
+
+export interface AppOptions {
+  database: Database;
+  auth: AuthConfig;
+  logger: Logger;
+  /** The built client (apps/web/dist); null or missing index.html: a placeholder page. */
+  clientDir?: string | null;
+  /** Take the client's address from X-Forwarded-For (only behind a proxy that sets it). */
+  trustProxy?: boolean;
+  /** Largest request body accepted, in bytes (default 1 MiB). */
+  bodyLimitBytes?: number;
+  rateLimits?: {
+    /** Sign-in routes (start, callback, dev) per client address. */
+    signIn?: RateLimit;
+    /** tRPC calls that carry a mutation, per client address. */
+    mutations?: RateLimit;
+  };
+  /** How long /readyz waits for the database (default 2 s). */
+  readinessTimeoutMs?: number;
+}
+
+export const defaultRateLimits = {
+  signIn: { burst: 10, perSecond: 10 / 60 },
+  mutations: { burst: 60, perSecond: 2 },
+} satisfies Record<string, RateLimit>;
+
+const probes = new Set(["/healthz", "/readyz"]);
+
+function clientAddress(c: Context<HostBindings>, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
+    if (forwarded) return forwarded;
+  }
+  try {
+    return getConnInfo(c).remote.address ?? "unknown";
+  } catch {
+    // Not served by @hono/node-server (app.request in a unit test): no socket to ask.
+    return "unknown";
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new Error(`no answer within ${ms} ms`));
+    }, ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => {
+    clearTimeout(timer);
+  });
+}
+
+function rateLimited(limiter: RateLimiter, group: string): MiddlewareHandler<HostBindings> {
+  return async (c, next) => {
+    const decision = limiter.take(`${group}:${c.var.clientIp}`);
+    if (!decision.allowed) {
+      c.var.log.warn({ group, retryAfterSeconds: decision.retryAfterSeconds }, "rate limited");
+      c.header("retry-after", String(decision.retryAfterSeconds));
+      return c.text(`Too many attempts; try again in ${decision.retryAfterSeconds} seconds.`, 429);
+    }
+    await next();
+    return undefined;
+  };
+}
+
+/** The CSP for a single-page app served from this origin; avatars come from the providers. */
+function contentSecurityPolicy(auth: AuthConfig) {
+  // A sign-in form may post to /auth/:provider/start, which redirects to the provider.
+  const providerOrigins = Object.values(auth.providers).map((provider) => new URL(provider.authorizationEndpoint).origin);
+  return {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'", "data:", "https:"],
+    fontSrc: ["'self'"],
+    connectSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'self'"],
+    formAction: ["'self'", ...new Set(providerOrigins)],
+    frameAncestors: ["'none'"],
+  };
+}
+
+export function createApp(options: AppOptions): Hono<HostBindings> {
+  const { database, logger } = options;
+  const secure = isSecureContext(options.auth.baseUrl);
+  const auth = createAuth({ database, config: options.auth });
+  const signInLimiter = new RateLimiter(options.rateLimits?.signIn ?? defaultRateLimits.signIn);
+  const mutationLimiter = new RateLimiter(options.rateLimits?.mutations ?? defaultRateLimits.mutations);
+  const maxBody = options.bodyLimitBytes ?? 1024 * 1024;
+  const app = new Hono<HostBindings>();
+
+  // 1. Request id (an incoming X-Request-Id is kept when well-formed, and echoed), logging.
+  app.use(requestId());
+  app.use(async (c, next) => {
+    const started = performance.now();
+    c.set("clientIp", clientAddress(c, options.trustProxy ?? false));
+    c.set("log", logger.child({ requestId: c.var.requestId }));
+    await next();
+    const entry = { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10, ip: c.var.clientIp };
+    if (probes.has(c.req.path)) c.var.log.debug(entry, "request");
+    else c.var.log.info(entry, "request");
+  });
+
+  // 2. Headers every answer carries; the body limit before anything reads a body.
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: contentSecurityPolicy(options.auth),
+      xFrameOptions: "DENY",
+      xContentTypeOptions: true,
+      referrerPolicy: "strict-origin-when-cross-origin",
+    }),
+  );
+  app.use(
+    bodyLimit({
+      maxSize: maxBody,
+      onError: (c) => {
+        // The unread rest of the body is still on the socket: the connection cannot be reused.
+        c.header("connection", "close");
+        return c.json({ error: { code: "PAYLOAD_TOO_LARGE", message: `The request body is larger than the ${Math.floor(maxBody / 1024)} KiB this server accepts.` } }, 413);
+      },
+    }),
+  );
+
+  // 3. Probes: the process is up; the database answers.
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/readyz", async (c) => {
+    try {
+      await withTimeout(database.pool.query("SELECT 1"), options.readinessTimeoutMs ?? 2_000);
+      return c.json({ status: "ready" });
+    } catch (error) {
+      c.var.log.warn({ err: error }, "readiness check failed");
+      return c.json({ status: "unavailable", reason: "The database is not reachable." }, 503);
+    }
+  });
+
+  // 4. Sign-in. Form posts must come from our own origin (the session cookie is SameSite=Lax).
+  const signInLimit = rateLimited(signInLimiter, "sign-in");
+  app.use("/auth/:provider/start", signInLimit);
+  app.use("/auth/:provider/callback", signInLimit);
+  app.use("/auth/dev", signInLimit);
+  app.use("/auth/*", csrf({ origin: new URL(options.auth.baseUrl).origin }));
+  app.route("/auth", authRoutes({ auth, config: options.auth, database }));
+
+  // 5. tRPC: the context from the session cookie; calls carrying a mutation are rate limited.
+  app.all("/trpc/*", (c) =>
+    fetchRequestHandler({
+      endpoint: "/trpc",
+      req: c.req.raw,
+      router: appRouter,
+      createContext: ({ req, resHeaders, info }) => {
+        if (info.calls.some((call) => call.procedure?._def.type === "mutation")) {
+          const decision = mutationLimiter.take(`mutations:${c.var.clientIp}`);
+          if (!decision.allowed) {
+            resHeaders.set("retry-after", String(decision.retryAfterSeconds));
+            throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: `Too many changes in a short time; try again in ${decision.retryAfterSeconds} seconds.` });
+          }
+        }
+        return createTRPCContext({
+          database,
+          sessionToken: () => parseCookies(req.headers.get("cookie")).get(sessionCookieName),
+          request: { ip: c.var.clientIp, userAgent: req.headers.get("user-agent"), requestId: c.var.requestId },
+          secureCookies: secure,
+          setCookie: (cookie) => {
+            resHeaders.append("set-cookie", cookie.header);
+          },
+        });
+      },
+      onError: ({ error, path, type }) => {
+        // The api's formatter keeps internal errors' text out of responses; it belongs here.
+        if (error.code === "INTERNAL_SERVER_ERROR") c.var.log.error({ err: error.cause ?? error, path, type }, "tRPC call failed");
+        else c.var.log.debug({ code: error.code, path, type }, "tRPC call refused");
+      },
+    }),
+  );
+
+  // 6. The client, last: its fallback answers every other GET.
+  app.route("/", clientRoutes({ clientDir: options.clientDir ?? null, auth: options.auth }));
+
+  app.notFound((c) => c.json({ error: { code: "NOT_FOUND", message: "No such route." } }, 404));
+  app.onError((error, c) => {
+    // Middleware refusals (csrf: 403) carry their own answer.
+    if (error instanceof HTTPException) return error.getResponse();
+    c.var.log.error({ err: error }, "request failed");
+    return c.json({ error: { code: "INTERNAL_SERVER_ERROR", message: "Something went wrong on our side; try again." } }, 500);
+  });
+  return app;
+}

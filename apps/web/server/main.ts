@@ -1,0 +1,63 @@
+import { serve } from "@hono/node-server";
+import { createDatabase } from "@northstar/db";
+import { type DevelopmentDatabase, openDevelopmentDatabase } from "@northstar/db/dev-database";
+import { pino } from "pino";
+import { createApp } from "./app.ts";
+import { readEnv } from "./env.ts";
+import { createShutdown } from "./shutdown.ts";
+
+// The host process: settings, database, HTTP server, and an orderly stop on SIGTERM/SIGINT.
+
+const env = readEnv();
+const logger = pino({ level: env.logLevel, base: { service: "northstar-web" } });
+
+// Outside production, `pnpm dev`: the development database (DATABASE_URL, or the embedded one
+// under .northstar/), migrated, and seeded when empty. Production migrates with `pnpm db:deploy`.
+let development: DevelopmentDatabase | null = null;
+if (!env.production) development = await openDevelopmentDatabase({ migrate: true, seedIfEmpty: true });
+const databaseOptions = env.database ?? (development ? { url: development.url } : null);
+if (!databaseOptions) throw new Error("DATABASE_URL is required in production");
+if (development?.embedded && !env.database) {
+  logger.warn(
+    { database: "embedded PostgreSQL, data in .northstar/postgres" },
+    "No DATABASE_URL: using the embedded development database through its owner (superuser) login; each transaction still switches to northstar_app. Production must set DATABASE_URL and APP_DATABASE_URL with a non-superuser login.",
+  );
+}
+const database = createDatabase(databaseOptions);
+// An idle pooled connection the server drops (restart, the dev database stopping first) would
+// otherwise be an unhandled 'error' event that ends the process; the pool replaces it.
+database.pool.on("error", (error) => {
+  logger.warn({ err: error }, "an idle database connection failed");
+});
+
+const app = createApp({
+  database,
+  auth: env.auth,
+  logger,
+  clientDir: env.production ? env.clientDir : null,
+  trustProxy: env.trustProxy,
+});
+
+const server = serve({ fetch: app.fetch, port: env.port, hostname: env.host }, (info) => {
+  logger.info(
+    { address: info.address, port: info.port, publicUrl: env.publicUrl, developmentSignIn: env.auth.developmentSignIn === true },
+    `Northstar listening on http://${info.address.includes(":") ? `[${info.address}]` : info.address}:${info.port} (public URL ${env.publicUrl})`,
+  );
+});
+
+const shutdown = createShutdown({
+  server,
+  logger,
+  resources: [
+    { name: "database pool", close: () => database.close() },
+    ...(development ? [{ name: "development database", close: () => development.close() }] : []),
+  ],
+});
+
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.once(signal, () => {
+    void shutdown(signal).then(() => {
+      process.exit(process.exitCode ?? 0);
+    });
+  });
+}

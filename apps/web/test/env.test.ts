@@ -1,0 +1,47 @@
+import { expect, test } from "vitest";
+import { parseEnv } from "../server/env.ts";
+
+// The host's settings: validated once, the development sign-in off unless asked for, and never
+// in production.
+
+const production = {
+  NODE_ENV: "production",
+  PUBLIC_URL: "https://northstar.example.com",
+  DATABASE_URL: "postgresql://owner@db.example.com/northstar",
+  APP_DATABASE_URL: "postgresql://app@db.example.com/northstar",
+  NORTHSTAR_AUTH_SECRET: "a-production-secret-of-thirty-two-chars!",
+  GITHUB_CLIENT_ID: "id",
+  GITHUB_CLIENT_SECRET: "secret",
+};
+
+test("development defaults: port 3000 on 127.0.0.1, no database (embedded), no dev sign-in", () => {
+  const env = parseEnv({});
+  expect(env).toMatchObject({ production: false, port: 3000, host: "127.0.0.1", publicUrl: "http://localhost:3000", database: null });
+  expect(env.auth.developmentSignIn).toBe(false);
+  expect(env.auth.providers).toEqual({});
+  expect(parseEnv({ NORTHSTAR_DEV_SIGN_IN: "1" }).auth.developmentSignIn).toBe(true);
+});
+
+test("production: the application's login, the public URL, providers with endpoint overrides", () => {
+  expect(parseEnv(production).host).toBe("0.0.0.0");
+  const env = parseEnv({ ...production, PORT: "8080", HOST: "10.0.0.5", GITHUB_TOKEN_URL: "http://127.0.0.1:9999/token" });
+  expect(env).toMatchObject({ production: true, port: 8080, host: "10.0.0.5", publicUrl: "https://northstar.example.com" });
+  expect(env.database?.url).toBe("postgresql://app@db.example.com/northstar");
+  expect(env.auth.baseUrl).toBe("https://northstar.example.com");
+  expect(env.auth.providers.github).toMatchObject({
+    clientId: "id",
+    tokenEndpoint: "http://127.0.0.1:9999/token",
+    authorizationEndpoint: "https://github.com/login/oauth/authorize",
+  });
+});
+
+test("the development sign-in is refused in production, as are missing or malformed settings", () => {
+  expect(() => parseEnv({ ...production, NORTHSTAR_DEV_SIGN_IN: "true" })).toThrow(/NORTHSTAR_DEV_SIGN_IN cannot be turned on in production/);
+  expect(() => parseEnv({ ...production, PUBLIC_URL: undefined })).toThrow(/PUBLIC_URL: required in production/);
+  expect(() => parseEnv({ ...production, NORTHSTAR_AUTH_SECRET: undefined })).toThrow(/NORTHSTAR_AUTH_SECRET: required in production/);
+  expect(() => parseEnv({ ...production, DATABASE_URL: undefined })).toThrow(/DATABASE_URL: required in production/);
+  expect(() => parseEnv({ PORT: "http" })).toThrow(/PORT/);
+  expect(() => parseEnv({ DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL must be a postgres/);
+  expect(() => parseEnv({ NORTHSTAR_DEV_SIGN_IN: "yes" })).toThrow(/NORTHSTAR_DEV_SIGN_IN/);
+  expect(() => parseEnv({ GITHUB_CLIENT_ID: "only-the-id" })).toThrow(/GITHUB_CLIENT_SECRET/);
+});
