@@ -1,6 +1,6 @@
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { appRouter, type AuthConfig, createAuth, createTRPCContext, isSecureContext, parseCookies, sessionCookieName } from "@northstar/api";
-import type { Database } from "@northstar/db";
+import type { Database, Keyring } from "@northstar/db";
 import { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { type Context, Hono, type MiddlewareHandler } from "hono";
@@ -21,6 +21,8 @@ import type { HostBindings } from "./request.ts";
 export interface AppOptions {
   database: Database;
   auth: AuthConfig;
+  /** Seals integration credentials (see @northstar/db's credentials.ts). */
+  credentialsKeyring?: Keyring | null;
   logger: Logger;
   /** The built client (apps/web/dist); null or missing index.html: a placeholder page. */
   clientDir?: string | null;
@@ -181,6 +183,7 @@ export function createApp(options: AppOptions): Hono<HostBindings> {
           sessionToken: () => parseCookies(req.headers.get("cookie")).get(sessionCookieName),
           request: { ip: c.var.clientIp, userAgent: req.headers.get("user-agent"), requestId: c.var.requestId },
           secureCookies: secure,
+          credentialsKeyring: options.credentialsKeyring ?? undefined,
           setCookie: (cookie) => {
             resHeaders.append("set-cookie", cookie.header);
           },

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type AuthConfig, type OAuthProviderConfig, parseAuthEnv, type ProviderName } from "@northstar/api";
-import { databaseOptionsFromEnv, type DatabaseOptions } from "@northstar/db";
+import { databaseOptionsFromEnv, type DatabaseOptions, type Keyring, parseKeyring } from "@northstar/db";
 import { z } from "zod";
 
 // The host's settings, validated once at startup. Nothing else in the host reads process.env:
@@ -26,6 +26,8 @@ const hostEnvSchema = z.object({
   /** Behind a reverse proxy: take the client's address from X-Forwarded-For (rate limits, logs). */
   NORTHSTAR_TRUST_PROXY: flag,
   NORTHSTAR_AUTH_SECRET: z.string().optional(),
+  // Keys that seal integration credentials: `id:base64key,...`, the first one current.
+  NORTHSTAR_CREDENTIALS_KEYS: z.string().optional(),
   DATABASE_URL: z.string().optional(),
   // Endpoint overrides, e.g. to sign in against a local OIDC server; the defaults are the providers'.
   GITHUB_AUTHORIZATION_URL: httpUrl.optional(),
@@ -47,6 +49,8 @@ export interface HostEnv {
   /** The application's connection; null: no DATABASE_URL, main.ts opens the embedded dev server. */
   database: DatabaseOptions | null;
   auth: AuthConfig;
+  /** Seals integration credentials; null: connecting an integration is refused with a clear message. */
+  credentialsKeyring: Keyring | null;
   /** The built Vite client (served in production when it exists). */
   clientDir: string;
 }
@@ -81,6 +85,7 @@ export function parseEnv(source: Source): HostEnv {
   if (production && !settings.PUBLIC_URL) throw new Error("Invalid server settings:\n  PUBLIC_URL: required in production");
   if (production && !settings.DATABASE_URL) throw new Error("Invalid server settings:\n  DATABASE_URL: required in production");
   if (production && !settings.NORTHSTAR_AUTH_SECRET) throw new Error("Invalid server settings:\n  NORTHSTAR_AUTH_SECRET: required in production");
+  if (production && !settings.NORTHSTAR_CREDENTIALS_KEYS) throw new Error("Invalid server settings:\n  NORTHSTAR_CREDENTIALS_KEYS: required in production");
   const publicUrl = settings.PUBLIC_URL ?? `http://localhost:${settings.PORT}`;
   // Outside production a per-process secret is enough: it only signs the ten-minute sign-in state.
   const secret = settings.NORTHSTAR_AUTH_SECRET ?? randomBytes(32).toString("base64url");
@@ -100,6 +105,7 @@ export function parseEnv(source: Source): HostEnv {
     trustProxy: settings.NORTHSTAR_TRUST_PROXY,
     database: settings.DATABASE_URL ? databaseOptionsFromEnv(source) : null,
     auth,
+    credentialsKeyring: settings.NORTHSTAR_CREDENTIALS_KEYS ? parseKeyring(settings.NORTHSTAR_CREDENTIALS_KEYS) : null,
     clientDir: path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../dist"),
   };
 }

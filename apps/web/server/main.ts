@@ -33,6 +33,7 @@ database.pool.on("error", (error) => {
 const app = createApp({
   database,
   auth: env.auth,
+  credentialsKeyring: env.credentialsKeyring,
   logger,
   clientDir: env.production ? env.clientDir : null,
   trustProxy: env.trustProxy,

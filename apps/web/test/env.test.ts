@@ -10,6 +10,7 @@ const production = {
   DATABASE_URL: "postgresql://owner@db.example.com/northstar",
   APP_DATABASE_URL: "postgresql://app@db.example.com/northstar",
   NORTHSTAR_AUTH_SECRET: "a-production-secret-of-thirty-two-chars!",
+  NORTHSTAR_CREDENTIALS_KEYS: `2026-11:${Buffer.alloc(32, 7).toString("base64")}`,
   GITHUB_CLIENT_ID: "id",
   GITHUB_CLIENT_SECRET: "secret",
 };
@@ -40,6 +41,8 @@ test("the development sign-in is refused in production, as are missing or malfor
   expect(() => parseEnv({ ...production, PUBLIC_URL: undefined })).toThrow(/PUBLIC_URL: required in production/);
   expect(() => parseEnv({ ...production, NORTHSTAR_AUTH_SECRET: undefined })).toThrow(/NORTHSTAR_AUTH_SECRET: required in production/);
   expect(() => parseEnv({ ...production, DATABASE_URL: undefined })).toThrow(/DATABASE_URL: required in production/);
+  expect(() => parseEnv({ ...production, NORTHSTAR_CREDENTIALS_KEYS: undefined })).toThrow(/NORTHSTAR_CREDENTIALS_KEYS: required in production/);
+  expect(() => parseEnv({ ...production, NORTHSTAR_CREDENTIALS_KEYS: "2026-11:c2hvcnQ=" })).toThrow(/32 bytes/);
   expect(() => parseEnv({ PORT: "http" })).toThrow(/PORT/);
   expect(() => parseEnv({ DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL must be a postgres/);
   expect(() => parseEnv({ NORTHSTAR_DEV_SIGN_IN: "yes" })).toThrow(/NORTHSTAR_DEV_SIGN_IN/);

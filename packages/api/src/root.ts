@@ -1,5 +1,6 @@
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { goalRouter } from "./routers/goal.ts";
+import { integrationRouter } from "./routers/integration.ts";
 import { kpiRouter } from "./routers/kpi.ts";
 import { meRouter } from "./routers/me.ts";
 import { subscriptionRouter } from "./routers/subscription.ts";
@@ -11,6 +12,7 @@ export const appRouter = createTRPCRouter({
   workspace: workspaceRouter,
   kpi: kpiRouter,
   goal: goalRouter,
+  integration: integrationRouter,
   subscription: subscriptionRouter,
 });
 

@@ -3,7 +3,7 @@
  * 1. You want to change what a request's context carries (section 1).
  * 2. You want a new kind of procedure (section 3): most routers only import the procedures.
  */
-import { type Database, Prisma, type ScopedDb, type WorkspaceRole } from "@northstar/db";
+import { type Database, type Keyring, Prisma, type ScopedDb, type WorkspaceRole } from "@northstar/db";
 import { slugSchema } from "@northstar/db/schemas";
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
@@ -39,6 +39,8 @@ export interface CreateContextOptions {
   secureCookies?: boolean;
   /** Receives each Set-Cookie header a procedure wants sent (sliding session, sign-out). */
   setCookie?: (cookie: SetCookie) => void;
+  /** Seals integration credentials (parseKeyring of the host's validated env); none: connecting is refused. */
+  credentialsKeyring?: Keyring;
 }
 
 /** Opaque: names the request's Database, which only this module can look up. */
@@ -66,6 +68,7 @@ export function createTRPCContext(options: CreateContextOptions) {
     clock: options.clock ?? (() => new Date()),
     secureCookies: options.secureCookies ?? true,
     setCookie: options.setCookie ?? ((): void => undefined),
+    credentialsKeyring: options.credentialsKeyring ?? null,
   };
 }
 

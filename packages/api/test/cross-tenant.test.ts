@@ -8,7 +8,8 @@ const ctx = useApiDatabase();
 type User = Awaited<ReturnType<typeof signedInUser>>;
 let alice: User, carol: User, bob: User;
 let a: { workspaceId: string }, b: { workspaceId: string; slug: string };
-const ids = { kpiA: "", kpiB: "", goalA: "", goalB: "", pointB: "", invitationB: "" };
+const ids = { kpiA: "", kpiB: "", goalA: "", goalB: "", pointB: "", invitationB: "", integrationB: "" };
+const github = { provider: "github", name: "Repo", credentials: { token: "ghp_crosstenant1234" }, config: { owner: "o", repo: "r" } } as const;
 
 beforeAll(async () => {
   [alice, carol, bob] = (await Promise.all(["Alice", "Carol", "Bob"].map((name) => signedInUser(ctx(), name)))) as [User, User, User];
@@ -25,11 +26,12 @@ beforeAll(async () => {
   ids.pointB = (await carol.caller.kpi.recordPoint({ ...b, kpiId: ids.kpiB, value: 5, timestamp: new Date(Date.now() - 60_000) })).id;
   ids.goalB = (await carol.caller.goal.create({ ...b, title: "B's goal", kpis: [{ kpiId: ids.kpiB }] })).id;
   ids.invitationB = (await carol.caller.workspace.members.invite({ ...b, email: "someone@example.com" })).id;
+  ids.integrationB = (await carol.caller.integration.connect({ ...b, ...github })).id;
 });
 
 /** Everything of workspace B, as the operator sees it. */
 async function snapshotB(): Promise<unknown> {
-  const tables = ["workspaces", "workspace_users", "kpis", "kpi_data_points", "goals", "goal_kpis", "invitations"];
+  const tables = ["workspaces", "workspace_users", "kpis", "kpi_data_points", "goals", "goal_kpis", "invitations", "integrations", "sync_runs"];
   const snapshot: Record<string, unknown[]> = {};
   for (const table of tables) {
     const column = table === "workspaces" ? "id" : "workspace_id";
@@ -64,6 +66,12 @@ describe("a member of A passing ids of B, inside A", () => {
       ["members.changeRole", () => alice.caller.workspace.members.changeRole({ ...a, userId: bob.id, role: "VIEWER" })],
       ["members.remove", () => alice.caller.workspace.members.remove({ ...a, userId: carol.id })],
       ["members.cancelInvitation", () => alice.caller.workspace.members.cancelInvitation({ ...a, invitationId: ids.invitationB })],
+      ["integration.get", () => alice.caller.integration.get({ ...a, integrationId: ids.integrationB })],
+      ["integration.update", () => alice.caller.integration.update({ ...a, integrationId: ids.integrationB, name: "Hijacked", credentials: { token: "ghp_hijacked0000" } })],
+      ["integration.disable", () => alice.caller.integration.disable({ ...a, integrationId: ids.integrationB })],
+      ["integration.enable", () => alice.caller.integration.enable({ ...a, integrationId: ids.integrationB })],
+      ["integration.syncNow", () => alice.caller.integration.syncNow({ ...a, integrationId: ids.integrationB })],
+      ["integration.runs", () => alice.caller.integration.runs({ ...a, integrationId: ids.integrationB })],
     ];
     for (const [name, call] of calls) {
       const error = await expectCode(call(), "NOT_FOUND").catch((failure: unknown) => {
@@ -102,6 +110,12 @@ describe("a non-member naming workspace B itself", () => {
         ["goal.list", () => alice.caller.goal.list(ref)],
         ["goal.delete", () => alice.caller.goal.delete({ ...ref, goalId: ids.goalB })],
         ["subscription.workspace", () => alice.caller.subscription.workspace(ref)],
+        ["integration.providers", () => alice.caller.integration.providers(ref)],
+        ["integration.list", () => alice.caller.integration.list(ref)],
+        ["integration.get", () => alice.caller.integration.get({ ...ref, integrationId: ids.integrationB })],
+        ["integration.connect", () => alice.caller.integration.connect({ ...ref, ...github })],
+        ["integration.syncNow", () => alice.caller.integration.syncNow({ ...ref, integrationId: ids.integrationB })],
+        ["integration.runs", () => alice.caller.integration.runs({ ...ref, integrationId: ids.integrationB })],
       ];
       for (const [name, call] of calls) {
         const error = await expectCode(call(), "NOT_FOUND").catch((failure: unknown) => {

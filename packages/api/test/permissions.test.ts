@@ -14,6 +14,7 @@ const userIds = new Map<WorkspaceRole, string>();
 let ref: { workspaceId: string };
 let kpiId = "";
 let goalId = "";
+let integrationId = "";
 
 beforeAll(async () => {
   for (const role of roles) {
@@ -30,8 +31,10 @@ beforeAll(async () => {
   if (!owner) throw new Error("no owner");
   kpiId = (await owner.kpi.create({ ...ref, name: "Permission KPI", targetValue: 1 })).id;
   goalId = (await owner.goal.create({ ...ref, title: "Permission goal" })).id;
+  integrationId = (await owner.integration.connect({ ...ref, ...githubIntegration })).id;
 });
 
+const githubIntegration = { provider: "github", name: "Permission integration", credentials: { token: "ghp_permission1234" }, config: { owner: "o", repo: "r" } } as const;
 const now = new Date();
 const procedures: [string, Permission, (caller: Caller) => Promise<unknown>][] = [
   ["workspace.get", "workspace.read", (c) => c.workspace.get(ref)],
@@ -64,6 +67,16 @@ const procedures: [string, Permission, (caller: Caller) => Promise<unknown>][] =
   ["goal.delete", "goal.write", (c) => c.goal.delete({ ...ref, goalId: crypto.randomUUID() })],
   ["goal.linkKpi", "goal.write", (c) => c.goal.linkKpi({ ...ref, goalId, kpiId })],
   ["goal.unlinkKpi", "goal.write", (c) => c.goal.unlinkKpi({ ...ref, goalId, kpiId: crypto.randomUUID() })],
+  ["integration.providers", "integration.read", (c) => c.integration.providers(ref)],
+  ["integration.list", "integration.read", (c) => c.integration.list(ref)],
+  ["integration.get", "integration.read", (c) => c.integration.get({ ...ref, integrationId })],
+  ["integration.runs", "integration.read", (c) => c.integration.runs({ ...ref, integrationId })],
+  // The FREE plan's one integration is taken: allowed roles get PRECONDITION_FAILED.
+  ["integration.connect", "integration.manage", (c) => c.integration.connect({ ...ref, ...githubIntegration })],
+  ["integration.update", "integration.manage", (c) => c.integration.update({ ...ref, integrationId, name: "Renamed integration" })],
+  ["integration.syncNow", "integration.manage", (c) => c.integration.syncNow({ ...ref, integrationId })],
+  ["integration.disable", "integration.manage", (c) => c.integration.disable({ ...ref, integrationId })],
+  ["integration.enable", "integration.manage", (c) => c.integration.enable({ ...ref, integrationId })],
   ["subscription.workspace", "plan.read", (c) => c.subscription.workspace(ref)],
 ];
 

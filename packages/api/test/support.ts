@@ -1,5 +1,5 @@
-import { randomUUID } from "node:crypto";
-import { createDatabase, type Database, type Plan, type WorkspaceRole } from "@northstar/db";
+import { randomBytes, randomUUID } from "node:crypto";
+import { createDatabase, type Database, type Keyring, parseKeyring, type Plan, type WorkspaceRole } from "@northstar/db";
 import { createTestDatabase, type TestDatabase } from "@northstar/db/testing";
 // Declares what the global setup provides to inject().
 import type {} from "@northstar/db/testing/global-setup";
@@ -45,9 +45,14 @@ export function useApiDatabase(): () => ApiTestContext {
 
 const createCaller = createCallerFactory(appRouter);
 
+/** The keyring every test caller seals integration credentials with (a fresh key per run). */
+export const testKeyring: Keyring = parseKeyring(`test-current:${randomBytes(32).toString("base64")}`);
+
 export interface CallerOptions {
   clock?: () => Date;
   cookies?: SetCookie[];
+  /** null: a server without a keyring. */
+  keyring?: Keyring | null;
 }
 
 /** A caller as the holder of `token` (or nobody), through a real context. */
@@ -60,6 +65,7 @@ export function callerFor(database: Database, token: string | null, options: Cal
       secureCookies: false,
       ...(options.clock ? { clock: options.clock } : {}),
       setCookie: (cookie) => options.cookies?.push(cookie),
+      ...(options.keyring === null ? {} : { credentialsKeyring: options.keyring ?? testKeyring }),
     }),
   );
 }

@@ -11,7 +11,7 @@ import { copyRaw, generateData, prepareRawCopy } from "../src/generate.ts";
 import type { Prisma } from "../src/generated/prisma/client.ts";
 import { kpiSeries, kpiSeriesQuery, kpiSummaries, kpiSummariesQuery } from "../src/series.ts";
 import { databaseUrlWith, migrate, startThrowawayServer } from "../src/server.ts";
-import { createTestDatabase, ensureTestLogin, freePort } from "../src/testing/index.ts";
+import { createTestDatabase, ensureTestLogin, freePort, type TestDatabase } from "../src/testing/index.ts";
 import { days, kpisPerWorkspace, load, type Tenant, tenants, workspaces } from "./load.ts";
 
 const warmupRounds = 300;
@@ -88,6 +88,8 @@ interface Pools {
   raw: pg.Pool;
   appPipelined: pg.Pool;
   adminPipelined: pg.Pool;
+  /** The app role on a copy of the database whose tables have row-level security disabled. */
+  appWithoutRls: pg.Pool;
 }
 
 /** Every shape of (a) to (c); the same inputs in every shape of a round. */
@@ -95,7 +97,7 @@ function hotReadShapes(db: Database, pools: Pools): Record<string, Shape> {
   const to = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000);
   const series = (kpiId: string) => ({ kpiId, from: new Date(to.getTime() - 90 * 86_400_000), to, buckets: 90 });
   const list = (tenant: Tenant) => ({ workspaceId: tenant.context.workspaceId, period: "week" as const, limit: 20 });
-  const { raw, appPipelined, adminPipelined } = pools;
+  const { raw, appPipelined, adminPipelined, appWithoutRls } = pools;
   return {
     seriesRaw: (_, kpiId) => rawQuery(raw, kpiSeriesQuery(series(kpiId)), false),
     seriesRawPrepared: (_, kpiId) => rawQuery(raw, kpiSeriesQuery(series(kpiId)), true),
@@ -103,12 +105,14 @@ function hotReadShapes(db: Database, pools: Pools): Record<string, Shape> {
     seriesPrisma: (tenant, kpiId) => db.withContext(tenant.context, (tx) => kpiSeries(tx, series(kpiId))),
     seriesRlsOff: (tenant, kpiId) => pipelined(adminPipelined, "none", tenant.context, kpiSeriesQuery(series(kpiId))),
     seriesRlsOn: (tenant, kpiId) => pipelined(appPipelined, "northstar_app", tenant.context, kpiSeriesQuery(series(kpiId))),
+    seriesAppRlsOff: (tenant, kpiId) => pipelined(appWithoutRls, "northstar_app", tenant.context, kpiSeriesQuery(series(kpiId))),
     listRaw: (tenant) => rawQuery(raw, kpiSummariesQuery(list(tenant)), false),
     listRawPrepared: (tenant) => rawQuery(raw, kpiSummariesQuery(list(tenant)), true),
     listReader: (tenant) => kpiSummaries(db.reader(tenant.context), list(tenant)),
     listPrisma: (tenant) => db.withContext(tenant.context, (tx) => kpiSummaries(tx, list(tenant))),
     listRlsOff: (tenant) => pipelined(adminPipelined, "none", tenant.context, kpiSummariesQuery(list(tenant))),
     listRlsOn: (tenant) => pipelined(appPipelined, "northstar_app", tenant.context, kpiSummariesQuery(list(tenant))),
+    listAppRlsOff: (tenant) => pipelined(appWithoutRls, "northstar_app", tenant.context, kpiSummariesQuery(list(tenant))),
   };
 }
 
@@ -136,12 +140,16 @@ function printHotReads(results: Results): void {
   add("(a) series: packages/db withContext (Prisma tx), RLS on", "seriesPrisma", "seriesRaw", null, "seriesRawPrepared");
   add("(b) series: reader's tx shape, superuser, RLS off", "seriesRlsOff", null, null);
   add("(b) series: reader's tx shape, app role, RLS on", "seriesRlsOn", "seriesRlsOff", 1.15);
+  add("(b) series: reader's tx shape, app role, RLS disabled", "seriesAppRlsOff", null, null);
+  add("(b) series: app role, RLS on vs disabled", "seriesRlsOn", "seriesAppRlsOff", 1.15);
   add("(c) KPI list: raw pg statement, superuser, no RLS", "listRaw", null, null);
   add("(c) KPI list: raw pg statement prepared, superuser, no RLS", "listRawPrepared", null, null);
   add("(c) KPI list: packages/db reader, RLS on", "listReader", "listRaw", 1.5, "listRawPrepared");
   add("(c) KPI list: packages/db withContext (Prisma tx), RLS on", "listPrisma", "listRaw", null, "listRawPrepared");
   add("(c) KPI list: reader's tx shape, superuser, RLS off", "listRlsOff", null, null);
   add("(c) KPI list: reader's tx shape, app role, RLS on", "listRlsOn", "listRlsOff", 1.15);
+  add("(c) KPI list: reader's tx shape, app role, RLS disabled", "listAppRlsOff", null, null);
+  add("(c) KPI list: app role, RLS on vs disabled", "listRlsOn", "listAppRlsOff", 1.15);
   printTable(
     `Hot reads: ${rounds} interleaved rounds after ${warmupRounds} warm-up; 90-day series in 90 daily buckets; list of 20 KPIs`,
     ["shape", "p50 ms", "p95 ms", "ratio", "vs prepared", "target (ratio of p50s)"],
@@ -149,18 +157,19 @@ function printHotReads(results: Results): void {
   );
 }
 
-async function readBenchmarks(admin: pg.Pool, appUrl: string, adminUrl: string, db: Database): Promise<void> {
+async function readBenchmarks(admin: pg.Pool, appUrl: string, adminUrl: string, appUrlWithoutRls: string, db: Database): Promise<void> {
   const all = await tenants(admin);
   const pools: Pools = {
     raw: new pg.Pool({ connectionString: adminUrl, max: 1 }),
     appPipelined: new pg.Pool({ connectionString: appUrl, max: 1, pipeline: true }),
     adminPipelined: new pg.Pool({ connectionString: adminUrl, max: 1, pipeline: true }),
+    appWithoutRls: new pg.Pool({ connectionString: appUrlWithoutRls, max: 1, pipeline: true }),
   };
   try {
     const shapes = hotReadShapes(db, pools);
     printHotReads(await measure(shapes, all, rounds));
   } finally {
-    await Promise.all([pools.raw.end(), pools.appPipelined.end(), pools.adminPipelined.end()]);
+    await Promise.all([pools.raw.end(), pools.appPipelined.end(), pools.adminPipelined.end(), pools.appWithoutRls.end()]);
   }
 }
 
@@ -186,10 +195,29 @@ async function ingestBenchmark(adminUrl: string): Promise<void> {
   }
 }
 
+/**
+ * "RLS alone" at its most literal: the same role and transaction on a copy of the loaded database
+ * whose tables have row-level security disabled (the superuser pairs above also skip privilege checks).
+ */
+async function copyWithoutRowLevelSecurity(serverUrl: string, adminUrl: string): Promise<TestDatabase> {
+  const copy = await createTestDatabase(serverUrl, decodeURIComponent(new URL(adminUrl).pathname.slice(1)));
+  const client = new pg.Client({ connectionString: copy.adminUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ name: string }>("SELECT relname AS name FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relrowsecurity");
+    for (const { name } of rows) await client.query(`ALTER TABLE "${name}" DISABLE ROW LEVEL SECURITY`);
+    await client.query("VACUUM ANALYZE");
+  } finally {
+    await client.end();
+  }
+  return copy;
+}
+
 async function run(serverUrl: string): Promise<void> {
   const database = await createTestDatabase(serverUrl, "template0");
-  const admin = new pg.Pool({ connectionString: database.adminUrl, max: 2 });
+  let admin = new pg.Pool({ connectionString: database.adminUrl, max: 2 });
   let db: Database | undefined;
+  let withoutRls: TestDatabase | undefined;
   try {
     await migrate(database.adminUrl);
     await ensureTestLogin(serverUrl);
@@ -198,14 +226,18 @@ async function run(serverUrl: string): Promise<void> {
     const { rows } = await admin.query<{ version: string }>("SELECT current_setting('server_version') AS version");
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     console.log(`PostgreSQL ${rows[0]?.version ?? "?"}: loaded ${points.toLocaleString("en")} points (${workspaces} workspaces, ${workspaces * kpisPerWorkspace} KPIs, hourly over ${days} days) in ${seconds} s`);
+    await admin.end(); // a database is copied only while nobody is connected to it
+    withoutRls = await copyWithoutRowLevelSecurity(serverUrl, database.adminUrl);
+    admin = new pg.Pool({ connectionString: database.adminUrl, max: 2 });
     db = createDatabase({ url: database.appUrl, poolSize: 1 });
     started = performance.now();
-    await readBenchmarks(admin, database.appUrl, database.adminUrl, db);
+    await readBenchmarks(admin, database.appUrl, database.adminUrl, withoutRls.appUrl, db);
     console.log(`(read benchmarks took ${((performance.now() - started) / 1000).toFixed(1)} s)`);
     await ingestBenchmark(database.adminUrl);
   } finally {
     await db?.close();
     await admin.end();
+    await withoutRls?.drop();
     await database.drop();
   }
 }

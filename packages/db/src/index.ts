@@ -11,6 +11,7 @@ export {
   type ScopedDb,
 } from "./client.ts";
 export { databaseOptionsFromEnv, parseDatabaseEnv, type DatabaseEnv } from "./env.ts";
+export * from "./credentials.ts";
 export { DatabaseError, type DatabaseErrorKind, rethrowAsDatabaseError, toDatabaseError } from "./errors.ts";
 export { Prisma } from "./generated/prisma/client.ts";
 export * from "./series.ts";

@@ -39,19 +39,26 @@ export async function ensureTestLogin(adminUrl: string): Promise<void> {
   });
 }
 
+// pg's Pool.end() resolves before its connections have closed. Copying a database needs its
+// template to have none, and FORCE would kill them (their clients then raise unhandled errors).
+async function waitForNoConnections(client: pg.Client, database: string): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const open = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1", [database]);
+    if (open.rows[0]?.n === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 export async function createDatabaseFromTemplate(serverUrl: string, template: string, name: string): Promise<void> {
-  await withAdmin(serverUrl, (client) => client.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`));
+  await withAdmin(serverUrl, async (client) => {
+    await waitForNoConnections(client, template);
+    await client.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
+  });
 }
 
 export async function dropDatabase(serverUrl: string, name: string): Promise<void> {
   await withAdmin(serverUrl, async (client) => {
-    // pg's Pool.end() resolves before its connections have closed; give them a moment, since
-    // FORCE would kill them and their clients would raise an unhandled error.
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const open = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1", [name]);
-      if (open.rows[0]?.n === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await waitForNoConnections(client, name);
     await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   });
 }

@@ -1,0 +1,238 @@
+import { randomUUID } from "node:crypto";
+import { credentialsBinding, type Keyring, type Prisma, type ScopedDb, seal } from "@northstar/db";
+import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
+import { z } from "zod";
+import { credentialsHint, providerCatalogue, providerIdSchema, providers, type ProviderDefinition } from "../integrations/providers.ts";
+import { assertIntegrationCapacity } from "../plans.ts";
+import { workspaceProcedure } from "../trpc.ts";
+
+// Connected integrations. Credentials are sealed here (bound to their row) and never selected
+// again by the API: responses carry only the redacted hint made at connect time.
+
+/** The key in `config` that keeps the redacted hint; provider config schemas strip it from input. */
+const hintKey = "__credentialsHint";
+
+const integrationSelect = {
+  id: true,
+  provider: true,
+  name: true,
+  config: true,
+  syncStatus: true,
+  syncIntervalSeconds: true,
+  lastSyncedAt: true,
+  lastAttemptAt: true,
+  nextSyncAt: true,
+  consecutiveFailures: true,
+  lastErrorCode: true,
+  lastErrorMessage: true,
+  lastErrorAt: true,
+  authFailedAt: true,
+  createdAt: true,
+  updatedAt: true,
+} satisfies Prisma.IntegrationSelect;
+
+type IntegrationRow = Prisma.IntegrationGetPayload<{ select: typeof integrationSelect }>;
+
+function present(row: IntegrationRow) {
+  const stored = typeof row.config === "object" && row.config !== null && !Array.isArray(row.config) ? row.config : {};
+  const { [hintKey]: hint, ...config } = stored;
+  return { ...row, config, credentialsHint: typeof hint === "string" ? hint : null };
+}
+
+const integrationId = z.uuid({ error: "Integration id must be a UUID" });
+const integrationRef = z.object({ integrationId });
+const nameSchema = z
+  .string({ error: "Name is required" })
+  .trim()
+  .min(1, "Name is required")
+  .max(120, "Name must be at most 120 characters");
+const intervalSchema = z
+  .number({ error: "Sync interval must be a number of seconds" })
+  .int("Sync interval must be whole seconds")
+  .min(300, "Sync at most every 5 minutes (300 seconds)")
+  .max(2_592_000, "Sync at least every 30 days (2592000 seconds)");
+const looseObject = (label: string) => z.record(z.string(), z.unknown(), { error: `${label} must be an object` });
+
+/** Validates against a provider's schema, reporting issues under `field` (a BAD_REQUEST with zodError). */
+function parseFor<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  // Parsed again inside an object so the issues' paths start at the input's field.
+  const framed = z.object({ [field]: schema }).safeParse({ [field]: value });
+  const error = framed.success ? parsed.error : framed.error;
+  throw new TRPCError({ code: "BAD_REQUEST", message: error.issues.map((issue) => issue.message).join("; "), cause: error });
+}
+
+function keyringOf(keyring: Keyring | null): Keyring {
+  if (!keyring) throw new TRPCError({ code: "PRECONDITION_FAILED", message: "Integrations are not configured on this server (no credentials keyring)." });
+  return keyring;
+}
+
+function sealFor(keyring: Keyring, provider: ProviderDefinition, credentials: Record<string, string | undefined>, workspaceId: string, id: string) {
+  const sealed = seal(keyring, credentials, credentialsBinding(workspaceId, id));
+  return { credentials: sealed.ciphertext, credentialsKeyId: sealed.keyId, hint: credentialsHint(provider, credentials) };
+}
+
+function providerOf(id: string): ProviderDefinition {
+  const parsed = providerIdSchema.safeParse(id);
+  if (!parsed.success) throw new TRPCError({ code: "PRECONDITION_FAILED", message: `The provider "${id}" is no longer supported.` });
+  return providers[parsed.data];
+}
+
+async function findIntegration(db: ScopedDb, workspaceId: string, id: string): Promise<IntegrationRow> {
+  const row = await db.integration.findUnique({ where: { workspaceId_id: { workspaceId, id } }, select: integrationSelect });
+  if (!row) throw new TRPCError({ code: "NOT_FOUND", message: "Integration not found." });
+  return row;
+}
+
+export const integrationRouter = {
+  /** The providers a workspace can connect, with the credential fields a form renders. */
+  providers: workspaceProcedure("integration.read").query(() => providerCatalogue()),
+
+  list: workspaceProcedure("integration.read").query(async ({ ctx }) => {
+    const rows = await ctx.db.integration.findMany({
+      where: { workspaceId: ctx.workspace.id },
+      select: integrationSelect,
+      orderBy: [{ name: "asc" }, { id: "asc" }],
+    });
+    return rows.map(present);
+  }),
+
+  get: workspaceProcedure("integration.read")
+    .input(integrationRef)
+    .query(async ({ ctx, input }) => present(await findIntegration(ctx.db, ctx.workspace.id, input.integrationId))),
+
+  connect: workspaceProcedure("integration.manage")
+    .input(
+      z.object({
+        provider: providerIdSchema,
+        name: nameSchema,
+        credentials: looseObject("Credentials"),
+        config: looseObject("Config").default({}),
+        syncIntervalSeconds: intervalSchema.default(3600),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const provider = providers[input.provider];
+      const credentials = parseFor(provider.credentials, input.credentials, "credentials");
+      const config = parseFor(provider.config, input.config, "config");
+      const keyring = keyringOf(ctx.credentialsKeyring);
+      await assertIntegrationCapacity(ctx.db, ctx.workspace.id);
+      // The id is chosen here so the ciphertext can be bound to its row before the insert.
+      const id = randomUUID();
+      const sealed = sealFor(keyring, provider, credentials, ctx.workspace.id, id);
+      const row = await ctx.db.integration.create({
+        data: {
+          id,
+          workspaceId: ctx.workspace.id,
+          provider: provider.id,
+          name: input.name,
+          config: { ...config, [hintKey]: sealed.hint },
+          credentials: sealed.credentials,
+          credentialsKeyId: sealed.credentialsKeyId,
+          syncIntervalSeconds: input.syncIntervalSeconds,
+          nextSyncAt: ctx.clock(),
+        },
+        select: integrationSelect,
+      });
+      return present(row);
+    }),
+
+  /** Renames, reconfigures, changes the interval, or replaces the credentials (never shown back). */
+  update: workspaceProcedure("integration.manage")
+    .input(
+      integrationRef.extend({
+        name: nameSchema.optional(),
+        config: looseObject("Config").optional(),
+        syncIntervalSeconds: intervalSchema.optional(),
+        credentials: looseObject("Credentials").optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const current = present(await findIntegration(ctx.db, ctx.workspace.id, input.integrationId));
+      const provider = providerOf(current.provider);
+      const config = input.config === undefined ? undefined : parseFor(provider.config, input.config, "config");
+      const credentials = input.credentials === undefined ? undefined : parseFor(provider.credentials, input.credentials, "credentials");
+      const sealed = credentials === undefined ? undefined : sealFor(keyringOf(ctx.credentialsKeyring), provider, credentials, ctx.workspace.id, current.id);
+      const hint = sealed ? sealed.hint : current.credentialsHint;
+      const data: Prisma.IntegrationUpdateInput = {
+        ...(input.name === undefined ? {} : { name: input.name }),
+        ...(input.syncIntervalSeconds === undefined ? {} : { syncIntervalSeconds: input.syncIntervalSeconds }),
+        ...(config === undefined && sealed === undefined ? {} : { config: { ...(config ?? current.config), [hintKey]: hint } }),
+        // New credentials deserve a new chance: the worker stops waiting on the old ones.
+        ...(sealed === undefined ? {} : { credentials: sealed.credentials, credentialsKeyId: sealed.credentialsKeyId, authFailedAt: null }),
+      };
+      const row = await ctx.db.integration.update({
+        where: { workspaceId_id: { workspaceId: ctx.workspace.id, id: current.id } },
+        data,
+        select: integrationSelect,
+      });
+      return present(row);
+    }),
+
+  disable: workspaceProcedure("integration.manage")
+    .input(integrationRef)
+    .mutation(async ({ ctx, input }) => {
+      await findIntegration(ctx.db, ctx.workspace.id, input.integrationId);
+      const row = await ctx.db.integration.update({
+        where: { workspaceId_id: { workspaceId: ctx.workspace.id, id: input.integrationId } },
+        data: { syncStatus: "DISABLED" },
+        select: integrationSelect,
+      });
+      return present(row);
+    }),
+
+  /** Back to IDLE and due now; a disabled integration's auth failure and failure count are forgiven. */
+  enable: workspaceProcedure("integration.manage")
+    .input(integrationRef)
+    .mutation(async ({ ctx, input }) => {
+      const current = await findIntegration(ctx.db, ctx.workspace.id, input.integrationId);
+      if (current.syncStatus !== "DISABLED") return present(current);
+      const row = await ctx.db.integration.update({
+        where: { workspaceId_id: { workspaceId: ctx.workspace.id, id: input.integrationId } },
+        data: { syncStatus: "IDLE", authFailedAt: null, consecutiveFailures: 0, nextSyncAt: ctx.clock() },
+        select: integrationSelect,
+      });
+      return present(row);
+    }),
+
+  /** Queues a sync now (a running sync is left to finish; a disabled integration must be enabled first). */
+  syncNow: workspaceProcedure("integration.manage")
+    .input(integrationRef)
+    .mutation(async ({ ctx, input }) => {
+      const current = await findIntegration(ctx.db, ctx.workspace.id, input.integrationId);
+      if (current.syncStatus === "DISABLED") {
+        throw new TRPCError({ code: "PRECONDITION_FAILED", message: "This integration is disabled; enable it (and fix its credentials) first." });
+      }
+      if (current.syncStatus === "SYNCING") return present(current);
+      // Status and due time in one update, inside the procedure's transaction.
+      // TODO(issue 4): also send a job to the worker's pg-boss queue here, in this transaction.
+      const row = await ctx.db.integration.update({
+        where: { workspaceId_id: { workspaceId: ctx.workspace.id, id: input.integrationId } },
+        data: { syncStatus: "QUEUED", nextSyncAt: ctx.clock() },
+        select: integrationSelect,
+      });
+      return present(row);
+    }),
+
+  /** Recent sync runs, newest first, a page at a time (pass the returned nextCursor to continue). */
+  runs: workspaceProcedure("integration.read")
+    .input(
+      integrationRef.extend({
+        cursor: z.uuid({ error: "Cursor must be a sync run id" }).optional(),
+        limit: z.number().int().min(1, "Limit must be at least 1").max(100, "Limit must be at most 100").default(20),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      await findIntegration(ctx.db, ctx.workspace.id, input.integrationId);
+      const rows = await ctx.db.syncRun.findMany({
+        where: { workspaceId: ctx.workspace.id, integrationId: input.integrationId },
+        select: { id: true, status: true, startedAt: true, finishedAt: true, pointsWritten: true, errorCode: true, errorMessage: true },
+        orderBy: [{ startedAt: "desc" }, { id: "desc" }],
+        take: input.limit + 1,
+        ...(input.cursor ? { cursor: { workspaceId_id: { workspaceId: ctx.workspace.id, id: input.cursor } }, skip: 1 } : {}),
+      });
+      const page = rows.slice(0, input.limit);
+      return { items: page, nextCursor: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null };
+    }),
+} satisfies TRPCRouterRecord;

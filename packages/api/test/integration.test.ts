@@ -1,0 +1,284 @@
+import { randomUUID } from "node:crypto";
+import type { WorkspaceRole } from "@northstar/db";
+import { credentialsBinding, CredentialsError, open } from "@northstar/db";
+import { ZodError } from "zod";
+import { beforeAll, describe, expect, test } from "vitest";
+import { type Caller, callerFor, createWorkspace, expectCode, giveSubscription, signedInUser, testKeyring, useApiDatabase } from "./support.ts";
+
+// The integration router through createCaller with a real context: what each role may do, what
+// the plans allow, and that credentials go into the database sealed and never come back out.
+
+const ctx = useApiDatabase();
+const roles: WorkspaceRole[] = ["OWNER", "ADMIN", "MEMBER", "VIEWER"];
+const callers = new Map<WorkspaceRole, Caller>();
+let ownerToken = "";
+let ref: { workspaceId: string };
+const token = "ghp_abcdefghijklmnop1234";
+
+function as(role: WorkspaceRole): Caller {
+  const caller = callers.get(role);
+  if (!caller) throw new Error(`no ${role}`);
+  return caller;
+}
+
+const github = (name = "Repo stats") => ({
+  provider: "github" as const,
+  name,
+  credentials: { token },
+  config: { owner: "northstar", repo: "app" },
+});
+
+/** The row as the operator sees it, credentials included. */
+async function storedRow(id: string): Promise<{ workspace_id: string; credentials: Buffer; credentials_key_id: string; config: Record<string, unknown> }> {
+  const result = await ctx().admin.query<{ workspace_id: string; credentials: Buffer; credentials_key_id: string; config: Record<string, unknown> }>(
+    "SELECT workspace_id, credentials, credentials_key_id, config FROM integrations WHERE id = $1",
+    [id],
+  );
+  const row = result.rows[0];
+  if (!row) throw new Error("no such integration");
+  return row;
+}
+
+/** Nothing secret in a response, as a client would receive it. */
+function expectNoSecrets(response: unknown, ...secrets: string[]): void {
+  const json = JSON.stringify(response);
+  expect(json).not.toMatch(/"credentials"\s*:/);
+  expect(json).not.toMatch(/credentialsKeyId/);
+  for (const secret of secrets) expect(json).not.toContain(secret);
+}
+
+beforeAll(async () => {
+  const users = new Map<WorkspaceRole, string>();
+  for (const role of roles) {
+    const user = await signedInUser(ctx(), `integration-${role.toLowerCase()}`);
+    callers.set(role, user.caller);
+    users.set(role, user.id);
+    if (role === "OWNER") ownerToken = user.token;
+  }
+  const workspace = await createWorkspace(
+    ctx().admin,
+    roles.map((role) => [users.get(role) ?? "", role]),
+  );
+  ref = { workspaceId: workspace.id };
+  await giveSubscription(ctx().admin, users.get("OWNER") ?? "", "PRO");
+});
+
+describe("providers", () => {
+  test("the catalogue, as plain JSON, for every member", async () => {
+    const catalogue = await as("VIEWER").integration.providers(ref);
+    expect(catalogue.map((provider) => provider.id)).toEqual(["http-json", "csv", "github", "stripe"]);
+    const githubEntry = catalogue.find((provider) => provider.id === "github");
+    expect(githubEntry?.metrics.map((metric) => metric.key)).toEqual(["stars", "open_issues", "merged_prs_per_day"]);
+    expect(githubEntry?.credentialFields).toEqual([{ name: "token", label: "Personal access token", type: "password", required: true }]);
+    expect(catalogue.find((provider) => provider.id === "stripe")?.metrics.map((metric) => metric.key)).toEqual(["mrr", "new_customers", "revenue_per_day"]);
+    expect(JSON.parse(JSON.stringify(catalogue))).toEqual(catalogue);
+  });
+});
+
+describe("connect", () => {
+  test("seals the credentials, bound to the row, and answers only a hint", async () => {
+    const connected = await as("OWNER").integration.connect({ ...ref, ...github() });
+    expect(connected).toMatchObject({ provider: "github", name: "Repo stats", syncStatus: "IDLE", credentialsHint: "••••1234", config: { owner: "northstar", repo: "app" } });
+    expectNoSecrets(connected, token);
+
+    const row = await storedRow(connected.id);
+    expect(row.credentials.toString("utf8")).not.toContain(token);
+    expect(row.credentials_key_id).toBe(testKeyring.current.id);
+    const binding = credentialsBinding(row.workspace_id, connected.id);
+    expect(open(testKeyring, { ciphertext: row.credentials, keyId: row.credentials_key_id }, binding)).toEqual({ token });
+    expect(() => open(testKeyring, { ciphertext: row.credentials, keyId: row.credentials_key_id }, credentialsBinding(row.workspace_id, randomUUID()))).toThrow(
+      CredentialsError,
+    );
+
+    // Copied onto another row by someone with database access, it does not open there.
+    const other = await as("ADMIN").integration.connect({ ...ref, provider: "stripe", name: "Billing", credentials: { apiKey: "sk_test_abcdef5678" } });
+    await ctx().admin.query("UPDATE integrations SET credentials = $1 WHERE id = $2", [row.credentials, other.id]);
+    const moved = await storedRow(other.id);
+    expect(() => open(testKeyring, { ciphertext: moved.credentials, keyId: moved.credentials_key_id }, credentialsBinding(moved.workspace_id, other.id))).toThrow(
+      CredentialsError,
+    );
+  });
+
+  test("list and get never carry credentials", async () => {
+    const list = await as("VIEWER").integration.list(ref);
+    expect(list.length).toBeGreaterThanOrEqual(2);
+    expectNoSecrets(list, token, "sk_test_abcdef5678");
+    const first = list[0];
+    if (!first) throw new Error("no integration");
+    const got = await as("MEMBER").integration.get({ ...ref, integrationId: first.id });
+    expectNoSecrets(got, token, "sk_test_abcdef5678");
+    expect(got.credentialsHint).toMatch(/^••••/);
+    expect(got.config).not.toHaveProperty("__credentialsHint");
+  });
+
+  test("MEMBER and VIEWER are refused, ADMIN and OWNER allowed", async () => {
+    await expectCode(as("MEMBER").integration.connect({ ...ref, ...github("Member's") }), "FORBIDDEN");
+    await expectCode(as("VIEWER").integration.connect({ ...ref, ...github("Viewer's") }), "FORBIDDEN");
+    const csv = await as("ADMIN").integration.connect({
+      ...ref,
+      provider: "csv",
+      name: "Sheet",
+      credentials: { url: "https://sheets.example.com/export?token=s3cr3t-sheet" },
+    });
+    expect(csv.credentialsHint).toBe("sheets.example.com/••••");
+    expect(csv.config).toEqual({ timestampColumn: "timestamp", valueColumn: "value" });
+    expectNoSecrets(csv, "s3cr3t-sheet");
+  });
+
+  test("validation errors name the field and say what to fix", async () => {
+    const missing = await expectCode(as("OWNER").integration.connect({ ...ref, ...github(), credentials: {} }), "BAD_REQUEST");
+    expect(missing.message).toMatch(/Access token is required/);
+    expect(missing.cause).toBeInstanceOf(ZodError);
+    if (missing.cause instanceof ZodError) expect(missing.cause.issues[0]?.path).toEqual(["credentials", "token"]);
+
+    const badKey = await expectCode(
+      as("OWNER").integration.connect({ ...ref, provider: "stripe", name: "Stripe", credentials: { apiKey: "pk_live_publishable" } }),
+      "BAD_REQUEST",
+    );
+    expect(badKey.message).toMatch(/Stripe secret or restricted key/);
+
+    const badConfig = await expectCode(
+      as("OWNER").integration.connect({ ...ref, provider: "http-json", name: "Feed", credentials: {}, config: { url: "ftp://x", valuePath: "data" } }),
+      "BAD_REQUEST",
+    );
+    expect(badConfig.message).toMatch(/URL must be an http\(s\) URL/);
+    expect(badConfig.message).toMatch(/JSON path must look like/);
+
+    const halfHeader = await expectCode(
+      as("OWNER").integration.connect({
+        ...ref,
+        provider: "http-json",
+        name: "Feed",
+        credentials: { headerName: "Authorization" },
+        config: { url: "https://api.example.com/kpi", valuePath: "$.value" },
+      }),
+      "BAD_REQUEST",
+    );
+    expect(halfHeader.message).toMatch(/both a header name and a header value/);
+
+    const badInterval = await expectCode(as("OWNER").integration.connect({ ...ref, ...github(), syncIntervalSeconds: 10 }), "BAD_REQUEST");
+    expect(badInterval.message).toMatch(/every 5 minutes/);
+    await expectCode(as("OWNER").integration.connect({ ...ref, ...github(), name: " " }), "BAD_REQUEST");
+  });
+
+  test("the FREE plan allows one integration per workspace", async () => {
+    const owner = await signedInUser(ctx(), "free-owner");
+    const free = { workspaceId: (await createWorkspace(ctx().admin, [[owner.id, "OWNER"]])).id };
+    await owner.caller.integration.connect({ ...free, ...github() });
+    const error = await expectCode(owner.caller.integration.connect({ ...free, ...github("Second") }), "PRECONDITION_FAILED");
+    expect(error.message).toBe("The FREE plan allows 1 integration per workspace; upgrade the plan to add more.");
+    expect(await owner.caller.integration.list(free)).toHaveLength(1);
+  });
+
+  test("a server without a keyring refuses to connect", async () => {
+    const caller = callerFor(ctx().db, ownerToken, { keyring: null });
+    const error = await expectCode(caller.integration.connect({ ...ref, ...github() }), "PRECONDITION_FAILED");
+    expect(error.message).toMatch(/no credentials keyring/);
+  });
+});
+
+describe("update, disable, enable, syncNow", () => {
+  let id = "";
+  beforeAll(async () => {
+    id = (await as("OWNER").integration.connect({ ...ref, ...github("To update") })).id;
+  });
+
+  test("update changes name, config and interval, keeping the hint and the credentials", async () => {
+    const before = await storedRow(id);
+    const updated = await as("ADMIN").integration.update({ ...ref, integrationId: id, name: "Renamed", config: { owner: "acme", repo: "web" }, syncIntervalSeconds: 900 });
+    expect(updated).toMatchObject({ name: "Renamed", config: { owner: "acme", repo: "web" }, syncIntervalSeconds: 900, credentialsHint: "••••1234" });
+    expect((await storedRow(id)).credentials.equals(before.credentials)).toBe(true);
+    await expectCode(as("MEMBER").integration.update({ ...ref, integrationId: id, name: "Nope" }), "FORBIDDEN");
+    const invalid = await expectCode(as("OWNER").integration.update({ ...ref, integrationId: id, config: { owner: "acme" } }), "BAD_REQUEST");
+    expect(invalid.message).toMatch(/Repository is required/);
+  });
+
+  test("new credentials are sealed again and clear an auth failure", async () => {
+    await ctx().admin.query("UPDATE integrations SET auth_failed_at = now() WHERE id = $1", [id]);
+    const newToken = "ghp_replacement9876";
+    const updated = await as("OWNER").integration.update({ ...ref, integrationId: id, credentials: { token: newToken } });
+    expect(updated.credentialsHint).toBe("••••9876");
+    expect(updated.authFailedAt).toBeNull();
+    expect(updated.config).toEqual({ owner: "acme", repo: "web" });
+    expectNoSecrets(updated, newToken, token);
+    const row = await storedRow(id);
+    expect(open(testKeyring, { ciphertext: row.credentials, keyId: row.credentials_key_id }, credentialsBinding(row.workspace_id, id))).toEqual({ token: newToken });
+  });
+
+  test("disable, syncNow refused while disabled, enable clears the auth failure", async () => {
+    await expectCode(as("VIEWER").integration.disable({ ...ref, integrationId: id }), "FORBIDDEN");
+    expect((await as("ADMIN").integration.disable({ ...ref, integrationId: id })).syncStatus).toBe("DISABLED");
+    const refused = await expectCode(as("OWNER").integration.syncNow({ ...ref, integrationId: id }), "PRECONDITION_FAILED");
+    expect(refused.message).toMatch(/disabled/);
+    await ctx().admin.query("UPDATE integrations SET auth_failed_at = now(), consecutive_failures = 5 WHERE id = $1", [id]);
+    await expectCode(as("MEMBER").integration.enable({ ...ref, integrationId: id }), "FORBIDDEN");
+    const enabled = await as("OWNER").integration.enable({ ...ref, integrationId: id });
+    expect(enabled).toMatchObject({ syncStatus: "IDLE", authFailedAt: null, consecutiveFailures: 0 });
+  });
+
+  test("syncNow queues the integration, due now", async () => {
+    await ctx().admin.query("UPDATE integrations SET next_sync_at = now() + interval '1 hour' WHERE id = $1", [id]);
+    await expectCode(as("MEMBER").integration.syncNow({ ...ref, integrationId: id }), "FORBIDDEN");
+    const start = Date.now();
+    const queued = await as("ADMIN").integration.syncNow({ ...ref, integrationId: id });
+    expect(queued.syncStatus).toBe("QUEUED");
+    expect(Math.abs((queued.nextSyncAt?.getTime() ?? 0) - start)).toBeLessThan(5_000);
+    const row = await ctx().admin.query<{ sync_status: string }>("SELECT sync_status::text FROM integrations WHERE id = $1", [id]);
+    expect(row.rows[0]?.sync_status).toBe("QUEUED");
+  });
+});
+
+describe("runs", () => {
+  test("recent sync runs, newest first, by cursor", async () => {
+    const integration = await as("OWNER").integration.connect({ ...ref, ...github("With runs") });
+    for (const [minutesAgo, status, points, code] of [
+      [30, "SUCCEEDED", 10, null],
+      [20, "FAILED", 0, "http_500"],
+      [10, "SUCCEEDED", 3, null],
+    ] as const) {
+      await ctx().admin.query(
+        `INSERT INTO sync_runs (workspace_id, integration_id, status, started_at, finished_at, points_written, error_code, error_message)
+         VALUES ($1, $2, $3, now() - make_interval(mins => $4), now() - make_interval(mins => $4) + interval '5 seconds', $5, $6, $7)`,
+        [ref.workspaceId, integration.id, status, minutesAgo, points, code, code ? "The provider answered 500." : null],
+      );
+    }
+    const first = await as("VIEWER").integration.runs({ ...ref, integrationId: integration.id, limit: 2 });
+    expect(first.items.map((run) => [run.status, run.pointsWritten])).toEqual([
+      ["SUCCEEDED", 3],
+      ["FAILED", 0],
+    ]);
+    expect(first.items[1]).toMatchObject({ errorCode: "http_500", errorMessage: "The provider answered 500." });
+    expect(first.nextCursor).toBe(first.items[1]?.id);
+    const second = await as("VIEWER").integration.runs({ ...ref, integrationId: integration.id, limit: 2, cursor: first.nextCursor ?? undefined });
+    expect(second.items.map((run) => run.pointsWritten)).toEqual([10]);
+    expect(second.nextCursor).toBeNull();
+    await expectCode(as("VIEWER").integration.runs({ ...ref, integrationId: randomUUID() }), "NOT_FOUND");
+  });
+});
+
+describe("another workspace's integration", () => {
+  test("answers NOT_FOUND everywhere and stays unchanged", async () => {
+    const stranger = await signedInUser(ctx(), "stranger");
+    const theirs = { workspaceId: (await createWorkspace(ctx().admin, [[stranger.id, "OWNER"]])).id };
+    const integration = await stranger.caller.integration.connect({ ...theirs, ...github("Theirs") });
+    const before = await ctx().admin.query("SELECT * FROM integrations WHERE id = $1", [integration.id]);
+    const integrationId = integration.id;
+    const calls: [string, () => Promise<unknown>][] = [
+      ["get", () => as("OWNER").integration.get({ ...ref, integrationId })],
+      ["update", () => as("OWNER").integration.update({ ...ref, integrationId, name: "Hijacked", credentials: { token: "ghp_hijack0000" } })],
+      ["disable", () => as("OWNER").integration.disable({ ...ref, integrationId })],
+      ["enable", () => as("OWNER").integration.enable({ ...ref, integrationId })],
+      ["syncNow", () => as("OWNER").integration.syncNow({ ...ref, integrationId })],
+      ["runs", () => as("OWNER").integration.runs({ ...ref, integrationId })],
+      ["list in theirs", () => as("OWNER").integration.list(theirs)],
+      ["connect in theirs", () => as("OWNER").integration.connect({ ...theirs, ...github("Smuggled") })],
+    ];
+    for (const [name, call] of calls) {
+      await expectCode(call(), "NOT_FOUND").catch((failure: unknown) => {
+        throw new Error(`${name}: ${String(failure)}`);
+      });
+    }
+    expect((await ctx().admin.query("SELECT * FROM integrations WHERE id = $1", [integration.id])).rows).toEqual(before.rows);
+    expect((await as("OWNER").integration.list(ref)).map((row) => row.id)).not.toContain(integration.id);
+  });
+});
