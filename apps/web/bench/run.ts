@@ -1,0 +1,506 @@
+// `pnpm bench`: the API over real HTTP under concurrent load (autocannon), and the same handlers
+// in process (createCaller) against the raw SQL they run. Runs on DATABASE_URL's server (a
+// database of its own, dropped at the end) or, without DATABASE_URL, on a throwaway embedded
+// PostgreSQL. Size: --workspaces --kpis --days (default: the issue's 100 × 20 × 365, hourly).
+import { createHash } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { Writable } from "node:stream";
+import { parseArgs } from "node:util";
+import { createAdaptorServer } from "@hono/node-server";
+import { appRouter, createTRPCContext, sessionCookieName } from "@northstar/api";
+import { createDatabase, type Database, kpiSeriesQuery } from "@northstar/db";
+import { databaseUrlWith, migrate, startThrowawayServer } from "@northstar/db/server";
+import { createTestDatabase, ensureTestLogin, freePort } from "@northstar/db/testing";
+import autocannon from "autocannon";
+import { pino } from "pino";
+// generateData is not among @northstar/db's exports (its own scripts import it by path, too).
+import { generateData } from "@northstar/db/generate";
+import { createApp } from "../server/app.ts";
+
+type Pool = Database["pool"];
+
+const { values: flags } = parseArgs({
+  options: {
+    workspaces: { type: "string", default: "100" },
+    kpis: { type: "string", default: "20" },
+    days: { type: "string", default: "365" },
+    connections: { type: "string", default: "50" },
+    duration: { type: "string", default: "15" },
+    warmup: { type: "string", default: "3" },
+    calls: { type: "string", default: "1000" },
+    users: { type: "string", default: "8" },
+  },
+});
+
+function whole(name: string, text: string | undefined): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`--${name} must be a whole number of at least 1, got ${String(text)}`);
+  return value;
+}
+
+const size = { workspaces: whole("workspaces", flags.workspaces), kpis: whole("kpis", flags.kpis), days: whole("days", flags.days) };
+const load = {
+  connections: whole("connections", flags.connections),
+  durationSeconds: whole("duration", flags.duration),
+  warmupSeconds: whole("warmup", flags.warmup),
+};
+const calls = whole("calls", flags.calls);
+const warmupCalls = Math.max(20, Math.floor(calls / 10));
+const userCount = Math.min(whole("users", flags.users), size.workspaces);
+const dayMs = 86_400_000;
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+function printTable(title: string, header: string[], rows: string[][]): void {
+  const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => (row[i] ?? "").length)));
+  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ");
+  console.log(`\n${title}\n${line(header)}\n${widths.map((w) => "-".repeat(w)).join("  ")}`);
+  for (const row of rows) console.log(line(row));
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+}
+
+const seconds = (since: number) => ((performance.now() - since) / 1000).toFixed(1);
+
+// ---------------------------------------------------------------------------------------------
+// Data: generated tenants, plus what the generator does not make (plans, goals)
+
+interface Tenant {
+  userId: string;
+  workspaceId: string;
+  kpiIds: string[];
+}
+
+/** Every owner gets an active PRO plan (3 years of history: a one-year series and its previous year are readable). */
+async function arrange(admin: Pool): Promise<void> {
+  await admin.query(
+    `INSERT INTO subscriptions (user_id, plan, status, current_period_start, current_period_end)
+     SELECT user_id, 'PRO', 'ACTIVE', now() - interval '1 day', now() + interval '1 year' FROM workspace_users WHERE role = 'OWNER'`,
+  );
+  // Five goals per workspace, each linked to three of its KPIs (a goal list of realistic shape).
+  await admin.query(
+    `WITH goals AS (
+       INSERT INTO goals (workspace_id, title, target_date, status)
+       SELECT w.id, 'Goal ' || g, (now() + g * interval '30 days')::date, (ARRAY['NOT_STARTED','ON_TRACK','AT_RISK','OFF_TRACK','COMPLETED'])[g]::"GoalStatus"
+         FROM workspaces AS w CROSS JOIN generate_series(1, 5) AS g
+       RETURNING workspace_id, id, title)
+     INSERT INTO goal_kpis (workspace_id, goal_id, kpi_id, weight)
+     SELECT g.workspace_id, g.id, k.id, 1 + (k.n % 3)
+       FROM goals AS g
+       JOIN LATERAL (SELECT id, row_number() OVER (ORDER BY name) AS n FROM kpis WHERE workspace_id = g.workspace_id) AS k
+         ON k.n % 5 = substring(g.title FROM 6)::int % 5 AND k.n <= 15`,
+  );
+}
+
+async function tenants(admin: Pool, count: number): Promise<Tenant[]> {
+  const { rows } = await admin.query<{ workspace_id: string; user_id: string; kpi_ids: string[] }>(
+    `SELECT wu.workspace_id::text, wu.user_id::text, array_agg(k.id::text ORDER BY k.name) AS kpi_ids
+       FROM workspace_users AS wu JOIN kpis AS k ON k.workspace_id = wu.workspace_id
+      WHERE wu.role = 'OWNER'
+      GROUP BY 1, 2 ORDER BY 1 LIMIT $1`,
+    [count],
+  );
+  return rows.map((row) => ({ userId: row.user_id, workspaceId: row.workspace_id, kpiIds: row.kpi_ids }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inputs: what a client sends, and the tRPC GET URL for it (superjson: dates in meta)
+
+function seriesRange(): { from: Date; to: Date } {
+  const to = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
+  return { from: new Date(to.getTime() - 365 * dayMs), to };
+}
+
+const procedures = ["kpi.list", "kpi.series", "goal.list"] as const;
+type Procedure = (typeof procedures)[number];
+
+function inputFor(procedure: Procedure, tenant: Tenant, index: number): Record<string, unknown> {
+  switch (procedure) {
+    case "kpi.list":
+      return { workspaceId: tenant.workspaceId };
+    case "goal.list":
+      return { workspaceId: tenant.workspaceId };
+    case "kpi.series": {
+      const kpiId = tenant.kpiIds[index % tenant.kpiIds.length] ?? "";
+      return { workspaceId: tenant.workspaceId, kpiId, ...seriesRange(), buckets: 365 };
+    }
+  }
+}
+
+/** superjson's wire shape, written out (apps/web does not depend on superjson): Dates as ISO strings named in meta. */
+function superjsonInput(input: Record<string, unknown>): string {
+  const json: Record<string, unknown> = {};
+  const dates: Record<string, ["Date"]> = {};
+  for (const [key, value] of Object.entries(input)) {
+    if (value instanceof Date) {
+      json[key] = value.toISOString();
+      dates[key] = ["Date"];
+    } else json[key] = value;
+  }
+  return JSON.stringify(Object.keys(dates).length > 0 ? { json, meta: { values: dates } } : { json });
+}
+
+function trpcPath(procedure: Procedure, input: Record<string, unknown>): string {
+  return `/trpc/${procedure}?input=${encodeURIComponent(superjsonInput(input))}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The host on a real port, and sign-in through /auth/dev (as the host tests do)
+
+interface Host {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Request logs at info, as in production, written nowhere. */
+const discard = new Writable({ write: (_chunk, _encoding, done) => { done(); } });
+
+async function startHost(database: Database): Promise<Host> {
+  const target: { app?: ReturnType<typeof createApp> } = {};
+  const server = createAdaptorServer({
+    fetch: (request, env) => (target.app ? target.app.fetch(request, env) : new Response("not ready", { status: 503 })),
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  target.app = createApp({
+    database,
+    auth: { baseUrl: url, secret: "a-benchmark-secret-that-is-long-enough-1234", providers: {}, developmentSignIn: true },
+    logger: pino({ level: "info" }, discard),
+    rateLimits: { signIn: { burst: 1_000, perSecond: 100 } },
+  });
+  return {
+    url,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        if ("closeAllConnections" in server) server.closeAllConnections();
+        server.close((error) => {
+          if (error) reject(error);
+          else resolve();
+        });
+      }),
+  };
+}
+
+async function signIn(host: Host, userId: string): Promise<string> {
+  const response = await fetch(`${host.url}/auth/dev`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { origin: host.url },
+    body: new URLSearchParams({ userId }),
+  });
+  const cookie = response.headers
+    .getSetCookie()
+    .filter((header) => header.startsWith(`${sessionCookieName}=`))
+    .at(-1)
+    ?.split(";")[0];
+  if (response.status !== 303 || !cookie) throw new Error(`development sign-in as ${userId} failed: ${response.status} ${await response.text()}`);
+  return cookie;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Over HTTP under load
+
+interface Signed extends Tenant {
+  cookie: string;
+}
+
+interface LoadResult {
+  p50: number;
+  p99: number;
+  rps: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+}
+
+function fire(url: string, requests: autocannon.Request[], durationSeconds: number): Promise<autocannon.Result> {
+  return autocannon({ url, connections: load.connections, duration: durationSeconds, requests, workers: 1 });
+}
+
+async function loadTest(host: Host, signed: Signed[]): Promise<Map<Procedure, LoadResult>> {
+  const results = new Map<Procedure, LoadResult>();
+  for (const procedure of procedures) {
+    // Each connection walks the list: every user, and for the series every KPI, in turn.
+    const perUser = procedure === "kpi.series" ? Math.min(size.kpis, 20) : 1;
+    const requests: autocannon.Request[] = [];
+    for (let i = 0; i < perUser; i++) {
+      for (const tenant of signed) requests.push({ method: "GET", path: trpcPath(procedure, inputFor(procedure, tenant, i)), headers: { cookie: tenant.cookie } });
+    }
+    // Every request answers 200 before it is measured.
+    for (const request of requests.slice(0, signed.length)) {
+      const answer = await fetch(`${host.url}${request.path ?? ""}`, { headers: { cookie: request.headers?.cookie ?? "" } });
+      if (answer.status !== 200) throw new Error(`${procedure}: ${answer.status} ${(await answer.text()).slice(0, 300)}`);
+    }
+    await fire(host.url, requests, load.warmupSeconds);
+    const result = await fire(host.url, requests, load.durationSeconds);
+    results.set(procedure, {
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      rps: result.requests.average,
+      requests: result.requests.total,
+      non2xx: result.non2xx,
+      errors: result.errors + result.timeouts,
+    });
+    console.log(`  ${procedure}: ${result.requests.total} requests in ${load.durationSeconds} s`);
+  }
+  return results;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. In process: createCaller against the raw SQL of the same call
+
+interface Statement {
+  text: string;
+  values: unknown[];
+  /** The data the answer is made of (the rest: session, membership, transaction, context, plan). */
+  data: boolean;
+}
+
+const kpiColumns = `id, name, description, unit, category, direction, target_value, current_value, current_value_at, is_active, archived_at, created_at, updated_at`;
+
+/** Every statement the procedure sends for this input, in order (approximating Prisma's for its reads), as plain SQL. */
+function statementsFor(procedure: Procedure, tenant: Tenant, tokenHash: Buffer, input: Record<string, unknown>): Statement[] {
+  const session: Statement = {
+    text: `SELECT session_id::text AS id, user_id::text AS "userId", expires_at AS "expiresAt" FROM app.session_for_token($1)`,
+    values: [tokenHash],
+    data: false,
+  };
+  const membership: Statement = {
+    text: `SELECT w.id::text AS id, w.slug, w.name, wu.role::text AS role FROM workspaces AS w
+             JOIN workspace_users AS wu ON wu.workspace_id = w.id AND wu.user_id = $1::uuid WHERE w.id = $2::uuid`,
+    values: [tenant.userId, tenant.workspaceId],
+    data: false,
+  };
+  const open: Statement[] = [
+    { text: "BEGIN", values: [], data: false },
+    {
+      text: `SELECT set_config('app.user_id', $1, true), set_config('app.workspace_id', $2, true)`,
+      values: [tenant.userId, tenant.workspaceId],
+      data: false,
+    },
+  ];
+  const close: Statement = { text: "COMMIT", values: [], data: false };
+  const around = (body: Statement[]): Statement[] => [session, membership, ...open, ...body, close];
+  switch (procedure) {
+    case "kpi.list":
+      return around([
+        {
+          text: `SELECT ${kpiColumns} FROM kpis WHERE workspace_id = $1::uuid AND is_active = true ORDER BY name ASC, id ASC LIMIT $2`,
+          values: [tenant.workspaceId, 51],
+          data: true,
+        },
+      ]);
+    case "goal.list":
+      return around([
+        {
+          text: `SELECT id, workspace_id, title, description, target_date, status, created_at, updated_at FROM goals
+                  WHERE workspace_id = $1::uuid AND status <> 'ARCHIVED' ORDER BY target_date ASC NULLS LAST, title ASC`,
+          values: [tenant.workspaceId],
+          data: true,
+        },
+        {
+          text: `SELECT gk.id, gk.workspace_id, gk.goal_id, gk.kpi_id, gk.weight, gk.criterion FROM goal_kpis AS gk
+                   LEFT JOIN kpis AS k ON k.workspace_id = gk.workspace_id AND k.id = gk.kpi_id
+                  WHERE gk.workspace_id = $1::uuid AND gk.goal_id IN (SELECT id FROM goals WHERE workspace_id = $1::uuid AND status <> 'ARCHIVED')
+                  ORDER BY k.name ASC`,
+          values: [tenant.workspaceId],
+          data: true,
+        },
+        {
+          text: `SELECT id, workspace_id, name, unit, direction, target_value, current_value, is_active FROM kpis
+                  WHERE workspace_id = $1::uuid AND id IN (SELECT kpi_id FROM goal_kpis WHERE workspace_id = $1::uuid)`,
+          values: [tenant.workspaceId],
+          data: true,
+        },
+      ]);
+    case "kpi.series": {
+      const kpiId = String(input.kpiId);
+      const { from, to } = seriesRange();
+      const previous = kpiSeriesQuery({ kpiId, from: new Date(from.getTime() - (to.getTime() - from.getTime())), to: from, buckets: 365 });
+      const current = kpiSeriesQuery({ kpiId, from, to, buckets: 365 });
+      return around([
+        { text: `SELECT ${kpiColumns} FROM kpis WHERE workspace_id = $1::uuid AND id = $2::uuid LIMIT 1`, values: [tenant.workspaceId, kpiId], data: true },
+        { text: `SELECT app.workspace_plan()::text AS plan`, values: [], data: false },
+        { text: current.text, values: current.values, data: true },
+        { text: previous.text, values: previous.values, data: true },
+      ]);
+    }
+  }
+}
+
+type Shape = (tenant: Signed, round: number) => Promise<unknown>;
+
+async function inProcess(database: Database, admin: Pool, signed: Signed[]): Promise<Map<string, { p50: number; p99: number }>> {
+  const client = await admin.connect();
+  const hashes = new Map(signed.map((tenant) => [tenant, Buffer.from(createHashOf(tenant.cookie))]));
+  const raw = async (statements: Statement[]) => {
+    for (const statement of statements) await client.query(statement.text, statement.values);
+  };
+  const shapes: Record<string, Shape> = {};
+  for (const procedure of procedures) {
+    const caller = (tenant: Signed) =>
+      appRouter.createCaller(createTRPCContext({ database, sessionToken: tenant.cookie.slice(sessionCookieName.length + 1), secureCookies: false }));
+    const statements = (tenant: Signed, round: number) => statementsFor(procedure, tenant, hashes.get(tenant) ?? Buffer.alloc(0), inputFor(procedure, tenant, round));
+    shapes[`${procedure} caller`] = (tenant, round) => {
+      const input = inputFor(procedure, tenant, round);
+      const api = caller(tenant);
+      if (procedure === "kpi.list") return api.kpi.list({ workspaceId: tenant.workspaceId });
+      if (procedure === "goal.list") return api.goal.list({ workspaceId: tenant.workspaceId });
+      return api.kpi.series({ workspaceId: tenant.workspaceId, kpiId: String(input.kpiId), ...seriesRange(), buckets: 365 });
+    };
+    shapes[`${procedure} raw all`] = (tenant, round) => raw(statements(tenant, round));
+    shapes[`${procedure} raw data`] = (tenant, round) => raw(statements(tenant, round).filter((statement) => statement.data));
+  }
+  const names = Object.keys(shapes);
+  const samples = new Map(names.map((name) => [name, [] as number[]]));
+  try {
+    for (let round = 0; round < warmupCalls + calls; round++) {
+      const tenant = signed[round % signed.length];
+      if (!tenant) throw new Error("no signed-in user to benchmark with");
+      const order = [...names];
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(Math.random() * (i + 1));
+        [order[i], order[j]] = [order[j] ?? "", order[i] ?? ""];
+      }
+      const kpiRound = Math.floor(round / signed.length);
+      for (const name of order) {
+        const shape = shapes[name];
+        if (!shape) continue;
+        const started = performance.now();
+        await shape(tenant, kpiRound);
+        if (round >= warmupCalls) samples.get(name)?.push(performance.now() - started);
+      }
+    }
+  } finally {
+    client.release();
+  }
+  return new Map(
+    [...samples].map(([name, times]) => {
+      times.sort((a, b) => a - b);
+      return [name, { p50: quantile(times, 0.5), p99: quantile(times, 0.99) }];
+    }),
+  );
+}
+
+// The token's SHA-256, as app.session_for_token expects it (session.ts hashes the same way).
+function createHashOf(cookie: string): Uint8Array {
+  return createHash("sha256")
+    .update(cookie.slice(sessionCookieName.length + 1))
+    .digest();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function run(serverUrl: string): Promise<void> {
+  const runStarted = performance.now();
+  const testDatabase = await createTestDatabase(serverUrl, "template0");
+  const operator = createDatabase({ url: testDatabase.adminUrl, poolSize: 2 });
+  const admin = operator.pool;
+  let database: Database | undefined;
+  let host: Host | undefined;
+  try {
+    await migrate(testDatabase.adminUrl);
+    await ensureTestLogin(serverUrl);
+    const { rows } = await admin.query<{ version: string }>("SELECT current_setting('server_version') AS version");
+    const expected = size.workspaces * size.kpis * size.days * 24;
+    console.log(
+      `PostgreSQL ${rows[0]?.version ?? "?"}; generating ${size.workspaces} workspaces × ${size.kpis} KPIs × ${size.days} days hourly = ${expected.toLocaleString("en")} points`,
+    );
+    let started = performance.now();
+    let reported = 0;
+    const generated = await generateData({
+      url: testDatabase.adminUrl,
+      workspaces: size.workspaces,
+      kpisPerWorkspace: size.kpis,
+      days: size.days,
+      intervalSeconds: 3_600,
+      onProgress: (done, total) => {
+        const tenth = Math.floor((10 * done) / total);
+        if (tenth > reported) {
+          reported = tenth;
+          console.log(`  ${tenth * 10}% (${done.toLocaleString("en")} points, ${seconds(started)} s)`);
+        }
+      },
+    });
+    const generateSeconds = seconds(started);
+    started = performance.now();
+    await arrange(admin);
+    await admin.query("VACUUM ANALYZE");
+    console.log(
+      `Loaded ${generated.points.toLocaleString("en")} points in ${generateSeconds} s (${Math.round(generated.pointsPerSecond).toLocaleString("en")} points/s, generateData); plans, goals and VACUUM ANALYZE ${seconds(started)} s`,
+    );
+
+    database = createDatabase({ url: testDatabase.appUrl, poolSize: 10 });
+    host = await startHost(database);
+    const signed: Signed[] = [];
+    for (const tenant of await tenants(admin, userCount)) signed.push({ ...tenant, cookie: await signIn(host, tenant.userId) });
+    console.log(`Host on ${host.url}; ${signed.length} users signed in through /auth/dev, each the owner of its own workspace`);
+
+    started = performance.now();
+    console.log(`\nHTTP load: ${load.connections} connections, ${load.warmupSeconds} s warm-up then ${load.durationSeconds} s per procedure`);
+    const http = await loadTest(host, signed);
+    const row = (procedure: Procedure, result: LoadResult | undefined): string[] => {
+      if (!result) return [procedure];
+      const target = procedure === "kpi.series" ? `p99 < 50 ms ${result.p99 < 50 ? "ok" : "MISSED"}` : "";
+      return [procedure, String(result.p50), String(result.p99), result.rps.toFixed(0), String(result.requests), String(result.non2xx), String(result.errors), target];
+    };
+    printTable(
+      `Over HTTP (tRPC GET, superjson input, session cookie; ${signed.length} users × own workspace; series: 365 buckets over one year, compare on)`,
+      ["procedure", "p50 ms", "p99 ms", "req/s", "requests", "non-2xx", "errors", "target"],
+      procedures.map((procedure) => row(procedure, http.get(procedure))),
+    );
+    console.log(`(HTTP load took ${seconds(started)} s)`);
+
+    started = performance.now();
+    console.log(`\nIn process: ${calls} interleaved rounds after ${warmupCalls} warm-up, one call at a time`);
+    const local = await inProcess(database, admin, signed);
+    const rowsOut: string[][] = [];
+    for (const procedure of procedures) {
+      const api = local.get(`${procedure} caller`);
+      const all = local.get(`${procedure} raw all`);
+      const data = local.get(`${procedure} raw data`);
+      if (!api || !all || !data) continue;
+      const overAll = api.p50 - all.p50;
+      rowsOut.push([
+        procedure,
+        api.p50.toFixed(3),
+        api.p99.toFixed(3),
+        all.p50.toFixed(3),
+        data.p50.toFixed(3),
+        `${(api.p50 / all.p50).toFixed(2)}x`,
+        overAll.toFixed(3),
+        `${(api.p50 / data.p50).toFixed(2)}x`,
+        (api.p50 - data.p50).toFixed(3),
+        `+${overAll < 1 ? "<" : ">="}1 ms ${overAll < 1 ? "ok" : "MISSED"}`,
+      ]);
+    }
+    printTable(
+      "createCaller vs its raw SQL (superuser, one pg connection, unprepared). raw all: every statement the call sends (session, membership, BEGIN + settings, data, plan, COMMIT); raw data: only the data statements",
+      ["procedure", "caller p50", "caller p99", "raw all p50", "raw data p50", "ratio all", "diff all ms", "ratio data", "diff data ms", "target (diff all, p50)"],
+      rowsOut,
+    );
+    console.log(`(in-process comparison took ${seconds(started)} s)`);
+  } finally {
+    await host?.close();
+    await database?.close();
+    await operator.close();
+    await testDatabase.drop();
+    console.log(`\nDatabase dropped; whole run ${seconds(runStarted)} s`);
+  }
+}
+
+const configured = process.env.DATABASE_URL;
+if (configured) {
+  await run(databaseUrlWith(configured, "postgres"));
+} else {
+  const server = await startThrowawayServer(await freePort());
+  try {
+    await run(server.urlFor("postgres"));
+  } finally {
+    await server.stop();
+  }
+}
