@@ -3,44 +3,14 @@ import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { createAdaptorServer } from "@hono/node-server";
 import type { AuthConfig } from "@northstar/api";
-import { createDatabase, type Database } from "@northstar/db";
-import { createTestDatabase, type TestDatabase } from "@northstar/db/testing";
-// Declares what the global setup provides to inject().
-import type {} from "@northstar/db/testing/global-setup";
+import type { Database } from "@northstar/db";
+import { type TestContext, useTestDatabase } from "@northstar/db/testing/vitest";
 import { pino } from "pino";
-import { afterAll, beforeAll, inject } from "vitest";
 import { type AppOptions, createApp } from "../server/app.ts";
 
-// Each test file: its own database (cloned from the migrated template), the application's
-// non-superuser connection, a superuser pool for arranging rows, and the host on a real port.
-
 export type AdminPool = Database["pool"];
-
-export interface HostTestDatabase {
-  database: TestDatabase;
-  db: Database;
-  admin: AdminPool;
-}
-
-export function useHostDatabase(): () => HostTestDatabase {
-  let context: HostTestDatabase | undefined;
-  let operator: Database | undefined;
-  beforeAll(async () => {
-    const database = await createTestDatabase(inject("serverUrl"), inject("templateDatabase"));
-    operator = createDatabase({ url: database.adminUrl, poolSize: 2 });
-    context = { database, db: createDatabase({ url: database.appUrl, poolSize: 4 }), admin: operator.pool };
-  });
-  afterAll(async () => {
-    if (!context) return;
-    await context.db.close();
-    await operator?.close();
-    await context.database.drop();
-  });
-  return () => {
-    if (!context) throw new Error("the test database is not ready yet (use it inside a test or hook)");
-    return context;
-  };
-}
+export type HostTestDatabase = TestContext;
+export const useHostDatabase = useTestDatabase;
 
 export const testSecret = "a-test-secret-that-is-long-enough-1234";
 

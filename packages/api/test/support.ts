@@ -1,47 +1,16 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { createDatabase, type Database, type Keyring, parseKeyring, type Plan, type WorkspaceRole } from "@northstar/db";
-import { createTestDatabase, type TestDatabase } from "@northstar/db/testing";
-// Declares what the global setup provides to inject().
-import type {} from "@northstar/db/testing/global-setup";
+import { type Database, type Keyring, parseKeyring, type Plan, type WorkspaceRole } from "@northstar/db";
+import { type TestContext, useTestDatabase } from "@northstar/db/testing/vitest";
 import { TRPCError } from "@trpc/server";
-import { afterAll, beforeAll, expect, inject } from "vitest";
+import { expect } from "vitest";
 import { createAuth, type SetCookie } from "../src/auth/index.ts";
 import { appRouter } from "../src/root.ts";
 import { createCallerFactory, createTRPCContext } from "../src/trpc.ts";
 
-// Each test file: its own database (cloned from the migrated template), the application's
-// non-superuser connection, and a superuser pool for arranging rows and reading the truth.
-
 /** A superuser pool (pg's, as Database exposes it): the operator's hand, never the code under test's. */
 export type AdminPool = Database["pool"];
-
-export interface ApiTestContext {
-  database: TestDatabase;
-  db: Database;
-  admin: AdminPool;
-}
-
-export function useApiDatabase(): () => ApiTestContext {
-  let context: ApiTestContext | undefined;
-  let operator: Database | undefined;
-  beforeAll(async () => {
-    const database = await createTestDatabase(inject("serverUrl"), inject("templateDatabase"));
-    // The api package has no pg of its own: the superuser's pool comes from a Database opened
-    // on the admin URL, used only through its raw pool (which has no context and no role switch).
-    operator = createDatabase({ url: database.adminUrl, poolSize: 2 });
-    context = { database, db: createDatabase({ url: database.appUrl, poolSize: 4 }), admin: operator.pool };
-  });
-  afterAll(async () => {
-    if (!context) return;
-    await context.db.close();
-    await operator?.close();
-    await context.database.drop();
-  });
-  return () => {
-    if (!context) throw new Error("the test database is not ready yet (use it inside a test or hook)");
-    return context;
-  };
-}
+export type ApiTestContext = TestContext;
+export const useApiDatabase = useTestDatabase;
 
 const createCaller = createCallerFactory(appRouter);
 

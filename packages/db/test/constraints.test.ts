@@ -3,7 +3,7 @@ import type { ScopedDb } from "../src/client.ts";
 import { DatabaseError } from "../src/errors.ts";
 import { emailSchema, goalKpiWeightSchema, kpiInputSchema, slugSchema, workspaceInputSchema } from "../src/schemas.ts";
 import { arrangeTenancy, type Tenancy } from "./fixtures.ts";
-import { useTestDatabase } from "./support.ts";
+import { useTestDatabase } from "../src/testing/use-test-database.ts";
 
 // The database keeps its rules whatever the client; the zod schemas say the same thing first,
 // with a message a user can act on.

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { copyRaw, generateData, prepareRawCopy } from "../src/generate.ts";
-import { useTestDatabase } from "./support.ts";
+import { useTestDatabase } from "../src/testing/use-test-database.ts";
 
 // The load-test generator: exact counts, consistent current values, and a rate close to a raw
 // COPY of the same rows (the ingest ceiling of the table).

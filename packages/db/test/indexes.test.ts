@@ -4,7 +4,7 @@ import type { RequestContext } from "../src/client.ts";
 import { Prisma } from "../src/generated/prisma/client.ts";
 import { kpiSeriesQuery, kpiSummariesQuery } from "../src/series.ts";
 import { bulkLoad } from "../src/testing/bulk-load.ts";
-import { useTestDatabase } from "./support.ts";
+import { useTestDatabase } from "../src/testing/use-test-database.ts";
 
 // The hot queries use the indexes meant for them, at a realistic volume (a million data points)
 // and as the application runs them: the app role inside a workspace context, row-level security on.

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { createDatabase, type ScopedDb } from "../src/client.ts";
 import { DatabaseError } from "../src/errors.ts";
 import { arrangeTenancy, type Tenancy } from "./fixtures.ts";
-import { useTestDatabase } from "./support.ts";
+import { useTestDatabase } from "../src/testing/use-test-database.ts";
 
 // Row-level security, proven through the application's own non-superuser connection.
 

@@ -3,7 +3,7 @@ import { describe, expect, test } from "vitest";
 import type { ScopedDb } from "../src/client.ts";
 import { DatabaseError } from "../src/errors.ts";
 import { seed, seededUserIds, seededWorkspaceIds, type SeededUser, type SeedSummary } from "../src/seed.ts";
-import { useTestDatabase } from "./support.ts";
+import { useTestDatabase } from "../src/testing/use-test-database.ts";
 
 // The development seed: idempotent to the byte, consistent, and visible through row-level
 // security only to the members of each workspace.

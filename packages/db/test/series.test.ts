@@ -14,7 +14,7 @@ import {
   seriesBuckets,
 } from "../src/series.ts";
 import { arrangeTenancy, type Tenancy } from "./fixtures.ts";
-import { useTestDatabase } from "./support.ts";
+import { useTestDatabase } from "../src/testing/use-test-database.ts";
 
 // The chart and KPI-list reads, through both handles (the Prisma transaction of withContext and
 // the pipelined reader), against points placed at known instants.

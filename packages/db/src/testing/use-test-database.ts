@@ -1,13 +1,19 @@
 import pg from "pg";
 import { afterAll, beforeAll, inject } from "vitest";
-import { createDatabase, type Database } from "../src/client.ts";
-import { createTestDatabase, type TestDatabase } from "../src/testing/index.ts";
+import { createDatabase, type Database } from "../client.ts";
+// Declares what the global setup provides to inject().
+import type {} from "./global-setup.ts";
+import { createTestDatabase, type TestDatabase } from "./index.ts";
+
+// Each test file: its own database (cloned from the migrated template of the global setup), the
+// application's non-superuser connection, and a superuser pool for arranging rows and reading the
+// truth behind row-level security. Shared by every package's tests.
 
 export interface TestContext {
   database: TestDatabase;
   /** The code under test's handle: connects as the non-superuser test login. */
   db: Database;
-  /** Superuser connection for arranging fixtures and reading the truth behind RLS. */
+  /** Superuser pool: the operator's hand, never the code under test's. */
   admin: pg.Pool;
 }
 
