@@ -9,8 +9,8 @@ import { parseArgs } from "node:util";
 import { createAdaptorServer } from "@hono/node-server";
 import { appRouter, createTRPCContext, sessionCookieName } from "@northstar/api";
 import { createDatabase, type Database, kpiSeriesQuery } from "@northstar/db";
-import { databaseUrlWith, migrate, startThrowawayServer } from "@northstar/db/server";
-import { createTestDatabase, ensureTestLogin, freePort } from "@northstar/db/testing";
+import { migrate, withDatabaseServer } from "@northstar/db/server";
+import { createTestDatabase, ensureTestLogin } from "@northstar/db/testing";
 import autocannon from "autocannon";
 import { pino } from "pino";
 // generateData is not among @northstar/db's exports (its own scripts import it by path, too).
@@ -493,14 +493,4 @@ async function run(serverUrl: string): Promise<void> {
   }
 }
 
-const configured = process.env.DATABASE_URL;
-if (configured) {
-  await run(databaseUrlWith(configured, "postgres"));
-} else {
-  const server = await startThrowawayServer(await freePort());
-  try {
-    await run(server.urlFor("postgres"));
-  } finally {
-    await server.stop();
-  }
-}
+await withDatabaseServer(process.env.DATABASE_URL, run);

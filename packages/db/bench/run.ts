@@ -10,8 +10,8 @@ import { createDatabase, type Database, type RequestContext } from "../src/clien
 import { copyRaw, generateData, prepareRawCopy } from "../src/generate.ts";
 import type { Prisma } from "../src/generated/prisma/client.ts";
 import { kpiSeries, kpiSeriesQuery, kpiSummaries, kpiSummariesQuery } from "../src/series.ts";
-import { databaseUrlWith, migrate, startThrowawayServer } from "../src/server.ts";
-import { createTestDatabase, ensureTestLogin, freePort, type TestDatabase } from "../src/testing/index.ts";
+import { migrate, withDatabaseServer } from "../src/server.ts";
+import { createTestDatabase, ensureTestLogin, type TestDatabase } from "../src/testing/index.ts";
 import { days, kpisPerWorkspace, load, type Tenant, tenants, workspaces } from "./load.ts";
 
 const warmupRounds = 300;
@@ -242,14 +242,4 @@ async function run(serverUrl: string): Promise<void> {
   }
 }
 
-const configured = process.env.DATABASE_URL;
-if (configured) {
-  await run(databaseUrlWith(configured, "postgres"));
-} else {
-  const server = await startThrowawayServer(await freePort());
-  try {
-    await run(server.urlFor("postgres"));
-  } finally {
-    await server.stop();
-  }
-}
+await withDatabaseServer(process.env.DATABASE_URL, run);

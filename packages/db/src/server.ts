@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { chmod, mkdir, mkdtemp, readdir, realpath, rm, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -137,10 +138,25 @@ export async function startDevelopmentServer(): Promise<DatabaseServer> {
   }
 }
 
+/** A TCP port nothing listens on right now, for a throwaway server. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      probe.close(() => {
+        if (address && typeof address === "object") resolve(address.port);
+        else reject(new Error("could not find a free port"));
+      });
+    });
+  });
+}
+
 /** A throwaway server for one test run, removed when stopped. */
-export async function startThrowawayServer(port: number): Promise<DatabaseServer> {
+export async function startThrowawayServer(port?: number): Promise<DatabaseServer> {
   const parent = await mkdtemp(path.join(tmpdir(), "northstar-pg-"));
-  const server = await startEmbeddedServer({ dataDir: path.join(parent, "data"), port, persistent: false });
+  const server = await startEmbeddedServer({ dataDir: path.join(parent, "data"), port: port ?? (await freePort()), persistent: false });
   return {
     urlFor: (database) => server.urlFor(database),
     async stop() {
@@ -148,6 +164,20 @@ export async function startThrowawayServer(port: number): Promise<DatabaseServer
       await rm(parent, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Runs `work` with a superuser URL of a server: the one in `configuredUrl` (DATABASE_URL), or a
+ * throwaway embedded one that is removed afterwards.
+ */
+export async function withDatabaseServer(configuredUrl: string | undefined, work: (serverUrl: string) => Promise<void>): Promise<void> {
+  if (configuredUrl) return work(databaseUrlWith(configuredUrl, "postgres"));
+  const server = await startThrowawayServer();
+  try {
+    await work(server.urlFor("postgres"));
+  } finally {
+    await server.stop();
+  }
 }
 
 /** The Prisma CLI's entry point, to run with this Node (no npx, no shell). */

@@ -1,6 +1,6 @@
 import type { TestProject } from "vitest/node";
 import { type DatabaseServer, databaseUrlWith, migrate, startThrowawayServer } from "../server.ts";
-import { createDatabaseFromTemplate, dropDatabase, ensureTestLogin, freePort } from "./index.ts";
+import { createDatabaseFromTemplate, dropDatabase, ensureTestLogin } from "./index.ts";
 
 // Vitest global setup: one PostgreSQL per test run (the one in DATABASE_URL, or a throwaway
 // embedded one), one migrated template database; test files clone it (see createTestDatabase).
@@ -19,7 +19,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (configured) {
     serverUrl = databaseUrlWith(configured, "postgres");
   } else {
-    server = await startThrowawayServer(await freePort());
+    server = await startThrowawayServer();
     serverUrl = server.urlFor("postgres");
   }
   const template = `northstar_template_${process.pid}`;

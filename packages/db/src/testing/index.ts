@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:net";
 import pg from "pg";
 import { databaseUrlWith } from "../server.ts";
 
@@ -71,19 +70,4 @@ export async function createTestDatabase(serverUrl: string, template: string): P
   app.username = testLoginRole;
   app.password = testLoginPassword;
   return { adminUrl, appUrl: app.toString(), drop: () => dropDatabase(serverUrl, name) };
-}
-
-/** A TCP port nothing listens on right now, for a throwaway server. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => {
-        if (address && typeof address === "object") resolve(address.port);
-        else reject(new Error("could not find a free port"));
-      });
-    });
-  });
 }
