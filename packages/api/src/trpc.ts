@@ -41,6 +41,14 @@ export interface CreateContextOptions {
   setCookie?: (cookie: SetCookie) => void;
   /** Seals integration credentials (parseKeyring of the host's validated env); none: connecting is refused. */
   credentialsKeyring?: Keyring;
+  /** Hands work to the integration worker's queue; none: "sync now" only marks the row due. */
+  jobs?: Jobs;
+}
+
+/** What the API asks of the worker's job queue (the host wires it to pg-boss). */
+export interface Jobs {
+  /** Queues one sync of this integration now; a sync already queued for it absorbs this one. */
+  requestSync(job: { workspaceId: string; integrationId: string }): Promise<void>;
 }
 
 /** Opaque: names the request's Database, which only this module can look up. */
@@ -69,6 +77,7 @@ export function createTRPCContext(options: CreateContextOptions) {
     secureCookies: options.secureCookies ?? true,
     setCookie: options.setCookie ?? ((): void => undefined),
     credentialsKeyring: options.credentialsKeyring ?? null,
+    jobs: options.jobs ?? null,
   };
 }
 

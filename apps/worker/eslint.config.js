@@ -1,0 +1,4 @@
+// The monorepo's rules.
+import root from "../../eslint.config.js";
+
+export default [...root];
