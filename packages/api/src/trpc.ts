@@ -9,7 +9,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z, ZodError } from "zod";
 import type { SetCookie } from "./auth/cookies.ts";
-import { extendSession, findSession, needsExtension, sessionCookie, type SessionInfo } from "./auth/session.ts";
+import { extendSession, findSession, liveSession, needsExtension, sessionCookie, sessionLookupSql, type SessionInfo } from "./auth/session.ts";
 import { toTRPCError } from "./errors.ts";
 import { ImportLinesError } from "./kpi/import.ts";
 import { can, type Permission } from "./permissions.ts";
@@ -185,34 +185,74 @@ const workspaceInput = z
     path: ["workspaceId"],
   });
 
-/** The caller's membership, read once; null for a workspace the caller is not in (or none). */
-async function findMembership(database: Database, userId: string, ref: z.infer<typeof workspaceInput>): Promise<WorkspaceMembership | null> {
-  const match = ref.workspaceId !== undefined ? Prisma.sql`w.id = ${ref.workspaceId}::uuid` : Prisma.sql`w.slug = ${ref.workspaceSlug ?? ""}`;
-  const rows = await database.reader({ userId, workspaceId: null }).$queryRaw<WorkspaceMembership[]>(Prisma.sql`
-    SELECT w.id::text AS id, w.slug, w.name, wu.role::text AS role
-      FROM workspaces AS w
-      JOIN workspace_users AS wu ON wu.workspace_id = w.id AND wu.user_id = ${userId}::uuid
-     WHERE ${match}`);
-  return rows[0] ?? null;
+interface Member {
+  session: SessionInfo;
+  token: string;
+  workspace: WorkspaceMembership;
 }
 
+/**
+ * The caller's session and membership of the named workspace, read together in one round trip:
+ * the first statement finds the session and makes its user the context user, so the second reads
+ * the membership under that user's row-level security. UNAUTHORIZED without a live session,
+ * NOT_FOUND for a workspace the caller is not in (or that does not exist), FORBIDDEN for a role
+ * without the permission.
+ */
+async function resolveMember(ctx: Context, ref: z.infer<typeof workspaceInput>, permission: Permission): Promise<Member> {
+  const token = ctx.sessionToken();
+  const lookup = token ? sessionLookupSql(token) : null;
+  if (!token || !lookup) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
+  const match = ref.workspaceId !== undefined ? Prisma.sql`w.id = ${ref.workspaceId}::uuid` : Prisma.sql`w.slug = ${ref.workspaceSlug ?? ""}`;
+  let rows: unknown[][];
+  try {
+    rows = await databaseOf(ctx)
+      .reader({ userId: null, workspaceId: null })
+      .batch([
+        Prisma.sql`SELECT s.*, set_config('app.user_id', s."userId", true) FROM (${lookup}) AS s`,
+        Prisma.sql`
+          SELECT w.id::text AS id, w.slug, w.name, wu.role::text AS role
+            FROM workspaces AS w
+            JOIN workspace_users AS wu ON wu.workspace_id = w.id AND wu.user_id = app.current_user_id()
+           WHERE ${match}`,
+      ]);
+  } catch (error) {
+    throw toTRPCError(error);
+  }
+  const session = liveSession(rows[0]?.[0] as SessionInfo | undefined, ctx.clock());
+  if (!session) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
+  const workspace = rows[1]?.[0] as WorkspaceMembership | undefined;
+  // Never reveal that a workspace exists to someone outside it.
+  if (!workspace) throw new TRPCError({ code: "NOT_FOUND", message: "Workspace not found." });
+  if (!can(workspace.role, permission)) {
+    throw new TRPCError({
+      code: "FORBIDDEN",
+      message: `Your role in this workspace (${workspace.role}) does not allow this; ask an owner or admin.`,
+    });
+  }
+  return { session, token, workspace };
+}
+
+/** A member whose role has `permission`; the handler's `ctx.db` is one transaction in the user's and workspace's context. */
 export function workspaceProcedure(permission: Permission) {
-  return signedInProcedure.input(workspaceInput).use(async ({ ctx, input, next }) => {
-    let membership: WorkspaceMembership | null;
-    try {
-      membership = await findMembership(databaseOf(ctx), ctx.session.userId, input);
-    } catch (error) {
-      throw toTRPCError(error);
-    }
-    // Never reveal that a workspace exists to someone outside it.
-    if (!membership) throw new TRPCError({ code: "NOT_FOUND", message: "Workspace not found." });
-    if (!can(membership.role, permission)) {
-      throw new TRPCError({
-        code: "FORBIDDEN",
-        message: `Your role in this workspace (${membership.role}) does not allow this; ask an owner or admin.`,
-      });
-    }
-    const workspace = membership;
-    return inTransaction(ctx, workspace.id, (db) => next({ ctx: { db, workspace } }));
+  return publicProcedure.input(workspaceInput).use(async ({ ctx, input, next }) => {
+    const { session, token, workspace } = await resolveMember(ctx, input, permission);
+    const signedIn = { ...ctx, session, sessionToken: () => token };
+    return inTransaction(signedIn, workspace.id, (db) => next({ ctx: { session, sessionToken: signedIn.sessionToken, db, workspace } }));
+  });
+}
+
+/**
+ * For hot reads: like workspaceProcedure, but the handler gets `ctx.read`, a one-round-trip
+ * reader in the user's and workspace's context (read-only; `read.batch` for several statements
+ * in one snapshot) instead of a Prisma transaction.
+ */
+export function workspaceReadProcedure(permission: Permission) {
+  return publicProcedure.input(workspaceInput).use(async ({ ctx, input, next }) => {
+    const { session, token, workspace } = await resolveMember(ctx, input, permission);
+    const signedIn = { ...ctx, session, sessionToken: () => token };
+    // Sliding the session is a write: its own short transaction, about once in 15 days per session.
+    if (needsExtension(session, ctx.clock())) await inTransaction(signedIn, null, () => Promise.resolve({ ok: true }));
+    const read = databaseOf(ctx).reader({ userId: session.userId, workspaceId: workspace.id });
+    return next({ ctx: { session, sessionToken: signedIn.sessionToken, read, workspace } });
   });
 }

@@ -82,6 +82,9 @@ describe("KPIs", () => {
     const sales = await owner.caller.kpi.list({ ...ref, category: "Sales" });
     expect(sales.items.map((k) => k.name)).toEqual(["Alpha revenue", "Beta revenue", "Delta leads"]);
     expect((await owner.caller.kpi.list({ ...ref, search: "REVENUE" })).items).toHaveLength(2);
+    // LIKE's wildcards in a search are plain characters.
+    expect((await owner.caller.kpi.list({ ...ref, search: "a%e" })).items).toEqual([]);
+    expect((await owner.caller.kpi.list({ ...ref, search: "_" })).items).toEqual([]);
     expect((await owner.caller.kpi.list({ ...ref, status: "archived" })).items.map((k) => k.name)).toEqual(["Epsilon NPS"]);
     expect((await owner.caller.kpi.list({ ...ref, status: "all" })).items).toHaveLength(5);
 

@@ -31,6 +31,11 @@ export interface RawQueryable {
  */
 export interface ContextReader extends RawQueryable {
   readonly context: Readonly<RequestContext>;
+  /**
+   * Several statements in ONE read-only transaction with one snapshot (REPEATABLE READ), still one
+   * round trip: for reads that must agree, known before the first answer. Rows per statement, in order.
+   */
+  batch(queries: readonly Prisma.Sql[]): Promise<pg.QueryResultRow[][]>;
 }
 
 export interface DatabaseOptions {
@@ -133,26 +138,31 @@ export function createDatabase(options: DatabaseOptions): Database {
     }
   }
 
-  async function readInContext(begin: string, query: Prisma.Sql): Promise<pg.QueryResultRow[]> {
+  async function readInContext(begin: string, queries: readonly Prisma.Sql[]): Promise<pg.QueryResultRow[][]> {
     let client: pg.PoolClient;
     try {
       client = await readPool.connect();
     } catch (error) {
       return rethrowAsDatabaseError(error);
     }
-    // All three are written at once and answered in order. Should BEGIN or the settings fail, the
-    // statement meets an aborted transaction and fails too; COMMIT then only rolls back.
-    const [opened, read, closed] = await Promise.allSettled([
+    // All are written at once and answered in order. Should BEGIN or the settings fail, the
+    // statements meet an aborted transaction and fail too; COMMIT then only rolls back.
+    const [opened, ...answers] = await Promise.allSettled([
       client.query(begin),
-      client.query<pg.QueryResultRow>({ name: preparedName(client, query.text), text: query.text, values: query.values }),
+      ...queries.map((query) => client.query<pg.QueryResultRow>({ name: preparedName(client, query.text), text: query.text, values: query.values })),
       client.query("COMMIT"),
     ]);
+    const closed = answers.pop();
     // Without a COMMIT answer the connection's state is unknown: drop it rather than reuse it.
-    client.release(closed.status === "rejected");
+    client.release(closed?.status !== "fulfilled");
     if (opened.status === "rejected") return rethrowAsDatabaseError(opened.reason);
-    if (read.status === "rejected") return rethrowAsDatabaseError(read.reason);
-    if (closed.status === "rejected") return rethrowAsDatabaseError(closed.reason);
-    return read.value.rows;
+    const rows: pg.QueryResultRow[][] = [];
+    for (const answer of answers) {
+      if (answer.status === "rejected") return rethrowAsDatabaseError(answer.reason);
+      rows.push(answer.value.rows);
+    }
+    if (closed?.status === "rejected") return rethrowAsDatabaseError(closed.reason);
+    return rows;
   }
 
   return {
@@ -161,11 +171,14 @@ export function createDatabase(options: DatabaseOptions): Database {
     withWorkerContext: (workspaceId, work) => run("northstar_worker", { userId: null, workspaceId }, work),
     reader(context) {
       const frozen = Object.freeze({ userId: context.userId, workspaceId: context.workspaceId });
-      const begin = `BEGIN READ ONLY; ${contextSettingsSql("northstar_app", frozen)}`;
+      const settings = contextSettingsSql("northstar_app", frozen);
+      const begin = `BEGIN READ ONLY; ${settings}`;
+      const beginSnapshot = `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; ${settings}`;
       return {
         context: frozen,
         // Like Prisma's $queryRaw, the row type is the caller's word for it.
-        $queryRaw: async <T>(query: Prisma.Sql) => (await readInContext(begin, query)) as T,
+        $queryRaw: async <T>(query: Prisma.Sql) => (await readInContext(begin, [query]))[0] as T,
+        batch: (queries) => readInContext(queries.length > 1 ? beginSnapshot : begin, queries),
       };
     },
     async close() {

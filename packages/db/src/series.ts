@@ -80,10 +80,9 @@ export function kpiSeriesQuery(input: KpiSeriesInput): Prisma.Sql {
      GROUP BY 1`;
 }
 
-/** A KPI's points in [from, to), downsampled to at most `buckets` evenly spaced buckets, gaps included. */
-export async function kpiSeries(db: RawQueryable, input: KpiSeriesInput): Promise<KpiSeries> {
+/** The rows of kpiSeriesQuery(input) as the full series: every bucket, gaps included. */
+export function seriesFromRows(input: KpiSeriesInput, rows: readonly KpiSeriesBucket[]): KpiSeries {
   const { widthMs, count } = seriesBuckets(input);
-  const rows = await db.$queryRaw<KpiSeriesBucket[]>(kpiSeriesQuery(input));
   const start = input.from.getTime();
   const buckets: KpiSeriesBucket[] = Array.from({ length: count }, (_, index) => ({
     bucketStart: new Date(start + index * widthMs),
@@ -96,6 +95,11 @@ export async function kpiSeries(db: RawQueryable, input: KpiSeriesInput): Promis
   // Gaps are filled here rather than by a generate_series join: cheaper, and the same chart.
   for (const row of rows) buckets[Math.round((row.bucketStart.getTime() - start) / widthMs)] = row;
   return { bucketWidthMs: widthMs, buckets };
+}
+
+/** A KPI's points in [from, to), downsampled to at most `buckets` evenly spaced buckets, gaps included. */
+export async function kpiSeries(db: RawQueryable, input: KpiSeriesInput): Promise<KpiSeries> {
+  return seriesFromRows(input, await db.$queryRaw<KpiSeriesBucket[]>(kpiSeriesQuery(input)));
 }
 
 // ---------------------------------------------------------------------------------------------

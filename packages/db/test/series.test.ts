@@ -274,6 +274,25 @@ describe("database.reader", () => {
     }
   });
 
+  test("batch: several statements, one snapshot, answers in order; a failed one fails the batch", async () => {
+    const reader = ctx().db.reader(aliceIn("a"));
+    const [kpis, now1, now2] = await reader.batch([
+      Prisma.sql`SELECT id::text AS id FROM kpis ORDER BY id`,
+      Prisma.sql`SELECT statement_timestamp() AS at, txid_current_if_assigned() AS tx, current_setting('transaction_isolation') AS isolation`,
+      Prisma.sql`SELECT current_setting('app.workspace_id') AS workspace, current_user AS role`,
+    ]);
+    expect(kpis?.map((row) => row.id as string)).toContain(t.kpis.a);
+    expect(now1?.[0]).toMatchObject({ isolation: "repeatable read" });
+    expect(now2?.[0]).toEqual({ workspace: t.workspaces.a, role: "northstar_app" });
+    const failed: unknown = await reader.batch([Prisma.sql`SELECT 1`, Prisma.sql`SELECT ${"x"}::uuid`]).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failed).toBeInstanceOf(DatabaseError);
+    // The connection went back clean: the next read works in its own context.
+    expect((await reader.batch([Prisma.sql`SELECT 1 AS one`]))[0]).toEqual([{ one: 1 }]);
+  });
+
   test("is read-only and refuses a malformed context before connecting", async () => {
     const reader = ctx().db.reader(aliceIn("a"));
     const refused: unknown = await reader.$queryRaw(Prisma.sql`UPDATE kpis SET name = name || '!' RETURNING id`).then(

@@ -25,17 +25,26 @@ export function hashSessionToken(token: string): Uint8Array<ArrayBuffer> {
   return Uint8Array.from(createHash("sha256").update(token).digest());
 }
 
+/**
+ * The statement that finds a token's session (id, "userId", "expiresAt"), or null for a malformed
+ * token. Before any user context: only the definer function may look a session up by its hash.
+ */
+export function sessionLookupSql(token: string): Prisma.Sql | null {
+  if (!tokenPattern.test(token)) return null;
+  return Prisma.sql`SELECT session_id::text AS id, user_id::text AS "userId", expires_at AS "expiresAt" FROM app.session_for_token(${hashSessionToken(token)})`;
+}
+
+/** The session if it is still live at `now`. */
+export function liveSession(session: SessionInfo | undefined, now: Date): SessionInfo | null {
+  return session && session.expiresAt.getTime() > now.getTime() ? { id: session.id, userId: session.userId, expiresAt: session.expiresAt } : null;
+}
+
 /** The live session a token names, or null (unknown, revoked, malformed or expired at `now`). */
 export async function findSession(database: Database, token: string, now: Date): Promise<SessionInfo | null> {
-  if (!tokenPattern.test(token)) return null;
-  // Before any user context: only the definer function may look a session up by its hash.
-  const rows = await database
-    .reader({ userId: null, workspaceId: null })
-    .$queryRaw<SessionInfo[]>(
-      Prisma.sql`SELECT session_id::text AS id, user_id::text AS "userId", expires_at AS "expiresAt" FROM app.session_for_token(${hashSessionToken(token)})`,
-    );
-  const session = rows[0];
-  return session && session.expiresAt.getTime() > now.getTime() ? session : null;
+  const lookup = sessionLookupSql(token);
+  if (!lookup) return null;
+  const rows = await database.reader({ userId: null, workspaceId: null }).$queryRaw<SessionInfo[]>(lookup);
+  return liveSession(rows[0], now);
 }
 
 /** Creates a session for the context user (db must be scoped to that user). */

@@ -1,9 +1,10 @@
-import type { Prisma, ScopedDb } from "@northstar/db";
+import type { ContextReader, Prisma, ScopedDb } from "@northstar/db";
 import { goalInputSchema, goalKpiWeightSchema } from "@northstar/db/schemas";
 import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 import { goalPace, goalProgress, linkProgress } from "../goal/progress.ts";
-import { workspaceProcedure } from "../trpc.ts";
+import { workspaceProcedure, workspaceReadProcedure } from "../trpc.ts";
+import { assembleGoals, type GoalLinkFlatRow, type GoalListRow, goalListQueries, type GoalFilter } from "../goal/list.ts";
 
 const goalSelect = {
   id: true,
@@ -26,7 +27,7 @@ const goalSelect = {
 
 type GoalRow = Prisma.GoalGetPayload<{ select: typeof goalSelect }>;
 
-function withProgress(goal: GoalRow, now: Date) {
+function withProgress(goal: GoalRow | GoalListRow, now: Date) {
   const progressPct = goalProgress(goal.kpiLinks);
   return {
     ...goal,
@@ -57,27 +58,32 @@ async function assertKpisExist(db: ScopedDb, workspaceId: string, kpiIds: string
   if (found !== new Set(kpiIds).size) throw new TRPCError({ code: "NOT_FOUND", message: "KPI not found." });
 }
 
+/** Goals and their links in one round trip and one snapshot. */
+async function readGoals(read: ContextReader, filter: GoalFilter): Promise<GoalListRow[]> {
+  const [goals, links] = await read.batch(goalListQueries(filter));
+  return assembleGoals((goals ?? []) as Omit<GoalListRow, "kpiLinks">[], (links ?? []) as GoalLinkFlatRow[]);
+}
+
 export const goalRouter = {
-  list: workspaceProcedure("goal.read")
+  list: workspaceReadProcedure("goal.read")
     .input(z.object({ status: z.array(statusSchema).optional(), includeArchived: z.boolean().default(false) }).default({ includeArchived: false }))
     .query(async ({ ctx, input }) => {
-      const status: Prisma.GoalWhereInput["status"] = input.status
-        ? { in: input.status }
-        : input.includeArchived
-          ? undefined
-          : { not: "ARCHIVED" };
-      const goals = await ctx.db.goal.findMany({
-        where: { workspaceId: ctx.workspace.id, ...(status ? { status } : {}) },
-        select: goalSelect,
-        orderBy: [{ targetDate: { sort: "asc", nulls: "last" } }, { title: "asc" }],
+      const goals = await readGoals(ctx.read, {
+        workspaceId: ctx.workspace.id,
+        statuses: input.status ?? null,
+        excluded: input.includeArchived ? [] : ["ARCHIVED"],
       });
       const now = ctx.clock();
       return goals.map((goal) => withProgress(goal, now));
     }),
 
-  get: workspaceProcedure("goal.read")
+  get: workspaceReadProcedure("goal.read")
     .input(goalRef)
-    .query(async ({ ctx, input }) => withProgress(await findGoal(ctx.db, ctx.workspace.id, input.goalId), ctx.clock())),
+    .query(async ({ ctx, input }) => {
+      const [goal] = await readGoals(ctx.read, { workspaceId: ctx.workspace.id, statuses: null, excluded: [], goalId: input.goalId });
+      if (!goal) throw new TRPCError({ code: "NOT_FOUND", message: "Goal not found." });
+      return withProgress(goal, ctx.clock());
+    }),
 
   create: workspaceProcedure("goal.write")
     .input(goalInputSchema.extend({ kpis: z.array(linkInput).max(50, "Link at most 50 KPIs").default([]) }))

@@ -1,12 +1,24 @@
-import type { Prisma, ScopedDb } from "@northstar/db";
+import type { ScopedDb } from "@northstar/db";
 import { dataPointInputSchema, kpiInputSchema } from "@northstar/db/schemas";
 import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 import { checkImport, ImportLinesError, maxImportRows, parseCsv, parseJsonRows } from "../kpi/import.ts";
-import { kpiSeries, kpiSummaries, maxBuckets, maxSummaries, progressPct, type SummaryPeriod } from "@northstar/db";
+import {
+  type KpiSeriesBucket,
+  kpiSeriesQuery,
+  kpiSummaries,
+  maxBuckets,
+  maxSummaries,
+  type Plan,
+  Prisma,
+  progressPct,
+  seriesFromRows,
+  type SummaryPeriod,
+} from "@northstar/db";
+import { type KpiListRow, kpiListQuery } from "../kpi/list.ts";
 import { compareLast } from "../kpi/compare.ts";
 import { assertKpiCapacity, historyLimitReached, historyStart, workspacePlan } from "../plans.ts";
-import { workspaceProcedure } from "../trpc.ts";
+import { workspaceProcedure, workspaceReadProcedure } from "../trpc.ts";
 
 const kpiSelect = {
   id: true,
@@ -28,7 +40,7 @@ const dataPointSelect = { id: true, kpiId: true, value: true, timestamp: true, s
 
 type KpiRow = Prisma.KpiGetPayload<{ select: typeof kpiSelect }>;
 
-function withProgress(kpi: KpiRow) {
+function withProgress(kpi: KpiRow | KpiListRow) {
   return { ...kpi, progressPct: progressPct(kpi.direction, kpi.currentValue, kpi.targetValue) };
 }
 
@@ -74,7 +86,7 @@ const updateInput = kpiRef.extend({
 
 export const kpiRouter = {
   /** KPIs by name, filtered, a page at a time (pass the returned nextCursor to continue). */
-  list: workspaceProcedure("kpi.read")
+  list: workspaceReadProcedure("kpi.read")
     .input(
       z.object({
         category: z.string().trim().min(1).max(64).optional(),
@@ -85,19 +97,9 @@ export const kpiRouter = {
       }),
     )
     .query(async ({ ctx, input }) => {
-      const where: Prisma.KpiWhereInput = {
-        workspaceId: ctx.workspace.id,
-        ...(input.status === "all" ? {} : { isActive: input.status === "active" }),
-        ...(input.category ? { category: input.category } : {}),
-        ...(input.search ? { name: { contains: input.search, mode: "insensitive" } } : {}),
-      };
-      const rows = await ctx.db.kpi.findMany({
-        where,
-        select: kpiSelect,
-        orderBy: [{ name: "asc" }, { id: "asc" }],
-        take: input.limit + 1,
-        ...(input.cursor ? { cursor: { workspaceId_id: { workspaceId: ctx.workspace.id, id: input.cursor } }, skip: 1 } : {}),
-      });
+      const rows = await ctx.read.$queryRaw<KpiListRow[]>(
+        kpiListQuery({ workspaceId: ctx.workspace.id, status: input.status, category: input.category, search: input.search, cursor: input.cursor, take: input.limit + 1 }),
+      );
       const page = rows.slice(0, input.limit);
       return { items: page.map(withProgress), nextCursor: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null };
     }),
@@ -235,7 +237,7 @@ export const kpiRouter = {
    * The KPI over [from, to) in at most `buckets` buckets (downsampled in the database), and the
    * same stretch just before it for comparison.
    */
-  series: workspaceProcedure("kpi.read")
+  series: workspaceReadProcedure("kpi.read")
     .input(
       kpiRef
         .extend({
@@ -247,15 +249,24 @@ export const kpiRouter = {
         .refine((value) => value.from < value.to, { error: "From must be before to", path: ["from"] }),
     )
     .query(async ({ ctx, input }) => {
-      const kpi = await findKpi(ctx.db, ctx.workspace.id, input.kpiId);
-      const plan = await workspacePlan(ctx.db);
+      const range = { kpiId: input.kpiId, from: input.from, to: input.to, buckets: input.buckets };
+      const previousRange = { ...range, from: new Date(input.from.getTime() - (input.to.getTime() - input.from.getTime())), to: input.from };
+      // One round trip, one snapshot: the KPI, the plan, and both periods (the plan decides below
+      // whether they may be shown).
+      const [kpis, plans, currentRows, previousRows] = await ctx.read.batch([
+        kpiListQuery({ workspaceId: ctx.workspace.id, status: "all", take: 1, id: input.kpiId }),
+        Prisma.sql`SELECT app.workspace_plan()::text AS plan`,
+        kpiSeriesQuery(range),
+        ...(input.compare ? [kpiSeriesQuery(previousRange)] : []),
+      ]);
+      const kpi = kpis?.[0] as KpiListRow | undefined;
+      if (!kpi) throw kpiNotFound();
+      const plan = (plans?.[0]?.plan as Plan | null | undefined) ?? "FREE";
       const start = historyStart(plan, ctx.clock());
       if (input.from < start) throw historyLimitReached(plan);
-      const range = { kpiId: input.kpiId, from: input.from, to: input.to, buckets: input.buckets };
-      const current = await kpiSeries(ctx.db, range);
-      const previousFrom = new Date(input.from.getTime() - (input.to.getTime() - input.from.getTime()));
+      const current = seriesFromRows(range, (currentRows ?? []) as KpiSeriesBucket[]);
       // The previous period is shown only where the plan's history reaches.
-      const previous = input.compare && previousFrom >= start ? await kpiSeries(ctx.db, { ...range, from: previousFrom, to: input.from }) : null;
+      const previous = previousRows && previousRange.from >= start ? seriesFromRows(previousRange, previousRows as KpiSeriesBucket[]) : null;
       return {
         kpi: { id: kpi.id, name: kpi.name, unit: kpi.unit, direction: kpi.direction, targetValue: kpi.targetValue },
         ...current,
@@ -265,7 +276,7 @@ export const kpiRouter = {
     }),
 
   /** Per active KPI: current value, target, progress % and change since one period ago. */
-  summary: workspaceProcedure("kpi.read")
+  summary: workspaceReadProcedure("kpi.read")
     .input(
       z.object({
         period: z.enum(periods, { error: `Period must be one of ${periods.join(", ")}` }).default("month"),
@@ -274,7 +285,7 @@ export const kpiRouter = {
       }),
     )
     .query(({ ctx, input }) =>
-      kpiSummaries(ctx.db, {
+      kpiSummaries(ctx.read, {
         workspaceId: ctx.workspace.id,
         period: input.period,
         limit: input.limit,
