@@ -2,13 +2,12 @@
 // in process (createCaller) against the raw SQL they run. Runs on DATABASE_URL's server (a
 // database of its own, dropped at the end) or, without DATABASE_URL, on a throwaway embedded
 // PostgreSQL. Size: --workspaces --kpis --days (default: the issue's 100 × 20 × 365, hourly).
-import { createHash } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { createAdaptorServer } from "@hono/node-server";
-import { appRouter, createTRPCContext, sessionCookieName } from "@northstar/api";
-import { createDatabase, type Database, kpiSeriesQuery } from "@northstar/db";
+import { appRouter, createTRPCContext, goalListQueries, kpiListQuery, sessionCookieName, sessionLookupSql } from "@northstar/api";
+import { createDatabase, type Database, kpiSeriesQuery, Prisma } from "@northstar/db";
 import { migrate, withDatabaseServer } from "@northstar/db/server";
 import { createTestDatabase, ensureTestLogin } from "@northstar/db/testing";
 import autocannon from "autocannon";
@@ -260,23 +259,32 @@ interface Statement {
   data: boolean;
 }
 
-const kpiColumns = `id, name, description, unit, category, direction, target_value, current_value, current_value_at, is_active, archived_at, created_at, updated_at`;
+/** Prisma.Sql as the text and values pg takes. */
+function statement(sql: { text: string; values: unknown[] }, data: boolean): Statement {
+  return { text: sql.text, values: sql.values, data };
+}
 
-/** Every statement the procedure sends for this input, in order (approximating Prisma's for its reads), as plain SQL. */
-function statementsFor(procedure: Procedure, tenant: Tenant, tokenHash: Buffer, input: Record<string, unknown>): Statement[] {
-  const session: Statement = {
-    text: `SELECT session_id::text AS id, user_id::text AS "userId", expires_at AS "expiresAt" FROM app.session_for_token($1)`,
-    values: [tokenHash],
-    data: false,
-  };
-  const membership: Statement = {
-    text: `SELECT w.id::text AS id, w.slug, w.name, wu.role::text AS role FROM workspaces AS w
-             JOIN workspace_users AS wu ON wu.workspace_id = w.id AND wu.user_id = $1::uuid WHERE w.id = $2::uuid`,
-    values: [tenant.userId, tenant.workspaceId],
-    data: false,
-  };
+/**
+ * Every statement the procedure sends for this input, in order, as plain SQL: the session and
+ * membership batch, then the read batch (the API pipelines each batch in one round trip; the raw
+ * run sends them one by one, unprepared, on one superuser connection).
+ */
+function statementsFor(procedure: Procedure, tenant: Tenant, token: string, input: Record<string, unknown>): Statement[] {
+  const lookup = sessionLookupSql(token);
+  if (!lookup) throw new Error("malformed session token");
+  const resolve: Statement[] = [
+    { text: "BEGIN READ ONLY", values: [], data: false },
+    statement(Prisma.sql`SELECT s.*, set_config('app.user_id', s."userId", true) FROM (${lookup}) AS s`, false),
+    {
+      text: `SELECT w.id::text AS id, w.slug, w.name, wu.role::text AS role FROM workspaces AS w
+               JOIN workspace_users AS wu ON wu.workspace_id = w.id AND wu.user_id = app.current_user_id() WHERE w.id = $1::uuid`,
+      values: [tenant.workspaceId],
+      data: false,
+    },
+    { text: "COMMIT", values: [], data: false },
+  ];
   const open: Statement[] = [
-    { text: "BEGIN", values: [], data: false },
+    { text: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", values: [], data: false },
     {
       text: `SELECT set_config('app.user_id', $1, true), set_config('app.workspace_id', $2, true)`,
       values: [tenant.userId, tenant.workspaceId],
@@ -284,49 +292,22 @@ function statementsFor(procedure: Procedure, tenant: Tenant, tokenHash: Buffer, 
     },
   ];
   const close: Statement = { text: "COMMIT", values: [], data: false };
-  const around = (body: Statement[]): Statement[] => [session, membership, ...open, ...body, close];
+  const around = (body: Statement[]): Statement[] => [...resolve, ...open, ...body, close];
   switch (procedure) {
     case "kpi.list":
-      return around([
-        {
-          text: `SELECT ${kpiColumns} FROM kpis WHERE workspace_id = $1::uuid AND is_active = true ORDER BY name ASC, id ASC LIMIT $2`,
-          values: [tenant.workspaceId, 51],
-          data: true,
-        },
-      ]);
+      return around([statement(kpiListQuery({ workspaceId: tenant.workspaceId, status: "active", take: 51 }), true)]);
     case "goal.list":
-      return around([
-        {
-          text: `SELECT id, workspace_id, title, description, target_date, status, created_at, updated_at FROM goals
-                  WHERE workspace_id = $1::uuid AND status <> 'ARCHIVED' ORDER BY target_date ASC NULLS LAST, title ASC`,
-          values: [tenant.workspaceId],
-          data: true,
-        },
-        {
-          text: `SELECT gk.id, gk.workspace_id, gk.goal_id, gk.kpi_id, gk.weight, gk.criterion FROM goal_kpis AS gk
-                   LEFT JOIN kpis AS k ON k.workspace_id = gk.workspace_id AND k.id = gk.kpi_id
-                  WHERE gk.workspace_id = $1::uuid AND gk.goal_id IN (SELECT id FROM goals WHERE workspace_id = $1::uuid AND status <> 'ARCHIVED')
-                  ORDER BY k.name ASC`,
-          values: [tenant.workspaceId],
-          data: true,
-        },
-        {
-          text: `SELECT id, workspace_id, name, unit, direction, target_value, current_value, is_active FROM kpis
-                  WHERE workspace_id = $1::uuid AND id IN (SELECT kpi_id FROM goal_kpis WHERE workspace_id = $1::uuid)`,
-          values: [tenant.workspaceId],
-          data: true,
-        },
-      ]);
+      return around(goalListQueries({ workspaceId: tenant.workspaceId, statuses: null, excluded: ["ARCHIVED"] }).map((sql) => statement(sql, true)));
     case "kpi.series": {
       const kpiId = String(input.kpiId);
       const { from, to } = seriesRange();
       const previous = kpiSeriesQuery({ kpiId, from: new Date(from.getTime() - (to.getTime() - from.getTime())), to: from, buckets: 365 });
       const current = kpiSeriesQuery({ kpiId, from, to, buckets: 365 });
       return around([
-        { text: `SELECT ${kpiColumns} FROM kpis WHERE workspace_id = $1::uuid AND id = $2::uuid LIMIT 1`, values: [tenant.workspaceId, kpiId], data: true },
+        statement(kpiListQuery({ workspaceId: tenant.workspaceId, status: "all", take: 1, id: kpiId }), true),
         { text: `SELECT app.workspace_plan()::text AS plan`, values: [], data: false },
-        { text: current.text, values: current.values, data: true },
-        { text: previous.text, values: previous.values, data: true },
+        statement(current, true),
+        statement(previous, true),
       ]);
     }
   }
@@ -336,15 +317,13 @@ type Shape = (tenant: Signed, round: number) => Promise<unknown>;
 
 async function inProcess(database: Database, admin: Pool, signed: Signed[]): Promise<Map<string, { p50: number; p99: number }>> {
   const client = await admin.connect();
-  const hashes = new Map(signed.map((tenant) => [tenant, Buffer.from(createHashOf(tenant.cookie))]));
   const raw = async (statements: Statement[]) => {
     for (const statement of statements) await client.query(statement.text, statement.values);
   };
   const shapes: Record<string, Shape> = {};
   for (const procedure of procedures) {
-    const caller = (tenant: Signed) =>
-      appRouter.createCaller(createTRPCContext({ database, sessionToken: tenant.cookie.slice(sessionCookieName.length + 1), secureCookies: false }));
-    const statements = (tenant: Signed, round: number) => statementsFor(procedure, tenant, hashes.get(tenant) ?? Buffer.alloc(0), inputFor(procedure, tenant, round));
+    const caller = (tenant: Signed) => appRouter.createCaller(createTRPCContext({ database, sessionToken: tokenOf(tenant.cookie), secureCookies: false }));
+    const statements = (tenant: Signed, round: number) => statementsFor(procedure, tenant, tokenOf(tenant.cookie), inputFor(procedure, tenant, round));
     shapes[`${procedure} caller`] = (tenant, round) => {
       const input = inputFor(procedure, tenant, round);
       const api = caller(tenant);
@@ -386,11 +365,9 @@ async function inProcess(database: Database, admin: Pool, signed: Signed[]): Pro
   );
 }
 
-// The token's SHA-256, as app.session_for_token expects it (session.ts hashes the same way).
-function createHashOf(cookie: string): Uint8Array {
-  return createHash("sha256")
-    .update(cookie.slice(sessionCookieName.length + 1))
-    .digest();
+/** The session token in a `name=value` cookie. */
+function tokenOf(cookie: string): string {
+  return cookie.slice(sessionCookieName.length + 1);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -479,7 +456,7 @@ async function run(serverUrl: string): Promise<void> {
       ]);
     }
     printTable(
-      "createCaller vs its raw SQL (superuser, one pg connection, unprepared). raw all: every statement the call sends (session, membership, BEGIN + settings, data, plan, COMMIT); raw data: only the data statements",
+      "createCaller vs its raw SQL (superuser, one pg connection, unprepared). raw all: every statement the call sends (session + membership batch, read batch: BEGIN + settings, data, plan, COMMIT), one at a time; raw data: only the data statements",
       ["procedure", "caller p50", "caller p99", "raw all p50", "raw data p50", "ratio all", "diff all ms", "ratio data", "diff data ms", "target (diff all, p50)"],
       rowsOut,
     );
