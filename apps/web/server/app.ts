@@ -11,7 +11,7 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { Logger } from "pino";
 import { authRoutes } from "./auth-routes.ts";
-import { clientRoutes } from "./client.ts";
+import { type ClientDevServer, clientRoutes } from "./client.ts";
 import { type RateLimit, RateLimiter } from "./rate-limit.ts";
 import type { HostBindings } from "./request.ts";
 
@@ -26,6 +26,8 @@ export interface AppOptions {
   logger: Logger;
   /** The built client (apps/web/dist); null or missing index.html: a placeholder page. */
   clientDir?: string | null;
+  /** Development: Vite's dev server serves the client (takes precedence over clientDir). */
+  clientDevServer?: ClientDevServer | null;
   /** Take the client's address from X-Forwarded-For (only behind a proxy that sets it). */
   trustProxy?: boolean;
   /** Largest request body accepted, in bytes (default 1 MiB). */
@@ -198,7 +200,7 @@ export function createApp(options: AppOptions): Hono<HostBindings> {
   );
 
   // 6. The client, last: its fallback answers every other GET.
-  app.route("/", clientRoutes({ clientDir: options.clientDir ?? null, auth: options.auth }));
+  app.route("/", clientRoutes({ clientDir: options.clientDir ?? null, devServer: options.clientDevServer ?? null, auth: options.auth }));
 
   app.notFound((c) => c.json({ error: { code: "NOT_FOUND", message: "No such route." } }, 404));
   app.onError((error, c) => {

@@ -22,6 +22,8 @@ import type { HostBindings } from "./request.ts";
 //   GET  /auth/:provider/start     -> the provider, with the signed state cookie
 //   GET  /auth/:provider/callback  -> the app, with the session cookie
 //   GET  /auth/dev, POST /auth/dev -> only when the development sign-in is on
+//   GET  /auth/options             -> which sign-in buttons the client shows (JSON)
+//   GET  /auth/dev/users           -> the users a developer may sign in as (JSON; dev sign-in only)
 //   POST /auth/sign-out            -> revokes the session, clears the cookie
 
 /** Where a signed-in (or signed-out) browser lands. */
@@ -55,6 +57,11 @@ interface AuthRouteOptions {
 export function authRoutes({ auth, config, database }: AuthRouteOptions): Hono<HostBindings> {
   const routes = new Hono<HostBindings>();
   const secure = isSecureContext(config.baseUrl);
+
+  routes.get("/options", (c) => {
+    c.header("cache-control", "no-store");
+    return c.json({ providers: Object.keys(config.providers), developmentSignIn: config.developmentSignIn === true });
+  });
 
   routes.get("/:provider/start", (c) => {
     try {
@@ -114,14 +121,22 @@ export function authRoutes({ auth, config, database }: AuthRouteOptions): Hono<H
   });
 
   if (config.developmentSignIn === true) {
-    routes.get("/dev", async (c) => {
-      // Local development only (the flag is refused in production): whoever the pool can see.
-      const users = await database.pool
+    // Local development only (the flag is refused in production): whoever the pool can see.
+    const developmentUsers = () =>
+      database.pool
         .query<{ id: string; name: string; email: string }>("SELECT id::text AS id, name, email FROM users ORDER BY created_at, email LIMIT 50")
         .then(
           (result) => result.rows,
           () => [],
         );
+
+    routes.get("/dev/users", async (c) => {
+      c.header("cache-control", "no-store");
+      return c.json({ users: await developmentUsers() });
+    });
+
+    routes.get("/dev", async (c) => {
+      const users = await developmentUsers();
       return c.html(html`<!doctype html>
 <html lang="en">
   <head><meta charset="utf-8" /><title>Development sign-in · Northstar</title></head>

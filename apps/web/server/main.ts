@@ -30,12 +30,16 @@ database.pool.on("error", (error) => {
   logger.warn({ err: error }, "an idle database connection failed");
 });
 
+// Development: the client from source through Vite, mounted in this same server.
+const clientDevServer = env.production ? null : await import("./vite-dev.ts").then((module) => module.createClientDevServer());
+
 const app = createApp({
   database,
   auth: env.auth,
   credentialsKeyring: env.credentialsKeyring,
   logger,
   clientDir: env.production ? env.clientDir : null,
+  clientDevServer,
   trustProxy: env.trustProxy,
 });
 
@@ -50,6 +54,7 @@ const shutdown = createShutdown({
   server,
   logger,
   resources: [
+    ...(clientDevServer ? [{ name: "vite dev server", close: () => clientDevServer.close() }] : []),
     { name: "database pool", close: () => database.close() },
     ...(development ? [{ name: "development database", close: () => development.close() }] : []),
   ],
