@@ -1,0 +1,108 @@
+import "uplot/dist/uPlot.min.css";
+import { useEffect, useRef, useState, useSyncExternalStore } from "react";
+import uPlot from "uplot";
+
+// A thin React wrapper over uPlot: one chart per mounted element, rebuilt when its options
+// change, given new data in place (no rebuild), resized with its container.
+
+export interface ChartTheme {
+  text: string;
+  muted: string;
+  grid: string;
+  accent: string;
+  compare: string;
+  target: string;
+  band: string;
+}
+
+const darkQuery = "(prefers-color-scheme: dark)";
+
+function subscribeScheme(onChange: () => void): () => void {
+  const query = window.matchMedia(darkQuery);
+  query.addEventListener("change", onChange);
+  return () => {
+    query.removeEventListener("change", onChange);
+  };
+}
+
+function readTheme(): ChartTheme {
+  const style = getComputedStyle(document.documentElement);
+  const read = (name: string) => style.getPropertyValue(name).trim();
+  return {
+    text: read("--text-muted"),
+    muted: read("--text-muted"),
+    grid: read("--chart-grid"),
+    accent: read("--chart-line"),
+    compare: read("--chart-compare"),
+    target: read("--chart-target"),
+    band: read("--chart-band"),
+  };
+}
+
+let cachedScheme: boolean | null = null;
+let cachedTheme: ChartTheme | null = null;
+
+/** The chart colours from the CSS variables; changes with the system's light/dark setting. */
+export function useChartTheme(): ChartTheme {
+  const dark = useSyncExternalStore(subscribeScheme, () => window.matchMedia(darkQuery).matches);
+  if (cachedTheme === null || cachedScheme !== dark) {
+    cachedScheme = dark;
+    cachedTheme = readTheme();
+  }
+  return cachedTheme;
+}
+
+interface ChartProps {
+  /** Built for a width; a new object rebuilds the chart, so memoise it. */
+  options: (width: number) => uPlot.Options;
+  data: uPlot.AlignedData;
+  height: number;
+  className?: string;
+  /** Describes the chart for screen readers (the numbers are in the table beside it). */
+  label: string;
+}
+
+export function Chart({ options, data, height, className = "", label }: ChartProps) {
+  const container = useRef<HTMLDivElement>(null);
+  const chart = useRef<uPlot | null>(null);
+  const latestData = useRef(data);
+  latestData.current = data;
+  const [width, setWidth] = useState(0);
+
+  // Track the container's width; the chart follows it.
+  useEffect(() => {
+    const element = container.current;
+    if (!element) return;
+    const observer = new ResizeObserver((entries) => {
+      const next = Math.floor(entries[0]?.contentRect.width ?? 0);
+      setWidth((current) => (current === next ? current : next));
+    });
+    observer.observe(element);
+    return () => {
+      observer.disconnect();
+    };
+  }, []);
+
+  const hasWidth = width > 0;
+  // Build (or rebuild) when the options change.
+  useEffect(() => {
+    const element = container.current;
+    if (!element || !hasWidth) return;
+    const built = new uPlot({ ...options(element.clientWidth), height }, latestData.current, element);
+    chart.current = built;
+    return () => {
+      built.destroy();
+      chart.current = null;
+    };
+  }, [options, height, hasWidth]);
+
+  useEffect(() => {
+    chart.current?.setData(data);
+  }, [data]);
+
+  useEffect(() => {
+    if (width > 0) chart.current?.setSize({ width, height });
+  }, [width, height]);
+
+  return <div ref={container} className={`chart ${className}`} role="img" aria-label={label} style={{ minHeight: height }} />;
+}

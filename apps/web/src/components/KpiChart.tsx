@@ -1,0 +1,165 @@
+import { useQuery } from "@tanstack/react-query";
+import { useCallback, useEffect, useId, useMemo, useState } from "react";
+import type uPlot from "uplot";
+import { formatDateTime, formatValue, toDateInput } from "../lib/format.ts";
+import { type RouterOutputs, useTRPC } from "../trpc.ts";
+import { useWorkspace } from "../workspace.ts";
+import { Chart, useChartTheme } from "./Chart.tsx";
+import { EmptyState, ErrorState, Skeleton } from "./Feedback.tsx";
+import { TrendText } from "./Pace.tsx";
+
+// A KPI over a chosen range: the API downsamples it to about one bucket per few pixels; the
+// chart shows each bucket's average, the same stretch of the period before (dashed), and the
+// target. Hovering shows the values in the legend.
+
+type Series = RouterOutputs["kpi"]["series"];
+const dayMs = 86_400_000;
+const presets = [
+  { key: "7d", label: "7 days", days: 7 },
+  { key: "30d", label: "30 days", days: 30 },
+  { key: "90d", label: "90 days", days: 90 },
+  { key: "1y", label: "1 year", days: 365 },
+] as const;
+type PresetKey = (typeof presets)[number]["key"] | "custom";
+
+/** The next full 5 minutes: the range's end holds still between refreshes. */
+function rangeEnd(): Date {
+  const step = 5 * 60_000;
+  return new Date(Math.ceil((Date.now() + 1) / step) * step);
+}
+
+function chartData(series: Series | undefined): uPlot.AlignedData {
+  if (!series) return [[], [], [], []];
+  const times = series.buckets.map((bucket) => bucket.bucketStart.getTime() / 1000);
+  const current = series.buckets.map((bucket) => bucket.avg);
+  const previous = series.buckets.map((_, index) => series.previous?.buckets[index]?.avg ?? null);
+  const target = series.buckets.map(() => series.kpi.targetValue);
+  return [times, current, previous, target];
+}
+
+export function KpiChart({ kpiId, refreshKey }: { kpiId: string; refreshKey: number }) {
+  const trpc = useTRPC();
+  const { slug } = useWorkspace();
+  const theme = useChartTheme();
+  const ids = { from: useId(), to: useId() };
+  const [preset, setPreset] = useState<PresetKey>("30d");
+  const [custom, setCustom] = useState(() => ({ from: toDateInput(new Date(Date.now() - 14 * dayMs)), to: toDateInput(new Date()) }));
+  // Re-read "now" whenever the page says the data changed (a point was added) or the range did.
+  const [end, setEnd] = useState(rangeEnd);
+  useEffect(() => {
+    if (refreshKey > 0) setEnd(rangeEnd());
+  }, [refreshKey]);
+  const [buckets] = useState(() => Math.min(2000, Math.max(60, Math.round(window.innerWidth / 3))));
+
+  const range = useMemo(() => {
+    if (preset === "custom") {
+      const from = new Date(`${custom.from}T00:00`);
+      const to = new Date(new Date(`${custom.to}T00:00`).getTime() + dayMs);
+      return Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || from >= to ? null : { from, to };
+    }
+    const days = presets.find((item) => item.key === preset)?.days ?? 30;
+    return { from: new Date(end.getTime() - days * dayMs), to: end };
+  }, [preset, custom, end]);
+
+  const series = useQuery({
+    ...trpc.kpi.series.queryOptions({ workspaceSlug: slug, kpiId, from: range?.from ?? end, to: range?.to ?? end, buckets, compare: true }),
+    enabled: range !== null,
+    placeholderData: (previous) => previous,
+  });
+
+  const unit = series.data?.kpi.unit ?? "";
+  const hasPrevious = series.data?.previous !== null && series.data?.previous !== undefined;
+  const options = useCallback(
+    (width: number): uPlot.Options => ({
+      width,
+      height: 320,
+      scales: { x: { time: true } },
+      cursor: { points: { size: 7 }, drag: { x: false, y: false } },
+      legend: { live: true },
+      axes: [
+        { stroke: theme.text, grid: { stroke: theme.grid, width: 1 }, ticks: { stroke: theme.grid } },
+        // Numbers only on the axis (the unit is in the legend's values); compact keeps it narrow.
+        { stroke: theme.text, grid: { stroke: theme.grid, width: 1 }, ticks: { stroke: theme.grid }, size: 56, values: (_u, values) => values.map((value) => formatAxis(value)) },
+      ],
+      series: [
+        // uPlot passes null when the cursor is off the data.
+        { label: "Time", value: (_u, value: number | null) => (value === null ? "—" : formatDateTime(new Date(value * 1000))) },
+        { label: "This period", stroke: theme.accent, width: 2, spanGaps: true, points: { show: false }, value: (_u, value) => formatValue(value, unit) },
+        { label: "Previous period", stroke: theme.compare, width: 1.5, dash: [6, 4], spanGaps: true, points: { show: false }, show: hasPrevious, value: (_u, value) => formatValue(value, unit) },
+        { label: "Target", stroke: theme.target, width: 1.5, dash: [2, 4], points: { show: false }, value: (_u, value) => formatValue(value, unit) },
+      ],
+    }),
+    [theme, unit, hasPrevious],
+  );
+  const data = useMemo(() => chartData(series.data), [series.data]);
+  const empty = series.data?.buckets.every((bucket) => bucket.count === 0) ?? false;
+
+  return (
+    <section className="card chart-card" aria-labelledby="chart-title">
+      <header className="chart-header">
+        <h2 id="chart-title">History</h2>
+        <div className="segmented" role="group" aria-label="Range">
+          {presets.map((item) => (
+            <button key={item.key} type="button" aria-pressed={preset === item.key} onClick={() => {
+                setPreset(item.key);
+                setEnd(rangeEnd());
+              }}>
+              {item.key}
+            </button>
+          ))}
+          <button type="button" aria-pressed={preset === "custom"} onClick={() => { setPreset("custom"); }}>
+            Custom
+          </button>
+        </div>
+      </header>
+      {preset === "custom" ? (
+        <div className="toolbar">
+          <label className="toolbar-field" htmlFor={ids.from}>
+            <span>From</span>
+            <input id={ids.from} type="date" value={custom.from} max={custom.to} onChange={(event) => { setCustom((current) => ({ ...current, from: event.target.value })); }} />
+          </label>
+          <label className="toolbar-field" htmlFor={ids.to}>
+            <span>To</span>
+            <input id={ids.to} type="date" value={custom.to} min={custom.from} onChange={(event) => { setCustom((current) => ({ ...current, to: event.target.value })); }} />
+          </label>
+          {range === null ? <p className="field-error">Pick a start before the end.</p> : null}
+        </div>
+      ) : null}
+      {series.data?.comparison ? (
+        <p className="chart-comparison">
+          vs the previous {preset === "custom" ? "period" : presets.find((item) => item.key === preset)?.label}:{" "}
+          <TrendText change={series.data.comparison.change} changePct={series.data.comparison.changePct} trend={series.data.comparison.trend} unit={unit} />
+        </p>
+      ) : (
+        <p className="chart-comparison muted">{series.data && !hasPrevious ? "No comparison: the plan’s history does not reach the period before." : " "}</p>
+      )}
+      <div className="chart-frame" aria-busy={series.isFetching}>
+        {series.isError ? (
+          <ErrorState error={series.error} onRetry={() => void series.refetch()} />
+        ) : series.isPending ? (
+          <Skeleton height="352px" />
+        ) : empty ? (
+          <EmptyState title="No data in this range">Add a value below, import a CSV, or pick a longer range.</EmptyState>
+        ) : (
+          <Chart options={options} data={data} height={320} label={`${series.data.kpi.name}: values over the chosen range, with the previous period and the target`} />
+        )}
+      </div>
+      {series.data ? (
+        <p className="muted small">
+          {series.data.buckets.length} points of {formatBucket(series.data.bucketWidthMs)} each, averaged by the server.
+        </p>
+      ) : null}
+    </section>
+  );
+}
+
+const axisFormat = new Intl.NumberFormat(undefined, { notation: "compact", maximumFractionDigits: 2 });
+function formatAxis(value: number): string {
+  return axisFormat.format(value);
+}
+
+function formatBucket(ms: number): string {
+  if (ms >= dayMs) return `${Math.round((ms / dayMs) * 10) / 10} days`;
+  if (ms >= 3_600_000) return `${Math.round((ms / 3_600_000) * 10) / 10} hours`;
+  return `${Math.max(1, Math.round(ms / 60_000))} minutes`;
+}

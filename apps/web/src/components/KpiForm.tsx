@@ -1,0 +1,112 @@
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useId, useState } from "react";
+import { errorMessage, fieldErrors } from "../lib/errors.ts";
+import { type RouterOutputs, useTRPC } from "../trpc.ts";
+import { useWorkspace } from "../workspace.ts";
+import { Field } from "./Feedback.tsx";
+import { useToast } from "./Toasts.tsx";
+
+// Create a KPI, or edit one: name, what it measures, its unit, category, direction and target.
+
+type Kpi = RouterOutputs["kpi"]["get"];
+
+interface KpiFormProps {
+  kpi?: Kpi;
+  categories: string[];
+  onDone: (kpi: Kpi) => void;
+  onCancel: () => void;
+}
+
+export function KpiForm({ kpi, categories, onDone, onCancel }: KpiFormProps) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const toast = useToast();
+  const { slug } = useWorkspace();
+  const id = useId();
+  const [values, setValues] = useState({
+    name: kpi?.name ?? "",
+    description: kpi?.description ?? "",
+    unit: kpi?.unit ?? "",
+    category: kpi?.category ?? "General",
+    direction: kpi?.direction ?? "HIGHER_IS_BETTER",
+    target: kpi?.targetValue === null || kpi?.targetValue === undefined ? "" : String(kpi.targetValue),
+  });
+  const [targetError, setTargetError] = useState<string | null>(null);
+
+  const settle = async (saved: Kpi, verb: string) => {
+    await queryClient.invalidateQueries(trpc.kpi.pathFilter());
+    await queryClient.invalidateQueries(trpc.goal.pathFilter());
+    toast.success(`KPI “${saved.name}” ${verb}.`);
+    onDone(saved);
+  };
+  const create = useMutation(trpc.kpi.create.mutationOptions({ meta: { inlineErrors: true }, onSuccess: (saved) => settle(saved, "created") }));
+  const update = useMutation(trpc.kpi.update.mutationOptions({ meta: { inlineErrors: true }, onSuccess: (saved) => settle(saved, "saved") }));
+  const mutation = kpi ? update : create;
+  const errors = fieldErrors(mutation.error);
+
+  const set = (name: keyof typeof values) => (event: { target: { value: string } }) => {
+    setValues((current) => ({ ...current, [name]: event.target.value }));
+  };
+
+  const submit = (event: React.SubmitEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const target = values.target.trim() === "" ? null : Number(values.target);
+    if (target !== null && !Number.isFinite(target)) {
+      setTargetError("Target must be a number, or empty for none");
+      return;
+    }
+    setTargetError(null);
+    const direction = values.direction === "LOWER_IS_BETTER" ? "LOWER_IS_BETTER" : "HIGHER_IS_BETTER";
+    const body = { name: values.name, description: values.description, unit: values.unit, category: values.category.trim() || "General", direction, targetValue: target } as const;
+    if (kpi) update.mutate({ workspaceSlug: slug, kpiId: kpi.id, ...body });
+    else create.mutate({ workspaceSlug: slug, ...body });
+  };
+
+  return (
+    <form onSubmit={submit} className="stack" noValidate>
+      <Field label="Name" htmlFor={`${id}-name`} error={errors.name}>
+        <input id={`${id}-name`} value={values.name} onChange={set("name")} required maxLength={120} placeholder="Monthly recurring revenue" />
+      </Field>
+      <div className="form-row">
+        <Field label="Unit" htmlFor={`${id}-unit`} error={errors.unit} hint="e.g. USD, %, users">
+          <input id={`${id}-unit`} value={values.unit} onChange={set("unit")} maxLength={32} />
+        </Field>
+        <Field label="Category" htmlFor={`${id}-category`} error={errors.category}>
+          <input id={`${id}-category`} value={values.category} onChange={set("category")} list={`${id}-categories`} maxLength={64} />
+          <datalist id={`${id}-categories`}>
+            {categories.map((category) => (
+              <option key={category} value={category} />
+            ))}
+          </datalist>
+        </Field>
+      </div>
+      <div className="form-row">
+        <Field label="Better when" htmlFor={`${id}-direction`} error={errors.direction}>
+          <select id={`${id}-direction`} value={values.direction} onChange={set("direction")}>
+            <option value="HIGHER_IS_BETTER">Higher is better</option>
+            <option value="LOWER_IS_BETTER">Lower is better</option>
+          </select>
+        </Field>
+        <Field label="Target" htmlFor={`${id}-target`} error={targetError ?? errors.targetValue} hint="Leave empty for no target">
+          <input id={`${id}-target`} value={values.target} onChange={set("target")} inputMode="decimal" />
+        </Field>
+      </div>
+      <Field label="Description" htmlFor={`${id}-description`} error={errors.description}>
+        <textarea id={`${id}-description`} value={values.description} onChange={set("description")} rows={3} maxLength={2000} />
+      </Field>
+      {mutation.isError && Object.keys(errors).length === 0 ? (
+        <p className="form-error" role="alert">
+          {errorMessage(mutation.error)}
+        </p>
+      ) : null}
+      <div className="actions">
+        <button type="button" className="button" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="button button-primary" disabled={mutation.isPending || values.name.trim() === ""}>
+          {mutation.isPending ? "Saving…" : kpi ? "Save KPI" : "Create KPI"}
+        </button>
+      </div>
+    </form>
+  );
+}

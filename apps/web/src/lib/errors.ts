@@ -1,0 +1,36 @@
+import { isApiError } from "../trpc.ts";
+
+// What a person reads when a call fails: the API's own message (it is written for them), or a
+// plain sentence when the network, not the API, failed.
+
+export function errorMessage(error: unknown): string {
+  if (isApiError(error)) {
+    if (error.data?.code === "INTERNAL_SERVER_ERROR") return "Something went wrong on our side; try again.";
+    if (error.message.startsWith("Failed to fetch") || error.message.includes("NetworkError")) return "Northstar cannot be reached; check your connection and try again.";
+    return error.message;
+  }
+  if (error instanceof Error) return error.message;
+  return "Something went wrong; try again.";
+}
+
+export function errorCode(error: unknown): string | null {
+  return isApiError(error) ? (error.data?.code ?? null) : null;
+}
+
+/** The per-field messages of a validation error, first message per field. */
+export function fieldErrors(error: unknown): Record<string, string> {
+  if (!isApiError(error)) return {};
+  const fields: Record<string, unknown> = error.data?.zodError?.fieldErrors ?? {};
+  const out: Record<string, string> = {};
+  for (const [name, messages] of Object.entries(fields)) {
+    const first: unknown = Array.isArray(messages) ? messages[0] : undefined;
+    if (typeof first === "string") out[name] = first;
+  }
+  return out;
+}
+
+/** The bad lines of a rejected import. */
+export function lineErrors(error: unknown): { line: number; message: string }[] {
+  if (!isApiError(error)) return [];
+  return error.data?.lineErrors ?? [];
+}

@@ -1,0 +1,335 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
+import { Link } from "react-router";
+import { Dialog } from "../components/Dialog.tsx";
+import { CardSkeletons, EmptyState, ErrorState, ProgressBar } from "../components/Feedback.tsx";
+import { KpiForm } from "../components/KpiForm.tsx";
+import { PaceBadge, TrendText } from "../components/Pace.tsx";
+import { Sparkline } from "../components/Sparkline.tsx";
+import { useToast } from "../components/Toasts.tsx";
+import { formatDate, formatPercent, formatValue } from "../lib/format.ts";
+import { can } from "../lib/permissions.ts";
+import { type RouterOutputs, useTRPC } from "../trpc.ts";
+import { useWorkspace } from "../workspace.ts";
+
+// The dashboard: every active KPI as a card (value, target, progress, change, sparkline),
+// grouped by category, with search and a category filter; the goals' progress and pace on top.
+
+type Summary = RouterOutputs["kpi"]["summary"][number];
+const periods = [
+  { value: "day", label: "day" },
+  { value: "week", label: "week" },
+  { value: "month", label: "month" },
+  { value: "quarter", label: "quarter" },
+  { value: "year", label: "year" },
+] as const;
+type Period = (typeof periods)[number]["value"];
+
+const dayMs = 86_400_000;
+/** The sparkline's window ends at the next full hour, so its query key holds still for an hour. */
+function sparklineRange(): { from: Date; to: Date } {
+  const to = new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000);
+  return { from: new Date(to.getTime() - 30 * dayMs), to };
+}
+
+function useVisible<T extends Element>(): [React.RefObject<T | null>, boolean] {
+  const ref = useRef<T>(null);
+  const [visible, setVisible] = useState(false);
+  useEffect(() => {
+    const element = ref.current;
+    if (!element || visible) return;
+    const observer = new IntersectionObserver((entries) => {
+      if (entries.some((entry) => entry.isIntersecting)) setVisible(true);
+    }, { rootMargin: "200px" });
+    observer.observe(element);
+    return () => {
+      observer.disconnect();
+    };
+  }, [visible]);
+  return [ref, visible];
+}
+
+function KpiSparkline({ kpi }: { kpi: Summary }) {
+  const trpc = useTRPC();
+  const { slug } = useWorkspace();
+  const [ref, visible] = useVisible<HTMLDivElement>();
+  const [range] = useState(sparklineRange);
+  const series = useQuery({
+    ...trpc.kpi.series.queryOptions({ workspaceSlug: slug, kpiId: kpi.id, ...range, buckets: 30, compare: false }),
+    enabled: visible,
+    staleTime: 5 * 60_000,
+  });
+  const data = useMemo(() => {
+    const buckets = series.data?.buckets ?? [];
+    return { times: buckets.map((bucket) => bucket.bucketStart.getTime() / 1000), values: buckets.map((bucket) => bucket.last) };
+  }, [series.data]);
+  return (
+    <div ref={ref} className="sparkline-slot">
+      {series.data && data.values.some((value) => value !== null) ? <Sparkline times={data.times} values={data.values} label={`${kpi.name} over the last 30 days`} /> : null}
+    </div>
+  );
+}
+
+function KpiCard({ kpi }: { kpi: Summary }) {
+  const { slug } = useWorkspace();
+  return (
+    <article className="card kpi-card" aria-labelledby={`kpi-${kpi.id}`}>
+      <header className="kpi-card-header">
+        <h3 id={`kpi-${kpi.id}`}>
+          <Link to={`/w/${slug}/kpis/${kpi.id}`} className="card-link">
+            {kpi.name}
+          </Link>
+        </h3>
+      </header>
+      <p className="kpi-value">{formatValue(kpi.currentValue, kpi.unit, { compact: true })}</p>
+      <p className="kpi-meta">
+        <TrendText change={kpi.change} changePct={kpi.changePct} trend={kpi.trend} unit={kpi.unit} />
+        <span className="muted">Target {formatValue(kpi.targetValue, kpi.unit, { compact: true })}</span>
+      </p>
+      <ProgressBar value={kpi.progressPct} label={`${kpi.name}: progress to target`} />
+      <p className="kpi-progress-text muted">{kpi.progressPct === null ? "No target or value yet" : `${formatPercent(kpi.progressPct)} of target`}</p>
+      <KpiSparkline kpi={kpi} />
+    </article>
+  );
+}
+
+function GoalsOverview() {
+  const trpc = useTRPC();
+  const { slug } = useWorkspace();
+  const goals = useQuery(trpc.goal.list.queryOptions({ workspaceSlug: slug }));
+  if (goals.isPending) return <CardSkeletons count={3} height="5rem" />;
+  if (goals.isError) return <ErrorState error={goals.error} onRetry={() => void goals.refetch()} />;
+  const open = goals.data.filter((goal) => goal.status !== "COMPLETED").slice(0, 6);
+  if (open.length === 0) {
+    return (
+      <EmptyState title="No open goals" action={<Link to={`/w/${slug}/goals`}>Set a goal →</Link>}>
+        A goal ties KPIs to a date, so the team sees whether it is on pace.
+      </EmptyState>
+    );
+  }
+  return (
+    <div className="card-grid goal-grid">
+      {open.map((goal) => (
+        <article key={goal.id} className="card goal-mini">
+          <header className="goal-mini-header">
+            <h3>
+              <Link to={`/w/${slug}/goals#goal-${goal.id}`} className="card-link">
+                {goal.title}
+              </Link>
+            </h3>
+            <PaceBadge pace={goal.pace} />
+          </header>
+          <ProgressBar value={goal.progressPct} label={`${goal.title}: weighted progress`} />
+          <p className="muted small">
+            {formatPercent(goal.progressPct)} done{goal.pace ? `, ${formatPercent(goal.pace.expectedPct)} expected by now` : ""} · {goal.targetDate ? `due ${formatDate(goal.targetDate)}` : "no due date"}
+          </p>
+        </article>
+      ))}
+    </div>
+  );
+}
+
+function ArchivedKpis() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const toast = useToast();
+  const { slug, role } = useWorkspace();
+  const archived = useQuery(trpc.kpi.list.queryOptions({ workspaceSlug: slug, status: "archived", limit: 100 }));
+  const restore = useMutation(
+    trpc.kpi.restore.mutationOptions({
+      onSuccess: async (kpi) => {
+        await queryClient.invalidateQueries(trpc.kpi.pathFilter());
+        toast.success(`“${kpi.name}” is active again.`);
+      },
+    }),
+  );
+  if (archived.isPending) return <CardSkeletons count={2} height="3rem" />;
+  if (archived.isError) return <ErrorState error={archived.error} onRetry={() => void archived.refetch()} />;
+  if (archived.data.items.length === 0) return <EmptyState title="No archived KPIs">Archiving a KPI keeps its history but takes it off the dashboard.</EmptyState>;
+  return (
+    <ul className="list">
+      {archived.data.items.map((kpi) => (
+        <li key={kpi.id} className="list-row">
+          <Link to={`/w/${slug}/kpis/${kpi.id}`}>{kpi.name}</Link>
+          <span className="muted">{kpi.category} · archived {formatDate(kpi.archivedAt)}</span>
+          {can(role, "kpi.write") ? (
+            <button
+              type="button"
+              className="button button-small"
+              disabled={restore.isPending}
+              onClick={() => {
+                restore.mutate({ workspaceSlug: slug, kpiId: kpi.id });
+              }}
+            >
+              Restore
+            </button>
+          ) : null}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function Dashboard() {
+  const trpc = useTRPC();
+  const { slug, role, name } = useWorkspace();
+  const [period, setPeriod] = useState<Period>("month");
+  const [category, setCategory] = useState("");
+  const [search, setSearch] = useState("");
+  const [view, setView] = useState<"active" | "archived">("active");
+  const [creating, setCreating] = useState(false);
+  const query = useDeferredValue(search.trim().toLowerCase());
+  const categories = useQuery(trpc.kpi.categories.queryOptions({ workspaceSlug: slug }));
+  const summary = useQuery({
+    ...trpc.kpi.summary.queryOptions({ workspaceSlug: slug, period, limit: 200, ...(category ? { category } : {}) }),
+    placeholderData: (previous) => previous,
+  });
+
+  const groups = useMemo(() => {
+    const byCategory = new Map<string, Summary[]>();
+    for (const kpi of summary.data ?? []) {
+      if (query && !kpi.name.toLowerCase().includes(query)) continue;
+      const list = byCategory.get(kpi.category) ?? [];
+      list.push(kpi);
+      byCategory.set(kpi.category, list);
+    }
+    return [...byCategory.entries()];
+  }, [summary.data, query]);
+
+  const canWrite = can(role, "kpi.write");
+  const noKpis = summary.isSuccess && summary.data.length === 0 && !category;
+
+  return (
+    <div className="page">
+      <header className="page-header">
+        <div>
+          <h1>Dashboard</h1>
+          <p className="muted">{name}</p>
+        </div>
+        {canWrite ? (
+          <button
+            type="button"
+            className="button button-primary"
+            onClick={() => {
+              setCreating(true);
+            }}
+          >
+            New KPI
+          </button>
+        ) : null}
+      </header>
+
+      <section aria-labelledby="goals-title" className="section">
+        <div className="section-header">
+          <h2 id="goals-title">Goals</h2>
+          <Link to={`/w/${slug}/goals`}>All goals →</Link>
+        </div>
+        <GoalsOverview />
+      </section>
+
+      <section aria-labelledby="kpis-title" className="section">
+        <div className="section-header">
+          <h2 id="kpis-title">KPIs</h2>
+        </div>
+        <div className="toolbar" role="search">
+          <label className="toolbar-field">
+            <span>Search</span>
+            <input
+              type="search"
+              value={search}
+              placeholder="KPI name"
+              onChange={(event) => {
+                setSearch(event.target.value);
+              }}
+            />
+          </label>
+          <label className="toolbar-field">
+            <span>Category</span>
+            <select
+              value={category}
+              onChange={(event) => {
+                setCategory(event.target.value);
+              }}
+            >
+              <option value="">All categories</option>
+              {categories.data?.map((item) => (
+                <option key={item.category} value={item.category}>
+                  {item.category} ({item.kpis})
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="toolbar-field">
+            <span>Change over</span>
+            <select
+              value={period}
+              onChange={(event) => {
+                setPeriod(periods.find((item) => item.value === event.target.value)?.value ?? "month");
+              }}
+            >
+              {periods.map((item) => (
+                <option key={item.value} value={item.value}>
+                  one {item.label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <div className="segmented" role="group" aria-label="Show">
+            <button type="button" aria-pressed={view === "active"} onClick={() => { setView("active"); }}>
+              Active
+            </button>
+            <button type="button" aria-pressed={view === "archived"} onClick={() => { setView("archived"); }}>
+              Archived
+            </button>
+          </div>
+        </div>
+
+        {view === "archived" ? (
+          <ArchivedKpis />
+        ) : summary.isPending ? (
+          <CardSkeletons count={6} />
+        ) : summary.isError ? (
+          <ErrorState error={summary.error} onRetry={() => void summary.refetch()} />
+        ) : noKpis ? (
+          <EmptyState
+            title="No KPIs yet"
+            action={
+              canWrite ? (
+                <button type="button" className="button button-primary" onClick={() => { setCreating(true); }}>
+                  Create your first KPI
+                </button>
+              ) : undefined
+            }
+          >
+            {canWrite ? "A KPI is a number you track over time: revenue, signups, response time. Create one, then add values by hand, import a CSV or connect an integration." : "Nobody has added a KPI to this workspace yet. An admin or member can create the first one."}
+          </EmptyState>
+        ) : groups.length === 0 ? (
+          <EmptyState title="Nothing matches">No KPI name contains “{search}”. Try another word or clear the filters.</EmptyState>
+        ) : (
+          groups.map(([group, kpis]) => (
+            <section key={group} aria-label={group} className="category">
+              <h3 className="category-title">{group}</h3>
+              <div className="card-grid">
+                {kpis.map((kpi) => (
+                  <KpiCard key={kpi.id} kpi={kpi} />
+                ))}
+              </div>
+            </section>
+          ))
+        )}
+      </section>
+
+      <Dialog open={creating} title="New KPI" onClose={() => { setCreating(false); }}>
+        <KpiForm
+          categories={categories.data?.map((item) => item.category) ?? []}
+          onCancel={() => {
+            setCreating(false);
+          }}
+          onDone={() => {
+            setCreating(false);
+          }}
+        />
+      </Dialog>
+    </div>
+  );
+}

@@ -1,0 +1,194 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useId, useState } from "react";
+import { Link } from "react-router";
+import { Dialog } from "../components/Dialog.tsx";
+import { CardSkeletons, EmptyState, ErrorState, Field } from "../components/Feedback.tsx";
+import { configFields, formatInterval, plainError, SyncStatusBadge } from "../components/Integration.tsx";
+import { useToast } from "../components/Toasts.tsx";
+import { errorMessage, fieldErrors } from "../lib/errors.ts";
+import { formatRelative } from "../lib/format.ts";
+import { can } from "../lib/permissions.ts";
+import { type RouterOutputs, useTRPC } from "../trpc.ts";
+import { useWorkspace } from "../workspace.ts";
+
+// Connected integrations with their sync state, and the catalogue to connect another.
+
+type Provider = RouterOutputs["integration"]["providers"][number];
+const intervals = [
+  { seconds: 900, label: "Every 15 minutes" },
+  { seconds: 3600, label: "Every hour" },
+  { seconds: 6 * 3600, label: "Every 6 hours" },
+  { seconds: 86_400, label: "Every day" },
+];
+
+function ConnectForm({ provider, onDone, onCancel }: { provider: Provider; onDone: (id: string) => void; onCancel: () => void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const toast = useToast();
+  const { slug } = useWorkspace();
+  const id = useId();
+  const [name, setName] = useState(provider.name);
+  const [interval, setSyncInterval] = useState(3600);
+  const [credentials, setCredentials] = useState<Record<string, string>>({});
+  const [config, setConfig] = useState<Record<string, string>>({});
+  const connect = useMutation(
+    trpc.integration.connect.mutationOptions({
+      meta: { inlineErrors: true },
+      onSuccess: async (integration) => {
+        await queryClient.invalidateQueries(trpc.integration.pathFilter());
+        await queryClient.invalidateQueries(trpc.subscription.pathFilter());
+        toast.success(`“${integration.name}” connected; the first sync is queued.`);
+        onDone(integration.id);
+      },
+    }),
+  );
+  const flat = fieldErrors(connect.error);
+  // A provider's schema reports under credentials.x / config.x; zod flattens to the top key, so
+  // show the message by the group and in the summary.
+  const nonEmpty = (values: Record<string, string>) => Object.fromEntries(Object.entries(values).filter(([, value]) => value.trim() !== ""));
+
+  const submit = (event: React.SubmitEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    connect.mutate({ workspaceSlug: slug, provider: provider.id, name, credentials: nonEmpty(credentials), config: nonEmpty(config), syncIntervalSeconds: interval });
+  };
+
+  return (
+    <form onSubmit={submit} className="stack" noValidate>
+      <p className="muted">{provider.description}</p>
+      <Field label="Name" htmlFor={`${id}-name`} error={flat.name}>
+        <input id={`${id}-name`} value={name} onChange={(event) => { setName(event.target.value); }} required maxLength={120} />
+      </Field>
+      {(configFields[provider.id] ?? []).map((field) => (
+        <Field key={field.name} label={`${field.label}${field.required ? "" : " (optional)"}`} htmlFor={`${id}-config-${field.name}`}>
+          <input
+            id={`${id}-config-${field.name}`}
+            type={field.type}
+            required={field.required}
+            placeholder={field.placeholder}
+            value={config[field.name] ?? ""}
+            onChange={(event) => { setConfig((current) => ({ ...current, [field.name]: event.target.value })); }}
+          />
+        </Field>
+      ))}
+      <fieldset className="stack">
+        <legend>Credentials</legend>
+        <p className="muted small">Stored encrypted; never shown again.</p>
+        {provider.credentialFields.map((field) => (
+          <Field key={field.name} label={`${field.label}${field.required ? "" : " (optional)"}`} htmlFor={`${id}-cred-${field.name}`}>
+            <input
+              id={`${id}-cred-${field.name}`}
+              type={field.type}
+              required={field.required}
+              autoComplete="off"
+              value={credentials[field.name] ?? ""}
+              onChange={(event) => { setCredentials((current) => ({ ...current, [field.name]: event.target.value })); }}
+            />
+          </Field>
+        ))}
+      </fieldset>
+      <Field label="Sync" htmlFor={`${id}-interval`} error={flat.syncIntervalSeconds}>
+        <select id={`${id}-interval`} value={interval} onChange={(event) => { setSyncInterval(Number(event.target.value)); }}>
+          {intervals.map((item) => (
+            <option key={item.seconds} value={item.seconds}>
+              {item.label}
+            </option>
+          ))}
+        </select>
+      </Field>
+      {connect.isError ? (
+        <p className="form-error" role="alert">
+          {errorMessage(connect.error)}
+        </p>
+      ) : null}
+      <div className="actions">
+        <button type="button" className="button" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="button button-primary" disabled={connect.isPending}>
+          {connect.isPending ? "Connecting…" : "Connect"}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export function Integrations() {
+  const trpc = useTRPC();
+  const { slug, role } = useWorkspace();
+  const [connecting, setConnecting] = useState<Provider | null>(null);
+  const integrations = useQuery({
+    ...trpc.integration.list.queryOptions({ workspaceSlug: slug }),
+    // While a sync is queued or running, look again every few seconds.
+    refetchInterval: (query) => (query.state.data?.some((item) => item.syncStatus === "QUEUED" || item.syncStatus === "SYNCING") ? 3000 : false),
+  });
+  const providers = useQuery(trpc.integration.providers.queryOptions({ workspaceSlug: slug }));
+  const canManage = can(role, "integration.manage");
+
+  return (
+    <div className="page">
+      <header className="page-header">
+        <div>
+          <h1>Integrations</h1>
+          <p className="muted">Integrations fetch KPI values on a schedule, so nobody types them in.</p>
+        </div>
+      </header>
+
+      <section className="section" aria-labelledby="connected-title">
+        <h2 id="connected-title">Connected</h2>
+        {integrations.isPending ? (
+          <CardSkeletons count={2} height="4rem" />
+        ) : integrations.isError ? (
+          <ErrorState error={integrations.error} onRetry={() => void integrations.refetch()} />
+        ) : integrations.data.length === 0 ? (
+          <EmptyState title="Nothing connected yet">{canManage ? "Pick a provider below to start syncing values." : "An owner or admin can connect a provider."}</EmptyState>
+        ) : (
+          <ul className="list">
+            {integrations.data.map((integration) => (
+              <li key={integration.id} className="list-row integration-row">
+                <div className="integration-name">
+                  <Link to={`/w/${slug}/integrations/${integration.id}`}>{integration.name}</Link>
+                  <span className="muted small">
+                    {providers.data?.find((provider) => provider.id === integration.provider)?.name ?? integration.provider} · {formatInterval(integration.syncIntervalSeconds)}
+                  </span>
+                </div>
+                <SyncStatusBadge status={integration.syncStatus} />
+                <span className="muted small">Last sync {formatRelative(integration.lastSyncedAt)}</span>
+                {integration.syncStatus === "FAILED" || (integration.syncStatus === "DISABLED" && integration.lastErrorCode) ? (
+                  <p className="row-error">{plainError(integration.lastErrorCode, integration.lastErrorMessage)}</p>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+
+      <section className="section" aria-labelledby="catalogue-title">
+        <h2 id="catalogue-title">Connect a provider</h2>
+        {providers.isPending ? (
+          <CardSkeletons count={4} height="6rem" />
+        ) : providers.isError ? (
+          <ErrorState error={providers.error} onRetry={() => void providers.refetch()} />
+        ) : (
+          <div className="card-grid">
+            {providers.data.map((provider) => (
+              <article key={provider.id} className="card provider-card">
+                <h3>{provider.name}</h3>
+                <p className="muted small">{provider.description}</p>
+                <p className="small">Measures: {provider.metrics.map((metric) => metric.name).join(", ")}</p>
+                {canManage ? (
+                  <button type="button" className="button" onClick={() => { setConnecting(provider); }}>
+                    Connect {provider.name}
+                  </button>
+                ) : null}
+              </article>
+            ))}
+          </div>
+        )}
+      </section>
+
+      <Dialog open={connecting !== null} title={`Connect ${connecting?.name ?? ""}`} onClose={() => { setConnecting(null); }}>
+        {connecting ? <ConnectForm provider={connecting} onCancel={() => { setConnecting(null); }} onDone={() => { setConnecting(null); }} /> : null}
+      </Dialog>
+    </div>
+  );
+}

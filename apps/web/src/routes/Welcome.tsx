@@ -1,0 +1,138 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useId, useState } from "react";
+import { Link, useNavigate } from "react-router";
+import { Field } from "../components/Feedback.tsx";
+import { useToast } from "../components/Toasts.tsx";
+import { errorMessage, fieldErrors } from "../lib/errors.ts";
+import { useTRPC } from "../trpc.ts";
+
+// Onboarding and "new workspace": join the workspaces someone invited me to, or create one.
+
+export function Welcome() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const toast = useToast();
+  const ids = { name: useId(), slug: useId() };
+  const workspaces = useQuery(trpc.me.workspaces.queryOptions());
+  const me = useQuery(trpc.me.get.queryOptions());
+  const [name, setName] = useState("");
+  const [slug, setSlug] = useState("");
+  const [slugEdited, setSlugEdited] = useState(false);
+  const [debouncedName, setDebouncedName] = useState("");
+
+  useEffect(() => {
+    const timer = window.setTimeout(() => {
+      setDebouncedName(name.trim());
+    }, 250);
+    return () => {
+      window.clearTimeout(timer);
+    };
+  }, [name]);
+
+  const suggestion = useQuery({ ...trpc.workspace.suggestSlug.queryOptions({ name: debouncedName }), enabled: debouncedName.length > 0 && !slugEdited });
+  const shownSlug = slugEdited ? slug : (suggestion.data?.slug ?? "");
+
+  const create = useMutation(
+    trpc.workspace.create.mutationOptions({
+      meta: { inlineErrors: true },
+      onSuccess: async (workspace) => {
+        await queryClient.invalidateQueries(trpc.me.workspaces.queryFilter());
+        toast.success(`Workspace “${workspace.name}” created.`);
+        void navigate(`/w/${workspace.slug}`);
+      },
+    }),
+  );
+
+  const accept = useMutation(
+    trpc.me.acceptInvitations.mutationOptions({
+      onSuccess: async ({ joinedWorkspaceIds }) => {
+        await queryClient.invalidateQueries(trpc.me.workspaces.queryFilter());
+        if (joinedWorkspaceIds.length === 0) toast.show("info", `No pending invitations for ${me.data?.email ?? "your email"}.`);
+        else toast.success(`Joined ${joinedWorkspaceIds.length} workspace${joinedWorkspaceIds.length === 1 ? "" : "s"}.`);
+      },
+    }),
+  );
+
+  const errors = fieldErrors(create.error);
+  const submit = (event: React.SubmitEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    create.mutate({ name: name.trim(), slug: shownSlug });
+  };
+  const first = workspaces.data?.length === 0;
+
+  return (
+    <main className="centered-page">
+      <div className="panel welcome">
+        <h1>{first ? "Welcome to Northstar" : "New workspace"}</h1>
+        {first ? <p className="muted">A workspace holds your team’s KPIs, goals and integrations. Join one you were invited to, or create your own.</p> : null}
+
+        <section aria-labelledby="invites-title" className="section">
+          <h2 id="invites-title">Invitations</h2>
+          <p className="muted">Invitations sent to {me.data?.email ?? "your email"} are accepted when you sign in. Invited just now? Check again.</p>
+          <button
+            type="button"
+            className="button"
+            disabled={accept.isPending}
+            onClick={() => {
+              accept.mutate();
+            }}
+          >
+            {accept.isPending ? "Checking…" : "Check for invitations"}
+          </button>
+          {workspaces.data && workspaces.data.length > 0 ? (
+            <ul className="plain-list">
+              {workspaces.data.map((workspace) => (
+                <li key={workspace.id}>
+                  <Link to={`/w/${workspace.slug}`}>{workspace.name}</Link> <span className="muted">({workspace.role.toLowerCase()})</span>
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </section>
+
+        <section aria-labelledby="create-title" className="section">
+          <h2 id="create-title">Create a workspace</h2>
+          <form onSubmit={submit} className="stack" noValidate>
+            <Field label="Name" htmlFor={ids.name} error={errors.name}>
+              <input
+                id={ids.name}
+                value={name}
+                required
+                maxLength={80}
+                placeholder="Acme Inc."
+                autoComplete="organization"
+                onChange={(event) => {
+                  setName(event.target.value);
+                }}
+              />
+            </Field>
+            <Field label="URL" htmlFor={ids.slug} error={errors.slug} hint={`northstar/w/${shownSlug || "your-team"}`}>
+              <input
+                id={ids.slug}
+                value={shownSlug}
+                required
+                pattern="[a-z0-9]+(-[a-z0-9]+)*"
+                minLength={3}
+                maxLength={48}
+                placeholder="acme"
+                onChange={(event) => {
+                  setSlugEdited(true);
+                  setSlug(event.target.value.toLowerCase());
+                }}
+              />
+            </Field>
+            {create.isError && Object.keys(errors).length === 0 ? (
+              <p className="form-error" role="alert">
+                {errorMessage(create.error)}
+              </p>
+            ) : null}
+            <button type="submit" className="button button-primary" disabled={create.isPending || name.trim() === "" || shownSlug === ""}>
+              {create.isPending ? "Creating…" : "Create workspace"}
+            </button>
+          </form>
+        </section>
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,22 @@
+import type { AppRouter, RouterInputs, RouterOutputs } from "@northstar/api";
+import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
+import { createTRPCContext } from "@trpc/tanstack-react-query";
+import superjson from "superjson";
+
+// The typed API client. Only types come from @northstar/api: no server code reaches the bundle.
+
+export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
+
+export function createApiClient() {
+  return createTRPCClient<AppRouter>({
+    // Same origin: the session cookie goes along. Long batches split rather than overflow a URL.
+    links: [httpBatchLink({ url: "/trpc", transformer: superjson, maxURLLength: 4000 })],
+  });
+}
+
+export type { RouterInputs, RouterOutputs };
+export type ApiError = TRPCClientError<AppRouter>;
+
+export function isApiError(error: unknown): error is ApiError {
+  return error instanceof TRPCClientError;
+}

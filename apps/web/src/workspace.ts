@@ -1,0 +1,37 @@
+import { createContext, useContext } from "react";
+import type { Role } from "./lib/permissions.ts";
+
+// The workspace the URL names, for every page inside the shell.
+
+export interface CurrentWorkspace {
+  slug: string;
+  name: string;
+  role: Role;
+  plan: "FREE" | "PRO" | "BUSINESS";
+}
+
+export const WorkspaceContext = createContext<CurrentWorkspace | null>(null);
+
+export function useWorkspace(): CurrentWorkspace {
+  const workspace = useContext(WorkspaceContext);
+  if (!workspace) throw new Error("useWorkspace is for pages inside /w/:slug");
+  return workspace;
+}
+
+const lastWorkspaceKey = "northstar:last-workspace";
+
+export function rememberWorkspace(slug: string): void {
+  try {
+    localStorage.setItem(lastWorkspaceKey, slug);
+  } catch {
+    // Storage can be off (private mode): the first workspace is a fine default.
+  }
+}
+
+export function lastWorkspace(): string | null {
+  try {
+    return localStorage.getItem(lastWorkspaceKey);
+  } catch {
+    return null;
+  }
+}
