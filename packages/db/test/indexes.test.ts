@@ -204,8 +204,10 @@ describe("at a million data points, with row-level security on", () => {
     expectIndex(await plan(query), "sync_runs", "sync_runs_workspace_id_integration_id_started_at_idx", ["Index Scan"]);
   });
 
+  // The predicate of app.due_integrations() (migration 20261125000600_integration_sync).
   const due = Prisma.sql`SELECT i.id, i.workspace_id FROM integrations AS i
-    WHERE i.sync_status IN ('IDLE', 'SUCCEEDED', 'FAILED') AND i.next_sync_at <= now()
+    WHERE i.sync_status <> 'DISABLED'::"SyncStatus" AND i.auth_failed_at IS NULL AND i.next_sync_at <= now()
+      AND (i.lease_expires_at IS NULL OR i.lease_expires_at <= now())
     ORDER BY i.next_sync_at LIMIT 100`;
 
   test("the dispatcher's integrations due for sync, across workspaces, use integrations_due_idx", async () => {

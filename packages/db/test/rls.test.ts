@@ -360,7 +360,7 @@ describe("the roles themselves", () => {
         ORDER BY c.relname`,
     );
     expect(tables.rows.map((r) => r.relname)).toEqual([
-      "goal_kpis", "goals", "integrations", "invitations", "kpi_data_points", "kpis", "sessions", "subscriptions", "sync_runs", "users", "workspace_users", "workspaces",
+      "goal_kpis", "goals", "integration_metrics", "integrations", "invitations", "kpi_data_points", "kpis", "sessions", "subscriptions", "sync_runs", "users", "workspace_users", "workspaces",
     ]);
     for (const table of tables.rows) {
       expect(table, table.relname).toMatchObject({ relrowsecurity: true, relforcerowsecurity: true });

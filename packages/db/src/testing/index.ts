@@ -35,6 +35,8 @@ export async function ensureTestLogin(adminUrl: string): Promise<void> {
       END IF;
     END $$`);
     await client.query(`GRANT northstar_app, northstar_worker TO ${testLoginRole}`);
+    // The job queue's role (pg-boss's schema owner): taken at connection startup, see src/queue.ts.
+    await client.query(`GRANT northstar_queue TO ${testLoginRole}`);
   });
 }
 
