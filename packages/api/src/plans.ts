@@ -37,8 +37,18 @@ export function limitReached(plan: Plan, limit: number, what: { one: string; man
   });
 }
 
+/**
+ * Serialises the transactions that count against one limit (until each commits), so that two
+ * concurrent creates cannot both see room for one more. A transaction-level advisory lock: no row
+ * to lock exists before the insert, and the lock goes away with the transaction.
+ */
+export async function lockLimit(db: ScopedDb, key: string): Promise<void> {
+  await db.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`northstar:limit:${key}`}, 0))`;
+}
+
 /** Refuses adding `adding` active KPIs beyond the plan's limit. */
 export async function assertKpiCapacity(db: ScopedDb, workspaceId: string, adding: number): Promise<void> {
+  await lockLimit(db, `kpis:${workspaceId}`);
   const plan = await workspacePlan(db);
   const limit = planLimits[plan].kpis;
   const active = await db.kpi.count({ where: { workspaceId, isActive: true } });
@@ -59,6 +69,7 @@ export function historyLimitReached(plan: Plan): TRPCError {
 
 /** Refuses connecting another integration beyond the plan's limit (for the integration router). */
 export async function assertIntegrationCapacity(db: ScopedDb, workspaceId: string): Promise<void> {
+  await lockLimit(db, `integrations:${workspaceId}`);
   const plan = await workspacePlan(db);
   const limit = planLimits[plan].integrations;
   const connected = await db.integration.count({ where: { workspaceId } });

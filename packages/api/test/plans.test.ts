@@ -39,4 +39,26 @@ describe("plans", () => {
     expect(error.code).toBe("PRECONDITION_FAILED");
     expect(error.message).toBe("The FREE plan allows 1 integration per workspace; upgrade the plan to add more.");
   });
+
+  test("concurrent creates cannot overshoot a limit: each counts after the previous one commits", async () => {
+    const owner = await signedInUser(ctx(), "RaceOwner");
+    const workspace = await createWorkspace(ctx().admin, [[owner.id, "OWNER"]]);
+    const ref = { workspaceId: workspace.id };
+    for (let i = 0; i < planLimits.FREE.kpis - 2; i++) await owner.caller.kpi.create({ ...ref, name: `KPI ${i}` });
+    // Two places left, eight racing for them.
+    const outcomes = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => owner.caller.kpi.create({ ...ref, name: `Racer ${i}` })));
+    expect(outcomes.filter((outcome) => outcome.status === "fulfilled")).toHaveLength(2);
+    for (const outcome of outcomes) {
+      if (outcome.status === "rejected") expect(outcome.reason).toMatchObject({ code: "PRECONDITION_FAILED" });
+    }
+    const { rows } = await ctx().admin.query<{ n: number }>("SELECT count(*)::int AS n FROM kpis WHERE workspace_id = $1 AND is_active", [workspace.id]);
+    expect(rows[0]?.n).toBe(planLimits.FREE.kpis);
+
+    // A user's owned workspaces, too (FREE: one).
+    const founder = await signedInUser(ctx(), "RaceFounder");
+    const created = await Promise.allSettled(
+      Array.from({ length: 4 }, (_, i) => founder.caller.workspace.create({ name: `Race ${i}`, slug: `race-${i}-${founder.id.slice(0, 8)}` })),
+    );
+    expect(created.filter((outcome) => outcome.status === "fulfilled")).toHaveLength(1);
+  });
 });

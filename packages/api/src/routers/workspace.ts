@@ -2,7 +2,7 @@ import type { Prisma } from "@northstar/db";
 import { workspaceInputSchema } from "@northstar/db/schemas";
 import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
-import { limitReached, planLimits, workspacePlan } from "../plans.ts";
+import { limitReached, lockLimit, planLimits, workspacePlan } from "../plans.ts";
 import { myPlan } from "../subscription.ts";
 import { authedProcedure, workspaceProcedure } from "../trpc.ts";
 import { memberRouter } from "./member.ts";
@@ -46,6 +46,7 @@ export const workspaceRouter = {
 
   /** Creates a workspace with the caller as its OWNER (app.create_workspace). */
   create: authedProcedure.input(workspaceInputSchema).mutation(async ({ ctx, input }) => {
+    await lockLimit(ctx.db, `workspaces:${ctx.session.userId}`);
     const { plan } = await myPlan(ctx.db, ctx.session.userId, ctx.clock());
     const owned = await ctx.db.workspaceUser.count({ where: { userId: ctx.session.userId, role: "OWNER" } });
     if (owned >= planLimits[plan].workspaces) {
