@@ -226,13 +226,15 @@ describe("data points", () => {
     await owner.caller.kpi.importPoints({ ...ws, kpiId: kpi.id, data: points });
     const series = await viewer.caller.kpi.series({ ...ws, kpiId: kpi.id, from, to, buckets: 4 });
     expect(series.bucketWidthMs).toBe(day);
-    expect(series.buckets.map((b) => [b.count, b.avg, b.last])).toEqual([
-      [2, 6, 7],
-      [0, null, null],
-      [1, 8, 8],
-      [0, null, null],
-    ]);
-    expect(series.previous?.buckets.map((b) => b.count)).toEqual([0, 1, 0, 1]);
+    expect(series.columns).toEqual({
+      start: [0, 1, 2, 3].map((k) => from.getTime() + k * day),
+      count: [2, 0, 1, 0],
+      avg: [6, null, 8, null],
+      min: [5, null, 8, null],
+      max: [7, null, 8, null],
+      last: [7, null, 8, null],
+    });
+    expect(series.previous?.columns.count).toEqual([0, 1, 0, 1]);
     expect(series.comparison).toEqual({ current: 8, previous: 4, change: 4, changePct: 100, trend: "better" });
     await expectCode(viewer.caller.kpi.series({ ...ws, kpiId: kpi.id, from: to, to: from }), "BAD_REQUEST");
     await expectCode(viewer.caller.kpi.series({ ...ws, kpiId: kpi.id, from, to, buckets: 5000 }), "BAD_REQUEST");

@@ -30,11 +30,11 @@ function rangeEnd(): Date {
 
 function chartData(series: Series | undefined): uPlot.AlignedData {
   if (!series) return [[], [], [], []];
-  const times = series.buckets.map((bucket) => bucket.bucketStart.getTime() / 1000);
-  const current = series.buckets.map((bucket) => bucket.avg);
-  const previous = series.buckets.map((_, index) => series.previous?.buckets[index]?.avg ?? null);
-  const target = series.buckets.map(() => series.kpi.targetValue);
-  return [times, current, previous, target];
+  const { columns } = series;
+  const times = columns.start.map((start) => start / 1000);
+  const previous = columns.start.map((_, index) => series.previous?.columns.avg[index] ?? null);
+  const target = columns.start.map(() => series.kpi.targetValue);
+  return [times, columns.avg, previous, target];
 }
 
 export function KpiChart({ kpiId, refreshKey }: { kpiId: string; refreshKey: number }) {
@@ -92,7 +92,7 @@ export function KpiChart({ kpiId, refreshKey }: { kpiId: string; refreshKey: num
     [theme, unit, hasPrevious],
   );
   const data = useMemo(() => chartData(series.data), [series.data]);
-  const empty = series.data?.buckets.every((bucket) => bucket.count === 0) ?? false;
+  const empty = series.data?.columns.count.every((count) => count === 0) ?? false;
 
   return (
     <section className="card chart-card" aria-labelledby="chart-title">

@@ -16,7 +16,7 @@ import {
   type SummaryPeriod,
 } from "@northstar/db";
 import { type KpiListRow, kpiListQuery } from "../kpi/list.ts";
-import { compareLast } from "../kpi/compare.ts";
+import { compareLast, seriesColumns } from "../kpi/compare.ts";
 import { assertKpiCapacity, historyLimitReached, historyStart, workspacePlan } from "../plans.ts";
 import { workspaceProcedure, workspaceReadProcedure } from "../trpc.ts";
 
@@ -235,7 +235,7 @@ export const kpiRouter = {
 
   /**
    * The KPI over [from, to) in at most `buckets` buckets (downsampled in the database), and the
-   * same stretch just before it for comparison.
+   * same stretch just before it for comparison; as columns (bucket starts in epoch ms).
    */
   series: workspaceReadProcedure("kpi.read")
     .input(
@@ -269,8 +269,9 @@ export const kpiRouter = {
       const previous = previousRows && previousRange.from >= start ? seriesFromRows(previousRange, previousRows as KpiSeriesBucket[]) : null;
       return {
         kpi: { id: kpi.id, name: kpi.name, unit: kpi.unit, direction: kpi.direction, targetValue: kpi.targetValue },
-        ...current,
-        previous,
+        bucketWidthMs: current.bucketWidthMs,
+        columns: seriesColumns(current.buckets),
+        previous: previous ? { bucketWidthMs: previous.bucketWidthMs, columns: seriesColumns(previous.buckets) } : null,
         comparison: previous ? compareLast(kpi.direction, current.buckets, previous.buckets) : null,
       };
     }),
