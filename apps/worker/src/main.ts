@@ -1,3 +1,57 @@
-// The integration sync worker's entry point: built in issue 4 (see apps/worker/README once written).
-console.error("The Northstar worker is not built yet (issue 4).");
-process.exitCode = 1;
+import { createDatabase } from "@northstar/db";
+import { pino } from "pino";
+import { parseWorkerEnv } from "./env.ts";
+import { createConnectors } from "./providers/index.ts";
+import { startWorker } from "./worker.ts";
+
+// The worker process: settings, database, the engine, and an orderly stop on SIGTERM/SIGINT
+// (running syncs finish or are released; no job is lost). Several may run at once.
+
+const env = parseWorkerEnv(process.env);
+// Credentials never reach a log line; these paths are the ones a careless call could carry them in.
+const logger = pino({
+  level: env.logLevel,
+  base: { service: "northstar-worker", pid: process.pid },
+  redact: { paths: ["credentials", "*.credentials", "headers.authorization", "*.headers.authorization", "apiKey", "token"], censor: "[redacted]" },
+});
+if (!env.database) throw new Error("DATABASE_URL is required (pnpm dev supplies the development database's)");
+
+const database = createDatabase({ ...env.database, transactionTimeoutMs: 60_000 });
+database.pool.on("error", (error) => {
+  logger.warn({ err: error }, "an idle database connection failed");
+});
+
+const worker = await startWorker({
+  database,
+  queueUrl: env.database.url,
+  keyring: env.keyring,
+  connectors: createConnectors(env.endpoints),
+  logger,
+  sync: env.sync,
+  concurrency: env.concurrency,
+  providerConcurrency: env.providerConcurrency,
+  workspaceConcurrency: env.workspaceConcurrency,
+  heartbeatSeconds: env.heartbeatSeconds,
+  dispatchCron: env.dispatchCron,
+  resealCron: env.resealCron,
+  http: env.http,
+});
+
+let stopping = false;
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.once(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    worker
+      .stop(25_000)
+      .then(() => database.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, "shutdown failed");
+          process.exit(1);
+        },
+      );
+  });
+}

@@ -1,0 +1,32 @@
+import { spawn } from "node:child_process";
+import { openDevelopmentDatabase } from "@northstar/db/dev-database";
+
+// `pnpm dev` (turbo runs it beside apps/web's dev): the worker against the development database,
+// restarted on change. The database is DATABASE_URL, or the embedded server under .northstar/
+// that apps/web's dev also opens (whichever starts first starts it; the other reuses it), migrated
+// before the worker starts. Seeding is left to apps/web's dev.
+
+const database = await openDevelopmentDatabase({ migrate: true });
+const child = spawn(process.execPath, ["--import", "tsx", "--watch", "src/main.ts"], {
+  stdio: "inherit",
+  env: {
+    ...process.env,
+    DATABASE_URL: database.url,
+    // The web host's development key (apps/web's dev script), so the worker opens what it sealed.
+    NORTHSTAR_CREDENTIALS_KEYS: process.env.NORTHSTAR_CREDENTIALS_KEYS ?? "dev:ZGV2ZWxvcG1lbnQta2V5LW5vdC1hLXNlY3JldC0zMmI",
+  },
+});
+
+let closing = false;
+async function close(code: number): Promise<void> {
+  if (closing) return;
+  closing = true;
+  await database.close();
+  process.exit(code);
+}
+child.once("exit", (code) => void close(code ?? 0));
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    child.kill(signal);
+  });
+}

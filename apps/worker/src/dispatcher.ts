@@ -1,0 +1,42 @@
+import type { Database } from "@northstar/db";
+import { sendSync } from "@northstar/db/queue";
+import type { PgBoss } from "pg-boss";
+
+// The dispatcher's tick (a pg-boss cron job, one at a time across workers): enqueue every
+// integration whose next sync is due. app.due_integrations() is the one window onto every
+// workspace the worker has: ids only, round-robin over workspaces, through the due index.
+// Jobs already queued for an integration absorb the new one (stately queue, singletonKey).
+
+const batch = 1_000;
+
+export interface DueIntegration {
+  workspaceId: string;
+  integrationId: string;
+}
+
+/** Due integrations, as northstar_worker in a transaction of its own (no workspace context needed). */
+export async function dueIntegrations(database: Database, limit: number): Promise<DueIntegration[]> {
+  const client = await database.pool.connect();
+  try {
+    await client.query("BEGIN READ ONLY");
+    await client.query("SELECT set_config('role', 'northstar_worker', true)");
+    const result = await client.query<{ workspace_id: string; integration_id: string }>("SELECT workspace_id, integration_id FROM app.due_integrations($1)", [limit]);
+    await client.query("COMMIT");
+    return result.rows.map((row) => ({ workspaceId: row.workspace_id, integrationId: row.integration_id }));
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** Enqueues the due integrations; returns how many were due and how many jobs were new. */
+export async function dispatchDue(database: Database, boss: PgBoss, limit = batch): Promise<{ due: number; enqueued: number }> {
+  const due = await dueIntegrations(database, limit);
+  let enqueued = 0;
+  for (const integration of due) {
+    if ((await sendSync(boss, { ...integration, reason: "scheduled" })) !== null) enqueued++;
+  }
+  return { due: due.length, enqueued };
+}

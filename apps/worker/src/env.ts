@@ -1,0 +1,116 @@
+import { databaseOptionsFromEnv, type DatabaseOptions, type Keyring, parseKeyring } from "@northstar/db";
+import { z } from "zod";
+import type { ConnectorEndpoints } from "./providers/index.ts";
+
+// The worker's settings, validated once at startup. Nothing else in the worker reads process.env:
+// main.ts calls parseWorkerEnv(process.env) and hands the pieces to startWorker().
+
+const seconds = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const workerEnvSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /** Where /metrics and /healthz listen; 0 picks a free port. */
+    WORKER_HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
+    WORKER_HTTP_HOST: z.string().min(1).default("127.0.0.1"),
+    /** Sync jobs this process runs at once. */
+    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+    /** Of those, at most this many against one provider (their rate limits are per account, but shared hosts matter). */
+    WORKER_PROVIDER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+    /** Sync jobs of one workspace running at once, across every worker process. */
+    WORKER_WORKSPACE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+    /** How long a claimed integration stays leased without renewal (renewed every third of it while running). */
+    WORKER_LEASE_SECONDS: seconds(15, 3_600).default(300),
+    /** The longest one sync may run; then it is aborted and recorded as failed. */
+    WORKER_RUN_TIMEOUT_SECONDS: seconds(5, 3_600).default(600),
+    /** pg-boss retries a job whose worker stopped heartbeating for this long (pg-boss's minimum is 10). */
+    WORKER_HEARTBEAT_SECONDS: seconds(10, 600).default(30),
+    /** Each run fetches from its cursor minus this much, so points sharing the cursor's instant are not missed. */
+    WORKER_OVERLAP_SECONDS: seconds(0, 7 * 86_400).default(300),
+    /** How far back a first sync reaches. */
+    WORKER_BACKFILL_DAYS: z.coerce.number().int().min(1).max(3_650).default(90),
+    /** First retry delay after a failure; doubled per consecutive failure, with jitter. */
+    WORKER_RETRY_BASE_SECONDS: seconds(1, 86_400).default(60),
+    WORKER_RETRY_MAX_SECONDS: seconds(1, 7 * 86_400).default(6 * 3_600),
+    /** After this many consecutive failures an integration is disabled until a user re-enables it. */
+    WORKER_MAX_CONSECUTIVE_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+    /** Sync runs kept per integration. */
+    WORKER_RUN_HISTORY: z.coerce.number().int().min(1).max(10_000).default(100),
+    /** Timeout of one HTTP request to a provider. */
+    WORKER_HTTP_TIMEOUT_SECONDS: seconds(1, 600).default(30),
+    /** The dispatcher's schedule (pg-boss cron, UTC). */
+    WORKER_DISPATCH_CRON: z.string().min(9).default("* * * * *"),
+    WORKER_RESEAL_CRON: z.string().min(9).default("17 * * * *"),
+    /** The providers' API roots (overridden to reach a local server in tests). */
+    WORKER_GITHUB_API_URL: z.url({ protocol: /^https?$/ }).default("https://api.github.com"),
+    WORKER_STRIPE_API_URL: z.url({ protocol: /^https?$/ }).default("https://api.stripe.com"),
+    NORTHSTAR_CREDENTIALS_KEYS: z.string({ error: "NORTHSTAR_CREDENTIALS_KEYS is required: the worker opens integration credentials" }),
+  })
+  .refine((env) => env.WORKER_RETRY_MAX_SECONDS >= env.WORKER_RETRY_BASE_SECONDS, {
+    error: "WORKER_RETRY_MAX_SECONDS must be at least WORKER_RETRY_BASE_SECONDS",
+    path: ["WORKER_RETRY_MAX_SECONDS"],
+  });
+
+export interface SyncSettings {
+  leaseSeconds: number;
+  runTimeoutSeconds: number;
+  overlapSeconds: number;
+  backfillDays: number;
+  retryBaseSeconds: number;
+  retryMaxSeconds: number;
+  maxConsecutiveFailures: number;
+  runHistory: number;
+  httpTimeoutSeconds: number;
+}
+
+export interface WorkerEnv {
+  production: boolean;
+  logLevel: z.infer<typeof workerEnvSchema>["LOG_LEVEL"];
+  http: { port: number; host: string };
+  concurrency: number;
+  providerConcurrency: number;
+  workspaceConcurrency: number;
+  heartbeatSeconds: number;
+  dispatchCron: string;
+  resealCron: string;
+  sync: SyncSettings;
+  endpoints: ConnectorEndpoints;
+  /** The application's connection (APP_DATABASE_URL, else DATABASE_URL); null: no DATABASE_URL (dev script supplies one). */
+  database: DatabaseOptions | null;
+  keyring: Keyring;
+}
+
+export function parseWorkerEnv(source: Record<string, string | undefined>): WorkerEnv {
+  const parsed = workerEnvSchema.safeParse(source);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new Error(`Invalid worker settings:\n  ${problems.join("\n  ")}`);
+  }
+  const env = parsed.data;
+  return {
+    production: env.NODE_ENV === "production",
+    logLevel: env.LOG_LEVEL,
+    http: { port: env.WORKER_HTTP_PORT, host: env.WORKER_HTTP_HOST },
+    concurrency: env.WORKER_CONCURRENCY,
+    providerConcurrency: env.WORKER_PROVIDER_CONCURRENCY,
+    workspaceConcurrency: env.WORKER_WORKSPACE_CONCURRENCY,
+    heartbeatSeconds: env.WORKER_HEARTBEAT_SECONDS,
+    dispatchCron: env.WORKER_DISPATCH_CRON,
+    resealCron: env.WORKER_RESEAL_CRON,
+    sync: {
+      leaseSeconds: env.WORKER_LEASE_SECONDS,
+      runTimeoutSeconds: env.WORKER_RUN_TIMEOUT_SECONDS,
+      overlapSeconds: env.WORKER_OVERLAP_SECONDS,
+      backfillDays: env.WORKER_BACKFILL_DAYS,
+      retryBaseSeconds: env.WORKER_RETRY_BASE_SECONDS,
+      retryMaxSeconds: env.WORKER_RETRY_MAX_SECONDS,
+      maxConsecutiveFailures: env.WORKER_MAX_CONSECUTIVE_FAILURES,
+      runHistory: env.WORKER_RUN_HISTORY,
+      httpTimeoutSeconds: env.WORKER_HTTP_TIMEOUT_SECONDS,
+    },
+    endpoints: { githubApiUrl: env.WORKER_GITHUB_API_URL, stripeApiUrl: env.WORKER_STRIPE_API_URL },
+    database: source.DATABASE_URL ? databaseOptionsFromEnv(source) : null,
+    keyring: parseKeyring(env.NORTHSTAR_CREDENTIALS_KEYS),
+  };
+}

@@ -1,0 +1,106 @@
+import { SyncError } from "../sync/errors.ts";
+
+// The one way connectors talk to providers: a bounded fetch that turns HTTP into SyncErrors
+// (401/403 auth, 429 and 5xx with Retry-After, malformed or oversized bodies) and never puts a URL
+// or a response body into an error message.
+
+export interface HttpOptions {
+  /** Aborts the request: the job's signal (shutdown, expiry) combined with the run's deadline. */
+  signal: AbortSignal;
+  timeoutMs: number;
+  /** Largest body read, in bytes. */
+  maxBytes?: number;
+}
+
+export interface HttpRequest {
+  url: string;
+  headers?: Record<string, string>;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+const defaultMaxBytes = 32 * 1024 * 1024;
+
+/** Retry-After as milliseconds from now: delta-seconds or an HTTP date; null when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
+  if (value === null || value.trim() === "") return null;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+async function readBounded(response: Response, maxBytes: number): Promise<string> {
+  const declared = Number(response.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) throw new SyncError("provider_bad_response", `The provider's response is larger than ${maxBytes} bytes.`);
+  if (!response.body) return "";
+  const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const chunk = await reader.read();
+    if (chunk.done) break;
+    total += chunk.value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw new SyncError("provider_bad_response", `The provider's response is larger than ${maxBytes} bytes.`);
+    }
+    chunks.push(chunk.value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Maps a non-2xx status to a SyncError (providers refine 403 and 404 themselves where it matters). */
+export function statusError(status: number, headers: Headers, provider: string): SyncError {
+  const retryAfter = parseRetryAfter(headers.get("retry-after"));
+  if (status === 401 || status === 403) return new SyncError("provider_auth", `${provider} refused the credentials (HTTP ${status}); update them and re-enable the integration.`);
+  if (status === 429) return new SyncError("provider_rate_limited", `${provider} is rate limiting requests (HTTP 429).`, retryAfter);
+  if (status === 404) return new SyncError("provider_not_found", `${provider} answered HTTP 404: check the integration's settings.`);
+  if (status >= 500) return new SyncError("provider_unavailable", `${provider} is unavailable (HTTP ${status}).`, retryAfter);
+  return new SyncError("provider_bad_response", `${provider} answered HTTP ${status}.`);
+}
+
+/** GET, returning the status, headers and body of any answer; network failures and timeouts become SyncErrors. */
+export async function httpGet(request: HttpRequest, options: HttpOptions, provider: string): Promise<HttpResponse> {
+  const signal = AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]);
+  let response: Response;
+  try {
+    response = await fetch(request.url, { headers: request.headers ?? {}, signal, redirect: "follow" });
+  } catch (error) {
+    throw requestError(error, options.signal, provider);
+  }
+  try {
+    return { status: response.status, headers: response.headers, text: await readBounded(response, options.maxBytes ?? defaultMaxBytes) };
+  } catch (error) {
+    throw requestError(error, options.signal, provider);
+  }
+}
+
+function requestError(error: unknown, jobSignal: AbortSignal, provider: string): Error {
+  if (error instanceof SyncError) return error;
+  // The job's own signal (shutdown or expiry) propagates as an abort, not as the provider's fault.
+  if (jobSignal.aborted) return jobSignal.reason instanceof Error ? jobSignal.reason : new DOMException("aborted", "AbortError");
+  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
+    return new SyncError("timeout", `${provider} did not answer in time.`, null, { cause: error });
+  }
+  return new SyncError("provider_unavailable", `${provider} could not be reached.`, null, { cause: error });
+}
+
+/** GET expecting 2xx JSON. */
+export async function getJson(request: HttpRequest, options: HttpOptions, provider: string): Promise<{ body: unknown; headers: Headers }> {
+  const response = await httpGet(request, options, provider);
+  if (response.status < 200 || response.status >= 300) throw statusError(response.status, response.headers, provider);
+  return { body: parseJson(response.text, provider), headers: response.headers };
+}
+
+export function parseJson(text: string, provider: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new SyncError("provider_bad_response", `${provider} sent a body that is not valid JSON.`, null, { cause: error });
+  }
+}

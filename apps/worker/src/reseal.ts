@@ -1,0 +1,67 @@
+import { credentialsBinding, type Database, type Keyring, needsReseal, open, seal } from "@northstar/db";
+import type { Logger } from "pino";
+
+// Key rotation: re-seal every integration's credentials sealed under a key other than the
+// current one. Listed across workspaces by app.integrations_to_reseal() (ids only), each re-sealed
+// inside its own workspace's context. Opened in memory only; a row that does not open is left
+// alone and counted (the next sync disables it with a message the user can act on).
+
+export interface ResealResult {
+  resealed: number;
+  unreadable: number;
+}
+
+async function staleRows(database: Database, currentKeyId: string, limit: number): Promise<Array<{ workspaceId: string; integrationId: string }>> {
+  const client = await database.pool.connect();
+  try {
+    await client.query("BEGIN READ ONLY");
+    await client.query("SELECT set_config('role', 'northstar_worker', true)");
+    const result = await client.query<{ workspace_id: string; integration_id: string }>("SELECT workspace_id, integration_id FROM app.integrations_to_reseal($1, $2)", [currentKeyId, limit]);
+    await client.query("COMMIT");
+    return result.rows.map((row) => ({ workspaceId: row.workspace_id, integrationId: row.integration_id }));
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+export async function resealCredentials(database: Database, keyring: Keyring, logger: Logger, signal?: AbortSignal): Promise<ResealResult> {
+  const result: ResealResult = { resealed: 0, unreadable: 0 };
+  const skipped = new Set<string>();
+  for (;;) {
+    signal?.throwIfAborted();
+    const rows = (await staleRows(database, keyring.current.id, 500 + skipped.size)).filter((row) => !skipped.has(row.integrationId));
+    if (rows.length === 0) return result;
+    for (const { workspaceId, integrationId } of rows) {
+      const outcome = await database.withWorkerContext(workspaceId, async (tx) => {
+        const found = await tx.$queryRaw<Array<{ credentials: Uint8Array | null; keyId: string | null }>>`
+          SELECT credentials, credentials_key_id AS "keyId" FROM integrations
+           WHERE workspace_id = ${workspaceId}::uuid AND id = ${integrationId}::uuid FOR UPDATE`;
+        const row = found[0];
+        if (!row?.credentials || !row.keyId || !needsReseal(keyring, row.keyId)) return "current";
+        const binding = credentialsBinding(workspaceId, integrationId);
+        let plain: unknown;
+        try {
+          plain = open(keyring, { ciphertext: row.credentials, keyId: row.keyId }, binding);
+        } catch {
+          return "unreadable";
+        }
+        const sealed = seal(keyring, plain, binding);
+        await tx.$executeRaw`
+          UPDATE integrations SET credentials = ${sealed.ciphertext}, credentials_key_id = ${sealed.keyId}, updated_at = now()
+           WHERE workspace_id = ${workspaceId}::uuid AND id = ${integrationId}::uuid`;
+        return "resealed";
+      });
+      if (outcome === "resealed") result.resealed++;
+      else {
+        skipped.add(integrationId);
+        if (outcome === "unreadable") {
+          result.unreadable++;
+          logger.warn({ workspaceId, integrationId }, "credentials do not open with the keyring; left as they are");
+        }
+      }
+    }
+  }
+}

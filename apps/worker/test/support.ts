@@ -1,0 +1,241 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Writable } from "node:stream";
+import { credentialsBinding, type Database, type Keyring, parseKeyring, seal } from "@northstar/db";
+import type { ProviderId } from "@northstar/db/providers";
+import type { TestContext } from "@northstar/db/testing/vitest";
+import { pino } from "pino";
+import type { SyncSettings } from "../src/env.ts";
+import { createConnectors } from "../src/providers/index.ts";
+import type { SyncOutcome } from "../src/sync/run.ts";
+import { type RunningWorker, startWorker, type WorkerOptions } from "../src/worker.ts";
+
+// Fixtures for the worker's tests: tenants arranged by the superuser (as an operator would), real
+// HTTP servers on 127.0.0.1 that speak the providers' protocols, and workers built like main.ts.
+
+/** A superuser pool (pg's, as Database exposes it): the operator's hand, never the code under test's. */
+export type AdminPool = Database["pool"];
+
+export const testKeyring: Keyring = parseKeyring(`test-current:${randomBytes(32).toString("base64")}`);
+export const keyringEnv = `test-current:${Buffer.from(testKeyring.current.key).toString("base64")}`;
+
+export const fastSettings: SyncSettings = {
+  leaseSeconds: 15,
+  runTimeoutSeconds: 20,
+  overlapSeconds: 300,
+  backfillDays: 30,
+  retryBaseSeconds: 1,
+  retryMaxSeconds: 4,
+  maxConsecutiveFailures: 3,
+  runHistory: 5,
+  httpTimeoutSeconds: 5,
+};
+
+/** Log lines a worker wrote, as text (to search for secrets) and parsed. */
+export class LogCapture {
+  text = "";
+  readonly stream = new Writable({
+    write: (chunk: Buffer, _encoding, done) => {
+      this.text += chunk.toString("utf8");
+      done();
+    },
+  });
+  lines(): Record<string, unknown>[] {
+    return this.text
+      .split("\n")
+      .filter((line) => line.trim() !== "")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+}
+
+export interface ProviderServer {
+  url: string;
+  /** Requests seen, in order (method and path with query). */
+  requests: Array<{ path: string; headers: IncomingMessage["headers"] }>;
+  close(): Promise<void>;
+}
+
+/** A real HTTP server on 127.0.0.1 answering with `handler`. */
+export async function startProviderServer(handler: (request: IncomingMessage, response: ServerResponse, url: URL) => void | Promise<void>): Promise<ProviderServer> {
+  const requests: ProviderServer["requests"] = [];
+  const server: Server = createServer((request, response) => {
+    const url = new URL(request.url ?? "/", "http://127.0.0.1");
+    requests.push({ path: `${url.pathname}${url.search}`, headers: request.headers });
+    Promise.resolve(handler(request, response, url)).catch((error: unknown) => {
+      response.statusCode = 500;
+      response.end(String(error));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => { resolve(); });
+      }),
+  };
+}
+
+export function json(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { "content-type": "application/json", ...headers });
+  response.end(JSON.stringify(body));
+}
+
+export interface Tenant {
+  workspaceId: string;
+  kpiIds: string[];
+}
+
+/** A workspace (with its owner) and `kpis` KPIs, inserted by the superuser. */
+export async function createTenant(admin: AdminPool, kpis = 1): Promise<Tenant> {
+  const workspaceId = randomUUID();
+  const ownerId = randomUUID();
+  const kpiIds = Array.from({ length: kpis }, () => randomUUID());
+  const client = await admin.connect();
+  try {
+    // A workspace must have an owner by the end of its transaction.
+    await client.query("BEGIN");
+    await client.query("INSERT INTO users (id, email, name, provider, provider_account_id) VALUES ($1, $2, 'Owner', 'github', $3)", [ownerId, `owner-${ownerId}@example.com`, ownerId]);
+    await client.query("INSERT INTO workspaces (id, name, slug) VALUES ($1, 'Tenant', $2)", [workspaceId, `t-${workspaceId.slice(0, 8)}`]);
+    await client.query("INSERT INTO workspace_users (workspace_id, user_id, role) VALUES ($1, $2, 'OWNER')", [workspaceId, ownerId]);
+    for (const [index, id] of kpiIds.entries()) {
+      await client.query("INSERT INTO kpis (id, workspace_id, name) VALUES ($1, $2, $3)", [id, workspaceId, `KPI ${index}`]);
+    }
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK");
+    throw error;
+  } finally {
+    client.release();
+  }
+  return { workspaceId, kpiIds };
+}
+
+export interface IntegrationSpec {
+  provider: ProviderId;
+  credentials: Record<string, string>;
+  config: Record<string, string>;
+  /** metric key -> KPI id */
+  metrics: Record<string, string>;
+  syncIntervalSeconds?: number;
+  nextSyncAt?: Date | null;
+}
+
+/** An integration with sealed credentials and its metric mappings, inserted by the superuser. */
+export async function createIntegration(admin: AdminPool, workspaceId: string, spec: IntegrationSpec, keyring: Keyring = testKeyring): Promise<string> {
+  const id = randomUUID();
+  const sealed = seal(keyring, spec.credentials, credentialsBinding(workspaceId, id));
+  await admin.query(
+    `INSERT INTO integrations (id, workspace_id, provider, name, config, credentials, credentials_key_id, sync_interval_seconds, next_sync_at)
+     VALUES ($1, $2, $3, 'Test integration', $4, $5, $6, $7, $8)`,
+    [id, workspaceId, spec.provider, JSON.stringify(spec.config), Buffer.from(sealed.ciphertext), sealed.keyId, spec.syncIntervalSeconds ?? 3600, spec.nextSyncAt === undefined ? new Date(Date.now() + 3_600_000) : spec.nextSyncAt],
+  );
+  for (const [metricKey, kpiId] of Object.entries(spec.metrics)) {
+    await admin.query("INSERT INTO integration_metrics (workspace_id, integration_id, metric_key, kpi_id) VALUES ($1, $2, $3, $4)", [workspaceId, id, metricKey, kpiId]);
+  }
+  return id;
+}
+
+export interface IntegrationState {
+  sync_status: string;
+  consecutive_failures: number;
+  last_error_code: string | null;
+  last_error_message: string | null;
+  auth_failed_at: Date | null;
+  last_synced_at: Date | null;
+  next_sync_at: Date | null;
+  sync_cursor: { latest?: string } | null;
+  lease_token: string | null;
+  credentials_key_id: string | null;
+}
+
+export async function integrationState(admin: AdminPool, integrationId: string): Promise<IntegrationState> {
+  const result = await admin.query<IntegrationState>(
+    `SELECT sync_status::text, consecutive_failures, last_error_code, last_error_message, auth_failed_at, last_synced_at,
+            next_sync_at, sync_cursor, lease_token, credentials_key_id
+       FROM integrations WHERE id = $1`,
+    [integrationId],
+  );
+  const row = result.rows[0];
+  if (!row) throw new Error(`no integration ${integrationId}`);
+  return row;
+}
+
+export async function pointsOf(admin: AdminPool, kpiId: string): Promise<Array<{ timestamp: Date; value: number; workspace_id: string }>> {
+  const result = await admin.query<{ timestamp: Date; value: number; workspace_id: string }>(
+    `SELECT "timestamp", value, workspace_id FROM kpi_data_points WHERE kpi_id = $1 ORDER BY "timestamp"`,
+    [kpiId],
+  );
+  return result.rows;
+}
+
+export async function waitFor<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, what = "condition"): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export interface TestWorker extends RunningWorker {
+  logs: LogCapture;
+  outcomes: Array<{ integrationId: string; outcome: SyncOutcome }>;
+  /** Resolves with the next outcome for this integration. */
+  nextOutcome(integrationId: string, timeoutMs?: number): Promise<SyncOutcome>;
+}
+
+/** A worker in this process, configured like main.ts but with short timings and no HTTP unless asked. */
+export async function startTestWorker(context: TestContext, overrides: Partial<WorkerOptions> & { endpoints?: { githubApiUrl: string; stripeApiUrl: string } } = {}): Promise<TestWorker> {
+  const logs = new LogCapture();
+  const { endpoints, ...options } = overrides;
+  const worker = await startWorker({
+    database: context.db,
+    queueUrl: context.database.appUrl,
+    keyring: testKeyring,
+    connectors: createConnectors(endpoints ?? { githubApiUrl: "http://127.0.0.1:9", stripeApiUrl: "http://127.0.0.1:9" }),
+    logger: pino({ level: "debug" }, logs.stream),
+    sync: fastSettings,
+    concurrency: 4,
+    providerConcurrency: 4,
+    workspaceConcurrency: 2,
+    heartbeatSeconds: 10,
+    // Never fires during a test: ticks are run explicitly with dispatch().
+    dispatchCron: "0 0 1 1 *",
+    resealCron: "0 0 1 1 *",
+    http: null,
+    pollingIntervalSeconds: 0.5,
+    ...options,
+  });
+  const outcomes: TestWorker["outcomes"] = [];
+  const waiters: Array<{ integrationId: string; resolve: (outcome: SyncOutcome) => void }> = [];
+  worker.onOutcome((job, outcome) => {
+    outcomes.push({ integrationId: job.integrationId, outcome });
+    for (const waiter of waiters.filter((candidate) => candidate.integrationId === job.integrationId)) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve(outcome);
+    }
+  });
+  return {
+    ...worker,
+    logs,
+    outcomes,
+    nextOutcome(integrationId, timeoutMs = 30_000) {
+      return new Promise<SyncOutcome>((resolve, reject) => {
+        const timer = setTimeout(() => { reject(new Error(`no sync outcome for ${integrationId} within ${timeoutMs} ms`)); }, timeoutMs);
+        waiters.push({
+          integrationId,
+          resolve: (outcome) => {
+            clearTimeout(timer);
+            resolve(outcome);
+          },
+        });
+      });
+    },
+  };
+}
