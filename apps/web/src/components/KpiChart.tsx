@@ -146,7 +146,7 @@ export function KpiChart({ kpiId, refreshKey }: { kpiId: string; refreshKey: num
       </div>
       {series.data ? (
         <p className="muted small">
-          {series.data.buckets.length} points of {formatBucket(series.data.bucketWidthMs)} each, averaged by the server.
+          {series.data.columns.start.length} points of {formatBucket(series.data.bucketWidthMs)} each, averaged by the server.
         </p>
       ) : null}
     </section>

@@ -60,8 +60,8 @@ function KpiSparkline({ kpi }: { kpi: Summary }) {
     staleTime: 5 * 60_000,
   });
   const data = useMemo(() => {
-    const buckets = series.data?.buckets ?? [];
-    return { times: buckets.map((bucket) => bucket.bucketStart.getTime() / 1000), values: buckets.map((bucket) => bucket.last) };
+    const columns = series.data?.columns;
+    return { times: columns?.start.map((start) => start / 1000) ?? [], values: columns?.last ?? [] };
   }, [series.data]);
   return (
     <div ref={ref} className="sparkline-slot">
