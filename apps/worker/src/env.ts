@@ -18,7 +18,7 @@ const workerEnvSchema = z
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
     /** Of those, at most this many against one provider (their rate limits are per account, but shared hosts matter). */
     WORKER_PROVIDER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
-    /** Sync jobs of one workspace running at once, across every worker process. */
+    /** Sync jobs of one workspace running at once in this process (P processes: at most P x N). */
     WORKER_WORKSPACE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
     /** How long a claimed integration stays leased without renewal (renewed every third of it while running). */
     WORKER_LEASE_SECONDS: seconds(15, 3_600).default(300),
@@ -39,6 +39,8 @@ const workerEnvSchema = z
     WORKER_RUN_HISTORY: z.coerce.number().int().min(1).max(10_000).default(100),
     /** Timeout of one HTTP request to a provider. */
     WORKER_HTTP_TIMEOUT_SECONDS: seconds(1, 600).default(30),
+    /** On SIGTERM, how long running syncs may take to finish before they are released. */
+    WORKER_SHUTDOWN_SECONDS: seconds(1, 3_600).default(25),
     /** The dispatcher's schedule (pg-boss cron, UTC). */
     WORKER_DISPATCH_CRON: z.string().min(9).default("* * * * *"),
     WORKER_RESEAL_CRON: z.string().min(9).default("17 * * * *"),
@@ -72,6 +74,7 @@ export interface WorkerEnv {
   providerConcurrency: number;
   workspaceConcurrency: number;
   heartbeatSeconds: number;
+  shutdownSeconds: number;
   dispatchCron: string;
   resealCron: string;
   sync: SyncSettings;
@@ -96,6 +99,7 @@ export function parseWorkerEnv(source: Record<string, string | undefined>): Work
     providerConcurrency: env.WORKER_PROVIDER_CONCURRENCY,
     workspaceConcurrency: env.WORKER_WORKSPACE_CONCURRENCY,
     heartbeatSeconds: env.WORKER_HEARTBEAT_SECONDS,
+    shutdownSeconds: env.WORKER_SHUTDOWN_SECONDS,
     dispatchCron: env.WORKER_DISPATCH_CRON,
     resealCron: env.WORKER_RESEAL_CRON,
     sync: {

@@ -44,7 +44,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     stopping = true;
     logger.info({ signal }, "shutting down");
     worker
-      .stop(25_000)
+      .stop(env.shutdownSeconds * 1000)
       .then(() => database.close())
       .then(
         () => process.exit(0),

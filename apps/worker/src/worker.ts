@@ -120,7 +120,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     {
       batchSize: 1,
       localConcurrency: options.concurrency,
-      groupConcurrency: options.workspaceConcurrency,
+      // Per-workspace fairness: at most N of one workspace's syncs in this process, so its other
+      // slots stay free for other tenants (pg-boss skips groups at capacity when fetching). Exact
+      // here; pg-boss's global groupConcurrency counts active jobs without a lock, and concurrent
+      // fetches overshoot it (measured: 4 of a cap of 2).
+      localGroupConcurrency: Math.min(options.workspaceConcurrency, options.concurrency),
       pollingIntervalSeconds,
       burstWhenReadyExceeds: 1,
     },

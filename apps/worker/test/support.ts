@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { credentialsBinding, type Database, type Keyring, parseKeyring, seal } from "@northstar/db";
 import type { ProviderId } from "@northstar/db/providers";
+import { createQueueClient, ensureQueues, sendSync, type SyncJob } from "@northstar/db/queue";
 import type { TestContext } from "@northstar/db/testing/vitest";
 import { pino } from "pino";
 import type { SyncSettings } from "../src/env.ts";
@@ -238,4 +239,16 @@ export async function startTestWorker(context: TestContext, overrides: Partial<W
       });
     },
   };
+}
+
+/** Sends one sync job the way the web host does: a bare sender on the queue role, no worker. */
+export async function sendAsHost(context: TestContext, job: SyncJob): Promise<string | null> {
+  const boss = createQueueClient({ url: context.database.appUrl });
+  await boss.start();
+  try {
+    await ensureQueues(boss);
+    return await sendSync(boss, job);
+  } finally {
+    await boss.stop({ graceful: false });
+  }
 }

@@ -32,7 +32,8 @@ const subscriptionSchema = z.object({
 
 // Currencies Stripe counts in whole units (no minor unit).
 const zeroDecimal = new Set(["bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"]);
-const monthsPer = { day: 12 / 365, week: 12 / 52, month: 1, year: 12 } as const;
+// How many months one billing interval lasts.
+const monthsIn = { day: 12 / 365, week: 12 / 52, month: 1, year: 12 } as const;
 
 export function stripeConnector(apiUrl: string): Connector {
   const base = apiUrl.endsWith("/") ? apiUrl : `${apiUrl}/`;
@@ -91,7 +92,7 @@ export function stripeConnector(apiUrl: string): Connector {
         for (const item of subscription.items.data) {
           const { price } = item;
           if (!price.recurring || price.unit_amount === null || price.currency !== currency) continue;
-          mrr += ((price.unit_amount * (item.quantity ?? 1)) / divisor) * (monthsPer[price.recurring.interval] / price.recurring.interval_count);
+          mrr += ((price.unit_amount * (item.quantity ?? 1)) / divisor) / (monthsIn[price.recurring.interval] * price.recurring.interval_count);
         }
       }
       const points: DataPoint[] = [{ metric: "mrr", timestamp: snapshotTime(now), value: Math.round(mrr * 100) / 100 }];

@@ -93,6 +93,7 @@ export async function runSync(deps: SyncDependencies, job: SyncJob, signal: Abor
   const ids = { workspaceId, integrationId, runId, token };
   const secrets: string[] = [];
   const providerLabel = claimed.provider;
+  logger.info({ reason: job.reason, mappedMetrics: targets.length }, "sync started");
 
   // Renewed every third of the lease while the run lives; a renewal that finds the lease gone
   // aborts the run, which then writes nothing.

@@ -1,0 +1,183 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { useTestDatabase } from "@northstar/db/testing/vitest";
+import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
+import {
+  createIntegration,
+  createTenant,
+  integrationState,
+  json,
+  keyringEnv,
+  pointsOf,
+  type ProviderServer,
+  sendAsHost,
+  startProviderServer,
+  startTestWorker,
+  type TestWorker,
+  waitFor,
+} from "./support.ts";
+
+// The worker as a real process (src/main.ts, as deployed): killed with SIGKILL mid-run, its job is
+// retried by another worker with no duplicate and no lost point; stopped with SIGTERM, it lets a
+// run finish, or releases it when the run outlasts the grace period, and loses no job.
+
+const context = useTestDatabase();
+const workerRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const pointCount = 50;
+
+let provider: ProviderServer;
+// While true, requests hang (the run is "mid-flight"); set false to answer.
+let hang = true;
+let hangMs = 0;
+const children: ChildProcess[] = [];
+let survivor: TestWorker | null = null;
+
+// Hourly points over the last two days and a bit: inside every worker's backfill window.
+const firstHour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - pointCount * 3_600_000;
+const series = { points: Array.from({ length: pointCount }, (_, index) => ({ timestamp: new Date(firstHour + index * 3_600_000).toISOString(), value: index })) };
+
+beforeAll(async () => {
+  provider = await startProviderServer(async (_request, response) => {
+    if (hang) return; // never answers: the run stays mid-flight until its process dies
+    if (hangMs > 0) await new Promise((resolve) => setTimeout(resolve, hangMs));
+    json(response, 200, series);
+  });
+});
+
+afterEach(async () => {
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  await survivor?.stop(5_000);
+  survivor = null;
+});
+
+afterAll(async () => {
+  await provider.close();
+});
+
+interface WorkerProcess {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function spawnWorker(extraEnv: Record<string, string> = {}): WorkerProcess {
+  let output = "";
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    cwd: workerRoot,
+    env: {
+      PATH: process.env.PATH ?? "",
+      NODE_ENV: "test",
+      DATABASE_URL: context().database.appUrl,
+      NORTHSTAR_CREDENTIALS_KEYS: keyringEnv,
+      WORKER_HTTP_PORT: "0",
+      WORKER_LEASE_SECONDS: "15",
+      WORKER_HEARTBEAT_SECONDS: "10",
+      WORKER_RUN_TIMEOUT_SECONDS: "120",
+      WORKER_DISPATCH_CRON: "0 0 1 1 *",
+      WORKER_RESEAL_CRON: "0 0 1 1 *",
+      LOG_LEVEL: "info",
+      ...extraEnv,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => { resolve({ code, signal }); }));
+  return { child, output: () => output, exited };
+}
+
+async function arrange() {
+  const { admin } = context();
+  const tenant = await createTenant(admin, 1);
+  const kpiId = tenant.kpiIds[0] ?? "";
+  const integrationId = await createIntegration(admin, tenant.workspaceId, {
+    provider: "http-json",
+    credentials: {},
+    config: { url: `${provider.url}/series`, valuePath: "$.points" },
+    metrics: { value: kpiId },
+  });
+  return { workspaceId: tenant.workspaceId, integrationId, kpiId };
+}
+
+test("a worker killed with SIGKILL mid-run: another worker retries the job; no duplicate, no lost point", { timeout: 150_000 }, async () => {
+  const { admin } = context();
+  hang = true;
+  const target = await arrange();
+  const doomed = spawnWorker();
+  await waitFor(() => Promise.resolve(doomed.output().includes("worker started")), 30_000, "the child worker to start");
+  const seen = provider.requests.length;
+  await sendAsHost(context(), { ...target, reason: "requested" });
+  await waitFor(() => Promise.resolve(provider.requests.length > seen), 30_000, "the child to start fetching");
+  expect((await integrationState(admin, target.integrationId)).sync_status).toBe("SYNCING");
+
+  doomed.child.kill("SIGKILL");
+  expect(await doomed.exited).toEqual({ code: null, signal: "SIGKILL" });
+  hang = false;
+  const killedAt = Date.now();
+
+  survivor = await startTestWorker(context());
+  const recovered = await waitFor(
+    () => Promise.resolve(survivor?.outcomes.find((entry) => entry.integrationId === target.integrationId && entry.outcome.kind === "succeeded")),
+    120_000,
+    "another worker to finish the killed worker's sync",
+  );
+  expect(recovered.outcome).toMatchObject({ kind: "succeeded", pointsWritten: pointCount });
+  // pg-boss noticed the silent worker (heartbeat) and the lease expired: well under two minutes.
+  expect(Date.now() - killedAt).toBeLessThan(90_000);
+  const points = await pointsOf(admin, target.kpiId);
+  expect(points).toHaveLength(pointCount);
+  expect(new Set(points.map((point) => point.timestamp.toISOString())).size).toBe(pointCount);
+  const runs = await admin.query<{ status: string; error_code: string | null }>(
+    "SELECT status::text, error_code FROM sync_runs WHERE integration_id = $1 ORDER BY started_at",
+    [target.integrationId],
+  );
+  expect(runs.rows).toEqual([
+    { status: "FAILED", error_code: "interrupted" },
+    { status: "SUCCEEDED", error_code: null },
+  ]);
+  expect(await integrationState(admin, target.integrationId)).toMatchObject({ sync_status: "SUCCEEDED", lease_token: null });
+});
+
+test("SIGTERM lets a running sync finish, then the process exits 0", { timeout: 60_000 }, async () => {
+  const { admin } = context();
+  hang = false;
+  hangMs = 2_000;
+  const target = await arrange();
+  const worker = spawnWorker();
+  await waitFor(() => Promise.resolve(worker.output().includes("worker started")), 30_000, "the child worker to start");
+  const seen = provider.requests.length;
+  await sendAsHost(context(), { ...target, reason: "requested" });
+  await waitFor(() => Promise.resolve(provider.requests.length > seen), 30_000, "the child to start fetching");
+  worker.child.kill("SIGTERM");
+  expect(await worker.exited).toEqual({ code: 0, signal: null });
+  expect((await pointsOf(admin, target.kpiId)).length).toBe(pointCount);
+  expect(await integrationState(admin, target.integrationId)).toMatchObject({ sync_status: "SUCCEEDED", lease_token: null });
+  hangMs = 0;
+});
+
+test("SIGTERM with a run that outlasts the grace period: released (due now), exits 0, and another worker runs it", { timeout: 120_000 }, async () => {
+  const { admin } = context();
+  hang = true;
+  const target = await arrange();
+  const worker = spawnWorker({ WORKER_SHUTDOWN_SECONDS: "2" });
+  await waitFor(() => Promise.resolve(worker.output().includes("worker started")), 30_000, "the child worker to start");
+  const seen = provider.requests.length;
+  await sendAsHost(context(), { ...target, reason: "requested" });
+  await waitFor(() => Promise.resolve(provider.requests.length > seen), 30_000, "the child to start fetching");
+  worker.child.kill("SIGTERM");
+  expect(await worker.exited).toEqual({ code: 0, signal: null });
+  const released = await integrationState(admin, target.integrationId);
+  expect(released).toMatchObject({ sync_status: "QUEUED", lease_token: null, consecutive_failures: 0 });
+  expect(released.next_sync_at?.getTime()).toBeLessThanOrEqual(Date.now());
+  hang = false;
+  survivor = await startTestWorker(context());
+  // The failed-on-shutdown job is retried by pg-boss; the dispatcher would also find it due.
+  const done = await waitFor(
+    () => Promise.resolve(survivor?.outcomes.find((entry) => entry.integrationId === target.integrationId && entry.outcome.kind === "succeeded")),
+    60_000,
+    "the released sync to run again",
+  );
+  expect(done.outcome).toMatchObject({ kind: "succeeded", pointsWritten: pointCount });
+});
