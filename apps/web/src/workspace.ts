@@ -4,6 +4,8 @@ import type { Role } from "./lib/permissions.ts";
 // The workspace the URL names, for every page inside the shell.
 
 export interface CurrentWorkspace {
+  /** Calls name the workspace by id (the slug is for addresses). */
+  id: string;
   slug: string;
   name: string;
   role: Role;

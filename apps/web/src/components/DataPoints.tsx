@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { errorMessage, fieldErrors, lineErrors } from "../lib/errors.ts";
-import { formatDateTime, formatValue, toLocalInput } from "../lib/format.ts";
+import { formatDateTime, formatShortDateTime, formatValue, toLocalInput } from "../lib/format.ts";
 import { type RouterOutputs, useTRPC } from "../trpc.ts";
 import { useWorkspace } from "../workspace.ts";
 import { EmptyState, ErrorState, Field, Skeleton } from "./Feedback.tsx";
@@ -20,9 +20,9 @@ export function DataPointsTable({ kpiId, unit, canWrite, onChanged }: { kpiId: s
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const toast = useToast();
-  const { slug } = useWorkspace();
+  const { id: workspaceId } = useWorkspace();
   const [page, setPage] = useState(0);
-  const pointsOptions = trpc.kpi.points.queryOptions({ workspaceSlug: slug, kpiId, limit: newest });
+  const pointsOptions = trpc.kpi.points.queryOptions({ workspaceId, kpiId, limit: newest });
   const points = useQuery(pointsOptions);
 
   const remove = useMutation(
@@ -75,7 +75,7 @@ export function DataPointsTable({ kpiId, unit, canWrite, onChanged }: { kpiId: s
           <tbody>
             {shown.map((point) => (
               <tr key={point.id}>
-                <td className="nowrap">{formatDateTime(point.timestamp)}</td>
+                <td className="nowrap">{formatShortDateTime(point.timestamp)}</td>
                 <td className="numeric nowrap">{formatValue(point.value, unit)}</td>
                 <td className="hide-narrow">{sourceLabels[point.source]}</td>
                 {canWrite ? (
@@ -85,7 +85,7 @@ export function DataPointsTable({ kpiId, unit, canWrite, onChanged }: { kpiId: s
                       className="button button-small button-quiet"
                       aria-label={`Delete the value of ${formatDateTime(point.timestamp)}`}
                       onClick={() => {
-                        remove.mutate({ workspaceSlug: slug, pointId: point.id });
+                        remove.mutate({ workspaceId, pointId: point.id });
                       }}
                     >
                       Delete
@@ -117,7 +117,7 @@ export function AddPointForm({ kpiId, onAdded }: { kpiId: string; onAdded: () =>
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const toast = useToast();
-  const { slug } = useWorkspace();
+  const { id: workspaceId } = useWorkspace();
   const id = useId();
   const [value, setValue] = useState("");
   const [time, setTime] = useState(() => toLocalInput(new Date()));
@@ -145,7 +145,7 @@ export function AddPointForm({ kpiId, onAdded }: { kpiId: string; onAdded: () =>
       return;
     }
     setValueError(null);
-    record.mutate({ workspaceSlug: slug, kpiId, value: number, timestamp: new Date(time) });
+    record.mutate({ workspaceId, kpiId, value: number, timestamp: new Date(time) });
   };
 
   return (
@@ -172,7 +172,7 @@ export function ImportCsvForm({ kpiId, onImported }: { kpiId: string; onImported
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const toast = useToast();
-  const { slug } = useWorkspace();
+  const { id: workspaceId } = useWorkspace();
   const id = useId();
   const [text, setText] = useState("");
   const importPoints = useMutation(
@@ -191,7 +191,7 @@ export function ImportCsvForm({ kpiId, onImported }: { kpiId: string; onImported
 
   const submit = (event: React.SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
-    importPoints.mutate({ workspaceSlug: slug, kpiId, data: text });
+    importPoints.mutate({ workspaceId, kpiId, data: text });
   };
 
   return (

@@ -34,9 +34,9 @@ export function GoalForm({ goal, onDone, onCancel }: { goal?: Goal; onDone: () =
   const client = useTRPCClient();
   const queryClient = useQueryClient();
   const toast = useToast();
-  const { slug } = useWorkspace();
+  const { id: workspaceId } = useWorkspace();
   const id = useId();
-  const kpis = useQuery(trpc.kpi.list.queryOptions({ workspaceSlug: slug, status: "active", limit: 100 }));
+  const kpis = useQuery(trpc.kpi.list.queryOptions({ workspaceId, status: "active", limit: 100 }));
   const [title, setTitle] = useState(goal?.title ?? "");
   const [description, setDescription] = useState(goal?.description ?? "");
   const [targetDate, setTargetDate] = useState(goal?.targetDate ? toDateInput(goal.targetDate) : "");
@@ -52,18 +52,18 @@ export function GoalForm({ goal, onDone, onCancel }: { goal?: Goal; onDone: () =
     mutationFn: async () => {
       const chosen = links.filter((link) => link.kpiId !== "").map((link) => ({ kpiId: link.kpiId, weight: weightOf(link), criterion: link.criterion }));
       const date = targetDate === "" ? null : new Date(`${targetDate}T23:59:59`);
-      if (!goal) return client.goal.create.mutate({ workspaceSlug: slug, title, description, targetDate: date, status, kpis: chosen });
-      await client.goal.update.mutate({ workspaceSlug: slug, goalId: goal.id, title, description, targetDate: date, status });
+      if (!goal) return client.goal.create.mutate({ workspaceId, title, description, targetDate: date, status, kpis: chosen });
+      await client.goal.update.mutate({ workspaceId, goalId: goal.id, title, description, targetDate: date, status });
       for (const link of goal.kpiLinks) {
-        if (!chosen.some((row) => row.kpiId === link.kpi.id)) await client.goal.unlinkKpi.mutate({ workspaceSlug: slug, goalId: goal.id, kpiId: link.kpi.id });
+        if (!chosen.some((row) => row.kpiId === link.kpi.id)) await client.goal.unlinkKpi.mutate({ workspaceId, goalId: goal.id, kpiId: link.kpi.id });
       }
       let saved: Goal | null = null;
       for (const row of chosen) {
         const before = goal.kpiLinks.find((link) => link.kpi.id === row.kpiId);
         if (before?.weight === row.weight && before.criterion === row.criterion) continue;
-        saved = await client.goal.linkKpi.mutate({ workspaceSlug: slug, goalId: goal.id, ...row });
+        saved = await client.goal.linkKpi.mutate({ workspaceId, goalId: goal.id, ...row });
       }
-      return saved ?? (await client.goal.get.query({ workspaceSlug: slug, goalId: goal.id }));
+      return saved ?? (await client.goal.get.query({ workspaceId, goalId: goal.id }));
     },
     onSuccess: async (saved) => {
       await queryClient.invalidateQueries(trpc.goal.pathFilter());

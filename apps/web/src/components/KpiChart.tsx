@@ -39,7 +39,7 @@ function chartData(series: Series | undefined): uPlot.AlignedData {
 
 export function KpiChart({ kpiId, refreshKey }: { kpiId: string; refreshKey: number }) {
   const trpc = useTRPC();
-  const { slug } = useWorkspace();
+  const { id: workspaceId } = useWorkspace();
   const theme = useChartTheme();
   const ids = { from: useId(), to: useId() };
   const [preset, setPreset] = useState<PresetKey>("30d");
@@ -62,7 +62,7 @@ export function KpiChart({ kpiId, refreshKey }: { kpiId: string; refreshKey: num
   }, [preset, custom, end]);
 
   const series = useQuery({
-    ...trpc.kpi.series.queryOptions({ workspaceSlug: slug, kpiId, from: range?.from ?? end, to: range?.to ?? end, buckets, compare: true }),
+    ...trpc.kpi.series.queryOptions({ workspaceId, kpiId, from: range?.from ?? end, to: range?.to ?? end, buckets, compare: true }),
     enabled: range !== null,
     placeholderData: (previous) => previous,
   });

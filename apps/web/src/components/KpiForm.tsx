@@ -21,7 +21,7 @@ export function KpiForm({ kpi, categories, onDone, onCancel }: KpiFormProps) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const toast = useToast();
-  const { slug } = useWorkspace();
+  const { id: workspaceId } = useWorkspace();
   const id = useId();
   const [values, setValues] = useState({
     name: kpi?.name ?? "",
@@ -58,8 +58,8 @@ export function KpiForm({ kpi, categories, onDone, onCancel }: KpiFormProps) {
     setTargetError(null);
     const direction = values.direction === "LOWER_IS_BETTER" ? "LOWER_IS_BETTER" : "HIGHER_IS_BETTER";
     const body = { name: values.name, description: values.description, unit: values.unit, category: values.category.trim() || "General", direction, targetValue: target } as const;
-    if (kpi) update.mutate({ workspaceSlug: slug, kpiId: kpi.id, ...body });
-    else create.mutate({ workspaceSlug: slug, ...body });
+    if (kpi) update.mutate({ workspaceId, kpiId: kpi.id, ...body });
+    else create.mutate({ workspaceId, ...body });
   };
 
   return (

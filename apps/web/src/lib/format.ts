@@ -35,6 +35,13 @@ export function formatSignedPercent(value: number | null | undefined): string {
 const dateFormat = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric" });
 const dateTimeFormat = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
 
+const shortDateTimeFormat = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+
+/** Without the year when it is this year: table cells on a phone. */
+export function formatShortDateTime(date: Date): string {
+  return date.getFullYear() === new Date().getFullYear() ? shortDateTimeFormat.format(date) : dateTimeFormat.format(date);
+}
+
 export function formatDate(date: Date | null | undefined): string {
   return date ? dateFormat.format(date) : "—";
 }

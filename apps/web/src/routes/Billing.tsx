@@ -27,8 +27,8 @@ function Usage({ label, used, limit }: { label: string; used: number; limit: num
 
 export function Billing() {
   const trpc = useTRPC();
-  const { slug } = useWorkspace();
-  const workspacePlan = useQuery(trpc.subscription.workspace.queryOptions({ workspaceSlug: slug }));
+  const { id: workspaceId } = useWorkspace();
+  const workspacePlan = useQuery(trpc.subscription.workspace.queryOptions({ workspaceId }));
   const mine = useQuery(trpc.subscription.mine.queryOptions());
 
   return (

@@ -51,11 +51,11 @@ function useVisible<T extends Element>(): [React.RefObject<T | null>, boolean] {
 
 function KpiSparkline({ kpi }: { kpi: Summary }) {
   const trpc = useTRPC();
-  const { slug } = useWorkspace();
+  const { id: workspaceId } = useWorkspace();
   const [ref, visible] = useVisible<HTMLDivElement>();
   const [range] = useState(sparklineRange);
   const series = useQuery({
-    ...trpc.kpi.series.queryOptions({ workspaceSlug: slug, kpiId: kpi.id, ...range, buckets: 30, compare: false }),
+    ...trpc.kpi.series.queryOptions({ workspaceId, kpiId: kpi.id, ...range, buckets: 30, compare: false }),
     enabled: visible,
     staleTime: 5 * 60_000,
   });
@@ -95,8 +95,8 @@ function KpiCard({ kpi }: { kpi: Summary }) {
 
 function GoalsOverview() {
   const trpc = useTRPC();
-  const { slug } = useWorkspace();
-  const goals = useQuery(trpc.goal.list.queryOptions({ workspaceSlug: slug }));
+  const { id: workspaceId, slug } = useWorkspace();
+  const goals = useQuery(trpc.goal.list.queryOptions({ workspaceId }));
   if (goals.isPending) return <CardSkeletons count={3} height="5rem" />;
   if (goals.isError) return <ErrorState error={goals.error} onRetry={() => void goals.refetch()} />;
   const open = goals.data.filter((goal) => goal.status !== "COMPLETED").slice(0, 6);
@@ -133,8 +133,8 @@ function ArchivedKpis() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const toast = useToast();
-  const { slug, role } = useWorkspace();
-  const archived = useQuery(trpc.kpi.list.queryOptions({ workspaceSlug: slug, status: "archived", limit: 100 }));
+  const { id: workspaceId, slug, role } = useWorkspace();
+  const archived = useQuery(trpc.kpi.list.queryOptions({ workspaceId, status: "archived", limit: 100 }));
   const restore = useMutation(
     trpc.kpi.restore.mutationOptions({
       onSuccess: async (kpi) => {
@@ -158,7 +158,7 @@ function ArchivedKpis() {
               className="button button-small"
               disabled={restore.isPending}
               onClick={() => {
-                restore.mutate({ workspaceSlug: slug, kpiId: kpi.id });
+                restore.mutate({ workspaceId, kpiId: kpi.id });
               }}
             >
               Restore
@@ -172,16 +172,16 @@ function ArchivedKpis() {
 
 export function Dashboard() {
   const trpc = useTRPC();
-  const { slug, role, name } = useWorkspace();
+  const { id: workspaceId, slug, role, name } = useWorkspace();
   const [period, setPeriod] = useState<Period>("month");
   const [category, setCategory] = useState("");
   const [search, setSearch] = useState("");
   const [view, setView] = useState<"active" | "archived">("active");
   const [creating, setCreating] = useState(false);
   const query = useDeferredValue(search.trim().toLowerCase());
-  const categories = useQuery(trpc.kpi.categories.queryOptions({ workspaceSlug: slug }));
+  const categories = useQuery(trpc.kpi.categories.queryOptions({ workspaceId }));
   const summary = useQuery({
-    ...trpc.kpi.summary.queryOptions({ workspaceSlug: slug, period, limit: 200, ...(category ? { category } : {}) }),
+    ...trpc.kpi.summary.queryOptions({ workspaceId, period, limit: 200, ...(category ? { category } : {}) }),
     placeholderData: (previous) => previous,
   });
 

@@ -21,7 +21,7 @@ function GoalCard({ goal, canWrite, onEdit }: { goal: Goal; canWrite: boolean; o
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const toast = useToast();
-  const { slug } = useWorkspace();
+  const { id: workspaceId, slug } = useWorkspace();
   const [confirmDelete, setConfirmDelete] = useState(false);
   const settle = async (message: string) => {
     await queryClient.invalidateQueries(trpc.goal.pathFilter());
@@ -62,8 +62,8 @@ function GoalCard({ goal, canWrite, onEdit }: { goal: Goal; canWrite: boolean; o
                 <th scope="col" className="numeric">
                   Share
                 </th>
-                <th scope="col">Criterion</th>
-                <th scope="col">Now / target</th>
+                <th scope="col" className="hide-narrow">Criterion</th>
+                <th scope="col" className="hide-narrow">Now / target</th>
                 <th scope="col">Progress</th>
               </tr>
             </thead>
@@ -76,8 +76,8 @@ function GoalCard({ goal, canWrite, onEdit }: { goal: Goal; canWrite: boolean; o
                   <td className="numeric" data-testid="kpi-share">
                     {formatPercent(totalWeight > 0 ? (100 * link.weight) / totalWeight : null)}
                   </td>
-                  <td>{criterionLabels[link.criterion]}</td>
-                  <td>
+                  <td className="hide-narrow">{criterionLabels[link.criterion]}</td>
+                  <td className="hide-narrow">
                     {formatValue(link.kpi.currentValue, link.kpi.unit, { compact: true })} / {formatValue(link.kpi.targetValue, link.kpi.unit, { compact: true })}
                   </td>
                   <td className="progress-cell">
@@ -96,13 +96,13 @@ function GoalCard({ goal, canWrite, onEdit }: { goal: Goal; canWrite: boolean; o
             Edit
           </button>
           {goal.status !== "ARCHIVED" ? (
-            <button type="button" className="button button-small" disabled={archive.isPending} onClick={() => { archive.mutate({ workspaceSlug: slug, goalId: goal.id }); }}>
+            <button type="button" className="button button-small" disabled={archive.isPending} onClick={() => { archive.mutate({ workspaceId, goalId: goal.id }); }}>
               Archive
             </button>
           ) : null}
           {confirmDelete ? (
             <>
-              <button type="button" className="button button-small button-danger" disabled={remove.isPending} onClick={() => { remove.mutate({ workspaceSlug: slug, goalId: goal.id }); }}>
+              <button type="button" className="button button-small button-danger" disabled={remove.isPending} onClick={() => { remove.mutate({ workspaceId, goalId: goal.id }); }}>
                 Delete for good
               </button>
               <button type="button" className="button button-small" onClick={() => { setConfirmDelete(false); }}>
@@ -122,10 +122,10 @@ function GoalCard({ goal, canWrite, onEdit }: { goal: Goal; canWrite: boolean; o
 
 export function Goals() {
   const trpc = useTRPC();
-  const { slug, role } = useWorkspace();
+  const { id: workspaceId, role } = useWorkspace();
   const [showArchived, setShowArchived] = useState(false);
   const [editing, setEditing] = useState<Goal | "new" | null>(null);
-  const goals = useQuery(trpc.goal.list.queryOptions({ workspaceSlug: slug, includeArchived: showArchived }));
+  const goals = useQuery(trpc.goal.list.queryOptions({ workspaceId, includeArchived: showArchived }));
   const canWrite = can(role, "goal.write");
 
   return (

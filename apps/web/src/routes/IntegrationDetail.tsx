@@ -19,15 +19,15 @@ export function IntegrationDetail() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const toast = useToast();
-  const { slug, role } = useWorkspace();
+  const { id: workspaceId, slug, role } = useWorkspace();
   const canManage = can(role, "integration.manage");
   const integration = useQuery({
-    ...trpc.integration.get.queryOptions({ workspaceSlug: slug, integrationId }),
+    ...trpc.integration.get.queryOptions({ workspaceId, integrationId }),
     refetchInterval: (query) => (query.state.data?.syncStatus === "QUEUED" || query.state.data?.syncStatus === "SYNCING" ? 2000 : false),
   });
   const syncing = integration.data?.syncStatus === "QUEUED" || integration.data?.syncStatus === "SYNCING";
   const runs = useInfiniteQuery({
-    ...trpc.integration.runs.infiniteQueryOptions({ workspaceSlug: slug, integrationId, limit: 20 }, { getNextPageParam: (page) => page.nextCursor ?? undefined }),
+    ...trpc.integration.runs.infiniteQueryOptions({ workspaceId, integrationId, limit: 20 }, { getNextPageParam: (page) => page.nextCursor ?? undefined }),
     refetchInterval: syncing ? 2000 : false,
   });
 
@@ -39,7 +39,7 @@ export function IntegrationDetail() {
     trpc.integration.syncNow.mutationOptions({
       // Optimistic: the badge says "queued" at once; the API's answer replaces it.
       onMutate: async () => {
-        const key = trpc.integration.get.queryKey({ workspaceSlug: slug, integrationId });
+        const key = trpc.integration.get.queryKey({ workspaceId, integrationId });
         await queryClient.cancelQueries({ queryKey: key });
         const before = queryClient.getQueryData(key);
         queryClient.setQueryData(key, (current) => (current ? { ...current, syncStatus: "QUEUED" as const } : current));
@@ -77,7 +77,7 @@ export function IntegrationDetail() {
     );
   }
   const data = integration.data;
-  const input = { workspaceSlug: slug, integrationId };
+  const input = { workspaceId, integrationId };
   const runRows = runs.data?.pages.flatMap((page) => page.items) ?? [];
 
   return (

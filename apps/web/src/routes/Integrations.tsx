@@ -25,7 +25,7 @@ function ConnectForm({ provider, onDone, onCancel }: { provider: Provider; onDon
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const toast = useToast();
-  const { slug } = useWorkspace();
+  const { id: workspaceId } = useWorkspace();
   const id = useId();
   const [name, setName] = useState(provider.name);
   const [interval, setSyncInterval] = useState(3600);
@@ -49,7 +49,7 @@ function ConnectForm({ provider, onDone, onCancel }: { provider: Provider; onDon
 
   const submit = (event: React.SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
-    connect.mutate({ workspaceSlug: slug, provider: provider.id, name, credentials: nonEmpty(credentials), config: nonEmpty(config), syncIntervalSeconds: interval });
+    connect.mutate({ workspaceId, provider: provider.id, name, credentials: nonEmpty(credentials), config: nonEmpty(config), syncIntervalSeconds: interval });
   };
 
   return (
@@ -114,14 +114,14 @@ function ConnectForm({ provider, onDone, onCancel }: { provider: Provider; onDon
 
 export function Integrations() {
   const trpc = useTRPC();
-  const { slug, role } = useWorkspace();
+  const { id: workspaceId, slug, role } = useWorkspace();
   const [connecting, setConnecting] = useState<Provider | null>(null);
   const integrations = useQuery({
-    ...trpc.integration.list.queryOptions({ workspaceSlug: slug }),
+    ...trpc.integration.list.queryOptions({ workspaceId }),
     // While a sync is queued or running, look again every few seconds.
     refetchInterval: (query) => (query.state.data?.some((item) => item.syncStatus === "QUEUED" || item.syncStatus === "SYNCING") ? 3000 : false),
   });
-  const providers = useQuery(trpc.integration.providers.queryOptions({ workspaceSlug: slug }));
+  const providers = useQuery(trpc.integration.providers.queryOptions({ workspaceId }));
   const canManage = can(role, "integration.manage");
 
   return (

@@ -20,12 +20,12 @@ export function KpiPage() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const toast = useToast();
-  const { slug, role } = useWorkspace();
+  const { id: workspaceId, slug, role } = useWorkspace();
   const [editing, setEditing] = useState(false);
   const [importing, setImporting] = useState(false);
   const [refreshKey, setRefreshKey] = useState(0);
-  const kpi = useQuery(trpc.kpi.get.queryOptions({ workspaceSlug: slug, kpiId }));
-  const categories = useQuery({ ...trpc.kpi.categories.queryOptions({ workspaceSlug: slug }), enabled: editing });
+  const kpi = useQuery(trpc.kpi.get.queryOptions({ workspaceId, kpiId }));
+  const categories = useQuery({ ...trpc.kpi.categories.queryOptions({ workspaceId }), enabled: editing });
   const canWrite = can(role, "kpi.write");
   const refresh = () => {
     setRefreshKey((key) => key + 1);
@@ -82,11 +82,11 @@ export function KpiPage() {
               Edit
             </button>
             {data.isActive ? (
-              <button type="button" className="button" disabled={archive.isPending} onClick={() => { archive.mutate({ workspaceSlug: slug, kpiId }); }}>
+              <button type="button" className="button" disabled={archive.isPending} onClick={() => { archive.mutate({ workspaceId, kpiId }); }}>
                 Archive
               </button>
             ) : (
-              <button type="button" className="button" disabled={restore.isPending} onClick={() => { restore.mutate({ workspaceSlug: slug, kpiId }); }}>
+              <button type="button" className="button" disabled={restore.isPending} onClick={() => { restore.mutate({ workspaceId, kpiId }); }}>
                 Restore
               </button>
             )}

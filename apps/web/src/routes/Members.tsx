@@ -23,7 +23,7 @@ function InviteForm() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const toast = useToast();
-  const { slug, role } = useWorkspace();
+  const { id: workspaceId, role } = useWorkspace();
   const id = useId();
   const [email, setEmail] = useState("");
   const [inviteRole, setInviteRole] = useState<Role>("MEMBER");
@@ -40,7 +40,7 @@ function InviteForm() {
   const errors = fieldErrors(invite.error);
   const submit = (event: React.SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
-    invite.mutate({ workspaceSlug: slug, email, role: inviteRole });
+    invite.mutate({ workspaceId, email, role: inviteRole });
   };
   return (
     <form onSubmit={submit} className="inline-form" aria-label="Invite someone" noValidate>
@@ -73,11 +73,11 @@ export function Members() {
   const queryClient = useQueryClient();
   const toast = useToast();
   const navigate = useNavigate();
-  const { slug, role } = useWorkspace();
+  const { id: workspaceId, role } = useWorkspace();
   const me = useQuery(trpc.me.get.queryOptions());
-  const membersOptions = trpc.workspace.members.list.queryOptions({ workspaceSlug: slug });
+  const membersOptions = trpc.workspace.members.list.queryOptions({ workspaceId });
   const members = useQuery(membersOptions);
-  const invitations = useQuery(trpc.workspace.members.invitations.queryOptions({ workspaceSlug: slug }));
+  const invitations = useQuery(trpc.workspace.members.invitations.queryOptions({ workspaceId }));
   const canManage = can(role, "members.manage");
 
   const changeRole = useMutation(
@@ -167,7 +167,7 @@ export function Members() {
                         disabled={changeRole.isPending}
                         onChange={(event) => {
                           const next = roles.find((item) => item === event.target.value);
-                          if (next) changeRole.mutate({ workspaceSlug: slug, userId: member.user.id, role: next });
+                          if (next) changeRole.mutate({ workspaceId, userId: member.user.id, role: next });
                         }}
                       >
                         {assignable.map((item) => (
@@ -187,7 +187,7 @@ export function Members() {
                       className="button button-small button-quiet"
                       disabled={remove.isPending}
                       onClick={() => {
-                        if (window.confirm(`Remove ${member.user.name} from the workspace?`)) remove.mutate({ workspaceSlug: slug, userId: member.user.id });
+                        if (window.confirm(`Remove ${member.user.name} from the workspace?`)) remove.mutate({ workspaceId, userId: member.user.id });
                       }}
                     >
                       Remove
@@ -216,7 +216,7 @@ export function Members() {
                 <span className="role-label">{roleLabels[invitation.role]}</span>
                 <span className="muted small">expires {formatDate(invitation.expiresAt)}</span>
                 {canManage && canAssignRole(role, invitation.role, null) ? (
-                  <button type="button" className="button button-small button-quiet" disabled={cancel.isPending} onClick={() => { cancel.mutate({ workspaceSlug: slug, invitationId: invitation.id }); }}>
+                  <button type="button" className="button button-small button-quiet" disabled={cancel.isPending} onClick={() => { cancel.mutate({ workspaceId, invitationId: invitation.id }); }}>
                     Cancel
                   </button>
                 ) : null}
@@ -234,7 +234,7 @@ export function Members() {
           className="button button-danger"
           disabled={leave.isPending}
           onClick={() => {
-            if (window.confirm("Leave this workspace?")) leave.mutate({ workspaceSlug: slug });
+            if (window.confirm("Leave this workspace?")) leave.mutate({ workspaceId });
           }}
         >
           Leave workspace

@@ -15,7 +15,7 @@ export function Settings() {
   const queryClient = useQueryClient();
   const toast = useToast();
   const navigate = useNavigate();
-  const { slug, name, role } = useWorkspace();
+  const { id: workspaceId, slug, name, role } = useWorkspace();
   const ids = { name: useId(), confirm: useId() };
   const [newName, setNewName] = useState(name);
   const [confirm, setConfirm] = useState("");
@@ -56,7 +56,7 @@ export function Settings() {
             noValidate
             onSubmit={(event: React.SubmitEvent<HTMLFormElement>) => {
               event.preventDefault();
-              rename.mutate({ workspaceSlug: slug, name: newName });
+              rename.mutate({ workspaceId, name: newName });
             }}
           >
             <Field label="Workspace name" htmlFor={ids.name} error={renameErrors.name ?? (rename.isError ? errorMessage(rename.error) : undefined)}>
@@ -82,7 +82,7 @@ export function Settings() {
             noValidate
             onSubmit={(event: React.SubmitEvent<HTMLFormElement>) => {
               event.preventDefault();
-              remove.mutate({ workspaceSlug: slug, confirmSlug: confirm });
+              remove.mutate({ workspaceId, confirmSlug: confirm });
             }}
           >
             <p>This deletes every KPI, value, goal and integration in “{name}”, for every member. It cannot be undone.</p>

@@ -42,7 +42,7 @@ export function WorkspaceLayout() {
   }, [workspace.isSuccess, slug]);
 
   const current = useMemo<CurrentWorkspace | null>(
-    () => (workspace.data ? { slug: workspace.data.slug, name: workspace.data.name, role: workspace.data.role, plan: workspace.data.plan } : null),
+    () => (workspace.data ? { id: workspace.data.id, slug: workspace.data.slug, name: workspace.data.name, role: workspace.data.role, plan: workspace.data.plan } : null),
     [workspace.data],
   );
 
