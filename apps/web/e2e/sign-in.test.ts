@@ -1,0 +1,109 @@
+import { oauthProvider } from "@northstar/api";
+import { Events, type MutableResponse, OAuth2Server } from "oauth2-mock-server";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createPerson, devSignIn, expectNoProblems, openBrowser, useE2E } from "./support.ts";
+
+// Signing in (the development form, and Google's OAuth flow against a local OIDC server),
+// creating the first workspace, signing out.
+
+const oauth = new OAuth2Server();
+let issuer = "";
+
+beforeAll(async () => {
+  await oauth.issuer.keys.generate("RS256");
+  await oauth.start(0, "127.0.0.1");
+  issuer = `http://127.0.0.1:${oauth.address().port}`;
+});
+
+afterAll(async () => {
+  await oauth.stop();
+});
+
+const e2e = useE2E({
+  providers: {
+    // The issuer's port is known only once it started: the endpoints read it lazily.
+    get google() {
+      return oauthProvider("google", {
+        clientId: "northstar",
+        clientSecret: "northstar-secret",
+        authorizationEndpoint: `${issuer}/authorize`,
+        tokenEndpoint: `${issuer}/token`,
+        userinfoEndpoint: `${issuer}/userinfo`,
+      });
+    },
+  },
+});
+
+describe("sign in and onboarding", () => {
+  test("development sign-in, create the first workspace, sign out", async () => {
+    const person = await createPerson(e2e().admin, "Grace");
+    const session = await openBrowser(e2e());
+    const { page } = session;
+    try {
+      await page.goto("/");
+      // Signed out: the app sends the browser to the sign-in page.
+      await page.waitForURL(/\/sign-in/);
+      await expect.poll(() => page.getByRole("link", { name: "Continue with Google" }).count()).toBe(1);
+      await devSignIn(page, person.id);
+
+      // No workspace yet: onboarding, with the slug suggested from the name.
+      await page.waitForURL(/\/welcome$/);
+      await page.getByRole("heading", { name: "Welcome to Northstar" }).waitFor();
+      await page.getByLabel("Name").fill("Rocket Science Ltd");
+      await expect.poll(() => page.getByLabel("URL").inputValue()).toBe("rocket-science-ltd");
+      await page.getByRole("button", { name: "Create workspace" }).click();
+
+      await page.waitForURL(/\/w\/rocket-science-ltd$/);
+      await page.getByRole("heading", { name: "Dashboard", exact: true }).waitFor();
+      await page.getByRole("heading", { name: "No KPIs yet" }).waitFor();
+      expect(await page.getByRole("combobox", { name: "Workspace" }).inputValue()).toBe("rocket-science-ltd");
+
+      // The address names the workspace: a reload lands on the same one.
+      await page.reload();
+      await page.getByRole("heading", { name: "No KPIs yet" }).waitFor();
+
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.waitForURL(/\/sign-in/);
+      expect((await session.context.cookies()).some((cookie) => cookie.name === "northstar_session")).toBe(false);
+      expectNoProblems(session);
+    } finally {
+      await session.context.close();
+    }
+  });
+
+  test("OAuth: Google through a local OIDC server, then the onboarding page", async () => {
+    const profile = { sub: `google-${Date.now()}`, email: `oidc-${Date.now()}@example.com`, email_verified: true, name: "Olive Oidc" };
+    oauth.service.once(Events.BeforeUserinfo, (response: MutableResponse) => {
+      response.body = { ...profile };
+    });
+    const session = await openBrowser(e2e());
+    const { page } = session;
+    try {
+      await page.goto("/sign-in");
+      await page.getByRole("link", { name: "Continue with Google" }).click();
+      // start -> the provider's authorize (which answers at once) -> our callback -> the app.
+      await page.waitForURL(/\/welcome$/);
+      await page.getByText(`Invitations sent to ${profile.email}`).waitFor();
+      expect((await session.context.cookies()).some((cookie) => cookie.name === "northstar_session" && cookie.httpOnly)).toBe(true);
+      expectNoProblems(session);
+    } finally {
+      await session.context.close();
+    }
+  });
+
+  test("unknown addresses get the not-found page, inside and outside a workspace", async () => {
+    const person = await createPerson(e2e().admin, "Lost");
+    const session = await openBrowser(e2e());
+    const { page } = session;
+    try {
+      await devSignIn(page, person.id);
+      await page.goto("/w/no-such-workspace");
+      await page.getByRole("heading", { name: "Workspace not found" }).waitFor();
+      await page.goto("/nowhere/at/all");
+      await page.getByRole("heading", { name: "Page not found" }).waitFor();
+      expectNoProblems(session);
+    } finally {
+      await session.context.close();
+    }
+  });
+});

@@ -1,0 +1,110 @@
+import { randomUUID } from "node:crypto";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { AuthConfig } from "@northstar/api";
+import { createNorthstarClient, type NorthstarClient } from "@northstar/api/client";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, expect, inject } from "vitest";
+import { type AdminPool, type RunningHost, startHost, useHostDatabase } from "../test/support.ts";
+import { launchChromium } from "./browser.ts";
+
+// End-to-end: the real host (createApp on a free port) serving the production build, a real
+// database (this file's own clone), and Debian's Chromium.
+
+export const artifactsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "artifacts");
+
+export interface E2E {
+  host: RunningHost;
+  browser: Browser;
+  admin: AdminPool;
+}
+
+/** The host, the browser and the superuser pool for one test file. */
+export function useE2E(auth: Partial<AuthConfig> = {}): () => E2E {
+  const ctx = useHostDatabase();
+  let state: E2E | undefined;
+  beforeAll(async () => {
+    const host = await startHost({
+      database: ctx().db,
+      clientDir: inject("clientDir"),
+      auth: { developmentSignIn: true, ...auth },
+      // A browser run makes many calls from one address; the limits have their own tests.
+      rateLimits: { signIn: { burst: 1_000, perSecond: 100 }, mutations: { burst: 1_000, perSecond: 100 } },
+    });
+    state = { host, browser: await launchChromium(), admin: ctx().admin };
+  });
+  afterAll(async () => {
+    // What the host logged as failed, to read beside a failing test.
+    const failures = state?.host.logs.lines.filter((line) => Number(line.level) >= 50) ?? [];
+    if (failures.length > 0) console.error("host errors:", JSON.stringify(failures, null, 2).slice(0, 4000));
+    await state?.browser.close();
+    await state?.host.close();
+  });
+  return () => {
+    if (!state) throw new Error("the e2e host is not ready yet");
+    return state;
+  };
+}
+
+export interface Person {
+  id: string;
+  email: string;
+  name: string;
+}
+
+/** A user row, as if they had signed up before (email optional: a fresh one by default). */
+export async function createPerson(admin: AdminPool, name: string, email?: string): Promise<Person> {
+  const id = randomUUID();
+  const address = email ?? `${name.toLowerCase().replace(/\W+/g, "-")}-${id.slice(0, 8)}@example.com`;
+  await admin.query("INSERT INTO users (id, email, name, provider, provider_account_id) VALUES ($1, $2, $3, 'github', $4)", [id, address, name, id]);
+  return { id, email: address, name };
+}
+
+export interface BrowserSession {
+  context: BrowserContext;
+  page: Page;
+  /** Uncaught errors and CSP violations seen by the page. */
+  problems: string[];
+}
+
+export async function openBrowser(e2e: E2E, viewport = { width: 1280, height: 900 }): Promise<BrowserSession> {
+  const context = await e2e.browser.newContext({ viewport, baseURL: e2e.host.url });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  page.on("console", (message) => {
+    if (message.text().includes("Content Security Policy")) problems.push(`CSP: ${message.text()}`);
+  });
+  return { context, page, problems };
+}
+
+/** Signs in through the sign-in page's development form; resolves once the app has moved on. */
+export async function devSignIn(page: Page, userId: string): Promise<void> {
+  await page.goto("/sign-in");
+  await page.getByLabel("User id").fill(userId);
+  await page.getByRole("button", { name: "Sign in as this user" }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith("/sign-in"));
+}
+
+/** The API as the browser's signed-in person (for arranging data faster than clicking). */
+export async function apiFor(e2e: E2E, context: BrowserContext): Promise<NorthstarClient> {
+  const cookies = await context.cookies(e2e.host.url);
+  const session = cookies.find((cookie) => cookie.name === "northstar_session");
+  if (!session) throw new Error("the browser is not signed in");
+  return createNorthstarClient(`${e2e.host.url}/trpc`, (input, init) => {
+    const headers = new Headers(init?.headers);
+    headers.set("cookie", `${session.name}=${session.value}`);
+    return fetch(input, { ...init, headers });
+  });
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await mkdir(artifactsDir, { recursive: true });
+  await page.screenshot({ path: path.join(artifactsDir, `${name}.png`), fullPage: true });
+}
+
+/** No uncaught errors, no CSP refusals. */
+export function expectNoProblems(session: BrowserSession): void {
+  expect(session.problems).toEqual([]);
+}
