@@ -8,7 +8,7 @@ const ctx = useApiDatabase();
 type User = Awaited<ReturnType<typeof signedInUser>>;
 let alice: User, carol: User, bob: User;
 let a: { workspaceId: string }, b: { workspaceId: string; slug: string };
-const ids = { kpiA: "", kpiB: "", goalA: "", goalB: "", pointB: "", invitationB: "", integrationB: "" };
+const ids = { kpiA: "", kpiB: "", goalA: "", goalB: "", pointB: "", invitationB: "", integrationA: "", integrationB: "" };
 const github = { provider: "github", name: "Repo", credentials: { token: "ghp_crosstenant1234" }, config: { owner: "o", repo: "r" } } as const;
 
 beforeAll(async () => {
@@ -27,11 +27,13 @@ beforeAll(async () => {
   ids.goalB = (await carol.caller.goal.create({ ...b, title: "B's goal", kpis: [{ kpiId: ids.kpiB }] })).id;
   ids.invitationB = (await carol.caller.workspace.members.invite({ ...b, email: "someone@example.com" })).id;
   ids.integrationB = (await carol.caller.integration.connect({ ...b, ...github })).id;
+  ids.integrationA = (await alice.caller.integration.connect({ ...a, ...github })).id;
+  await carol.caller.integration.mapMetric({ ...b, integrationId: ids.integrationB, metricKey: "stars", kpiId: ids.kpiB });
 });
 
 /** Everything of workspace B, as the operator sees it. */
 async function snapshotB(): Promise<unknown> {
-  const tables = ["workspaces", "workspace_users", "kpis", "kpi_data_points", "goals", "goal_kpis", "invitations", "integrations", "sync_runs"];
+  const tables = ["workspaces", "workspace_users", "kpis", "kpi_data_points", "goals", "goal_kpis", "invitations", "integrations", "integration_metrics", "sync_runs"];
   const snapshot: Record<string, unknown[]> = {};
   for (const table of tables) {
     const column = table === "workspaces" ? "id" : "workspace_id";
@@ -72,6 +74,10 @@ describe("a member of A passing ids of B, inside A", () => {
       ["integration.enable", () => alice.caller.integration.enable({ ...a, integrationId: ids.integrationB })],
       ["integration.syncNow", () => alice.caller.integration.syncNow({ ...a, integrationId: ids.integrationB })],
       ["integration.runs", () => alice.caller.integration.runs({ ...a, integrationId: ids.integrationB })],
+      ["integration.metrics", () => alice.caller.integration.metrics({ ...a, integrationId: ids.integrationB })],
+      ["integration.mapMetric", () => alice.caller.integration.mapMetric({ ...a, integrationId: ids.integrationB, metricKey: "stars", kpiId: ids.kpiA })],
+      ["integration.mapMetric (B's KPI)", () => alice.caller.integration.mapMetric({ ...a, integrationId: ids.integrationA, metricKey: "stars", kpiId: ids.kpiB })],
+      ["integration.unmapMetric", () => alice.caller.integration.unmapMetric({ ...a, integrationId: ids.integrationB, metricKey: "stars" })],
     ];
     for (const [name, call] of calls) {
       const error = await expectCode(call(), "NOT_FOUND").catch((failure: unknown) => {
@@ -116,6 +122,9 @@ describe("a non-member naming workspace B itself", () => {
         ["integration.connect", () => alice.caller.integration.connect({ ...ref, ...github })],
         ["integration.syncNow", () => alice.caller.integration.syncNow({ ...ref, integrationId: ids.integrationB })],
         ["integration.runs", () => alice.caller.integration.runs({ ...ref, integrationId: ids.integrationB })],
+        ["integration.metrics", () => alice.caller.integration.metrics({ ...ref, integrationId: ids.integrationB })],
+        ["integration.mapMetric", () => alice.caller.integration.mapMetric({ ...ref, integrationId: ids.integrationB, metricKey: "stars", kpiId: ids.kpiB })],
+        ["integration.unmapMetric", () => alice.caller.integration.unmapMetric({ ...ref, integrationId: ids.integrationB, metricKey: "stars" })],
       ];
       for (const [name, call] of calls) {
         const error = await expectCode(call(), "NOT_FOUND").catch((failure: unknown) => {

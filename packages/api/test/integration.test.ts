@@ -3,6 +3,8 @@ import type { WorkspaceRole } from "@northstar/db";
 import { credentialsBinding, CredentialsError, open } from "@northstar/db";
 import { ZodError } from "zod";
 import { beforeAll, describe, expect, test } from "vitest";
+import { appRouter } from "../src/root.ts";
+import { createCallerFactory, createTRPCContext, type Jobs } from "../src/trpc.ts";
 import { type Caller, callerFor, createWorkspace, expectCode, giveSubscription, signedInUser, testKeyring, useApiDatabase } from "./support.ts";
 
 // The integration router through createCaller with a real context: what each role may do, what
@@ -228,6 +230,94 @@ describe("update, disable, enable, syncNow", () => {
   });
 });
 
+describe("syncNow and the worker's queue", () => {
+  /** The owner's caller on a host whose Jobs port is `jobs`. */
+  function ownerWith(jobs: Jobs) {
+    return createCallerFactory(appRouter)(
+      createTRPCContext({ database: ctx().db, sessionToken: ownerToken, secureCookies: false, credentialsKeyring: testKeyring, jobs }),
+    );
+  }
+
+  test("queues the integration and sends one job naming it and its workspace", async () => {
+    const id = (await as("OWNER").integration.connect({ ...ref, ...github("Sent now") })).id;
+    const sent: Array<{ workspaceId: string; integrationId: string }> = [];
+    const queued = await ownerWith({ requestSync: (job) => Promise.resolve(void sent.push(job)) }).integration.syncNow({ ...ref, integrationId: id });
+    expect(queued.syncStatus).toBe("QUEUED");
+    expect(sent).toEqual([{ workspaceId: ref.workspaceId, integrationId: id }]);
+  });
+
+  test("a send that fails still leaves the integration queued and due now (the dispatcher picks it up)", async () => {
+    const id = (await as("OWNER").integration.connect({ ...ref, ...github("Lost send") })).id;
+    await ctx().admin.query("UPDATE integrations SET next_sync_at = now() + interval '1 hour' WHERE id = $1", [id]);
+    const queued = await ownerWith({ requestSync: () => Promise.reject(new Error("queue unreachable")) }).integration.syncNow({ ...ref, integrationId: id });
+    expect(queued.syncStatus).toBe("QUEUED");
+    const row = await ctx().admin.query<{ due: boolean }>("SELECT next_sync_at <= now() AS due FROM integrations WHERE id = $1", [id]);
+    expect(row.rows[0]?.due).toBe(true);
+  });
+
+  test("no job for a disabled integration, nor for one already syncing", async () => {
+    const id = (await as("OWNER").integration.connect({ ...ref, ...github("Not sent") })).id;
+    const sent: unknown[] = [];
+    const caller = ownerWith({ requestSync: (job) => Promise.resolve(void sent.push(job)) });
+    await ctx().admin.query("UPDATE integrations SET sync_status = 'SYNCING' WHERE id = $1", [id]);
+    expect((await caller.integration.syncNow({ ...ref, integrationId: id })).syncStatus).toBe("SYNCING");
+    await ctx().admin.query("UPDATE integrations SET sync_status = 'DISABLED' WHERE id = $1", [id]);
+    await expectCode(caller.integration.syncNow({ ...ref, integrationId: id }), "PRECONDITION_FAILED");
+    expect(sent).toEqual([]);
+  });
+});
+
+describe("metric mappings", () => {
+  let integrationId = "";
+  let revenue = "";
+  let stars = "";
+  beforeAll(async () => {
+    integrationId = (await as("OWNER").integration.connect({ ...ref, ...github("Mapped") })).id;
+    revenue = (await as("OWNER").kpi.create({ ...ref, name: "Mapped stars" })).id;
+    stars = (await as("OWNER").kpi.create({ ...ref, name: "Mapped stars, take two" })).id;
+  });
+
+  test("every member sees the provider's metrics, unmapped at first", async () => {
+    const metrics = await as("VIEWER").integration.metrics({ ...ref, integrationId });
+    expect(metrics.map((metric) => [metric.key, metric.kpi])).toEqual([
+      ["stars", null],
+      ["open_issues", null],
+      ["merged_prs_per_day", null],
+    ]);
+  });
+
+  test("OWNER and ADMIN map a metric to a KPI, a second map replaces it, unmap removes it; MEMBER and VIEWER are refused", async () => {
+    await expectCode(as("MEMBER").integration.mapMetric({ ...ref, integrationId, metricKey: "stars", kpiId: revenue }), "FORBIDDEN");
+    await expectCode(as("VIEWER").integration.unmapMetric({ ...ref, integrationId, metricKey: "stars" }), "FORBIDDEN");
+    const mapped = await as("ADMIN").integration.mapMetric({ ...ref, integrationId, metricKey: "stars", kpiId: revenue });
+    expect(mapped).toMatchObject({ key: "stars", kpi: { id: revenue, name: "Mapped stars" } });
+    await as("OWNER").integration.mapMetric({ ...ref, integrationId, metricKey: "stars", kpiId: stars });
+    const metrics = await as("VIEWER").integration.metrics({ ...ref, integrationId });
+    expect(metrics.find((metric) => metric.key === "stars")?.kpi?.id).toBe(stars);
+    const rows = await ctx().admin.query("SELECT kpi_id FROM integration_metrics WHERE integration_id = $1", [integrationId]);
+    expect(rows.rows).toEqual([{ kpi_id: stars }]);
+    expect(await as("OWNER").integration.unmapMetric({ ...ref, integrationId, metricKey: "stars" })).toMatchObject({ key: "stars", kpi: null, removed: true });
+    expect(await as("OWNER").integration.unmapMetric({ ...ref, integrationId, metricKey: "stars" })).toMatchObject({ removed: false });
+    expect((await ctx().admin.query("SELECT 1 FROM integration_metrics WHERE integration_id = $1", [integrationId])).rowCount).toBe(0);
+  });
+
+  test("a metric the provider does not have, a malformed key, an unknown or archived KPI: clear refusals", async () => {
+    const unknown = await expectCode(as("OWNER").integration.mapMetric({ ...ref, integrationId, metricKey: "mrr", kpiId: revenue }), "BAD_REQUEST");
+    expect(unknown.message).toBe('GitHub has no metric "mrr"; use one of: stars, open_issues, merged_prs_per_day.');
+    const malformed = await expectCode(as("OWNER").integration.mapMetric({ ...ref, integrationId, metricKey: "Stars!", kpiId: revenue }), "BAD_REQUEST");
+    expect(malformed.message).toMatch(/Metric must be a metric key of the provider/);
+    const badId = await expectCode(as("OWNER").integration.mapMetric({ ...ref, integrationId, metricKey: "stars", kpiId: "nope" }), "BAD_REQUEST");
+    expect(badId.message).toMatch(/KPI id must be a UUID/);
+    const missing = await expectCode(as("OWNER").integration.mapMetric({ ...ref, integrationId, metricKey: "stars", kpiId: randomUUID() }), "NOT_FOUND");
+    expect(missing.message).toBe("KPI not found.");
+    const archived = (await as("OWNER").kpi.create({ ...ref, name: "Archived target" })).id;
+    await as("OWNER").kpi.archive({ ...ref, kpiId: archived });
+    const refused = await expectCode(as("OWNER").integration.mapMetric({ ...ref, integrationId, metricKey: "stars", kpiId: archived }), "PRECONDITION_FAILED");
+    expect(refused.message).toMatch(/archived/);
+    await expectCode(as("OWNER").integration.metrics({ ...ref, integrationId: randomUUID() }), "NOT_FOUND");
+  });
+});
+
 describe("runs", () => {
   test("recent sync runs, newest first, by cursor", async () => {
     const integration = await as("OWNER").integration.connect({ ...ref, ...github("With runs") });
@@ -263,6 +353,8 @@ describe("another workspace's integration", () => {
     const integration = await stranger.caller.integration.connect({ ...theirs, ...github("Theirs") });
     const before = await ctx().admin.query("SELECT * FROM integrations WHERE id = $1", [integration.id]);
     const integrationId = integration.id;
+    const theirKpi = (await stranger.caller.kpi.create({ ...theirs, name: "Their KPI" })).id;
+    const ours = (await as("OWNER").integration.connect({ ...ref, ...github("Ours") })).id;
     const calls: [string, () => Promise<unknown>][] = [
       ["get", () => as("OWNER").integration.get({ ...ref, integrationId })],
       ["update", () => as("OWNER").integration.update({ ...ref, integrationId, name: "Hijacked", credentials: { token: "ghp_hijack0000" } })],
@@ -270,6 +362,10 @@ describe("another workspace's integration", () => {
       ["enable", () => as("OWNER").integration.enable({ ...ref, integrationId })],
       ["syncNow", () => as("OWNER").integration.syncNow({ ...ref, integrationId })],
       ["runs", () => as("OWNER").integration.runs({ ...ref, integrationId })],
+      ["metrics", () => as("OWNER").integration.metrics({ ...ref, integrationId })],
+      ["mapMetric", () => as("OWNER").integration.mapMetric({ ...ref, integrationId, metricKey: "stars", kpiId: theirKpi })],
+      ["unmapMetric", () => as("OWNER").integration.unmapMetric({ ...ref, integrationId, metricKey: "stars" })],
+      ["mapMetric to their KPI", () => as("OWNER").integration.mapMetric({ ...ref, integrationId: ours, metricKey: "stars", kpiId: theirKpi })],
       ["list in theirs", () => as("OWNER").integration.list(theirs)],
       ["connect in theirs", () => as("OWNER").integration.connect({ ...theirs, ...github("Smuggled") })],
     ];

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { credentialsBinding, type Keyring, type Prisma, type ScopedDb, seal } from "@northstar/db";
 import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
-import { credentialsHint, providerCatalogue, providerIdSchema, providers, type ProviderDefinition } from "../integrations/providers.ts";
+import { credentialsHint, providerCatalogue, providerIdSchema, providers, type ProviderDefinition, type ProviderMetric } from "../integrations/providers.ts";
 import { assertIntegrationCapacity } from "../plans.ts";
 import { workspaceProcedure } from "../trpc.ts";
 
@@ -77,6 +77,19 @@ function providerOf(id: string): ProviderDefinition {
   const parsed = providerIdSchema.safeParse(id);
   if (!parsed.success) throw new TRPCError({ code: "PRECONDITION_FAILED", message: `The provider "${id}" is no longer supported.` });
   return providers[parsed.data];
+}
+
+const metricKeySchema = z
+  .string({ error: "Metric is required" })
+  .trim()
+  .regex(/^[a-z][a-z0-9_]{0,63}$/, "Metric must be a metric key of the provider, e.g. stars");
+
+function metricOf(provider: ProviderDefinition, key: string): ProviderMetric {
+  const metric = provider.metrics.find((candidate) => candidate.key === key);
+  if (!metric) {
+    throw new TRPCError({ code: "BAD_REQUEST", message: `${provider.name} has no metric "${key}"; use one of: ${provider.metrics.map((candidate) => candidate.key).join(", ")}.` });
+  }
+  return metric;
 }
 
 async function findIntegration(db: ScopedDb, workspaceId: string, id: string): Promise<IntegrationRow> {
@@ -205,14 +218,63 @@ export const integrationRouter = {
         throw new TRPCError({ code: "PRECONDITION_FAILED", message: "This integration is disabled; enable it (and fix its credentials) first." });
       }
       if (current.syncStatus === "SYNCING") return present(current);
-      // Status and due time in one update, inside the procedure's transaction.
-      // TODO(issue 4): also send a job to the worker's pg-boss queue here, in this transaction.
+      // Status and due time in one update, inside the procedure's transaction; then the job. The
+      // queue is another connection: a worker that takes the job at once waits on this row's lock
+      // until the transaction commits. Should the send be lost, the row is due now and the
+      // dispatcher enqueues it within a minute.
       const row = await ctx.db.integration.update({
         where: { workspaceId_id: { workspaceId: ctx.workspace.id, id: input.integrationId } },
         data: { syncStatus: "QUEUED", nextSyncAt: ctx.clock() },
         select: integrationSelect,
       });
+      await ctx.jobs?.requestSync({ workspaceId: ctx.workspace.id, integrationId: input.integrationId }).catch(() => undefined);
       return present(row);
+    }),
+
+  /** The provider's metrics, each with the KPI it writes into (null: not mapped). */
+  metrics: workspaceProcedure("integration.read")
+    .input(integrationRef)
+    .query(async ({ ctx, input }) => {
+      const integration = await findIntegration(ctx.db, ctx.workspace.id, input.integrationId);
+      const mappings = await ctx.db.integrationMetric.findMany({
+        where: { workspaceId: ctx.workspace.id, integrationId: integration.id },
+        select: { metricKey: true, kpi: { select: { id: true, name: true, isActive: true } } },
+      });
+      const kpiOf = new Map(mappings.map((mapping) => [mapping.metricKey, mapping.kpi]));
+      return providerOf(integration.provider).metrics.map((metric) => ({ ...metric, kpi: kpiOf.get(metric.key) ?? null }));
+    }),
+
+  /** Maps a provider metric to a KPI of the workspace (replacing its previous KPI, if any). */
+  mapMetric: workspaceProcedure("integration.manage")
+    .input(integrationRef.extend({ metricKey: metricKeySchema, kpiId: z.uuid({ error: "KPI id must be a UUID" }) }))
+    .mutation(async ({ ctx, input }) => {
+      const integration = await findIntegration(ctx.db, ctx.workspace.id, input.integrationId);
+      const metric = metricOf(providerOf(integration.provider), input.metricKey);
+      const kpi = await ctx.db.kpi.findUnique({
+        where: { workspaceId_id: { workspaceId: ctx.workspace.id, id: input.kpiId } },
+        select: { id: true, name: true, isActive: true },
+      });
+      if (!kpi) throw new TRPCError({ code: "NOT_FOUND", message: "KPI not found." });
+      if (!kpi.isActive) throw new TRPCError({ code: "PRECONDITION_FAILED", message: "This KPI is archived; restore it before mapping a metric to it." });
+      const key = { workspaceId: ctx.workspace.id, integrationId: integration.id, metricKey: metric.key };
+      await ctx.db.integrationMetric.upsert({
+        where: { workspaceId_integrationId_metricKey: key },
+        create: { ...key, kpiId: kpi.id },
+        update: { kpiId: kpi.id },
+      });
+      return { ...metric, kpi };
+    }),
+
+  /** Stops a provider metric from writing into any KPI (its points written so far stay). */
+  unmapMetric: workspaceProcedure("integration.manage")
+    .input(integrationRef.extend({ metricKey: metricKeySchema }))
+    .mutation(async ({ ctx, input }) => {
+      const integration = await findIntegration(ctx.db, ctx.workspace.id, input.integrationId);
+      const metric = metricOf(providerOf(integration.provider), input.metricKey);
+      const removed = await ctx.db.integrationMetric.deleteMany({
+        where: { workspaceId: ctx.workspace.id, integrationId: integration.id, metricKey: metric.key },
+      });
+      return { ...metric, kpi: null, removed: removed.count > 0 };
     }),
 
   /** Recent sync runs, newest first, a page at a time (pass the returned nextCursor to continue). */
