@@ -23,6 +23,7 @@ export interface SeedSummary {
   goals: number;
   goalKpis: number;
   integrations: number;
+  integrationMetrics: number;
   syncRuns: number;
   subscriptions: number;
   /** Rows inserted, changed or removed by this run: 0 when the database already held the seed. */
@@ -330,6 +331,21 @@ function seedRows(end: number): TableRows[] {
         archived_at: kpi.archived ? at(-(kpi.stopsDaysAgo ?? 0) * 24 + 1) : null, ...stamps,
       })),
     }),
+    // Which KPI each seeded integration's metric writes into (the worker's targets). The Google
+    // Analytics row is a provider no connector serves: nothing of it is mapped.
+    tableRows({
+      table: "integration_metrics",
+      columns: { id: "uuid", workspace_id: "uuid", integration_id: "uuid", metric_key: "text", kpi_id: "uuid", created_at: "timestamptz", updated_at: "timestamptz" },
+      conflict: ["workspace_id", "integration_id", "metric_key"],
+      insertOnly: ["id"],
+      rows: ([
+        ["stripe", "acme", "mrr", "Monthly recurring revenue"],
+        ["github", "acme", "merged_prs_per_day", "Deploys"],
+        ["revenueFeed", "globex", "value", "Revenue"],
+      ] as const).map(([key, workspace, metric, kpi], i) => ({
+        id: seedId(10, i + 1), workspace_id: seededWorkspaceIds[workspace], integration_id: integrationId(key), metric_key: metric, kpi_id: kpiId(kpi), ...stamps,
+      })),
+    }),
     tableRows({
       table: "goals",
       columns: { id: "uuid", workspace_id: "uuid", title: "text", description: "text", target_date: "date", status: '"GoalStatus"', created_at: "timestamptz", updated_at: "timestamptz" },
@@ -415,7 +431,7 @@ export async function seed(url: string, options: SeedOptions = {}): Promise<Seed
     return {
       users: count("users"), workspaces: count("workspaces"), memberships: count("workspace_users"), kpis: count("kpis"),
       dataPoints, goals: count("goals"), goalKpis: count("goal_kpis"), integrations: count("integrations"),
-      syncRuns: count("sync_runs"), subscriptions: count("subscriptions"), written,
+      integrationMetrics: count("integration_metrics"), syncRuns: count("sync_runs"), subscriptions: count("subscriptions"), written,
     };
   } catch (error) {
     await client.query("ROLLBACK").catch(() => undefined);
