@@ -185,6 +185,14 @@ const workspaceInput = z
     path: ["workspaceId"],
   });
 
+/** A workspace procedure's input without the workspace reference, for spreading into a write. */
+export function withoutWorkspaceRef<T extends { workspaceId?: string | undefined; workspaceSlug?: string | undefined }>(input: T): Omit<T, "workspaceId" | "workspaceSlug"> {
+  const fields: Partial<T> = { ...input };
+  delete fields.workspaceId;
+  delete fields.workspaceSlug;
+  return fields as Omit<T, "workspaceId" | "workspaceSlug">;
+}
+
 interface Member {
   session: SessionInfo;
   token: string;

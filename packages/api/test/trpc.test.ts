@@ -46,6 +46,14 @@ describe("procedure layers", () => {
     await expectCode(owner.caller.kpi.list({ workspaceId: "not-a-uuid" }), "BAD_REQUEST");
   });
 
+  test("writes work with the workspace named by slug as well as by id", async () => {
+    const ref = { workspaceSlug: workspace.slug };
+    const kpi = await owner.caller.kpi.create({ ...ref, name: "Named by slug" });
+    expect(await owner.caller.kpi.update({ ...ref, kpiId: kpi.id, unit: "EUR" })).toMatchObject({ name: "Named by slug", unit: "EUR" });
+    const goal = await owner.caller.goal.create({ ...ref, title: "By slug", kpis: [{ kpiId: kpi.id }] });
+    expect(await owner.caller.goal.update({ ...ref, goalId: goal.id, title: "Still by slug" })).toMatchObject({ title: "Still by slug" });
+  });
+
   test("a role without the permission gets FORBIDDEN, naming the role", async () => {
     const error = await expectCode(viewer.caller.kpi.create({ workspaceId: workspace.id, name: "Nope" }), "FORBIDDEN");
     expect(error.message).toContain("VIEWER");

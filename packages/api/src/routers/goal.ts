@@ -3,7 +3,7 @@ import { goalInputSchema, goalKpiWeightSchema } from "@northstar/db/schemas";
 import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 import { goalPace, goalProgress, linkProgress } from "../goal/progress.ts";
-import { workspaceProcedure, workspaceReadProcedure } from "../trpc.ts";
+import { withoutWorkspaceRef, workspaceProcedure, workspaceReadProcedure } from "../trpc.ts";
 import { assembleGoals, type GoalLinkFlatRow, type GoalListRow, goalListQueries, type GoalFilter } from "../goal/list.ts";
 
 const goalSelect = {
@@ -88,7 +88,7 @@ export const goalRouter = {
   create: workspaceProcedure("goal.write")
     .input(goalInputSchema.extend({ kpis: z.array(linkInput).max(50, "Link at most 50 KPIs").default([]) }))
     .mutation(async ({ ctx, input }) => {
-      const { kpis, ...data } = input;
+      const { kpis, ...data } = withoutWorkspaceRef(input);
       if (kpis.length > 0) await assertKpisExist(ctx.db, ctx.workspace.id, kpis.map((link) => link.kpiId));
       const created = await ctx.db.goal.create({ data: { ...data, workspaceId: ctx.workspace.id }, select: { id: true } });
       if (kpis.length > 0) {
@@ -107,7 +107,7 @@ export const goalRouter = {
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const { goalId: id, ...data } = input;
+      const { goalId: id, ...data } = withoutWorkspaceRef(input);
       await findGoal(ctx.db, ctx.workspace.id, id);
       await ctx.db.goal.update({ where: { workspaceId_id: { workspaceId: ctx.workspace.id, id } }, data, select: { id: true } });
       return withProgress(await findGoal(ctx.db, ctx.workspace.id, id), ctx.clock());

@@ -18,7 +18,7 @@ import {
 import { type KpiListRow, kpiListQuery } from "../kpi/list.ts";
 import { compareLast, seriesColumns } from "../kpi/compare.ts";
 import { assertKpiCapacity, historyLimitReached, historyStart, workspacePlan } from "../plans.ts";
-import { workspaceProcedure, workspaceReadProcedure } from "../trpc.ts";
+import { withoutWorkspaceRef, workspaceProcedure, workspaceReadProcedure } from "../trpc.ts";
 
 const kpiSelect = {
   id: true,
@@ -112,14 +112,14 @@ export const kpiRouter = {
     .input(kpiInputSchema)
     .mutation(async ({ ctx, input }) => {
       await assertKpiCapacity(ctx.db, ctx.workspace.id, 1);
-      const kpi = await ctx.db.kpi.create({ data: { ...input, workspaceId: ctx.workspace.id }, select: kpiSelect });
+      const kpi = await ctx.db.kpi.create({ data: { ...withoutWorkspaceRef(input), workspaceId: ctx.workspace.id }, select: kpiSelect });
       return withProgress(kpi);
     }),
 
   update: workspaceProcedure("kpi.write")
     .input(updateInput)
     .mutation(async ({ ctx, input }) => {
-      const { kpiId: id, ...data } = input;
+      const { kpiId: id, ...data } = withoutWorkspaceRef(input);
       await findKpi(ctx.db, ctx.workspace.id, id);
       const kpi = await ctx.db.kpi.update({ where: { workspaceId_id: { workspaceId: ctx.workspace.id, id } }, data, select: kpiSelect });
       return withProgress(kpi);
