@@ -1,5 +1,5 @@
 import { getConnInfo } from "@hono/node-server/conninfo";
-import { appRouter, type AuthConfig, createAuth, createTRPCContext, isSecureContext, parseCookies, sessionCookieName } from "@northstar/api";
+import { appRouter, type AuthConfig, createAuth, createTRPCContext, isSecureContext, type Jobs, parseCookies, sessionCookieName } from "@northstar/api";
 import type { Database, Keyring } from "@northstar/db";
 import { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
@@ -23,6 +23,8 @@ export interface AppOptions {
   auth: AuthConfig;
   /** Seals integration credentials (see @northstar/db's credentials.ts). */
   credentialsKeyring?: Keyring | null;
+  /** The worker's job queue ("sync now"); none: the integration is only marked due. */
+  jobs?: Jobs | null;
   logger: Logger;
   /** The built client (apps/web/dist); null or missing index.html: a placeholder page. */
   clientDir?: string | null;
@@ -186,6 +188,7 @@ export function createApp(options: AppOptions): Hono<HostBindings> {
           request: { ip: c.var.clientIp, userAgent: req.headers.get("user-agent"), requestId: c.var.requestId },
           secureCookies: secure,
           credentialsKeyring: options.credentialsKeyring ?? undefined,
+          jobs: options.jobs ?? undefined,
           setCookie: (cookie) => {
             resHeaders.append("set-cookie", cookie.header);
           },

@@ -3,6 +3,7 @@ import { createDatabase } from "@northstar/db";
 import { type DevelopmentDatabase, openDevelopmentDatabase } from "@northstar/db/dev-database";
 import { pino } from "pino";
 import { createApp } from "./app.ts";
+import { startJobSender } from "./jobs.ts";
 import { readEnv } from "./env.ts";
 import { createShutdown } from "./shutdown.ts";
 
@@ -30,6 +31,9 @@ database.pool.on("error", (error) => {
   logger.warn({ err: error }, "an idle database connection failed");
 });
 
+// "Sync now" sends a job to the worker's queue (pg-boss, in this same database).
+const jobSender = await startJobSender(databaseOptions.url);
+
 // Development: the client from source through Vite, mounted in this same server.
 const clientDevServer = env.production ? null : await import("./vite-dev.ts").then((module) => module.createClientDevServer());
 
@@ -37,6 +41,7 @@ const app = createApp({
   database,
   auth: env.auth,
   credentialsKeyring: env.credentialsKeyring,
+  jobs: jobSender.jobs,
   logger,
   clientDir: env.production ? env.clientDir : null,
   clientDevServer,
@@ -55,6 +60,7 @@ const shutdown = createShutdown({
   logger,
   resources: [
     ...(clientDevServer ? [{ name: "vite dev server", close: () => clientDevServer.close() }] : []),
+    { name: "job sender", close: () => jobSender.close() },
     { name: "database pool", close: () => database.close() },
     ...(development ? [{ name: "development database", close: () => development.close() }] : []),
   ],

@@ -206,10 +206,25 @@ export async function pendingMigrations(url: string): Promise<string[]> {
 
 /**
  * Applies the pending migrations to the database at `url` (`prisma migrate deploy`). Skipped when
- * none is pending: the CLI always spends about 10 s (it waits out its own lock timeout).
+ * none is pending: the CLI always spends about 10 s (it waits out its own lock timeout). Processes
+ * that migrate the same database at once (`pnpm dev` starts the host and the worker together) take
+ * turns on an advisory lock of our own, held for as long as the migration takes: Prisma's own lock
+ * gives up after 10 s, which a first migration of an empty database outlasts.
  */
 export async function migrate(url: string): Promise<void> {
   if ((await pendingMigrations(url)).length === 0) return;
+  const lock = new pg.Client({ connectionString: url, application_name: "northstar-migrate" });
+  await lock.connect();
+  try {
+    await lock.query("SELECT pg_advisory_lock(hashtext('northstar:migrate'))");
+    if ((await pendingMigrations(url)).length === 0) return;
+    await deploy(url);
+  } finally {
+    await lock.end();
+  }
+}
+
+async function deploy(url: string): Promise<void> {
   await run(process.execPath, [prismaCli(), "migrate", "deploy"], {
     cwd: packageRoot,
     env: { ...process.env, DATABASE_URL: url, PRISMA_HIDE_UPDATE_MESSAGE: "1" },
