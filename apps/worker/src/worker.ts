@@ -114,22 +114,28 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
 
   await boss.start();
   await ensureQueues(boss, { heartbeatSeconds: options.heartbeatSeconds, expireInSeconds: options.sync.runTimeoutSeconds + 60 });
-  const pollingIntervalSeconds = options.pollingIntervalSeconds ?? 1;
+  const pollingIntervalSeconds = options.pollingIntervalSeconds ?? 0.5;
+  // Two jobs per fetch and a poller that comes back at once while its fetches come back full:
+  // pg-boss otherwise waits out the polling interval between jobs (its other burst trigger reads
+  // a cached ready count, refreshed once a supervise pass). The jobs of a batch run concurrently.
+  const batchSize = options.concurrency > 1 ? 2 : 1;
+  const pollers = Math.ceil(options.concurrency / batchSize);
   await boss.work(
     queueNames.sync,
     {
-      batchSize: 1,
-      localConcurrency: options.concurrency,
+      batchSize,
+      localConcurrency: pollers,
       // Per-workspace fairness: at most N of one workspace's syncs in this process, so its other
       // slots stay free for other tenants (pg-boss skips groups at capacity when fetching). Exact
       // here; pg-boss's global groupConcurrency counts active jobs without a lock, and concurrent
       // fetches overshoot it (measured: 4 of a cap of 2).
-      localGroupConcurrency: Math.min(options.workspaceConcurrency, options.concurrency),
+      localGroupConcurrency: Math.min(options.workspaceConcurrency, pollers),
       pollingIntervalSeconds,
+      burstWhenBatchFull: true,
       burstWhenReadyExceeds: 1,
     },
-    async ([job]) => {
-      if (job) await tracked(handleSync(job));
+    async (jobs) => {
+      await Promise.all(jobs.map((job) => tracked(handleSync(job))));
     },
   );
   await boss.work(queueNames.dispatch, { pollingIntervalSeconds }, async () => {
