@@ -18,15 +18,21 @@ export function SyncStatusBadge({ status }: { status: SyncStatus }) {
   return <Badge tone={tone}>{label}</Badge>;
 }
 
-// The worker's error codes, said the way a person would fix them.
+// What the worker's error codes mean for the person reading them: what happens next, or what
+// to do. The worker's own message (fixed text, secrets scrubbed) follows in brackets.
 const plainErrors: Record<string, string> = {
-  auth_failed: "The provider refused the credentials. They may have been revoked or expired: enter new ones.",
-  upstream_unavailable: "The provider did not answer or answered with an error. Northstar will retry on its own.",
-  rate_limited: "The provider asked Northstar to slow down. The next sync will try again.",
-  timeout: "The provider took too long to answer. The next sync will try again.",
-  invalid_response: "The provider answered with data Northstar could not read. Check the URL and the JSON path.",
-  not_found: "The address or resource was not found at the provider. Check the settings.",
-  invalid_config: "The integration's settings are incomplete or wrong. Edit them and sync again.",
+  provider_auth: "The provider refused the credentials, so syncing is paused: enter new credentials, then enable the integration.",
+  auth_failed: "The provider refused the credentials, so syncing is paused: enter new credentials, then enable the integration.",
+  credentials_unreadable: "The stored credentials cannot be used: enter them again, then enable the integration.",
+  config_invalid: "The settings are incomplete or wrong, so syncing is paused: fix them, then enable the integration.",
+  provider_rate_limited: "The provider asked Northstar to slow down. It will try again on its own.",
+  provider_unavailable: "The provider did not answer properly. Northstar will try again on its own.",
+  upstream_unavailable: "The provider did not answer properly. Northstar will try again on its own.",
+  provider_bad_response: "The provider's answer could not be read. Check the URL and the settings.",
+  provider_not_found: "The provider says the address or resource does not exist. Check the settings.",
+  timeout: "The sync took too long and was stopped. It will be tried again.",
+  write_failed: "The values could not be stored. It will be tried again.",
+  internal: "Something went wrong on our side. It will be tried again.",
 };
 
 export function plainError(code: string | null, message: string | null): string {

@@ -1,9 +1,11 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useId, useState } from "react";
 import { Link, useParams } from "react-router";
-import { EmptyState, ErrorState, Skeleton } from "../components/Feedback.tsx";
+import { Dialog } from "../components/Dialog.tsx";
+import { EmptyState, ErrorState, Field, Skeleton } from "../components/Feedback.tsx";
 import { formatInterval, plainError, SyncStatusBadge } from "../components/Integration.tsx";
 import { useToast } from "../components/Toasts.tsx";
-import { errorCode } from "../lib/errors.ts";
+import { errorCode, errorMessage } from "../lib/errors.ts";
 import { formatDateTime, formatRelative } from "../lib/format.ts";
 import { can } from "../lib/permissions.ts";
 import { useTRPC } from "../trpc.ts";
@@ -14,6 +16,130 @@ import { useWorkspace } from "../workspace.ts";
 
 const runBadge = { RUNNING: "SYNCING", SUCCEEDED: "SUCCEEDED", FAILED: "FAILED" } as const;
 
+/** New credentials (never shown back): the form comes from the provider's credential fields. */
+function ReplaceCredentials({ integrationId, provider, onDone }: { integrationId: string; provider: string; onDone: () => void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const toast = useToast();
+  const { id: workspaceId } = useWorkspace();
+  const id = useId();
+  const providers = useQuery(trpc.integration.providers.queryOptions({ workspaceId }));
+  const [values, setValues] = useState<Record<string, string>>({});
+  const update = useMutation(
+    trpc.integration.update.mutationOptions({
+      meta: { inlineErrors: true },
+      onSuccess: async () => {
+        await queryClient.invalidateQueries(trpc.integration.pathFilter());
+        toast.success("Credentials replaced.");
+        onDone();
+      },
+    }),
+  );
+  const fields = providers.data?.find((item) => item.id === provider)?.credentialFields ?? [];
+  return (
+    <form
+      className="stack"
+      noValidate
+      onSubmit={(event) => {
+        event.preventDefault();
+        const credentials = Object.fromEntries(Object.entries(values).filter(([, value]) => value.trim() !== ""));
+        update.mutate({ workspaceId, integrationId, credentials });
+      }}
+    >
+      {providers.isPending ? <Skeleton height="5rem" /> : null}
+      {fields.map((field) => (
+        <Field key={field.name} label={`${field.label}${field.required ? "" : " (optional)"}`} htmlFor={`${id}-${field.name}`}>
+          <input id={`${id}-${field.name}`} type={field.type} autoComplete="off" required={field.required} value={values[field.name] ?? ""} onChange={(event) => { setValues((current) => ({ ...current, [field.name]: event.target.value })); }} />
+        </Field>
+      ))}
+      {update.isError ? (
+        <p className="form-error" role="alert">
+          {errorMessage(update.error)}
+        </p>
+      ) : null}
+      <div className="actions">
+        <button type="button" className="button" onClick={onDone}>
+          Cancel
+        </button>
+        <button type="submit" className="button button-primary" disabled={update.isPending}>
+          Save credentials
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** Which KPI each of the provider's metrics writes into; managers change it in place. */
+function MetricMappings({ integrationId, canManage }: { integrationId: string; canManage: boolean }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const toast = useToast();
+  const { id: workspaceId, slug } = useWorkspace();
+  const metrics = useQuery(trpc.integration.metrics.queryOptions({ workspaceId, integrationId }));
+  const kpis = useQuery({ ...trpc.kpi.list.queryOptions({ workspaceId, status: "active", limit: 100 }), enabled: canManage });
+  const settle = async (message: string) => {
+    await queryClient.invalidateQueries(trpc.integration.metrics.queryFilter());
+    toast.success(message);
+  };
+  const map = useMutation(trpc.integration.mapMetric.mutationOptions({ onSuccess: (metric) => settle(`“${metric.name}” now writes into “${metric.kpi.name}”.`) }));
+  const unmap = useMutation(trpc.integration.unmapMetric.mutationOptions({ onSuccess: (metric) => settle(`“${metric.name}” no longer writes into a KPI.`) }));
+
+  if (metrics.isPending) return <Skeleton height="4rem" />;
+  if (metrics.isError) return <ErrorState error={metrics.error} onRetry={() => void metrics.refetch()} />;
+  const unmapped = metrics.data.every((metric) => metric.kpi === null);
+  return (
+    <>
+      {unmapped ? <p className="callout">Nothing is mapped yet: synced values are fetched but not stored. Choose the KPI each metric should write into.</p> : null}
+      <div className="table-scroll">
+        <table className="table">
+          <caption className="visually-hidden">Provider metrics and the KPIs they write into</caption>
+          <thead>
+            <tr>
+              <th scope="col">Metric</th>
+              <th scope="col">Writes into</th>
+            </tr>
+          </thead>
+          <tbody>
+            {metrics.data.map((metric) => (
+              <tr key={metric.key}>
+                <td>
+                  {metric.name} <span className="muted small">({metric.unit})</span>
+                </td>
+                <td>
+                  {canManage ? (
+                    <select
+                      aria-label={`KPI for ${metric.name}`}
+                      value={metric.kpi?.id ?? ""}
+                      disabled={map.isPending || unmap.isPending}
+                      onChange={(event) => {
+                        const kpiId = event.target.value;
+                        if (kpiId === "") unmap.mutate({ workspaceId, integrationId, metricKey: metric.key });
+                        else map.mutate({ workspaceId, integrationId, metricKey: metric.key, kpiId });
+                      }}
+                    >
+                      <option value="">Not mapped</option>
+                      {metric.kpi && !kpis.data?.items.some((kpi) => kpi.id === metric.kpi?.id) ? <option value={metric.kpi.id}>{metric.kpi.name}</option> : null}
+                      {kpis.data?.items.map((kpi) => (
+                        <option key={kpi.id} value={kpi.id}>
+                          {kpi.name}
+                        </option>
+                      ))}
+                    </select>
+                  ) : metric.kpi ? (
+                    <Link to={`/w/${slug}/kpis/${metric.kpi.id}`}>{metric.kpi.name}</Link>
+                  ) : (
+                    <span className="muted">Not mapped</span>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
+
 export function IntegrationDetail() {
   const { integrationId = "" } = useParams();
   const trpc = useTRPC();
@@ -21,6 +147,7 @@ export function IntegrationDetail() {
   const toast = useToast();
   const { id: workspaceId, slug, role } = useWorkspace();
   const canManage = can(role, "integration.manage");
+  const [replacing, setReplacing] = useState(false);
   const integration = useQuery({
     ...trpc.integration.get.queryOptions({ workspaceId, integrationId }),
     refetchInterval: (query) => (query.state.data?.syncStatus === "QUEUED" || query.state.data?.syncStatus === "SYNCING" ? 2000 : false),
@@ -99,6 +226,9 @@ export function IntegrationDetail() {
             <button type="button" className="button button-primary" disabled={syncNow.isPending || data.syncStatus === "DISABLED" || syncing} onClick={() => { syncNow.mutate(input); }}>
               {syncing ? "Syncing…" : "Sync now"}
             </button>
+            <button type="button" className="button" onClick={() => { setReplacing(true); }}>
+              Replace credentials
+            </button>
             {data.syncStatus === "DISABLED" ? (
               <button type="button" className="button" disabled={enable.isPending} onClick={() => { enable.mutate(input); }}>
                 Enable
@@ -137,6 +267,11 @@ export function IntegrationDetail() {
             </div>
           ))}
         </dl>
+      </section>
+
+      <section className="card section" aria-labelledby="metrics-title">
+        <h2 id="metrics-title">Metrics and KPIs</h2>
+        <MetricMappings integrationId={integrationId} canManage={canManage} />
       </section>
 
       <section className="card section" aria-labelledby="runs-title">
@@ -185,6 +320,9 @@ export function IntegrationDetail() {
           </>
         )}
       </section>
+      <Dialog open={replacing} title="Replace credentials" onClose={() => { setReplacing(false); }}>
+        <ReplaceCredentials integrationId={integrationId} provider={data.provider} onDone={() => { setReplacing(false); }} />
+      </Dialog>
     </div>
   );
 }

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
-import { Link } from "react-router";
+import { Link, useNavigate } from "react-router";
 import { Dialog } from "../components/Dialog.tsx";
 import { CardSkeletons, EmptyState, ErrorState, Field } from "../components/Feedback.tsx";
 import { configFields, formatInterval, plainError, SyncStatusBadge } from "../components/Integration.tsx";
@@ -115,6 +115,7 @@ function ConnectForm({ provider, onDone, onCancel }: { provider: Provider; onDon
 export function Integrations() {
   const trpc = useTRPC();
   const { id: workspaceId, slug, role } = useWorkspace();
+  const navigate = useNavigate();
   const [connecting, setConnecting] = useState<Provider | null>(null);
   const integrations = useQuery({
     ...trpc.integration.list.queryOptions({ workspaceId }),
@@ -187,7 +188,15 @@ export function Integrations() {
       </section>
 
       <Dialog open={connecting !== null} title={`Connect ${connecting?.name ?? ""}`} onClose={() => { setConnecting(null); }}>
-        {connecting ? <ConnectForm provider={connecting} onCancel={() => { setConnecting(null); }} onDone={() => { setConnecting(null); }} /> : null}
+        {connecting ? <ConnectForm
+            provider={connecting}
+            onCancel={() => { setConnecting(null); }}
+            onDone={(integrationId) => {
+              setConnecting(null);
+              // Next: map its metrics to KPIs, on its own page.
+              void navigate(`/w/${slug}/integrations/${integrationId}`);
+            }}
+          /> : null}
       </Dialog>
     </div>
   );
