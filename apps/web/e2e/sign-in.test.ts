@@ -20,16 +20,18 @@ afterAll(async () => {
 });
 
 const e2e = useE2E({
-  providers: {
-    // The issuer's port is known only once it started: the endpoints read it lazily.
-    get google() {
-      return oauthProvider("google", {
-        clientId: "northstar",
-        clientSecret: "northstar-secret",
-        authorizationEndpoint: `${issuer}/authorize`,
-        tokenEndpoint: `${issuer}/token`,
-        userinfoEndpoint: `${issuer}/userinfo`,
-      });
+  auth: {
+    providers: {
+      // The issuer's port is known only once it started: the endpoints read it lazily.
+      get google() {
+        return oauthProvider("google", {
+          clientId: "northstar",
+          clientSecret: "northstar-secret",
+          authorizationEndpoint: `${issuer}/authorize`,
+          tokenEndpoint: `${issuer}/token`,
+          userinfoEndpoint: `${issuer}/userinfo`,
+        });
+      },
     },
   },
 });

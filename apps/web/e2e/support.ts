@@ -3,10 +3,11 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AuthConfig } from "@northstar/api";
+import type { Keyring } from "@northstar/db";
 import { createNorthstarClient, type NorthstarClient } from "@northstar/api/client";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, inject } from "vitest";
-import { type AdminPool, type RunningHost, startHost, useHostDatabase } from "../test/support.ts";
+import { type AdminPool, type HostTestDatabase, type RunningHost, startHost, useHostDatabase } from "../test/support.ts";
 import { launchChromium } from "./browser.ts";
 
 // End-to-end: the real host (createApp on a free port) serving the production build, a real
@@ -18,10 +19,17 @@ export interface E2E {
   host: RunningHost;
   browser: Browser;
   admin: AdminPool;
+  /** This file's database (its URLs, the app's handle). */
+  database: HostTestDatabase;
+}
+
+interface E2EOptions {
+  auth?: Partial<AuthConfig>;
+  credentialsKeyring?: Keyring;
 }
 
 /** The host, the browser and the superuser pool for one test file. */
-export function useE2E(auth: Partial<AuthConfig> = {}): () => E2E {
+export function useE2E({ auth = {}, credentialsKeyring }: E2EOptions = {}): () => E2E {
   const ctx = useHostDatabase();
   let state: E2E | undefined;
   beforeAll(async () => {
@@ -29,10 +37,11 @@ export function useE2E(auth: Partial<AuthConfig> = {}): () => E2E {
       database: ctx().db,
       clientDir: inject("clientDir"),
       auth: { developmentSignIn: true, ...auth },
+      credentialsKeyring: credentialsKeyring ?? null,
       // A browser run makes many calls from one address; the limits have their own tests.
       rateLimits: { signIn: { burst: 1_000, perSecond: 100 }, mutations: { burst: 1_000, perSecond: 100 } },
     });
-    state = { host, browser: await launchChromium(), admin: ctx().admin };
+    state = { host, browser: await launchChromium(), admin: ctx().admin, database: ctx() };
   });
   afterAll(async () => {
     // What the host logged as failed, to read beside a failing test.

@@ -1,0 +1,144 @@
+import { randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { parseKeyring } from "@northstar/db";
+import type { Page } from "playwright-core";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createConnectors } from "../../worker/src/providers/index.ts";
+import { type RunningWorker, startWorker } from "../../worker/src/worker.ts";
+import { apiFor, createPerson, devSignIn, expectNoProblems, openBrowser, useE2E } from "./support.ts";
+
+// An HTTP JSON integration end to end: connect it through the form, map its metric to a KPI,
+// "Sync now", and the worker (in this process, as apps/worker runs it) fetches from a local
+// provider server; the page shows the run, the KPI the value. Then the provider refuses the
+// credentials and the page says so in plain words.
+
+const keyring = parseKeyring(`e2e:${randomBytes(32).toString("base64")}`);
+const e2e = useE2E({ credentialsKeyring: keyring });
+const secret = "Bearer s3cret-token-value";
+let providerUrl = "";
+let acceptedSecret = secret;
+let provider: Server;
+let worker: RunningWorker;
+
+beforeAll(async () => {
+  provider = createServer((request, response) => {
+    if (request.headers.authorization !== acceptedSecret) {
+      response.writeHead(401, { "content-type": "application/json" }).end('{"error":"bad token"}');
+      return;
+    }
+    response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ data: { total: 4321 } }));
+  });
+  await new Promise<void>((resolve) => provider.listen(0, "127.0.0.1", resolve));
+  providerUrl = `http://127.0.0.1:${(provider.address() as AddressInfo).port}`;
+  worker = await startWorker({
+    database: e2e().database.db,
+    queueUrl: e2e().database.database.appUrl,
+    keyring,
+    connectors: createConnectors({ githubApiUrl: "http://127.0.0.1:9", stripeApiUrl: "http://127.0.0.1:9" }),
+    logger: pino({ level: "silent" }),
+    sync: { leaseSeconds: 15, runTimeoutSeconds: 20, overlapSeconds: 300, backfillDays: 30, retryBaseSeconds: 1, retryMaxSeconds: 4, maxConsecutiveFailures: 3, runHistory: 20, httpTimeoutSeconds: 5 },
+    concurrency: 2,
+    providerConcurrency: 2,
+    workspaceConcurrency: 2,
+    heartbeatSeconds: 10,
+    // The dispatcher's tick is run by the test (below); in production it runs every minute.
+    dispatchCron: "0 0 1 1 *",
+    resealCron: "0 0 1 1 *",
+    http: null,
+    pollingIntervalSeconds: 0.5,
+  });
+});
+
+/**
+ * The dispatcher's tick, every 500 ms until the integration has left QUEUED (in production it
+ * ticks every minute). A tick that lands while the previous sync's job is still closing enqueues
+ * nothing (one job per integration at a time), so one tick is not always enough.
+ */
+async function dispatchUntilSynced(integrationId: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    await worker.dispatch();
+    const { rows } = await e2e().admin.query<{ sync_status: string }>("SELECT sync_status::text FROM integrations WHERE id = $1", [integrationId]);
+    if (rows[0] && rows[0].sync_status !== "QUEUED" && rows[0].sync_status !== "SYNCING") return;
+    if (Date.now() > deadline) throw new Error(`integration ${integrationId} is still ${rows[0]?.sync_status ?? "missing"}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/** Presses "Sync now"; resolves once the API has answered (the badge says "Queued" before that). */
+async function syncNow(page: Page): Promise<void> {
+  const answered = page.waitForResponse((response) => response.url().includes("integration.syncNow"));
+  await page.getByRole("button", { name: "Sync now" }).click();
+  expect((await answered).status()).toBe(200);
+  await page.locator("h1").getByText("Queued").waitFor();
+}
+
+afterAll(async () => {
+  await worker.stop(5_000);
+  await new Promise<void>((resolve) => {
+    provider.closeAllConnections();
+    provider.close(() => {
+      resolve();
+    });
+  });
+});
+
+describe("integrations", () => {
+  test("connect an HTTP JSON integration to a local provider, map it to a KPI, sync now, see the value", async () => {
+    const owner = await createPerson(e2e().admin, "Ivy Integrator");
+    const session = await openBrowser(e2e());
+    const { page } = session;
+    try {
+      await devSignIn(page, owner.id);
+      const api = await apiFor(e2e(), session.context);
+      const workspace = await api.workspace.create.mutate({ name: "Feed Co", slug: "feed-co" });
+      const kpi = await api.kpi.create.mutate({ workspaceId: workspace.id, name: "Revenue feed", unit: "USD", targetValue: 5000 });
+
+      await page.goto("/w/feed-co/integrations");
+      await page.getByRole("heading", { name: "Nothing connected yet" }).waitFor();
+      await page.getByRole("button", { name: "Connect HTTP JSON" }).click();
+      const dialog = page.getByRole("dialog", { name: "Connect HTTP JSON" });
+      await dialog.getByLabel("Name", { exact: true }).fill("Revenue feed");
+      await dialog.getByLabel("URL", { exact: true }).fill(`${providerUrl}/revenue.json`);
+      await dialog.getByLabel("JSON path to the value").fill("$.data.total");
+      // The credential fields come from the provider's catalogue entry.
+      await dialog.getByLabel("Auth header name (e.g. Authorization) (optional)").fill("Authorization");
+      await dialog.getByLabel("Auth header value (optional)").fill(secret);
+      await dialog.getByRole("button", { name: "Connect" }).click();
+
+      // Its own page: the secret is never shown back, only a hint.
+      await page.waitForURL(/\/w\/feed-co\/integrations\/[0-9a-f-]{36}$/);
+      const integrationId = new URL(page.url()).pathname.split("/").at(-1) ?? "";
+      await page.getByRole("heading", { name: /Revenue feed/ }).waitFor();
+      await page.getByText("••••alue").waitFor();
+      expect(await page.content()).not.toContain(secret);
+      await page.getByText("Nothing is mapped yet").waitFor();
+      await page.getByRole("combobox", { name: "KPI for Value at the JSON path" }).selectOption({ label: "Revenue feed" });
+      await page.getByRole("status").filter({ hasText: "now writes into “Revenue feed”" }).waitFor();
+
+      await syncNow(page);
+      await page.getByRole("status").filter({ hasText: "Sync queued." }).waitFor();
+      await dispatchUntilSynced(integrationId);
+      await page.locator("h1").getByText("Succeeded").waitFor({ timeout: 30_000 });
+      const runs = page.getByRole("table").filter({ hasText: "Values written" }).locator("tbody tr");
+      await expect.poll(() => runs.count()).toBeGreaterThanOrEqual(1);
+      expect(await runs.first().locator("td").nth(2).textContent()).toBe("1");
+
+      await page.goto(`/w/feed-co/kpis/${kpi.id}`);
+      await expect.poll(() => page.getByTestId("kpi-current").textContent()).toBe("$4,321");
+
+      // The provider stops accepting the token: the next sync fails and pauses, in plain words.
+      acceptedSecret = "Bearer rotated";
+      await page.goBack();
+      await syncNow(page);
+      await dispatchUntilSynced(integrationId);
+      await page.locator("h1").getByText("Disabled").waitFor({ timeout: 30_000 });
+      await page.getByText("The provider refused the credentials, so syncing is paused").first().waitFor();
+      expectNoProblems(session);
+    } finally {
+      await session.context.close();
+    }
+  });
+});
