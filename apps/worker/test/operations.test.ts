@@ -1,0 +1,130 @@
+import { randomBytes } from "node:crypto";
+import { credentialsBinding, open, parseKeyring } from "@northstar/db";
+import { sendSync } from "@northstar/db/queue";
+import { useTestDatabase } from "@northstar/db/testing/vitest";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { parseWorkerEnv } from "../src/env.ts";
+import { resealCredentials } from "../src/reseal.ts";
+import { retryDelaySeconds } from "../src/sync/backoff.ts";
+import { scrub } from "../src/sync/errors.ts";
+import { createIntegration, createTenant, json, keyringEnv, type ProviderServer, startProviderServer, startTestWorker, testKeyring, type TestWorker } from "./support.ts";
+
+// What operators rely on: key rotation, /metrics and /healthz, settings validated at start, and
+// the backoff's shape.
+
+const context = useTestDatabase();
+
+describe("key rotation", () => {
+  test("re-seals every integration sealed under an old key, in every workspace, and the sync still opens them", async () => {
+    const { admin, db } = context();
+    const old = parseKeyring(`old-key:${randomBytes(32).toString("base64")}`);
+    const rotated = parseKeyring(`new-key:${randomBytes(32).toString("base64")},old-key:${Buffer.from(old.current.key).toString("base64")}`);
+    const tenants = await Promise.all([createTenant(admin, 1), createTenant(admin, 1)]);
+    const ids = await Promise.all(
+      tenants.map((tenant, index) =>
+        createIntegration(admin, tenant.workspaceId, { provider: "github", credentials: { token: `ghp_token_${index}_abcdef` }, config: { owner: "o", repo: "r" }, metrics: {} }, old),
+      ),
+    );
+    // One row nobody can open (a key the ring has never had): left alone and counted.
+    const stranger = parseKeyring(`lost-key:${randomBytes(32).toString("base64")}`);
+    const lost = await createIntegration(admin, tenants[0].workspaceId, { provider: "github", credentials: { token: "ghp_lost_token_123" }, config: { owner: "o", repo: "r" }, metrics: {} }, stranger);
+    const logs: string[] = [];
+    const logger = pino({ level: "info" }, { write: (line: string) => void logs.push(line) });
+    expect(await resealCredentials(db, rotated, logger)).toEqual({ resealed: 2, unreadable: 1 });
+    for (const [index, id] of ids.entries()) {
+      const row = await admin.query<{ workspace_id: string; credentials: Buffer; credentials_key_id: string }>("SELECT workspace_id, credentials, credentials_key_id FROM integrations WHERE id = $1", [id]);
+      const stored = row.rows[0];
+      expect(stored?.credentials_key_id).toBe("new-key");
+      expect(open(rotated, { ciphertext: stored?.credentials ?? new Uint8Array(), keyId: "new-key" }, credentialsBinding(stored?.workspace_id ?? "", id))).toEqual({ token: `ghp_token_${index}_abcdef` });
+    }
+    expect((await admin.query("SELECT credentials_key_id FROM integrations WHERE id = $1", [lost])).rows).toEqual([{ credentials_key_id: "lost-key" }]);
+    // Nothing left to do; and no secret in what was logged.
+    expect(await resealCredentials(db, rotated, logger)).toEqual({ resealed: 0, unreadable: 1 });
+    expect(logs.join("\n")).not.toContain("ghp_");
+  });
+});
+
+describe("/metrics and /healthz", () => {
+  let provider: ProviderServer;
+  let worker: TestWorker;
+  beforeAll(async () => {
+    provider = await startProviderServer((_request, response) => {
+      json(response, 200, { points: [{ timestamp: new Date(Date.now() - 3_600_000).toISOString(), value: 3 }] });
+    });
+    worker = await startTestWorker(context(), { http: { port: 0, host: "127.0.0.1" } });
+  });
+  afterAll(async () => {
+    await worker.stop(5_000);
+    await provider.close();
+  });
+
+  test("healthz answers ok; metrics count runs, points and durations by provider, and queue depth", async () => {
+    const { admin } = context();
+    const health = await fetch(`${worker.httpUrl ?? ""}/healthz`);
+    expect([health.status, await health.json()]).toEqual([200, { status: "ok" }]);
+    const tenant = await createTenant(admin, 1);
+    const integrationId = await createIntegration(admin, tenant.workspaceId, {
+      provider: "http-json",
+      credentials: {},
+      config: { url: `${provider.url}/x`, valuePath: "$.points" },
+      metrics: { value: tenant.kpiIds[0] ?? "" },
+    });
+    const outcome = worker.nextOutcome(integrationId);
+    await sendSync(worker.boss, { workspaceId: tenant.workspaceId, integrationId, reason: "requested" });
+    expect(await outcome).toMatchObject({ kind: "succeeded" });
+    const response = await fetch(`${worker.httpUrl ?? ""}/metrics`);
+    expect(response.headers.get("content-type")).toMatch(/^text\/plain/);
+    const text = await response.text();
+    expect(text).toContain('northstar_sync_runs_total{provider="http-json",outcome="succeeded"} 1');
+    expect(text).toContain('northstar_sync_points_written_total{provider="http-json"} 1');
+    expect(text).toMatch(/northstar_sync_run_duration_seconds_count\{provider="http-json",outcome="succeeded"\} 1/);
+    expect(text).toMatch(/northstar_queue_jobs\{queue="integration-sync",state="ready"\} \d+/);
+  });
+
+  test("healthz answers 503 once the worker is stopping", async () => {
+    const stopping = await startTestWorker(context(), { http: { port: 0, host: "127.0.0.1" } });
+    const url = stopping.httpUrl ?? "";
+    const stopped = stopping.stop(5_000);
+    const answer = await fetch(`${url}/healthz`).then(
+      (response) => response.status,
+      () => 503,
+    );
+    await stopped;
+    expect(answer).toBe(503);
+  });
+});
+
+describe("settings", () => {
+  test("defaults, and every setting checked once with a message naming it", () => {
+    const env = parseWorkerEnv({ NORTHSTAR_CREDENTIALS_KEYS: keyringEnv, DATABASE_URL: "postgresql://login@db.internal:5432/northstar" });
+    expect(env).toMatchObject({ concurrency: 8, providerConcurrency: 4, workspaceConcurrency: 2, heartbeatSeconds: 30, dispatchCron: "* * * * *" });
+    expect(env.sync).toMatchObject({ leaseSeconds: 300, maxConsecutiveFailures: 5, overlapSeconds: 300 });
+    expect(env.database?.url).toBe("postgresql://login@db.internal:5432/northstar");
+    expect(env.keyring.current.id).toBe(testKeyring.current.id);
+    expect(() => parseWorkerEnv({})).toThrow(/NORTHSTAR_CREDENTIALS_KEYS is required/);
+    expect(() => parseWorkerEnv({ NORTHSTAR_CREDENTIALS_KEYS: keyringEnv, WORKER_HEARTBEAT_SECONDS: "5" })).toThrow(/WORKER_HEARTBEAT_SECONDS/);
+    expect(() => parseWorkerEnv({ NORTHSTAR_CREDENTIALS_KEYS: keyringEnv, WORKER_RETRY_BASE_SECONDS: "600", WORKER_RETRY_MAX_SECONDS: "60" })).toThrow(/WORKER_RETRY_MAX_SECONDS/);
+    expect(() => parseWorkerEnv({ NORTHSTAR_CREDENTIALS_KEYS: "nope" })).toThrow(/keyId:base64key/);
+    expect(parseWorkerEnv({ NORTHSTAR_CREDENTIALS_KEYS: keyringEnv }).database).toBeNull();
+  });
+});
+
+describe("backoff and scrubbing", () => {
+  const settings = { retryBaseSeconds: 60, retryMaxSeconds: 3_600 };
+  test("exponential with equal jitter, capped; never sooner than the provider asked", () => {
+    expect(retryDelaySeconds(1, settings, null, () => 0)).toBe(30);
+    expect(retryDelaySeconds(1, settings, null, () => 1)).toBe(60);
+    expect(retryDelaySeconds(3, settings, null, () => 0)).toBe(120);
+    expect(retryDelaySeconds(3, settings, null, () => 1)).toBe(240);
+    expect(retryDelaySeconds(20, settings, null, () => 1)).toBe(3_600);
+    expect(retryDelaySeconds(20, settings, null, () => 0)).toBe(1_800);
+    expect(retryDelaySeconds(1, settings, 900_000, () => 0.5)).toBe(900);
+    // A Retry-After of a year reads as a broken header: a week at most.
+    expect(retryDelaySeconds(1, settings, 365 * 86_400_000, () => 0.5)).toBe(7 * 86_400);
+  });
+
+  test("a message loses every known secret", () => {
+    expect(scrub("token ghp_abc123 refused, again ghp_abc123", ["ghp_abc123", "ab"])).toBe("token •••• refused, again ••••");
+  });
+});
