@@ -1,5 +1,5 @@
 import "uplot/dist/uPlot.min.css";
-import { useEffect, useRef, useState, useSyncExternalStore } from "react";
+import { useEffect, useLayoutEffect, useRef, useSyncExternalStore } from "react";
 import uPlot from "uplot";
 
 // A thin React wrapper over uPlot: one chart per mounted element, rebuilt when its options
@@ -67,42 +67,38 @@ export function Chart({ options, data, height, className = "", label }: ChartPro
   const chart = useRef<uPlot | null>(null);
   const latestData = useRef(data);
   latestData.current = data;
-  const [width, setWidth] = useState(0);
 
-  // Track the container's width; the chart follows it.
-  useEffect(() => {
+  // Build (or rebuild) when the options change, before the browser paints: the first frame
+  // already has the chart, at the container's width.
+  useLayoutEffect(() => {
     const element = container.current;
     if (!element) return;
-    const observer = new ResizeObserver((entries) => {
-      const next = Math.floor(entries[0]?.contentRect.width ?? 0);
-      setWidth((current) => (current === next ? current : next));
-    });
-    observer.observe(element);
-    return () => {
-      observer.disconnect();
-    };
-  }, []);
-
-  const hasWidth = width > 0;
-  // Build (or rebuild) when the options change.
-  useEffect(() => {
-    const element = container.current;
-    if (!element || !hasWidth) return;
     const built = new uPlot({ ...options(element.clientWidth), height }, latestData.current, element);
     chart.current = built;
     return () => {
       built.destroy();
       chart.current = null;
     };
-  }, [options, height, hasWidth]);
+  }, [options, height]);
 
   useEffect(() => {
     chart.current?.setData(data);
   }, [data]);
 
+  // Follow the container's width.
   useEffect(() => {
-    if (width > 0) chart.current?.setSize({ width, height });
-  }, [width, height]);
+    const element = container.current;
+    if (!element) return;
+    const observer = new ResizeObserver((entries) => {
+      const width = Math.floor(entries[0]?.contentRect.width ?? 0);
+      const current = chart.current;
+      if (current && width > 0 && width !== current.width) current.setSize({ width, height });
+    });
+    observer.observe(element);
+    return () => {
+      observer.disconnect();
+    };
+  }, [height]);
 
   return <div ref={container} className={`chart ${className}`} role="img" aria-label={label} style={{ minHeight: height }} />;
 }
