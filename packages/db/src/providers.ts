@@ -2,7 +2,7 @@ import { z } from "zod";
 
 // The providers a workspace can connect, as data: what each needs (credentials, sealed; config,
 // plain), what it measures, and the fields a web form renders. No network here: the worker's
-// connectors fetch (issue 4), and register themselves against these ids.
+// connectors (apps/worker/src/providers/) fetch, one per id; the API re-exports this catalogue.
 
 export const providerIds = ["http-json", "csv", "github", "stripe"] as const;
 export type ProviderId = (typeof providerIds)[number];
