@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
 import { openDevelopmentDatabase } from "@northstar/db/dev-database";
 
 // `pnpm dev` (turbo runs it beside apps/web's dev): the worker against the development database,
@@ -7,7 +8,9 @@ import { openDevelopmentDatabase } from "@northstar/db/dev-database";
 // before the worker starts. Seeding is left to apps/web's dev.
 
 const database = await openDevelopmentDatabase({ migrate: true });
-const child = spawn(process.execPath, ["--import", "tsx", "--watch", "src/main.ts"], {
+// tsx watch, like apps/web's dev: restarts on changes to the workspace's sources, not node_modules.
+const tsxCli = createRequire(import.meta.url).resolve("tsx/cli");
+const child = spawn(process.execPath, [tsxCli, "watch", "--clear-screen=false", "src/main.ts"], {
   stdio: "inherit",
   env: {
     ...process.env,

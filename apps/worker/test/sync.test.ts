@@ -26,6 +26,7 @@ interface Script {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  delayMs?: number;
 }
 
 // Each integration reads its own path; each path answers from its own script (the last answer repeats).
@@ -47,10 +48,11 @@ const day = (offset: number) => new Date(Date.UTC(2026, 10, 1 + offset)).toISOSt
 const series = (values: number[], from = 0) => ({ data: { points: values.map((value, index) => ({ timestamp: day(from + index), value })) } });
 
 beforeAll(async () => {
-  provider = await startProviderServer((request, response, url) => {
+  provider = await startProviderServer(async (request, response, url) => {
     seen.set(url.pathname, [...hits(url.pathname), Date.now()]);
     const answers = scripts.get(url.pathname) ?? [{ status: 404, body: {} }];
     const answer = answers.length > 1 ? answers.shift() : answers[0];
+    if (answer?.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
     if (!answer) json(response, 404, {});
     else if (request.headers["x-api-key"] !== secret) json(response, 401, { error: `bad key ${String(request.headers["x-api-key"])}` });
     else json(response, answer.status, answer.body, answer.headers);
@@ -241,6 +243,18 @@ describe("a sync run", () => {
     for (let run = 0; run < fastSettings.runHistory + 2; run++) await syncNow(target);
     const runs = await admin.query<{ n: number }>("SELECT count(*)::int AS n FROM sync_runs WHERE integration_id = $1", [target.integrationId]);
     expect(runs.rows[0]?.n).toBe(fastSettings.runHistory);
+  });
+
+  test("a user who disables the integration or changes its interval during a run keeps their word", async () => {
+    const { admin } = context();
+    const target = await jsonIntegration("/changed-mid-run", [{ status: 200, body: series([1]), delayMs: 800 }]);
+    const outcome = syncNow(target);
+    await waitFor(() => Promise.resolve(hits("/changed-mid-run").length > 0), 10_000, "the run to start fetching");
+    await admin.query("UPDATE integrations SET sync_status = 'DISABLED', sync_interval_seconds = 600 WHERE id = $1", [target.integrationId]);
+    expect(await outcome).toMatchObject({ kind: "succeeded", pointsWritten: 1 });
+    const state = await integrationState(admin, target.integrationId);
+    expect(state.sync_status).toBe("DISABLED");
+    expect(Math.abs((state.next_sync_at?.getTime() ?? 0) - Date.now() - 600_000)).toBeLessThan(10_000);
   });
 
   test("credentials copied from another integration do not open: DISABLED, nothing fetched", async () => {

@@ -147,7 +147,7 @@ export async function runSync(deps: SyncDependencies, job: SyncJob, signal: Abor
     const written = await database.withWorkerContext(workspaceId, async (tx) => {
       if (!(await store.holdsLease(tx, workspaceId, integrationId, token))) throw new LeaseLost("the lease was taken before the write");
       const count = await store.upsertPoints(tx, workspaceId, integrationId, rows);
-      await store.finishSucceeded(tx, ids, { cursor: nextCursor, pointsWritten: count, intervalSeconds: claimed.syncIntervalSeconds });
+      await store.finishSucceeded(tx, ids, { cursor: nextCursor, pointsWritten: count });
       await store.pruneRuns(tx, workspaceId, integrationId, settings.runHistory);
       return count;
     });

@@ -9,7 +9,6 @@ export interface ClaimedIntegration {
   credentials: Uint8Array | null;
   credentialsKeyId: string | null;
   syncCursor: unknown;
-  syncIntervalSeconds: number;
   consecutiveFailures: number;
 }
 
@@ -33,7 +32,7 @@ export async function claimLease(tx: ScopedDb, workspaceId: string, integrationI
        AND sync_status <> 'DISABLED' AND auth_failed_at IS NULL
        AND (lease_expires_at IS NULL OR lease_expires_at <= now())
     RETURNING provider, config, credentials, credentials_key_id AS "credentialsKeyId", sync_cursor AS "syncCursor",
-              sync_interval_seconds AS "syncIntervalSeconds", consecutive_failures AS "consecutiveFailures"`;
+              consecutive_failures AS "consecutiveFailures"`;
   return rows[0] ?? null;
 }
 
@@ -116,17 +115,21 @@ export async function upsertPoints(tx: ScopedDb, workspaceId: string, integratio
   return written;
 }
 
-/** Success: cursor, last_synced_at and the next due time with the points, the lease released. */
+/**
+ * Success: cursor, last_synced_at and the next due time with the points, the lease released. A
+ * user who disabled the integration or changed its interval meanwhile keeps their word.
+ */
 export async function finishSucceeded(
   tx: ScopedDb,
   ids: { workspaceId: string; integrationId: string; runId: string },
-  result: { cursor: Prisma.InputJsonValue | null; pointsWritten: number; intervalSeconds: number },
+  result: { cursor: Prisma.InputJsonValue | null; pointsWritten: number },
 ): Promise<void> {
   const cursor = result.cursor === null ? null : JSON.stringify(result.cursor);
   await tx.$executeRaw`
     UPDATE integrations
-       SET sync_status = 'SUCCEEDED', sync_cursor = COALESCE(${cursor}::jsonb, sync_cursor), last_synced_at = now(),
-           next_sync_at = now() + make_interval(secs => ${result.intervalSeconds}),
+       SET sync_status = CASE WHEN sync_status = 'DISABLED' THEN sync_status ELSE 'SUCCEEDED' END,
+           sync_cursor = COALESCE(${cursor}::jsonb, sync_cursor), last_synced_at = now(),
+           next_sync_at = now() + make_interval(secs => sync_interval_seconds),
            consecutive_failures = 0, last_error_code = NULL, last_error_message = NULL, last_error_at = NULL,
            lease_token = NULL, lease_expires_at = NULL, sync_started_at = NULL, updated_at = now()
      WHERE workspace_id = ${ids.workspaceId}::uuid AND id = ${ids.integrationId}::uuid`;
@@ -158,6 +161,7 @@ export async function finishFailed(
     UPDATE integrations
        SET consecutive_failures = consecutive_failures + ${failure.counts ? 1 : 0},
            sync_status = CASE
+             WHEN sync_status = 'DISABLED' THEN sync_status
              WHEN NOT ${failure.counts} THEN 'QUEUED'
              WHEN ${failure.authFailed} OR consecutive_failures + 1 >= ${failure.maxConsecutiveFailures} THEN 'DISABLED'
              ELSE 'FAILED' END::"SyncStatus",
