@@ -79,16 +79,15 @@ export async function runSync(deps: SyncDependencies, job: SyncJob, signal: Abor
 
   const claim = await database.withWorkerContext(workspaceId, async (tx) => {
     const claimed = await store.claimLease(tx, workspaceId, integrationId, token, settings.leaseSeconds);
-    if (!claimed) return { claimed: null, holder: await store.leaseHolder(tx, workspaceId, integrationId) } as const;
-    const runId = await store.openRun(tx, workspaceId, integrationId);
-    return { claimed, runId, targets: await store.metricTargets(tx, workspaceId, integrationId) } as const;
+    return claimed ? ({ claimed, holder: null } as const) : ({ claimed: null, holder: await store.leaseHolder(tx, workspaceId, integrationId) } as const);
   });
   if (!claim.claimed) {
     const expiry = claim.holder?.leaseExpiresAt;
     if (claim.holder?.runnable && expiry && expiry.getTime() > Date.now()) return { kind: "busy", retryAt: new Date(expiry.getTime() + 1_000) };
     return { kind: "skipped" };
   }
-  const { claimed, runId, targets } = claim;
+  const claimed = claim.claimed;
+  const { runId, targets } = claimed;
   const logger = deps.logger.child({ runId, provider: claimed.provider });
   const ids = { workspaceId, integrationId, runId, token };
   const secrets: string[] = [];
@@ -147,8 +146,7 @@ export async function runSync(deps: SyncDependencies, job: SyncJob, signal: Abor
     const written = await database.withWorkerContext(workspaceId, async (tx) => {
       if (!(await store.holdsLease(tx, workspaceId, integrationId, token))) throw new LeaseLost("the lease was taken before the write");
       const count = await store.upsertPoints(tx, workspaceId, integrationId, rows);
-      await store.finishSucceeded(tx, ids, { cursor: nextCursor, pointsWritten: count });
-      await store.pruneRuns(tx, workspaceId, integrationId, settings.runHistory);
+      await store.finishSucceeded(tx, ids, { cursor: nextCursor, pointsWritten: count, keep: settings.runHistory });
       return count;
     });
     deps.metrics.pointsWritten.inc({ provider: providerLabel }, written);

@@ -17,22 +17,50 @@ export interface MetricTarget {
   kpiId: string;
 }
 
+export interface Claim extends ClaimedIntegration {
+  runId: string;
+  targets: MetricTarget[];
+}
+
 /**
- * Claims the lease: only when nobody holds a live one, the integration is not disabled and is not
- * waiting on new credentials. Null when the claim lost. The row lock it takes also orders it after
- * an API transaction that is still marking the row.
+ * Claims the lease, in one statement: only when nobody holds a live one, the integration is not
+ * disabled and is not waiting on new credentials. With the claim, runs a dead worker left RUNNING
+ * are closed as interrupted, a run is opened in the history, and the metric targets are read.
+ * Null when the claim lost. The row lock it takes also orders it after an API transaction that is
+ * still marking the row.
+ *
+ * Targets are only mappings whose KPI is active and visible in the context workspace: a mapping
+ * tampered to point elsewhere joins no KPI here (and the composite foreign key and the worker's
+ * RLS policy would refuse the write anyway).
  */
-export async function claimLease(tx: ScopedDb, workspaceId: string, integrationId: string, token: string, leaseSeconds: number): Promise<ClaimedIntegration | null> {
-  const rows = await tx.$queryRaw<ClaimedIntegration[]>`
-    UPDATE integrations
-       SET sync_status = 'SYNCING', lease_token = ${token}::uuid,
-           lease_expires_at = now() + make_interval(secs => ${leaseSeconds}),
-           sync_started_at = now(), last_attempt_at = now(), updated_at = now()
-     WHERE workspace_id = ${workspaceId}::uuid AND id = ${integrationId}::uuid
-       AND sync_status <> 'DISABLED' AND auth_failed_at IS NULL
-       AND (lease_expires_at IS NULL OR lease_expires_at <= now())
-    RETURNING provider, config, credentials, credentials_key_id AS "credentialsKeyId", sync_cursor AS "syncCursor",
-              consecutive_failures AS "consecutiveFailures"`;
+export async function claimLease(tx: ScopedDb, workspaceId: string, integrationId: string, token: string, leaseSeconds: number): Promise<Claim | null> {
+  const rows = await tx.$queryRaw<Claim[]>`
+    WITH claimed AS (
+      UPDATE integrations
+         SET sync_status = 'SYNCING', lease_token = ${token}::uuid,
+             lease_expires_at = now() + make_interval(secs => ${leaseSeconds}),
+             sync_started_at = now(), last_attempt_at = now(), updated_at = now()
+       WHERE workspace_id = ${workspaceId}::uuid AND id = ${integrationId}::uuid
+         AND sync_status <> 'DISABLED' AND auth_failed_at IS NULL
+         AND (lease_expires_at IS NULL OR lease_expires_at <= now())
+      RETURNING provider, config, credentials, credentials_key_id, sync_cursor, consecutive_failures
+    ), interrupted AS (
+      UPDATE sync_runs SET status = 'FAILED', finished_at = now(), error_code = 'interrupted',
+             error_message = 'The worker running this sync stopped before it finished.'
+       WHERE workspace_id = ${workspaceId}::uuid AND integration_id = ${integrationId}::uuid AND status = 'RUNNING'
+         AND EXISTS (SELECT FROM claimed)
+    ), opened AS (
+      INSERT INTO sync_runs (workspace_id, integration_id)
+      SELECT ${workspaceId}::uuid, ${integrationId}::uuid FROM claimed
+      RETURNING id
+    )
+    SELECT c.provider, c.config, c.credentials, c.credentials_key_id AS "credentialsKeyId", c.sync_cursor AS "syncCursor",
+           c.consecutive_failures AS "consecutiveFailures", (SELECT id FROM opened) AS "runId",
+           (SELECT COALESCE(json_agg(json_build_object('metricKey', m.metric_key, 'kpiId', m.kpi_id)), '[]'::json)
+              FROM integration_metrics AS m
+              JOIN kpis AS k ON k.workspace_id = m.workspace_id AND k.id = m.kpi_id AND k.is_active
+             WHERE m.workspace_id = ${workspaceId}::uuid AND m.integration_id = ${integrationId}::uuid) AS targets
+      FROM claimed AS c`;
   return rows[0] ?? null;
 }
 
@@ -61,32 +89,6 @@ export async function holdsLease(tx: ScopedDb, workspaceId: string, integrationI
   return rows.length === 1;
 }
 
-/** Opens a run in the history; runs a dead worker left RUNNING are closed as interrupted first. */
-export async function openRun(tx: ScopedDb, workspaceId: string, integrationId: string): Promise<string> {
-  await tx.$executeRaw`
-    UPDATE sync_runs SET status = 'FAILED', finished_at = now(), error_code = 'interrupted',
-           error_message = 'The worker running this sync stopped before it finished.'
-     WHERE workspace_id = ${workspaceId}::uuid AND integration_id = ${integrationId}::uuid AND status = 'RUNNING'`;
-  const rows = await tx.$queryRaw<Array<{ id: string }>>`
-    INSERT INTO sync_runs (workspace_id, integration_id) VALUES (${workspaceId}::uuid, ${integrationId}::uuid) RETURNING id`;
-  const id = rows[0]?.id;
-  if (!id) throw new Error("INSERT INTO sync_runs returned no row");
-  return id;
-}
-
-/**
- * The KPIs this integration's metrics write into: only mappings whose KPI is active and visible in
- * the context workspace. A mapping tampered to point elsewhere joins no KPI here, and the composite
- * foreign key and the worker's RLS policy would refuse the write anyway.
- */
-export async function metricTargets(tx: ScopedDb, workspaceId: string, integrationId: string): Promise<MetricTarget[]> {
-  return tx.$queryRaw<MetricTarget[]>`
-    SELECT m.metric_key AS "metricKey", m.kpi_id AS "kpiId"
-      FROM integration_metrics AS m
-      JOIN kpis AS k ON k.workspace_id = m.workspace_id AND k.id = m.kpi_id AND k.is_active
-     WHERE m.workspace_id = ${workspaceId}::uuid AND m.integration_id = ${integrationId}::uuid`;
-}
-
 export interface PointRow {
   kpiId: string;
   timestamp: Date;
@@ -101,6 +103,7 @@ const upsertChunk = 5_000;
  */
 export async function upsertPoints(tx: ScopedDb, workspaceId: string, integrationId: string, points: readonly PointRow[]): Promise<number> {
   let written = 0;
+  // Nothing to write (a sync that found nothing new) costs no statement.
   for (let start = 0; start < points.length; start += upsertChunk) {
     const chunk = points.slice(start, start + upsertChunk);
     written += await tx.$executeRaw`
@@ -122,20 +125,30 @@ export async function upsertPoints(tx: ScopedDb, workspaceId: string, integratio
 export async function finishSucceeded(
   tx: ScopedDb,
   ids: { workspaceId: string; integrationId: string; runId: string },
-  result: { cursor: Prisma.InputJsonValue | null; pointsWritten: number },
+  result: { cursor: Prisma.InputJsonValue | null; pointsWritten: number; keep: number },
 ): Promise<void> {
   const cursor = result.cursor === null ? null : JSON.stringify(result.cursor);
+  // One statement: the integration, its run, and the history pruned to the newest `keep` runs
+  // (the run being closed is the newest, so it stays).
   await tx.$executeRaw`
-    UPDATE integrations
-       SET sync_status = CASE WHEN sync_status = 'DISABLED' THEN sync_status ELSE 'SUCCEEDED' END,
-           sync_cursor = COALESCE(${cursor}::jsonb, sync_cursor), last_synced_at = now(),
-           next_sync_at = now() + make_interval(secs => sync_interval_seconds),
-           consecutive_failures = 0, last_error_code = NULL, last_error_message = NULL, last_error_at = NULL,
-           lease_token = NULL, lease_expires_at = NULL, sync_started_at = NULL, updated_at = now()
-     WHERE workspace_id = ${ids.workspaceId}::uuid AND id = ${ids.integrationId}::uuid`;
-  await tx.$executeRaw`
-    UPDATE sync_runs SET status = 'SUCCEEDED', finished_at = now(), points_written = ${result.pointsWritten}
-     WHERE workspace_id = ${ids.workspaceId}::uuid AND id = ${ids.runId}::uuid`;
+    WITH integration AS (
+      UPDATE integrations
+         SET sync_status = CASE WHEN sync_status = 'DISABLED' THEN sync_status ELSE 'SUCCEEDED' END,
+             sync_cursor = COALESCE(${cursor}::jsonb, sync_cursor), last_synced_at = now(),
+             next_sync_at = now() + make_interval(secs => sync_interval_seconds),
+             consecutive_failures = 0, last_error_code = NULL, last_error_message = NULL, last_error_at = NULL,
+             lease_token = NULL, lease_expires_at = NULL, sync_started_at = NULL, updated_at = now()
+       WHERE workspace_id = ${ids.workspaceId}::uuid AND id = ${ids.integrationId}::uuid
+    ), run AS (
+      UPDATE sync_runs SET status = 'SUCCEEDED', finished_at = now(), points_written = ${result.pointsWritten}
+       WHERE workspace_id = ${ids.workspaceId}::uuid AND id = ${ids.runId}::uuid
+    )
+    DELETE FROM sync_runs
+     WHERE workspace_id = ${ids.workspaceId}::uuid AND integration_id = ${ids.integrationId}::uuid
+       AND id NOT IN (
+         SELECT id FROM sync_runs
+          WHERE workspace_id = ${ids.workspaceId}::uuid AND integration_id = ${ids.integrationId}::uuid
+          ORDER BY started_at DESC, id DESC LIMIT ${result.keep})`;
 }
 
 export interface FailureRecord {
