@@ -93,13 +93,16 @@ describe("sign in and onboarding", () => {
     }
   });
 
-  test("unknown addresses get the not-found page, inside and outside a workspace", async () => {
+  test("a deep link survives sign-in; unknown addresses get the not-found page, inside and outside a workspace", async () => {
     const person = await createPerson(e2e().admin, "Lost");
     const session = await openBrowser(e2e());
     const { page } = session;
     try {
-      await devSignIn(page, person.id);
+      // Signed out, a deep link goes through sign-in and back to where it pointed.
       await page.goto("/w/no-such-workspace");
+      await page.waitForURL(/\/sign-in\?next=%2Fw%2Fno-such-workspace$/);
+      await devSignIn(page, person.id);
+      await page.waitForURL(/\/w\/no-such-workspace$/);
       await page.getByRole("heading", { name: "Workspace not found" }).waitFor();
       await page.goto("/nowhere/at/all");
       await page.getByRole("heading", { name: "Page not found" }).waitFor();

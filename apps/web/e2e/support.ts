@@ -90,7 +90,8 @@ export async function openBrowser(e2e: E2E, viewport = { width: 1280, height: 90
 
 /** Signs in through the sign-in page's development form; resolves once the app has moved on. */
 export async function devSignIn(page: Page, userId: string): Promise<void> {
-  await page.goto("/sign-in");
+  // Already sent to the sign-in page (with ?next=): sign in there, as a person would.
+  if (!new URL(page.url()).pathname.startsWith("/sign-in")) await page.goto("/sign-in");
   await page.getByLabel("User id").fill(userId);
   await page.getByRole("button", { name: "Sign in as this user" }).click();
   await page.waitForURL((url) => !url.pathname.startsWith("/sign-in"));

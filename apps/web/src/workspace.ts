@@ -37,3 +37,31 @@ export function lastWorkspace(): string | null {
     return null;
   }
 }
+
+const returnKey = "northstar:return-to";
+
+/** Where to go back to after signing in (the sign-in round trip lands on "/"). */
+export function rememberReturn(path: string | null): void {
+  try {
+    if (path?.startsWith("/w/")) sessionStorage.setItem(returnKey, path);
+  } catch {
+    // Without storage the dashboard is where sign-in lands.
+  }
+}
+
+export function peekReturn(): string | null {
+  try {
+    const path = sessionStorage.getItem(returnKey);
+    return path?.startsWith("/w/") ? path : null;
+  } catch {
+    return null;
+  }
+}
+
+export function clearReturn(): void {
+  try {
+    sessionStorage.removeItem(returnKey);
+  } catch {
+    // Nothing stored, then.
+  }
+}

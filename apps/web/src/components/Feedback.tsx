@@ -8,7 +8,7 @@ export function Skeleton({ height = "1rem", width = "100%", className = "" }: { 
 }
 
 /** A block of placeholder cards with the real cards' size, so nothing jumps when data arrives. */
-export function CardSkeletons({ count, height = "9.5rem" }: { count: number; height?: string }) {
+export function CardSkeletons({ count, height = "11.4rem" }: { count: number; height?: string }) {
   return (
     <div className="card-grid" aria-busy="true" aria-label="Loading">
       {Array.from({ length: count }, (_, index) => (

@@ -1,7 +1,9 @@
 import { useQuery } from "@tanstack/react-query";
-import { Navigate } from "react-router";
+import { useEffect } from "react";
+import { Navigate, useSearchParams } from "react-router";
 import { Skeleton } from "../components/Feedback.tsx";
 import { useTRPC } from "../trpc.ts";
+import { rememberReturn } from "../workspace.ts";
 
 // Sign-in: a button per configured provider (a plain link: the host redirects to the provider),
 // and the development sign-in as a form, only when the host has it on.
@@ -27,7 +29,11 @@ const providerLabels: Record<string, string> = { github: "Continue with GitHub",
 
 export function SignIn() {
   const trpc = useTRPC();
+  const [params] = useSearchParams();
   const me = useQuery({ ...trpc.me.get.queryOptions(), retry: false });
+  useEffect(() => {
+    rememberReturn(params.get("next"));
+  }, [params]);
   const options = useQuery({ queryKey: ["auth", "options"], queryFn: () => getJson<SignInOptions>("/auth/options") });
   const developmentSignIn = options.data?.developmentSignIn === true;
   const users = useQuery({
