@@ -142,9 +142,9 @@ export function GoalForm({ goal, onDone, onCancel }: { goal?: Goal; onDone: () =
                 <span>Weight</span>
                 <input aria-label={`Weight of KPI ${index + 1}`} inputMode="decimal" value={link.weight} onChange={(event) => { update(link.key, { weight: event.target.value }); }} />
               </label>
-              <span className="share" aria-label={`Share of KPI ${index + 1}`}>
+              <output className="share" aria-label={`Share of KPI ${index + 1}`}>
                 {share === null ? "—" : formatPercent(share)}
-              </span>
+              </output>
               <label>
                 <span className="visually-hidden">Criterion of KPI {index + 1}</span>
                 <select aria-label={`Criterion of KPI ${index + 1}`} value={link.criterion} onChange={(event) => { update(link.key, { criterion: (Object.keys(criterionLabels) as Criterion[]).find((item) => item === event.target.value) ?? "REACH_TARGET" }); }}>
