@@ -18,7 +18,7 @@ if (!env.database) throw new Error("DATABASE_URL is required (pnpm dev supplies 
 
 const database = createDatabase({ ...env.database, transactionTimeoutMs: 60_000 });
 database.pool.on("error", (error) => {
-  logger.warn({ err: error }, "an idle database connection failed");
+  logger.warn({ error: error.message }, "an idle database connection failed");
 });
 
 const worker = await startWorker({
@@ -49,7 +49,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
       .then(
         () => process.exit(0),
         (error: unknown) => {
-          logger.error({ err: error }, "shutdown failed");
+          logger.error({ error: error instanceof Error ? error.message : String(error) }, "shutdown failed");
           process.exit(1);
         },
       );

@@ -68,7 +68,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     applicationName: "northstar-worker",
     superviseIntervalSeconds: options.heartbeatSeconds,
   });
-  boss.on("error", (error: unknown) => { logger.error({ err: error }, "job queue error"); });
+  // Only the message and code: the errors pg-boss re-emits carry pg's client (its settings and all).
+  boss.on("error", (error: unknown) => {
+    logger.error({ error: error instanceof Error ? error.message : String(error), code: error instanceof Error && "code" in error ? error.code : undefined }, "job queue error");
+  });
   const metrics = createMetrics((set) => queueDepth(boss, set));
   const limiter = new ProviderLimiter(options.providerConcurrency);
   const listeners: Array<(job: SyncJob, outcome: SyncOutcome) => void> = [];
@@ -104,7 +107,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     const outcome = await runSync({ ...deps, logger: jobLogger }, data, job.signal);
     if (outcome.kind === "busy" || outcome.kind === "skipped") jobLogger.debug({ outcome: outcome.kind }, "sync not run");
     for (const listener of listeners) listener(data, outcome);
-    await followUp(data, outcome).catch((error: unknown) => { jobLogger.warn({ err: error }, "could not queue the retry; the dispatcher will"); });
+    await followUp(data, outcome).catch((error: unknown) => {
+      jobLogger.warn({ error: error instanceof Error ? error.message : String(error) }, "could not queue the retry; the dispatcher will");
+    });
   }
 
   function tracked<T>(work: Promise<T>): Promise<T> {

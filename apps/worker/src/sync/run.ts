@@ -103,7 +103,9 @@ export async function runSync(deps: SyncDependencies, job: SyncJob, signal: Abor
       .then((held) => {
         if (!held) leaseLost.abort(new LeaseLost("the lease expired and was taken"));
       })
-      .catch((error: unknown) => { logger.warn({ err: error }, "could not renew the lease; retrying at the next renewal"); });
+      .catch((error: unknown) => {
+        logger.warn({ error: error instanceof Error ? error.message : String(error) }, "could not renew the lease; retrying at the next renewal");
+      });
   }, (settings.leaseSeconds * 1000) / 3);
   const deadline = AbortSignal.timeout(settings.runTimeoutSeconds * 1000);
   const runSignal = AbortSignal.any([signal, deadline, leaseLost.signal]);
