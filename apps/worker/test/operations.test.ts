@@ -82,6 +82,14 @@ describe("/metrics and /healthz", () => {
     expect(text).toMatch(/northstar_queue_jobs\{queue="integration-sync",state="ready"\} \d+/);
   });
 
+  test("the dispatcher and the key rotation are pg-boss cron schedules", async () => {
+    const schedules = await worker.boss.getSchedules();
+    expect(schedules.map((schedule) => [schedule.name, schedule.cron, schedule.timezone]).sort()).toEqual([
+      ["credentials-reseal", "0 0 1 1 *", "UTC"],
+      ["integration-dispatch", "0 0 1 1 *", "UTC"],
+    ]);
+  });
+
   test("healthz answers 503 once the worker is stopping", async () => {
     const stopping = await startTestWorker(context(), { http: { port: 0, host: "127.0.0.1" } });
     const url = stopping.httpUrl ?? "";
