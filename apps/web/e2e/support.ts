@@ -8,6 +8,7 @@ import { createNorthstarClient, type NorthstarClient } from "@northstar/api/clie
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, inject } from "vitest";
 import { type AdminPool, type HostTestDatabase, type RunningHost, startHost, useHostDatabase } from "../test/support.ts";
+import { type JobSender, startJobSender } from "../server/jobs.ts";
 import { launchChromium } from "./browser.ts";
 
 // End-to-end: the real host (createApp on a free port) serving the production build, a real
@@ -26,14 +27,19 @@ export interface E2E {
 interface E2EOptions {
   auth?: Partial<AuthConfig>;
   credentialsKeyring?: Keyring;
+  /** "Sync now" sends jobs to the worker's queue, as main.ts wires it. */
+  jobs?: boolean;
 }
 
 /** The host, the browser and the superuser pool for one test file. */
-export function useE2E({ auth = {}, credentialsKeyring }: E2EOptions = {}): () => E2E {
+export function useE2E({ auth = {}, credentialsKeyring, jobs = false }: E2EOptions = {}): () => E2E {
   const ctx = useHostDatabase();
   let state: E2E | undefined;
+  let sender: JobSender | null = null;
   beforeAll(async () => {
+    sender = jobs ? await startJobSender(ctx().database.appUrl) : null;
     const host = await startHost({
+      jobs: sender?.jobs ?? null,
       database: ctx().db,
       clientDir: inject("clientDir"),
       auth: { developmentSignIn: true, ...auth },
@@ -49,6 +55,7 @@ export function useE2E({ auth = {}, credentialsKeyring }: E2EOptions = {}): () =
     if (failures.length > 0) console.error("host errors:", JSON.stringify(failures, null, 2).slice(0, 4000));
     await state?.browser.close();
     await state?.host.close();
+    await sender?.close();
   });
   return () => {
     if (!state) throw new Error("the e2e host is not ready yet");
