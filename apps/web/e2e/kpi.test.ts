@@ -81,6 +81,21 @@ describe("KPIs", () => {
       await page.getByRole("status").filter({ hasText: "Imported 4 values." }).waitFor();
       await expect.poll(() => rows.count()).toBe(6);
 
+      // Twenty more: the table pages 20 at a time, the older page fetched when asked for.
+      await page.getByRole("button", { name: "Import CSV" }).click();
+      const more = Array.from({ length: 20 }, (_, index) => `${day(7 - index * 0.1)},${100 + index}`).join("\n");
+      await importDialog.getByLabel("Or paste the CSV").fill(`timestamp,value\n${more}\n`);
+      await importDialog.getByRole("button", { name: "Import" }).click();
+      await page.getByRole("status").filter({ hasText: "Imported 20 values." }).waitFor();
+      await expect.poll(() => rows.count()).toBe(20);
+      const pager = page.getByRole("navigation", { name: "Pages of values" });
+      await pager.getByRole("button", { name: "Older" }).click();
+      await pager.getByText("Page 2 of 2").waitFor();
+      await expect.poll(() => rows.count()).toBe(6);
+      expect(await pager.getByRole("button", { name: "Older" }).isDisabled()).toBe(true);
+      await pager.getByRole("button", { name: "Newer" }).click();
+      await expect.poll(() => rows.count()).toBe(20);
+
       // Archive takes it off the dashboard; restore brings it back.
       await page.getByRole("button", { name: "Archive" }).click();
       await page.getByRole("heading", { name: /Weekly signups\s*Archived/ }).waitFor();

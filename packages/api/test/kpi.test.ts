@@ -135,7 +135,7 @@ describe("data points", () => {
     expect(duplicate.message).toContain("already has a value at that time");
     await expectCode(viewer.caller.kpi.recordPoint({ ...ws, kpiId: kpi.id, value: 1, timestamp: new Date() }), "FORBIDDEN");
     await expectCode(member.caller.kpi.recordPoint({ ...ws, kpiId: kpi.id, value: Number.NaN, timestamp: new Date() }), "BAD_REQUEST");
-    expect((await viewer.caller.kpi.points({ ...ws, kpiId: kpi.id })).map((p) => p.value)).toEqual([40, 20]);
+    expect((await viewer.caller.kpi.points({ ...ws, kpiId: kpi.id })).items.map((p) => p.value)).toEqual([40, 20]);
 
     await expectCode(viewer.caller.kpi.deletePoint({ ...ws, pointId: newer.id }), "FORBIDDEN");
     expect(await member.caller.kpi.deletePoint({ ...ws, pointId: newer.id })).toEqual({ deleted: true });
@@ -177,11 +177,16 @@ describe("data points", () => {
     expect(await member.caller.kpi.importPoints({ ...ws, kpiId: kpi.id, data: good })).toEqual({ imported: 3 });
     expect(await pointCount(kpi.id)).toBe(3);
     const points = await owner.caller.kpi.points({ ...ws, kpiId: kpi.id });
-    expect(points.map((p) => [p.value, p.source])).toEqual([
+    expect(points.items.map((p) => [p.value, p.source])).toEqual([
       [-2, "IMPORT"],
       [11.5, "IMPORT"],
       [10, "IMPORT"],
     ]);
+    // A page at a time, newest first.
+    const first = await owner.caller.kpi.points({ ...ws, kpiId: kpi.id, limit: 2 });
+    expect(first.items.map((p) => p.value)).toEqual([-2, 11.5]);
+    const second = await owner.caller.kpi.points({ ...ws, kpiId: kpi.id, limit: 2, cursor: first.nextCursor ?? undefined });
+    expect(second).toEqual({ items: [expect.objectContaining({ value: 10 })], nextCursor: null });
     // A clash with points already stored rolls the whole import back.
     const clash = await expectCode(member.caller.kpi.importPoints({ ...ws, kpiId: kpi.id, data: `${daysAgo(5).toISOString()},1\n${threeDaysAgo.toISOString()},2` }), "CONFLICT");
     expect(clash.message).toContain("already has a value");

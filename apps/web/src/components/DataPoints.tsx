@@ -1,4 +1,4 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { errorMessage, fieldErrors, lineErrors } from "../lib/errors.ts";
 import { formatDateTime, formatShortDateTime, formatValue, toLocalInput } from "../lib/format.ts";
@@ -10,10 +10,8 @@ import { useToast } from "./Toasts.tsx";
 // A KPI's raw values: the newest first, a page at a time; add one by hand, import many from CSV,
 // delete a wrong one.
 
-type Point = RouterOutputs["kpi"]["points"][number];
+type Point = RouterOutputs["kpi"]["points"]["items"][number];
 const pageSize = 20;
-/** The API returns at most this many of the newest points. */
-const newest = 500;
 const sourceLabels: Record<Point["source"], string> = { MANUAL: "Manual", IMPORT: "Import", INTEGRATION: "Integration" };
 
 export function DataPointsTable({ kpiId, unit, canWrite, onChanged }: { kpiId: string; unit: string; canWrite: boolean; onChanged: () => void }) {
@@ -22,8 +20,12 @@ export function DataPointsTable({ kpiId, unit, canWrite, onChanged }: { kpiId: s
   const toast = useToast();
   const { id: workspaceId } = useWorkspace();
   const [page, setPage] = useState(0);
-  const pointsOptions = trpc.kpi.points.queryOptions({ workspaceId, kpiId, limit: newest });
-  const points = useQuery(pointsOptions);
+  // Pages come from the API as they are asked for (a cursor each); the ones seen stay loaded.
+  const pointsOptions = trpc.kpi.points.infiniteQueryOptions(
+    { workspaceId, kpiId, limit: pageSize },
+    { getNextPageParam: (last) => last.nextCursor ?? undefined },
+  );
+  const points = useInfiniteQuery(pointsOptions);
 
   const remove = useMutation(
     trpc.kpi.deletePoint.mutationOptions({
@@ -31,7 +33,9 @@ export function DataPointsTable({ kpiId, unit, canWrite, onChanged }: { kpiId: s
       onMutate: async ({ pointId }) => {
         await queryClient.cancelQueries({ queryKey: pointsOptions.queryKey });
         const before = queryClient.getQueryData(pointsOptions.queryKey);
-        queryClient.setQueryData(pointsOptions.queryKey, (current) => current?.filter((point) => point.id !== pointId));
+        queryClient.setQueryData(pointsOptions.queryKey, (current) =>
+          current ? { ...current, pages: current.pages.map((page) => ({ ...page, items: page.items.filter((point) => point.id !== pointId) })) } : current,
+        );
         return { before };
       },
       onError: (_error, _input, context) => {
@@ -47,11 +51,17 @@ export function DataPointsTable({ kpiId, unit, canWrite, onChanged }: { kpiId: s
 
   if (points.isPending) return <Skeleton height="20rem" />;
   if (points.isError) return <ErrorState error={points.error} onRetry={() => void points.refetch()} />;
-  const rows = points.data;
-  if (rows.length === 0) return <EmptyState title="No values yet">{canWrite ? "Add the first value above, or import a CSV of past values." : "Values appear here once someone adds them."}</EmptyState>;
-  const pages = Math.max(1, Math.ceil(rows.length / pageSize));
-  const current = Math.min(page, pages - 1);
-  const shown = rows.slice(current * pageSize, (current + 1) * pageSize);
+  const loaded = points.data.pages;
+  if (loaded.every((loadedPage) => loadedPage.items.length === 0)) {
+    return <EmptyState title="No values yet">{canWrite ? "Add the first value above, or import a CSV of past values." : "Values appear here once someone adds them."}</EmptyState>;
+  }
+  const current = Math.min(page, loaded.length - 1);
+  const shown = loaded[current]?.items ?? [];
+  const hasOlder = current < loaded.length - 1 || points.hasNextPage;
+  const older = async () => {
+    if (current === loaded.length - 1) await points.fetchNextPage();
+    setPage(current + 1);
+  };
 
   return (
     <div>
@@ -102,11 +112,11 @@ export function DataPointsTable({ kpiId, unit, canWrite, onChanged }: { kpiId: s
           Newer
         </button>
         <span>
-          Page {current + 1} of {pages}
-          {rows.length >= newest ? ` (the newest ${newest})` : ""}
+          Page {current + 1}
+          {points.hasNextPage ? "" : ` of ${loaded.length}`}
         </span>
-        <button type="button" className="button button-small" disabled={current >= pages - 1} onClick={() => { setPage(current + 1); }}>
-          Older
+        <button type="button" className="button button-small" disabled={!hasOlder || points.isFetchingNextPage} onClick={() => void older()}>
+          {points.isFetchingNextPage ? "Loading…" : "Older"}
         </button>
       </nav>
     </div>

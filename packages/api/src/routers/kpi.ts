@@ -219,18 +219,26 @@ export const kpiRouter = {
       return { deleted: true };
     }),
 
-  /** Recent raw points, newest first (for editing); charts use `series`. */
+  /** Raw points, newest first, a page at a time (pass the returned nextCursor for older ones); charts use `series`. */
   points: workspaceProcedure("kpi.read")
-    .input(kpiRef.extend({ limit: z.number().int().min(1).max(500).default(100) }))
+    .input(
+      kpiRef.extend({
+        cursor: z.uuid({ error: "Cursor must be a data point id" }).optional(),
+        limit: z.number().int().min(1, "Limit must be at least 1").max(500, "Limit must be at most 500").default(100),
+      }),
+    )
     .query(async ({ ctx, input }) => {
       await findKpi(ctx.db, ctx.workspace.id, input.kpiId);
       const plan = await workspacePlan(ctx.db);
-      return ctx.db.kpiDataPoint.findMany({
+      const rows = await ctx.db.kpiDataPoint.findMany({
         where: { workspaceId: ctx.workspace.id, kpiId: input.kpiId, timestamp: { gte: historyStart(plan, ctx.clock()) } },
         select: dataPointSelect,
-        orderBy: { timestamp: "desc" },
-        take: input.limit,
+        orderBy: [{ timestamp: "desc" }, { id: "desc" }],
+        take: input.limit + 1,
+        ...(input.cursor ? { cursor: { workspaceId_id: { workspaceId: ctx.workspace.id, id: input.cursor } }, skip: 1 } : {}),
       });
+      const page = rows.slice(0, input.limit);
+      return { items: page, nextCursor: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null };
     }),
 
   /**
