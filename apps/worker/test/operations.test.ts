@@ -8,7 +8,19 @@ import { parseWorkerEnv } from "../src/env.ts";
 import { resealCredentials } from "../src/reseal.ts";
 import { retryDelaySeconds } from "../src/sync/backoff.ts";
 import { scrub } from "../src/sync/errors.ts";
-import { createIntegration, createTenant, json, keyringEnv, type ProviderServer, startProviderServer, startTestWorker, testKeyring, type TestWorker } from "./support.ts";
+import {
+  createIntegration,
+  createTenant,
+  fastSettings,
+  json,
+  keyringEnv,
+  type ProviderServer,
+  sendAsHost,
+  startProviderServer,
+  startTestWorker,
+  testKeyring,
+  type TestWorker,
+} from "./support.ts";
 
 // What operators rely on: key rotation, /metrics and /healthz, settings validated at start, and
 // the backoff's shape.
@@ -100,6 +112,22 @@ describe("/metrics and /healthz", () => {
     );
     await stopped;
     expect(answer).toBe(503);
+  });
+});
+
+describe("the queue's settings", () => {
+  test("the worker's heartbeat and expiry win over a sender's defaults, whoever created the queue first", async () => {
+    const { admin } = context();
+    const tenant = await createTenant(admin, 0);
+    // The web host's sender creates the queues with the defaults (heartbeat 10 s, expiry 900 s).
+    await sendAsHost(context(), { workspaceId: tenant.workspaceId, integrationId: tenant.workspaceId, reason: "requested" });
+    const worker = await startTestWorker(context(), { heartbeatSeconds: 20 });
+    try {
+      const queue = await worker.boss.getQueue("integration-sync");
+      expect(queue).toMatchObject({ policy: "stately", heartbeatSeconds: 20, expireInSeconds: fastSettings.runTimeoutSeconds + 60 });
+    } finally {
+      await worker.stop(5_000);
+    }
   });
 });
 

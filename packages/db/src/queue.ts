@@ -103,9 +103,16 @@ export function createQueueClient(options: QueueClientOptions): PgBoss {
   });
 }
 
-/** Creates the queues (idempotent: an existing queue is left as it is). */
+/**
+ * Creates the queues that are missing. With `options` (the worker's settings), existing queues are
+ * also brought to them: a sender (the web host) that started first created them with the defaults,
+ * and createQueue leaves an existing queue as it is.
+ */
 export async function ensureQueues(boss: PgBoss, options?: SyncQueueOptions): Promise<void> {
-  for (const { name, ...definition } of queueDefinitions(options)) await boss.createQueue(name, definition);
+  for (const { name, policy, ...settings } of queueDefinitions(options)) {
+    await boss.createQueue(name, { policy, ...settings });
+    if (options) await boss.updateQueue(name, settings);
+  }
 }
 
 /** Sends one sync of an integration; one already queued for it absorbs this one (returns null then). */
