@@ -158,12 +158,14 @@ describe("data points", () => {
 
   test("import CSV: all or nothing, with line numbers", async () => {
     const kpi = await owner.caller.kpi.create({ ...ws, name: "Imported" });
+    // One instant for both lines that must clash (two daysAgo(3) calls can differ by a millisecond).
+    const clashing = daysAgo(3).toISOString();
     const bad = [
       "timestamp,value",
-      `${daysAgo(3).toISOString()},10`,
+      `${clashing},10`,
       "yesterday-ish,11",
       `${daysAgo(2).toISOString()},abc`,
-      `${daysAgo(3).toISOString()},12`,
+      `${clashing},12`,
       "only-one-column",
     ].join("\n");
     const error = await expectCode(member.caller.kpi.importPoints({ ...ws, kpiId: kpi.id, data: bad }), "BAD_REQUEST");
