@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { WorkspaceRole } from "@northstar/db";
 import { credentialsBinding, CredentialsError, open } from "@northstar/db";
-import { ZodError } from "zod";
+import { providers } from "@northstar/db/providers";
+import { z, ZodError } from "zod";
 import { beforeAll, describe, expect, test } from "vitest";
 import { appRouter } from "../src/root.ts";
 import { createCallerFactory, createTRPCContext, type Jobs } from "../src/trpc.ts";
@@ -74,6 +75,16 @@ describe("providers", () => {
     expect(githubEntry?.credentialFields).toEqual([{ name: "token", label: "Personal access token", type: "password", required: true }]);
     expect(catalogue.find((provider) => provider.id === "stripe")?.metrics.map((metric) => metric.key)).toEqual(["mrr", "new_customers", "revenue_per_day"]);
     expect(JSON.parse(JSON.stringify(catalogue))).toEqual(catalogue);
+  });
+
+  test("each provider's form fields are exactly its config and credentials schemas' fields", async () => {
+    const catalogue = await as("VIEWER").integration.providers(ref);
+    for (const entry of catalogue) {
+      const provider = providers[entry.id];
+      const keysOf = (schema: unknown) => (schema instanceof z.ZodObject ? Object.keys(schema.shape).sort() : null);
+      expect(entry.configFields.map((field) => field.name).sort()).toEqual(keysOf(provider.config));
+      expect(entry.credentialFields.map((field) => field.name).sort()).toEqual(keysOf(provider.credentials));
+    }
   });
 });
 

@@ -7,11 +7,13 @@ import { z } from "zod";
 export const providerIds = ["http-json", "csv", "github", "stripe"] as const;
 export type ProviderId = (typeof providerIds)[number];
 
+/** A form field for a credential or a config setting. */
 export interface CredentialField {
   name: string;
   label: string;
   type: "text" | "password" | "url";
   required: boolean;
+  placeholder?: string;
 }
 
 export interface ProviderMetric {
@@ -28,6 +30,8 @@ export interface ProviderDefinition {
   config: z.ZodType<Record<string, string | undefined>>;
   /** What a form shows for the credentials (matches `credentials`). */
   credentialFields: readonly CredentialField[];
+  /** What a form shows for the plain settings (matches `config`). */
+  configFields: readonly CredentialField[];
   /** The credential a redacted hint is made from, if any. */
   hintField: string | null;
   metrics: readonly ProviderMetric[];
@@ -69,6 +73,10 @@ const httpJson: ProviderDefinition = {
       .trim()
       .regex(/^\$(\.[A-Za-z0-9_-]+|\[\d+\])*$/, "JSON path must look like $.data.value or $.items[0]"),
   }),
+  configFields: [
+    { name: "url", label: "URL", type: "url", required: true, placeholder: "https://example.com/metrics.json" },
+    { name: "valuePath", label: "JSON path to the value", type: "text", required: true, placeholder: "$.data.value" },
+  ],
   credentialFields: [
     { name: "headerName", label: "Auth header name (e.g. Authorization)", type: "text", required: false },
     { name: "headerValue", label: "Auth header value", type: "password", required: false },
@@ -87,6 +95,10 @@ const csv: ProviderDefinition = {
     timestampColumn: z.string().trim().min(1, "Timestamp column is required").max(100, "Timestamp column must be at most 100 characters").default("timestamp"),
     valueColumn: z.string().trim().min(1, "Value column is required").max(100, "Value column must be at most 100 characters").default("value"),
   }),
+  configFields: [
+    { name: "timestampColumn", label: "Timestamp column", type: "text", required: false, placeholder: "timestamp" },
+    { name: "valueColumn", label: "Value column", type: "text", required: false, placeholder: "value" },
+  ],
   credentialFields: [{ name: "url", label: "CSV URL", type: "url", required: true }],
   hintField: "url",
   metrics: [{ key: "value", name: "Value column", unit: "number" }],
@@ -101,6 +113,10 @@ const github: ProviderDefinition = {
     owner: z.string({ error: "Owner is required" }).trim().regex(/^[A-Za-z0-9-]{1,39}$/, "Owner must be a GitHub user or organisation name"),
     repo: z.string({ error: "Repository is required" }).trim().regex(/^[A-Za-z0-9._-]{1,100}$/, "Repository must be a GitHub repository name"),
   }),
+  configFields: [
+    { name: "owner", label: "Owner (user or organisation)", type: "text", required: true },
+    { name: "repo", label: "Repository", type: "text", required: true },
+  ],
   credentialFields: [{ name: "token", label: "Personal access token", type: "password", required: true }],
   hintField: "token",
   metrics: [
@@ -124,6 +140,7 @@ const stripe: ProviderDefinition = {
       .regex(/^[a-z]{3}$/, "Currency must be a 3-letter ISO code in lower case, e.g. usd")
       .default("usd"),
   }),
+  configFields: [{ name: "currency", label: "Currency (ISO code)", type: "text", required: false, placeholder: "usd" }],
   credentialFields: [{ name: "apiKey", label: "Secret or restricted API key", type: "password", required: true }],
   hintField: "apiKey",
   metrics: [
@@ -151,6 +168,7 @@ export function providerCatalogue() {
       name: provider.name,
       description: provider.description,
       credentialFields: provider.credentialFields,
+      configFields: provider.configFields,
       metrics: provider.metrics,
     };
   });

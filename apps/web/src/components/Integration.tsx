@@ -41,23 +41,6 @@ export function plainError(code: string | null, message: string | null): string 
   return known ?? message ?? "The last sync failed for an unknown reason.";
 }
 
-/** Config fields per provider (the API's catalogue lists only the credential fields). */
-export const configFields: Record<string, { name: string; label: string; type: "text" | "url"; required: boolean; placeholder?: string }[]> = {
-  "http-json": [
-    { name: "url", label: "URL", type: "url", required: true, placeholder: "https://example.com/metrics.json" },
-    { name: "valuePath", label: "JSON path to the value", type: "text", required: true, placeholder: "$.data.value" },
-  ],
-  csv: [
-    { name: "timestampColumn", label: "Timestamp column", type: "text", required: false, placeholder: "timestamp" },
-    { name: "valueColumn", label: "Value column", type: "text", required: false, placeholder: "value" },
-  ],
-  github: [
-    { name: "owner", label: "Owner (user or organisation)", type: "text", required: true },
-    { name: "repo", label: "Repository", type: "text", required: true },
-  ],
-  stripe: [{ name: "currency", label: "Currency (ISO code)", type: "text", required: false, placeholder: "usd" }],
-};
-
 export function formatInterval(seconds: number): string {
   if (seconds % 86_400 === 0) return `every ${seconds / 86_400 === 1 ? "day" : `${seconds / 86_400} days`}`;
   if (seconds % 3600 === 0) return `every ${seconds / 3600 === 1 ? "hour" : `${seconds / 3600} hours`}`;

@@ -3,7 +3,7 @@ import { useId, useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { Dialog } from "../components/Dialog.tsx";
 import { CardSkeletons, EmptyState, ErrorState, Field } from "../components/Feedback.tsx";
-import { configFields, formatInterval, plainError, SyncStatusBadge } from "../components/Integration.tsx";
+import { formatInterval, plainError, SyncStatusBadge } from "../components/Integration.tsx";
 import { useToast } from "../components/Toasts.tsx";
 import { errorMessage, fieldErrors } from "../lib/errors.ts";
 import { formatRelative } from "../lib/format.ts";
@@ -58,7 +58,7 @@ function ConnectForm({ provider, onDone, onCancel }: { provider: Provider; onDon
       <Field label="Name" htmlFor={`${id}-name`} error={flat.name}>
         <input id={`${id}-name`} value={name} onChange={(event) => { setName(event.target.value); }} required maxLength={120} />
       </Field>
-      {(configFields[provider.id] ?? []).map((field) => (
+      {provider.configFields.map((field) => (
         <Field key={field.name} label={`${field.label}${field.required ? "" : " (optional)"}`} htmlFor={`${id}-config-${field.name}`}>
           <input
             id={`${id}-config-${field.name}`}
