@@ -5,8 +5,7 @@ import { parseKeyring } from "@northstar/db";
 import type { Page } from "playwright-core";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createConnectors } from "../../worker/src/providers/index.ts";
-import { type RunningWorker, startWorker } from "../../worker/src/worker.ts";
+import { createConnectors, type RunningWorker, startWorker } from "@northstar/worker";
 import { apiFor, createPerson, devSignIn, expectNoProblems, openBrowser, useE2E } from "./support.ts";
 
 // An HTTP JSON integration end to end: connect it through the form, map its metric to a KPI,
