@@ -67,6 +67,8 @@ export function Chart({ options, data, height, className = "", label }: ChartPro
   const chart = useRef<uPlot | null>(null);
   const latestData = useRef(data);
   latestData.current = data;
+  // The data the chart last drew: a fresh chart already has it, so it is not drawn twice.
+  const drawn = useRef<uPlot.AlignedData | null>(null);
 
   // Build (or rebuild) when the options change, before the browser paints: the first frame
   // already has the chart, at the container's width.
@@ -75,6 +77,7 @@ export function Chart({ options, data, height, className = "", label }: ChartPro
     if (!element) return;
     const built = new uPlot({ ...options(element.clientWidth), height }, latestData.current, element);
     chart.current = built;
+    drawn.current = latestData.current;
     return () => {
       built.destroy();
       chart.current = null;
@@ -82,7 +85,9 @@ export function Chart({ options, data, height, className = "", label }: ChartPro
   }, [options, height]);
 
   useEffect(() => {
-    chart.current?.setData(data);
+    if (!chart.current || drawn.current === data) return;
+    chart.current.setData(data);
+    drawn.current = data;
   }, [data]);
 
   // Follow the container's width.
