@@ -37,7 +37,7 @@ beforeAll(async () => {
     keyring,
     connectors: createConnectors({ githubApiUrl: "http://127.0.0.1:9", stripeApiUrl: "http://127.0.0.1:9" }),
     logger: pino({ level: "silent" }),
-    sync: { leaseSeconds: 15, runTimeoutSeconds: 20, overlapSeconds: 300, backfillDays: 30, retryBaseSeconds: 1, retryMaxSeconds: 4, maxConsecutiveFailures: 3, runHistory: 20, httpTimeoutSeconds: 5 },
+    sync: { leaseSeconds: 15, runTimeoutSeconds: 20, overlapSeconds: 300, backfillDays: 30, retryBaseSeconds: 1, retryMaxSeconds: 4, maxConsecutiveFailures: 3, runHistory: 20, httpTimeoutSeconds: 5, allowPrivateNetwork: true },
     concurrency: 2,
     providerConcurrency: 2,
     workspaceConcurrency: 2,

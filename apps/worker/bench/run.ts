@@ -141,7 +141,7 @@ async function run(serverUrl: string): Promise<void> {
       keyring,
       connectors: createConnectors(),
       logger: pino({ level: "warn" }),
-      sync: { leaseSeconds: 300, runTimeoutSeconds: 600, overlapSeconds: 300, backfillDays: 90, retryBaseSeconds: 60, retryMaxSeconds: 3600, maxConsecutiveFailures: 5, runHistory: 100, httpTimeoutSeconds: 30 },
+      sync: { leaseSeconds: 300, runTimeoutSeconds: 600, overlapSeconds: 300, backfillDays: 90, retryBaseSeconds: 60, retryMaxSeconds: 3600, maxConsecutiveFailures: 5, runHistory: 100, httpTimeoutSeconds: 30, allowPrivateNetwork: true },
       concurrency,
       providerConcurrency: concurrency,
       workspaceConcurrency: 4,

@@ -39,6 +39,9 @@ const workerEnvSchema = z
     WORKER_RUN_HISTORY: z.coerce.number().int().min(1).max(10_000).default(100),
     /** Timeout of one HTTP request to a provider. */
     WORKER_HTTP_TIMEOUT_SECONDS: seconds(1, 600).default(30),
+    // Integrations may fetch from private and local addresses: for development against local
+    // servers only. Off, the worker reaches public addresses only (see providers/network.ts).
+    WORKER_ALLOW_PRIVATE_NETWORK: z.enum(["0", "1"], { error: "WORKER_ALLOW_PRIVATE_NETWORK must be 0 or 1" }).default("0").transform((value) => value === "1"),
     /** On SIGTERM, how long running syncs may take to finish before they are released. */
     WORKER_SHUTDOWN_SECONDS: seconds(1, 3_600).default(25),
     /** The dispatcher's schedule (pg-boss cron, UTC). */
@@ -64,6 +67,8 @@ export interface SyncSettings {
   maxConsecutiveFailures: number;
   runHistory: number;
   httpTimeoutSeconds: number;
+  /** Let connectors reach private and local addresses (development and tests); off: public internet only. */
+  allowPrivateNetwork: boolean;
 }
 
 export interface WorkerEnv {
@@ -112,6 +117,7 @@ export function parseWorkerEnv(source: Record<string, string | undefined>): Work
       maxConsecutiveFailures: env.WORKER_MAX_CONSECUTIVE_FAILURES,
       runHistory: env.WORKER_RUN_HISTORY,
       httpTimeoutSeconds: env.WORKER_HTTP_TIMEOUT_SECONDS,
+      allowPrivateNetwork: env.WORKER_ALLOW_PRIVATE_NETWORK,
     },
     endpoints: { githubApiUrl: env.WORKER_GITHUB_API_URL, stripeApiUrl: env.WORKER_STRIPE_API_URL },
     database: source.DATABASE_URL ? databaseOptionsFromEnv(source) : null,

@@ -9,6 +9,7 @@ import type { SyncSettings } from "./env.ts";
 import { createHttpApp } from "./http.ts";
 import { createMetrics, type WorkerMetrics } from "./metrics.ts";
 import type { Connector } from "./providers/connector.ts";
+import { createNetwork } from "./providers/network.ts";
 import { resealCredentials } from "./reseal.ts";
 import { ProviderLimiter } from "./sync/limiter.ts";
 import { runSync, type SyncDependencies, type SyncOutcome } from "./sync/run.ts";
@@ -82,6 +83,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     database,
     keyring: options.keyring,
     connectors: options.connectors,
+    network: createNetwork({ allowPrivate: options.sync.allowPrivateNetwork }),
     settings: options.sync,
     limiter,
     logger,

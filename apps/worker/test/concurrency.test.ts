@@ -4,6 +4,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { createMetrics } from "../src/metrics.ts";
 import { createConnectors } from "../src/providers/index.ts";
+import { createNetwork } from "../src/providers/network.ts";
 import { ProviderLimiter } from "../src/sync/limiter.ts";
 import { runSync } from "../src/sync/run.ts";
 import {
@@ -68,6 +69,7 @@ test("the lease: two runs of one integration started together (an expired job st
     database: db,
     keyring: testKeyring,
     connectors: createConnectors(),
+    network: createNetwork({ allowPrivate: true }),
     settings: fastSettings,
     limiter: new ProviderLimiter(4),
     logger,

@@ -71,6 +71,8 @@ function spawnWorker(extraEnv: Record<string, string> = {}): WorkerProcess {
       DATABASE_URL: context().database.appUrl,
       NORTHSTAR_CREDENTIALS_KEYS: keyringEnv,
       WORKER_HTTP_PORT: "0",
+      // The provider is a server on 127.0.0.1.
+      WORKER_ALLOW_PRIVATE_NETWORK: "1",
       WORKER_LEASE_SECONDS: "15",
       WORKER_HEARTBEAT_SECONDS: "10",
       WORKER_RUN_TIMEOUT_SECONDS: "120",

@@ -5,6 +5,7 @@ import { parseCsv } from "../src/providers/csv.ts";
 import { nextLink } from "../src/providers/github.ts";
 import { parseRetryAfter } from "../src/providers/http.ts";
 import { createConnectors } from "../src/providers/index.ts";
+import { createNetwork, isPublicAddress } from "../src/providers/network.ts";
 import { SyncError } from "../src/sync/errors.ts";
 import { json, type ProviderServer, startProviderServer } from "./support.ts";
 
@@ -129,6 +130,9 @@ afterAll(async () => {
   await Promise.all([github.close(), stripe.close(), plain.close()]);
 });
 
+// The provider servers here listen on 127.0.0.1: a network that allows private addresses.
+const localNetwork = createNetwork({ allowPrivate: true });
+
 function connector(id: "http-json" | "csv" | "github" | "stripe"): Connector {
   const found = connectors.get(id);
   if (!found) throw new Error(`no connector ${id}`);
@@ -136,7 +140,7 @@ function connector(id: "http-json" | "csv" | "github" | "stripe"): Connector {
 }
 
 function request(credentials: Record<string, string>, config: Record<string, string>, overrides: Partial<FetchRequest> = {}): FetchRequest {
-  return { credentials, config, since, now, signal: new AbortController().signal, timeoutMs: 2_000, ...overrides };
+  return { credentials, config, since, now, signal: new AbortController().signal, timeoutMs: 2_000, network: localNetwork, ...overrides };
 }
 
 async function failure(promise: Promise<unknown>): Promise<SyncError> {
@@ -293,4 +297,47 @@ test("Retry-After: seconds or an HTTP date", () => {
   expect(parseRetryAfter(new Date(Date.now() + 30_000).toUTCString())).toBeGreaterThan(25_000);
   expect(parseRetryAfter("soon")).toBeNull();
   expect(parseRetryAfter(null)).toBeNull();
+});
+
+describe("the network", () => {
+  test("public addresses only, unless told otherwise: loopback, private, link-local (cloud metadata) and mapped addresses are refused", () => {
+    for (const address of ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1", "not an address"]) {
+      expect(isPublicAddress(address), address).toBe(false);
+    }
+    for (const address of ["8.8.8.8", "1.1.1.1", "2606:4700:4700::1111"]) expect(isPublicAddress(address), address).toBe(true);
+  });
+
+  test("by default an integration cannot reach a local server, by address or by a name that resolves to it", async () => {
+    const publicOnly = createNetwork({ allowPrivate: false });
+    const port = new URL(plain.url).port;
+    const asked = plain.requests.length;
+    for (const url of [`${plain.url}/number`, `http://localhost:${port}/number`, `http://[::1]:${port}/number`]) {
+      const error = await failure(connector("http-json").fetch(request({}, { url, valuePath: "$.value" }, { network: publicOnly })));
+      expect(error.code, url).toBe("config_invalid");
+      expect(error.message).toContain("private or local network");
+    }
+    expect(plain.requests.length).toBe(asked);
+  });
+
+  test("a redirect to another origin goes without the request's headers (a custom auth header included); the same origin keeps them", async () => {
+    const target = await startProviderServer((_request, response) => {
+      json(response, 200, { value: 7 });
+    });
+    const redirecting = await startProviderServer((_request, response, url) => {
+      if (url.pathname === "/elsewhere") response.writeHead(302, { location: `${target.url.replace("127.0.0.1", "localhost")}/value` }).end();
+      else if (url.pathname === "/here") response.writeHead(307, { location: "/value" }).end();
+      else json(response, 200, { value: 8 });
+    });
+    try {
+      const credentials = { headerName: "X-Api-Key", headerValue: "SECRET-123" };
+      const across = await connector("http-json").fetch(request(credentials, { url: `${redirecting.url}/elsewhere`, valuePath: "$.value" }));
+      expect(across.map((point) => point.value)).toEqual([7]);
+      expect(target.requests[0]?.headers["x-api-key"]).toBeUndefined();
+      const within = await connector("http-json").fetch(request(credentials, { url: `${redirecting.url}/here`, valuePath: "$.value" }));
+      expect(within.map((point) => point.value)).toEqual([8]);
+      expect(redirecting.requests.at(-1)?.headers["x-api-key"]).toBe("SECRET-123");
+    } finally {
+      await Promise.all([target.close(), redirecting.close()]);
+    }
+  });
 });

@@ -31,6 +31,8 @@ export const fastSettings: SyncSettings = {
   maxConsecutiveFailures: 3,
   runHistory: 5,
   httpTimeoutSeconds: 5,
+  // The providers in these tests are servers on 127.0.0.1.
+  allowPrivateNetwork: true,
 };
 
 /** Log lines a worker wrote, as text (to search for secrets) and parsed. */

@@ -1,4 +1,5 @@
 import type { ProviderId } from "@northstar/db/providers";
+import type { Network } from "./network.ts";
 
 // What a provider's connector is: given its credentials and config (already validated against the
 // provider's zod schemas in @northstar/db/providers) and a window, it fetches points per metric key.
@@ -18,6 +19,8 @@ export interface FetchRequest {
   now: Date;
   signal: AbortSignal;
   timeoutMs: number;
+  /** Where the connector may connect (see network.ts). */
+  network: Network;
 }
 
 export interface Connector {

@@ -45,12 +45,12 @@ export function parseCsv(text: string): string[][] {
 export const csvConnector: Connector = {
   id: "csv",
   overlapSeconds: 0,
-  async fetch({ credentials, config, since, signal, timeoutMs }) {
+  async fetch({ credentials, config, since, signal, timeoutMs, network }) {
     const url = credentials.url;
     if (!url) throw new SyncError("config_invalid", "The integration needs a CSV URL.");
     const timestampColumn = config.timestampColumn ?? "timestamp";
     const valueColumn = config.valueColumn ?? "value";
-    const response = await httpGet({ url, headers: { accept: "text/csv, text/plain" } }, { signal, timeoutMs }, provider);
+    const response = await httpGet({ url, headers: { accept: "text/csv, text/plain" } }, { signal, timeoutMs, network }, provider);
     if (response.status < 200 || response.status >= 300) throw statusError(response.status, response.headers, provider);
     const [header, ...rows] = parseCsv(response.text.replace(/^\uFEFF/, ""));
     if (!header) throw new SyncError("provider_bad_response", `${provider} is empty (no header row).`);

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { SyncError } from "../sync/errors.ts";
 import { type Connector, type DataPoint, snapshotTime, startOfUtcDay } from "./connector.ts";
-import { httpGet, type HttpOptions, parseJson, parseRetryAfter, statusError } from "./http.ts";
+import { httpGet, type HttpOptions, parseJson, parseRetryAfter, type ResponseHeaders, statusError } from "./http.ts";
 
 // GitHub (REST API v3, token auth): stars and open issues of a repository (hourly snapshots), and
 // pull requests merged per UTC day (closed PRs, newest update first, followed through the Link
@@ -15,7 +15,7 @@ const maxPages = 100;
 const repositorySchema = z.object({ stargazers_count: z.number(), open_issues_count: z.number() });
 const pullsSchema = z.array(z.object({ merged_at: z.string().nullable(), updated_at: z.string() }));
 
-function rateLimited(status: number, headers: Headers): SyncError | null {
+function rateLimited(status: number, headers: ResponseHeaders): SyncError | null {
   if (status !== 403 && status !== 429) return null;
   if (headers.get("x-ratelimit-remaining") === "0") {
     const reset = Number(headers.get("x-ratelimit-reset"));
@@ -42,7 +42,7 @@ export function nextLink(header: string | null, origin: string): string | null {
 
 export function githubConnector(apiUrl: string): Connector {
   const base = new URL(apiUrl);
-  async function get(url: string, token: string, options: HttpOptions): Promise<{ body: unknown; headers: Headers }> {
+  async function get(url: string, token: string, options: HttpOptions): Promise<{ body: unknown; headers: ResponseHeaders }> {
     const response = await httpGet(
       { url, headers: { authorization: `Bearer ${token}`, accept: "application/vnd.github+json", "x-github-api-version": "2022-11-28", "user-agent": "northstar-worker" } },
       options,
@@ -55,11 +55,11 @@ export function githubConnector(apiUrl: string): Connector {
   return {
     id: "github",
     overlapSeconds: 86_400,
-    async fetch({ credentials, config, since, now, signal, timeoutMs }) {
+    async fetch({ credentials, config, since, now, signal, timeoutMs, network }) {
       const token = credentials.token;
       const { owner, repo } = config;
       if (!token || !owner || !repo) throw new SyncError("config_invalid", "The integration needs a token, an owner and a repository.");
-      const options = { signal, timeoutMs };
+      const options = { signal, timeoutMs, network };
       const repository = new URL(`repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}`, base.href.endsWith("/") ? base : `${base.href}/`);
       const parsed = repositorySchema.safeParse((await get(repository.toString(), token, options)).body);
       if (!parsed.success) throw new SyncError("provider_bad_response", "GitHub's repository answer lacks stargazers_count or open_issues_count.");

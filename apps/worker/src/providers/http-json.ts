@@ -38,13 +38,13 @@ function seriesPoint(item: unknown, position: number): DataPoint {
 export const httpJsonConnector: Connector = {
   id: "http-json",
   overlapSeconds: 0,
-  async fetch({ credentials, config, since, now, signal, timeoutMs }) {
+  async fetch({ credentials, config, since, now, signal, timeoutMs, network }) {
     const url = config.url;
     const path = config.valuePath;
     if (!url || !path) throw new SyncError("config_invalid", "The integration needs a URL and a JSON path.");
     const headers: Record<string, string> = { accept: "application/json" };
     if (credentials.headerName && credentials.headerValue) headers[credentials.headerName] = credentials.headerValue;
-    const { body } = await getJson({ url, headers }, { signal, timeoutMs }, provider);
+    const { body } = await getJson({ url, headers }, { signal, timeoutMs, network }, provider);
     const found = valueAtPath(body, path);
     if (Array.isArray(found)) return found.map(seriesPoint).filter((point) => point.timestamp >= since);
     const value = finiteNumber(found);

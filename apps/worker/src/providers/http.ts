@@ -1,10 +1,13 @@
 import { SyncError } from "../sync/errors.ts";
+import { AddressRefusedError, type Network, type NetworkResponse } from "./network.ts";
 
 // The one way connectors talk to providers: a bounded fetch that turns HTTP into SyncErrors
 // (401/403 auth, 429 and 5xx with Retry-After, malformed or oversized bodies) and never puts a URL
 // or a response body into an error message.
 
 export interface HttpOptions {
+  /** Where requests may go (see network.ts). */
+  network: Network;
   /** Aborts the request: the job's signal (shutdown, expiry) combined with the run's deadline. */
   signal: AbortSignal;
   timeoutMs: number;
@@ -17,9 +20,11 @@ export interface HttpRequest {
   headers?: Record<string, string>;
 }
 
+export type ResponseHeaders = NetworkResponse["headers"];
+
 export interface HttpResponse {
   status: number;
-  headers: Headers;
+  headers: ResponseHeaders;
   text: string;
 }
 
@@ -34,28 +39,27 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
-async function readBounded(response: Response, maxBytes: number): Promise<string> {
+async function readBounded(response: NetworkResponse, maxBytes: number): Promise<string> {
   const declared = Number(response.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) throw new SyncError("provider_bad_response", `The provider's response is larger than ${maxBytes} bytes.`);
-  if (!response.body) return "";
-  const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
+  if (declared > maxBytes) {
+    await response.cancel();
+    throw new SyncError("provider_bad_response", `The provider's response is larger than ${maxBytes} bytes.`);
+  }
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for (;;) {
-    const chunk = await reader.read();
-    if (chunk.done) break;
-    total += chunk.value.byteLength;
+  for (let chunk = await response.read(); chunk !== null; chunk = await response.read()) {
+    total += chunk.byteLength;
     if (total > maxBytes) {
-      await reader.cancel();
+      await response.cancel();
       throw new SyncError("provider_bad_response", `The provider's response is larger than ${maxBytes} bytes.`);
     }
-    chunks.push(chunk.value);
+    chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString("utf8");
 }
 
 /** Maps a non-2xx status to a SyncError (providers refine 403 and 404 themselves where it matters). */
-export function statusError(status: number, headers: Headers, provider: string): SyncError {
+export function statusError(status: number, headers: ResponseHeaders, provider: string): SyncError {
   const retryAfter = parseRetryAfter(headers.get("retry-after"));
   if (status === 401 || status === 403) return new SyncError("provider_auth", `${provider} refused the credentials (HTTP ${status}); update them and re-enable the integration.`);
   if (status === 429) return new SyncError("provider_rate_limited", `${provider} is rate limiting requests (HTTP 429).`, retryAfter);
@@ -64,14 +68,35 @@ export function statusError(status: number, headers: Headers, provider: string):
   return new SyncError("provider_bad_response", `${provider} answered HTTP ${status}.`);
 }
 
-/** GET, returning the status, headers and body of any answer; network failures and timeouts become SyncErrors. */
+const maxRedirects = 5;
+const redirectStatuses: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * GET, returning the status, headers and body of any answer; network failures and timeouts become
+ * SyncErrors. Redirects are followed here, at most 5, each hop through the network's address
+ * check; a hop to another origin goes without the request's headers (they may carry credentials:
+ * fetch itself strips only Authorization).
+ */
 export async function httpGet(request: HttpRequest, options: HttpOptions, provider: string): Promise<HttpResponse> {
   const signal = AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]);
-  let response: Response;
-  try {
-    response = await fetch(request.url, { headers: request.headers ?? {}, signal, redirect: "follow" });
-  } catch (error) {
-    throw requestError(error, options.signal, provider);
+  const origin = new URL(request.url).origin;
+  let url = request.url;
+  let response: NetworkResponse;
+  for (let hop = 0; ; hop++) {
+    try {
+      response = await options.network.get(url, { headers: new URL(url).origin === origin ? (request.headers ?? {}) : {}, signal });
+    } catch (error) {
+      throw requestError(error, options.signal, provider);
+    }
+    const location = redirectStatuses.has(response.status) ? response.headers.get("location") : null;
+    if (location === null) break;
+    await response.cancel();
+    const next = URL.parse(location, url);
+    if (!next || (next.protocol !== "http:" && next.protocol !== "https:")) {
+      throw new SyncError("provider_bad_response", `${provider} redirected to an address that is not http(s).`);
+    }
+    if (hop + 1 >= maxRedirects) throw new SyncError("provider_bad_response", `${provider} redirected more than ${maxRedirects} times.`);
+    url = next.toString();
   }
   try {
     return { status: response.status, headers: response.headers, text: await readBounded(response, options.maxBytes ?? defaultMaxBytes) };
@@ -82,6 +107,12 @@ export async function httpGet(request: HttpRequest, options: HttpOptions, provid
 
 function requestError(error: unknown, jobSignal: AbortSignal, provider: string): Error {
   if (error instanceof SyncError) return error;
+  const refused = error instanceof AddressRefusedError ? error : error instanceof Error && error.cause instanceof AddressRefusedError ? error.cause : null;
+  if (refused) {
+    return new SyncError("config_invalid", `The integration's address is on a private or local network, which Northstar does not fetch from; use a public URL.`, null, {
+      cause: refused,
+    });
+  }
   // The job's own signal (shutdown or expiry) propagates as an abort, not as the provider's fault.
   if (jobSignal.aborted) return jobSignal.reason instanceof Error ? jobSignal.reason : new DOMException("aborted", "AbortError");
   if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
@@ -91,7 +122,7 @@ function requestError(error: unknown, jobSignal: AbortSignal, provider: string):
 }
 
 /** GET expecting 2xx JSON. */
-export async function getJson(request: HttpRequest, options: HttpOptions, provider: string): Promise<{ body: unknown; headers: Headers }> {
+export async function getJson(request: HttpRequest, options: HttpOptions, provider: string): Promise<{ body: unknown; headers: ResponseHeaders }> {
   const response = await httpGet(request, options, provider);
   if (response.status < 200 || response.status >= 300) throw statusError(response.status, response.headers, provider);
   return { body: parseJson(response.text, provider), headers: response.headers };

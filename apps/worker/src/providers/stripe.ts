@@ -62,11 +62,11 @@ export function stripeConnector(apiUrl: string): Connector {
   return {
     id: "stripe",
     overlapSeconds: 86_400,
-    async fetch({ credentials, config, since, now, signal, timeoutMs }) {
+    async fetch({ credentials, config, since, now, signal, timeoutMs, network }) {
       const apiKey = credentials.apiKey;
       const currency = config.currency ?? "usd";
       if (!apiKey) throw new SyncError("config_invalid", "The integration needs a Stripe API key.");
-      const options = { signal, timeoutMs };
+      const options = { signal, timeoutMs, network };
       const divisor = zeroDecimal.has(currency) ? 1 : 100;
       const firstDay = startOfUtcDay(since);
       const created = { "created[gte]": String(Math.floor(firstDay.getTime() / 1000)) };

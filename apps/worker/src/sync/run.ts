@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import type { SyncSettings } from "../env.ts";
 import type { WorkerMetrics } from "../metrics.ts";
 import type { Connector, DataPoint } from "../providers/connector.ts";
+import type { Network } from "../providers/network.ts";
 import { retryDelaySeconds } from "./backoff.ts";
 import { scrub, SyncError, toSyncError } from "./errors.ts";
 import type { ProviderLimiter } from "./limiter.ts";
@@ -19,6 +20,8 @@ export interface SyncDependencies {
   database: Database;
   keyring: Keyring;
   connectors: ReadonlyMap<string, Connector>;
+  /** Where connectors may connect (public addresses only unless settings.allowPrivateNetwork). */
+  network: Network;
   settings: SyncSettings;
   limiter: ProviderLimiter;
   logger: Logger;
@@ -137,7 +140,7 @@ export async function runSync(deps: SyncDependencies, job: SyncJob, signal: Abor
     const since = cursor ? new Date(cursor.getTime() - overlapMs) : new Date(now.getTime() - settings.backfillDays * 86_400_000);
 
     const points = await deps.limiter.run(providerId, runSignal, () =>
-      connector.fetch({ credentials, config, since, now, signal: runSignal, timeoutMs: settings.httpTimeoutSeconds * 1000 }),
+      connector.fetch({ credentials, config, since, now, signal: runSignal, timeoutMs: settings.httpTimeoutSeconds * 1000, network: deps.network }),
     );
     const rows = rowsFor(points, targets);
     // Never ahead of now: a provider's clock (or a bad row) must not push the window past new data.
