@@ -6,6 +6,7 @@ import type { AuthConfig } from "@northstar/api";
 import type { Keyring } from "@northstar/db";
 import { createNorthstarClient, type NorthstarClient } from "@northstar/api/client";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import { pino } from "pino";
 import { afterAll, beforeAll, expect, inject } from "vitest";
 import { type AdminPool, type HostTestDatabase, type RunningHost, startHost, useHostDatabase } from "../test/support.ts";
 import { type JobSender, startJobSender } from "../server/jobs.ts";
@@ -37,7 +38,7 @@ export function useE2E({ auth = {}, credentialsKeyring, jobs = false }: E2EOptio
   let state: E2E | undefined;
   let sender: JobSender | null = null;
   beforeAll(async () => {
-    sender = jobs ? await startJobSender(ctx().database.appUrl) : null;
+    sender = jobs ? await startJobSender(ctx().database.appUrl, pino({ level: "silent" })) : null;
     const host = await startHost({
       jobs: sender?.jobs ?? null,
       database: ctx().db,

@@ -32,7 +32,7 @@ database.pool.on("error", (error) => {
 });
 
 // "Sync now" sends a job to the worker's queue (pg-boss, in this same database).
-const jobSender = await startJobSender(databaseOptions.url);
+const jobSender = await startJobSender(databaseOptions.url, logger);
 
 // Development: the client from source through Vite, mounted in this same server.
 const clientDevServer = env.production ? null : await import("./vite-dev.ts").then((module) => module.createClientDevServer());
