@@ -32,9 +32,18 @@ const github = (name = "Repo stats") => ({
 });
 
 /** The row as the operator sees it, credentials included. */
-async function storedRow(id: string): Promise<{ workspace_id: string; credentials: Buffer; credentials_key_id: string; config: Record<string, unknown> }> {
-  const result = await ctx().admin.query<{ workspace_id: string; credentials: Buffer; credentials_key_id: string; config: Record<string, unknown> }>(
-    "SELECT workspace_id, credentials, credentials_key_id, config FROM integrations WHERE id = $1",
+interface StoredRow {
+  workspace_id: string;
+  credentials: Buffer;
+  credentials_key_id: string;
+  config: Record<string, unknown>;
+  lease_token: string | null;
+  sync_cursor: unknown;
+}
+
+async function storedRow(id: string): Promise<StoredRow> {
+  const result = await ctx().admin.query<StoredRow>(
+    "SELECT workspace_id, credentials, credentials_key_id, config, lease_token, sync_cursor FROM integrations WHERE id = $1",
     [id],
   );
   const row = result.rows[0];
@@ -216,6 +225,22 @@ describe("update, disable, enable, syncNow", () => {
     expectNoSecrets(updated, newToken, token);
     const row = await storedRow(id);
     expect(open(testKeyring, { ciphertext: row.credentials, keyId: row.credentials_key_id }, credentialsBinding(row.workspace_id, id))).toEqual({ token: newToken });
+  });
+
+  test("new settings or credentials start the history again and take the lease from a sync still running on the old ones", async () => {
+    const lease = randomUUID();
+    await ctx().admin.query(
+      `UPDATE integrations SET sync_status = 'SYNCING', lease_token = $2, lease_expires_at = now() + interval '5 minutes',
+              sync_cursor = '{"since": "2026-01-01T00:00:00Z"}' WHERE id = $1`,
+      [id, lease],
+    );
+    const renamed = await as("OWNER").integration.update({ ...ref, integrationId: id, name: "Only renamed" });
+    expect(renamed.syncStatus).toBe("SYNCING");
+    expect((await storedRow(id)).lease_token).toBe(lease);
+    const moved = await as("OWNER").integration.update({ ...ref, integrationId: id, config: { owner: "acme", repo: "api" } });
+    expect(moved.syncStatus).toBe("QUEUED");
+    const row = await storedRow(id);
+    expect({ lease: row.lease_token, cursor: row.sync_cursor }).toEqual({ lease: null, cursor: null });
   });
 
   test("disable, syncNow refused while disabled, enable clears the auth failure", async () => {

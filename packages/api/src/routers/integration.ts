@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { credentialsBinding, type Keyring, type Prisma, type ScopedDb, seal } from "@northstar/db";
+import { credentialsBinding, type Keyring, Prisma, type ScopedDb, seal } from "@northstar/db";
 import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 import { credentialsHint, providerCatalogue, providerIdSchema, providers, type ProviderDefinition, type ProviderMetric } from "../integrations/providers.ts";
@@ -174,6 +174,17 @@ export const integrationRouter = {
         ...(config === undefined && sealed === undefined ? {} : { config: { ...(config ?? current.config), [hintKey]: hint } }),
         // New credentials deserve a new chance: the worker stops waiting on the old ones.
         ...(sealed === undefined ? {} : { credentials: sealed.credentials, credentialsKeyId: sealed.credentialsKeyId, authFailedAt: null }),
+        // Another source (settings, or credentials such as a CSV's URL): its history is fetched
+        // from the start, and a sync still running on the old ones loses its lease, so that it
+        // writes nothing (nor marks the new credentials as refused); it runs again, due now.
+        ...(config === undefined && sealed === undefined
+          ? {}
+          : {
+              syncCursor: Prisma.DbNull,
+              leaseToken: null,
+              leaseExpiresAt: null,
+              ...(current.syncStatus === "SYNCING" ? { syncStatus: "QUEUED" as const, nextSyncAt: ctx.clock() } : {}),
+            }),
       };
       const row = await ctx.db.integration.update({
         where: { workspaceId_id: { workspaceId: ctx.workspace.id, id: current.id } },
