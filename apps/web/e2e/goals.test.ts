@@ -12,12 +12,14 @@ const dayMs = 86_400_000;
 describe("goals", () => {
   test("create a goal linking two KPIs with weights and see the weighted progress", async () => {
     const owner = await createPerson(e2e().admin, "Planner");
-    const session = await openBrowser(e2e());
+    // West of UTC, where a date picked in the form once became the next day in the database.
+    const session = await openBrowser(e2e(), undefined, "America/Los_Angeles");
     const { page } = session;
     try {
       await devSignIn(page, owner.id);
       const api = await apiFor(e2e(), session.context);
       const workspace = await api.workspace.create.mutate({ name: "Goal Co", slug: "goal-co" });
+      const dueDate = new Date(Date.now() + 60 * dayMs).toISOString().slice(0, 10);
       const revenue = await api.kpi.create.mutate({ workspaceId: workspace.id, name: "Revenue", unit: "USD", targetValue: 100 });
       const nps = await api.kpi.create.mutate({ workspaceId: workspace.id, name: "NPS", targetValue: 200 });
       await api.kpi.recordPoint.mutate({ workspaceId: workspace.id, kpiId: revenue.id, value: 50, timestamp: new Date(Date.now() - 3_600_000) });
@@ -28,7 +30,7 @@ describe("goals", () => {
       await page.getByRole("button", { name: "Set your first goal" }).click();
       const dialog = page.getByRole("dialog", { name: "New goal" });
       await dialog.getByLabel("Title").fill("Grow revenue without hurting NPS");
-      await dialog.getByLabel("Target date").fill(new Date(Date.now() + 60 * dayMs).toISOString().slice(0, 10));
+      await dialog.getByLabel("Target date").fill(dueDate);
       await dialog.getByRole("button", { name: "Link a KPI" }).click();
       await dialog.getByRole("button", { name: "Link a KPI" }).click();
       await dialog.getByLabel("KPI 1", { exact: true }).selectOption({ label: "Revenue" });
@@ -46,6 +48,8 @@ describe("goals", () => {
       const shares = await card.getByTestId("kpi-share").allTextContents();
       expect(shares).toEqual(["25%", "75%"]); // by KPI name: NPS, Revenue
       await card.getByText("Pace: On track").waitFor();
+      const [stored] = await api.goal.list.query({ workspaceId: workspace.id });
+      expect(stored?.targetDate?.toISOString().slice(0, 10)).toBe(dueDate);
 
       // Edit: reweigh to 1:1, and the progress follows.
       await card.getByRole("button", { name: "Edit" }).click();

@@ -85,8 +85,8 @@ export interface BrowserSession {
   problems: string[];
 }
 
-export async function openBrowser(e2e: E2E, viewport = { width: 1280, height: 900 }): Promise<BrowserSession> {
-  const context = await e2e.browser.newContext({ viewport, baseURL: e2e.host.url });
+export async function openBrowser(e2e: E2E, viewport = { width: 1280, height: 900 }, timezoneId?: string): Promise<BrowserSession> {
+  const context = await e2e.browser.newContext({ viewport, baseURL: e2e.host.url, ...(timezoneId ? { timezoneId } : {}) });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { errorMessage, fieldErrors } from "../lib/errors.ts";
-import { formatPercent, toDateInput } from "../lib/format.ts";
+import { formatPercent, fromCalendarDateInput, toCalendarDateInput } from "../lib/format.ts";
 import { type RouterOutputs, useTRPC, useTRPCClient } from "../trpc.ts";
 import { useWorkspace } from "../workspace.ts";
 import { Field } from "./Feedback.tsx";
@@ -39,7 +39,7 @@ export function GoalForm({ goal, onDone, onCancel }: { goal?: Goal; onDone: () =
   const kpis = useQuery(trpc.kpi.list.queryOptions({ workspaceId, status: "active", limit: 100 }));
   const [title, setTitle] = useState(goal?.title ?? "");
   const [description, setDescription] = useState(goal?.description ?? "");
-  const [targetDate, setTargetDate] = useState(goal?.targetDate ? toDateInput(goal.targetDate) : "");
+  const [targetDate, setTargetDate] = useState(goal?.targetDate ? toCalendarDateInput(goal.targetDate) : "");
   const [status, setStatus] = useState<GoalStatus>(goal?.status ?? "NOT_STARTED");
   const [nextKey, setNextKey] = useState(100);
   const [links, setLinks] = useState<LinkRow[]>(
@@ -51,7 +51,7 @@ export function GoalForm({ goal, onDone, onCancel }: { goal?: Goal; onDone: () =
     meta: { inlineErrors: true },
     mutationFn: async () => {
       const chosen = links.filter((link) => link.kpiId !== "").map((link) => ({ kpiId: link.kpiId, weight: weightOf(link), criterion: link.criterion }));
-      const date = targetDate === "" ? null : new Date(`${targetDate}T23:59:59`);
+      const date = targetDate === "" ? null : fromCalendarDateInput(targetDate);
       if (!goal) return client.goal.create.mutate({ workspaceId, title, description, targetDate: date, status, kpis: chosen });
       await client.goal.update.mutate({ workspaceId, goalId: goal.id, title, description, targetDate: date, status });
       for (const link of goal.kpiLinks) {

@@ -46,6 +46,24 @@ export function formatDate(date: Date | null | undefined): string {
   return date ? dateFormat.format(date) : "—";
 }
 
+// A calendar date (a goal's target date: a `date` column) travels as UTC midnight; shown and
+// edited in UTC, it is the same day for everyone, wherever they are.
+const calendarDateFormat = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric", timeZone: "UTC" });
+
+export function formatCalendarDate(date: Date): string {
+  return calendarDateFormat.format(date);
+}
+
+/** A calendar date as an <input type="date"> value. */
+export function toCalendarDateInput(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+/** An <input type="date"> value as the calendar date the API takes. */
+export function fromCalendarDateInput(value: string): Date {
+  return new Date(`${value}T00:00:00Z`);
+}
+
 export function formatDateTime(date: Date | null | undefined): string {
   return date ? dateTimeFormat.format(date) : "—";
 }

@@ -7,7 +7,7 @@ import { KpiForm } from "../components/KpiForm.tsx";
 import { PaceBadge, TrendText } from "../components/Pace.tsx";
 import { Sparkline } from "../components/Sparkline.tsx";
 import { useToast } from "../components/Toasts.tsx";
-import { formatDate, formatPercent, formatValue } from "../lib/format.ts";
+import { formatCalendarDate, formatDate, formatPercent, formatValue } from "../lib/format.ts";
 import { can } from "../lib/permissions.ts";
 import { type RouterOutputs, useTRPC } from "../trpc.ts";
 import { useWorkspace } from "../workspace.ts";
@@ -121,7 +121,7 @@ function GoalsOverview() {
           </header>
           <ProgressBar value={goal.progressPct} label={`${goal.title}: weighted progress`} />
           <p className="muted small">
-            {formatPercent(goal.progressPct)} done{goal.pace ? `, ${formatPercent(goal.pace.expectedPct)} expected by now` : ""} · {goal.targetDate ? `due ${formatDate(goal.targetDate)}` : "no due date"}
+            {formatPercent(goal.progressPct)} done{goal.pace ? `, ${formatPercent(goal.pace.expectedPct)} expected by now` : ""} · {goal.targetDate ? `due ${formatCalendarDate(goal.targetDate)}` : "no due date"}
           </p>
         </article>
       ))}

@@ -6,7 +6,7 @@ import { Badge, CardSkeletons, EmptyState, ErrorState, ProgressBar } from "../co
 import { criterionLabels, GoalForm } from "../components/GoalForm.tsx";
 import { goalStatusLabels, type GoalStatus, PaceBadge } from "../components/Pace.tsx";
 import { useToast } from "../components/Toasts.tsx";
-import { formatDate, formatPercent, formatValue } from "../lib/format.ts";
+import { formatCalendarDate, formatPercent, formatValue } from "../lib/format.ts";
 import { can } from "../lib/permissions.ts";
 import { type RouterOutputs, useTRPC } from "../trpc.ts";
 import { useWorkspace } from "../workspace.ts";
@@ -37,7 +37,7 @@ function GoalCard({ goal, canWrite, onEdit }: { goal: Goal; canWrite: boolean; o
         <div>
           <h3 id={`goal-title-${goal.id}`}>{goal.title}</h3>
           <p className="muted small">
-            {goal.targetDate ? `Due ${formatDate(goal.targetDate)}` : "No due date"} · status set to <Badge tone={statusTone[goal.status]}>{goalStatusLabels[goal.status]}</Badge>
+            {goal.targetDate ? `Due ${formatCalendarDate(goal.targetDate)}` : "No due date"} · status set to <Badge tone={statusTone[goal.status]}>{goalStatusLabels[goal.status]}</Badge>
           </p>
         </div>
         <PaceBadge pace={goal.pace} />
