@@ -115,7 +115,7 @@ export function DataPointsTable({ kpiId, unit, canWrite, onChanged }: { kpiId: s
           Page {current + 1}
           {points.hasNextPage ? "" : ` of ${loaded.length}`}
         </span>
-        <button type="button" className="button button-small" disabled={!hasOlder || points.isFetchingNextPage} onClick={() => void older()}>
+        <button type="button" className="button button-small" disabled={!hasOlder || points.isFetching} onClick={() => void older()}>
           {points.isFetchingNextPage ? "Loading…" : "Older"}
         </button>
       </nav>
