@@ -116,6 +116,17 @@ describe("integrations", () => {
       await syncNow(page);
       await page.locator("h1").getByText("Disabled").waitFor({ timeout: 30_000 });
       await page.getByText("The provider refused the credentials, so syncing is paused").first().waitFor();
+
+      // Its settings, edited in place: the form holds the current ones.
+      await page.getByRole("button", { name: "Edit settings" }).click();
+      const edit = page.getByRole("dialog", { name: "Edit settings" });
+      expect(await edit.getByLabel("JSON path to the value").inputValue()).toBe("$.data.total");
+      await edit.getByLabel("Name", { exact: true }).fill("Revenue (daily)");
+      await edit.getByLabel("Sync").selectOption({ label: "Every day" });
+      await edit.getByRole("button", { name: "Save settings" }).click();
+      await page.getByRole("status").filter({ hasText: "Settings saved." }).waitFor();
+      await page.getByRole("heading", { name: /Revenue \(daily\)/ }).waitFor();
+      await page.getByText("every day").waitFor();
       expectNoProblems(session);
     } finally {
       await session.context.close();

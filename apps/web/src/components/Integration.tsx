@@ -41,6 +41,14 @@ export function plainError(code: string | null, message: string | null): string 
   return known ?? message ?? "The last sync failed for an unknown reason.";
 }
 
+/** The sync intervals a form offers (the API takes any from 5 minutes to 30 days). */
+export const syncIntervals = [
+  { seconds: 900, label: "Every 15 minutes" },
+  { seconds: 3600, label: "Every hour" },
+  { seconds: 6 * 3600, label: "Every 6 hours" },
+  { seconds: 86_400, label: "Every day" },
+];
+
 export function formatInterval(seconds: number): string {
   if (seconds % 86_400 === 0) return `every ${seconds / 86_400 === 1 ? "day" : `${seconds / 86_400} days`}`;
   if (seconds % 3600 === 0) return `every ${seconds / 3600 === 1 ? "hour" : `${seconds / 3600} hours`}`;

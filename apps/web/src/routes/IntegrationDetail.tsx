@@ -3,12 +3,12 @@ import { useId, useState } from "react";
 import { Link, useParams } from "react-router";
 import { Dialog } from "../components/Dialog.tsx";
 import { EmptyState, ErrorState, Field, Skeleton } from "../components/Feedback.tsx";
-import { formatInterval, plainError, SyncStatusBadge } from "../components/Integration.tsx";
+import { formatInterval, plainError, SyncStatusBadge, syncIntervals } from "../components/Integration.tsx";
 import { useToast } from "../components/Toasts.tsx";
-import { errorCode, errorMessage } from "../lib/errors.ts";
+import { errorCode, errorMessage, fieldErrors } from "../lib/errors.ts";
 import { formatDateTime, formatRelative } from "../lib/format.ts";
 import { can } from "../lib/permissions.ts";
-import { useTRPC } from "../trpc.ts";
+import { type RouterOutputs, useTRPC } from "../trpc.ts";
 import { useWorkspace } from "../workspace.ts";
 
 // One integration: its state, its last error in plain words, "sync now", enable/disable, and
@@ -63,6 +63,87 @@ function ReplaceCredentials({ integrationId, provider, onDone }: { integrationId
         </button>
         <button type="submit" className="button button-primary" disabled={update.isPending}>
           Save credentials
+        </button>
+      </div>
+    </form>
+  );
+}
+
+type Integration = RouterOutputs["integration"]["get"];
+
+/** Name, settings (the form comes from the provider's config fields) and sync interval. */
+function EditSettings({ integration, onDone }: { integration: Integration; onDone: () => void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const toast = useToast();
+  const { id: workspaceId } = useWorkspace();
+  const id = useId();
+  const providers = useQuery(trpc.integration.providers.queryOptions({ workspaceId }));
+  const [name, setName] = useState(integration.name);
+  const [config, setConfig] = useState<Record<string, string>>(() =>
+    Object.fromEntries(Object.entries(integration.config).flatMap(([key, value]) => (typeof value === "string" ? [[key, value]] : []))),
+  );
+  const [interval, setSyncInterval] = useState(integration.syncIntervalSeconds);
+  const update = useMutation(
+    trpc.integration.update.mutationOptions({
+      meta: { inlineErrors: true },
+      onSuccess: async () => {
+        await queryClient.invalidateQueries(trpc.integration.pathFilter());
+        toast.success("Settings saved.");
+        onDone();
+      },
+    }),
+  );
+  const flat = fieldErrors(update.error);
+  const fields = providers.data?.find((item) => item.id === integration.provider)?.configFields ?? [];
+  const intervals = syncIntervals.some((item) => item.seconds === interval) ? syncIntervals : [...syncIntervals, { seconds: interval, label: formatInterval(interval) }];
+  return (
+    <form
+      className="stack"
+      noValidate
+      onSubmit={(event) => {
+        event.preventDefault();
+        const settings = Object.fromEntries(Object.entries(config).filter(([, value]) => value.trim() !== ""));
+        update.mutate({ workspaceId, integrationId: integration.id, name, config: settings, syncIntervalSeconds: interval });
+      }}
+    >
+      <Field label="Name" htmlFor={`${id}-name`} error={flat.name}>
+        <input id={`${id}-name`} value={name} onChange={(event) => { setName(event.target.value); }} required maxLength={120} />
+      </Field>
+      {providers.isPending ? <Skeleton height="5rem" /> : null}
+      {fields.map((field) => (
+        <Field key={field.name} label={`${field.label}${field.required ? "" : " (optional)"}`} htmlFor={`${id}-config-${field.name}`}>
+          <input
+            id={`${id}-config-${field.name}`}
+            type={field.type}
+            required={field.required}
+            placeholder={field.placeholder}
+            value={config[field.name] ?? ""}
+            onChange={(event) => { setConfig((current) => ({ ...current, [field.name]: event.target.value })); }}
+          />
+        </Field>
+      ))}
+      <Field label="Sync" htmlFor={`${id}-interval`} error={flat.syncIntervalSeconds}>
+        <select id={`${id}-interval`} value={interval} onChange={(event) => { setSyncInterval(Number(event.target.value)); }}>
+          {intervals.map((item) => (
+            <option key={item.seconds} value={item.seconds}>
+              {item.label}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <p className="muted small">New settings fetch the history again from the start; values already stored stay.</p>
+      {update.isError ? (
+        <p className="form-error" role="alert">
+          {errorMessage(update.error)}
+        </p>
+      ) : null}
+      <div className="actions">
+        <button type="button" className="button" onClick={onDone}>
+          Cancel
+        </button>
+        <button type="submit" className="button button-primary" disabled={update.isPending}>
+          Save settings
         </button>
       </div>
     </form>
@@ -148,6 +229,7 @@ export function IntegrationDetail() {
   const { id: workspaceId, slug, role } = useWorkspace();
   const canManage = can(role, "integration.manage");
   const [replacing, setReplacing] = useState(false);
+  const [editing, setEditing] = useState(false);
   const integration = useQuery({
     ...trpc.integration.get.queryOptions({ workspaceId, integrationId }),
     refetchInterval: (query) => (query.state.data?.syncStatus === "QUEUED" || query.state.data?.syncStatus === "SYNCING" ? 2000 : false),
@@ -225,6 +307,9 @@ export function IntegrationDetail() {
           <div className="actions">
             <button type="button" className="button button-primary" disabled={syncNow.isPending || data.syncStatus === "DISABLED" || syncing} onClick={() => { syncNow.mutate(input); }}>
               {syncing ? "Syncing…" : "Sync now"}
+            </button>
+            <button type="button" className="button" onClick={() => { setEditing(true); }}>
+              Edit settings
             </button>
             <button type="button" className="button" onClick={() => { setReplacing(true); }}>
               Replace credentials
@@ -320,6 +405,9 @@ export function IntegrationDetail() {
           </>
         )}
       </section>
+      <Dialog open={editing} title="Edit settings" onClose={() => { setEditing(false); }}>
+        {editing ? <EditSettings integration={data} onDone={() => { setEditing(false); }} /> : null}
+      </Dialog>
       <Dialog open={replacing} title="Replace credentials" onClose={() => { setReplacing(false); }}>
         <ReplaceCredentials integrationId={integrationId} provider={data.provider} onDone={() => { setReplacing(false); }} />
       </Dialog>

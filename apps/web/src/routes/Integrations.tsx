@@ -3,7 +3,7 @@ import { useId, useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { Dialog } from "../components/Dialog.tsx";
 import { CardSkeletons, EmptyState, ErrorState, Field } from "../components/Feedback.tsx";
-import { formatInterval, plainError, SyncStatusBadge } from "../components/Integration.tsx";
+import { formatInterval, plainError, SyncStatusBadge, syncIntervals } from "../components/Integration.tsx";
 import { useToast } from "../components/Toasts.tsx";
 import { errorMessage, fieldErrors } from "../lib/errors.ts";
 import { formatRelative } from "../lib/format.ts";
@@ -14,12 +14,6 @@ import { useWorkspace } from "../workspace.ts";
 // Connected integrations with their sync state, and the catalogue to connect another.
 
 type Provider = RouterOutputs["integration"]["providers"][number];
-const intervals = [
-  { seconds: 900, label: "Every 15 minutes" },
-  { seconds: 3600, label: "Every hour" },
-  { seconds: 6 * 3600, label: "Every 6 hours" },
-  { seconds: 86_400, label: "Every day" },
-];
 
 function ConnectForm({ provider, onDone, onCancel }: { provider: Provider; onDone: (id: string) => void; onCancel: () => void }) {
   const trpc = useTRPC();
@@ -88,7 +82,7 @@ function ConnectForm({ provider, onDone, onCancel }: { provider: Provider; onDon
       </fieldset>
       <Field label="Sync" htmlFor={`${id}-interval`} error={flat.syncIntervalSeconds}>
         <select id={`${id}-interval`} value={interval} onChange={(event) => { setSyncInterval(Number(event.target.value)); }}>
-          {intervals.map((item) => (
+          {syncIntervals.map((item) => (
             <option key={item.seconds} value={item.seconds}>
               {item.label}
             </option>
