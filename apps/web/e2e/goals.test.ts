@@ -1,7 +1,7 @@
 import type { NorthstarClient } from "@northstar/api/client";
 import type { Page } from "playwright-core";
 import { describe, expect, test } from "vitest";
-import { apiFor, createPerson, devSignIn, expectNoProblems, openBrowser, screenshot, useE2E } from "./support.ts";
+import { accessibilityViolations, apiFor, createPerson, devSignIn, expectNoProblems, openBrowser, screenshot, useE2E } from "./support.ts";
 
 // Goals: link two KPIs with weights, read the shares and the weighted progress. Then the
 // screenshots of the dashboard, a KPI page and the goals page at desktop and phone widths.
@@ -83,14 +83,17 @@ describe("goals", () => {
           await page.getByRole("heading", { name: "Dashboard", exact: true }).waitFor();
           await loadAllSparklines(page);
           await screenshot(page, `dashboard-${width}`);
+          expect(await accessibilityViolations(page), `dashboard at ${width}`).toEqual([]);
           await page.goto(`/w/showcase/kpis/${kpiId}`);
           await page.locator(".chart canvas").first().waitFor();
           await page.getByRole("button", { name: "90d" }).click();
           await page.waitForLoadState("networkidle");
           await screenshot(page, `kpi-${width}`);
+          expect(await accessibilityViolations(page), `KPI page at ${width}`).toEqual([]);
           await page.goto("/w/showcase/goals");
           await page.getByTestId("goal-progress").first().waitFor();
           await screenshot(page, `goals-${width}`);
+          expect(await accessibilityViolations(page), `goals at ${width}`).toEqual([]);
           // Nothing wider than the screen: no sideways scrolling of the page itself.
           expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(Number(width));
           expectNoProblems(session);
@@ -106,6 +109,8 @@ describe("goals", () => {
 
 /** Scrolls the dashboard down so each card's sparkline (loaded when visible) draws. */
 async function loadAllSparklines(page: Page): Promise<void> {
+  // The heading comes before the KPI cards (skeletons until the summary arrives): count them once there.
+  await page.locator(".kpi-card").first().waitFor();
   const cards = await page.locator(".kpi-card").count();
   for (let y = 0; y < 20 && (await page.locator(".sparkline canvas").count()) < cards; y++) {
     await page.mouse.wheel(0, 600);

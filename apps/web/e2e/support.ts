@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AuthConfig } from "@northstar/api";
 import type { Keyring } from "@northstar/db";
 import { createNorthstarClient, type NorthstarClient } from "@northstar/api/client";
+import type { AxeResults } from "axe-core";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { pino } from "pino";
 import { afterAll, beforeAll, expect, inject } from "vitest";
@@ -120,6 +122,30 @@ export async function apiFor(e2e: E2E, context: BrowserContext): Promise<Northst
 export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(artifactsDir, { recursive: true });
   await page.screenshot({ path: path.join(artifactsDir, `${name}.png`), fullPage: true });
+}
+
+declare global {
+  interface Window {
+    axe?: { run(context: Document, options: { runOnly: string[] }): Promise<AxeResults> };
+  }
+}
+
+const axeSource = readFile(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/**
+ * The page's WCAG 2 A and AA violations of serious or critical impact, found by axe-core, as
+ * "rule: help (selectors)". Injected through the DevTools protocol, which the page's CSP does not govern.
+ */
+export async function accessibilityViolations(page: Page): Promise<string[]> {
+  await page.evaluate(await axeSource);
+  const results = await page.evaluate(async () => {
+    if (!window.axe) throw new Error("axe-core did not load");
+    const run = await window.axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] });
+    return run.violations.map((violation) => ({ id: violation.id, help: violation.help, impact: violation.impact ?? null, targets: violation.nodes.map((node) => node.target.join(" ")) }));
+  });
+  return results
+    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
+    .map((violation) => `${violation.id}: ${violation.help} (${violation.targets.slice(0, 5).join(", ")})`);
 }
 
 /** No uncaught errors, no CSP refusals. */

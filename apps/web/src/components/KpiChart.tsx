@@ -28,13 +28,14 @@ function rangeEnd(): Date {
   return new Date(Math.ceil((Date.now() + 1) / step) * step);
 }
 
+/** Time, this period, [the previous period, when the plan's history reaches it,] the target. */
 function chartData(series: Series | undefined): uPlot.AlignedData {
-  if (!series) return [[], [], [], []];
-  const { columns } = series;
+  if (!series) return [[], [], []];
+  const { columns, previous } = series;
   const times = columns.start.map((start) => start / 1000);
-  const previous = columns.start.map((_, index) => series.previous?.columns.avg[index] ?? null);
   const target = columns.start.map(() => series.kpi.targetValue);
-  return [times, columns.avg, previous, target];
+  if (!previous) return [times, columns.avg, target];
+  return [times, columns.avg, columns.start.map((_, index) => previous.columns.avg[index] ?? null), target];
 }
 
 export function KpiChart({ kpiId, refreshKey }: { kpiId: string; refreshKey: number }) {
@@ -85,7 +86,10 @@ export function KpiChart({ kpiId, refreshKey }: { kpiId: string; refreshKey: num
         // uPlot passes null when the cursor is off the data.
         { label: "Time", value: (_u, value: number | null) => (value === null ? "—" : formatDateTime(new Date(value * 1000))) },
         { label: "This period", stroke: theme.accent, width: 2, spanGaps: true, points: { show: false }, value: (_u, value) => formatValue(value, unit) },
-        { label: "Previous period", stroke: theme.compare, width: 1.5, dash: [6, 4], spanGaps: true, points: { show: false }, show: hasPrevious, value: (_u, value) => formatValue(value, unit) },
+        // Without a previous period the series is left out (not shown greyed out in the legend).
+        ...(hasPrevious
+          ? [{ label: "Previous period", stroke: theme.compare, width: 1.5, dash: [6, 4], spanGaps: true, points: { show: false }, value: (_u: uPlot, value: number | null) => formatValue(value, unit) }]
+          : []),
         { label: "Target", stroke: theme.target, width: 1.5, dash: [2, 4], points: { show: false }, value: (_u, value) => formatValue(value, unit) },
       ],
     }),
