@@ -6,7 +6,7 @@ import type { Page } from "playwright-core";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createConnectors, type RunningWorker, startWorker } from "@northstar/worker";
-import { apiFor, createPerson, devSignIn, expectNoProblems, openBrowser, useE2E } from "./support.ts";
+import { accessibilityViolations, apiFor, createPerson, devSignIn, expectNoProblems, openBrowser, useE2E } from "./support.ts";
 
 // An HTTP JSON integration end to end: connect it through the form, map its metric to a KPI,
 // "Sync now" (the host sends the job to the queue), and the worker (in this process, built as
@@ -81,6 +81,7 @@ describe("integrations", () => {
 
       await page.goto("/w/feed-co/integrations");
       await page.getByRole("heading", { name: "Nothing connected yet" }).waitFor();
+      expect(await accessibilityViolations(page), "integrations page").toEqual([]);
       await page.getByRole("button", { name: "Connect HTTP JSON" }).click();
       const dialog = page.getByRole("dialog", { name: "Connect HTTP JSON" });
       await dialog.getByLabel("Name", { exact: true }).fill("Revenue feed");
@@ -106,6 +107,7 @@ describe("integrations", () => {
       const runs = page.getByRole("table").filter({ hasText: "Values written" }).locator("tbody tr");
       await expect.poll(() => runs.count()).toBeGreaterThanOrEqual(1);
       expect(await runs.first().locator("td").nth(2).textContent()).toBe("1");
+      expect(await accessibilityViolations(page), "integration page").toEqual([]);
 
       await page.goto(`/w/feed-co/kpis/${kpi.id}`);
       await expect.poll(() => page.getByTestId("kpi-current").textContent()).toBe("$4,321");

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { apiFor, createPerson, devSignIn, expectNoProblems, openBrowser, useE2E } from "./support.ts";
+import { accessibilityViolations, apiFor, createPerson, devSignIn, expectNoProblems, openBrowser, useE2E } from "./support.ts";
 
 // Members: an owner invites someone, who joins by signing in; the owner makes them a VIEWER; the
 // viewer sees no edit controls, and the API refuses them when they try anyway.
@@ -27,6 +27,7 @@ describe("members and roles", () => {
       await invite.getByRole("button", { name: "Invite" }).click();
       await page.getByRole("status").filter({ hasText: `Invitation sent to ${inviteeEmail}` }).waitFor();
       await page.getByRole("list", { name: "Pending invitations" }).getByText(inviteeEmail).waitFor();
+      expect(await accessibilityViolations(page), "members page").toEqual([]);
 
       // The invitee signs in with that email and lands in the workspace.
       const invitee = await createPerson(e2e().admin, "Vera Viewer", inviteeEmail);
@@ -64,6 +65,7 @@ describe("members and roles", () => {
       expect(await viewerPage.getByRole("button", { name: "Remove" }).count()).toBe(0);
       await viewerPage.goto("/w/team-co/settings");
       await viewerPage.getByText("Only an owner can delete the workspace.").waitFor();
+      expect(await accessibilityViolations(viewerPage), "settings page").toEqual([]);
 
       // Anyway: the API refuses a viewer's write, from the viewer's own browser session.
       const refused = await viewerPage.evaluate(async (workspaceId) => {

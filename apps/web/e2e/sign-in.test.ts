@@ -1,7 +1,7 @@
 import { oauthProvider } from "@northstar/api";
 import { Events, type MutableResponse, OAuth2Server } from "oauth2-mock-server";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createPerson, devSignIn, expectNoProblems, openBrowser, useE2E } from "./support.ts";
+import { accessibilityViolations, createPerson, devSignIn, expectNoProblems, openBrowser, useE2E } from "./support.ts";
 
 // Signing in (the development form, and Google's OAuth flow against a local OIDC server),
 // creating the first workspace, signing out.
@@ -46,11 +46,13 @@ describe("sign in and onboarding", () => {
       // Signed out: the app sends the browser to the sign-in page.
       await page.waitForURL(/\/sign-in/);
       await expect.poll(() => page.getByRole("link", { name: "Continue with Google" }).count()).toBe(1);
+      expect(await accessibilityViolations(page), "sign-in page").toEqual([]);
       await devSignIn(page, person.id);
 
       // No workspace yet: onboarding, with the slug suggested from the name.
       await page.waitForURL(/\/welcome$/);
       await page.getByRole("heading", { name: "Welcome to Northstar" }).waitFor();
+      expect(await accessibilityViolations(page), "onboarding page").toEqual([]);
       await page.getByLabel("Name").fill("Rocket Science Ltd");
       await expect.poll(() => page.getByLabel("URL").inputValue()).toBe("rocket-science-ltd");
       await page.getByRole("button", { name: "Create workspace" }).click();
