@@ -13,7 +13,7 @@ describe("goals", () => {
   test("create a goal linking two KPIs with weights and see the weighted progress", async () => {
     const owner = await createPerson(e2e().admin, "Planner");
     // West of UTC, where a date picked in the form once became the next day in the database.
-    const session = await openBrowser(e2e(), undefined, "America/Los_Angeles");
+    const session = await openBrowser(e2e(), { timezoneId: "America/Los_Angeles" });
     const { page } = session;
     try {
       await devSignIn(page, owner.id);
@@ -66,12 +66,12 @@ describe("goals", () => {
 
   test("screenshots: dashboard, KPI page and goals at 1280 and 375 pixels wide", async () => {
     const owner = await createPerson(e2e().admin, "Ada Example");
-    const desktop = await openBrowser(e2e(), { width: 1280, height: 900 });
+    const desktop = await openBrowser(e2e(), { viewport: { width: 1280, height: 900 } });
     try {
       await devSignIn(desktop.page, owner.id);
       const api = await apiFor(e2e(), desktop.context);
       const kpiId = await arrangeShowcase(api);
-      const phone = await openBrowser(e2e(), { width: 375, height: 812 });
+      const phone = await openBrowser(e2e(), { viewport: { width: 375, height: 812 } });
       try {
         await devSignIn(phone.page, owner.id);
         for (const [session, width] of [
@@ -100,6 +100,27 @@ describe("goals", () => {
         }
       } finally {
         await phone.context.close();
+      }
+      // Dark mode follows the system: the same pages, dark, audited too.
+      const dark = await openBrowser(e2e(), { colorScheme: "dark" });
+      try {
+        const { page } = dark;
+        await devSignIn(page, owner.id);
+        await page.goto("/w/showcase");
+        await page.getByRole("heading", { name: "Dashboard", exact: true }).waitFor();
+        await loadAllSparklines(page);
+        await screenshot(page, "dashboard-1280-dark");
+        expect(await accessibilityViolations(page), "dashboard, dark").toEqual([]);
+        await page.goto(`/w/showcase/kpis/${kpiId}`);
+        await page.locator(".chart canvas").first().waitFor();
+        await screenshot(page, "kpi-1280-dark");
+        expect(await accessibilityViolations(page), "KPI page, dark").toEqual([]);
+        await page.goto("/w/showcase/goals");
+        await page.getByTestId("goal-progress").first().waitFor();
+        expect(await accessibilityViolations(page), "goals, dark").toEqual([]);
+        expectNoProblems(dark);
+      } finally {
+        await dark.context.close();
       }
     } finally {
       await desktop.context.close();

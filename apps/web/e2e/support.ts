@@ -87,8 +87,14 @@ export interface BrowserSession {
   problems: string[];
 }
 
-export async function openBrowser(e2e: E2E, viewport = { width: 1280, height: 900 }, timezoneId?: string): Promise<BrowserSession> {
-  const context = await e2e.browser.newContext({ viewport, baseURL: e2e.host.url, ...(timezoneId ? { timezoneId } : {}) });
+export interface BrowserOptions {
+  viewport?: { width: number; height: number };
+  timezoneId?: string;
+  colorScheme?: "light" | "dark";
+}
+
+export async function openBrowser(e2e: E2E, { viewport = { width: 1280, height: 900 }, timezoneId, colorScheme = "light" }: BrowserOptions = {}): Promise<BrowserSession> {
+  const context = await e2e.browser.newContext({ viewport, baseURL: e2e.host.url, colorScheme, ...(timezoneId ? { timezoneId } : {}) });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
