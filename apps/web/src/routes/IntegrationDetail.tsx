@@ -3,7 +3,8 @@ import { useId, useState } from "react";
 import { Link, useParams } from "react-router";
 import { Dialog } from "../components/Dialog.tsx";
 import { EmptyState, ErrorState, Field, Skeleton } from "../components/Feedback.tsx";
-import { formatInterval, plainError, SyncStatusBadge, syncIntervals } from "../components/Integration.tsx";
+import { formatInterval, plainError, SyncStatusBadge } from "../components/Integration.tsx";
+import { filledIn, ProviderFieldInputs, SyncIntervalField } from "../components/IntegrationFields.tsx";
 import { useToast } from "../components/Toasts.tsx";
 import { errorCode, errorMessage, fieldErrors } from "../lib/errors.ts";
 import { formatDateTime, formatRelative } from "../lib/format.ts";
@@ -42,16 +43,11 @@ function ReplaceCredentials({ integrationId, provider, onDone }: { integrationId
       noValidate
       onSubmit={(event) => {
         event.preventDefault();
-        const credentials = Object.fromEntries(Object.entries(values).filter(([, value]) => value.trim() !== ""));
-        update.mutate({ workspaceId, integrationId, credentials });
+        update.mutate({ workspaceId, integrationId, credentials: filledIn(values) });
       }}
     >
       {providers.isPending ? <Skeleton height="5rem" /> : null}
-      {fields.map((field) => (
-        <Field key={field.name} label={`${field.label}${field.required ? "" : " (optional)"}`} htmlFor={`${id}-${field.name}`}>
-          <input id={`${id}-${field.name}`} type={field.type} autoComplete="off" required={field.required} value={values[field.name] ?? ""} onChange={(event) => { setValues((current) => ({ ...current, [field.name]: event.target.value })); }} />
-        </Field>
-      ))}
+      <ProviderFieldInputs idPrefix={id} fields={fields} values={values} onChange={setValues} secret />
       {update.isError ? (
         <p className="form-error" role="alert">
           {errorMessage(update.error)}
@@ -96,42 +92,21 @@ function EditSettings({ integration, onDone }: { integration: Integration; onDon
   );
   const flat = fieldErrors(update.error);
   const fields = providers.data?.find((item) => item.id === integration.provider)?.configFields ?? [];
-  const intervals = syncIntervals.some((item) => item.seconds === interval) ? syncIntervals : [...syncIntervals, { seconds: interval, label: formatInterval(interval) }];
   return (
     <form
       className="stack"
       noValidate
       onSubmit={(event) => {
         event.preventDefault();
-        const settings = Object.fromEntries(Object.entries(config).filter(([, value]) => value.trim() !== ""));
-        update.mutate({ workspaceId, integrationId: integration.id, name, config: settings, syncIntervalSeconds: interval });
+        update.mutate({ workspaceId, integrationId: integration.id, name, config: filledIn(config), syncIntervalSeconds: interval });
       }}
     >
       <Field label="Name" htmlFor={`${id}-name`} error={flat.name}>
         <input id={`${id}-name`} value={name} onChange={(event) => { setName(event.target.value); }} required maxLength={120} />
       </Field>
       {providers.isPending ? <Skeleton height="5rem" /> : null}
-      {fields.map((field) => (
-        <Field key={field.name} label={`${field.label}${field.required ? "" : " (optional)"}`} htmlFor={`${id}-config-${field.name}`}>
-          <input
-            id={`${id}-config-${field.name}`}
-            type={field.type}
-            required={field.required}
-            placeholder={field.placeholder}
-            value={config[field.name] ?? ""}
-            onChange={(event) => { setConfig((current) => ({ ...current, [field.name]: event.target.value })); }}
-          />
-        </Field>
-      ))}
-      <Field label="Sync" htmlFor={`${id}-interval`} error={flat.syncIntervalSeconds}>
-        <select id={`${id}-interval`} value={interval} onChange={(event) => { setSyncInterval(Number(event.target.value)); }}>
-          {intervals.map((item) => (
-            <option key={item.seconds} value={item.seconds}>
-              {item.label}
-            </option>
-          ))}
-        </select>
-      </Field>
+      <ProviderFieldInputs idPrefix={`${id}-config`} fields={fields} values={config} onChange={setConfig} />
+      <SyncIntervalField id={`${id}-interval`} value={interval} onChange={setSyncInterval} error={flat.syncIntervalSeconds} />
       <p className="muted small">New settings fetch the history again from the start; values already stored stay.</p>
       {update.isError ? (
         <p className="form-error" role="alert">

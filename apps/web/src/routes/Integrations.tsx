@@ -3,7 +3,8 @@ import { useId, useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { Dialog } from "../components/Dialog.tsx";
 import { CardSkeletons, EmptyState, ErrorState, Field } from "../components/Feedback.tsx";
-import { formatInterval, plainError, SyncStatusBadge, syncIntervals } from "../components/Integration.tsx";
+import { formatInterval, plainError, SyncStatusBadge } from "../components/Integration.tsx";
+import { filledIn, ProviderFieldInputs, SyncIntervalField } from "../components/IntegrationFields.tsx";
 import { useToast } from "../components/Toasts.tsx";
 import { errorMessage, fieldErrors } from "../lib/errors.ts";
 import { formatRelative } from "../lib/format.ts";
@@ -39,11 +40,10 @@ function ConnectForm({ provider, onDone, onCancel }: { provider: Provider; onDon
   const flat = fieldErrors(connect.error);
   // A provider's schema reports under credentials.x / config.x; zod flattens to the top key, so
   // show the message by the group and in the summary.
-  const nonEmpty = (values: Record<string, string>) => Object.fromEntries(Object.entries(values).filter(([, value]) => value.trim() !== ""));
 
   const submit = (event: React.SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
-    connect.mutate({ workspaceId, provider: provider.id, name, credentials: nonEmpty(credentials), config: nonEmpty(config), syncIntervalSeconds: interval });
+    connect.mutate({ workspaceId, provider: provider.id, name, credentials: filledIn(credentials), config: filledIn(config), syncIntervalSeconds: interval });
   };
 
   return (
@@ -52,43 +52,13 @@ function ConnectForm({ provider, onDone, onCancel }: { provider: Provider; onDon
       <Field label="Name" htmlFor={`${id}-name`} error={flat.name}>
         <input id={`${id}-name`} value={name} onChange={(event) => { setName(event.target.value); }} required maxLength={120} />
       </Field>
-      {provider.configFields.map((field) => (
-        <Field key={field.name} label={`${field.label}${field.required ? "" : " (optional)"}`} htmlFor={`${id}-config-${field.name}`}>
-          <input
-            id={`${id}-config-${field.name}`}
-            type={field.type}
-            required={field.required}
-            placeholder={field.placeholder}
-            value={config[field.name] ?? ""}
-            onChange={(event) => { setConfig((current) => ({ ...current, [field.name]: event.target.value })); }}
-          />
-        </Field>
-      ))}
+      <ProviderFieldInputs idPrefix={`${id}-config`} fields={provider.configFields} values={config} onChange={setConfig} />
       <fieldset className="stack">
         <legend>Credentials</legend>
         <p className="muted small">Stored encrypted; never shown again.</p>
-        {provider.credentialFields.map((field) => (
-          <Field key={field.name} label={`${field.label}${field.required ? "" : " (optional)"}`} htmlFor={`${id}-cred-${field.name}`}>
-            <input
-              id={`${id}-cred-${field.name}`}
-              type={field.type}
-              required={field.required}
-              autoComplete="off"
-              value={credentials[field.name] ?? ""}
-              onChange={(event) => { setCredentials((current) => ({ ...current, [field.name]: event.target.value })); }}
-            />
-          </Field>
-        ))}
+        <ProviderFieldInputs idPrefix={`${id}-cred`} fields={provider.credentialFields} values={credentials} onChange={setCredentials} secret />
       </fieldset>
-      <Field label="Sync" htmlFor={`${id}-interval`} error={flat.syncIntervalSeconds}>
-        <select id={`${id}-interval`} value={interval} onChange={(event) => { setSyncInterval(Number(event.target.value)); }}>
-          {syncIntervals.map((item) => (
-            <option key={item.seconds} value={item.seconds}>
-              {item.label}
-            </option>
-          ))}
-        </select>
-      </Field>
+      <SyncIntervalField id={`${id}-interval`} value={interval} onChange={setSyncInterval} error={flat.syncIntervalSeconds} />
       {connect.isError ? (
         <p className="form-error" role="alert">
           {errorMessage(connect.error)}

@@ -1,0 +1,66 @@
+import type { RouterOutputs } from "../trpc.ts";
+import { Field } from "./Feedback.tsx";
+import { formatInterval, syncIntervals } from "./Integration.tsx";
+
+// The form pieces the integration forms share (connect, edit settings, replace credentials): the
+// provider's fields as inputs, and the sync interval.
+
+type FormField = RouterOutputs["integration"]["providers"][number]["configFields"][number];
+
+/** One input per field of the provider's catalogue entry; secrets are never autocompleted. */
+export function ProviderFieldInputs({
+  idPrefix,
+  fields,
+  values,
+  onChange,
+  secret = false,
+}: {
+  idPrefix: string;
+  fields: readonly FormField[];
+  values: Record<string, string>;
+  onChange: (values: Record<string, string>) => void;
+  secret?: boolean;
+}) {
+  return fields.map((field) => (
+    <Field key={field.name} label={`${field.label}${field.required ? "" : " (optional)"}`} htmlFor={`${idPrefix}-${field.name}`}>
+      <input
+        id={`${idPrefix}-${field.name}`}
+        type={field.type}
+        required={field.required}
+        placeholder={field.placeholder}
+        {...(secret ? { autoComplete: "off" } : {})}
+        value={values[field.name] ?? ""}
+        onChange={(event) => {
+          onChange({ ...values, [field.name]: event.target.value });
+        }}
+      />
+    </Field>
+  ));
+}
+
+/** The interval choices, with the current one among them even when it is not a preset. */
+export function SyncIntervalField({ id, value, onChange, error }: { id: string; value: number; onChange: (seconds: number) => void; error?: string | undefined }) {
+  const options = syncIntervals.some((item) => item.seconds === value) ? syncIntervals : [...syncIntervals, { seconds: value, label: formatInterval(value) }];
+  return (
+    <Field label="Sync" htmlFor={id} error={error}>
+      <select
+        id={id}
+        value={value}
+        onChange={(event) => {
+          onChange(Number(event.target.value));
+        }}
+      >
+        {options.map((item) => (
+          <option key={item.seconds} value={item.seconds}>
+            {item.label}
+          </option>
+        ))}
+      </select>
+    </Field>
+  );
+}
+
+/** The non-empty values, as the API takes them (an empty optional field is left out). */
+export function filledIn(values: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value.trim() !== ""));
+}
