@@ -72,3 +72,38 @@ export function Field({ label, error, hint, children, htmlFor }: { label: string
     </div>
   );
 }
+
+/** A form's end: the error that belongs to no field (if any), then Cancel and the submit button. */
+export function FormActions({
+  error,
+  onCancel,
+  submitLabel,
+  pendingLabel,
+  pending,
+  disabled = false,
+}: {
+  error: string | null;
+  onCancel: () => void;
+  submitLabel: string;
+  pendingLabel?: string;
+  pending: boolean;
+  disabled?: boolean;
+}) {
+  return (
+    <>
+      {error ? (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      <div className="actions">
+        <button type="button" className="button" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="button button-primary" disabled={pending || disabled}>
+          {pending && pendingLabel ? pendingLabel : submitLabel}
+        </button>
+      </div>
+    </>
+  );
+}

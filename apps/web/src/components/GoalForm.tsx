@@ -4,7 +4,7 @@ import { errorMessage, fieldErrors } from "../lib/errors.ts";
 import { formatPercent, fromCalendarDateInput, toCalendarDateInput } from "../lib/format.ts";
 import { type RouterOutputs, useTRPC, useTRPCClient } from "../trpc.ts";
 import { useWorkspace } from "../workspace.ts";
-import { Field } from "./Feedback.tsx";
+import { Field, FormActions } from "./Feedback.tsx";
 import { goalStatusLabels, type GoalStatus } from "./Pace.tsx";
 import { useToast } from "./Toasts.tsx";
 
@@ -173,23 +173,14 @@ export function GoalForm({ goal, onDone, onCancel }: { goal?: Goal; onDone: () =
         </button>
       </fieldset>
 
-      {localError ? (
-        <p className="form-error" role="alert">
-          {localError}
-        </p>
-      ) : save.isError && Object.keys(errors).length === 0 ? (
-        <p className="form-error" role="alert">
-          {errorMessage(save.error)}
-        </p>
-      ) : null}
-      <div className="actions">
-        <button type="button" className="button" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" className="button button-primary" disabled={save.isPending || title.trim() === ""}>
-          {save.isPending ? "Saving…" : goal ? "Save goal" : "Create goal"}
-        </button>
-      </div>
+      <FormActions
+        error={localError ?? (save.isError && Object.keys(errors).length === 0 ? errorMessage(save.error) : null)}
+        onCancel={onCancel}
+        submitLabel={goal ? "Save goal" : "Create goal"}
+        pendingLabel="Saving…"
+        pending={save.isPending}
+        disabled={title.trim() === ""}
+      />
     </form>
   );
 }

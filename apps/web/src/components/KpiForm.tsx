@@ -3,7 +3,7 @@ import { useId, useState } from "react";
 import { errorMessage, fieldErrors } from "../lib/errors.ts";
 import { type RouterOutputs, useTRPC } from "../trpc.ts";
 import { useWorkspace } from "../workspace.ts";
-import { Field } from "./Feedback.tsx";
+import { Field, FormActions } from "./Feedback.tsx";
 import { useToast } from "./Toasts.tsx";
 
 // Create a KPI, or edit one: name, what it measures, its unit, category, direction and target.
@@ -94,19 +94,14 @@ export function KpiForm({ kpi, categories, onDone, onCancel }: KpiFormProps) {
       <Field label="Description" htmlFor={`${id}-description`} error={errors.description}>
         <textarea id={`${id}-description`} value={values.description} onChange={set("description")} rows={3} maxLength={2000} />
       </Field>
-      {mutation.isError && Object.keys(errors).length === 0 ? (
-        <p className="form-error" role="alert">
-          {errorMessage(mutation.error)}
-        </p>
-      ) : null}
-      <div className="actions">
-        <button type="button" className="button" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" className="button button-primary" disabled={mutation.isPending || values.name.trim() === ""}>
-          {mutation.isPending ? "Saving…" : kpi ? "Save KPI" : "Create KPI"}
-        </button>
-      </div>
+      <FormActions
+        error={mutation.isError && Object.keys(errors).length === 0 ? errorMessage(mutation.error) : null}
+        onCancel={onCancel}
+        submitLabel={kpi ? "Save KPI" : "Create KPI"}
+        pendingLabel="Saving…"
+        pending={mutation.isPending}
+        disabled={values.name.trim() === ""}
+      />
     </form>
   );
 }

@@ -2,7 +2,7 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tansta
 import { useId, useState } from "react";
 import { Link, useParams } from "react-router";
 import { Dialog } from "../components/Dialog.tsx";
-import { EmptyState, ErrorState, Field, Skeleton } from "../components/Feedback.tsx";
+import { EmptyState, ErrorState, Field, FormActions, Skeleton } from "../components/Feedback.tsx";
 import { formatInterval, plainError, SyncStatusBadge } from "../components/Integration.tsx";
 import { filledIn, ProviderFieldInputs, SyncIntervalField } from "../components/IntegrationFields.tsx";
 import { useToast } from "../components/Toasts.tsx";
@@ -48,19 +48,7 @@ function ReplaceCredentials({ integrationId, provider, onDone }: { integrationId
     >
       {providers.isPending ? <Skeleton height="5rem" /> : null}
       <ProviderFieldInputs idPrefix={id} fields={fields} values={values} onChange={setValues} secret />
-      {update.isError ? (
-        <p className="form-error" role="alert">
-          {errorMessage(update.error)}
-        </p>
-      ) : null}
-      <div className="actions">
-        <button type="button" className="button" onClick={onDone}>
-          Cancel
-        </button>
-        <button type="submit" className="button button-primary" disabled={update.isPending}>
-          Save credentials
-        </button>
-      </div>
+      <FormActions error={update.isError ? errorMessage(update.error) : null} onCancel={onDone} submitLabel="Save credentials" pending={update.isPending} />
     </form>
   );
 }
@@ -108,19 +96,7 @@ function EditSettings({ integration, onDone }: { integration: Integration; onDon
       <ProviderFieldInputs idPrefix={`${id}-config`} fields={fields} values={config} onChange={setConfig} />
       <SyncIntervalField id={`${id}-interval`} value={interval} onChange={setSyncInterval} error={flat.syncIntervalSeconds} />
       <p className="muted small">New settings fetch the history again from the start; values already stored stay.</p>
-      {update.isError ? (
-        <p className="form-error" role="alert">
-          {errorMessage(update.error)}
-        </p>
-      ) : null}
-      <div className="actions">
-        <button type="button" className="button" onClick={onDone}>
-          Cancel
-        </button>
-        <button type="submit" className="button button-primary" disabled={update.isPending}>
-          Save settings
-        </button>
-      </div>
+      <FormActions error={update.isError ? errorMessage(update.error) : null} onCancel={onDone} submitLabel="Save settings" pending={update.isPending} />
     </form>
   );
 }

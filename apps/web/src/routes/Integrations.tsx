@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { Dialog } from "../components/Dialog.tsx";
-import { CardSkeletons, EmptyState, ErrorState, Field } from "../components/Feedback.tsx";
+import { CardSkeletons, EmptyState, ErrorState, Field, FormActions } from "../components/Feedback.tsx";
 import { formatInterval, plainError, SyncStatusBadge } from "../components/Integration.tsx";
 import { filledIn, ProviderFieldInputs, SyncIntervalField } from "../components/IntegrationFields.tsx";
 import { useToast } from "../components/Toasts.tsx";
@@ -59,19 +59,7 @@ function ConnectForm({ provider, onDone, onCancel }: { provider: Provider; onDon
         <ProviderFieldInputs idPrefix={`${id}-cred`} fields={provider.credentialFields} values={credentials} onChange={setCredentials} secret />
       </fieldset>
       <SyncIntervalField id={`${id}-interval`} value={interval} onChange={setSyncInterval} error={flat.syncIntervalSeconds} />
-      {connect.isError ? (
-        <p className="form-error" role="alert">
-          {errorMessage(connect.error)}
-        </p>
-      ) : null}
-      <div className="actions">
-        <button type="button" className="button" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" className="button button-primary" disabled={connect.isPending}>
-          {connect.isPending ? "Connecting…" : "Connect"}
-        </button>
-      </div>
+      <FormActions error={connect.isError ? errorMessage(connect.error) : null} onCancel={onCancel} submitLabel="Connect" pendingLabel="Connecting…" pending={connect.isPending} />
     </form>
   );
 }
