@@ -17,25 +17,31 @@ import { useWorkspace } from "../workspace.ts";
 
 const runBadge = { RUNNING: "SYNCING", SUCCEEDED: "SUCCEEDED", FAILED: "FAILED" } as const;
 
-/** New credentials (never shown back): the form comes from the provider's credential fields. */
-function ReplaceCredentials({ integrationId, provider, onDone }: { integrationId: string; provider: string; onDone: () => void }) {
+/** integration.update with its errors shown in the form; on success, fresh data, a toast, and done. */
+function useIntegrationUpdate(message: string, onDone: () => void) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const toast = useToast();
-  const { id: workspaceId } = useWorkspace();
-  const id = useId();
-  const providers = useQuery(trpc.integration.providers.queryOptions({ workspaceId }));
-  const [values, setValues] = useState<Record<string, string>>({});
-  const update = useMutation(
+  return useMutation(
     trpc.integration.update.mutationOptions({
       meta: { inlineErrors: true },
       onSuccess: async () => {
         await queryClient.invalidateQueries(trpc.integration.pathFilter());
-        toast.success("Credentials replaced.");
+        toast.success(message);
         onDone();
       },
     }),
   );
+}
+
+/** New credentials (never shown back): the form comes from the provider's credential fields. */
+function ReplaceCredentials({ integrationId, provider, onDone }: { integrationId: string; provider: string; onDone: () => void }) {
+  const trpc = useTRPC();
+  const { id: workspaceId } = useWorkspace();
+  const id = useId();
+  const providers = useQuery(trpc.integration.providers.queryOptions({ workspaceId }));
+  const [values, setValues] = useState<Record<string, string>>({});
+  const update = useIntegrationUpdate("Credentials replaced.", onDone);
   const fields = providers.data?.find((item) => item.id === provider)?.credentialFields ?? [];
   return (
     <form
@@ -58,8 +64,6 @@ type Integration = RouterOutputs["integration"]["get"];
 /** Name, settings (the form comes from the provider's config fields) and sync interval. */
 function EditSettings({ integration, onDone }: { integration: Integration; onDone: () => void }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const toast = useToast();
   const { id: workspaceId } = useWorkspace();
   const id = useId();
   const providers = useQuery(trpc.integration.providers.queryOptions({ workspaceId }));
@@ -68,16 +72,7 @@ function EditSettings({ integration, onDone }: { integration: Integration; onDon
     Object.fromEntries(Object.entries(integration.config).flatMap(([key, value]) => (typeof value === "string" ? [[key, value]] : []))),
   );
   const [interval, setSyncInterval] = useState(integration.syncIntervalSeconds);
-  const update = useMutation(
-    trpc.integration.update.mutationOptions({
-      meta: { inlineErrors: true },
-      onSuccess: async () => {
-        await queryClient.invalidateQueries(trpc.integration.pathFilter());
-        toast.success("Settings saved.");
-        onDone();
-      },
-    }),
-  );
+  const update = useIntegrationUpdate("Settings saved.", onDone);
   const flat = fieldErrors(update.error);
   const fields = providers.data?.find((item) => item.id === integration.provider)?.configFields ?? [];
   return (
