@@ -31,9 +31,28 @@ export async function dueIntegrations(database: Database, limit: number): Promis
   }
 }
 
+/**
+ * Marks due integrations QUEUED, each workspace in its own context, so that their status says a
+ * sync is coming. Before the jobs are sent: a run that started (SYNCING, leased) or already ended
+ * is never set back. A row whose job then fails to send stays due, and the next tick sends it again.
+ */
+async function markQueued(database: Database, due: readonly DueIntegration[]): Promise<void> {
+  const byWorkspace = new Map<string, string[]>();
+  for (const { workspaceId, integrationId } of due) byWorkspace.set(workspaceId, [...(byWorkspace.get(workspaceId) ?? []), integrationId]);
+  for (const [workspaceId, ids] of byWorkspace) {
+    await database.withWorkerContext(workspaceId, (tx) =>
+      tx.$executeRaw`
+        UPDATE integrations SET sync_status = 'QUEUED', updated_at = now()
+         WHERE workspace_id = ${workspaceId}::uuid AND id = ANY(${ids}::uuid[])
+           AND sync_status IN ('IDLE', 'SUCCEEDED', 'FAILED') AND lease_token IS NULL`,
+    );
+  }
+}
+
 /** Enqueues the due integrations; returns how many were due and how many jobs were new. */
 export async function dispatchDue(database: Database, boss: PgBoss, limit = batch): Promise<{ due: number; enqueued: number }> {
   const due = await dueIntegrations(database, limit);
+  await markQueued(database, due);
   let enqueued = 0;
   for (const integration of due) {
     if ((await sendSync(boss, { ...integration, reason: "scheduled" })) !== null) enqueued++;
