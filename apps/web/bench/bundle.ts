@@ -50,7 +50,12 @@ async function sizeOf(manifest: Manifest, keys: Set<string>): Promise<{ raw: num
 const kB = (bytes: number) => `${(bytes / 1000).toFixed(1)} kB`;
 
 try {
-  await build({ root, mode: "production", logLevel: "warn", build: { outDir, emptyOutDir: true, manifest: true, sourcemap: false } });
+  await build({
+    root,
+    mode: "production",
+    logLevel: "warn",
+    build: { outDir, emptyOutDir: true, manifest: true, sourcemap: false },
+  });
   const manifest = JSON.parse(await readFile(path.join(outDir, ".vite", "manifest.json"), "utf8")) as Manifest;
   const entry = Object.keys(manifest).find((key) => manifest[key]?.isEntry);
   if (!entry) throw new Error("the build has no entry chunk");

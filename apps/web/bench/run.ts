@@ -6,7 +6,14 @@ import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { createAdaptorServer } from "@hono/node-server";
-import { appRouter, createTRPCContext, goalListQueries, kpiListQuery, sessionCookieName, sessionLookupSql } from "@northstar/api";
+import {
+  appRouter,
+  createTRPCContext,
+  goalListQueries,
+  kpiListQuery,
+  sessionCookieName,
+  sessionLookupSql,
+} from "@northstar/api";
 import { createDatabase, type Database, kpiSeriesQuery, Prisma } from "@northstar/db";
 import { migrate, withDatabaseServer } from "@northstar/db/server";
 import { createTestDatabase, ensureTestLogin } from "@northstar/db/testing";
@@ -33,11 +40,16 @@ const { values: flags } = parseArgs({
 
 function whole(name: string, text: string | undefined): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new RangeError(`--${name} must be a whole number of at least 1, got ${String(text)}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new RangeError(`--${name} must be a whole number of at least 1, got ${String(text)}`);
   return value;
 }
 
-const size = { workspaces: whole("workspaces", flags.workspaces), kpis: whole("kpis", flags.kpis), days: whole("days", flags.days) };
+const size = {
+  workspaces: whole("workspaces", flags.workspaces),
+  kpis: whole("kpis", flags.kpis),
+  days: whole("days", flags.days),
+};
 const load = {
   connections: whole("connections", flags.connections),
   durationSeconds: whole("duration", flags.duration),
@@ -53,7 +65,8 @@ const dayMs = 86_400_000;
 
 function printTable(title: string, header: string[], rows: string[][]): void {
   const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => (row[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ");
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ");
   console.log(`\n${title}\n${line(header)}\n${widths.map((w) => "-".repeat(w)).join("  ")}`);
   for (const row of rows) console.log(line(row));
 }
@@ -155,7 +168,11 @@ interface Host {
 }
 
 /** Request logs at info, as in production, written nowhere. */
-const discard = new Writable({ write: (_chunk, _encoding, done) => { done(); } });
+const discard = new Writable({
+  write: (_chunk, _encoding, done) => {
+    done();
+  },
+});
 
 async function startHost(database: Database): Promise<Host> {
   const target: { app?: ReturnType<typeof createApp> } = {};
@@ -167,7 +184,12 @@ async function startHost(database: Database): Promise<Host> {
   const url = `http://127.0.0.1:${port}`;
   target.app = createApp({
     database,
-    auth: { baseUrl: url, secret: "a-benchmark-secret-that-is-long-enough-1234", providers: {}, developmentSignIn: true },
+    auth: {
+      baseUrl: url,
+      secret: "a-benchmark-secret-that-is-long-enough-1234",
+      providers: {},
+      developmentSignIn: true,
+    },
     logger: pino({ level: "info" }, discard),
     rateLimits: { signIn: { burst: 1_000, perSecond: 100 } },
   });
@@ -196,7 +218,8 @@ async function signIn(host: Host, userId: string): Promise<string> {
     .filter((header) => header.startsWith(`${sessionCookieName}=`))
     .at(-1)
     ?.split(";")[0];
-  if (response.status !== 303 || !cookie) throw new Error(`development sign-in as ${userId} failed: ${response.status} ${await response.text()}`);
+  if (response.status !== 303 || !cookie)
+    throw new Error(`development sign-in as ${userId} failed: ${response.status} ${await response.text()}`);
   return cookie;
 }
 
@@ -227,12 +250,20 @@ async function loadTest(host: Host, signed: Signed[]): Promise<Map<Procedure, Lo
     const perUser = procedure === "kpi.series" ? Math.min(size.kpis, 20) : 1;
     const requests: autocannon.Request[] = [];
     for (let i = 0; i < perUser; i++) {
-      for (const tenant of signed) requests.push({ method: "GET", path: trpcPath(procedure, inputFor(procedure, tenant, i)), headers: { cookie: tenant.cookie } });
+      for (const tenant of signed)
+        requests.push({
+          method: "GET",
+          path: trpcPath(procedure, inputFor(procedure, tenant, i)),
+          headers: { cookie: tenant.cookie },
+        });
     }
     // Every request answers 200 before it is measured.
     for (const request of requests.slice(0, signed.length)) {
-      const answer = await fetch(`${host.url}${request.path ?? ""}`, { headers: { cookie: request.headers?.cookie ?? "" } });
-      if (answer.status !== 200) throw new Error(`${procedure}: ${answer.status} ${(await answer.text()).slice(0, 300)}`);
+      const answer = await fetch(`${host.url}${request.path ?? ""}`, {
+        headers: { cookie: request.headers?.cookie ?? "" },
+      });
+      if (answer.status !== 200)
+        throw new Error(`${procedure}: ${answer.status} ${(await answer.text()).slice(0, 300)}`);
     }
     await fire(host.url, requests, load.warmupSeconds);
     const result = await fire(host.url, requests, load.durationSeconds);
@@ -269,7 +300,12 @@ function statement(sql: { text: string; values: unknown[] }, data: boolean): Sta
  * membership batch, then the read batch (the API pipelines each batch in one round trip; the raw
  * run sends them one by one, unprepared, on one superuser connection).
  */
-function statementsFor(procedure: Procedure, tenant: Tenant, token: string, input: Record<string, unknown>): Statement[] {
+function statementsFor(
+  procedure: Procedure,
+  tenant: Tenant,
+  token: string,
+  input: Record<string, unknown>,
+): Statement[] {
   const lookup = sessionLookupSql(token);
   if (!lookup) throw new Error("malformed session token");
   const resolve: Statement[] = [
@@ -297,11 +333,20 @@ function statementsFor(procedure: Procedure, tenant: Tenant, token: string, inpu
     case "kpi.list":
       return around([statement(kpiListQuery({ workspaceId: tenant.workspaceId, status: "active", take: 51 }), true)]);
     case "goal.list":
-      return around(goalListQueries({ workspaceId: tenant.workspaceId, statuses: null, excluded: ["ARCHIVED"] }).map((sql) => statement(sql, true)));
+      return around(
+        goalListQueries({ workspaceId: tenant.workspaceId, statuses: null, excluded: ["ARCHIVED"] }).map((sql) =>
+          statement(sql, true),
+        ),
+      );
     case "kpi.series": {
       const kpiId = String(input.kpiId);
       const { from, to } = seriesRange();
-      const previous = kpiSeriesQuery({ kpiId, from: new Date(from.getTime() - (to.getTime() - from.getTime())), to: from, buckets: 365 });
+      const previous = kpiSeriesQuery({
+        kpiId,
+        from: new Date(from.getTime() - (to.getTime() - from.getTime())),
+        to: from,
+        buckets: 365,
+      });
       const current = kpiSeriesQuery({ kpiId, from, to, buckets: 365 });
       return around([
         statement(kpiListQuery({ workspaceId: tenant.workspaceId, status: "all", take: 1, id: kpiId }), true),
@@ -315,24 +360,38 @@ function statementsFor(procedure: Procedure, tenant: Tenant, token: string, inpu
 
 type Shape = (tenant: Signed, round: number) => Promise<unknown>;
 
-async function inProcess(database: Database, admin: Pool, signed: Signed[]): Promise<Map<string, { p50: number; p99: number }>> {
+async function inProcess(
+  database: Database,
+  admin: Pool,
+  signed: Signed[],
+): Promise<Map<string, { p50: number; p99: number }>> {
   const client = await admin.connect();
   const raw = async (statements: Statement[]) => {
     for (const statement of statements) await client.query(statement.text, statement.values);
   };
   const shapes: Record<string, Shape> = {};
   for (const procedure of procedures) {
-    const caller = (tenant: Signed) => appRouter.createCaller(createTRPCContext({ database, sessionToken: tokenOf(tenant.cookie), secureCookies: false }));
-    const statements = (tenant: Signed, round: number) => statementsFor(procedure, tenant, tokenOf(tenant.cookie), inputFor(procedure, tenant, round));
+    const caller = (tenant: Signed) =>
+      appRouter.createCaller(
+        createTRPCContext({ database, sessionToken: tokenOf(tenant.cookie), secureCookies: false }),
+      );
+    const statements = (tenant: Signed, round: number) =>
+      statementsFor(procedure, tenant, tokenOf(tenant.cookie), inputFor(procedure, tenant, round));
     shapes[`${procedure} caller`] = (tenant, round) => {
       const input = inputFor(procedure, tenant, round);
       const api = caller(tenant);
       if (procedure === "kpi.list") return api.kpi.list({ workspaceId: tenant.workspaceId });
       if (procedure === "goal.list") return api.goal.list({ workspaceId: tenant.workspaceId });
-      return api.kpi.series({ workspaceId: tenant.workspaceId, kpiId: String(input.kpiId), ...seriesRange(), buckets: 365 });
+      return api.kpi.series({
+        workspaceId: tenant.workspaceId,
+        kpiId: String(input.kpiId),
+        ...seriesRange(),
+        buckets: 365,
+      });
     };
     shapes[`${procedure} raw all`] = (tenant, round) => raw(statements(tenant, round));
-    shapes[`${procedure} raw data`] = (tenant, round) => raw(statements(tenant, round).filter((statement) => statement.data));
+    shapes[`${procedure} raw data`] = (tenant, round) =>
+      raw(statements(tenant, round).filter((statement) => statement.data));
   }
   const names = Object.keys(shapes);
   const samples = new Map(names.map((name) => [name, [] as number[]]));
@@ -414,16 +473,30 @@ async function run(serverUrl: string): Promise<void> {
     database = createDatabase({ url: testDatabase.appUrl, poolSize: 10 });
     host = await startHost(database);
     const signed: Signed[] = [];
-    for (const tenant of await tenants(admin, userCount)) signed.push({ ...tenant, cookie: await signIn(host, tenant.userId) });
-    console.log(`Host on ${host.url}; ${signed.length} users signed in through /auth/dev, each the owner of its own workspace`);
+    for (const tenant of await tenants(admin, userCount))
+      signed.push({ ...tenant, cookie: await signIn(host, tenant.userId) });
+    console.log(
+      `Host on ${host.url}; ${signed.length} users signed in through /auth/dev, each the owner of its own workspace`,
+    );
 
     started = performance.now();
-    console.log(`\nHTTP load: ${load.connections} connections, ${load.warmupSeconds} s warm-up then ${load.durationSeconds} s per procedure`);
+    console.log(
+      `\nHTTP load: ${load.connections} connections, ${load.warmupSeconds} s warm-up then ${load.durationSeconds} s per procedure`,
+    );
     const http = await loadTest(host, signed);
     const row = (procedure: Procedure, result: LoadResult | undefined): string[] => {
       if (!result) return [procedure];
       const target = procedure === "kpi.series" ? `p99 < 50 ms ${result.p99 < 50 ? "ok" : "MISSED"}` : "";
-      return [procedure, String(result.p50), String(result.p99), result.rps.toFixed(0), String(result.requests), String(result.non2xx), String(result.errors), target];
+      return [
+        procedure,
+        String(result.p50),
+        String(result.p99),
+        result.rps.toFixed(0),
+        String(result.requests),
+        String(result.non2xx),
+        String(result.errors),
+        target,
+      ];
     };
     printTable(
       `Over HTTP (tRPC GET, superjson input, session cookie; ${signed.length} users × own workspace; series: 365 buckets over one year, compare on)`,
@@ -457,7 +530,18 @@ async function run(serverUrl: string): Promise<void> {
     }
     printTable(
       "createCaller vs its raw SQL (superuser, one pg connection, unprepared). raw all: every statement the call sends (session + membership batch, read batch: BEGIN + settings, data, plan, COMMIT), one at a time; raw data: only the data statements",
-      ["procedure", "caller p50", "caller p99", "raw all p50", "raw data p50", "ratio all", "diff all ms", "ratio data", "diff data ms", "target (diff all, p50)"],
+      [
+        "procedure",
+        "caller p50",
+        "caller p99",
+        "raw all p50",
+        "raw data p50",
+        "ratio all",
+        "diff all ms",
+        "ratio data",
+        "diff data ms",
+        "target (diff all, p50)",
+      ],
       rowsOut,
     );
     console.log(`(in-process comparison took ${seconds(started)} s)`);

@@ -1,7 +1,16 @@
 import type { NorthstarClient } from "@northstar/api/client";
 import type { Page } from "playwright-core";
 import { describe, expect, test } from "vitest";
-import { accessibilityViolations, apiFor, createPerson, devSignIn, expectNoProblems, openBrowser, screenshot, useE2E } from "./support.ts";
+import {
+  accessibilityViolations,
+  apiFor,
+  createPerson,
+  devSignIn,
+  expectNoProblems,
+  openBrowser,
+  screenshot,
+  useE2E,
+} from "./support.ts";
 
 // Goals: link two KPIs with weights, read the shares and the weighted progress. Then the
 // screenshots of the dashboard, a KPI page and the goals page at desktop and phone widths.
@@ -20,10 +29,25 @@ describe("goals", () => {
       const api = await apiFor(e2e(), session.context);
       const workspace = await api.workspace.create.mutate({ name: "Goal Co", slug: "goal-co" });
       const dueDate = new Date(Date.now() + 60 * dayMs).toISOString().slice(0, 10);
-      const revenue = await api.kpi.create.mutate({ workspaceId: workspace.id, name: "Revenue", unit: "USD", targetValue: 100 });
+      const revenue = await api.kpi.create.mutate({
+        workspaceId: workspace.id,
+        name: "Revenue",
+        unit: "USD",
+        targetValue: 100,
+      });
       const nps = await api.kpi.create.mutate({ workspaceId: workspace.id, name: "NPS", targetValue: 200 });
-      await api.kpi.recordPoint.mutate({ workspaceId: workspace.id, kpiId: revenue.id, value: 50, timestamp: new Date(Date.now() - 3_600_000) });
-      await api.kpi.recordPoint.mutate({ workspaceId: workspace.id, kpiId: nps.id, value: 200, timestamp: new Date(Date.now() - 3_600_000) });
+      await api.kpi.recordPoint.mutate({
+        workspaceId: workspace.id,
+        kpiId: revenue.id,
+        value: 50,
+        timestamp: new Date(Date.now() - 3_600_000),
+      });
+      await api.kpi.recordPoint.mutate({
+        workspaceId: workspace.id,
+        kpiId: nps.id,
+        value: 200,
+        timestamp: new Date(Date.now() - 3_600_000),
+      });
 
       await page.goto("/w/goal-co/goals");
       await page.getByRole("heading", { name: "No goals yet" }).waitFor();
@@ -54,7 +78,9 @@ describe("goals", () => {
       // Edit: reweigh to 1:1, and the progress follows.
       await card.getByRole("button", { name: "Edit" }).click();
       const edit = page.getByRole("dialog", { name: "Edit goal" });
-      const revenueRow = edit.locator(".link-row").filter({ has: page.locator("option:checked", { hasText: "Revenue" }) });
+      const revenueRow = edit
+        .locator(".link-row")
+        .filter({ has: page.locator("option:checked", { hasText: "Revenue" }) });
       await revenueRow.getByRole("textbox").fill("1");
       await edit.getByRole("button", { name: "Save goal" }).click();
       await expect.poll(() => card.getByTestId("goal-progress").textContent()).toBe("75%");
@@ -171,7 +197,10 @@ async function arrangeShowcase(api: NorthstarClient): Promise<string> {
       const trend = spec.from + ((spec.to - spec.from) * day) / (days - 1);
       // A steady wobble, different per KPI, so the lines look like data.
       const wobble = 1 + 0.04 * Math.sin(day * 0.9 + index) + 0.02 * Math.sin(day * 2.3 + index * 2);
-      return { timestamp: new Date(now - (days - day) * dayMs).toISOString(), value: Math.round(trend * wobble * 100) / 100 };
+      return {
+        timestamp: new Date(now - (days - day) * dayMs).toISOString(),
+        value: Math.round(trend * wobble * 100) / 100,
+      };
     });
     await api.kpi.importPoints.mutate({ workspaceId, kpiId: kpi.id, data: points });
   }
@@ -197,6 +226,11 @@ async function arrangeShowcase(api: NorthstarClient): Promise<string> {
       { kpiId: activation, weight: 2 },
     ],
   });
-  await api.goal.create.mutate({ workspaceId, title: "Answer customers within 30 minutes", targetDate: new Date(now + 30 * dayMs), kpis: [{ kpiId: response, weight: 1, criterion: "STAY_BELOW" }] });
+  await api.goal.create.mutate({
+    workspaceId,
+    title: "Answer customers within 30 minutes",
+    targetDate: new Date(now + 30 * dayMs),
+    kpis: [{ kpiId: response, weight: 1, criterion: "STAY_BELOW" }],
+  });
   return mrr;
 }

@@ -6,7 +6,15 @@ import type { Page } from "playwright-core";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createConnectors, type RunningWorker, startWorker } from "@northstar/worker";
-import { accessibilityViolations, apiFor, createPerson, devSignIn, expectNoProblems, openBrowser, useE2E } from "./support.ts";
+import {
+  accessibilityViolations,
+  apiFor,
+  createPerson,
+  devSignIn,
+  expectNoProblems,
+  openBrowser,
+  useE2E,
+} from "./support.ts";
 
 // An HTTP JSON integration end to end: connect it through the form, map its metric to a KPI,
 // "Sync now" (the host sends the job to the queue), and the worker (in this process, built as
@@ -37,7 +45,18 @@ beforeAll(async () => {
     keyring,
     connectors: createConnectors({ githubApiUrl: "http://127.0.0.1:9", stripeApiUrl: "http://127.0.0.1:9" }),
     logger: pino({ level: "silent" }),
-    sync: { leaseSeconds: 15, runTimeoutSeconds: 20, overlapSeconds: 300, backfillDays: 30, retryBaseSeconds: 1, retryMaxSeconds: 4, maxConsecutiveFailures: 3, runHistory: 20, httpTimeoutSeconds: 5, allowPrivateNetwork: true },
+    sync: {
+      leaseSeconds: 15,
+      runTimeoutSeconds: 20,
+      overlapSeconds: 300,
+      backfillDays: 30,
+      retryBaseSeconds: 1,
+      retryMaxSeconds: 4,
+      maxConsecutiveFailures: 3,
+      runHistory: 20,
+      httpTimeoutSeconds: 5,
+      allowPrivateNetwork: true,
+    },
     concurrency: 2,
     providerConcurrency: 2,
     workspaceConcurrency: 2,
@@ -77,7 +96,12 @@ describe("integrations", () => {
       await devSignIn(page, owner.id);
       const api = await apiFor(e2e(), session.context);
       const workspace = await api.workspace.create.mutate({ name: "Feed Co", slug: "feed-co" });
-      const kpi = await api.kpi.create.mutate({ workspaceId: workspace.id, name: "Revenue feed", unit: "USD", targetValue: 5000 });
+      const kpi = await api.kpi.create.mutate({
+        workspaceId: workspace.id,
+        name: "Revenue feed",
+        unit: "USD",
+        targetValue: 5000,
+      });
 
       await page.goto("/w/feed-co/integrations");
       await page.getByRole("heading", { name: "Nothing connected yet" }).waitFor();
@@ -98,7 +122,9 @@ describe("integrations", () => {
       await page.getByText("••••alue").waitFor();
       expect(await page.content()).not.toContain(secret);
       await page.getByText("Nothing is mapped yet").waitFor();
-      await page.getByRole("combobox", { name: "KPI for Value at the JSON path" }).selectOption({ label: "Revenue feed" });
+      await page
+        .getByRole("combobox", { name: "KPI for Value at the JSON path" })
+        .selectOption({ label: "Revenue feed" });
       await page.getByRole("status").filter({ hasText: "now writes into “Revenue feed”" }).waitFor();
 
       await syncNow(page);

@@ -9,7 +9,10 @@ const e2e = useE2E();
 const hour = 3_600_000;
 
 function chartPixels(page: import("playwright-core").Page): Promise<string> {
-  return page.locator(".chart canvas").first().evaluate((canvas) => (canvas as HTMLCanvasElement).toDataURL());
+  return page
+    .locator(".chart canvas")
+    .first()
+    .evaluate((canvas) => (canvas as HTMLCanvasElement).toDataURL());
 }
 
 describe("KPIs", () => {
@@ -59,13 +62,20 @@ describe("KPIs", () => {
       const rows = page.getByRole("table", { name: "Values, newest first" }).locator("tbody tr");
       await expect.poll(() => rows.count()).toBe(2);
       await page.getByRole("progressbar", { name: "Weekly signups: progress to target" }).first().waitFor();
-      expect(await page.getByRole("progressbar", { name: "Weekly signups: progress to target" }).first().getAttribute("aria-valuenow")).toBe("36");
+      expect(
+        await page
+          .getByRole("progressbar", { name: "Weekly signups: progress to target" })
+          .first()
+          .getAttribute("aria-valuenow"),
+      ).toBe("36");
 
       // A CSV with one bad line: nothing is imported and the line is named.
       const day = (daysAgo: number) => new Date(Date.now() - daysAgo * 24 * hour).toISOString();
       await page.getByRole("button", { name: "Import CSV" }).click();
       const importDialog = page.getByRole("dialog", { name: "Import values from CSV" });
-      await importDialog.getByLabel("Or paste the CSV").fill(`timestamp,value\n${day(10)},90\nlast tuesday,95\n${day(9)},101\n${day(8)},99\n`);
+      await importDialog
+        .getByLabel("Or paste the CSV")
+        .fill(`timestamp,value\n${day(10)},90\nlast tuesday,95\n${day(9)},101\n${day(8)},99\n`);
       await importDialog.getByRole("button", { name: "Import" }).click();
       const problem = importDialog.getByRole("alert");
       await problem.getByText(/Nothing was imported: 1 line\(s\) need fixing \(line 3: /).waitFor();
@@ -76,7 +86,9 @@ describe("KPIs", () => {
       await expect.poll(() => rows.count()).toBe(2);
 
       // Fixed, it goes in.
-      await importDialog.getByLabel("Or paste the CSV").fill(`timestamp,value\n${day(10)},90\n${day(9.5)},95\n${day(9)},101\n${day(8)},99\n`);
+      await importDialog
+        .getByLabel("Or paste the CSV")
+        .fill(`timestamp,value\n${day(10)},90\n${day(9.5)},95\n${day(9)},101\n${day(8)},99\n`);
       await importDialog.getByRole("button", { name: "Import" }).click();
       await page.getByRole("status").filter({ hasText: "Imported 4 values." }).waitFor();
       await expect.poll(() => rows.count()).toBe(6);
@@ -121,7 +133,9 @@ describe("KPIs", () => {
       const dialog = page.getByRole("dialog", { name: "New KPI" });
       await dialog.getByLabel("Name").fill("Revenue");
       await dialog.getByRole("button", { name: "Create KPI" }).click();
-      await dialog.getByText("An active KPI already has this name; choose another name or archive the other KPI.").waitFor();
+      await dialog
+        .getByText("An active KPI already has this name; choose another name or archive the other KPI.")
+        .waitFor();
       await dialog.getByRole("button", { name: "Cancel" }).click();
 
       // A field the API's schema refuses: its message sits under that field.

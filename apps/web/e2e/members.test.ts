@@ -1,5 +1,13 @@
 import { describe, expect, test } from "vitest";
-import { accessibilityViolations, apiFor, createPerson, devSignIn, expectNoProblems, openBrowser, useE2E } from "./support.ts";
+import {
+  accessibilityViolations,
+  apiFor,
+  createPerson,
+  devSignIn,
+  expectNoProblems,
+  openBrowser,
+  useE2E,
+} from "./support.ts";
 
 // Members: an owner invites someone, who joins by signing in; the owner makes them a VIEWER; the
 // viewer sees no edit controls, and the API refuses them when they try anyway.
@@ -17,7 +25,12 @@ describe("members and roles", () => {
       await devSignIn(page, owner.id);
       const api = await apiFor(e2e(), ownerSession.context);
       const workspace = await api.workspace.create.mutate({ name: "Team Co", slug: "team-co" });
-      const kpi = await api.kpi.create.mutate({ workspaceId: workspace.id, name: "Revenue", unit: "USD", targetValue: 1000 });
+      const kpi = await api.kpi.create.mutate({
+        workspaceId: workspace.id,
+        name: "Revenue",
+        unit: "USD",
+        targetValue: 1000,
+      });
 
       // Invite.
       await page.goto("/w/team-co/members");
@@ -25,7 +38,10 @@ describe("members and roles", () => {
       await invite.getByLabel("Email").fill(inviteeEmail);
       await invite.getByLabel("Role").selectOption("MEMBER");
       await invite.getByRole("button", { name: "Invite" }).click();
-      await page.getByRole("status").filter({ hasText: `Invitation sent to ${inviteeEmail}` }).waitFor();
+      await page
+        .getByRole("status")
+        .filter({ hasText: `Invitation sent to ${inviteeEmail}` })
+        .waitFor();
       await page.getByRole("list", { name: "Pending invitations" }).getByText(inviteeEmail).waitFor();
       expect(await accessibilityViolations(page), "members page").toEqual([]);
 

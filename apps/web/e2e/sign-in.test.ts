@@ -76,7 +76,12 @@ describe("sign in and onboarding", () => {
   });
 
   test("OAuth: Google through a local OIDC server, then the onboarding page", async () => {
-    const profile = { sub: `google-${Date.now()}`, email: `oidc-${Date.now()}@example.com`, email_verified: true, name: "Olive Oidc" };
+    const profile = {
+      sub: `google-${Date.now()}`,
+      email: `oidc-${Date.now()}@example.com`,
+      email_verified: true,
+      name: "Olive Oidc",
+    };
     oauth.service.once(Events.BeforeUserinfo, (response: MutableResponse) => {
       response.body = { ...profile };
     });
@@ -88,7 +93,9 @@ describe("sign in and onboarding", () => {
       // start -> the provider's authorize (which answers at once) -> our callback -> the app.
       await page.waitForURL(/\/welcome$/);
       await page.getByText(`Invitations sent to ${profile.email}`).waitFor();
-      expect((await session.context.cookies()).some((cookie) => cookie.name === "northstar_session" && cookie.httpOnly)).toBe(true);
+      expect(
+        (await session.context.cookies()).some((cookie) => cookie.name === "northstar_session" && cookie.httpOnly),
+      ).toBe(true);
       expectNoProblems(session);
     } finally {
       await session.context.close();

@@ -10,7 +10,13 @@ import type { AxeResults } from "axe-core";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { pino } from "pino";
 import { afterAll, beforeAll, expect, inject } from "vitest";
-import { type AdminPool, type HostTestDatabase, type RunningHost, startHost, useHostDatabase } from "../test/support.ts";
+import {
+  type AdminPool,
+  type HostTestDatabase,
+  type RunningHost,
+  startHost,
+  useHostDatabase,
+} from "../test/support.ts";
 import { type JobSender, startJobSender } from "../server/jobs.ts";
 import { launchChromium } from "./browser.ts";
 
@@ -76,7 +82,10 @@ export interface Person {
 export async function createPerson(admin: AdminPool, name: string, email?: string): Promise<Person> {
   const id = randomUUID();
   const address = email ?? `${name.toLowerCase().replace(/\W+/g, "-")}-${id.slice(0, 8)}@example.com`;
-  await admin.query("INSERT INTO users (id, email, name, provider, provider_account_id) VALUES ($1, $2, $3, 'github', $4)", [id, address, name, id]);
+  await admin.query(
+    "INSERT INTO users (id, email, name, provider, provider_account_id) VALUES ($1, $2, $3, 'github', $4)",
+    [id, address, name, id],
+  );
   return { id, email: address, name };
 }
 
@@ -93,8 +102,16 @@ export interface BrowserOptions {
   colorScheme?: "light" | "dark";
 }
 
-export async function openBrowser(e2e: E2E, { viewport = { width: 1280, height: 900 }, timezoneId, colorScheme = "light" }: BrowserOptions = {}): Promise<BrowserSession> {
-  const context = await e2e.browser.newContext({ viewport, baseURL: e2e.host.url, colorScheme, ...(timezoneId ? { timezoneId } : {}) });
+export async function openBrowser(
+  e2e: E2E,
+  { viewport = { width: 1280, height: 900 }, timezoneId, colorScheme = "light" }: BrowserOptions = {},
+): Promise<BrowserSession> {
+  const context = await e2e.browser.newContext({
+    viewport,
+    baseURL: e2e.host.url,
+    colorScheme,
+    ...(timezoneId ? { timezoneId } : {}),
+  });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
@@ -147,7 +164,12 @@ export async function accessibilityViolations(page: Page): Promise<string[]> {
   const results = await page.evaluate(async () => {
     if (!window.axe) throw new Error("axe-core did not load");
     const run = await window.axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] });
-    return run.violations.map((violation) => ({ id: violation.id, help: violation.help, impact: violation.impact ?? null, targets: violation.nodes.map((node) => node.target.join(" ")) }));
+    return run.violations.map((violation) => ({
+      id: violation.id,
+      help: violation.help,
+      impact: violation.impact ?? null,
+      targets: violation.nodes.map((node) => node.target.join(" ")),
+    }));
   });
   return results
     .filter((violation) => violation.impact === "serious" || violation.impact === "critical")

@@ -1,5 +1,14 @@
 import { getConnInfo } from "@hono/node-server/conninfo";
-import { appRouter, type AuthConfig, createAuth, createTRPCContext, isSecureContext, type Jobs, parseCookies, sessionCookieName } from "@northstar/api";
+import {
+  appRouter,
+  type AuthConfig,
+  createAuth,
+  createTRPCContext,
+  isSecureContext,
+  type Jobs,
+  parseCookies,
+  sessionCookieName,
+} from "@northstar/api";
 import type { Database, Keyring } from "@northstar/db";
 import { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
@@ -92,7 +101,9 @@ function rateLimited(limiter: RateLimiter, group: string): MiddlewareHandler<Hos
 /** The CSP for a single-page app served from this origin; avatars come from the providers. */
 function contentSecurityPolicy(auth: AuthConfig) {
   // A sign-in form may post to /auth/:provider/start, which redirects to the provider.
-  const providerOrigins = Object.values(auth.providers).map((provider) => new URL(provider.authorizationEndpoint).origin);
+  const providerOrigins = Object.values(auth.providers).map(
+    (provider) => new URL(provider.authorizationEndpoint).origin,
+  );
   return {
     defaultSrc: ["'self'"],
     scriptSrc: ["'self'"],
@@ -123,7 +134,13 @@ export function createApp(options: AppOptions): Hono<HostBindings> {
     c.set("clientIp", clientAddress(c, options.trustProxy ?? false));
     c.set("log", logger.child({ requestId: c.var.requestId }));
     await next();
-    const entry = { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10, ip: c.var.clientIp };
+    const entry = {
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+      ip: c.var.clientIp,
+    };
     if (probes.has(c.req.path)) c.var.log.debug(entry, "request");
     else c.var.log.info(entry, "request");
   });
@@ -143,7 +160,15 @@ export function createApp(options: AppOptions): Hono<HostBindings> {
       onError: (c) => {
         // The unread rest of the body is still on the socket: the connection cannot be reused.
         c.header("connection", "close");
-        return c.json({ error: { code: "PAYLOAD_TOO_LARGE", message: `The request body is larger than the ${Math.floor(maxBody / 1024)} KiB this server accepts.` } }, 413);
+        return c.json(
+          {
+            error: {
+              code: "PAYLOAD_TOO_LARGE",
+              message: `The request body is larger than the ${Math.floor(maxBody / 1024)} KiB this server accepts.`,
+            },
+          },
+          413,
+        );
       },
     }),
   );
@@ -179,7 +204,10 @@ export function createApp(options: AppOptions): Hono<HostBindings> {
           const decision = mutationLimiter.take(`mutations:${c.var.clientIp}`);
           if (!decision.allowed) {
             resHeaders.set("retry-after", String(decision.retryAfterSeconds));
-            throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: `Too many changes in a short time; try again in ${decision.retryAfterSeconds} seconds.` });
+            throw new TRPCError({
+              code: "TOO_MANY_REQUESTS",
+              message: `Too many changes in a short time; try again in ${decision.retryAfterSeconds} seconds.`,
+            });
           }
         }
         return createTRPCContext({
@@ -196,21 +224,32 @@ export function createApp(options: AppOptions): Hono<HostBindings> {
       },
       onError: ({ error, path, type }) => {
         // The api's formatter keeps internal errors' text out of responses; it belongs here.
-        if (error.code === "INTERNAL_SERVER_ERROR") c.var.log.error({ err: error.cause ?? error, path, type }, "tRPC call failed");
+        if (error.code === "INTERNAL_SERVER_ERROR")
+          c.var.log.error({ err: error.cause ?? error, path, type }, "tRPC call failed");
         else c.var.log.debug({ code: error.code, path, type }, "tRPC call refused");
       },
     }),
   );
 
   // 6. The client, last: its fallback answers every other GET.
-  app.route("/", clientRoutes({ clientDir: options.clientDir ?? null, devServer: options.clientDevServer ?? null, auth: options.auth }));
+  app.route(
+    "/",
+    clientRoutes({
+      clientDir: options.clientDir ?? null,
+      devServer: options.clientDevServer ?? null,
+      auth: options.auth,
+    }),
+  );
 
   app.notFound((c) => c.json({ error: { code: "NOT_FOUND", message: "No such route." } }, 404));
   app.onError((error, c) => {
     // Middleware refusals (csrf: 403) carry their own answer.
     if (error instanceof HTTPException) return error.getResponse();
     c.var.log.error({ err: error }, "request failed");
-    return c.json({ error: { code: "INTERNAL_SERVER_ERROR", message: "Something went wrong on our side; try again." } }, 500);
+    return c.json(
+      { error: { code: "INTERNAL_SERVER_ERROR", message: "Something went wrong on our side; try again." } },
+      500,
+    );
   });
   return app;
 }

@@ -124,7 +124,9 @@ export function authRoutes({ auth, config, database }: AuthRouteOptions): Hono<H
     // Local development only (the flag is refused in production): whoever the pool can see.
     const developmentUsers = () =>
       database.pool
-        .query<{ id: string; name: string; email: string }>("SELECT id::text AS id, name, email FROM users ORDER BY created_at, email LIMIT 50")
+        .query<{ id: string; name: string; email: string }>(
+          "SELECT id::text AS id, name, email FROM users ORDER BY created_at, email LIMIT 50",
+        )
         .then(
           (result) => result.rows,
           () => [],

@@ -82,16 +82,25 @@ export function parseEnv(source: Source): HostEnv {
   }
   const settings = parsed.data;
   const production = settings.NODE_ENV === "production";
-  if (production && !settings.PUBLIC_URL) throw new Error("Invalid server settings:\n  PUBLIC_URL: required in production");
-  if (production && !settings.DATABASE_URL) throw new Error("Invalid server settings:\n  DATABASE_URL: required in production");
-  if (production && !settings.NORTHSTAR_AUTH_SECRET) throw new Error("Invalid server settings:\n  NORTHSTAR_AUTH_SECRET: required in production");
-  if (production && !settings.NORTHSTAR_CREDENTIALS_KEYS) throw new Error("Invalid server settings:\n  NORTHSTAR_CREDENTIALS_KEYS: required in production");
+  if (production && !settings.PUBLIC_URL)
+    throw new Error("Invalid server settings:\n  PUBLIC_URL: required in production");
+  if (production && !settings.DATABASE_URL)
+    throw new Error("Invalid server settings:\n  DATABASE_URL: required in production");
+  if (production && !settings.NORTHSTAR_AUTH_SECRET)
+    throw new Error("Invalid server settings:\n  NORTHSTAR_AUTH_SECRET: required in production");
+  if (production && !settings.NORTHSTAR_CREDENTIALS_KEYS)
+    throw new Error("Invalid server settings:\n  NORTHSTAR_CREDENTIALS_KEYS: required in production");
   const publicUrl = settings.PUBLIC_URL ?? `http://localhost:${settings.PORT}`;
   // Outside production a per-process secret is enough: it only signs the ten-minute sign-in state.
   const secret = settings.NORTHSTAR_AUTH_SECRET ?? randomBytes(32).toString("base64url");
   // The sign-in settings are the api package's to validate (ids, secrets, the dev sign-in flag,
   // which it refuses in production).
-  const auth = parseAuthEnv({ ...source, NODE_ENV: settings.NODE_ENV, NORTHSTAR_BASE_URL: publicUrl, NORTHSTAR_AUTH_SECRET: secret });
+  const auth = parseAuthEnv({
+    ...source,
+    NODE_ENV: settings.NODE_ENV,
+    NORTHSTAR_BASE_URL: publicUrl,
+    NORTHSTAR_AUTH_SECRET: secret,
+  });
   for (const name of ["github", "google"] as const) {
     const provider = auth.providers[name];
     if (provider) auth.providers[name] = { ...provider, ...endpointOverrides(settings, name) };

@@ -27,7 +27,10 @@ export function jobsFromQueue(sender: QueueSender, logger: Logger): Jobs {
           }),
         ]);
       } catch (error) {
-        logger.warn({ workspaceId, integrationId, err: { message: error instanceof Error ? error.message : String(error) } }, "sync-now job not sent; the dispatcher will pick the integration up");
+        logger.warn(
+          { workspaceId, integrationId, err: { message: error instanceof Error ? error.message : String(error) } },
+          "sync-now job not sent; the dispatcher will pick the integration up",
+        );
         throw error;
       }
     },
@@ -45,7 +48,10 @@ export async function startJobSender(url: string, logger: Logger): Promise<JobSe
   // pg-boss re-emits its pool's errors (a dropped idle connection): without a listener the process
   // would end. Only the message and code: the error carries pg's client, settings and all.
   sender.on("error", (error: unknown) => {
-    const { message, code } = error instanceof Error ? { message: error.message, code: "code" in error ? String(error.code) : undefined } : { message: String(error), code: undefined };
+    const { message, code } =
+      error instanceof Error
+        ? { message: error.message, code: "code" in error ? String(error.code) : undefined }
+        : { message: String(error), code: undefined };
     logger.warn({ err: { message, code } }, "job queue connection error");
   });
   await sender.start();

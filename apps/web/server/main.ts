@@ -35,7 +35,9 @@ database.pool.on("error", (error) => {
 const jobSender = await startJobSender(databaseOptions.url, logger);
 
 // Development: the client from source through Vite, mounted in this same server.
-const clientDevServer = env.production ? null : await import("./vite-dev.ts").then((module) => module.createClientDevServer());
+const clientDevServer = env.production
+  ? null
+  : await import("./vite-dev.ts").then((module) => module.createClientDevServer());
 
 const app = createApp({
   database,
@@ -50,7 +52,12 @@ const app = createApp({
 
 const server = serve({ fetch: app.fetch, port: env.port, hostname: env.host }, (info) => {
   logger.info(
-    { address: info.address, port: info.port, publicUrl: env.publicUrl, developmentSignIn: env.auth.developmentSignIn === true },
+    {
+      address: info.address,
+      port: info.port,
+      publicUrl: env.publicUrl,
+      developmentSignIn: env.auth.developmentSignIn === true,
+    },
     `Northstar listening on http://${info.address.includes(":") ? `[${info.address}]` : info.address}:${info.port} (public URL ${env.publicUrl})`,
   );
 });

@@ -26,7 +26,8 @@ export class RateLimiter {
     private readonly limit: RateLimit,
     private readonly now: () => number = () => Date.now(),
   ) {
-    if (limit.burst < 1 || limit.perSecond <= 0) throw new RangeError("a rate limit needs a burst >= 1 and a positive refill rate");
+    if (limit.burst < 1 || limit.perSecond <= 0)
+      throw new RangeError("a rate limit needs a burst >= 1 and a positive refill rate");
   }
 
   /** Takes one token for `key`, or says how long until one is back. */

@@ -9,7 +9,16 @@ import { createApiClient, TRPCProvider } from "./trpc.ts";
 // Providers: toasts, TanStack Query with the tRPC client, the router.
 
 /** Client errors that a retry cannot fix. */
-const final = new Set(["BAD_REQUEST", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "PRECONDITION_FAILED", "TOO_MANY_REQUESTS", "PAYLOAD_TOO_LARGE"]);
+const final = new Set([
+  "BAD_REQUEST",
+  "UNAUTHORIZED",
+  "FORBIDDEN",
+  "NOT_FOUND",
+  "CONFLICT",
+  "PRECONDITION_FAILED",
+  "TOO_MANY_REQUESTS",
+  "PAYLOAD_TOO_LARGE",
+]);
 
 function toSignIn(error: unknown): boolean {
   if (errorCode(error) !== "UNAUTHORIZED") return false;

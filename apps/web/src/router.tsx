@@ -21,8 +21,14 @@ export const router = createBrowserRouter([
           { index: true, lazy: async () => ({ Component: (await import("./routes/Dashboard.tsx")).Dashboard }) },
           { path: "kpis/:kpiId", lazy: async () => ({ Component: (await import("./routes/KpiPage.tsx")).KpiPage }) },
           { path: "goals", lazy: async () => ({ Component: (await import("./routes/Goals.tsx")).Goals }) },
-          { path: "integrations", lazy: async () => ({ Component: (await import("./routes/Integrations.tsx")).Integrations }) },
-          { path: "integrations/:integrationId", lazy: async () => ({ Component: (await import("./routes/IntegrationDetail.tsx")).IntegrationDetail }) },
+          {
+            path: "integrations",
+            lazy: async () => ({ Component: (await import("./routes/Integrations.tsx")).Integrations }),
+          },
+          {
+            path: "integrations/:integrationId",
+            lazy: async () => ({ Component: (await import("./routes/IntegrationDetail.tsx")).IntegrationDetail }),
+          },
           { path: "members", lazy: async () => ({ Component: (await import("./routes/Members.tsx")).Members }) },
           { path: "settings", lazy: async () => ({ Component: (await import("./routes/Settings.tsx")).Settings }) },
           { path: "billing", lazy: async () => ({ Component: (await import("./routes/Billing.tsx")).Billing }) },

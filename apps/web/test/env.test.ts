@@ -17,7 +17,13 @@ const production = {
 
 test("development defaults: port 3000 on 127.0.0.1, no database (embedded), no dev sign-in", () => {
   const env = parseEnv({});
-  expect(env).toMatchObject({ production: false, port: 3000, host: "127.0.0.1", publicUrl: "http://localhost:3000", database: null });
+  expect(env).toMatchObject({
+    production: false,
+    port: 3000,
+    host: "127.0.0.1",
+    publicUrl: "http://localhost:3000",
+    database: null,
+  });
   expect(env.auth.developmentSignIn).toBe(false);
   expect(env.auth.providers).toEqual({});
   expect(parseEnv({ NORTHSTAR_DEV_SIGN_IN: "1" }).auth.developmentSignIn).toBe(true);
@@ -25,8 +31,18 @@ test("development defaults: port 3000 on 127.0.0.1, no database (embedded), no d
 
 test("production: the application's login, the public URL, providers with endpoint overrides", () => {
   expect(parseEnv(production).host).toBe("0.0.0.0");
-  const env = parseEnv({ ...production, PORT: "8080", HOST: "10.0.0.5", GITHUB_TOKEN_URL: "http://127.0.0.1:9999/token" });
-  expect(env).toMatchObject({ production: true, port: 8080, host: "10.0.0.5", publicUrl: "https://northstar.example.com" });
+  const env = parseEnv({
+    ...production,
+    PORT: "8080",
+    HOST: "10.0.0.5",
+    GITHUB_TOKEN_URL: "http://127.0.0.1:9999/token",
+  });
+  expect(env).toMatchObject({
+    production: true,
+    port: 8080,
+    host: "10.0.0.5",
+    publicUrl: "https://northstar.example.com",
+  });
   expect(env.database?.url).toBe("postgresql://app@db.example.com/northstar");
   expect(env.auth.baseUrl).toBe("https://northstar.example.com");
   expect(env.auth.providers.github).toMatchObject({
@@ -37,11 +53,17 @@ test("production: the application's login, the public URL, providers with endpoi
 });
 
 test("the development sign-in is refused in production, as are missing or malformed settings", () => {
-  expect(() => parseEnv({ ...production, NORTHSTAR_DEV_SIGN_IN: "true" })).toThrow(/NORTHSTAR_DEV_SIGN_IN cannot be turned on in production/);
+  expect(() => parseEnv({ ...production, NORTHSTAR_DEV_SIGN_IN: "true" })).toThrow(
+    /NORTHSTAR_DEV_SIGN_IN cannot be turned on in production/,
+  );
   expect(() => parseEnv({ ...production, PUBLIC_URL: undefined })).toThrow(/PUBLIC_URL: required in production/);
-  expect(() => parseEnv({ ...production, NORTHSTAR_AUTH_SECRET: undefined })).toThrow(/NORTHSTAR_AUTH_SECRET: required in production/);
+  expect(() => parseEnv({ ...production, NORTHSTAR_AUTH_SECRET: undefined })).toThrow(
+    /NORTHSTAR_AUTH_SECRET: required in production/,
+  );
   expect(() => parseEnv({ ...production, DATABASE_URL: undefined })).toThrow(/DATABASE_URL: required in production/);
-  expect(() => parseEnv({ ...production, NORTHSTAR_CREDENTIALS_KEYS: undefined })).toThrow(/NORTHSTAR_CREDENTIALS_KEYS: required in production/);
+  expect(() => parseEnv({ ...production, NORTHSTAR_CREDENTIALS_KEYS: undefined })).toThrow(
+    /NORTHSTAR_CREDENTIALS_KEYS: required in production/,
+  );
   expect(() => parseEnv({ ...production, NORTHSTAR_CREDENTIALS_KEYS: "2026-11:c2hvcnQ=" })).toThrow(/32 bytes/);
   expect(() => parseEnv({ PORT: "http" })).toThrow(/PORT/);
   expect(() => parseEnv({ DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL must be a postgres/);

@@ -46,7 +46,11 @@ describe("probes", () => {
 
   test("/readyz gives up on a database that does not answer", async () => {
     // Nothing listens on port 9 (discard): the connection is refused or times out.
-    const unreachable = createDatabase({ url: "postgresql://nobody@127.0.0.1:9/none", poolSize: 1, connectionTimeoutMs: 500 });
+    const unreachable = createDatabase({
+      url: "postgresql://nobody@127.0.0.1:9/none",
+      poolSize: 1,
+      connectionTimeoutMs: 500,
+    });
     const other = await startHost({ database: unreachable, readinessTimeoutMs: 1_000 });
     try {
       expect((await fetch(`${other.url}/readyz`)).status).toBe(503);
@@ -91,9 +95,18 @@ describe("security headers and limits", () => {
 
   test("a body over 1 MiB is refused with 413 before anything reads it", async () => {
     const big = JSON.stringify({ name: "x".repeat(1024 * 1024 + 1) });
-    const response = await fetch(`${host.url}/trpc/workspace.create`, { method: "POST", headers: { "content-type": "application/json" }, body: big });
+    const response = await fetch(`${host.url}/trpc/workspace.create`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: big,
+    });
     expect(response.status).toBe(413);
-    expect(await response.json()).toEqual({ error: { code: "PAYLOAD_TOO_LARGE", message: "The request body is larger than the 1024 KiB this server accepts." } });
+    expect(await response.json()).toEqual({
+      error: {
+        code: "PAYLOAD_TOO_LARGE",
+        message: "The request body is larger than the 1024 KiB this server accepts.",
+      },
+    });
   });
 
   test("a streamed body (no Content-Length) over the limit is refused too", async () => {
@@ -104,7 +117,12 @@ describe("security headers and limits", () => {
         controller.close();
       },
     });
-    const response = await fetch(`${host.url}/trpc/workspace.create`, { method: "POST", headers: { "content-type": "application/json" }, body, duplex: "half" });
+    const response = await fetch(`${host.url}/trpc/workspace.create`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+      duplex: "half",
+    });
     expect(response.status).toBe(413);
   });
 
@@ -125,7 +143,10 @@ describe("the client", () => {
 
   test("a built client is served, with its shell for client-side routes", async () => {
     const dist = await mkdtemp(path.join(tmpdir(), "northstar-dist-"));
-    await writeFile(path.join(dist, "index.html"), "<!doctype html><title>Northstar app</title><script type=module src=/app.js></script>");
+    await writeFile(
+      path.join(dist, "index.html"),
+      "<!doctype html><title>Northstar app</title><script type=module src=/app.js></script>",
+    );
     await writeFile(path.join(dist, "app.js"), "console.log('app');");
     const other = await startHost({ database: ctx().db, clientDir: dist });
     try {

@@ -26,7 +26,11 @@ beforeAll(async () => {
   await oauth.start(0, "127.0.0.1");
   issuer = `http://127.0.0.1:${oauth.address().port}`;
   // Every test here signs in a few times from the same address: the limit has its own test.
-  host = await startHost({ database: ctx().db, auth: { providers: { google: googleAt(issuer) } }, rateLimits: { signIn: { burst: 1_000, perSecond: 100 } } });
+  host = await startHost({
+    database: ctx().db,
+    auth: { providers: { google: googleAt(issuer) } },
+    rateLimits: { signIn: { burst: 1_000, perSecond: 100 } },
+  });
 });
 
 afterAll(async () => {
@@ -52,7 +56,9 @@ async function startSignIn(baseUrl: string, profile: ReturnType<typeof newProfil
   const start = await fetch(`${baseUrl}/auth/google/start`, { redirect: "manual" });
   expect(start.status).toBe(302);
   const stateCookie = cookieFrom(start, stateCookieName) ?? "";
-  expect(start.headers.getSetCookie().find((header) => header.startsWith(`${stateCookieName}=`))).toMatch(/; Path=\/auth; HttpOnly; SameSite=Lax; Max-Age=600$/);
+  expect(start.headers.getSetCookie().find((header) => header.startsWith(`${stateCookieName}=`))).toMatch(
+    /; Path=\/auth; HttpOnly; SameSite=Lax; Max-Age=600$/,
+  );
   const authorize = new URL(start.headers.get("location") ?? "");
   expect(authorize.origin + authorize.pathname).toBe(`${issuer}/authorize`);
   expect(authorize.searchParams.get("code_challenge_method")).toBe("S256");
@@ -69,7 +75,10 @@ async function startSignIn(baseUrl: string, profile: ReturnType<typeof newProfil
 
 async function me(baseUrl: string, sessionCookie: string | undefined) {
   const response = await fetch(`${baseUrl}/trpc/me.get`, { headers: sessionCookie ? { cookie: sessionCookie } : {} });
-  const body = (await response.json()) as { result?: { data: { json: { id: string; email: string } } }; error?: { json: { data: { code: string } } } };
+  const body = (await response.json()) as {
+    result?: { data: { json: { id: string; email: string } } };
+    error?: { json: { data: { code: string } } };
+  };
   return { status: response.status, body };
 }
 
@@ -81,7 +90,9 @@ describe("OAuth sign-in over HTTP", () => {
     expect(done.status).toBe(302);
     expect(done.headers.get("location")).toBe("/");
     const setCookies = done.headers.getSetCookie();
-    expect(setCookies.find((header) => header.startsWith(`${sessionCookieName}=`))).toMatch(/^northstar_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=2592000$/);
+    expect(setCookies.find((header) => header.startsWith(`${sessionCookieName}=`))).toMatch(
+      /^northstar_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=2592000$/,
+    );
     expect(setCookies.find((header) => header.startsWith(`${stateCookieName}=`))).toContain("Max-Age=0");
 
     const session = cookieFrom(done, sessionCookieName);
@@ -93,10 +104,17 @@ describe("OAuth sign-in over HTTP", () => {
 
   test("sign-out revokes the session and clears the cookie", async () => {
     const { stateCookie, callback } = await startSignIn(host.url, newProfile());
-    const session = cookieFrom(await fetch(callback, { redirect: "manual", headers: { cookie: stateCookie } }), sessionCookieName);
+    const session = cookieFrom(
+      await fetch(callback, { redirect: "manual", headers: { cookie: stateCookie } }),
+      sessionCookieName,
+    );
     expect((await me(host.url, session)).status).toBe(200);
 
-    const out = await fetch(`${host.url}/auth/sign-out`, { method: "POST", redirect: "manual", headers: { cookie: session ?? "", origin: host.url } });
+    const out = await fetch(`${host.url}/auth/sign-out`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { cookie: session ?? "", origin: host.url },
+    });
     expect(out.status).toBe(303);
     expect(out.headers.getSetCookie()).toContain(`${sessionCookieName}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`);
     // The old cookie no longer works even when a client keeps sending it.
@@ -104,7 +122,15 @@ describe("OAuth sign-in over HTTP", () => {
     expect(after.status).toBe(401);
     expect(after.body.error?.json.data.code).toBe("UNAUTHORIZED");
     // Signing out again (or without a session) just clears the cookie.
-    expect((await fetch(`${host.url}/auth/sign-out`, { method: "POST", redirect: "manual", headers: { cookie: session ?? "", origin: host.url } })).status).toBe(303);
+    expect(
+      (
+        await fetch(`${host.url}/auth/sign-out`, {
+          method: "POST",
+          redirect: "manual",
+          headers: { cookie: session ?? "", origin: host.url },
+        })
+      ).status,
+    ).toBe(303);
   });
 
   test("a tampered state, a missing state cookie or a foreign cookie is refused and signs nobody in", async () => {
@@ -118,7 +144,9 @@ describe("OAuth sign-in over HTTP", () => {
 
     expect((await fetch(callback, { redirect: "manual" })).status).toBe(400);
     const [name, value] = stateCookie.split("=");
-    expect((await fetch(callback, { redirect: "manual", headers: { cookie: `${name ?? ""}=${value ?? ""}AA` } })).status).toBe(400);
+    expect(
+      (await fetch(callback, { redirect: "manual", headers: { cookie: `${name ?? ""}=${value ?? ""}AA` } })).status,
+    ).toBe(400);
     // The untampered callback still works: the refusals consumed nothing.
     const ok = await fetch(callback, { redirect: "manual", headers: { cookie: stateCookie } });
     expect(ok.status).toBe(302);
@@ -149,7 +177,12 @@ describe("development sign-in", () => {
   test("/auth/dev is a 404 unless turned on", async () => {
     expect((await fetch(`${host.url}/auth/dev`)).status).toBe(404);
     const user = await createUser(ctx().admin, "Dev");
-    const post = await fetch(`${host.url}/auth/dev`, { method: "POST", redirect: "manual", headers: { origin: host.url }, body: new URLSearchParams({ userId: user.id }) });
+    const post = await fetch(`${host.url}/auth/dev`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { origin: host.url },
+      body: new URLSearchParams({ userId: user.id }),
+    });
     expect(post.status).toBe(404);
     expect(cookieFrom(post, sessionCookieName)).toBeUndefined();
   });
@@ -161,11 +194,21 @@ describe("development sign-in", () => {
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('<form method="post" action="/auth/dev">');
       const user = await createUser(ctx().admin, "Dev");
-      const post = await fetch(`${dev.url}/auth/dev`, { method: "POST", redirect: "manual", headers: { origin: dev.url }, body: new URLSearchParams({ userId: user.id }) });
+      const post = await fetch(`${dev.url}/auth/dev`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { origin: dev.url },
+        body: new URLSearchParams({ userId: user.id }),
+      });
       expect(post.status).toBe(303);
       const answer = await me(dev.url, cookieFrom(post, sessionCookieName));
       expect(answer.body.result?.data.json).toMatchObject({ id: user.id, email: user.email });
-      const unknown = await fetch(`${dev.url}/auth/dev`, { method: "POST", redirect: "manual", headers: { origin: dev.url }, body: new URLSearchParams({ userId: "nope" }) });
+      const unknown = await fetch(`${dev.url}/auth/dev`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { origin: dev.url },
+        body: new URLSearchParams({ userId: "nope" }),
+      });
       expect(unknown.status).toBe(400);
     } finally {
       await dev.close();
@@ -190,7 +233,9 @@ describe("rate limits", () => {
       expect(Number(refused.headers.get("retry-after"))).toBeLessThanOrEqual(60);
       expect(await refused.text()).toMatch(/^Too many attempts; try again in \d+ seconds\.$/);
       // The callback shares the sign-in bucket; other routes do not.
-      expect((await fetch(`${limited.url}/auth/google/callback?code=x&state=y`, { redirect: "manual" })).status).toBe(429);
+      expect((await fetch(`${limited.url}/auth/google/callback?code=x&state=y`, { redirect: "manual" })).status).toBe(
+        429,
+      );
       expect((await fetch(`${limited.url}/healthz`)).status).toBe(200);
       expect((await fetch(`${limited.url}/trpc/me.get`)).status).toBe(401);
     } finally {
@@ -200,9 +245,19 @@ describe("rate limits", () => {
 
   test("buckets are per client address; X-Forwarded-For counts only behind a trusted proxy", async () => {
     const signIn = { burst: 1, perSecond: 1 / 60 };
-    const start = (url: string, from: string) => fetch(`${url}/auth/google/start`, { redirect: "manual", headers: { "x-forwarded-for": `${from}, 10.0.0.1` } });
-    const proxied = await startHost({ database: ctx().db, auth: { providers: { google: googleAt(issuer) } }, trustProxy: true, rateLimits: { signIn } });
-    const direct = await startHost({ database: ctx().db, auth: { providers: { google: googleAt(issuer) } }, rateLimits: { signIn } });
+    const start = (url: string, from: string) =>
+      fetch(`${url}/auth/google/start`, { redirect: "manual", headers: { "x-forwarded-for": `${from}, 10.0.0.1` } });
+    const proxied = await startHost({
+      database: ctx().db,
+      auth: { providers: { google: googleAt(issuer) } },
+      trustProxy: true,
+      rateLimits: { signIn },
+    });
+    const direct = await startHost({
+      database: ctx().db,
+      auth: { providers: { google: googleAt(issuer) } },
+      rateLimits: { signIn },
+    });
     try {
       expect((await start(proxied.url, "203.0.113.1")).status).toBe(302);
       expect((await start(proxied.url, "203.0.113.1")).status).toBe(429);
@@ -217,21 +272,36 @@ describe("rate limits", () => {
   });
 
   test("mutating tRPC calls beyond the burst get TOO_MANY_REQUESTS (429) with Retry-After; queries do not", async () => {
-    const limited = await startHost({ database: ctx().db, auth: { developmentSignIn: true }, rateLimits: { mutations: { burst: 2, perSecond: 1 / 30 } } });
+    const limited = await startHost({
+      database: ctx().db,
+      auth: { developmentSignIn: true },
+      rateLimits: { mutations: { burst: 2, perSecond: 1 / 30 } },
+    });
     try {
       const user = await createUser(ctx().admin, "Busy");
       const session = cookieFrom(
-        await fetch(`${limited.url}/auth/dev`, { method: "POST", redirect: "manual", headers: { origin: limited.url }, body: new URLSearchParams({ userId: user.id }) }),
+        await fetch(`${limited.url}/auth/dev`, {
+          method: "POST",
+          redirect: "manual",
+          headers: { origin: limited.url },
+          body: new URLSearchParams({ userId: user.id }),
+        }),
         sessionCookieName,
       );
       const mutate = () =>
-        fetch(`${limited.url}/trpc/me.acceptInvitations`, { method: "POST", headers: { cookie: session ?? "", "content-type": "application/json" }, body: "{}" });
+        fetch(`${limited.url}/trpc/me.acceptInvitations`, {
+          method: "POST",
+          headers: { cookie: session ?? "", "content-type": "application/json" },
+          body: "{}",
+        });
       expect((await mutate()).status).toBe(200);
       expect((await mutate()).status).toBe(200);
       const refused = await mutate();
       expect(refused.status).toBe(429);
       expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
-      const body = (await refused.json()) as { error: { json: { message: string; data: { code: string; httpStatus: number } } } };
+      const body = (await refused.json()) as {
+        error: { json: { message: string; data: { code: string; httpStatus: number } } };
+      };
       expect(body.error.json.data).toMatchObject({ code: "TOO_MANY_REQUESTS", httpStatus: 429 });
       expect(body.error.json.message).toMatch(/^Too many changes in a short time; try again in \d+ seconds\.$/);
       // Reads are not mutations.

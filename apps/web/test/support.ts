@@ -38,7 +38,9 @@ export interface RunningHost {
  * The host on an ephemeral 127.0.0.1 port, over real HTTP. The app is built once the port is
  * known, since the OAuth callback URL names it.
  */
-export async function startHost(options: Omit<AppOptions, "auth" | "logger"> & { auth?: Partial<AuthConfig> }): Promise<RunningHost> {
+export async function startHost(
+  options: Omit<AppOptions, "auth" | "logger"> & { auth?: Partial<AuthConfig> },
+): Promise<RunningHost> {
   const target: { app?: ReturnType<typeof createApp> } = {};
   const server = createAdaptorServer({
     fetch: (request, env) => {
@@ -74,7 +76,10 @@ export async function startHost(options: Omit<AppOptions, "auth" | "logger"> & {
 export async function createUser(admin: AdminPool, name: string): Promise<{ id: string; email: string }> {
   const id = randomUUID();
   const email = `${name.toLowerCase()}-${id.slice(0, 8)}@example.com`;
-  await admin.query("INSERT INTO users (id, email, name, provider, provider_account_id) VALUES ($1, $2, $3, 'github', $4)", [id, email, name, id]);
+  await admin.query(
+    "INSERT INTO users (id, email, name, provider, provider_account_id) VALUES ($1, $2, $3, 'github', $4)",
+    [id, email, name, id],
+  );
   return { id, email };
 }
 

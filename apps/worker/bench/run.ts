@@ -43,13 +43,29 @@ async function arrange(admin: Database, providerUrl: string): Promise<void> {
     for (let w = 0; w < workspaces; w++) {
       const workspaceId = randomUUID();
       const ownerId = randomUUID();
-      await client.query("INSERT INTO users (id, email, name, provider, provider_account_id) VALUES ($1, $2, 'Bench', 'github', $3)", [ownerId, `bench-${ownerId}@example.com`, ownerId]);
-      await client.query("INSERT INTO workspaces (id, name, slug) VALUES ($1, 'Bench', $2)", [workspaceId, `bench-${workspaceId.slice(0, 8)}`]);
-      await client.query("INSERT INTO workspace_users (workspace_id, user_id, role) VALUES ($1, $2, 'OWNER')", [workspaceId, ownerId]);
+      await client.query(
+        "INSERT INTO users (id, email, name, provider, provider_account_id) VALUES ($1, $2, 'Bench', 'github', $3)",
+        [ownerId, `bench-${ownerId}@example.com`, ownerId],
+      );
+      await client.query("INSERT INTO workspaces (id, name, slug) VALUES ($1, 'Bench', $2)", [
+        workspaceId,
+        `bench-${workspaceId.slice(0, 8)}`,
+      ]);
+      await client.query("INSERT INTO workspace_users (workspace_id, user_id, role) VALUES ($1, $2, 'OWNER')", [
+        workspaceId,
+        ownerId,
+      ]);
       for (let i = 0; i < integrationsPerWorkspace; i++) {
         const integrationId = randomUUID();
         const sealed = seal(keyring, {}, credentialsBinding(workspaceId, integrationId));
-        rows.push([workspaceId, integrationId, randomUUID(), JSON.stringify({ url: `${providerUrl}/series/${w}/${i}`, valuePath: "$.points" }), Buffer.from(sealed.ciphertext), sealed.keyId]);
+        rows.push([
+          workspaceId,
+          integrationId,
+          randomUUID(),
+          JSON.stringify({ url: `${providerUrl}/series/${w}/${i}`, valuePath: "$.points" }),
+          Buffer.from(sealed.ciphertext),
+          sealed.keyId,
+        ]);
       }
     }
     const column = (index: number) => rows.map((row) => row[index]);
@@ -81,9 +97,18 @@ async function copyCeiling(serverUrl: string): Promise<number> {
   try {
     const file = path.join(folder, "points.tsv");
     // 1,000 KPIs x 1,000 points (every 864 s over 10 days): the same row count into the same table.
-    await prepareRawCopy({ url: database.adminUrl, workspaces, kpisPerWorkspace: integrationsPerWorkspace, days: 10, intervalSeconds: 864, file });
+    await prepareRawCopy({
+      url: database.adminUrl,
+      workspaces,
+      kpisPerWorkspace: integrationsPerWorkspace,
+      days: 10,
+      intervalSeconds: 864,
+      file,
+    });
     const result = await copyRaw({ url: database.adminUrl, file });
-    console.log(`raw COPY: ${result.points.toLocaleString("en")} rows in ${result.seconds.toFixed(2)} s = ${Math.round(result.pointsPerSecond).toLocaleString("en")} rows/s`);
+    console.log(
+      `raw COPY: ${result.points.toLocaleString("en")} rows in ${result.seconds.toFixed(2)} s = ${Math.round(result.pointsPerSecond).toLocaleString("en")} rows/s`,
+    );
     return result.pointsPerSecond;
   } finally {
     await rm(folder, { recursive: true, force: true });
@@ -99,15 +124,22 @@ async function queueAlone(appUrl: string): Promise<number> {
     const name = "bench-noop";
     await boss.createQueue(name, { policy: "stately", retryLimit: 0 });
     const jobs = 5_000;
-    await boss.insert(name, Array.from({ length: jobs }, () => ({ data: {}, singletonKey: randomUUID() })));
+    await boss.insert(
+      name,
+      Array.from({ length: jobs }, () => ({ data: {}, singletonKey: randomUUID() })),
+    );
     let done = 0;
     const started = performance.now();
     const finished = new Promise<void>((resolve) => {
-      void boss.work(name, { batchSize: 4, localConcurrency: concurrency / 4, pollingIntervalSeconds: 0.5, burstWhenBatchFull: true }, async (batch) => {
-        done += batch.length;
-        if (done >= jobs) resolve();
-        return Promise.resolve();
-      });
+      void boss.work(
+        name,
+        { batchSize: 4, localConcurrency: concurrency / 4, pollingIntervalSeconds: 0.5, burstWhenBatchFull: true },
+        async (batch) => {
+          done += batch.length;
+          if (done >= jobs) resolve();
+          return Promise.resolve();
+        },
+      );
     });
     await finished;
     const seconds = (performance.now() - started) / 1000;
@@ -122,7 +154,8 @@ async function run(serverUrl: string): Promise<void> {
   const database = await freshDatabase(serverUrl);
   const body = { points: [] as Array<{ timestamp: string; value: number }> };
   const firstHour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - pointsPerIntegration * 3_600_000;
-  for (let index = 0; index < pointsPerIntegration; index++) body.points.push({ timestamp: new Date(firstHour + index * 3_600_000).toISOString(), value: index % 97 });
+  for (let index = 0; index < pointsPerIntegration; index++)
+    body.points.push({ timestamp: new Date(firstHour + index * 3_600_000).toISOString(), value: index % 97 });
   let answer = JSON.stringify(body);
   const server = createServer((_request, response) => {
     response.writeHead(200, { "content-type": "application/json" });
@@ -141,7 +174,18 @@ async function run(serverUrl: string): Promise<void> {
       keyring,
       connectors: createConnectors(),
       logger: pino({ level: "warn" }),
-      sync: { leaseSeconds: 300, runTimeoutSeconds: 600, overlapSeconds: 300, backfillDays: 90, retryBaseSeconds: 60, retryMaxSeconds: 3600, maxConsecutiveFailures: 5, runHistory: 100, httpTimeoutSeconds: 30, allowPrivateNetwork: true },
+      sync: {
+        leaseSeconds: 300,
+        runTimeoutSeconds: 600,
+        overlapSeconds: 300,
+        backfillDays: 90,
+        retryBaseSeconds: 60,
+        retryMaxSeconds: 3600,
+        maxConsecutiveFailures: 5,
+        runHistory: 100,
+        httpTimeoutSeconds: 30,
+        allowPrivateNetwork: true,
+      },
       concurrency,
       providerConcurrency: concurrency,
       workspaceConcurrency: 4,
@@ -175,7 +219,9 @@ async function run(serverUrl: string): Promise<void> {
     };
 
     const ingestSeconds = await measureRound();
-    const written = Number((await admin.pool.query<{ n: string }>("SELECT count(*) AS n FROM kpi_data_points")).rows[0]?.n);
+    const written = Number(
+      (await admin.pool.query<{ n: string }>("SELECT count(*) AS n FROM kpi_data_points")).rows[0]?.n,
+    );
     if (written !== totalPoints) throw new Error(`expected ${totalPoints} points, found ${written}`);
     const pointsPerSecond = totalPoints / ingestSeconds;
 
@@ -185,14 +231,24 @@ async function run(serverUrl: string): Promise<void> {
     await worker.stop(10_000);
     const queueJobsPerSecond = await queueAlone(database.appUrl);
 
-    console.log(`worker ingest: ${integrations.toLocaleString("en")} integrations x ${pointsPerIntegration.toLocaleString("en")} points = ${totalPoints.toLocaleString("en")} points in ${ingestSeconds.toFixed(2)} s = ${Math.round(pointsPerSecond).toLocaleString("en")} points/s (concurrency ${concurrency})`);
+    console.log(
+      `worker ingest: ${integrations.toLocaleString("en")} integrations x ${pointsPerIntegration.toLocaleString("en")} points = ${totalPoints.toLocaleString("en")} points in ${ingestSeconds.toFixed(2)} s = ${Math.round(pointsPerSecond).toLocaleString("en")} points/s (concurrency ${concurrency})`,
+    );
     console.log(`ratio to raw COPY: ${((pointsPerSecond / ceiling) * 100).toFixed(1)}% (target >= 25%)`);
-    console.log(`no-op syncs: ${integrations.toLocaleString("en")} in ${noopSeconds.toFixed(2)} s = ${Math.round(integrations / noopSeconds).toLocaleString("en")} syncs/s`);
-    console.log(`pg-boss alone (no-op jobs, stately, singletonKey each): ${Math.round(queueJobsPerSecond).toLocaleString("en")} jobs/s`);
+    console.log(
+      `no-op syncs: ${integrations.toLocaleString("en")} in ${noopSeconds.toFixed(2)} s = ${Math.round(integrations / noopSeconds).toLocaleString("en")} syncs/s`,
+    );
+    console.log(
+      `pg-boss alone (no-op jobs, stately, singletonKey each): ${Math.round(queueJobsPerSecond).toLocaleString("en")} jobs/s`,
+    );
   } finally {
     await db.close();
     await admin.close();
-    await new Promise<void>((resolve) => server.close(() => { resolve(); }));
+    await new Promise<void>((resolve) =>
+      server.close(() => {
+        resolve();
+      }),
+    );
     await database.drop();
   }
 }

@@ -16,7 +16,8 @@ const child = spawn(process.execPath, [tsxCli, "watch", "--clear-screen=false", 
     ...process.env,
     DATABASE_URL: database.url,
     // The web host's development key (apps/web's dev script), so the worker opens what it sealed.
-    NORTHSTAR_CREDENTIALS_KEYS: process.env.NORTHSTAR_CREDENTIALS_KEYS ?? "dev:ZGV2ZWxvcG1lbnQta2V5LW5vdC1hLXNlY3JldC0zMmI",
+    NORTHSTAR_CREDENTIALS_KEYS:
+      process.env.NORTHSTAR_CREDENTIALS_KEYS ?? "dev:ZGV2ZWxvcG1lbnQta2V5LW5vdC1hLXNlY3JldC0zMmI",
     // Development: integrations may point at servers on this machine (production: public only).
     WORKER_ALLOW_PRIVATE_NETWORK: process.env.WORKER_ALLOW_PRIVATE_NETWORK ?? "1",
   },

@@ -20,7 +20,10 @@ export async function dueIntegrations(database: Database, limit: number): Promis
   try {
     await client.query("BEGIN READ ONLY");
     await client.query("SELECT set_config('role', 'northstar_worker', true)");
-    const result = await client.query<{ workspace_id: string; integration_id: string }>("SELECT workspace_id, integration_id FROM app.due_integrations($1)", [limit]);
+    const result = await client.query<{ workspace_id: string; integration_id: string }>(
+      "SELECT workspace_id, integration_id FROM app.due_integrations($1)",
+      [limit],
+    );
     await client.query("COMMIT");
     return result.rows.map((row) => ({ workspaceId: row.workspace_id, integrationId: row.integration_id }));
   } catch (error) {
@@ -38,10 +41,13 @@ export async function dueIntegrations(database: Database, limit: number): Promis
  */
 async function markQueued(database: Database, due: readonly DueIntegration[]): Promise<void> {
   const byWorkspace = new Map<string, string[]>();
-  for (const { workspaceId, integrationId } of due) byWorkspace.set(workspaceId, [...(byWorkspace.get(workspaceId) ?? []), integrationId]);
+  for (const { workspaceId, integrationId } of due)
+    byWorkspace.set(workspaceId, [...(byWorkspace.get(workspaceId) ?? []), integrationId]);
   for (const [workspaceId, ids] of byWorkspace) {
-    await database.withWorkerContext(workspaceId, (tx) =>
-      tx.$executeRaw`
+    await database.withWorkerContext(
+      workspaceId,
+      (tx) =>
+        tx.$executeRaw`
         UPDATE integrations SET sync_status = 'QUEUED', updated_at = now()
          WHERE workspace_id = ${workspaceId}::uuid AND id = ANY(${ids}::uuid[])
            AND sync_status IN ('IDLE', 'SUCCEEDED', 'FAILED') AND lease_token IS NULL`,
@@ -50,7 +56,11 @@ async function markQueued(database: Database, due: readonly DueIntegration[]): P
 }
 
 /** Enqueues the due integrations; returns how many were due and how many jobs were new. */
-export async function dispatchDue(database: Database, boss: PgBoss, limit = batch): Promise<{ due: number; enqueued: number }> {
+export async function dispatchDue(
+  database: Database,
+  boss: PgBoss,
+  limit = batch,
+): Promise<{ due: number; enqueued: number }> {
   const due = await dueIntegrations(database, limit);
   await markQueued(database, due);
   let enqueued = 0;

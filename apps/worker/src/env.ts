@@ -41,7 +41,10 @@ const workerEnvSchema = z
     WORKER_HTTP_TIMEOUT_SECONDS: seconds(1, 600).default(30),
     // Integrations may fetch from private and local addresses: for development against local
     // servers only. Off, the worker reaches public addresses only (see providers/network.ts).
-    WORKER_ALLOW_PRIVATE_NETWORK: z.enum(["0", "1"], { error: "WORKER_ALLOW_PRIVATE_NETWORK must be 0 or 1" }).default("0").transform((value) => value === "1"),
+    WORKER_ALLOW_PRIVATE_NETWORK: z
+      .enum(["0", "1"], { error: "WORKER_ALLOW_PRIVATE_NETWORK must be 0 or 1" })
+      .default("0")
+      .transform((value) => value === "1"),
     /** On SIGTERM, how long running syncs may take to finish before they are released. */
     WORKER_SHUTDOWN_SECONDS: seconds(1, 3_600).default(25),
     /** The dispatcher's schedule (pg-boss cron, UTC). */
@@ -50,7 +53,9 @@ const workerEnvSchema = z
     /** The providers' API roots (overridden to reach a local server in tests). */
     WORKER_GITHUB_API_URL: z.url({ protocol: /^https?$/ }).default("https://api.github.com"),
     WORKER_STRIPE_API_URL: z.url({ protocol: /^https?$/ }).default("https://api.stripe.com"),
-    NORTHSTAR_CREDENTIALS_KEYS: z.string({ error: "NORTHSTAR_CREDENTIALS_KEYS is required: the worker opens integration credentials" }),
+    NORTHSTAR_CREDENTIALS_KEYS: z.string({
+      error: "NORTHSTAR_CREDENTIALS_KEYS is required: the worker opens integration credentials",
+    }),
   })
   .refine((env) => env.WORKER_RETRY_MAX_SECONDS >= env.WORKER_RETRY_BASE_SECONDS, {
     error: "WORKER_RETRY_MAX_SECONDS must be at least WORKER_RETRY_BASE_SECONDS",

@@ -12,7 +12,10 @@ const env = parseWorkerEnv(process.env);
 const logger = pino({
   level: env.logLevel,
   base: { service: "northstar-worker", pid: process.pid },
-  redact: { paths: ["credentials", "*.credentials", "headers.authorization", "*.headers.authorization", "apiKey", "token"], censor: "[redacted]" },
+  redact: {
+    paths: ["credentials", "*.credentials", "headers.authorization", "*.headers.authorization", "apiKey", "token"],
+    censor: "[redacted]",
+  },
 });
 if (!env.database) throw new Error("DATABASE_URL is required (pnpm dev supplies the development database's)");
 

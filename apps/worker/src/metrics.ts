@@ -12,13 +12,30 @@ export interface WorkerMetrics {
   queueDepth: Gauge<"queue" | "state">;
 }
 
-export function createMetrics(collectQueueDepth: (set: (queue: string, state: string, value: number) => void) => Promise<void>): WorkerMetrics {
+export function createMetrics(
+  collectQueueDepth: (set: (queue: string, state: string, value: number) => void) => Promise<void>,
+): WorkerMetrics {
   const registry = new Registry();
   return {
     registry,
-    runs: new Counter({ name: "northstar_sync_runs_total", help: "Sync runs by provider and outcome", labelNames: ["provider", "outcome"], registers: [registry] }),
-    failures: new Counter({ name: "northstar_sync_failures_total", help: "Failed sync runs by provider and error code", labelNames: ["provider", "code"], registers: [registry] }),
-    pointsWritten: new Counter({ name: "northstar_sync_points_written_total", help: "Data points inserted or changed by syncs", labelNames: ["provider"], registers: [registry] }),
+    runs: new Counter({
+      name: "northstar_sync_runs_total",
+      help: "Sync runs by provider and outcome",
+      labelNames: ["provider", "outcome"],
+      registers: [registry],
+    }),
+    failures: new Counter({
+      name: "northstar_sync_failures_total",
+      help: "Failed sync runs by provider and error code",
+      labelNames: ["provider", "code"],
+      registers: [registry],
+    }),
+    pointsWritten: new Counter({
+      name: "northstar_sync_points_written_total",
+      help: "Data points inserted or changed by syncs",
+      labelNames: ["provider"],
+      registers: [registry],
+    }),
     runDuration: new Histogram({
       name: "northstar_sync_run_duration_seconds",
       help: "Duration of sync runs (claim to release)",
@@ -32,7 +49,9 @@ export function createMetrics(collectQueueDepth: (set: (queue: string, state: st
       labelNames: ["queue", "state"],
       registers: [registry],
       async collect() {
-        await collectQueueDepth((queue, state, value) => { this.set({ queue, state }, value); });
+        await collectQueueDepth((queue, state, value) => {
+          this.set({ queue, state }, value);
+        });
       },
     }),
   };

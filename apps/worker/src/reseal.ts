@@ -11,12 +11,19 @@ export interface ResealResult {
   unreadable: number;
 }
 
-async function staleRows(database: Database, currentKeyId: string, limit: number): Promise<Array<{ workspaceId: string; integrationId: string }>> {
+async function staleRows(
+  database: Database,
+  currentKeyId: string,
+  limit: number,
+): Promise<Array<{ workspaceId: string; integrationId: string }>> {
   const client = await database.pool.connect();
   try {
     await client.query("BEGIN READ ONLY");
     await client.query("SELECT set_config('role', 'northstar_worker', true)");
-    const result = await client.query<{ workspace_id: string; integration_id: string }>("SELECT workspace_id, integration_id FROM app.integrations_to_reseal($1, $2)", [currentKeyId, limit]);
+    const result = await client.query<{ workspace_id: string; integration_id: string }>(
+      "SELECT workspace_id, integration_id FROM app.integrations_to_reseal($1, $2)",
+      [currentKeyId, limit],
+    );
     await client.query("COMMIT");
     return result.rows.map((row) => ({ workspaceId: row.workspace_id, integrationId: row.integration_id }));
   } catch (error) {
@@ -27,12 +34,19 @@ async function staleRows(database: Database, currentKeyId: string, limit: number
   }
 }
 
-export async function resealCredentials(database: Database, keyring: Keyring, logger: Logger, signal?: AbortSignal): Promise<ResealResult> {
+export async function resealCredentials(
+  database: Database,
+  keyring: Keyring,
+  logger: Logger,
+  signal?: AbortSignal,
+): Promise<ResealResult> {
   const result: ResealResult = { resealed: 0, unreadable: 0 };
   const skipped = new Set<string>();
   for (;;) {
     signal?.throwIfAborted();
-    const rows = (await staleRows(database, keyring.current.id, 500 + skipped.size)).filter((row) => !skipped.has(row.integrationId));
+    const rows = (await staleRows(database, keyring.current.id, 500 + skipped.size)).filter(
+      (row) => !skipped.has(row.integrationId),
+    );
     if (rows.length === 0) return result;
     for (const { workspaceId, integrationId } of rows) {
       const outcome = await database.withWorkerContext(workspaceId, async (tx) => {

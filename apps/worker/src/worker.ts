@@ -1,7 +1,14 @@
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import type { Database, Keyring } from "@northstar/db";
-import { createQueueClient, ensureQueues, queueNames, sendSync, type SyncJob, syncJobSchema } from "@northstar/db/queue";
+import {
+  createQueueClient,
+  ensureQueues,
+  queueNames,
+  sendSync,
+  type SyncJob,
+  syncJobSchema,
+} from "@northstar/db/queue";
 import type { Job, PgBoss } from "pg-boss";
 import type { Logger } from "pino";
 import { dispatchDue } from "./dispatcher.ts";
@@ -71,7 +78,13 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   });
   // Only the message and code: the errors pg-boss re-emits carry pg's client (its settings and all).
   boss.on("error", (error: unknown) => {
-    logger.error({ error: error instanceof Error ? error.message : String(error), code: error instanceof Error && "code" in error ? error.code : undefined }, "job queue error");
+    logger.error(
+      {
+        error: error instanceof Error ? error.message : String(error),
+        code: error instanceof Error && "code" in error ? error.code : undefined,
+      },
+      "job queue error",
+    );
   });
   const metrics = createMetrics((set) => queueDepth(boss, set));
   const limiter = new ProviderLimiter(options.providerConcurrency);
@@ -95,7 +108,12 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     // A precise retry for a failure, or for a lease another worker still holds; the dispatcher
     // would find the integration due anyway, within a minute of the same time.
     const retryAt = outcome.kind === "failed" || outcome.kind === "busy" ? outcome.retryAt : null;
-    if (retryAt && !stopping) await sendSync(boss, { workspaceId: job.workspaceId, integrationId: job.integrationId, reason: "retry" }, { startAfter: retryAt });
+    if (retryAt && !stopping)
+      await sendSync(
+        boss,
+        { workspaceId: job.workspaceId, integrationId: job.integrationId, reason: "retry" },
+        { startAfter: retryAt },
+      );
   }
 
   async function handleSync(job: Job<unknown>): Promise<void> {
@@ -105,12 +123,21 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       return;
     }
     const data = parsed.data;
-    const jobLogger = logger.child({ jobId: job.id, workspaceId: data.workspaceId, integrationId: data.integrationId, reason: data.reason });
+    const jobLogger = logger.child({
+      jobId: job.id,
+      workspaceId: data.workspaceId,
+      integrationId: data.integrationId,
+      reason: data.reason,
+    });
     const outcome = await runSync({ ...deps, logger: jobLogger }, data, job.signal);
-    if (outcome.kind === "busy" || outcome.kind === "skipped") jobLogger.debug({ outcome: outcome.kind }, "sync not run");
+    if (outcome.kind === "busy" || outcome.kind === "skipped")
+      jobLogger.debug({ outcome: outcome.kind }, "sync not run");
     for (const listener of listeners) listener(data, outcome);
     await followUp(data, outcome).catch((error: unknown) => {
-      jobLogger.warn({ error: error instanceof Error ? error.message : String(error) }, "could not queue the retry; the dispatcher will");
+      jobLogger.warn(
+        { error: error instanceof Error ? error.message : String(error) },
+        "could not queue the retry; the dispatcher will",
+      );
     });
   }
 
@@ -120,7 +147,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   }
 
   await boss.start();
-  await ensureQueues(boss, { heartbeatSeconds: options.heartbeatSeconds, expireInSeconds: options.sync.runTimeoutSeconds + 60 });
+  await ensureQueues(boss, {
+    heartbeatSeconds: options.heartbeatSeconds,
+    expireInSeconds: options.sync.runTimeoutSeconds + 60,
+  });
   const pollingIntervalSeconds = options.pollingIntervalSeconds ?? 0.5;
   // Two jobs per fetch and a poller that comes back at once while its fetches come back full:
   // pg-boss otherwise waits out the polling interval between jobs (its other burst trigger reads
@@ -162,10 +192,15 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   let server: ServerType | null = null;
   let httpUrl: string | null = null;
   if (options.http) {
-    const app = createHttpApp({ metrics, ready: async () => !stopping && (await database.pool.query("SELECT 1")).rowCount === 1 });
+    const app = createHttpApp({
+      metrics,
+      ready: async () => !stopping && (await database.pool.query("SELECT 1")).rowCount === 1,
+    });
     const { port, host } = options.http;
     server = await new Promise<ServerType>((resolve) => {
-      const started = serve({ fetch: app.fetch, port, hostname: host }, () => { resolve(started); });
+      const started = serve({ fetch: app.fetch, port, hostname: host }, () => {
+        resolve(started);
+      });
     });
     const address = server.address() as AddressInfo;
     httpUrl = `http://${address.address.includes(":") ? `[${address.address}]` : address.address}:${address.port}`;
@@ -190,7 +225,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       await Promise.allSettled([...inFlight]);
       if (server) {
         const closing = server;
-        await new Promise<void>((resolve) => closing.close(() => { resolve(); }));
+        await new Promise<void>((resolve) =>
+          closing.close(() => {
+            resolve();
+          }),
+        );
       }
       logger.info("worker stopped");
     },

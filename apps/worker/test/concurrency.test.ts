@@ -43,7 +43,12 @@ beforeAll(async () => {
     inFlight.set(key, (inFlight.get(key) ?? 1) - 1);
     totalInFlight--;
     finished.push({ path: key, at: Date.now() });
-    json(response, 200, { points: [{ timestamp: "2026-11-20T00:00:00Z", value: 1 }, { timestamp: "2026-11-21T00:00:00Z", value: 2 }] });
+    json(response, 200, {
+      points: [
+        { timestamp: "2026-11-20T00:00:00Z", value: 1 },
+        { timestamp: "2026-11-21T00:00:00Z", value: 2 },
+      ],
+    });
   });
 });
 
@@ -76,14 +81,20 @@ test("the lease: two runs of one integration started together (an expired job st
     metrics: createMetrics(() => Promise.resolve()),
   };
   const job = { workspaceId: tenant.workspaceId, integrationId, reason: "requested" as const };
-  const outcomes = await Promise.all([runSync(deps, job, new AbortController().signal), runSync(deps, job, new AbortController().signal)]);
+  const outcomes = await Promise.all([
+    runSync(deps, job, new AbortController().signal),
+    runSync(deps, job, new AbortController().signal),
+  ]);
   expect(outcomes.map((outcome) => outcome.kind).sort()).toEqual(["busy", "succeeded"]);
   const busy = outcomes.find((outcome) => outcome.kind === "busy");
   // The loser is told to come back once the winner's lease would have expired.
-  if (busy?.kind === "busy") expect(busy.retryAt.getTime()).toBeGreaterThan(Date.now() + (fastSettings.leaseSeconds - 2) * 1000);
+  if (busy?.kind === "busy")
+    expect(busy.retryAt.getTime()).toBeGreaterThan(Date.now() + (fastSettings.leaseSeconds - 2) * 1000);
   expect(maxInFlight.get("/lease")).toBe(1);
   expect((await pointsOf(admin, tenant.kpiIds[0] ?? "")).length).toBe(2);
-  const runs = await admin.query<{ n: number }>("SELECT count(*)::int AS n FROM sync_runs WHERE integration_id = $1", [integrationId]);
+  const runs = await admin.query<{ n: number }>("SELECT count(*)::int AS n FROM sync_runs WHERE integration_id = $1", [
+    integrationId,
+  ]);
   expect(runs.rows[0]?.n).toBe(1);
 });
 
@@ -93,7 +104,10 @@ test("two workers, many requests for the same integrations: never two runs of on
   try {
     const tenants = await Promise.all([createTenant(admin, 1), createTenant(admin, 1), createTenant(admin, 1)]);
     const targets = await Promise.all(
-      tenants.map(async (tenant, index) => ({ workspaceId: tenant.workspaceId, integrationId: await integration(tenant.workspaceId, tenant.kpiIds[0] ?? "", `/pair-${index}`, 400) })),
+      tenants.map(async (tenant, index) => ({
+        workspaceId: tenant.workspaceId,
+        integrationId: await integration(tenant.workspaceId, tenant.kpiIds[0] ?? "", `/pair-${index}`, 400),
+      })),
     );
     const deadline = Date.now() + 5_000;
     // Both workers' queues hammered with requests for the same three integrations for five seconds.
@@ -103,7 +117,13 @@ test("two workers, many requests for the same integrations: never two runs of on
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    await waitFor(async () => totalInFlight === 0 && (await admin.query("SELECT 1 FROM integrations WHERE lease_token IS NOT NULL")).rowCount === 0, 20_000, "the runs to settle");
+    await waitFor(
+      async () =>
+        totalInFlight === 0 &&
+        (await admin.query("SELECT 1 FROM integrations WHERE lease_token IS NOT NULL")).rowCount === 0,
+      20_000,
+      "the runs to settle",
+    );
     for (const index of [0, 1, 2]) {
       expect(maxInFlight.get(`/pair-${index}`), `integration ${index}`).toBe(1);
       // More than one run happened, one after another (how many depends on the machine's load).
@@ -123,21 +143,32 @@ test("fairness: a workspace with many due integrations does not hold back anothe
   try {
     const busy = await createTenant(admin, 1);
     const quiet = await createTenant(admin, 1);
-    const many = await Promise.all(Array.from({ length: 10 }, (_, index) => integration(busy.workspaceId, busy.kpiIds[0] ?? "", `/busy-${index}`, 500)));
+    const many = await Promise.all(
+      Array.from({ length: 10 }, (_, index) =>
+        integration(busy.workspaceId, busy.kpiIds[0] ?? "", `/busy-${index}`, 500),
+      ),
+    );
     const single = await integration(quiet.workspaceId, quiet.kpiIds[0] ?? "", "/quiet", 500);
-    for (const integrationId of many) await sendSync(worker.boss, { workspaceId: busy.workspaceId, integrationId, reason: "scheduled" });
+    for (const integrationId of many)
+      await sendSync(worker.boss, { workspaceId: busy.workspaceId, integrationId, reason: "scheduled" });
     const quietDone = worker.nextOutcome(single, 30_000);
     await sendSync(worker.boss, { workspaceId: quiet.workspaceId, integrationId: single, reason: "scheduled" });
     await quietDone;
     const quietAt = Date.now();
-    await waitFor(() => Promise.resolve(many.every((id) => worker.outcomes.some((entry) => entry.integrationId === id))), 30_000, "the busy workspace's runs");
+    await waitFor(
+      () => Promise.resolve(many.every((id) => worker.outcomes.some((entry) => entry.integrationId === id))),
+      30_000,
+      "the busy workspace's runs",
+    );
     const busyFinishes = finished.filter((entry) => entry.path.startsWith("/busy-")).map((entry) => entry.at);
     // Ten 500 ms runs, two at a time: the last ends about 2.5 s in; the quiet one long before.
     expect(Math.max(...busyFinishes) - quietAt).toBeGreaterThan(1_000);
     // Never more than two of the busy workspace's fetches at once.
     let running = 0;
     let peak = 0;
-    const events = worker.logs.lines().filter((line) => line.workspaceId === busy.workspaceId && (line.msg === "sync succeeded"));
+    const events = worker.logs
+      .lines()
+      .filter((line) => line.workspaceId === busy.workspaceId && line.msg === "sync succeeded");
     expect(events.length).toBe(10);
     for (const line of worker.logs.lines()) {
       if (line.workspaceId !== busy.workspaceId) continue;
@@ -157,9 +188,16 @@ test("per provider: at most N fetches against one provider at once in a process"
   try {
     maxTotal = 0;
     const tenants = await Promise.all([createTenant(admin, 1), createTenant(admin, 1), createTenant(admin, 1)]);
-    const ids = await Promise.all(tenants.map((tenant, index) => integration(tenant.workspaceId, tenant.kpiIds[0] ?? "", `/capped-${index}`, 300)));
+    const ids = await Promise.all(
+      tenants.map((tenant, index) => integration(tenant.workspaceId, tenant.kpiIds[0] ?? "", `/capped-${index}`, 300)),
+    );
     const done = ids.map((id) => worker.nextOutcome(id));
-    for (const [index, id] of ids.entries()) await sendSync(worker.boss, { workspaceId: tenants[index]?.workspaceId ?? "", integrationId: id, reason: "scheduled" });
+    for (const [index, id] of ids.entries())
+      await sendSync(worker.boss, {
+        workspaceId: tenants[index]?.workspaceId ?? "",
+        integrationId: id,
+        reason: "scheduled",
+      });
     expect((await Promise.all(done)).map((outcome) => outcome.kind)).toEqual(["succeeded", "succeeded", "succeeded"]);
     expect(maxTotal).toBe(1);
   } finally {

@@ -31,26 +31,59 @@ describe("key rotation", () => {
   test("re-seals every integration sealed under an old key, in every workspace, and the sync still opens them", async () => {
     const { admin, db } = context();
     const old = parseKeyring(`old-key:${randomBytes(32).toString("base64")}`);
-    const rotated = parseKeyring(`new-key:${randomBytes(32).toString("base64")},old-key:${Buffer.from(old.current.key).toString("base64")}`);
+    const rotated = parseKeyring(
+      `new-key:${randomBytes(32).toString("base64")},old-key:${Buffer.from(old.current.key).toString("base64")}`,
+    );
     const tenants = await Promise.all([createTenant(admin, 1), createTenant(admin, 1)]);
     const ids = await Promise.all(
       tenants.map((tenant, index) =>
-        createIntegration(admin, tenant.workspaceId, { provider: "github", credentials: { token: `ghp_token_${index}_abcdef` }, config: { owner: "o", repo: "r" }, metrics: {} }, old),
+        createIntegration(
+          admin,
+          tenant.workspaceId,
+          {
+            provider: "github",
+            credentials: { token: `ghp_token_${index}_abcdef` },
+            config: { owner: "o", repo: "r" },
+            metrics: {},
+          },
+          old,
+        ),
       ),
     );
     // One row nobody can open (a key the ring has never had): left alone and counted.
     const stranger = parseKeyring(`lost-key:${randomBytes(32).toString("base64")}`);
-    const lost = await createIntegration(admin, tenants[0].workspaceId, { provider: "github", credentials: { token: "ghp_lost_token_123" }, config: { owner: "o", repo: "r" }, metrics: {} }, stranger);
+    const lost = await createIntegration(
+      admin,
+      tenants[0].workspaceId,
+      {
+        provider: "github",
+        credentials: { token: "ghp_lost_token_123" },
+        config: { owner: "o", repo: "r" },
+        metrics: {},
+      },
+      stranger,
+    );
     const logs: string[] = [];
     const logger = pino({ level: "info" }, { write: (line: string) => void logs.push(line) });
     expect(await resealCredentials(db, rotated, logger)).toEqual({ resealed: 2, unreadable: 1 });
     for (const [index, id] of ids.entries()) {
-      const row = await admin.query<{ workspace_id: string; credentials: Buffer; credentials_key_id: string }>("SELECT workspace_id, credentials, credentials_key_id FROM integrations WHERE id = $1", [id]);
+      const row = await admin.query<{ workspace_id: string; credentials: Buffer; credentials_key_id: string }>(
+        "SELECT workspace_id, credentials, credentials_key_id FROM integrations WHERE id = $1",
+        [id],
+      );
       const stored = row.rows[0];
       expect(stored?.credentials_key_id).toBe("new-key");
-      expect(open(rotated, { ciphertext: stored?.credentials ?? new Uint8Array(), keyId: "new-key" }, credentialsBinding(stored?.workspace_id ?? "", id))).toEqual({ token: `ghp_token_${index}_abcdef` });
+      expect(
+        open(
+          rotated,
+          { ciphertext: stored?.credentials ?? new Uint8Array(), keyId: "new-key" },
+          credentialsBinding(stored?.workspace_id ?? "", id),
+        ),
+      ).toEqual({ token: `ghp_token_${index}_abcdef` });
     }
-    expect((await admin.query("SELECT credentials_key_id FROM integrations WHERE id = $1", [lost])).rows).toEqual([{ credentials_key_id: "lost-key" }]);
+    expect((await admin.query("SELECT credentials_key_id FROM integrations WHERE id = $1", [lost])).rows).toEqual([
+      { credentials_key_id: "lost-key" },
+    ]);
     // Nothing left to do; and no secret in what was logged.
     expect(await resealCredentials(db, rotated, logger)).toEqual({ resealed: 0, unreadable: 1 });
     expect(logs.join("\n")).not.toContain("ghp_");
@@ -120,11 +153,19 @@ describe("the queue's settings", () => {
     const { admin } = context();
     const tenant = await createTenant(admin, 0);
     // The web host's sender creates the queues with the defaults (heartbeat 10 s, expiry 900 s).
-    await sendAsHost(context(), { workspaceId: tenant.workspaceId, integrationId: tenant.workspaceId, reason: "requested" });
+    await sendAsHost(context(), {
+      workspaceId: tenant.workspaceId,
+      integrationId: tenant.workspaceId,
+      reason: "requested",
+    });
     const worker = await startTestWorker(context(), { heartbeatSeconds: 20 });
     try {
       const queue = await worker.boss.getQueue("integration-sync");
-      expect(queue).toMatchObject({ policy: "stately", heartbeatSeconds: 20, expireInSeconds: fastSettings.runTimeoutSeconds + 60 });
+      expect(queue).toMatchObject({
+        policy: "stately",
+        heartbeatSeconds: 20,
+        expireInSeconds: fastSettings.runTimeoutSeconds + 60,
+      });
     } finally {
       await worker.stop(5_000);
     }
@@ -133,14 +174,31 @@ describe("the queue's settings", () => {
 
 describe("settings", () => {
   test("defaults, and every setting checked once with a message naming it", () => {
-    const env = parseWorkerEnv({ NORTHSTAR_CREDENTIALS_KEYS: keyringEnv, DATABASE_URL: "postgresql://login@db.internal:5432/northstar" });
-    expect(env).toMatchObject({ concurrency: 8, providerConcurrency: 4, workspaceConcurrency: 2, heartbeatSeconds: 30, dispatchCron: "* * * * *" });
+    const env = parseWorkerEnv({
+      NORTHSTAR_CREDENTIALS_KEYS: keyringEnv,
+      DATABASE_URL: "postgresql://login@db.internal:5432/northstar",
+    });
+    expect(env).toMatchObject({
+      concurrency: 8,
+      providerConcurrency: 4,
+      workspaceConcurrency: 2,
+      heartbeatSeconds: 30,
+      dispatchCron: "* * * * *",
+    });
     expect(env.sync).toMatchObject({ leaseSeconds: 300, maxConsecutiveFailures: 5, overlapSeconds: 300 });
     expect(env.database?.url).toBe("postgresql://login@db.internal:5432/northstar");
     expect(env.keyring.current.id).toBe(testKeyring.current.id);
     expect(() => parseWorkerEnv({})).toThrow(/NORTHSTAR_CREDENTIALS_KEYS is required/);
-    expect(() => parseWorkerEnv({ NORTHSTAR_CREDENTIALS_KEYS: keyringEnv, WORKER_HEARTBEAT_SECONDS: "5" })).toThrow(/WORKER_HEARTBEAT_SECONDS/);
-    expect(() => parseWorkerEnv({ NORTHSTAR_CREDENTIALS_KEYS: keyringEnv, WORKER_RETRY_BASE_SECONDS: "600", WORKER_RETRY_MAX_SECONDS: "60" })).toThrow(/WORKER_RETRY_MAX_SECONDS/);
+    expect(() => parseWorkerEnv({ NORTHSTAR_CREDENTIALS_KEYS: keyringEnv, WORKER_HEARTBEAT_SECONDS: "5" })).toThrow(
+      /WORKER_HEARTBEAT_SECONDS/,
+    );
+    expect(() =>
+      parseWorkerEnv({
+        NORTHSTAR_CREDENTIALS_KEYS: keyringEnv,
+        WORKER_RETRY_BASE_SECONDS: "600",
+        WORKER_RETRY_MAX_SECONDS: "60",
+      }),
+    ).toThrow(/WORKER_RETRY_MAX_SECONDS/);
     expect(() => parseWorkerEnv({ NORTHSTAR_CREDENTIALS_KEYS: "nope" })).toThrow(/keyId:base64key/);
     expect(parseWorkerEnv({ NORTHSTAR_CREDENTIALS_KEYS: keyringEnv }).database).toBeNull();
   });
@@ -161,6 +219,8 @@ describe("backoff and scrubbing", () => {
   });
 
   test("a message loses every known secret", () => {
-    expect(scrub("token ghp_abc123 refused, again ghp_abc123", ["ghp_abc123", "ab"])).toBe("token •••• refused, again ••••");
+    expect(scrub("token ghp_abc123 refused, again ghp_abc123", ["ghp_abc123", "ab"])).toBe(
+      "token •••• refused, again ••••",
+    );
   });
 });

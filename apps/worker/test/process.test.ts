@@ -35,7 +35,12 @@ let survivor: TestWorker | null = null;
 
 // Hourly points over the last two days and a bit: inside every worker's backfill window.
 const firstHour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - pointCount * 3_600_000;
-const series = { points: Array.from({ length: pointCount }, (_, index) => ({ timestamp: new Date(firstHour + index * 3_600_000).toISOString(), value: index })) };
+const series = {
+  points: Array.from({ length: pointCount }, (_, index) => ({
+    timestamp: new Date(firstHour + index * 3_600_000).toISOString(),
+    value: index,
+  })),
+};
 
 beforeAll(async () => {
   provider = await startProviderServer(async (_request, response) => {
@@ -46,7 +51,8 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   await survivor?.stop(5_000);
   survivor = null;
 });
@@ -86,7 +92,11 @@ function spawnWorker(extraEnv: Record<string, string> = {}): WorkerProcess {
   children.push(child);
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => { resolve({ code, signal }); }));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => {
+      resolve({ code, signal });
+    }),
+  );
   return { child, output: () => output, exited };
 }
 
@@ -103,7 +113,9 @@ async function arrange() {
   return { workspaceId: tenant.workspaceId, integrationId, kpiId };
 }
 
-test("a worker killed with SIGKILL mid-run: another worker retries the job; no duplicate, no lost point", { timeout: 150_000 }, async () => {
+test("a worker killed with SIGKILL mid-run: another worker retries the job; no duplicate, no lost point", {
+  timeout: 150_000,
+}, async () => {
   const { admin } = context();
   hang = true;
   const target = await arrange();
@@ -121,7 +133,12 @@ test("a worker killed with SIGKILL mid-run: another worker retries the job; no d
 
   survivor = await startTestWorker(context());
   const recovered = await waitFor(
-    () => Promise.resolve(survivor?.outcomes.find((entry) => entry.integrationId === target.integrationId && entry.outcome.kind === "succeeded")),
+    () =>
+      Promise.resolve(
+        survivor?.outcomes.find(
+          (entry) => entry.integrationId === target.integrationId && entry.outcome.kind === "succeeded",
+        ),
+      ),
     120_000,
     "another worker to finish the killed worker's sync",
   );
@@ -139,7 +156,10 @@ test("a worker killed with SIGKILL mid-run: another worker retries the job; no d
     { status: "FAILED", error_code: "interrupted" },
     { status: "SUCCEEDED", error_code: null },
   ]);
-  expect(await integrationState(admin, target.integrationId)).toMatchObject({ sync_status: "SUCCEEDED", lease_token: null });
+  expect(await integrationState(admin, target.integrationId)).toMatchObject({
+    sync_status: "SUCCEEDED",
+    lease_token: null,
+  });
 });
 
 test("SIGTERM lets a running sync finish, then the process exits 0", { timeout: 60_000 }, async () => {
@@ -155,11 +175,16 @@ test("SIGTERM lets a running sync finish, then the process exits 0", { timeout: 
   worker.child.kill("SIGTERM");
   expect(await worker.exited).toEqual({ code: 0, signal: null });
   expect((await pointsOf(admin, target.kpiId)).length).toBe(pointCount);
-  expect(await integrationState(admin, target.integrationId)).toMatchObject({ sync_status: "SUCCEEDED", lease_token: null });
+  expect(await integrationState(admin, target.integrationId)).toMatchObject({
+    sync_status: "SUCCEEDED",
+    lease_token: null,
+  });
   hangMs = 0;
 });
 
-test("SIGTERM with a run that outlasts the grace period: released (due now), exits 0, and another worker runs it", { timeout: 120_000 }, async () => {
+test("SIGTERM with a run that outlasts the grace period: released (due now), exits 0, and another worker runs it", {
+  timeout: 120_000,
+}, async () => {
   const { admin } = context();
   hang = true;
   const target = await arrange();
@@ -177,7 +202,12 @@ test("SIGTERM with a run that outlasts the grace period: released (due now), exi
   survivor = await startTestWorker(context());
   // The failed-on-shutdown job is retried by pg-boss; the dispatcher would also find it due.
   const done = await waitFor(
-    () => Promise.resolve(survivor?.outcomes.find((entry) => entry.integrationId === target.integrationId && entry.outcome.kind === "succeeded")),
+    () =>
+      Promise.resolve(
+        survivor?.outcomes.find(
+          (entry) => entry.integrationId === target.integrationId && entry.outcome.kind === "succeeded",
+        ),
+      ),
     60_000,
     "the released sync to run again",
   );

@@ -28,11 +28,35 @@ const iso = (value: string) => new Date(value).toISOString();
 
 beforeAll(async () => {
   github = await startProviderServer((request, response, url) => {
-    if (request.headers.authorization !== `Bearer ${token}`) { json(response, 401, { message: "Bad credentials" }); return; }
-    if (mode === "rate-limited") { json(response, 403, { message: "API rate limit exceeded" }, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 120) }); return; }
-    if (mode === "secondary") { json(response, 403, { message: "secondary rate limit" }, { "retry-after": "42" }); return; }
-    if (mode === "5xx") { json(response, 502, { message: "bad gateway" }); return; }
-    if (url.pathname === "/repos/acme/rocket") { json(response, mode === "malformed" ? 200 : 200, mode === "malformed" ? { stars: "lots" } : { stargazers_count: 1234, open_issues_count: 56 }); return; }
+    if (request.headers.authorization !== `Bearer ${token}`) {
+      json(response, 401, { message: "Bad credentials" });
+      return;
+    }
+    if (mode === "rate-limited") {
+      json(
+        response,
+        403,
+        { message: "API rate limit exceeded" },
+        { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 120) },
+      );
+      return;
+    }
+    if (mode === "secondary") {
+      json(response, 403, { message: "secondary rate limit" }, { "retry-after": "42" });
+      return;
+    }
+    if (mode === "5xx") {
+      json(response, 502, { message: "bad gateway" });
+      return;
+    }
+    if (url.pathname === "/repos/acme/rocket") {
+      json(
+        response,
+        mode === "malformed" ? 200 : 200,
+        mode === "malformed" ? { stars: "lots" } : { stargazers_count: 1234, open_issues_count: 56 },
+      );
+      return;
+    }
     if (url.pathname === "/repos/acme/rocket/pulls") {
       const page = Number(url.searchParams.get("page") ?? "1");
       const pages: Array<Array<{ merged_at: string | null; updated_at: string }>> = [
@@ -50,15 +74,23 @@ beforeAll(async () => {
         [{ merged_at: "2026-11-01T12:00:00Z", updated_at: "2026-11-01T12:00:00Z" }],
       ];
       const base = `http://127.0.0.1:${String(request.socket.localPort)}${url.pathname}?state=closed&per_page=100`;
-      const link = page < pages.length ? `<${base}&page=${page + 1}>; rel="next", <${base}&page=${pages.length}>; rel="last"` : "";
-      json(response, 200, pages[page - 1] ?? [], link ? { link } : {}); return;
+      const link =
+        page < pages.length ? `<${base}&page=${page + 1}>; rel="next", <${base}&page=${pages.length}>; rel="last"` : "";
+      json(response, 200, pages[page - 1] ?? [], link ? { link } : {});
+      return;
     }
     json(response, 404, { message: "Not Found" });
   });
 
   stripe = await startProviderServer((request, response, url) => {
-    if (request.headers.authorization !== `Bearer ${apiKey}`) { json(response, 401, { error: { message: `Invalid API Key provided: ${String(request.headers.authorization)}` } }); return; }
-    if (mode === "5xx") { json(response, 500, { error: { message: "internal" } }); return; }
+    if (request.headers.authorization !== `Bearer ${apiKey}`) {
+      json(response, 401, { error: { message: `Invalid API Key provided: ${String(request.headers.authorization)}` } });
+      return;
+    }
+    if (mode === "5xx") {
+      json(response, 500, { error: { message: "internal" } });
+      return;
+    }
     if (mode === "malformed") {
       response.writeHead(200, { "content-type": "application/json" });
       return void response.end("{not json");
@@ -71,18 +103,69 @@ beforeAll(async () => {
         { id: "cus_3", created: day("2026-11-24T05:00:00Z") },
       ],
       "/v1/charges": [
-        { id: "ch_1", created: day("2026-11-23T10:00:00Z"), amount: 5000, amount_refunded: 1000, currency: "usd", status: "succeeded" },
-        { id: "ch_2", created: day("2026-11-23T11:00:00Z"), amount: 2500, amount_refunded: 0, currency: "usd", status: "succeeded" },
-        { id: "ch_3", created: day("2026-11-23T12:00:00Z"), amount: 9900, amount_refunded: 0, currency: "usd", status: "failed" },
-        { id: "ch_4", created: day("2026-11-25T12:00:00Z"), amount: 1000, amount_refunded: 0, currency: "eur", status: "succeeded" },
+        {
+          id: "ch_1",
+          created: day("2026-11-23T10:00:00Z"),
+          amount: 5000,
+          amount_refunded: 1000,
+          currency: "usd",
+          status: "succeeded",
+        },
+        {
+          id: "ch_2",
+          created: day("2026-11-23T11:00:00Z"),
+          amount: 2500,
+          amount_refunded: 0,
+          currency: "usd",
+          status: "succeeded",
+        },
+        {
+          id: "ch_3",
+          created: day("2026-11-23T12:00:00Z"),
+          amount: 9900,
+          amount_refunded: 0,
+          currency: "usd",
+          status: "failed",
+        },
+        {
+          id: "ch_4",
+          created: day("2026-11-25T12:00:00Z"),
+          amount: 1000,
+          amount_refunded: 0,
+          currency: "eur",
+          status: "succeeded",
+        },
       ],
       "/v1/subscriptions": [
-        { id: "sub_1", items: { data: [{ quantity: 2, price: { currency: "usd", unit_amount: 1000, recurring: { interval: "month", interval_count: 1 } } }] } },
-        { id: "sub_2", items: { data: [{ quantity: 1, price: { currency: "usd", unit_amount: 12000, recurring: { interval: "year", interval_count: 1 } } }] } },
+        {
+          id: "sub_1",
+          items: {
+            data: [
+              {
+                quantity: 2,
+                price: { currency: "usd", unit_amount: 1000, recurring: { interval: "month", interval_count: 1 } },
+              },
+            ],
+          },
+        },
+        {
+          id: "sub_2",
+          items: {
+            data: [
+              {
+                quantity: 1,
+                price: { currency: "usd", unit_amount: 12000, recurring: { interval: "year", interval_count: 1 } },
+              },
+            ],
+          },
+        },
       ],
     };
     const all = lists[url.pathname];
-    if (!all) { json(response, 404, { error: { message: "Unrecognized request URL" } }); return; }
+    if (!all) {
+      json(response, 404, { error: { message: "Unrecognized request URL" } });
+      return;
+    }
     const gte = Number(url.searchParams.get("created[gte]") ?? "0");
     const filtered = all.filter((item) => typeof item.created !== "number" || item.created >= gte);
     const after = url.searchParams.get("starting_after");
@@ -93,9 +176,13 @@ beforeAll(async () => {
   });
 
   plain = await startProviderServer(async (request, response, url) => {
-    if (url.pathname === "/number") { json(response, 200, { data: { total: 42.5 } }); return; }
+    if (url.pathname === "/number") {
+      json(response, 200, { data: { total: 42.5 } });
+      return;
+    }
     if (url.pathname === "/auth") {
-      if (request.headers["x-token"] === "letmein") json(response, 200, { v: [{ timestamp: "2026-11-24T00:00:00Z", value: 1 }] });
+      if (request.headers["x-token"] === "letmein")
+        json(response, 200, { v: [{ timestamp: "2026-11-24T00:00:00Z", value: 1 }] });
       else json(response, 401, {});
       return;
     }
@@ -103,19 +190,28 @@ beforeAll(async () => {
       response.writeHead(200, { "content-type": "application/json" });
       return void response.end("<html>oops</html>");
     }
-    if (url.pathname === "/bad-item") { json(response, 200, { v: [{ timestamp: "yesterday-ish", value: "x" }] }); return; }
+    if (url.pathname === "/bad-item") {
+      json(response, 200, { v: [{ timestamp: "yesterday-ish", value: "x" }] });
+      return;
+    }
     if (url.pathname === "/slow") {
       await new Promise((resolve) => setTimeout(resolve, 3_000));
-      json(response, 200, { data: { total: 1 } }); return;
+      json(response, 200, { data: { total: 1 } });
+      return;
     }
     if (url.pathname === "/huge") {
       response.writeHead(200, { "content-type": "application/json" });
       return void response.end(`{"a":"${"x".repeat(40 * 1024 * 1024)}"}`);
     }
-    if (url.pathname === "/unavailable") { json(response, 503, {}, { "retry-after": "17" }); return; }
+    if (url.pathname === "/unavailable") {
+      json(response, 503, {}, { "retry-after": "17" });
+      return;
+    }
     if (url.pathname === "/data.csv") {
       response.writeHead(200, { "content-type": "text/csv" });
-      return void response.end('\uFEFFday,"amount, net",note\r\n2026-11-21,1,old\r\n2026-11-23,"1.5",x\r\n2026-11-24,2.5,"say ""hi""\nthere"\r\n');
+      return void response.end(
+        '\uFEFFday,"amount, net",note\r\n2026-11-21,1,old\r\n2026-11-23,"1.5",x\r\n2026-11-24,2.5,"say ""hi""\nthere"\r\n',
+      );
     }
     if (url.pathname === "/bad.csv") {
       response.writeHead(200, { "content-type": "text/csv" });
@@ -139,8 +235,21 @@ function connector(id: "http-json" | "csv" | "github" | "stripe"): Connector {
   return found;
 }
 
-function request(credentials: Record<string, string>, config: Record<string, string>, overrides: Partial<FetchRequest> = {}): FetchRequest {
-  return { credentials, config, since, now, signal: new AbortController().signal, timeoutMs: 2_000, network: localNetwork, ...overrides };
+function request(
+  credentials: Record<string, string>,
+  config: Record<string, string>,
+  overrides: Partial<FetchRequest> = {},
+): FetchRequest {
+  return {
+    credentials,
+    config,
+    since,
+    now,
+    signal: new AbortController().signal,
+    timeoutMs: 2_000,
+    network: localNetwork,
+    ...overrides,
+  };
 }
 
 async function failure(promise: Promise<unknown>): Promise<SyncError> {
@@ -157,7 +266,8 @@ const byMetric = (points: Awaited<ReturnType<Connector["fetch"]>>, metric: strin
 
 test("every provider of the catalogue has a connector, and every metric key is one the database accepts", () => {
   for (const id of Object.keys(providers)) expect(connectors.get(id as keyof typeof providers), id).toBeDefined();
-  for (const provider of Object.values(providers)) for (const metric of provider.metrics) expect(metric.key).toMatch(/^[a-z][a-z0-9_]{0,63}$/);
+  for (const provider of Object.values(providers))
+    for (const metric of provider.metrics) expect(metric.key).toMatch(/^[a-z][a-z0-9_]{0,63}$/);
 });
 
 describe("GitHub", () => {
@@ -180,12 +290,17 @@ describe("GitHub", () => {
 
   test("a Link to another origin is not followed (the token would go with it)", () => {
     expect(nextLink('<https://evil.example/x?page=2>; rel="next"', "https://api.github.com")).toBeNull();
-    expect(nextLink('<https://api.github.com/x?page=2>; rel="next"', "https://api.github.com")).toBe("https://api.github.com/x?page=2");
+    expect(nextLink('<https://api.github.com/x?page=2>; rel="next"', "https://api.github.com")).toBe(
+      "https://api.github.com/x?page=2",
+    );
   });
 
   test("401 is an authentication failure, a used-up rate limit waits for its reset, a secondary limit for Retry-After", async () => {
     mode = "ok";
-    expect((await failure(connector("github").fetch(request({ token: "ghp_wrong" }, { owner: "acme", repo: "rocket" })))).code).toBe("provider_auth");
+    expect(
+      (await failure(connector("github").fetch(request({ token: "ghp_wrong" }, { owner: "acme", repo: "rocket" }))))
+        .code,
+    ).toBe("provider_auth");
     mode = "rate-limited";
     const limited = await failure(connector("github").fetch(request({ token }, { owner: "acme", repo: "rocket" })));
     expect(limited.code).toBe("provider_rate_limited");
@@ -195,11 +310,17 @@ describe("GitHub", () => {
     const secondary = await failure(connector("github").fetch(request({ token }, { owner: "acme", repo: "rocket" })));
     expect([secondary.code, secondary.retryAfterMs]).toEqual(["provider_rate_limited", 42_000]);
     mode = "5xx";
-    expect((await failure(connector("github").fetch(request({ token }, { owner: "acme", repo: "rocket" })))).code).toBe("provider_unavailable");
+    expect((await failure(connector("github").fetch(request({ token }, { owner: "acme", repo: "rocket" })))).code).toBe(
+      "provider_unavailable",
+    );
     mode = "malformed";
-    expect((await failure(connector("github").fetch(request({ token }, { owner: "acme", repo: "rocket" })))).code).toBe("provider_bad_response");
+    expect((await failure(connector("github").fetch(request({ token }, { owner: "acme", repo: "rocket" })))).code).toBe(
+      "provider_bad_response",
+    );
     mode = "ok";
-    expect((await failure(connector("github").fetch(request({ token }, { owner: "acme", repo: "missing" })))).code).toBe("provider_not_found");
+    expect(
+      (await failure(connector("github").fetch(request({ token }, { owner: "acme", repo: "missing" })))).code,
+    ).toBe("provider_not_found");
   });
 });
 
@@ -230,51 +351,95 @@ describe("Stripe", () => {
 
   test("401, 5xx and malformed bodies become the right errors, and the key is in none of them", async () => {
     mode = "ok";
-    const refused = await failure(connector("stripe").fetch(request({ apiKey: "sk_test_wrongwrongwrong" }, { currency: "usd" })));
+    const refused = await failure(
+      connector("stripe").fetch(request({ apiKey: "sk_test_wrongwrongwrong" }, { currency: "usd" })),
+    );
     expect(refused.code).toBe("provider_auth");
     expect(refused.message).not.toContain("sk_test");
     mode = "5xx";
-    expect((await failure(connector("stripe").fetch(request({ apiKey }, { currency: "usd" })))).code).toBe("provider_unavailable");
+    expect((await failure(connector("stripe").fetch(request({ apiKey }, { currency: "usd" })))).code).toBe(
+      "provider_unavailable",
+    );
     mode = "malformed";
-    expect((await failure(connector("stripe").fetch(request({ apiKey }, { currency: "usd" })))).code).toBe("provider_bad_response");
+    expect((await failure(connector("stripe").fetch(request({ apiKey }, { currency: "usd" })))).code).toBe(
+      "provider_bad_response",
+    );
     mode = "ok";
   });
 });
 
 describe("HTTP JSON", () => {
   test("a number at the path is one point at the current hour; an array is a series", async () => {
-    const points = await connector("http-json").fetch(request({}, { url: `${plain.url}/number`, valuePath: "$.data.total" }));
+    const points = await connector("http-json").fetch(
+      request({}, { url: `${plain.url}/number`, valuePath: "$.data.total" }),
+    );
     expect(byMetric(points, "value")).toEqual([[iso("2026-11-25T15:00:00Z"), 42.5]]);
-    const series = await connector("http-json").fetch(request({ headerName: "x-token", headerValue: "letmein" }, { url: `${plain.url}/auth`, valuePath: "$.v" }));
+    const series = await connector("http-json").fetch(
+      request({ headerName: "x-token", headerValue: "letmein" }, { url: `${plain.url}/auth`, valuePath: "$.v" }),
+    );
     expect(byMetric(series, "value")).toEqual([[iso("2026-11-24"), 1]]);
   });
 
   test("wrong header, malformed body, bad items, nothing at the path, 503 with Retry-After, a slow and a huge answer", async () => {
     const http = connector("http-json");
-    expect((await failure(http.fetch(request({ headerName: "x-token", headerValue: "nope" }, { url: `${plain.url}/auth`, valuePath: "$.v" })))).code).toBe("provider_auth");
-    expect((await failure(http.fetch(request({}, { url: `${plain.url}/garbage`, valuePath: "$.v" })))).code).toBe("provider_bad_response");
-    expect((await failure(http.fetch(request({}, { url: `${plain.url}/bad-item`, valuePath: "$.v" })))).code).toBe("provider_bad_response");
-    expect((await failure(http.fetch(request({}, { url: `${plain.url}/number`, valuePath: "$.data.missing" })))).code).toBe("provider_bad_response");
+    expect(
+      (
+        await failure(
+          http.fetch(
+            request({ headerName: "x-token", headerValue: "nope" }, { url: `${plain.url}/auth`, valuePath: "$.v" }),
+          ),
+        )
+      ).code,
+    ).toBe("provider_auth");
+    expect((await failure(http.fetch(request({}, { url: `${plain.url}/garbage`, valuePath: "$.v" })))).code).toBe(
+      "provider_bad_response",
+    );
+    expect((await failure(http.fetch(request({}, { url: `${plain.url}/bad-item`, valuePath: "$.v" })))).code).toBe(
+      "provider_bad_response",
+    );
+    expect(
+      (await failure(http.fetch(request({}, { url: `${plain.url}/number`, valuePath: "$.data.missing" })))).code,
+    ).toBe("provider_bad_response");
     const unavailable = await failure(http.fetch(request({}, { url: `${plain.url}/unavailable`, valuePath: "$.v" })));
     expect([unavailable.code, unavailable.retryAfterMs]).toEqual(["provider_unavailable", 17_000]);
     const started = Date.now();
-    expect((await failure(http.fetch(request({}, { url: `${plain.url}/slow`, valuePath: "$.data.total" }, { timeoutMs: 300 })))).code).toBe("timeout");
+    expect(
+      (
+        await failure(
+          http.fetch(request({}, { url: `${plain.url}/slow`, valuePath: "$.data.total" }, { timeoutMs: 300 })),
+        )
+      ).code,
+    ).toBe("timeout");
     expect(Date.now() - started).toBeLessThan(2_000);
-    expect((await failure(http.fetch(request({}, { url: `${plain.url}/huge`, valuePath: "$.a" })))).code).toBe("provider_bad_response");
-    expect((await failure(http.fetch(request({}, { url: "http://127.0.0.1:9/closed", valuePath: "$.a" })))).code).toBe("provider_unavailable");
+    expect((await failure(http.fetch(request({}, { url: `${plain.url}/huge`, valuePath: "$.a" })))).code).toBe(
+      "provider_bad_response",
+    );
+    expect((await failure(http.fetch(request({}, { url: "http://127.0.0.1:9/closed", valuePath: "$.a" })))).code).toBe(
+      "provider_unavailable",
+    );
   });
 
   test("the job's own abort (shutdown) propagates as an abort, not as the provider's fault", async () => {
     const controller = new AbortController();
-    const fetching = connector("http-json").fetch(request({}, { url: `${plain.url}/slow`, valuePath: "$.data.total" }, { signal: controller.signal, timeoutMs: 10_000 }));
-    setTimeout(() => { controller.abort(new DOMException("stopping", "AbortError")); }, 100);
+    const fetching = connector("http-json").fetch(
+      request(
+        {},
+        { url: `${plain.url}/slow`, valuePath: "$.data.total" },
+        { signal: controller.signal, timeoutMs: 10_000 },
+      ),
+    );
+    setTimeout(() => {
+      controller.abort(new DOMException("stopping", "AbortError"));
+    }, 100);
     await expect(fetching).rejects.toMatchObject({ name: "AbortError" });
   });
 });
 
 describe("CSV", () => {
   test("RFC 4180 quoting, a BOM, CRLF, named columns; rows before the window are left out", async () => {
-    const points = await connector("csv").fetch(request({ url: `${plain.url}/data.csv` }, { timestampColumn: "day", valueColumn: "amount, net" }));
+    const points = await connector("csv").fetch(
+      request({ url: `${plain.url}/data.csv` }, { timestampColumn: "day", valueColumn: "amount, net" }),
+    );
     expect(byMetric(points, "value")).toEqual([
       [iso("2026-11-23"), 1.5],
       [iso("2026-11-24"), 2.5],
@@ -286,8 +451,13 @@ describe("CSV", () => {
   });
 
   test("a row without a number, a missing column, an unterminated quote", async () => {
-    expect((await failure(connector("csv").fetch(request({ url: `${plain.url}/bad.csv` }, {})))).code).toBe("provider_bad_response");
-    expect((await failure(connector("csv").fetch(request({ url: `${plain.url}/data.csv` }, { timestampColumn: "when" })))).code).toBe("config_invalid");
+    expect((await failure(connector("csv").fetch(request({ url: `${plain.url}/bad.csv` }, {})))).code).toBe(
+      "provider_bad_response",
+    );
+    expect(
+      (await failure(connector("csv").fetch(request({ url: `${plain.url}/data.csv` }, { timestampColumn: "when" }))))
+        .code,
+    ).toBe("config_invalid");
     expect(() => parseCsv('a,"b')).toThrow(SyncError);
   });
 });
@@ -301,10 +471,24 @@ test("Retry-After: seconds or an HTTP date", () => {
 
 describe("the network", () => {
   test("public addresses only, unless told otherwise: loopback, private, link-local (cloud metadata) and mapped addresses are refused", () => {
-    for (const address of ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1", "not an address"]) {
+    for (const address of [
+      "127.0.0.1",
+      "10.1.2.3",
+      "172.16.0.1",
+      "192.168.1.1",
+      "169.254.169.254",
+      "100.64.0.1",
+      "0.0.0.0",
+      "::1",
+      "fe80::1",
+      "fd00::1",
+      "::ffff:127.0.0.1",
+      "not an address",
+    ]) {
       expect(isPublicAddress(address), address).toBe(false);
     }
-    for (const address of ["8.8.8.8", "1.1.1.1", "2606:4700:4700::1111"]) expect(isPublicAddress(address), address).toBe(true);
+    for (const address of ["8.8.8.8", "1.1.1.1", "2606:4700:4700::1111"])
+      expect(isPublicAddress(address), address).toBe(true);
   });
 
   test("by default an integration cannot reach a local server, by address or by a name that resolves to it", async () => {
@@ -312,7 +496,9 @@ describe("the network", () => {
     const port = new URL(plain.url).port;
     const asked = plain.requests.length;
     for (const url of [`${plain.url}/number`, `http://localhost:${port}/number`, `http://[::1]:${port}/number`]) {
-      const error = await failure(connector("http-json").fetch(request({}, { url, valuePath: "$.value" }, { network: publicOnly })));
+      const error = await failure(
+        connector("http-json").fetch(request({}, { url, valuePath: "$.value" }, { network: publicOnly })),
+      );
       expect(error.code, url).toBe("config_invalid");
       expect(error.message).toContain("private or local network");
     }
@@ -324,16 +510,21 @@ describe("the network", () => {
       json(response, 200, { value: 7 });
     });
     const redirecting = await startProviderServer((_request, response, url) => {
-      if (url.pathname === "/elsewhere") response.writeHead(302, { location: `${target.url.replace("127.0.0.1", "localhost")}/value` }).end();
+      if (url.pathname === "/elsewhere")
+        response.writeHead(302, { location: `${target.url.replace("127.0.0.1", "localhost")}/value` }).end();
       else if (url.pathname === "/here") response.writeHead(307, { location: "/value" }).end();
       else json(response, 200, { value: 8 });
     });
     try {
       const credentials = { headerName: "X-Api-Key", headerValue: "SECRET-123" };
-      const across = await connector("http-json").fetch(request(credentials, { url: `${redirecting.url}/elsewhere`, valuePath: "$.value" }));
+      const across = await connector("http-json").fetch(
+        request(credentials, { url: `${redirecting.url}/elsewhere`, valuePath: "$.value" }),
+      );
       expect(across.map((point) => point.value)).toEqual([7]);
       expect(target.requests[0]?.headers["x-api-key"]).toBeUndefined();
-      const within = await connector("http-json").fetch(request(credentials, { url: `${redirecting.url}/here`, valuePath: "$.value" }));
+      const within = await connector("http-json").fetch(
+        request(credentials, { url: `${redirecting.url}/here`, valuePath: "$.value" }),
+      );
       expect(within.map((point) => point.value)).toEqual([8]);
       expect(redirecting.requests.at(-1)?.headers["x-api-key"]).toBe("SECRET-123");
     } finally {

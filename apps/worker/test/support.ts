@@ -60,7 +60,9 @@ export interface ProviderServer {
 }
 
 /** A real HTTP server on 127.0.0.1 answering with `handler`. */
-export async function startProviderServer(handler: (request: IncomingMessage, response: ServerResponse, url: URL) => void | Promise<void>): Promise<ProviderServer> {
+export async function startProviderServer(
+  handler: (request: IncomingMessage, response: ServerResponse, url: URL) => void | Promise<void>,
+): Promise<ProviderServer> {
   const requests: ProviderServer["requests"] = [];
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://127.0.0.1");
@@ -78,12 +80,19 @@ export async function startProviderServer(handler: (request: IncomingMessage, re
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
-        server.close(() => { resolve(); });
+        server.close(() => {
+          resolve();
+        });
       }),
   };
 }
 
-export function json(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function json(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   response.writeHead(status, { "content-type": "application/json", ...headers });
   response.end(JSON.stringify(body));
 }
@@ -102,11 +111,24 @@ export async function createTenant(admin: AdminPool, kpis = 1): Promise<Tenant> 
   try {
     // A workspace must have an owner by the end of its transaction.
     await client.query("BEGIN");
-    await client.query("INSERT INTO users (id, email, name, provider, provider_account_id) VALUES ($1, $2, 'Owner', 'github', $3)", [ownerId, `owner-${ownerId}@example.com`, ownerId]);
-    await client.query("INSERT INTO workspaces (id, name, slug) VALUES ($1, 'Tenant', $2)", [workspaceId, `t-${workspaceId.slice(0, 8)}`]);
-    await client.query("INSERT INTO workspace_users (workspace_id, user_id, role) VALUES ($1, $2, 'OWNER')", [workspaceId, ownerId]);
+    await client.query(
+      "INSERT INTO users (id, email, name, provider, provider_account_id) VALUES ($1, $2, 'Owner', 'github', $3)",
+      [ownerId, `owner-${ownerId}@example.com`, ownerId],
+    );
+    await client.query("INSERT INTO workspaces (id, name, slug) VALUES ($1, 'Tenant', $2)", [
+      workspaceId,
+      `t-${workspaceId.slice(0, 8)}`,
+    ]);
+    await client.query("INSERT INTO workspace_users (workspace_id, user_id, role) VALUES ($1, $2, 'OWNER')", [
+      workspaceId,
+      ownerId,
+    ]);
     for (const [index, id] of kpiIds.entries()) {
-      await client.query("INSERT INTO kpis (id, workspace_id, name) VALUES ($1, $2, $3)", [id, workspaceId, `KPI ${index}`]);
+      await client.query("INSERT INTO kpis (id, workspace_id, name) VALUES ($1, $2, $3)", [
+        id,
+        workspaceId,
+        `KPI ${index}`,
+      ]);
     }
     await client.query("COMMIT");
   } catch (error) {
@@ -129,16 +151,33 @@ export interface IntegrationSpec {
 }
 
 /** An integration with sealed credentials and its metric mappings, inserted by the superuser. */
-export async function createIntegration(admin: AdminPool, workspaceId: string, spec: IntegrationSpec, keyring: Keyring = testKeyring): Promise<string> {
+export async function createIntegration(
+  admin: AdminPool,
+  workspaceId: string,
+  spec: IntegrationSpec,
+  keyring: Keyring = testKeyring,
+): Promise<string> {
   const id = randomUUID();
   const sealed = seal(keyring, spec.credentials, credentialsBinding(workspaceId, id));
   await admin.query(
     `INSERT INTO integrations (id, workspace_id, provider, name, config, credentials, credentials_key_id, sync_interval_seconds, next_sync_at)
      VALUES ($1, $2, $3, 'Test integration', $4, $5, $6, $7, $8)`,
-    [id, workspaceId, spec.provider, JSON.stringify(spec.config), Buffer.from(sealed.ciphertext), sealed.keyId, spec.syncIntervalSeconds ?? 3600, spec.nextSyncAt === undefined ? new Date(Date.now() + 3_600_000) : spec.nextSyncAt],
+    [
+      id,
+      workspaceId,
+      spec.provider,
+      JSON.stringify(spec.config),
+      Buffer.from(sealed.ciphertext),
+      sealed.keyId,
+      spec.syncIntervalSeconds ?? 3600,
+      spec.nextSyncAt === undefined ? new Date(Date.now() + 3_600_000) : spec.nextSyncAt,
+    ],
   );
   for (const [metricKey, kpiId] of Object.entries(spec.metrics)) {
-    await admin.query("INSERT INTO integration_metrics (workspace_id, integration_id, metric_key, kpi_id) VALUES ($1, $2, $3, $4)", [workspaceId, id, metricKey, kpiId]);
+    await admin.query(
+      "INSERT INTO integration_metrics (workspace_id, integration_id, metric_key, kpi_id) VALUES ($1, $2, $3, $4)",
+      [workspaceId, id, metricKey, kpiId],
+    );
   }
   return id;
 }
@@ -168,7 +207,10 @@ export async function integrationState(admin: AdminPool, integrationId: string):
   return row;
 }
 
-export async function pointsOf(admin: AdminPool, kpiId: string): Promise<Array<{ timestamp: Date; value: number; workspace_id: string }>> {
+export async function pointsOf(
+  admin: AdminPool,
+  kpiId: string,
+): Promise<Array<{ timestamp: Date; value: number; workspace_id: string }>> {
   const result = await admin.query<{ timestamp: Date; value: number; workspace_id: string }>(
     `SELECT "timestamp", value, workspace_id FROM kpi_data_points WHERE kpi_id = $1 ORDER BY "timestamp"`,
     [kpiId],
@@ -176,7 +218,11 @@ export async function pointsOf(admin: AdminPool, kpiId: string): Promise<Array<{
   return result.rows;
 }
 
-export async function waitFor<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, what = "condition"): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 20_000,
+  what = "condition",
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -194,14 +240,19 @@ export interface TestWorker extends RunningWorker {
 }
 
 /** A worker in this process, configured like main.ts but with short timings and no HTTP unless asked. */
-export async function startTestWorker(context: TestContext, overrides: Partial<WorkerOptions> & { endpoints?: { githubApiUrl: string; stripeApiUrl: string } } = {}): Promise<TestWorker> {
+export async function startTestWorker(
+  context: TestContext,
+  overrides: Partial<WorkerOptions> & { endpoints?: { githubApiUrl: string; stripeApiUrl: string } } = {},
+): Promise<TestWorker> {
   const logs = new LogCapture();
   const { endpoints, ...options } = overrides;
   const worker = await startWorker({
     database: context.db,
     queueUrl: context.database.appUrl,
     keyring: testKeyring,
-    connectors: createConnectors(endpoints ?? { githubApiUrl: "http://127.0.0.1:9", stripeApiUrl: "http://127.0.0.1:9" }),
+    connectors: createConnectors(
+      endpoints ?? { githubApiUrl: "http://127.0.0.1:9", stripeApiUrl: "http://127.0.0.1:9" },
+    ),
     logger: pino({ level: "debug" }, logs.stream),
     sync: fastSettings,
     concurrency: 4,
@@ -230,7 +281,9 @@ export async function startTestWorker(context: TestContext, overrides: Partial<W
     outcomes,
     nextOutcome(integrationId, timeoutMs = 30_000) {
       return new Promise<SyncOutcome>((resolve, reject) => {
-        const timer = setTimeout(() => { reject(new Error(`no sync outcome for ${integrationId} within ${timeoutMs} ms`)); }, timeoutMs);
+        const timer = setTimeout(() => {
+          reject(new Error(`no sync outcome for ${integrationId} within ${timeoutMs} ms`));
+        }, timeoutMs);
         waiters.push({
           integrationId,
           resolve: (outcome) => {

@@ -45,7 +45,9 @@ function hits(path: string): number[] {
 }
 
 const day = (offset: number) => new Date(Date.UTC(2026, 10, 1 + offset)).toISOString();
-const series = (values: number[], from = 0) => ({ data: { points: values.map((value, index) => ({ timestamp: day(from + index), value })) } });
+const series = (values: number[], from = 0) => ({
+  data: { points: values.map((value, index) => ({ timestamp: day(from + index), value })) },
+});
 
 beforeAll(async () => {
   provider = await startProviderServer(async (request, response, url) => {
@@ -54,7 +56,8 @@ beforeAll(async () => {
     const answer = answers.length > 1 ? answers.shift() : answers[0];
     if (answer?.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
     if (!answer) json(response, 404, {});
-    else if (request.headers["x-api-key"] !== secret) json(response, 401, { error: `bad key ${String(request.headers["x-api-key"])}` });
+    else if (request.headers["x-api-key"] !== secret)
+      json(response, 401, { error: `bad key ${String(request.headers["x-api-key"])}` });
     else json(response, answer.status, answer.body, answer.headers);
   });
   worker = await startTestWorker(context());
@@ -81,7 +84,11 @@ async function jsonIntegration(path: string, answers: Script[], options: { nextS
 
 async function syncNow(target: { workspaceId: string; integrationId: string }) {
   const outcome = worker.nextOutcome(target.integrationId);
-  await sendSync(worker.boss, { workspaceId: target.workspaceId, integrationId: target.integrationId, reason: "requested" });
+  await sendSync(worker.boss, {
+    workspaceId: target.workspaceId,
+    integrationId: target.integrationId,
+    reason: "requested",
+  });
   return outcome;
 }
 
@@ -96,25 +103,45 @@ describe("a sync run", () => {
     expect(points.map((point) => point.value)).toEqual([1, 2, 3]);
     expect(new Set(points.map((point) => point.workspace_id))).toEqual(new Set([target.workspaceId]));
     const state = await integrationState(admin, target.integrationId);
-    expect(state).toMatchObject({ sync_status: "SUCCEEDED", consecutive_failures: 0, lease_token: null, last_error_code: null });
+    expect(state).toMatchObject({
+      sync_status: "SUCCEEDED",
+      consecutive_failures: 0,
+      lease_token: null,
+      last_error_code: null,
+    });
     expect(state.sync_cursor).toEqual({ latest: day(2) });
     expect(state.last_synced_at?.getTime()).toBeGreaterThanOrEqual(before.getTime() - 1_000);
     // Due again one interval later.
     expect((state.next_sync_at?.getTime() ?? 0) - Date.now()).toBeGreaterThan(3_500_000);
-    const kpi = await admin.query<{ current_value: number }>("SELECT current_value FROM kpis WHERE id = $1", [target.kpiId]);
+    const kpi = await admin.query<{ current_value: number }>("SELECT current_value FROM kpis WHERE id = $1", [
+      target.kpiId,
+    ]);
     expect(kpi.rows[0]?.current_value).toBe(3);
-    const runs = await admin.query("SELECT status::text, points_written, finished_at IS NOT NULL AS finished FROM sync_runs WHERE integration_id = $1", [target.integrationId]);
+    const runs = await admin.query(
+      "SELECT status::text, points_written, finished_at IS NOT NULL AS finished FROM sync_runs WHERE integration_id = $1",
+      [target.integrationId],
+    );
     expect(runs.rows).toEqual([{ status: "SUCCEEDED", points_written: 3, finished: true }]);
   });
 
   test("scheduled: the dispatcher enqueues only due integrations (not future, not disabled, not waiting on credentials)", async () => {
     const { admin } = context();
-    const due = await jsonIntegration("/due", [{ status: 200, body: series([5]) }], { nextSyncAt: new Date(Date.now() - 60_000) });
-    const future = await jsonIntegration("/future", [{ status: 200, body: series([5]) }], { nextSyncAt: new Date(Date.now() + 600_000) });
-    const disabled = await jsonIntegration("/disabled", [{ status: 200, body: series([5]) }], { nextSyncAt: new Date(Date.now() - 60_000) });
+    const due = await jsonIntegration("/due", [{ status: 200, body: series([5]) }], {
+      nextSyncAt: new Date(Date.now() - 60_000),
+    });
+    const future = await jsonIntegration("/future", [{ status: 200, body: series([5]) }], {
+      nextSyncAt: new Date(Date.now() + 600_000),
+    });
+    const disabled = await jsonIntegration("/disabled", [{ status: 200, body: series([5]) }], {
+      nextSyncAt: new Date(Date.now() - 60_000),
+    });
     await admin.query("UPDATE integrations SET sync_status = 'DISABLED' WHERE id = $1", [disabled.integrationId]);
-    const authFailed = await jsonIntegration("/auth-failed", [{ status: 200, body: series([5]) }], { nextSyncAt: new Date(Date.now() - 60_000) });
-    await admin.query("UPDATE integrations SET sync_status = 'FAILED', auth_failed_at = now() WHERE id = $1", [authFailed.integrationId]);
+    const authFailed = await jsonIntegration("/auth-failed", [{ status: 200, body: series([5]) }], {
+      nextSyncAt: new Date(Date.now() - 60_000),
+    });
+    await admin.query("UPDATE integrations SET sync_status = 'FAILED', auth_failed_at = now() WHERE id = $1", [
+      authFailed.integrationId,
+    ]);
     const ran = worker.nextOutcome(due.integrationId);
     const result = await worker.dispatch();
     expect(result.due).toBe(1);
@@ -142,7 +169,10 @@ describe("a sync run", () => {
     expect((await pointsOf(admin, target.kpiId)).map((point) => point.value)).toEqual([1, 2, 3]);
     expect(await syncNow(target)).toMatchObject({ kind: "succeeded", pointsFetched: 3, pointsWritten: 3 });
     expect((await pointsOf(admin, target.kpiId)).map((point) => point.value)).toEqual([1, 2, 30, 40, 50]);
-    const counted = await admin.query<{ n: number }>("SELECT count(*)::int AS n FROM kpi_data_points WHERE kpi_id = $1", [target.kpiId]);
+    const counted = await admin.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM kpi_data_points WHERE kpi_id = $1",
+      [target.kpiId],
+    );
     expect(counted.rows[0]?.n).toBe(5);
   });
 
@@ -153,7 +183,12 @@ describe("a sync run", () => {
     const target = await jsonIntegration("/overlap", [
       { status: 200, body: { data: { points: [at(latest, 1)] } } },
       // Late arrivals: one 60 s before the cursor (inside the 300 s overlap), one an hour before (outside).
-      { status: 200, body: { data: { points: [at(latest, 1), at("2026-11-20T11:59:00.000Z", 7), at("2026-11-20T11:00:00.000Z", 9)] } } },
+      {
+        status: 200,
+        body: {
+          data: { points: [at(latest, 1), at("2026-11-20T11:59:00.000Z", 7), at("2026-11-20T11:00:00.000Z", 9)] },
+        },
+      },
     ]);
     expect(await syncNow(target)).toMatchObject({ kind: "succeeded", pointsWritten: 1 });
     expect(await syncNow(target)).toMatchObject({ kind: "succeeded", pointsFetched: 2, pointsWritten: 1 });
@@ -210,18 +245,33 @@ describe("a sync run", () => {
     const { admin } = context();
     const target = await jsonIntegration("/broken", [{ status: 500, body: {} }]);
     await syncNow(target);
-    const disabled = await waitFor(async () => {
-      const state = await integrationState(admin, target.integrationId);
-      return state.sync_status === "DISABLED" ? state : null;
-    }, 30_000, "the integration to be disabled");
-    expect(disabled).toMatchObject({ consecutive_failures: fastSettings.maxConsecutiveFailures, last_error_code: "provider_unavailable", auth_failed_at: null });
+    const disabled = await waitFor(
+      async () => {
+        const state = await integrationState(admin, target.integrationId);
+        return state.sync_status === "DISABLED" ? state : null;
+      },
+      30_000,
+      "the integration to be disabled",
+    );
+    expect(disabled).toMatchObject({
+      consecutive_failures: fastSettings.maxConsecutiveFailures,
+      last_error_code: "provider_unavailable",
+      auth_failed_at: null,
+    });
     const times = hits("/broken");
     expect(times).toHaveLength(fastSettings.maxConsecutiveFailures);
     // Backoff: each wait at least half the (doubling) ceiling.
-    for (let index = 1; index < times.length; index++) expect((times[index] ?? 0) - (times[index - 1] ?? 0)).toBeGreaterThanOrEqual(450);
-    await admin.query("UPDATE integrations SET next_sync_at = now() - interval '1 minute' WHERE id = $1", [target.integrationId]);
+    for (let index = 1; index < times.length; index++)
+      expect((times[index] ?? 0) - (times[index - 1] ?? 0)).toBeGreaterThanOrEqual(450);
+    await admin.query("UPDATE integrations SET next_sync_at = now() - interval '1 minute' WHERE id = $1", [
+      target.integrationId,
+    ]);
     expect((await worker.dispatch()).due).toBe(0);
-    await sendSync(worker.boss, { workspaceId: target.workspaceId, integrationId: target.integrationId, reason: "requested" });
+    await sendSync(worker.boss, {
+      workspaceId: target.workspaceId,
+      integrationId: target.integrationId,
+      reason: "requested",
+    });
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(hits("/broken")).toHaveLength(fastSettings.maxConsecutiveFailures);
   });
@@ -229,7 +279,12 @@ describe("a sync run", () => {
   test("a 401 disables at once and marks the credentials as failed", async () => {
     const { admin } = context();
     const target = await jsonIntegration("/unauthorised", [{ status: 401, body: { message: "bad credentials" } }]);
-    expect(await syncNow(target)).toMatchObject({ kind: "failed", code: "provider_auth", status: "DISABLED", retryAt: null });
+    expect(await syncNow(target)).toMatchObject({
+      kind: "failed",
+      code: "provider_auth",
+      status: "DISABLED",
+      retryAt: null,
+    });
     const state = await integrationState(admin, target.integrationId);
     expect(state.sync_status).toBe("DISABLED");
     expect(state.auth_failed_at).not.toBeNull();
@@ -241,7 +296,10 @@ describe("a sync run", () => {
     const { admin } = context();
     const target = await jsonIntegration("/history", [{ status: 200, body: series([1]) }]);
     for (let run = 0; run < fastSettings.runHistory + 2; run++) await syncNow(target);
-    const runs = await admin.query<{ n: number }>("SELECT count(*)::int AS n FROM sync_runs WHERE integration_id = $1", [target.integrationId]);
+    const runs = await admin.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM sync_runs WHERE integration_id = $1",
+      [target.integrationId],
+    );
     expect(runs.rows[0]?.n).toBe(fastSettings.runHistory);
   });
 
@@ -250,7 +308,9 @@ describe("a sync run", () => {
     const target = await jsonIntegration("/changed-mid-run", [{ status: 200, body: series([1]), delayMs: 800 }]);
     const outcome = syncNow(target);
     await waitFor(() => Promise.resolve(hits("/changed-mid-run").length > 0), 10_000, "the run to start fetching");
-    await admin.query("UPDATE integrations SET sync_status = 'DISABLED', sync_interval_seconds = 600 WHERE id = $1", [target.integrationId]);
+    await admin.query("UPDATE integrations SET sync_status = 'DISABLED', sync_interval_seconds = 600 WHERE id = $1", [
+      target.integrationId,
+    ]);
     expect(await outcome).toMatchObject({ kind: "succeeded", pointsWritten: 1 });
     const state = await integrationState(admin, target.integrationId);
     expect(state.sync_status).toBe("DISABLED");
@@ -261,7 +321,10 @@ describe("a sync run", () => {
     const { admin } = context();
     const source = await jsonIntegration("/copied-source", [{ status: 200, body: series([1]) }]);
     const target = await jsonIntegration("/copied-target", [{ status: 200, body: series([1]) }]);
-    await admin.query("UPDATE integrations SET credentials = (SELECT credentials FROM integrations WHERE id = $1) WHERE id = $2", [source.integrationId, target.integrationId]);
+    await admin.query(
+      "UPDATE integrations SET credentials = (SELECT credentials FROM integrations WHERE id = $1) WHERE id = $2",
+      [source.integrationId, target.integrationId],
+    );
     expect(await syncNow(target)).toMatchObject({ kind: "failed", code: "credentials_unreadable", status: "DISABLED" });
     expect(hits("/copied-target")).toEqual([]);
   });
@@ -277,7 +340,10 @@ describe("tenancy", () => {
     const client = await admin.connect();
     try {
       await client.query("SET session_replication_role = replica");
-      await client.query("UPDATE integration_metrics SET kpi_id = $1 WHERE integration_id = $2", [otherKpi, target.integrationId]);
+      await client.query("UPDATE integration_metrics SET kpi_id = $1 WHERE integration_id = $2", [
+        otherKpi,
+        target.integrationId,
+      ]);
       await client.query("RESET session_replication_role");
     } finally {
       client.release();
@@ -292,7 +358,10 @@ describe("tenancy", () => {
     const moved = await admin.connect();
     try {
       await moved.query("SET session_replication_role = replica");
-      await moved.query("UPDATE integration_metrics SET workspace_id = $1 WHERE integration_id = $2", [other.workspaceId, target.integrationId]);
+      await moved.query("UPDATE integration_metrics SET workspace_id = $1 WHERE integration_id = $2", [
+        other.workspaceId,
+        target.integrationId,
+      ]);
       await moved.query("RESET session_replication_role");
     } finally {
       moved.release();
@@ -304,12 +373,16 @@ describe("tenancy", () => {
     // context cannot write a point for workspace B's KPI.
     await expect(
       db.withWorkerContext(target.workspaceId, (tx) =>
-        store.upsertPoints(tx, target.workspaceId, target.integrationId, [{ kpiId: otherKpi, timestamp: new Date(), value: 1 }]),
+        store.upsertPoints(tx, target.workspaceId, target.integrationId, [
+          { kpiId: otherKpi, timestamp: new Date(), value: 1 },
+        ]),
       ),
     ).rejects.toMatchObject({ kind: "foreign_key_violation" });
     await expect(
       db.withWorkerContext(target.workspaceId, (tx) =>
-        store.upsertPoints(tx, other.workspaceId, target.integrationId, [{ kpiId: otherKpi, timestamp: new Date(), value: 1 }]),
+        store.upsertPoints(tx, other.workspaceId, target.integrationId, [
+          { kpiId: otherKpi, timestamp: new Date(), value: 1 },
+        ]),
       ),
     ).rejects.toMatchObject({ kind: "permission_denied" });
     expect(await pointsOf(admin, otherKpi)).toEqual([]);
@@ -320,7 +393,11 @@ describe("tenancy", () => {
     const target = await jsonIntegration("/wrong-workspace", [{ status: 200, body: series([1]) }]);
     const other = await createTenant(admin, 0);
     const outcome = worker.nextOutcome(target.integrationId);
-    await sendSync(worker.boss, { workspaceId: other.workspaceId, integrationId: target.integrationId, reason: "requested" });
+    await sendSync(worker.boss, {
+      workspaceId: other.workspaceId,
+      integrationId: target.integrationId,
+      reason: "requested",
+    });
     expect(await outcome).toEqual({ kind: "skipped" });
     expect(hits("/wrong-workspace")).toEqual([]);
     expect((await integrationState(admin, target.integrationId)).sync_status).toBe("IDLE");

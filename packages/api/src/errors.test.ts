@@ -26,7 +26,10 @@ describe("database errors as tRPC errors", () => {
   });
 
   test("database errors wrapped by tRPC are unwrapped; other tRPC errors pass through", () => {
-    const wrapped = new TRPCError({ code: "INTERNAL_SERVER_ERROR", cause: new DatabaseError("timeout", "raw", undefined) });
+    const wrapped = new TRPCError({
+      code: "INTERNAL_SERVER_ERROR",
+      cause: new DatabaseError("timeout", "raw", undefined),
+    });
     expect(toTRPCError(wrapped).code).toBe("TIMEOUT");
     const own = new TRPCError({ code: "NOT_FOUND", message: "KPI not found." });
     expect(toTRPCError(own)).toBe(own);

@@ -34,7 +34,8 @@ const messageByKind: Record<DatabaseErrorKind, string> = {
 const messageByConstraint: Record<string, string> = {
   workspaces_slug_key: "That workspace URL is taken; choose another slug.",
   kpis_active_name_key: "An active KPI already has this name; choose another name or archive the other KPI.",
-  kpi_data_points_workspace_id_kpi_id_timestamp_source_key: "This KPI already has a value at that time; delete it first or pick another time.",
+  kpi_data_points_workspace_id_kpi_id_timestamp_source_key:
+    "This KPI already has a value at that time; delete it first or pick another time.",
   goal_kpis_workspace_id_goal_id_kpi_id_key: "This KPI is already linked to the goal.",
   invitations_workspace_id_email_key: "This email already has a pending invitation.",
   workspace_users_workspace_id_user_id_key: "This person is already a member.",
@@ -69,7 +70,11 @@ export function databaseErrorToTRPC(error: DatabaseError): TRPCError {
   const byConstraint = error.constraint === undefined ? undefined : messageByConstraint[error.constraint];
   const model = modelOf(error);
   const byModel = model === undefined ? undefined : messageByModel[model]?.[error.kind];
-  return new TRPCError({ code: codeByKind[error.kind], message: byConstraint ?? byModel ?? messageByKind[error.kind], cause: error });
+  return new TRPCError({
+    code: codeByKind[error.kind],
+    message: byConstraint ?? byModel ?? messageByKind[error.kind],
+    cause: error,
+  });
 }
 
 /**

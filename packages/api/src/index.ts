@@ -1,6 +1,13 @@
 // @northstar/api: the tRPC router, its context, and the sign-in functions the host mounts.
 export { appRouter, type AppRouter, type RouterInputs, type RouterOutputs } from "./root.ts";
-export { type Context, type CreateContextOptions, createCallerFactory, createTRPCContext, type Jobs, type RequestMetadata } from "./trpc.ts";
+export {
+  type Context,
+  type CreateContextOptions,
+  createCallerFactory,
+  createTRPCContext,
+  type Jobs,
+  type RequestMetadata,
+} from "./trpc.ts";
 export * from "./auth/index.ts";
 export { can, permissions, type Permission, workspaceRoles } from "./permissions.ts";
 export { planLimits, type PlanLimits } from "./plans.ts";

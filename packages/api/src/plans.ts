@@ -52,7 +52,8 @@ export async function assertKpiCapacity(db: ScopedDb, workspaceId: string, addin
   const plan = await workspacePlan(db);
   const limit = planLimits[plan].kpis;
   const active = await db.kpi.count({ where: { workspaceId, isActive: true } });
-  if (active + adding > limit) throw limitReached(plan, limit, { one: "active KPI per workspace", many: "active KPIs per workspace" });
+  if (active + adding > limit)
+    throw limitReached(plan, limit, { one: "active KPI per workspace", many: "active KPIs per workspace" });
 }
 
 /** The oldest instant the plan lets a workspace record or read. */
@@ -73,5 +74,6 @@ export async function assertIntegrationCapacity(db: ScopedDb, workspaceId: strin
   const plan = await workspacePlan(db);
   const limit = planLimits[plan].integrations;
   const connected = await db.integration.count({ where: { workspaceId } });
-  if (connected + 1 > limit) throw limitReached(plan, limit, { one: "integration per workspace", many: "integrations per workspace" });
+  if (connected + 1 > limit)
+    throw limitReached(plan, limit, { one: "integration per workspace", many: "integrations per workspace" });
 }

@@ -29,7 +29,14 @@ export async function myPlan(db: Prisma.TransactionClient, userId: string, now: 
     select: subscriptionSelect,
   });
   if (!subscription) {
-    return { plan: "FREE", status: null, billingPeriod: null, currentPeriodStart: null, currentPeriodEnd: null, cancelAtPeriodEnd: false };
+    return {
+      plan: "FREE",
+      status: null,
+      billingPeriod: null,
+      currentPeriodStart: null,
+      currentPeriodEnd: null,
+      cancelAtPeriodEnd: false,
+    };
   }
   return subscription;
 }

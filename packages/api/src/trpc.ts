@@ -9,7 +9,15 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z, ZodError } from "zod";
 import type { SetCookie } from "./auth/cookies.ts";
-import { extendSession, findSession, liveSession, needsExtension, sessionCookie, sessionLookupSql, type SessionInfo } from "./auth/session.ts";
+import {
+  extendSession,
+  findSession,
+  liveSession,
+  needsExtension,
+  sessionCookie,
+  sessionLookupSql,
+  type SessionInfo,
+} from "./auth/session.ts";
 import { toTRPCError } from "./errors.ts";
 import { ImportLinesError } from "./kpi/import.ts";
 import { can, type Permission } from "./permissions.ts";
@@ -85,7 +93,8 @@ export type Context = ReturnType<typeof createTRPCContext>;
 
 function databaseOf(ctx: Pick<Context, "connection">): Database {
   const database = databases.get(ctx.connection);
-  if (!database) throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "The request context has no database." });
+  if (!database)
+    throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "The request context has no database." });
   return database;
 }
 
@@ -108,7 +117,11 @@ const t = initTRPC.context<Context>().create({
     if (zodError) message = zodError.issues.map((issue) => issue.message).join("; ");
     if (error.code === "INTERNAL_SERVER_ERROR") message = "Something went wrong on our side; try again.";
     const lineErrors = error.cause instanceof ImportLinesError ? error.cause.lines : null;
-    return { ...shape, message, data: { ...shape.data, zodError: zodError ? z.flattenError(zodError) : null, lineErrors } };
+    return {
+      ...shape,
+      message,
+      data: { ...shape.data, zodError: zodError ? z.flattenError(zodError) : null, lineErrors },
+    };
   },
 });
 
@@ -166,7 +179,9 @@ async function inTransaction<R extends { ok: boolean }>(
   }
 }
 
-export const authedProcedure = signedInProcedure.use(({ ctx, next }) => inTransaction(ctx, null, (db) => next({ ctx: { db } })));
+export const authedProcedure = signedInProcedure.use(({ ctx, next }) =>
+  inTransaction(ctx, null, (db) => next({ ctx: { db } })),
+);
 
 export interface WorkspaceMembership {
   id: string;
@@ -186,7 +201,9 @@ const workspaceInput = z
   });
 
 /** A workspace procedure's input without the workspace reference, for spreading into a write. */
-export function withoutWorkspaceRef<T extends { workspaceId?: string | undefined; workspaceSlug?: string | undefined }>(input: T): Omit<T, "workspaceId" | "workspaceSlug"> {
+export function withoutWorkspaceRef<T extends { workspaceId?: string | undefined; workspaceSlug?: string | undefined }>(
+  input: T,
+): Omit<T, "workspaceId" | "workspaceSlug"> {
   const fields: Partial<T> = { ...input };
   delete fields.workspaceId;
   delete fields.workspaceSlug;
@@ -206,11 +223,18 @@ interface Member {
  * NOT_FOUND for a workspace the caller is not in (or that does not exist), FORBIDDEN for a role
  * without the permission.
  */
-async function resolveMember(ctx: Context, ref: z.infer<typeof workspaceInput>, permission: Permission): Promise<Member> {
+async function resolveMember(
+  ctx: Context,
+  ref: z.infer<typeof workspaceInput>,
+  permission: Permission,
+): Promise<Member> {
   const token = ctx.sessionToken();
   const lookup = token ? sessionLookupSql(token) : null;
   if (!token || !lookup) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
-  const match = ref.workspaceId !== undefined ? Prisma.sql`w.id = ${ref.workspaceId}::uuid` : Prisma.sql`w.slug = ${ref.workspaceSlug ?? ""}`;
+  const match =
+    ref.workspaceId !== undefined
+      ? Prisma.sql`w.id = ${ref.workspaceId}::uuid`
+      : Prisma.sql`w.slug = ${ref.workspaceSlug ?? ""}`;
   let rows: unknown[][];
   try {
     rows = await databaseOf(ctx)
@@ -245,7 +269,9 @@ export function workspaceProcedure(permission: Permission) {
   return publicProcedure.input(workspaceInput).use(async ({ ctx, input, next }) => {
     const { session, token, workspace } = await resolveMember(ctx, input, permission);
     const signedIn = { ...ctx, session, sessionToken: () => token };
-    return inTransaction(signedIn, workspace.id, (db) => next({ ctx: { session, sessionToken: signedIn.sessionToken, db, workspace } }));
+    return inTransaction(signedIn, workspace.id, (db) =>
+      next({ ctx: { session, sessionToken: signedIn.sessionToken, db, workspace } }),
+    );
   });
 }
 

@@ -1,7 +1,14 @@
 import { createHash } from "node:crypto";
 import { Events, type MutableResponse, OAuth2Server } from "oauth2-mock-server";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type AuthConfig, createAuth, oauthProvider, SignInError, type SignInErrorCode, stateCookieName } from "../src/auth/index.ts";
+import {
+  type AuthConfig,
+  createAuth,
+  oauthProvider,
+  SignInError,
+  type SignInErrorCode,
+  stateCookieName,
+} from "../src/auth/index.ts";
 import { parseCookies, serializeCookie, type SetCookie } from "../src/auth/cookies.ts";
 import { sessionCookieName } from "../src/auth/session.ts";
 import { callerFor, createUser, createWorkspace, expectCode, useApiDatabase } from "./support.ts";
@@ -54,7 +61,13 @@ let profileCounter = 0;
 function newProfile(): Profile {
   profileCounter += 1;
   const sub = `google-${Date.now()}-${profileCounter}`;
-  return { sub, email: `${sub}@example.com`, email_verified: true, name: `Person ${profileCounter}`, picture: "https://example.com/p.png" };
+  return {
+    sub,
+    email: `${sub}@example.com`,
+    email_verified: true,
+    name: `Person ${profileCounter}`,
+    picture: "https://example.com/p.png",
+  };
 }
 
 /** The browser's part: follow the authorization URL to the provider and read the redirect. */
@@ -91,22 +104,35 @@ describe("OAuth sign-in (authorization code + state + PKCE)", () => {
 
     const profile = newProfile();
     const { code, state } = await authorize(begin.url, profile);
-    const result = await auth.completeSignIn("google", { code, state, stateCookie: begin.stateCookie.value, userAgent: "test-browser" });
+    const result = await auth.completeSignIn("google", {
+      code,
+      state,
+      stateCookie: begin.stateCookie.value,
+      userAgent: "test-browser",
+    });
     expect(result.user).toMatchObject({ email: profile.email, name: profile.name, image: profile.picture });
-    expect(result.sessionCookie.header).toMatch(new RegExp(`^${sessionCookieName}=[A-Za-z0-9_-]{43}; Path=/; HttpOnly; SameSite=Lax; Max-Age=2592000$`));
+    expect(result.sessionCookie.header).toMatch(
+      new RegExp(`^${sessionCookieName}=[A-Za-z0-9_-]{43}; Path=/; HttpOnly; SameSite=Lax; Max-Age=2592000$`),
+    );
     expect(result.clearStateCookie.header).toContain("Max-Age=0");
 
     // The host reads the cookie back from the next request.
-    const token = parseCookies(`other=1; ${sessionCookieName}=${result.sessionCookie.value}`).get(sessionCookieName) ?? null;
+    const token =
+      parseCookies(`other=1; ${sessionCookieName}=${result.sessionCookie.value}`).get(sessionCookieName) ?? null;
     const me = await callerFor(ctx().db, token).me.get();
     expect(me).toMatchObject({ id: result.user.id, email: profile.email });
 
     // Only the token's SHA-256 is stored.
-    const stored = await ctx().admin.query<{ token_hash: Buffer; user_agent: string }>("SELECT token_hash, user_agent FROM sessions WHERE user_id = $1", [result.user.id]);
+    const stored = await ctx().admin.query<{ token_hash: Buffer; user_agent: string }>(
+      "SELECT token_hash, user_agent FROM sessions WHERE user_id = $1",
+      [result.user.id],
+    );
     expect(stored.rows).toHaveLength(1);
     expect(stored.rows[0]?.token_hash.equals(createHash("sha256").update(result.sessionToken).digest())).toBe(true);
     expect(stored.rows[0]?.user_agent).toBe("test-browser");
-    const user = await ctx().admin.query("SELECT provider, provider_account_id FROM users WHERE id = $1", [result.user.id]);
+    const user = await ctx().admin.query("SELECT provider, provider_account_id FROM users WHERE id = $1", [
+      result.user.id,
+    ]);
     expect(user.rows[0]).toEqual({ provider: "google", provider_account_id: profile.sub });
   });
 
@@ -114,11 +140,17 @@ describe("OAuth sign-in (authorization code + state + PKCE)", () => {
     const auth = createAuth({ database: ctx().db, config: config() });
     const profile = newProfile();
     const first = auth.beginSignIn("google");
-    const one = await auth.completeSignIn("google", { ...(await authorize(first.url, profile)), stateCookie: first.stateCookie.value });
+    const one = await auth.completeSignIn("google", {
+      ...(await authorize(first.url, profile)),
+      stateCookie: first.stateCookie.value,
+    });
     const second = auth.beginSignIn("google");
     const { picture: _dropped, ...withoutPicture } = profile;
     const renamed = { ...withoutPicture, name: "Renamed Person", email: "changed@example.com" };
-    const two = await auth.completeSignIn("google", { ...(await authorize(second.url, renamed)), stateCookie: second.stateCookie.value });
+    const two = await auth.completeSignIn("google", {
+      ...(await authorize(second.url, renamed)),
+      stateCookie: second.stateCookie.value,
+    });
     expect(two.user.id).toBe(one.user.id);
     expect(two.user.name).toBe("Renamed Person");
     expect(two.user.email).toBe(profile.email);
@@ -130,14 +162,31 @@ describe("OAuth sign-in (authorization code + state + PKCE)", () => {
     const auth = createAuth({ database: ctx().db, config: config() });
     const begin = auth.beginSignIn("google");
     const { code, state } = await authorize(begin.url, newProfile());
-    await expectSignInError(auth.completeSignIn("google", { code, state: `${state}x`, stateCookie: begin.stateCookie.value }), "invalid_state");
+    await expectSignInError(
+      auth.completeSignIn("google", { code, state: `${state}x`, stateCookie: begin.stateCookie.value }),
+      "invalid_state",
+    );
     await expectSignInError(auth.completeSignIn("google", { code, state, stateCookie: undefined }), "invalid_state");
     const [body, signature] = begin.stateCookie.value.split(".");
-    const forgedBody = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body ?? "", "base64url").toString()), s: "mine" })).toString("base64url");
-    await expectSignInError(auth.completeSignIn("google", { code, state: "mine", stateCookie: `${forgedBody}.${signature ?? ""}` }), "invalid_state");
-    const otherSecret = createAuth({ database: ctx().db, config: config({ secret: "another-secret-of-thirty-two-characters!" }) });
-    await expectSignInError(otherSecret.completeSignIn("google", { code, state, stateCookie: begin.stateCookie.value }), "invalid_state");
-    await expectSignInError(auth.completeSignIn("github", { code, state, stateCookie: begin.stateCookie.value }), "unknown_provider");
+    const forgedBody = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(body ?? "", "base64url").toString()), s: "mine" }),
+    ).toString("base64url");
+    await expectSignInError(
+      auth.completeSignIn("google", { code, state: "mine", stateCookie: `${forgedBody}.${signature ?? ""}` }),
+      "invalid_state",
+    );
+    const otherSecret = createAuth({
+      database: ctx().db,
+      config: config({ secret: "another-secret-of-thirty-two-characters!" }),
+    });
+    await expectSignInError(
+      otherSecret.completeSignIn("google", { code, state, stateCookie: begin.stateCookie.value }),
+      "invalid_state",
+    );
+    await expectSignInError(
+      auth.completeSignIn("github", { code, state, stateCookie: begin.stateCookie.value }),
+      "unknown_provider",
+    );
     // The untampered callback still works: refusals consumed nothing.
     const result = await auth.completeSignIn("google", { code, state, stateCookie: begin.stateCookie.value });
     expect(result.sessionToken).toHaveLength(43);
@@ -149,7 +198,10 @@ describe("OAuth sign-in (authorization code + state + PKCE)", () => {
     const begin = auth.beginSignIn("google");
     const { code, state } = await authorize(begin.url, newProfile());
     now = new Date(now.getTime() + 11 * 60 * 1000);
-    await expectSignInError(auth.completeSignIn("google", { code, state, stateCookie: begin.stateCookie.value }), "invalid_state");
+    await expectSignInError(
+      auth.completeSignIn("google", { code, state, stateCookie: begin.stateCookie.value }),
+      "invalid_state",
+    );
   });
 
   test("a replayed code is refused by the provider and creates no second session", async () => {
@@ -176,7 +228,13 @@ describe("OAuth sign-in (authorization code + state + PKCE)", () => {
     const again = auth.beginSignIn("google");
     const unverified = { ...newProfile(), email_verified: false };
     const before = await ctx().admin.query("SELECT count(*)::int AS n FROM users");
-    await expectSignInError(auth.completeSignIn("google", { ...(await authorize(again.url, unverified)), stateCookie: again.stateCookie.value }), "no_verified_email");
+    await expectSignInError(
+      auth.completeSignIn("google", {
+        ...(await authorize(again.url, unverified)),
+        stateCookie: again.stateCookie.value,
+      }),
+      "no_verified_email",
+    );
     const after = await ctx().admin.query("SELECT count(*)::int AS n FROM users");
     expect(after.rows).toEqual(before.rows);
   });
@@ -186,20 +244,31 @@ describe("OAuth sign-in (authorization code + state + PKCE)", () => {
     const auth = createAuth({ database: ctx().db, config: config() });
     const begin = auth.beginSignIn("google");
     const profile = { ...newProfile(), email: existing.email };
-    await expectSignInError(auth.completeSignIn("google", { ...(await authorize(begin.url, profile)), stateCookie: begin.stateCookie.value }), "email_taken");
+    await expectSignInError(
+      auth.completeSignIn("google", { ...(await authorize(begin.url, profile)), stateCookie: begin.stateCookie.value }),
+      "email_taken",
+    );
   });
 
   test("pending invitations are accepted on sign-in", async () => {
     const owner = await createUser(ctx().admin, "Owner");
     const workspace = await createWorkspace(ctx().admin, [[owner.id, "OWNER"]]);
     const profile = newProfile();
-    await ctx().admin.query("INSERT INTO invitations (workspace_id, email, role, expires_at) VALUES ($1, $2, 'ADMIN', now() + interval '1 day')", [workspace.id, profile.email]);
+    await ctx().admin.query(
+      "INSERT INTO invitations (workspace_id, email, role, expires_at) VALUES ($1, $2, 'ADMIN', now() + interval '1 day')",
+      [workspace.id, profile.email],
+    );
     const auth = createAuth({ database: ctx().db, config: config() });
     const begin = auth.beginSignIn("google");
-    const result = await auth.completeSignIn("google", { ...(await authorize(begin.url, profile)), stateCookie: begin.stateCookie.value });
+    const result = await auth.completeSignIn("google", {
+      ...(await authorize(begin.url, profile)),
+      stateCookie: begin.stateCookie.value,
+    });
     expect(result.joinedWorkspaceIds).toEqual([workspace.id]);
     const mine = await callerFor(ctx().db, result.sessionToken).me.workspaces();
-    expect(mine).toEqual([{ id: workspace.id, name: `Workspace ${workspace.slug}`, slug: workspace.slug, role: "ADMIN" }]);
+    expect(mine).toEqual([
+      { id: workspace.id, name: `Workspace ${workspace.slug}`, slug: workspace.slug, role: "ADMIN" },
+    ]);
     const left = await ctx().admin.query("SELECT 1 FROM invitations WHERE workspace_id = $1", [workspace.id]);
     expect(left.rowCount).toBe(0);
   });
@@ -239,13 +308,19 @@ describe("OAuth sign-in (authorization code + state + PKCE)", () => {
       state: location.searchParams.get("state"),
       stateCookie: begin.stateCookie.value,
     });
-    expect(result.user).toMatchObject({ email: "octo.cat@example.com", name: "octocat", image: "https://avatars.example.com/u/583231" });
+    expect(result.user).toMatchObject({
+      email: "octo.cat@example.com",
+      name: "octocat",
+      image: "https://avatars.example.com/u/583231",
+    });
   });
 
   test("cookies are Secure outside localhost", () => {
     const auth = createAuth({ database: ctx().db, config: config({ baseUrl: "https://northstar.example.com" }) });
     expect(auth.beginSignIn("google").stateCookie.header).toMatch(/; Secure$/);
-    expect(createAuth({ database: ctx().db, config: config() }).beginSignIn("google").stateCookie.header).not.toContain("Secure");
+    expect(createAuth({ database: ctx().db, config: config() }).beginSignIn("google").stateCookie.header).not.toContain(
+      "Secure",
+    );
     expect(serializeCookie("a", "b", { secure: true }).header).toBe("a=b; Path=/; HttpOnly; SameSite=Lax; Secure");
   });
 });
@@ -270,9 +345,10 @@ describe("sessions", () => {
     const later = new Date(start.getTime() + 31 * 24 * 60 * 60 * 1000);
     await expectCode(callerFor(ctx().db, token, { clock: () => later }).me.get(), "UNAUTHORIZED");
     // And by the database's clock too, whatever the application's says.
-    await ctx().admin.query("UPDATE sessions SET created_at = now() - interval '2 days', expires_at = now() - interval '1 second' WHERE token_hash = $1", [
-      createHash("sha256").update(token).digest(),
-    ]);
+    await ctx().admin.query(
+      "UPDATE sessions SET created_at = now() - interval '2 days', expires_at = now() - interval '1 second' WHERE token_hash = $1",
+      [createHash("sha256").update(token).digest()],
+    );
     await expectCode(callerFor(ctx().db, token).me.get(), "UNAUTHORIZED");
   });
 
@@ -287,7 +363,9 @@ describe("sessions", () => {
     await callerFor(ctx().db, token, { clock: () => twentyDaysIn, cookies }).me.get();
     expect(cookies).toHaveLength(1);
     expect(cookies[0]?.header).toContain("Max-Age=2592000");
-    const stored = await ctx().admin.query<{ expires_at: Date }>("SELECT expires_at FROM sessions WHERE user_id = $1", [user.id]);
+    const stored = await ctx().admin.query<{ expires_at: Date }>("SELECT expires_at FROM sessions WHERE user_id = $1", [
+      user.id,
+    ]);
     expect(stored.rows[0]?.expires_at.getTime()).toBe(twentyDaysIn.getTime() + 30 * 86_400_000);
     // Forty days after the start it still works: it was extended.
     const me = await callerFor(ctx().db, token, { clock: () => new Date(start.getTime() + 40 * 86_400_000) }).me.get();
@@ -304,8 +382,14 @@ describe("sessions", () => {
 
   test("development sign-in exists only when the config turns it on", async () => {
     const user = await createUser(ctx().admin, "Dev");
-    await expectSignInError(createAuth({ database: ctx().db, config: config() }).developmentSignIn(user.id), "disabled");
-    await expectSignInError(createAuth({ database: ctx().db, config: config({ developmentSignIn: false }) }).developmentSignIn(user.id), "disabled");
+    await expectSignInError(
+      createAuth({ database: ctx().db, config: config() }).developmentSignIn(user.id),
+      "disabled",
+    );
+    await expectSignInError(
+      createAuth({ database: ctx().db, config: config({ developmentSignIn: false }) }).developmentSignIn(user.id),
+      "disabled",
+    );
     expect(stateCookieName).toBe("northstar_oauth");
   });
 });

@@ -26,17 +26,36 @@ async function failure(promise: Promise<unknown>): Promise<DatabaseError> {
 }
 
 describe("auth functions", () => {
-  test.each(functions)("%s: SECURITY DEFINER, owned by northstar_definer, search_path '', northstar_app only", async (signature) => {
-    const rows = await ctx().admin.query<{ definer: boolean; owner: string; config: string[] | null; app: boolean; worker: boolean; public: boolean }>(
-      `SELECT p.prosecdef AS definer, pg_get_userbyid(p.proowner) AS owner, p.proconfig AS config,
+  test.each(functions)(
+    "%s: SECURITY DEFINER, owned by northstar_definer, search_path '', northstar_app only",
+    async (signature) => {
+      const rows = await ctx().admin.query<{
+        definer: boolean;
+        owner: string;
+        config: string[] | null;
+        app: boolean;
+        worker: boolean;
+        public: boolean;
+      }>(
+        `SELECT p.prosecdef AS definer, pg_get_userbyid(p.proowner) AS owner, p.proconfig AS config,
               has_function_privilege('northstar_app', p.oid, 'EXECUTE') AS app,
               has_function_privilege('northstar_worker', p.oid, 'EXECUTE') AS worker,
               EXISTS (SELECT FROM aclexplode(p.proacl) AS a WHERE a.grantee = 0) AS public
          FROM pg_proc AS p WHERE p.oid = $1::regprocedure`,
-      [signature],
-    );
-    expect(rows.rows).toEqual([{ definer: true, owner: "northstar_definer", config: ['search_path=""'], app: true, worker: false, public: false }]);
-  });
+        [signature],
+      );
+      expect(rows.rows).toEqual([
+        {
+          definer: true,
+          owner: "northstar_definer",
+          config: ['search_path=""'],
+          app: true,
+          worker: false,
+          public: false,
+        },
+      ]);
+    },
+  );
 
   test("accepting invitations skips expired ones and never demotes an existing member", async () => {
     const owner = await createUser(ctx().admin, "InviteOwner");
@@ -54,18 +73,24 @@ describe("auth functions", () => {
          ($3, $4, 'VIEWER', now() + interval '1 day', now())`,
       [fresh.id, stale.id, already.id, invitee.email],
     );
-    const joined = await ctx().db.withContext({ userId: invitee.id, workspaceId: null }, (db) =>
-      db.$queryRaw<{ id: string }[]>`SELECT id::text AS id FROM app.accept_invitations() AS id`,
+    const joined = await ctx().db.withContext(
+      { userId: invitee.id, workspaceId: null },
+      (db) => db.$queryRaw<{ id: string }[]>`SELECT id::text AS id FROM app.accept_invitations() AS id`,
     );
     expect(joined).toEqual([{ id: fresh.id }]);
-    const roles = await ctx().admin.query<{ workspace_id: string; role: string }>("SELECT workspace_id, role FROM workspace_users WHERE user_id = $1", [invitee.id]);
+    const roles = await ctx().admin.query<{ workspace_id: string; role: string }>(
+      "SELECT workspace_id, role FROM workspace_users WHERE user_id = $1",
+      [invitee.id],
+    );
     expect(new Map(roles.rows.map((row) => [row.workspace_id, row.role]))).toEqual(
       new Map([
         [fresh.id, "MEMBER"],
         [already.id, "ADMIN"],
       ]),
     );
-    await failure(ctx().db.withContext({ userId: null, workspaceId: null }, (db) => db.$queryRaw`SELECT app.accept_invitations()`));
+    await failure(
+      ctx().db.withContext({ userId: null, workspaceId: null }, (db) => db.$queryRaw`SELECT app.accept_invitations()`),
+    );
   });
 
   test("invitations: admins cannot invite owners, members cannot invite, outsiders see none", async () => {
@@ -80,17 +105,23 @@ describe("auth functions", () => {
     ]);
     const invite = (userId: string, role: "OWNER" | "MEMBER", email: string) =>
       ctx().db.withContext({ userId, workspaceId: workspace.id }, (db) =>
-        db.invitation.create({ data: { workspaceId: workspace.id, email, role, expiresAt: new Date(Date.now() + 86_400_000) }, select: { id: true } }),
+        db.invitation.create({
+          data: { workspaceId: workspace.id, email, role, expiresAt: new Date(Date.now() + 86_400_000) },
+          select: { id: true },
+        }),
       );
     expect((await failure(invite(admin.id, "OWNER", "boss@example.com"))).kind).toBe("permission_denied");
     expect((await failure(invite(member.id, "MEMBER", "friend@example.com"))).kind).toBe("permission_denied");
     expect((await failure(invite(owner.id, "MEMBER", "Not-Lower@example.com"))).kind).toBe("check_violation");
     await invite(owner.id, "OWNER", "boss@example.com");
     await invite(admin.id, "MEMBER", "friend@example.com");
-    const seen = (userId: string) => ctx().db.withContext({ userId, workspaceId: workspace.id }, (db) => db.invitation.count());
+    const seen = (userId: string) =>
+      ctx().db.withContext({ userId, workspaceId: workspace.id }, (db) => db.invitation.count());
     expect(await seen(member.id)).toBe(2);
     expect(await seen(outsider.id)).toBe(0);
-    const withdrawn = await ctx().db.withContext({ userId: admin.id, workspaceId: workspace.id }, (db) => db.invitation.deleteMany({}));
+    const withdrawn = await ctx().db.withContext({ userId: admin.id, workspaceId: workspace.id }, (db) =>
+      db.invitation.deleteMany({}),
+    );
     expect(withdrawn.count).toBe(1);
   });
 
@@ -98,12 +129,14 @@ describe("auth functions", () => {
     const owner = await createUser(ctx().admin, "SlugOwner");
     const outsider = await createUser(ctx().admin, "SlugOutsider");
     const workspace = await createWorkspace(ctx().admin, [[owner.id, "OWNER"]]);
-    const available = await ctx().db.withContext({ userId: outsider.id, workspaceId: null }, (db) =>
-      db.$queryRaw<{ free: boolean }[]>`SELECT app.workspace_slug_available(${workspace.slug}) AS free`,
+    const available = await ctx().db.withContext(
+      { userId: outsider.id, workspaceId: null },
+      (db) => db.$queryRaw<{ free: boolean }[]>`SELECT app.workspace_slug_available(${workspace.slug}) AS free`,
     );
     expect(available).toEqual([{ free: false }]);
-    const plan = await ctx().db.withContext({ userId: outsider.id, workspaceId: workspace.id }, (db) =>
-      db.$queryRaw<{ plan: string | null }[]>`SELECT app.workspace_plan()::text AS plan`,
+    const plan = await ctx().db.withContext(
+      { userId: outsider.id, workspaceId: workspace.id },
+      (db) => db.$queryRaw<{ plan: string | null }[]>`SELECT app.workspace_plan()::text AS plan`,
     );
     expect(plan).toEqual([{ plan: null }]);
   });

@@ -8,7 +8,9 @@ let ws: { workspaceId: string };
 let revenue: string, churn: string;
 
 beforeAll(async () => {
-  [owner, member, viewer] = (await Promise.all(["Owner", "Member", "Viewer"].map((name) => signedInUser(ctx(), name)))) as [User, User, User];
+  [owner, member, viewer] = (await Promise.all(
+    ["Owner", "Member", "Viewer"].map((name) => signedInUser(ctx(), name)),
+  )) as [User, User, User];
   const workspace = await createWorkspace(ctx().admin, [
     [owner.id, "OWNER"],
     [member.id, "MEMBER"],
@@ -17,7 +19,12 @@ beforeAll(async () => {
   ws = { workspaceId: workspace.id };
   revenue = (await owner.caller.kpi.create({ ...ws, name: "Revenue", targetValue: 1000 })).id;
   churn = (await owner.caller.kpi.create({ ...ws, name: "Churn", targetValue: 2, direction: "LOWER_IS_BETTER" })).id;
-  await owner.caller.kpi.recordPoint({ ...ws, kpiId: revenue, value: 500, timestamp: new Date(Date.now() - 3_600_000) });
+  await owner.caller.kpi.recordPoint({
+    ...ws,
+    kpiId: revenue,
+    value: 500,
+    timestamp: new Date(Date.now() - 3_600_000),
+  });
   await owner.caller.kpi.recordPoint({ ...ws, kpiId: churn, value: 4, timestamp: new Date(Date.now() - 3_600_000) });
 });
 
@@ -47,9 +54,15 @@ describe("goals", () => {
     await expectCode(viewer.caller.goal.create({ ...ws, title: "Viewer's" }), "FORBIDDEN");
     const error = await expectCode(member.caller.goal.create({ ...ws, title: "" }), "BAD_REQUEST");
     expect(error.message).toContain("Goal title must not be empty");
-    const weight = await expectCode(member.caller.goal.create({ ...ws, title: "Heavy", kpis: [{ kpiId: revenue, weight: 0 }] }), "BAD_REQUEST");
+    const weight = await expectCode(
+      member.caller.goal.create({ ...ws, title: "Heavy", kpis: [{ kpiId: revenue, weight: 0 }] }),
+      "BAD_REQUEST",
+    );
     expect(weight.message).toContain("Weight must be greater than 0");
-    await expectCode(member.caller.goal.create({ ...ws, title: "Ghost", kpis: [{ kpiId: crypto.randomUUID() }] }), "NOT_FOUND");
+    await expectCode(
+      member.caller.goal.create({ ...ws, title: "Ghost", kpis: [{ kpiId: crypto.randomUUID() }] }),
+      "NOT_FOUND",
+    );
   });
 
   test("link, relink with a new weight, unlink", async () => {
@@ -57,7 +70,13 @@ describe("goals", () => {
     expect(goal.progressPct).toBeNull();
     const linked = await member.caller.goal.linkKpi({ ...ws, goalId: goal.id, kpiId: revenue, weight: 2 });
     expect(linked.kpiLinks).toHaveLength(1);
-    const relinked = await member.caller.goal.linkKpi({ ...ws, goalId: goal.id, kpiId: revenue, weight: 5, criterion: "STAY_ABOVE" });
+    const relinked = await member.caller.goal.linkKpi({
+      ...ws,
+      goalId: goal.id,
+      kpiId: revenue,
+      weight: 5,
+      criterion: "STAY_ABOVE",
+    });
     expect(relinked.kpiLinks.map((link) => [link.weight, link.criterion])).toEqual([[5, "STAY_ABOVE"]]);
     await expectCode(viewer.caller.goal.linkKpi({ ...ws, goalId: goal.id, kpiId: churn }), "FORBIDDEN");
     const unlinked = await member.caller.goal.unlinkKpi({ ...ws, goalId: goal.id, kpiId: revenue });
@@ -67,12 +86,25 @@ describe("goals", () => {
 
   test("update, archive, list by status, delete", async () => {
     const goal = await member.caller.goal.create({ ...ws, title: "Lifecycle" });
-    const updated = await member.caller.goal.update({ ...ws, goalId: goal.id, status: "AT_RISK", description: "Needs care", targetDate: null });
-    expect(updated).toMatchObject({ title: "Lifecycle", status: "AT_RISK", description: "Needs care", targetDate: null });
+    const updated = await member.caller.goal.update({
+      ...ws,
+      goalId: goal.id,
+      status: "AT_RISK",
+      description: "Needs care",
+      targetDate: null,
+    });
+    expect(updated).toMatchObject({
+      title: "Lifecycle",
+      status: "AT_RISK",
+      description: "Needs care",
+      targetDate: null,
+    });
     expect((await viewer.caller.goal.list({ ...ws, status: ["AT_RISK"] })).map((g) => g.title)).toEqual(["Lifecycle"]);
     await member.caller.goal.archive({ ...ws, goalId: goal.id });
     expect((await viewer.caller.goal.list(ws)).map((g) => g.title)).not.toContain("Lifecycle");
-    expect((await viewer.caller.goal.list({ ...ws, includeArchived: true })).map((g) => g.title)).toContain("Lifecycle");
+    expect((await viewer.caller.goal.list({ ...ws, includeArchived: true })).map((g) => g.title)).toContain(
+      "Lifecycle",
+    );
     expect((await viewer.caller.goal.list({ ...ws, status: ["ARCHIVED"] })).map((g) => g.title)).toEqual(["Lifecycle"]);
     await expectCode(viewer.caller.goal.delete({ ...ws, goalId: goal.id }), "FORBIDDEN");
     expect(await member.caller.goal.delete({ ...ws, goalId: goal.id })).toEqual({ deleted: true });

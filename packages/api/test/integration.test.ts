@@ -6,7 +6,16 @@ import { z, ZodError } from "zod";
 import { beforeAll, describe, expect, test } from "vitest";
 import { appRouter } from "../src/root.ts";
 import { createCallerFactory, createTRPCContext, type Jobs } from "../src/trpc.ts";
-import { type Caller, callerFor, createWorkspace, expectCode, giveSubscription, signedInUser, testKeyring, useApiDatabase } from "./support.ts";
+import {
+  type Caller,
+  callerFor,
+  createWorkspace,
+  expectCode,
+  giveSubscription,
+  signedInUser,
+  testKeyring,
+  useApiDatabase,
+} from "./support.ts";
 
 // The integration router through createCaller with a real context: what each role may do, what
 // the plans allow, and that credentials go into the database sealed and never come back out.
@@ -81,8 +90,14 @@ describe("providers", () => {
     expect(catalogue.map((provider) => provider.id)).toEqual(["http-json", "csv", "github", "stripe"]);
     const githubEntry = catalogue.find((provider) => provider.id === "github");
     expect(githubEntry?.metrics.map((metric) => metric.key)).toEqual(["stars", "open_issues", "merged_prs_per_day"]);
-    expect(githubEntry?.credentialFields).toEqual([{ name: "token", label: "Personal access token", type: "password", required: true }]);
-    expect(catalogue.find((provider) => provider.id === "stripe")?.metrics.map((metric) => metric.key)).toEqual(["mrr", "new_customers", "revenue_per_day"]);
+    expect(githubEntry?.credentialFields).toEqual([
+      { name: "token", label: "Personal access token", type: "password", required: true },
+    ]);
+    expect(catalogue.find((provider) => provider.id === "stripe")?.metrics.map((metric) => metric.key)).toEqual([
+      "mrr",
+      "new_customers",
+      "revenue_per_day",
+    ]);
     expect(JSON.parse(JSON.stringify(catalogue))).toEqual(catalogue);
   });
 
@@ -100,25 +115,46 @@ describe("providers", () => {
 describe("connect", () => {
   test("seals the credentials, bound to the row, and answers only a hint", async () => {
     const connected = await as("OWNER").integration.connect({ ...ref, ...github() });
-    expect(connected).toMatchObject({ provider: "github", name: "Repo stats", syncStatus: "IDLE", credentialsHint: "••••1234", config: { owner: "northstar", repo: "app" } });
+    expect(connected).toMatchObject({
+      provider: "github",
+      name: "Repo stats",
+      syncStatus: "IDLE",
+      credentialsHint: "••••1234",
+      config: { owner: "northstar", repo: "app" },
+    });
     expectNoSecrets(connected, token);
 
     const row = await storedRow(connected.id);
     expect(row.credentials.toString("utf8")).not.toContain(token);
     expect(row.credentials_key_id).toBe(testKeyring.current.id);
     const binding = credentialsBinding(row.workspace_id, connected.id);
-    expect(open(testKeyring, { ciphertext: row.credentials, keyId: row.credentials_key_id }, binding)).toEqual({ token });
-    expect(() => open(testKeyring, { ciphertext: row.credentials, keyId: row.credentials_key_id }, credentialsBinding(row.workspace_id, randomUUID()))).toThrow(
-      CredentialsError,
-    );
+    expect(open(testKeyring, { ciphertext: row.credentials, keyId: row.credentials_key_id }, binding)).toEqual({
+      token,
+    });
+    expect(() =>
+      open(
+        testKeyring,
+        { ciphertext: row.credentials, keyId: row.credentials_key_id },
+        credentialsBinding(row.workspace_id, randomUUID()),
+      ),
+    ).toThrow(CredentialsError);
 
     // Copied onto another row by someone with database access, it does not open there.
-    const other = await as("ADMIN").integration.connect({ ...ref, provider: "stripe", name: "Billing", credentials: { apiKey: "sk_test_abcdef5678" } });
+    const other = await as("ADMIN").integration.connect({
+      ...ref,
+      provider: "stripe",
+      name: "Billing",
+      credentials: { apiKey: "sk_test_abcdef5678" },
+    });
     await ctx().admin.query("UPDATE integrations SET credentials = $1 WHERE id = $2", [row.credentials, other.id]);
     const moved = await storedRow(other.id);
-    expect(() => open(testKeyring, { ciphertext: moved.credentials, keyId: moved.credentials_key_id }, credentialsBinding(moved.workspace_id, other.id))).toThrow(
-      CredentialsError,
-    );
+    expect(() =>
+      open(
+        testKeyring,
+        { ciphertext: moved.credentials, keyId: moved.credentials_key_id },
+        credentialsBinding(moved.workspace_id, other.id),
+      ),
+    ).toThrow(CredentialsError);
   });
 
   test("list and get never carry credentials", async () => {
@@ -148,19 +184,33 @@ describe("connect", () => {
   });
 
   test("validation errors name the field and say what to fix", async () => {
-    const missing = await expectCode(as("OWNER").integration.connect({ ...ref, ...github(), credentials: {} }), "BAD_REQUEST");
+    const missing = await expectCode(
+      as("OWNER").integration.connect({ ...ref, ...github(), credentials: {} }),
+      "BAD_REQUEST",
+    );
     expect(missing.message).toMatch(/Access token is required/);
     expect(missing.cause).toBeInstanceOf(ZodError);
     if (missing.cause instanceof ZodError) expect(missing.cause.issues[0]?.path).toEqual(["credentials", "token"]);
 
     const badKey = await expectCode(
-      as("OWNER").integration.connect({ ...ref, provider: "stripe", name: "Stripe", credentials: { apiKey: "pk_live_publishable" } }),
+      as("OWNER").integration.connect({
+        ...ref,
+        provider: "stripe",
+        name: "Stripe",
+        credentials: { apiKey: "pk_live_publishable" },
+      }),
       "BAD_REQUEST",
     );
     expect(badKey.message).toMatch(/Stripe secret or restricted key/);
 
     const badConfig = await expectCode(
-      as("OWNER").integration.connect({ ...ref, provider: "http-json", name: "Feed", credentials: {}, config: { url: "ftp://x", valuePath: "data" } }),
+      as("OWNER").integration.connect({
+        ...ref,
+        provider: "http-json",
+        name: "Feed",
+        credentials: {},
+        config: { url: "ftp://x", valuePath: "data" },
+      }),
       "BAD_REQUEST",
     );
     expect(badConfig.message).toMatch(/URL must be an http\(s\) URL/);
@@ -178,7 +228,10 @@ describe("connect", () => {
     );
     expect(halfHeader.message).toMatch(/both a header name and a header value/);
 
-    const badInterval = await expectCode(as("OWNER").integration.connect({ ...ref, ...github(), syncIntervalSeconds: 10 }), "BAD_REQUEST");
+    const badInterval = await expectCode(
+      as("OWNER").integration.connect({ ...ref, ...github(), syncIntervalSeconds: 10 }),
+      "BAD_REQUEST",
+    );
     expect(badInterval.message).toMatch(/every 5 minutes/);
     await expectCode(as("OWNER").integration.connect({ ...ref, ...github(), name: " " }), "BAD_REQUEST");
   });
@@ -187,7 +240,10 @@ describe("connect", () => {
     const owner = await signedInUser(ctx(), "free-owner");
     const free = { workspaceId: (await createWorkspace(ctx().admin, [[owner.id, "OWNER"]])).id };
     await owner.caller.integration.connect({ ...free, ...github() });
-    const error = await expectCode(owner.caller.integration.connect({ ...free, ...github("Second") }), "PRECONDITION_FAILED");
+    const error = await expectCode(
+      owner.caller.integration.connect({ ...free, ...github("Second") }),
+      "PRECONDITION_FAILED",
+    );
     expect(error.message).toBe("The FREE plan allows 1 integration per workspace; upgrade the plan to add more.");
     expect(await owner.caller.integration.list(free)).toHaveLength(1);
   });
@@ -207,24 +263,48 @@ describe("update, disable, enable, syncNow", () => {
 
   test("update changes name, config and interval, keeping the hint and the credentials", async () => {
     const before = await storedRow(id);
-    const updated = await as("ADMIN").integration.update({ ...ref, integrationId: id, name: "Renamed", config: { owner: "acme", repo: "web" }, syncIntervalSeconds: 900 });
-    expect(updated).toMatchObject({ name: "Renamed", config: { owner: "acme", repo: "web" }, syncIntervalSeconds: 900, credentialsHint: "••••1234" });
+    const updated = await as("ADMIN").integration.update({
+      ...ref,
+      integrationId: id,
+      name: "Renamed",
+      config: { owner: "acme", repo: "web" },
+      syncIntervalSeconds: 900,
+    });
+    expect(updated).toMatchObject({
+      name: "Renamed",
+      config: { owner: "acme", repo: "web" },
+      syncIntervalSeconds: 900,
+      credentialsHint: "••••1234",
+    });
     expect((await storedRow(id)).credentials.equals(before.credentials)).toBe(true);
     await expectCode(as("MEMBER").integration.update({ ...ref, integrationId: id, name: "Nope" }), "FORBIDDEN");
-    const invalid = await expectCode(as("OWNER").integration.update({ ...ref, integrationId: id, config: { owner: "acme" } }), "BAD_REQUEST");
+    const invalid = await expectCode(
+      as("OWNER").integration.update({ ...ref, integrationId: id, config: { owner: "acme" } }),
+      "BAD_REQUEST",
+    );
     expect(invalid.message).toMatch(/Repository is required/);
   });
 
   test("new credentials are sealed again and clear an auth failure", async () => {
     await ctx().admin.query("UPDATE integrations SET auth_failed_at = now() WHERE id = $1", [id]);
     const newToken = "ghp_replacement9876";
-    const updated = await as("OWNER").integration.update({ ...ref, integrationId: id, credentials: { token: newToken } });
+    const updated = await as("OWNER").integration.update({
+      ...ref,
+      integrationId: id,
+      credentials: { token: newToken },
+    });
     expect(updated.credentialsHint).toBe("••••9876");
     expect(updated.authFailedAt).toBeNull();
     expect(updated.config).toEqual({ owner: "acme", repo: "web" });
     expectNoSecrets(updated, newToken, token);
     const row = await storedRow(id);
-    expect(open(testKeyring, { ciphertext: row.credentials, keyId: row.credentials_key_id }, credentialsBinding(row.workspace_id, id))).toEqual({ token: newToken });
+    expect(
+      open(
+        testKeyring,
+        { ciphertext: row.credentials, keyId: row.credentials_key_id },
+        credentialsBinding(row.workspace_id, id),
+      ),
+    ).toEqual({ token: newToken });
   });
 
   test("new settings or credentials start the history again and take the lease from a sync still running on the old ones", async () => {
@@ -237,7 +317,11 @@ describe("update, disable, enable, syncNow", () => {
     const renamed = await as("OWNER").integration.update({ ...ref, integrationId: id, name: "Only renamed" });
     expect(renamed.syncStatus).toBe("SYNCING");
     expect((await storedRow(id)).lease_token).toBe(lease);
-    const moved = await as("OWNER").integration.update({ ...ref, integrationId: id, config: { owner: "acme", repo: "api" } });
+    const moved = await as("OWNER").integration.update({
+      ...ref,
+      integrationId: id,
+      config: { owner: "acme", repo: "api" },
+    });
     expect(moved.syncStatus).toBe("QUEUED");
     const row = await storedRow(id);
     expect({ lease: row.lease_token, cursor: row.sync_cursor }).toEqual({ lease: null, cursor: null });
@@ -246,9 +330,14 @@ describe("update, disable, enable, syncNow", () => {
   test("disable, syncNow refused while disabled, enable clears the auth failure", async () => {
     await expectCode(as("VIEWER").integration.disable({ ...ref, integrationId: id }), "FORBIDDEN");
     expect((await as("ADMIN").integration.disable({ ...ref, integrationId: id })).syncStatus).toBe("DISABLED");
-    const refused = await expectCode(as("OWNER").integration.syncNow({ ...ref, integrationId: id }), "PRECONDITION_FAILED");
+    const refused = await expectCode(
+      as("OWNER").integration.syncNow({ ...ref, integrationId: id }),
+      "PRECONDITION_FAILED",
+    );
     expect(refused.message).toMatch(/disabled/);
-    await ctx().admin.query("UPDATE integrations SET auth_failed_at = now(), consecutive_failures = 5 WHERE id = $1", [id]);
+    await ctx().admin.query("UPDATE integrations SET auth_failed_at = now(), consecutive_failures = 5 WHERE id = $1", [
+      id,
+    ]);
     await expectCode(as("MEMBER").integration.enable({ ...ref, integrationId: id }), "FORBIDDEN");
     const enabled = await as("OWNER").integration.enable({ ...ref, integrationId: id });
     expect(enabled).toMatchObject({ syncStatus: "IDLE", authFailedAt: null, consecutiveFailures: 0 });
@@ -261,7 +350,10 @@ describe("update, disable, enable, syncNow", () => {
     const queued = await as("ADMIN").integration.syncNow({ ...ref, integrationId: id });
     expect(queued.syncStatus).toBe("QUEUED");
     expect(Math.abs((queued.nextSyncAt?.getTime() ?? 0) - start)).toBeLessThan(5_000);
-    const row = await ctx().admin.query<{ sync_status: string }>("SELECT sync_status::text FROM integrations WHERE id = $1", [id]);
+    const row = await ctx().admin.query<{ sync_status: string }>(
+      "SELECT sync_status::text FROM integrations WHERE id = $1",
+      [id],
+    );
     expect(row.rows[0]?.sync_status).toBe("QUEUED");
   });
 });
@@ -270,14 +362,23 @@ describe("syncNow and the worker's queue", () => {
   /** The owner's caller on a host whose Jobs port is `jobs`. */
   function ownerWith(jobs: Jobs) {
     return createCallerFactory(appRouter)(
-      createTRPCContext({ database: ctx().db, sessionToken: ownerToken, secureCookies: false, credentialsKeyring: testKeyring, jobs }),
+      createTRPCContext({
+        database: ctx().db,
+        sessionToken: ownerToken,
+        secureCookies: false,
+        credentialsKeyring: testKeyring,
+        jobs,
+      }),
     );
   }
 
   test("queues the integration and sends one job naming it and its workspace", async () => {
     const id = (await as("OWNER").integration.connect({ ...ref, ...github("Sent now") })).id;
     const sent: Array<{ workspaceId: string; integrationId: string }> = [];
-    const queued = await ownerWith({ requestSync: (job) => Promise.resolve(void sent.push(job)) }).integration.syncNow({ ...ref, integrationId: id });
+    const queued = await ownerWith({ requestSync: (job) => Promise.resolve(void sent.push(job)) }).integration.syncNow({
+      ...ref,
+      integrationId: id,
+    });
     expect(queued.syncStatus).toBe("QUEUED");
     expect(sent).toEqual([{ workspaceId: ref.workspaceId, integrationId: id }]);
   });
@@ -285,9 +386,14 @@ describe("syncNow and the worker's queue", () => {
   test("a send that fails still leaves the integration queued and due now (the dispatcher picks it up)", async () => {
     const id = (await as("OWNER").integration.connect({ ...ref, ...github("Lost send") })).id;
     await ctx().admin.query("UPDATE integrations SET next_sync_at = now() + interval '1 hour' WHERE id = $1", [id]);
-    const queued = await ownerWith({ requestSync: () => Promise.reject(new Error("queue unreachable")) }).integration.syncNow({ ...ref, integrationId: id });
+    const queued = await ownerWith({
+      requestSync: () => Promise.reject(new Error("queue unreachable")),
+    }).integration.syncNow({ ...ref, integrationId: id });
     expect(queued.syncStatus).toBe("QUEUED");
-    const row = await ctx().admin.query<{ due: boolean }>("SELECT next_sync_at <= now() AS due FROM integrations WHERE id = $1", [id]);
+    const row = await ctx().admin.query<{ due: boolean }>(
+      "SELECT next_sync_at <= now() AS due FROM integrations WHERE id = $1",
+      [id],
+    );
     expect(row.rows[0]?.due).toBe(true);
   });
 
@@ -323,32 +429,66 @@ describe("metric mappings", () => {
   });
 
   test("OWNER and ADMIN map a metric to a KPI, a second map replaces it, unmap removes it; MEMBER and VIEWER are refused", async () => {
-    await expectCode(as("MEMBER").integration.mapMetric({ ...ref, integrationId, metricKey: "stars", kpiId: revenue }), "FORBIDDEN");
+    await expectCode(
+      as("MEMBER").integration.mapMetric({ ...ref, integrationId, metricKey: "stars", kpiId: revenue }),
+      "FORBIDDEN",
+    );
     await expectCode(as("VIEWER").integration.unmapMetric({ ...ref, integrationId, metricKey: "stars" }), "FORBIDDEN");
-    const mapped = await as("ADMIN").integration.mapMetric({ ...ref, integrationId, metricKey: "stars", kpiId: revenue });
+    const mapped = await as("ADMIN").integration.mapMetric({
+      ...ref,
+      integrationId,
+      metricKey: "stars",
+      kpiId: revenue,
+    });
     expect(mapped).toMatchObject({ key: "stars", kpi: { id: revenue, name: "Mapped stars" } });
     await as("OWNER").integration.mapMetric({ ...ref, integrationId, metricKey: "stars", kpiId: stars });
     const metrics = await as("VIEWER").integration.metrics({ ...ref, integrationId });
     expect(metrics.find((metric) => metric.key === "stars")?.kpi?.id).toBe(stars);
-    const rows = await ctx().admin.query("SELECT kpi_id FROM integration_metrics WHERE integration_id = $1", [integrationId]);
+    const rows = await ctx().admin.query("SELECT kpi_id FROM integration_metrics WHERE integration_id = $1", [
+      integrationId,
+    ]);
     expect(rows.rows).toEqual([{ kpi_id: stars }]);
-    expect(await as("OWNER").integration.unmapMetric({ ...ref, integrationId, metricKey: "stars" })).toMatchObject({ key: "stars", kpi: null, removed: true });
-    expect(await as("OWNER").integration.unmapMetric({ ...ref, integrationId, metricKey: "stars" })).toMatchObject({ removed: false });
-    expect((await ctx().admin.query("SELECT 1 FROM integration_metrics WHERE integration_id = $1", [integrationId])).rowCount).toBe(0);
+    expect(await as("OWNER").integration.unmapMetric({ ...ref, integrationId, metricKey: "stars" })).toMatchObject({
+      key: "stars",
+      kpi: null,
+      removed: true,
+    });
+    expect(await as("OWNER").integration.unmapMetric({ ...ref, integrationId, metricKey: "stars" })).toMatchObject({
+      removed: false,
+    });
+    expect(
+      (await ctx().admin.query("SELECT 1 FROM integration_metrics WHERE integration_id = $1", [integrationId]))
+        .rowCount,
+    ).toBe(0);
   });
 
   test("a metric the provider does not have, a malformed key, an unknown or archived KPI: clear refusals", async () => {
-    const unknown = await expectCode(as("OWNER").integration.mapMetric({ ...ref, integrationId, metricKey: "mrr", kpiId: revenue }), "BAD_REQUEST");
+    const unknown = await expectCode(
+      as("OWNER").integration.mapMetric({ ...ref, integrationId, metricKey: "mrr", kpiId: revenue }),
+      "BAD_REQUEST",
+    );
     expect(unknown.message).toBe('GitHub has no metric "mrr"; use one of: stars, open_issues, merged_prs_per_day.');
-    const malformed = await expectCode(as("OWNER").integration.mapMetric({ ...ref, integrationId, metricKey: "Stars!", kpiId: revenue }), "BAD_REQUEST");
+    const malformed = await expectCode(
+      as("OWNER").integration.mapMetric({ ...ref, integrationId, metricKey: "Stars!", kpiId: revenue }),
+      "BAD_REQUEST",
+    );
     expect(malformed.message).toMatch(/Metric must be a metric key of the provider/);
-    const badId = await expectCode(as("OWNER").integration.mapMetric({ ...ref, integrationId, metricKey: "stars", kpiId: "nope" }), "BAD_REQUEST");
+    const badId = await expectCode(
+      as("OWNER").integration.mapMetric({ ...ref, integrationId, metricKey: "stars", kpiId: "nope" }),
+      "BAD_REQUEST",
+    );
     expect(badId.message).toMatch(/KPI id must be a UUID/);
-    const missing = await expectCode(as("OWNER").integration.mapMetric({ ...ref, integrationId, metricKey: "stars", kpiId: randomUUID() }), "NOT_FOUND");
+    const missing = await expectCode(
+      as("OWNER").integration.mapMetric({ ...ref, integrationId, metricKey: "stars", kpiId: randomUUID() }),
+      "NOT_FOUND",
+    );
     expect(missing.message).toBe("KPI not found.");
     const archived = (await as("OWNER").kpi.create({ ...ref, name: "Archived target" })).id;
     await as("OWNER").kpi.archive({ ...ref, kpiId: archived });
-    const refused = await expectCode(as("OWNER").integration.mapMetric({ ...ref, integrationId, metricKey: "stars", kpiId: archived }), "PRECONDITION_FAILED");
+    const refused = await expectCode(
+      as("OWNER").integration.mapMetric({ ...ref, integrationId, metricKey: "stars", kpiId: archived }),
+      "PRECONDITION_FAILED",
+    );
     expect(refused.message).toMatch(/archived/);
     await expectCode(as("OWNER").integration.metrics({ ...ref, integrationId: randomUUID() }), "NOT_FOUND");
   });
@@ -375,7 +515,12 @@ describe("runs", () => {
     ]);
     expect(first.items[1]).toMatchObject({ errorCode: "http_500", errorMessage: "The provider answered 500." });
     expect(first.nextCursor).toBe(first.items[1]?.id);
-    const second = await as("VIEWER").integration.runs({ ...ref, integrationId: integration.id, limit: 2, cursor: first.nextCursor ?? undefined });
+    const second = await as("VIEWER").integration.runs({
+      ...ref,
+      integrationId: integration.id,
+      limit: 2,
+      cursor: first.nextCursor ?? undefined,
+    });
     expect(second.items.map((run) => run.pointsWritten)).toEqual([10]);
     expect(second.nextCursor).toBeNull();
     await expectCode(as("VIEWER").integration.runs({ ...ref, integrationId: randomUUID() }), "NOT_FOUND");
@@ -393,15 +538,30 @@ describe("another workspace's integration", () => {
     const ours = (await as("OWNER").integration.connect({ ...ref, ...github("Ours") })).id;
     const calls: [string, () => Promise<unknown>][] = [
       ["get", () => as("OWNER").integration.get({ ...ref, integrationId })],
-      ["update", () => as("OWNER").integration.update({ ...ref, integrationId, name: "Hijacked", credentials: { token: "ghp_hijack0000" } })],
+      [
+        "update",
+        () =>
+          as("OWNER").integration.update({
+            ...ref,
+            integrationId,
+            name: "Hijacked",
+            credentials: { token: "ghp_hijack0000" },
+          }),
+      ],
       ["disable", () => as("OWNER").integration.disable({ ...ref, integrationId })],
       ["enable", () => as("OWNER").integration.enable({ ...ref, integrationId })],
       ["syncNow", () => as("OWNER").integration.syncNow({ ...ref, integrationId })],
       ["runs", () => as("OWNER").integration.runs({ ...ref, integrationId })],
       ["metrics", () => as("OWNER").integration.metrics({ ...ref, integrationId })],
-      ["mapMetric", () => as("OWNER").integration.mapMetric({ ...ref, integrationId, metricKey: "stars", kpiId: theirKpi })],
+      [
+        "mapMetric",
+        () => as("OWNER").integration.mapMetric({ ...ref, integrationId, metricKey: "stars", kpiId: theirKpi }),
+      ],
       ["unmapMetric", () => as("OWNER").integration.unmapMetric({ ...ref, integrationId, metricKey: "stars" })],
-      ["mapMetric to their KPI", () => as("OWNER").integration.mapMetric({ ...ref, integrationId: ours, metricKey: "stars", kpiId: theirKpi })],
+      [
+        "mapMetric to their KPI",
+        () => as("OWNER").integration.mapMetric({ ...ref, integrationId: ours, metricKey: "stars", kpiId: theirKpi }),
+      ],
       ["list in theirs", () => as("OWNER").integration.list(theirs)],
       ["connect in theirs", () => as("OWNER").integration.connect({ ...theirs, ...github("Smuggled") })],
     ];
@@ -410,7 +570,9 @@ describe("another workspace's integration", () => {
         throw new Error(`${name}: ${String(failure)}`);
       });
     }
-    expect((await ctx().admin.query("SELECT * FROM integrations WHERE id = $1", [integration.id])).rows).toEqual(before.rows);
+    expect((await ctx().admin.query("SELECT * FROM integrations WHERE id = $1", [integration.id])).rows).toEqual(
+      before.rows,
+    );
     expect((await as("OWNER").integration.list(ref)).map((row) => row.id)).not.toContain(integration.id);
   });
 });

@@ -12,7 +12,9 @@ const day = 86_400_000;
 const daysAgo = (n: number) => new Date(Date.now() - n * day);
 
 beforeAll(async () => {
-  [owner, member, viewer] = (await Promise.all(["Owner", "Member", "Viewer"].map((name) => signedInUser(ctx(), name)))) as [User, User, User];
+  [owner, member, viewer] = (await Promise.all(
+    ["Owner", "Member", "Viewer"].map((name) => signedInUser(ctx(), name)),
+  )) as [User, User, User];
   const workspace = await createWorkspace(ctx().admin, [
     [owner.id, "OWNER"],
     [member.id, "MEMBER"],
@@ -24,14 +26,24 @@ beforeAll(async () => {
 });
 
 async function pointCount(kpiId: string): Promise<number> {
-  const rows = await ctx().admin.query<{ n: number }>("SELECT count(*)::int AS n FROM kpi_data_points WHERE kpi_id = $1", [kpiId]);
+  const rows = await ctx().admin.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM kpi_data_points WHERE kpi_id = $1",
+    [kpiId],
+  );
   return rows.rows[0]?.n ?? -1;
 }
 
 describe("KPIs", () => {
   test("create with defaults; get with progress; members write, viewers read", async () => {
     const kpi = await member.caller.kpi.create({ ...ws, name: "  Signups  ", targetValue: 200 });
-    expect(kpi).toMatchObject({ name: "Signups", category: "General", direction: "HIGHER_IS_BETTER", unit: "", isActive: true, progressPct: null });
+    expect(kpi).toMatchObject({
+      name: "Signups",
+      category: "General",
+      direction: "HIGHER_IS_BETTER",
+      unit: "",
+      isActive: true,
+      progressPct: null,
+    });
     expect(await viewer.caller.kpi.get({ ...ws, kpiId: kpi.id })).toMatchObject({ id: kpi.id, name: "Signups" });
     await expectCode(viewer.caller.kpi.create({ ...ws, name: "Viewer's" }), "FORBIDDEN");
     await expectCode(viewer.caller.kpi.update({ ...ws, kpiId: kpi.id, name: "Viewer's" }), "FORBIDDEN");
@@ -41,14 +53,39 @@ describe("KPIs", () => {
   test("validation names the field and the rule", async () => {
     const error = await expectCode(owner.caller.kpi.create({ ...ws, name: "x".repeat(121) }), "BAD_REQUEST");
     expect(error.message).toContain("KPI name must be at most 120 characters");
-    await expectCode(owner.caller.kpi.create({ ...ws, name: "Bad", direction: "SIDEWAYS" as "HIGHER_IS_BETTER" }), "BAD_REQUEST");
-    await expectCode(owner.caller.kpi.create({ ...ws, name: "Bad", targetValue: Number.POSITIVE_INFINITY }), "BAD_REQUEST");
+    await expectCode(
+      owner.caller.kpi.create({ ...ws, name: "Bad", direction: "SIDEWAYS" as "HIGHER_IS_BETTER" }),
+      "BAD_REQUEST",
+    );
+    await expectCode(
+      owner.caller.kpi.create({ ...ws, name: "Bad", targetValue: Number.POSITIVE_INFINITY }),
+      "BAD_REQUEST",
+    );
   });
 
   test("update changes only what is given", async () => {
-    const kpi = await owner.caller.kpi.create({ ...ws, name: "Churn", unit: "%", category: "Retention", direction: "LOWER_IS_BETTER", targetValue: 2 });
-    const updated = await member.caller.kpi.update({ ...ws, kpiId: kpi.id, targetValue: 3, description: "Monthly churn" });
-    expect(updated).toMatchObject({ name: "Churn", unit: "%", category: "Retention", direction: "LOWER_IS_BETTER", targetValue: 3, description: "Monthly churn" });
+    const kpi = await owner.caller.kpi.create({
+      ...ws,
+      name: "Churn",
+      unit: "%",
+      category: "Retention",
+      direction: "LOWER_IS_BETTER",
+      targetValue: 2,
+    });
+    const updated = await member.caller.kpi.update({
+      ...ws,
+      kpiId: kpi.id,
+      targetValue: 3,
+      description: "Monthly churn",
+    });
+    expect(updated).toMatchObject({
+      name: "Churn",
+      unit: "%",
+      category: "Retention",
+      direction: "LOWER_IS_BETTER",
+      targetValue: 3,
+      description: "Monthly churn",
+    });
     await expectCode(member.caller.kpi.update({ ...ws, kpiId: kpi.id, name: "" }), "BAD_REQUEST");
   });
 
@@ -61,7 +98,10 @@ describe("KPIs", () => {
     const clash = await expectCode(member.caller.kpi.restore({ ...ws, kpiId: kpi.id }), "CONFLICT");
     expect(clash.message).toContain("already has this name");
     await owner.caller.kpi.archive({ ...ws, kpiId: replacement.id });
-    expect(await member.caller.kpi.restore({ ...ws, kpiId: kpi.id })).toMatchObject({ isActive: true, archivedAt: null });
+    expect(await member.caller.kpi.restore({ ...ws, kpiId: kpi.id })).toMatchObject({
+      isActive: true,
+      archivedAt: null,
+    });
   });
 
   test("list: filters by category, status and name; pages by cursor", async () => {
@@ -85,13 +125,17 @@ describe("KPIs", () => {
     // LIKE's wildcards in a search are plain characters.
     expect((await owner.caller.kpi.list({ ...ref, search: "a%e" })).items).toEqual([]);
     expect((await owner.caller.kpi.list({ ...ref, search: "_" })).items).toEqual([]);
-    expect((await owner.caller.kpi.list({ ...ref, status: "archived" })).items.map((k) => k.name)).toEqual(["Epsilon NPS"]);
+    expect((await owner.caller.kpi.list({ ...ref, status: "archived" })).items.map((k) => k.name)).toEqual([
+      "Epsilon NPS",
+    ]);
     expect((await owner.caller.kpi.list({ ...ref, status: "all" })).items).toHaveLength(5);
 
     const names: string[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < 5; page++) {
-      const result = await viewer.caller.kpi.list({ workspaceId: listed.id, limit: 2, ...(cursor ? { cursor } : {}) }).catch(() => null);
+      const result = await viewer.caller.kpi
+        .list({ workspaceId: listed.id, limit: 2, ...(cursor ? { cursor } : {}) })
+        .catch(() => null);
       // The viewer is not in this workspace: NOT_FOUND, so page as the owner.
       expect(result).toBeNull();
       const ownPage = await owner.caller.kpi.list({ ...ref, limit: 2, ...(cursor ? { cursor } : {}) });
@@ -119,7 +163,11 @@ describe("KPIs", () => {
     await freeOwner.caller.kpi.archive({ ...ref, kpiId: ids[0] ?? "" });
     const eleventh = await freeOwner.caller.kpi.create({ ...ref, name: "Eleventh" });
     await expectCode(freeOwner.caller.kpi.restore({ ...ref, kpiId: ids[0] ?? "" }), "PRECONDITION_FAILED");
-    expect(await freeOwner.caller.subscription.workspace(ref)).toMatchObject({ plan: "FREE", limits: { kpis: 10, historyDays: 90 }, usage: { activeKpis: 10, integrations: 0 } });
+    expect(await freeOwner.caller.subscription.workspace(ref)).toMatchObject({
+      plan: "FREE",
+      limits: { kpis: 10, historyDays: 90 },
+      usage: { activeKpis: 10, integrations: 0 },
+    });
     expect(eleventh.isActive).toBe(true);
   });
 });
@@ -131,10 +179,19 @@ describe("data points", () => {
     const newer = await member.caller.kpi.recordPoint({ ...ws, kpiId: kpi.id, value: 40, timestamp: daysAgo(1) });
     expect(newer).toMatchObject({ kpiId: kpi.id, value: 40, source: "MANUAL" });
     expect(await viewer.caller.kpi.get({ ...ws, kpiId: kpi.id })).toMatchObject({ currentValue: 40, progressPct: 40 });
-    const duplicate = await expectCode(member.caller.kpi.recordPoint({ ...ws, kpiId: kpi.id, value: 1, timestamp: newer.timestamp }), "CONFLICT");
+    const duplicate = await expectCode(
+      member.caller.kpi.recordPoint({ ...ws, kpiId: kpi.id, value: 1, timestamp: newer.timestamp }),
+      "CONFLICT",
+    );
     expect(duplicate.message).toContain("already has a value at that time");
-    await expectCode(viewer.caller.kpi.recordPoint({ ...ws, kpiId: kpi.id, value: 1, timestamp: new Date() }), "FORBIDDEN");
-    await expectCode(member.caller.kpi.recordPoint({ ...ws, kpiId: kpi.id, value: Number.NaN, timestamp: new Date() }), "BAD_REQUEST");
+    await expectCode(
+      viewer.caller.kpi.recordPoint({ ...ws, kpiId: kpi.id, value: 1, timestamp: new Date() }),
+      "FORBIDDEN",
+    );
+    await expectCode(
+      member.caller.kpi.recordPoint({ ...ws, kpiId: kpi.id, value: Number.NaN, timestamp: new Date() }),
+      "BAD_REQUEST",
+    );
     expect((await viewer.caller.kpi.points({ ...ws, kpiId: kpi.id })).items.map((p) => p.value)).toEqual([40, 20]);
 
     await expectCode(viewer.caller.kpi.deletePoint({ ...ws, pointId: newer.id }), "FORBIDDEN");
@@ -148,9 +205,15 @@ describe("data points", () => {
     const freeOwner = await signedInUser(ctx(), "FreeHistory");
     const free = await createWorkspace(ctx().admin, [[freeOwner.id, "OWNER"]]);
     const kpi = await freeOwner.caller.kpi.create({ workspaceId: free.id, name: "Old" });
-    const error = await expectCode(freeOwner.caller.kpi.recordPoint({ workspaceId: free.id, kpiId: kpi.id, value: 1, timestamp: daysAgo(91) }), "PRECONDITION_FAILED");
+    const error = await expectCode(
+      freeOwner.caller.kpi.recordPoint({ workspaceId: free.id, kpiId: kpi.id, value: 1, timestamp: daysAgo(91) }),
+      "PRECONDITION_FAILED",
+    );
     expect(error.message).toBe("The FREE plan keeps 90 days of history; upgrade the plan to use older data.");
-    await expectCode(freeOwner.caller.kpi.series({ workspaceId: free.id, kpiId: kpi.id, from: daysAgo(120), to: new Date() }), "PRECONDITION_FAILED");
+    await expectCode(
+      freeOwner.caller.kpi.series({ workspaceId: free.id, kpiId: kpi.id, from: daysAgo(120), to: new Date() }),
+      "PRECONDITION_FAILED",
+    );
     // The PRO owner's workspace keeps longer.
     const proKpi = await owner.caller.kpi.create({ ...ws, name: "Long history" });
     await owner.caller.kpi.recordPoint({ ...ws, kpiId: proKpi.id, value: 1, timestamp: daysAgo(200) });
@@ -169,13 +232,21 @@ describe("data points", () => {
       "only-one-column",
     ].join("\n");
     const error = await expectCode(member.caller.kpi.importPoints({ ...ws, kpiId: kpi.id, data: bad }), "BAD_REQUEST");
-    expect(error.message).toMatch(/^Nothing was imported: 4 line\(s\) need fixing \(line 3: .*; line 4: .*; line 5: Same timestamp as line 2; …\)\.$/);
+    expect(error.message).toMatch(
+      /^Nothing was imported: 4 line\(s\) need fixing \(line 3: .*; line 4: .*; line 5: Same timestamp as line 2; …\)\.$/,
+    );
     expect(error.cause).toBeInstanceOf(ImportLinesError);
     expect((error.cause as ImportLinesError).lines.map((line) => line.line)).toEqual([3, 4, 5, 6]);
     expect(await pointCount(kpi.id)).toBe(0);
 
     const threeDaysAgo = daysAgo(3);
-    const good = ["timestamp,value", `${threeDaysAgo.toISOString()},10`, `"${daysAgo(2).toISOString()}", 11.5`, "", `${daysAgo(1).toISOString()},-2`].join("\r\n");
+    const good = [
+      "timestamp,value",
+      `${threeDaysAgo.toISOString()},10`,
+      `"${daysAgo(2).toISOString()}", 11.5`,
+      "",
+      `${daysAgo(1).toISOString()},-2`,
+    ].join("\r\n");
     expect(await member.caller.kpi.importPoints({ ...ws, kpiId: kpi.id, data: good })).toEqual({ imported: 3 });
     expect(await pointCount(kpi.id)).toBe(3);
     const points = await owner.caller.kpi.points({ ...ws, kpiId: kpi.id });
@@ -187,10 +258,22 @@ describe("data points", () => {
     // A page at a time, newest first.
     const first = await owner.caller.kpi.points({ ...ws, kpiId: kpi.id, limit: 2 });
     expect(first.items.map((p) => p.value)).toEqual([-2, 11.5]);
-    const second = await owner.caller.kpi.points({ ...ws, kpiId: kpi.id, limit: 2, cursor: first.nextCursor ?? undefined });
+    const second = await owner.caller.kpi.points({
+      ...ws,
+      kpiId: kpi.id,
+      limit: 2,
+      cursor: first.nextCursor ?? undefined,
+    });
     expect(second).toEqual({ items: [expect.objectContaining({ value: 10 })], nextCursor: null });
     // A clash with points already stored rolls the whole import back.
-    const clash = await expectCode(member.caller.kpi.importPoints({ ...ws, kpiId: kpi.id, data: `${daysAgo(5).toISOString()},1\n${threeDaysAgo.toISOString()},2` }), "CONFLICT");
+    const clash = await expectCode(
+      member.caller.kpi.importPoints({
+        ...ws,
+        kpiId: kpi.id,
+        data: `${daysAgo(5).toISOString()},1\n${threeDaysAgo.toISOString()},2`,
+      }),
+      "CONFLICT",
+    );
     expect(clash.message).toContain("already has a value");
     expect(await pointCount(kpi.id)).toBe(3);
   });
@@ -198,7 +281,11 @@ describe("data points", () => {
   test("import a JSON array; the plan's history applies per line", async () => {
     const kpi = await owner.caller.kpi.create({ ...ws, name: "Imported JSON" });
     const error = await expectCode(
-      member.caller.kpi.importPoints({ ...ws, kpiId: kpi.id, data: [{ timestamp: daysAgo(1).toISOString(), value: 1 }, { timestamp: "soon", value: 2 }, "nope"] }),
+      member.caller.kpi.importPoints({
+        ...ws,
+        kpiId: kpi.id,
+        data: [{ timestamp: daysAgo(1).toISOString(), value: 1 }, { timestamp: "soon", value: 2 }, "nope"],
+      }),
       "BAD_REQUEST",
     );
     expect(error).toBeInstanceOf(TRPCError);
@@ -206,14 +293,27 @@ describe("data points", () => {
       { line: 2, message: "Timestamp must be a date" },
       { line: 3, message: "Expected an object with timestamp and value" },
     ]);
-    expect(await member.caller.kpi.importPoints({ ...ws, kpiId: kpi.id, data: [{ timestamp: daysAgo(1), value: 1 }, { timestamp: daysAgo(2).getTime(), value: "2" }] })).toEqual({ imported: 2 });
+    expect(
+      await member.caller.kpi.importPoints({
+        ...ws,
+        kpiId: kpi.id,
+        data: [
+          { timestamp: daysAgo(1), value: 1 },
+          { timestamp: daysAgo(2).getTime(), value: "2" },
+        ],
+      }),
+    ).toEqual({ imported: 2 });
     await expectCode(member.caller.kpi.importPoints({ ...ws, kpiId: kpi.id, data: [] }), "BAD_REQUEST");
 
     const freeOwner = await signedInUser(ctx(), "FreeImport");
     const free = await createWorkspace(ctx().admin, [[freeOwner.id, "OWNER"]]);
     const freeKpi = await freeOwner.caller.kpi.create({ workspaceId: free.id, name: "Old import" });
     const old = await expectCode(
-      freeOwner.caller.kpi.importPoints({ workspaceId: free.id, kpiId: freeKpi.id, data: [{ timestamp: daysAgo(100), value: 1 }] }),
+      freeOwner.caller.kpi.importPoints({
+        workspaceId: free.id,
+        kpiId: freeKpi.id,
+        data: [{ timestamp: daysAgo(100), value: 1 }],
+      }),
       "PRECONDITION_FAILED",
     );
     expect(old.message).toContain("90 days of history");
@@ -256,9 +356,29 @@ describe("data points", () => {
     ]);
     const ref = { workspaceId: summaryWs.id };
     const up = await owner.caller.kpi.create({ ...ref, name: "Up", targetValue: 100, category: "A" });
-    const down = await owner.caller.kpi.create({ ...ref, name: "Down", targetValue: 10, direction: "LOWER_IS_BETTER", category: "B" });
-    await owner.caller.kpi.importPoints({ ...ref, kpiId: up.id, data: [{ timestamp: daysAgo(10), value: 40 }, { timestamp: daysAgo(1), value: 50 }] });
-    await owner.caller.kpi.importPoints({ ...ref, kpiId: down.id, data: [{ timestamp: daysAgo(10), value: 40 }, { timestamp: daysAgo(1), value: 20 }] });
+    const down = await owner.caller.kpi.create({
+      ...ref,
+      name: "Down",
+      targetValue: 10,
+      direction: "LOWER_IS_BETTER",
+      category: "B",
+    });
+    await owner.caller.kpi.importPoints({
+      ...ref,
+      kpiId: up.id,
+      data: [
+        { timestamp: daysAgo(10), value: 40 },
+        { timestamp: daysAgo(1), value: 50 },
+      ],
+    });
+    await owner.caller.kpi.importPoints({
+      ...ref,
+      kpiId: down.id,
+      data: [
+        { timestamp: daysAgo(10), value: 40 },
+        { timestamp: daysAgo(1), value: 20 },
+      ],
+    });
     const summary = await viewer.caller.kpi.summary({ ...ref, period: "week" });
     expect(summary.map((s) => [s.name, s.currentValue, s.previousValue, s.progressPct, s.change, s.trend])).toEqual([
       ["Up", 50, 40, 50, 10, "better"],

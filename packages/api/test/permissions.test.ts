@@ -34,7 +34,12 @@ beforeAll(async () => {
   integrationId = (await owner.integration.connect({ ...ref, ...githubIntegration })).id;
 });
 
-const githubIntegration = { provider: "github", name: "Permission integration", credentials: { token: "ghp_permission1234" }, config: { owner: "o", repo: "r" } } as const;
+const githubIntegration = {
+  provider: "github",
+  name: "Permission integration",
+  credentials: { token: "ghp_permission1234" },
+  config: { owner: "o", repo: "r" },
+} as const;
 const now = new Date();
 const procedures: [string, Permission, (caller: Caller) => Promise<unknown>][] = [
   ["workspace.get", "workspace.read", (c) => c.workspace.get(ref)],
@@ -42,21 +47,47 @@ const procedures: [string, Permission, (caller: Caller) => Promise<unknown>][] =
   ["workspace.delete", "workspace.delete", (c) => c.workspace.delete({ ...ref, confirmSlug: "wrong-slug" })],
   ["members.list", "members.read", (c) => c.workspace.members.list(ref)],
   ["members.invitations", "members.read", (c) => c.workspace.members.invitations(ref)],
-  ["members.invite", "members.manage", (c) => c.workspace.members.invite({ ...ref, email: `x-${Math.random()}@example.com`.replace("0.", "") })],
-  ["members.cancelInvitation", "members.manage", (c) => c.workspace.members.cancelInvitation({ ...ref, invitationId: crypto.randomUUID() })],
-  ["members.changeRole", "members.manage", (c) => c.workspace.members.changeRole({ ...ref, userId: crypto.randomUUID(), role: "VIEWER" })],
+  [
+    "members.invite",
+    "members.manage",
+    (c) => c.workspace.members.invite({ ...ref, email: `x-${Math.random()}@example.com`.replace("0.", "") }),
+  ],
+  [
+    "members.cancelInvitation",
+    "members.manage",
+    (c) => c.workspace.members.cancelInvitation({ ...ref, invitationId: crypto.randomUUID() }),
+  ],
+  [
+    "members.changeRole",
+    "members.manage",
+    (c) => c.workspace.members.changeRole({ ...ref, userId: crypto.randomUUID(), role: "VIEWER" }),
+  ],
   ["members.remove", "members.manage", (c) => c.workspace.members.remove({ ...ref, userId: crypto.randomUUID() })],
   ["kpi.list", "kpi.read", (c) => c.kpi.list(ref)],
   ["kpi.get", "kpi.read", (c) => c.kpi.get({ ...ref, kpiId })],
   ["kpi.categories", "kpi.read", (c) => c.kpi.categories(ref)],
   ["kpi.points", "kpi.read", (c) => c.kpi.points({ ...ref, kpiId })],
-  ["kpi.series", "kpi.read", (c) => c.kpi.series({ ...ref, kpiId, from: new Date(now.getTime() - 86_400_000), to: now })],
+  [
+    "kpi.series",
+    "kpi.read",
+    (c) => c.kpi.series({ ...ref, kpiId, from: new Date(now.getTime() - 86_400_000), to: now }),
+  ],
   ["kpi.summary", "kpi.read", (c) => c.kpi.summary(ref)],
   ["kpi.create", "kpi.write", (c) => c.kpi.create({ ...ref, name: `KPI ${Math.random()}` })],
   ["kpi.update", "kpi.write", (c) => c.kpi.update({ ...ref, kpiId, description: "changed" })],
   ["kpi.archive", "kpi.write", (c) => c.kpi.archive({ ...ref, kpiId: crypto.randomUUID() })],
   ["kpi.restore", "kpi.write", (c) => c.kpi.restore({ ...ref, kpiId })],
-  ["kpi.recordPoint", "kpi.write", (c) => c.kpi.recordPoint({ ...ref, kpiId, value: 1, timestamp: new Date(now.getTime() - Math.floor(Math.random() * 1e9)) })],
+  [
+    "kpi.recordPoint",
+    "kpi.write",
+    (c) =>
+      c.kpi.recordPoint({
+        ...ref,
+        kpiId,
+        value: 1,
+        timestamp: new Date(now.getTime() - Math.floor(Math.random() * 1e9)),
+      }),
+  ],
   ["kpi.importPoints", "kpi.write", (c) => c.kpi.importPoints({ ...ref, kpiId, data: "not,a,csv" })],
   ["kpi.deletePoint", "kpi.write", (c) => c.kpi.deletePoint({ ...ref, pointId: crypto.randomUUID() })],
   ["goal.list", "goal.read", (c) => c.goal.list(ref)],
@@ -73,7 +104,11 @@ const procedures: [string, Permission, (caller: Caller) => Promise<unknown>][] =
   ["integration.runs", "integration.read", (c) => c.integration.runs({ ...ref, integrationId })],
   // The FREE plan's one integration is taken: allowed roles get PRECONDITION_FAILED.
   ["integration.connect", "integration.manage", (c) => c.integration.connect({ ...ref, ...githubIntegration })],
-  ["integration.update", "integration.manage", (c) => c.integration.update({ ...ref, integrationId, name: "Renamed integration" })],
+  [
+    "integration.update",
+    "integration.manage",
+    (c) => c.integration.update({ ...ref, integrationId, name: "Renamed integration" }),
+  ],
   ["integration.syncNow", "integration.manage", (c) => c.integration.syncNow({ ...ref, integrationId })],
   ["integration.disable", "integration.manage", (c) => c.integration.disable({ ...ref, integrationId })],
   ["integration.enable", "integration.manage", (c) => c.integration.enable({ ...ref, integrationId })],

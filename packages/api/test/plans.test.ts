@@ -26,7 +26,10 @@ describe("plans", () => {
     expect(await planOf()).toBe("FREE");
     await giveSubscription(ctx().admin, owner.id, "PRO");
     expect(await planOf()).toBe("PRO");
-    expect(await member.caller.subscription.workspace({ workspaceId: workspace.id })).toMatchObject({ plan: "PRO", limits: planLimits.PRO });
+    expect(await member.caller.subscription.workspace({ workspaceId: workspace.id })).toMatchObject({
+      plan: "PRO",
+      limits: planLimits.PRO,
+    });
   });
 
   test("FREE: one integration per workspace", async () => {
@@ -34,7 +37,9 @@ describe("plans", () => {
     const workspace = await createWorkspace(ctx().admin, [[owner.id, "OWNER"]]);
     const scoped = { userId: owner.id, workspaceId: workspace.id };
     await ctx().db.withContext(scoped, (db) => assertIntegrationCapacity(db, workspace.id));
-    await ctx().admin.query("INSERT INTO integrations (workspace_id, provider, name) VALUES ($1, 'csv', 'Sheet')", [workspace.id]);
+    await ctx().admin.query("INSERT INTO integrations (workspace_id, provider, name) VALUES ($1, 'csv', 'Sheet')", [
+      workspace.id,
+    ]);
     const error = await trpcError(ctx().db.withContext(scoped, (db) => assertIntegrationCapacity(db, workspace.id)));
     expect(error.code).toBe("PRECONDITION_FAILED");
     expect(error.message).toBe("The FREE plan allows 1 integration per workspace; upgrade the plan to add more.");
@@ -46,18 +51,25 @@ describe("plans", () => {
     const ref = { workspaceId: workspace.id };
     for (let i = 0; i < planLimits.FREE.kpis - 2; i++) await owner.caller.kpi.create({ ...ref, name: `KPI ${i}` });
     // Two places left, eight racing for them.
-    const outcomes = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => owner.caller.kpi.create({ ...ref, name: `Racer ${i}` })));
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) => owner.caller.kpi.create({ ...ref, name: `Racer ${i}` })),
+    );
     expect(outcomes.filter((outcome) => outcome.status === "fulfilled")).toHaveLength(2);
     for (const outcome of outcomes) {
       if (outcome.status === "rejected") expect(outcome.reason).toMatchObject({ code: "PRECONDITION_FAILED" });
     }
-    const { rows } = await ctx().admin.query<{ n: number }>("SELECT count(*)::int AS n FROM kpis WHERE workspace_id = $1 AND is_active", [workspace.id]);
+    const { rows } = await ctx().admin.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM kpis WHERE workspace_id = $1 AND is_active",
+      [workspace.id],
+    );
     expect(rows[0]?.n).toBe(planLimits.FREE.kpis);
 
     // A user's owned workspaces, too (FREE: one).
     const founder = await signedInUser(ctx(), "RaceFounder");
     const created = await Promise.allSettled(
-      Array.from({ length: 4 }, (_, i) => founder.caller.workspace.create({ name: `Race ${i}`, slug: `race-${i}-${founder.id.slice(0, 8)}` })),
+      Array.from({ length: 4 }, (_, i) =>
+        founder.caller.workspace.create({ name: `Race ${i}`, slug: `race-${i}-${founder.id.slice(0, 8)}` }),
+      ),
     );
     expect(created.filter((outcome) => outcome.status === "fulfilled")).toHaveLength(1);
   });

@@ -45,7 +45,10 @@ export type Caller = ReturnType<typeof callerFor>;
 export async function createUser(admin: AdminPool, name: string): Promise<{ id: string; email: string }> {
   const id = randomUUID();
   const email = `${name.toLowerCase()}-${id.slice(0, 8)}@example.com`;
-  await admin.query("INSERT INTO users (id, email, name, provider, provider_account_id) VALUES ($1, $2, $3, 'github', $4)", [id, email, name, id]);
+  await admin.query(
+    "INSERT INTO users (id, email, name, provider, provider_account_id) VALUES ($1, $2, $3, 'github', $4)",
+    [id, email, name, id],
+  );
   return { id, email };
 }
 
@@ -53,7 +56,12 @@ export async function createUser(admin: AdminPool, name: string): Promise<{ id: 
 export async function signIn(database: Database, userId: string, clock?: () => Date): Promise<string> {
   const auth = createAuth({
     database,
-    config: { baseUrl: "http://localhost:3000", secret: "a-test-secret-that-is-long-enough-1234", providers: {}, developmentSignIn: true },
+    config: {
+      baseUrl: "http://localhost:3000",
+      secret: "a-test-secret-that-is-long-enough-1234",
+      providers: {},
+      developmentSignIn: true,
+    },
     ...(clock ? { clock } : {}),
   });
   return (await auth.developmentSignIn(userId)).sessionToken;
@@ -67,7 +75,10 @@ export async function signedInUser(ctx: ApiTestContext, name: string) {
 }
 
 /** A workspace with the given members, arranged by the operator. */
-export async function createWorkspace(admin: AdminPool, members: [string, WorkspaceRole][]): Promise<{ id: string; slug: string }> {
+export async function createWorkspace(
+  admin: AdminPool,
+  members: [string, WorkspaceRole][],
+): Promise<{ id: string; slug: string }> {
   const id = randomUUID();
   const slug = `ws-${id.slice(0, 8)}`;
   const client = await admin.connect();
@@ -75,7 +86,11 @@ export async function createWorkspace(admin: AdminPool, members: [string, Worksp
     await client.query("BEGIN");
     await client.query("INSERT INTO workspaces (id, name, slug) VALUES ($1, $2, $3)", [id, `Workspace ${slug}`, slug]);
     for (const [userId, role] of members) {
-      await client.query("INSERT INTO workspace_users (workspace_id, user_id, role) VALUES ($1, $2, $3)", [id, userId, role]);
+      await client.query("INSERT INTO workspace_users (workspace_id, user_id, role) VALUES ($1, $2, $3)", [
+        id,
+        userId,
+        role,
+      ]);
     }
     await client.query("COMMIT");
   } catch (error) {

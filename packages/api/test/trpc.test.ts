@@ -42,16 +42,24 @@ describe("procedure layers", () => {
   test("the workspace is named by exactly one of id and slug", async () => {
     const neither = await expectCode(owner.caller.kpi.list({}), "BAD_REQUEST");
     expect(neither.message).toContain("workspaceId or by workspaceSlug");
-    await expectCode(owner.caller.kpi.list({ workspaceId: workspace.id, workspaceSlug: workspace.slug }), "BAD_REQUEST");
+    await expectCode(
+      owner.caller.kpi.list({ workspaceId: workspace.id, workspaceSlug: workspace.slug }),
+      "BAD_REQUEST",
+    );
     await expectCode(owner.caller.kpi.list({ workspaceId: "not-a-uuid" }), "BAD_REQUEST");
   });
 
   test("writes work with the workspace named by slug as well as by id", async () => {
     const ref = { workspaceSlug: workspace.slug };
     const kpi = await owner.caller.kpi.create({ ...ref, name: "Named by slug" });
-    expect(await owner.caller.kpi.update({ ...ref, kpiId: kpi.id, unit: "EUR" })).toMatchObject({ name: "Named by slug", unit: "EUR" });
+    expect(await owner.caller.kpi.update({ ...ref, kpiId: kpi.id, unit: "EUR" })).toMatchObject({
+      name: "Named by slug",
+      unit: "EUR",
+    });
     const goal = await owner.caller.goal.create({ ...ref, title: "By slug", kpis: [{ kpiId: kpi.id }] });
-    expect(await owner.caller.goal.update({ ...ref, goalId: goal.id, title: "Still by slug" })).toMatchObject({ title: "Still by slug" });
+    expect(await owner.caller.goal.update({ ...ref, goalId: goal.id, title: "Still by slug" })).toMatchObject({
+      title: "Still by slug",
+    });
   });
 
   test("a role without the permission gets FORBIDDEN, naming the role", async () => {
@@ -66,7 +74,10 @@ describe("procedure layers", () => {
           SELECT current_setting('app.user_id', true) AS user_id, current_setting('app.workspace_id', true) AS workspace_id, current_user AS role`;
         const values: unknown[] = Object.values(handlerCtx);
         const reachable = values.filter(
-          (value) => typeof value === "object" && value !== null && ("withContext" in value || "reader" in value || "pool" in value),
+          (value) =>
+            typeof value === "object" &&
+            value !== null &&
+            ("withContext" in value || "reader" in value || "pool" in value),
         );
         return { keys: Object.keys(handlerCtx).sort(), settings, reachable: reachable.length };
       }),
@@ -82,7 +93,11 @@ describe("procedure layers", () => {
     const kpi = await owner.caller.kpi.create({ workspaceId: workspace.id, name: "Linked twice" });
     // The goal is written, then linking the same KPI twice violates a unique constraint.
     const error = await expectCode(
-      owner.caller.goal.create({ workspaceId: workspace.id, title: "Half-written goal", kpis: [{ kpiId: kpi.id }, { kpiId: kpi.id }] }),
+      owner.caller.goal.create({
+        workspaceId: workspace.id,
+        title: "Half-written goal",
+        kpis: [{ kpiId: kpi.id }, { kpiId: kpi.id }],
+      }),
       "CONFLICT",
     );
     expect(error.message).toBe("This KPI is already linked to the goal.");
@@ -122,7 +137,10 @@ describe("over HTTP: the typed client, superjson and error shapes", () => {
       );
     expect(error).toBeInstanceOf(TRPCClientError);
     if (!(error instanceof TRPCClientError)) return;
-    const shape = error.shape as { code: number; data: { code: string; zodError: { fieldErrors: Record<string, string[]> } } };
+    const shape = error.shape as {
+      code: number;
+      data: { code: string; zodError: { fieldErrors: Record<string, string[]> } };
+    };
     expect(shape.data.code).toBe("BAD_REQUEST");
     expect(shape.data.zodError.fieldErrors.name).toEqual(["KPI name must not be empty"]);
     expect(shape.data.zodError.fieldErrors.targetValue?.[0]).toContain("finite number");
@@ -132,13 +150,21 @@ describe("over HTTP: the typed client, superjson and error shapes", () => {
   test("a rejected import lists its bad lines", async () => {
     const api = client(owner.token);
     const kpi = await api.kpi.create.mutate({ workspaceId: workspace.id, name: "Imported over HTTP" });
-    const error: unknown = await api.kpi.importPoints.mutate({ workspaceId: workspace.id, kpiId: kpi.id, data: `${new Date(Date.now() - 60_000).toISOString()},1\nlater,2` }).then(
-      () => undefined,
-      (caught: unknown) => caught,
-    );
+    const error: unknown = await api.kpi.importPoints
+      .mutate({
+        workspaceId: workspace.id,
+        kpiId: kpi.id,
+        data: `${new Date(Date.now() - 60_000).toISOString()},1\nlater,2`,
+      })
+      .then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
     expect(error).toBeInstanceOf(TRPCClientError);
     if (!(error instanceof TRPCClientError)) return;
-    expect((error.shape as { data: { lineErrors: unknown } }).data.lineErrors).toEqual([{ line: 2, message: "Timestamp must be a date" }]);
+    expect((error.shape as { data: { lineErrors: unknown } }).data.lineErrors).toEqual([
+      { line: 2, message: "Timestamp must be a date" },
+    ]);
   });
 
   test("unexpected errors do not leak their text", async () => {
@@ -149,7 +175,9 @@ describe("over HTTP: the typed client, superjson and error shapes", () => {
     });
     const response = await fetchRequestHandler({
       endpoint: "/trpc",
-      req: new Request(`http://localhost/trpc/boom?input=${encodeURIComponent(JSON.stringify({ json: { workspaceId: workspace.id } }))}`),
+      req: new Request(
+        `http://localhost/trpc/boom?input=${encodeURIComponent(JSON.stringify({ json: { workspaceId: workspace.id } }))}`,
+      ),
       router: broken,
       createContext: () => createTRPCContext({ database: ctx().db, sessionToken: owner.token }),
     });

@@ -1,6 +1,14 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { slugFromName } from "../src/routers/workspace.ts";
-import { callerFor, createWorkspace, expectCode, giveSubscription, signedInUser, signIn, useApiDatabase } from "./support.ts";
+import {
+  callerFor,
+  createWorkspace,
+  expectCode,
+  giveSubscription,
+  signedInUser,
+  signIn,
+  useApiDatabase,
+} from "./support.ts";
 
 const ctx = useApiDatabase();
 type User = Awaited<ReturnType<typeof signedInUser>>;
@@ -8,9 +16,9 @@ let owner: User, admin: User, member: User, viewer: User, outsider: User;
 let workspace: { id: string; slug: string };
 
 beforeAll(async () => {
-  [owner, admin, member, viewer, outsider] = await Promise.all(
+  [owner, admin, member, viewer, outsider] = (await Promise.all(
     ["Owner", "Admin", "Member", "Viewer", "Outsider"].map((name) => signedInUser(ctx(), name)),
-  ) as [User, User, User, User, User];
+  )) as [User, User, User, User, User];
   workspace = await createWorkspace(ctx().admin, [
     [owner.id, "OWNER"],
     [admin.id, "ADMIN"],
@@ -20,7 +28,10 @@ beforeAll(async () => {
 });
 
 async function roleOf(workspaceId: string, userId: string): Promise<string | undefined> {
-  const rows = await ctx().admin.query<{ role: string }>("SELECT role FROM workspace_users WHERE workspace_id = $1 AND user_id = $2", [workspaceId, userId]);
+  const rows = await ctx().admin.query<{ role: string }>(
+    "SELECT role FROM workspace_users WHERE workspace_id = $1 AND user_id = $2",
+    [workspaceId, userId],
+  );
   return rows.rows[0]?.role;
 }
 
@@ -42,7 +53,9 @@ describe("workspace: create, slugs, limits", () => {
     expect(await roleOf(created.id, creator.id)).toBe("OWNER");
     // Taken, even for someone who cannot see it: the suggestion moves on.
     expect(await outsider.caller.workspace.slugAvailable({ slug })).toEqual({ slug, available: false });
-    expect((await outsider.caller.workspace.suggestSlug({ name: `Rocket ${creator.id.slice(0, 6)}` })).slug).toBe(`${slug}-2`);
+    expect((await outsider.caller.workspace.suggestSlug({ name: `Rocket ${creator.id.slice(0, 6)}` })).slug).toBe(
+      `${slug}-2`,
+    );
     const mine = await creator.caller.me.workspaces();
     expect(mine).toEqual([{ id: created.id, name: "Rocket", slug, role: "OWNER" }]);
   });
@@ -58,25 +71,42 @@ describe("workspace: create, slugs, limits", () => {
   test("FREE allows owning one workspace; a paid plan more", async () => {
     const free = await signedInUser(ctx(), "Free");
     await free.caller.workspace.create({ name: "First", slug: `first-${free.id.slice(0, 8)}` });
-    const error = await expectCode(free.caller.workspace.create({ name: "Second", slug: `second-${free.id.slice(0, 8)}` }), "PRECONDITION_FAILED");
+    const error = await expectCode(
+      free.caller.workspace.create({ name: "Second", slug: `second-${free.id.slice(0, 8)}` }),
+      "PRECONDITION_FAILED",
+    );
     expect(error.message).toBe("The FREE plan allows 1 owned workspace; upgrade the plan to add more.");
     await giveSubscription(ctx().admin, free.id, "PRO");
     await free.caller.workspace.create({ name: "Second", slug: `second-${free.id.slice(0, 8)}` });
     const plan = await free.caller.subscription.mine();
-    expect(plan).toMatchObject({ plan: "PRO", status: "ACTIVE", billingPeriod: "MONTHLY", usage: { ownedWorkspaces: 2 } });
+    expect(plan).toMatchObject({
+      plan: "PRO",
+      status: "ACTIVE",
+      billingPeriod: "MONTHLY",
+      usage: { ownedWorkspaces: 2 },
+    });
     expect(plan.currentPeriodEnd).toBeInstanceOf(Date);
   });
 });
 
 describe("workspace: get, rename, delete", () => {
   test("every member reads it by slug or id, with their role", async () => {
-    expect(await viewer.caller.workspace.get({ workspaceSlug: workspace.slug })).toMatchObject({ id: workspace.id, role: "VIEWER", plan: "FREE" });
-    expect(await admin.caller.workspace.get({ workspaceId: workspace.id })).toMatchObject({ slug: workspace.slug, role: "ADMIN" });
+    expect(await viewer.caller.workspace.get({ workspaceSlug: workspace.slug })).toMatchObject({
+      id: workspace.id,
+      role: "VIEWER",
+      plan: "FREE",
+    });
+    expect(await admin.caller.workspace.get({ workspaceId: workspace.id })).toMatchObject({
+      slug: workspace.slug,
+      role: "ADMIN",
+    });
     await expectCode(outsider.caller.workspace.get({ workspaceSlug: workspace.slug }), "NOT_FOUND");
   });
 
   test("owners and admins rename; members and viewers cannot", async () => {
-    expect(await admin.caller.workspace.rename({ workspaceId: workspace.id, name: "Renamed by admin" })).toMatchObject({ name: "Renamed by admin" });
+    expect(await admin.caller.workspace.rename({ workspaceId: workspace.id, name: "Renamed by admin" })).toMatchObject({
+      name: "Renamed by admin",
+    });
     await expectCode(member.caller.workspace.rename({ workspaceId: workspace.id, name: "Member's" }), "FORBIDDEN");
     await expectCode(viewer.caller.workspace.rename({ workspaceId: workspace.id, name: "Viewer's" }), "FORBIDDEN");
     await expectCode(owner.caller.workspace.rename({ workspaceId: workspace.id, name: " " }), "BAD_REQUEST");
@@ -88,9 +118,14 @@ describe("workspace: get, rename, delete", () => {
       [admin.id, "ADMIN"],
     ]);
     await expectCode(admin.caller.workspace.delete({ workspaceId: doomed.id, confirmSlug: doomed.slug }), "FORBIDDEN");
-    const wrong = await expectCode(owner.caller.workspace.delete({ workspaceId: doomed.id, confirmSlug: "nope" }), "BAD_REQUEST");
+    const wrong = await expectCode(
+      owner.caller.workspace.delete({ workspaceId: doomed.id, confirmSlug: "nope" }),
+      "BAD_REQUEST",
+    );
     expect(wrong.message).toContain(doomed.slug);
-    expect(await owner.caller.workspace.delete({ workspaceId: doomed.id, confirmSlug: doomed.slug })).toEqual({ deleted: true });
+    expect(await owner.caller.workspace.delete({ workspaceId: doomed.id, confirmSlug: doomed.slug })).toEqual({
+      deleted: true,
+    });
     const left = await ctx().admin.query("SELECT 1 FROM workspaces WHERE id = $1", [doomed.id]);
     expect(left.rowCount).toBe(0);
   });
@@ -111,14 +146,33 @@ describe("members", () => {
       [member.id, "MEMBER"],
     ]);
     const invitee = await signedInUser(ctx(), "Invitee");
-    await expectCode(member.caller.workspace.members.invite({ workspaceId: team.id, email: invitee.email }), "FORBIDDEN");
-    await expectCode(admin.caller.workspace.members.invite({ workspaceId: team.id, email: invitee.email, role: "OWNER" }), "FORBIDDEN");
-    await expectCode(admin.caller.workspace.members.invite({ workspaceId: team.id, email: "not-an-email" }), "BAD_REQUEST");
-    const invitation = await admin.caller.workspace.members.invite({ workspaceId: team.id, email: invitee.email.toUpperCase(), role: "VIEWER" });
+    await expectCode(
+      member.caller.workspace.members.invite({ workspaceId: team.id, email: invitee.email }),
+      "FORBIDDEN",
+    );
+    await expectCode(
+      admin.caller.workspace.members.invite({ workspaceId: team.id, email: invitee.email, role: "OWNER" }),
+      "FORBIDDEN",
+    );
+    await expectCode(
+      admin.caller.workspace.members.invite({ workspaceId: team.id, email: "not-an-email" }),
+      "BAD_REQUEST",
+    );
+    const invitation = await admin.caller.workspace.members.invite({
+      workspaceId: team.id,
+      email: invitee.email.toUpperCase(),
+      role: "VIEWER",
+    });
     expect(invitation).toMatchObject({ email: invitee.email, role: "VIEWER" });
-    const again = await expectCode(admin.caller.workspace.members.invite({ workspaceId: team.id, email: invitee.email }), "CONFLICT");
+    const again = await expectCode(
+      admin.caller.workspace.members.invite({ workspaceId: team.id, email: invitee.email }),
+      "CONFLICT",
+    );
     expect(again.message).toBe("This email already has a pending invitation.");
-    const already = await expectCode(admin.caller.workspace.members.invite({ workspaceId: team.id, email: member.email }), "CONFLICT");
+    const already = await expectCode(
+      admin.caller.workspace.members.invite({ workspaceId: team.id, email: member.email }),
+      "CONFLICT",
+    );
     expect(already.message).toBe("This person is already a member.");
     expect(await member.caller.workspace.members.invitations({ workspaceId: team.id })).toHaveLength(1);
 
@@ -129,10 +183,22 @@ describe("members", () => {
     expect(await member.caller.workspace.members.invitations({ workspaceId: team.id })).toHaveLength(0);
 
     // Cancelling: an owner invitation only by an owner.
-    const ownerInvite = await owner.caller.workspace.members.invite({ workspaceId: team.id, email: "future-owner@example.com", role: "OWNER" });
-    await expectCode(admin.caller.workspace.members.cancelInvitation({ workspaceId: team.id, invitationId: ownerInvite.id }), "FORBIDDEN");
-    expect(await owner.caller.workspace.members.cancelInvitation({ workspaceId: team.id, invitationId: ownerInvite.id })).toEqual({ cancelled: true });
-    await expectCode(owner.caller.workspace.members.cancelInvitation({ workspaceId: team.id, invitationId: ownerInvite.id }), "NOT_FOUND");
+    const ownerInvite = await owner.caller.workspace.members.invite({
+      workspaceId: team.id,
+      email: "future-owner@example.com",
+      role: "OWNER",
+    });
+    await expectCode(
+      admin.caller.workspace.members.cancelInvitation({ workspaceId: team.id, invitationId: ownerInvite.id }),
+      "FORBIDDEN",
+    );
+    expect(
+      await owner.caller.workspace.members.cancelInvitation({ workspaceId: team.id, invitationId: ownerInvite.id }),
+    ).toEqual({ cancelled: true });
+    await expectCode(
+      owner.caller.workspace.members.cancelInvitation({ workspaceId: team.id, invitationId: ownerInvite.id }),
+      "NOT_FOUND",
+    );
   });
 
   test("change role: only an owner touches the owner role; the last owner cannot be demoted", async () => {
@@ -143,13 +209,33 @@ describe("members", () => {
       [viewer.id, "VIEWER"],
     ]);
     const ref = { workspaceId: team.id };
-    expect(await admin.caller.workspace.members.changeRole({ ...ref, userId: viewer.id, role: "MEMBER" })).toMatchObject({ role: "MEMBER" });
-    await expectCode(admin.caller.workspace.members.changeRole({ ...ref, userId: member.id, role: "OWNER" }), "FORBIDDEN");
-    await expectCode(admin.caller.workspace.members.changeRole({ ...ref, userId: owner.id, role: "ADMIN" }), "FORBIDDEN");
-    await expectCode(member.caller.workspace.members.changeRole({ ...ref, userId: viewer.id, role: "VIEWER" }), "FORBIDDEN");
-    await expectCode(admin.caller.workspace.members.changeRole({ ...ref, userId: outsider.id, role: "VIEWER" }), "NOT_FOUND");
-    await expectCode(admin.caller.workspace.members.changeRole({ ...ref, userId: viewer.id, role: "BOSS" as "OWNER" }), "BAD_REQUEST");
-    const last = await expectCode(owner.caller.workspace.members.changeRole({ ...ref, userId: owner.id, role: "ADMIN" }), "PRECONDITION_FAILED");
+    expect(
+      await admin.caller.workspace.members.changeRole({ ...ref, userId: viewer.id, role: "MEMBER" }),
+    ).toMatchObject({ role: "MEMBER" });
+    await expectCode(
+      admin.caller.workspace.members.changeRole({ ...ref, userId: member.id, role: "OWNER" }),
+      "FORBIDDEN",
+    );
+    await expectCode(
+      admin.caller.workspace.members.changeRole({ ...ref, userId: owner.id, role: "ADMIN" }),
+      "FORBIDDEN",
+    );
+    await expectCode(
+      member.caller.workspace.members.changeRole({ ...ref, userId: viewer.id, role: "VIEWER" }),
+      "FORBIDDEN",
+    );
+    await expectCode(
+      admin.caller.workspace.members.changeRole({ ...ref, userId: outsider.id, role: "VIEWER" }),
+      "NOT_FOUND",
+    );
+    await expectCode(
+      admin.caller.workspace.members.changeRole({ ...ref, userId: viewer.id, role: "BOSS" as "OWNER" }),
+      "BAD_REQUEST",
+    );
+    const last = await expectCode(
+      owner.caller.workspace.members.changeRole({ ...ref, userId: owner.id, role: "ADMIN" }),
+      "PRECONDITION_FAILED",
+    );
     expect(last.message).toContain("last owner");
     expect(await roleOf(team.id, owner.id)).toBe("OWNER");
     // A transfer: promote first, then the former owner can step down.
@@ -204,7 +290,9 @@ describe("two owners stepping down at once", () => {
       second.caller.workspace.members.leave({ workspaceId: team.id }),
     ]);
     expect(results.filter((result) => result.status === "fulfilled")).toHaveLength(1);
-    const owners = await ctx().admin.query("SELECT 1 FROM workspace_users WHERE workspace_id = $1 AND role = 'OWNER'", [team.id]);
+    const owners = await ctx().admin.query("SELECT 1 FROM workspace_users WHERE workspace_id = $1 AND role = 'OWNER'", [
+      team.id,
+    ]);
     expect(owners.rowCount).toBe(1);
   });
 });

@@ -38,4 +38,3 @@ export async function tenants(admin: pg.Pool): Promise<Tenant[]> {
   );
   return rows.map((row) => ({ context: { userId: row.user_id, workspaceId: row.workspace_id }, kpiIds: row.kpi_ids }));
 }
-

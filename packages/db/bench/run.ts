@@ -49,7 +49,11 @@ function quantile(sorted: number[], q: number): number {
 }
 
 /** Every round runs every shape once on the same input, in a shuffled order. */
-async function measure(shapes: Record<string, Shape>, all: Tenant[], count: number): Promise<Map<string, { p50: number; p95: number }>> {
+async function measure(
+  shapes: Record<string, Shape>,
+  all: Tenant[],
+  count: number,
+): Promise<Map<string, { p50: number; p95: number }>> {
   const names = Object.keys(shapes);
   const samples = new Map(names.map((name) => [name, [] as number[]]));
   for (let round = 0; round < warmupRounds + count; round++) {
@@ -79,7 +83,8 @@ async function measure(shapes: Record<string, Shape>, all: Tenant[], count: numb
 
 function printTable(title: string, header: string[], rows: string[][]): void {
   const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => (row[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ");
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ");
   console.log(`\n${title}\n${line(header)}\n${widths.map((w) => "-".repeat(w)).join("  ")}`);
   for (const row of rows) console.log(line(row));
 }
@@ -104,15 +109,18 @@ function hotReadShapes(db: Database, pools: Pools): Record<string, Shape> {
     seriesReader: (tenant, kpiId) => kpiSeries(db.reader(tenant.context), series(kpiId)),
     seriesPrisma: (tenant, kpiId) => db.withContext(tenant.context, (tx) => kpiSeries(tx, series(kpiId))),
     seriesRlsOff: (tenant, kpiId) => pipelined(adminPipelined, "none", tenant.context, kpiSeriesQuery(series(kpiId))),
-    seriesRlsOn: (tenant, kpiId) => pipelined(appPipelined, "northstar_app", tenant.context, kpiSeriesQuery(series(kpiId))),
-    seriesAppRlsOff: (tenant, kpiId) => pipelined(appWithoutRls, "northstar_app", tenant.context, kpiSeriesQuery(series(kpiId))),
+    seriesRlsOn: (tenant, kpiId) =>
+      pipelined(appPipelined, "northstar_app", tenant.context, kpiSeriesQuery(series(kpiId))),
+    seriesAppRlsOff: (tenant, kpiId) =>
+      pipelined(appWithoutRls, "northstar_app", tenant.context, kpiSeriesQuery(series(kpiId))),
     listRaw: (tenant) => rawQuery(raw, kpiSummariesQuery(list(tenant)), false),
     listRawPrepared: (tenant) => rawQuery(raw, kpiSummariesQuery(list(tenant)), true),
     listReader: (tenant) => kpiSummaries(db.reader(tenant.context), list(tenant)),
     listPrisma: (tenant) => db.withContext(tenant.context, (tx) => kpiSummaries(tx, list(tenant))),
     listRlsOff: (tenant) => pipelined(adminPipelined, "none", tenant.context, kpiSummariesQuery(list(tenant))),
     listRlsOn: (tenant) => pipelined(appPipelined, "northstar_app", tenant.context, kpiSummariesQuery(list(tenant))),
-    listAppRlsOff: (tenant) => pipelined(appWithoutRls, "northstar_app", tenant.context, kpiSummariesQuery(list(tenant))),
+    listAppRlsOff: (tenant) =>
+      pipelined(appWithoutRls, "northstar_app", tenant.context, kpiSummariesQuery(list(tenant))),
   };
 }
 
@@ -125,19 +133,32 @@ function printHotReads(results: Results): void {
     return result && reference ? result.p50 / reference.p50 : undefined;
   };
   const rows: string[][] = [];
-  const add = (label: string, name: string, base: string | null, target: number | null, prepared: string | null = null) => {
+  const add = (
+    label: string,
+    name: string,
+    base: string | null,
+    target: number | null,
+    prepared: string | null = null,
+  ) => {
     const result = results.get(name);
     if (!result) return;
     const versus = ratio(name, base);
     const versusPrepared = ratio(name, prepared);
-    const verdict = versus === undefined || target === null ? "" : `<= ${target.toFixed(2)}x ${versus <= target ? "ok" : "MISSED"}`;
+    const verdict =
+      versus === undefined || target === null ? "" : `<= ${target.toFixed(2)}x ${versus <= target ? "ok" : "MISSED"}`;
     const format = (value: number | undefined) => (value === undefined ? "" : `${value.toFixed(2)}x`);
     rows.push([label, result.p50.toFixed(3), result.p95.toFixed(3), format(versus), format(versusPrepared), verdict]);
   };
   add("(a) series: raw pg statement, superuser, no RLS", "seriesRaw", null, null);
   add("(a) series: raw pg statement prepared, superuser, no RLS", "seriesRawPrepared", null, null);
   add("(a) series: packages/db reader, RLS on", "seriesReader", "seriesRaw", 1.5, "seriesRawPrepared");
-  add("(a) series: packages/db withContext (Prisma tx), RLS on", "seriesPrisma", "seriesRaw", null, "seriesRawPrepared");
+  add(
+    "(a) series: packages/db withContext (Prisma tx), RLS on",
+    "seriesPrisma",
+    "seriesRaw",
+    null,
+    "seriesRawPrepared",
+  );
   add("(b) series: reader's tx shape, superuser, RLS off", "seriesRlsOff", null, null);
   add("(b) series: reader's tx shape, app role, RLS on", "seriesRlsOn", "seriesRlsOff", 1.15);
   add("(b) series: reader's tx shape, app role, RLS disabled", "seriesAppRlsOff", null, null);
@@ -157,7 +178,13 @@ function printHotReads(results: Results): void {
   );
 }
 
-async function readBenchmarks(admin: pg.Pool, appUrl: string, adminUrl: string, appUrlWithoutRls: string, db: Database): Promise<void> {
+async function readBenchmarks(
+  admin: pg.Pool,
+  appUrl: string,
+  adminUrl: string,
+  appUrlWithoutRls: string,
+  db: Database,
+): Promise<void> {
   const all = await tenants(admin);
   const pools: Pools = {
     raw: new pg.Pool({ connectionString: adminUrl, max: 1 }),
@@ -169,7 +196,12 @@ async function readBenchmarks(admin: pg.Pool, appUrl: string, adminUrl: string, 
     const shapes = hotReadShapes(db, pools);
     printHotReads(await measure(shapes, all, rounds));
   } finally {
-    await Promise.all([pools.raw.end(), pools.appPipelined.end(), pools.adminPipelined.end(), pools.appWithoutRls.end()]);
+    await Promise.all([
+      pools.raw.end(),
+      pools.appPipelined.end(),
+      pools.adminPipelined.end(),
+      pools.appWithoutRls.end(),
+    ]);
   }
 }
 
@@ -186,8 +218,20 @@ async function ingestBenchmark(adminUrl: string): Promise<void> {
       "Ingest (one run each)",
       ["writer", "points", "seconds", "points/s", "ratio"],
       [
-        ["(d) raw COPY of a prepared file", String(copied.points), copied.seconds.toFixed(2), copied.pointsPerSecond.toFixed(0), "1.00x"],
-        ["(d) generateData", String(generated.points), generated.seconds.toFixed(2), generated.pointsPerSecond.toFixed(0), `${(generated.pointsPerSecond / copied.pointsPerSecond).toFixed(2)}x`],
+        [
+          "(d) raw COPY of a prepared file",
+          String(copied.points),
+          copied.seconds.toFixed(2),
+          copied.pointsPerSecond.toFixed(0),
+          "1.00x",
+        ],
+        [
+          "(d) generateData",
+          String(generated.points),
+          generated.seconds.toFixed(2),
+          generated.pointsPerSecond.toFixed(0),
+          `${(generated.pointsPerSecond / copied.pointsPerSecond).toFixed(2)}x`,
+        ],
       ],
     );
   } finally {
@@ -204,7 +248,9 @@ async function copyWithoutRowLevelSecurity(serverUrl: string, adminUrl: string):
   const client = new pg.Client({ connectionString: copy.adminUrl });
   await client.connect();
   try {
-    const { rows } = await client.query<{ name: string }>("SELECT relname AS name FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relrowsecurity");
+    const { rows } = await client.query<{ name: string }>(
+      "SELECT relname AS name FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relrowsecurity",
+    );
     for (const { name } of rows) await client.query(`ALTER TABLE "${name}" DISABLE ROW LEVEL SECURITY`);
     await client.query("VACUUM ANALYZE");
   } finally {
@@ -225,7 +271,9 @@ async function run(serverUrl: string): Promise<void> {
     const points = await load(admin);
     const { rows } = await admin.query<{ version: string }>("SELECT current_setting('server_version') AS version");
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    console.log(`PostgreSQL ${rows[0]?.version ?? "?"}: loaded ${points.toLocaleString("en")} points (${workspaces} workspaces, ${workspaces * kpisPerWorkspace} KPIs, hourly over ${days} days) in ${seconds} s`);
+    console.log(
+      `PostgreSQL ${rows[0]?.version ?? "?"}: loaded ${points.toLocaleString("en")} points (${workspaces} workspaces, ${workspaces * kpisPerWorkspace} KPIs, hourly over ${days} days) in ${seconds} s`,
+    );
     await admin.end(); // a database is copied only while nobody is connected to it
     withoutRls = await copyWithoutRowLevelSecurity(serverUrl, database.adminUrl);
     admin = new pg.Pool({ connectionString: database.adminUrl, max: 2 });

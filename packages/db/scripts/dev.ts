@@ -14,7 +14,9 @@ function printable(url: string, embedded: boolean): string {
 const database = await openDevelopmentDatabase({ migrate: true, seedIfEmpty: true });
 
 const where = database.embedded ? "embedded PostgreSQL, data in .northstar/postgres" : "DATABASE_URL";
-console.log(`\nDevelopment database ready (${where}):\n  ${printable(database.url, database.embedded)}\nPress Ctrl-C to quit.`);
+console.log(
+  `\nDevelopment database ready (${where}):\n  ${printable(database.url, database.embedded)}\nPress Ctrl-C to quit.`,
+);
 
 // Nothing else keeps the process alive when the server belongs to DATABASE_URL or another process.
 const keepAlive = setInterval(() => undefined, 2 ** 30);

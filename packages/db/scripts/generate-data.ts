@@ -36,7 +36,11 @@ const argumentsSchema = z
   .superRefine((args, context) => {
     const perKpi = Math.floor((args.days * 86_400) / args.interval);
     if (perKpi < 1) {
-      context.addIssue({ code: "custom", path: ["interval"], message: "--interval is longer than --days: not a single point fits" });
+      context.addIssue({
+        code: "custom",
+        path: ["interval"],
+        message: "--interval is longer than --days: not a single point fits",
+      });
     } else if (perKpi > maxPointsPerKpi) {
       context.addIssue({
         code: "custom",
@@ -89,7 +93,10 @@ async function main(): Promise<void> {
   const database = await openDevelopmentDatabase({ migrate: true });
   const format = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
   const bar = new cliProgress.SingleBar(
-    { format: "{bar} {percentage}% | {value}/{total} points | {rate} points/s | ETA {eta_formatted}", hideCursor: true },
+    {
+      format: "{bar} {percentage}% | {value}/{total} points | {rate} points/s | ETA {eta_formatted}",
+      hideCursor: true,
+    },
     cliProgress.Presets.shades_classic,
   );
   let started: number | undefined;

@@ -65,7 +65,8 @@ export interface Database {
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function assertUuidOrNull(name: string, value: string | null): void {
-  if (value !== null && !uuidPattern.test(value)) throw new TypeError(`${name} must be a UUID, got ${JSON.stringify(value)}`);
+  if (value !== null && !uuidPattern.test(value))
+    throw new TypeError(`${name} must be a UUID, got ${JSON.stringify(value)}`);
 }
 
 const roles: ReadonlySet<string> = new Set<DatabaseRole>(["northstar_app", "northstar_worker"]);
@@ -149,7 +150,13 @@ export function createDatabase(options: DatabaseOptions): Database {
     // statements meet an aborted transaction and fail too; COMMIT then only rolls back.
     const [opened, ...answers] = await Promise.allSettled([
       client.query(begin),
-      ...queries.map((query) => client.query<pg.QueryResultRow>({ name: preparedName(client, query.text), text: query.text, values: query.values })),
+      ...queries.map((query) =>
+        client.query<pg.QueryResultRow>({
+          name: preparedName(client, query.text),
+          text: query.text,
+          values: query.values,
+        }),
+      ),
       client.query("COMMIT"),
     ]);
     const closed = answers.pop();

@@ -38,42 +38,56 @@ export class CredentialsError extends Error {
   }
 }
 
-const keyIdSchema = z.string().regex(/^[a-z0-9_-]{1,64}$/, { error: "Each key id must be 1-64 characters of a-z, 0-9, _ or -" });
-const keyEntrySchema = z
+const keyIdSchema = z
   .string()
-  .transform((entry, context) => {
-    const separator = entry.indexOf(":");
-    if (separator < 0) {
-      context.addIssue({ code: "custom", message: "Each key must be written keyId:base64key" });
-      return z.NEVER;
-    }
-    const id = entry.slice(0, separator).trim();
-    const encoded = entry.slice(separator + 1).trim();
-    const parsedId = keyIdSchema.safeParse(id);
-    if (!parsedId.success) {
-      context.addIssue({ code: "custom", message: `Key id "${id}": each key id must be 1-64 characters of a-z, 0-9, _ or -` });
-      return z.NEVER;
-    }
-    const key = Buffer.from(encoded, "base64");
-    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) || key.length !== keyLength) {
-      context.addIssue({ code: "custom", message: `Key "${id}" must be 32 bytes, base64-encoded (e.g. openssl rand -base64 32)` });
-      return z.NEVER;
-    }
-    return { id, key: new Uint8Array(key) };
-  });
+  .regex(/^[a-z0-9_-]{1,64}$/, { error: "Each key id must be 1-64 characters of a-z, 0-9, _ or -" });
+const keyEntrySchema = z.string().transform((entry, context) => {
+  const separator = entry.indexOf(":");
+  if (separator < 0) {
+    context.addIssue({ code: "custom", message: "Each key must be written keyId:base64key" });
+    return z.NEVER;
+  }
+  const id = entry.slice(0, separator).trim();
+  const encoded = entry.slice(separator + 1).trim();
+  const parsedId = keyIdSchema.safeParse(id);
+  if (!parsedId.success) {
+    context.addIssue({
+      code: "custom",
+      message: `Key id "${id}": each key id must be 1-64 characters of a-z, 0-9, _ or -`,
+    });
+    return z.NEVER;
+  }
+  const key = Buffer.from(encoded, "base64");
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) || key.length !== keyLength) {
+    context.addIssue({
+      code: "custom",
+      message: `Key "${id}" must be 32 bytes, base64-encoded (e.g. openssl rand -base64 32)`,
+    });
+    return z.NEVER;
+  }
+  return { id, key: new Uint8Array(key) };
+});
 
 const keyringSchema = z
   .string({ error: "The credentials keyring is missing (keyId:base64key, comma-separated, current first)" })
   .trim()
   .min(1, { error: "The credentials keyring is empty (keyId:base64key, comma-separated, current first)" })
-  .transform((value) => value.split(",").map((entry) => entry.trim()).filter((entry) => entry !== ""))
+  .transform((value) =>
+    value
+      .split(",")
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== ""),
+  )
   .pipe(z.array(keyEntrySchema).min(1, { error: "The credentials keyring needs at least one key" }))
-  .refine((entries) => new Set(entries.map((entry) => entry.id)).size === entries.length, { error: "Key ids in the credentials keyring must be unique" });
+  .refine((entries) => new Set(entries.map((entry) => entry.id)).size === entries.length, {
+    error: "Key ids in the credentials keyring must be unique",
+  });
 
 /** Parses `keyId1:base64key32,keyId2:base64key32` (the first is current); throws with what to fix. */
 export function parseKeyring(value: string | undefined): Keyring {
   const parsed = keyringSchema.safeParse(value);
-  if (!parsed.success) throw new Error(`Invalid credentials keyring: ${parsed.error.issues.map((issue) => issue.message).join("; ")}`);
+  if (!parsed.success)
+    throw new Error(`Invalid credentials keyring: ${parsed.error.issues.map((issue) => issue.message).join("; ")}`);
   const [current] = parsed.data;
   if (!current) throw new Error("Invalid credentials keyring: it needs at least one key");
   return { current, keys: new Map(parsed.data.map((entry) => [entry.id, entry.key])) };
@@ -96,7 +110,8 @@ export function open(keyring: Keyring, sealed: { ciphertext: Uint8Array; keyId: 
   const key = keyring.keys.get(sealed.keyId);
   if (!key) throw new CredentialsError("unknown_key", `No key "${sealed.keyId}" in the credentials keyring.`);
   const bytes = Buffer.from(sealed.ciphertext);
-  if (bytes.length < ivLength + tagLength) throw new CredentialsError("tampered", "The sealed credentials are too short.");
+  if (bytes.length < ivLength + tagLength)
+    throw new CredentialsError("tampered", "The sealed credentials are too short.");
   try {
     const decipher = createDecipheriv("aes-256-gcm", key, bytes.subarray(0, ivLength), { authTagLength: tagLength });
     decipher.setAAD(Buffer.from(binding, "utf8"));
@@ -104,7 +119,11 @@ export function open(keyring: Keyring, sealed: { ciphertext: Uint8Array; keyId: 
     const plain = Buffer.concat([decipher.update(bytes.subarray(ivLength + tagLength)), decipher.final()]);
     return JSON.parse(plain.toString("utf8")) as unknown;
   } catch (error) {
-    throw new CredentialsError("tampered", "The sealed credentials do not open: tampered, or sealed for another integration.", { cause: error });
+    throw new CredentialsError(
+      "tampered",
+      "The sealed credentials do not open: tampered, or sealed for another integration.",
+      { cause: error },
+    );
   }
 }
 

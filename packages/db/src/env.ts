@@ -3,7 +3,10 @@ import type { DatabaseOptions } from "./client.ts";
 
 // The database settings, validated once. Everything else takes them as arguments.
 const databaseEnvSchema = z.object({
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: "DATABASE_URL must be a postgres:// or postgresql:// URL" }),
+  DATABASE_URL: z.url({
+    protocol: /^postgres(ql)?$/,
+    error: "DATABASE_URL must be a postgres:// or postgresql:// URL",
+  }),
   // The login the application connects with, when it differs from the migration owner's.
   APP_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),

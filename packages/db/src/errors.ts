@@ -25,34 +25,38 @@ export class DatabaseError extends Error {
   }
 }
 
-const kindBySqlState = new Map<string, DatabaseErrorKind>(Object.entries({
-  "23505": "unique_violation",
-  "23503": "foreign_key_violation",
-  "23001": "foreign_key_violation",
-  "23514": "check_violation",
-  "23502": "not_null_violation",
-  "42501": "permission_denied",
-  "40001": "serialization_failure",
-  "40P01": "serialization_failure",
-  "22P02": "invalid_input",
-  "22003": "invalid_input",
-  "22001": "invalid_input",
-  "22007": "invalid_input",
-  "22008": "invalid_input",
-  "57014": "timeout",
-}));
+const kindBySqlState = new Map<string, DatabaseErrorKind>(
+  Object.entries({
+    "23505": "unique_violation",
+    "23503": "foreign_key_violation",
+    "23001": "foreign_key_violation",
+    "23514": "check_violation",
+    "23502": "not_null_violation",
+    "42501": "permission_denied",
+    "40001": "serialization_failure",
+    "40P01": "serialization_failure",
+    "22P02": "invalid_input",
+    "22003": "invalid_input",
+    "22001": "invalid_input",
+    "22007": "invalid_input",
+    "22008": "invalid_input",
+    "57014": "timeout",
+  }),
+);
 
-const kindByPrismaCode = new Map<string, DatabaseErrorKind>(Object.entries({
-  P2002: "unique_violation",
-  P2003: "foreign_key_violation",
-  P2011: "not_null_violation",
-  P2025: "not_found",
-  P2034: "serialization_failure",
-  P2000: "invalid_input",
-  P2023: "invalid_input",
-  P2024: "timeout",
-  P2028: "timeout",
-}));
+const kindByPrismaCode = new Map<string, DatabaseErrorKind>(
+  Object.entries({
+    P2002: "unique_violation",
+    P2003: "foreign_key_violation",
+    P2011: "not_null_violation",
+    P2025: "not_found",
+    P2034: "serialization_failure",
+    P2000: "invalid_input",
+    P2023: "invalid_input",
+    P2024: "timeout",
+    P2028: "timeout",
+  }),
+);
 
 const messages: Record<DatabaseErrorKind, string> = {
   unique_violation: "A record with the same unique value already exists.",

@@ -46,16 +46,116 @@ interface Profile {
 }
 
 const profiles: Profile[] = [
-  { name: "Monthly recurring revenue", unit: "USD", category: "Revenue", direction: "HIGHER_IS_BETTER", base: 90_000, decimals: 0, daily: 0, weekly: 0, noise: 0.01 },
-  { name: "Churn rate", unit: "%", category: "Revenue", direction: "LOWER_IS_BETTER", base: 3, decimals: 2, daily: 0, weekly: 0, noise: 0.08 },
-  { name: "New signups", unit: "signups", category: "Growth", direction: "HIGHER_IS_BETTER", base: 40, decimals: 0, daily: 0.5, weekly: 0.25, noise: 0.15 },
-  { name: "Activation rate", unit: "%", category: "Growth", direction: "HIGHER_IS_BETTER", base: 38, decimals: 1, daily: 0, weekly: 0.05, noise: 0.04 },
-  { name: "Active users", unit: "users", category: "Product", direction: "HIGHER_IS_BETTER", base: 2_500, decimals: 0, daily: 0.6, weekly: 0.2, noise: 0.05 },
-  { name: "API p95 latency", unit: "ms", category: "Product", direction: "LOWER_IS_BETTER", base: 280, decimals: 0, daily: 0.2, weekly: 0.05, noise: 0.1 },
-  { name: "Error rate", unit: "%", category: "Product", direction: "LOWER_IS_BETTER", base: 0.8, decimals: 3, daily: 0.3, weekly: 0, noise: 0.2 },
-  { name: "Open support tickets", unit: "tickets", category: "Support", direction: "LOWER_IS_BETTER", base: 55, decimals: 0, daily: 0.15, weekly: 0.1, noise: 0.08 },
-  { name: "First response time", unit: "min", category: "Support", direction: "LOWER_IS_BETTER", base: 42, decimals: 1, daily: 0.3, weekly: 0.1, noise: 0.15 },
-  { name: "Deploys", unit: "deploys", category: "Engineering", direction: "HIGHER_IS_BETTER", base: 3, decimals: 0, daily: 0.8, weekly: 0.7, noise: 0.3 },
+  {
+    name: "Monthly recurring revenue",
+    unit: "USD",
+    category: "Revenue",
+    direction: "HIGHER_IS_BETTER",
+    base: 90_000,
+    decimals: 0,
+    daily: 0,
+    weekly: 0,
+    noise: 0.01,
+  },
+  {
+    name: "Churn rate",
+    unit: "%",
+    category: "Revenue",
+    direction: "LOWER_IS_BETTER",
+    base: 3,
+    decimals: 2,
+    daily: 0,
+    weekly: 0,
+    noise: 0.08,
+  },
+  {
+    name: "New signups",
+    unit: "signups",
+    category: "Growth",
+    direction: "HIGHER_IS_BETTER",
+    base: 40,
+    decimals: 0,
+    daily: 0.5,
+    weekly: 0.25,
+    noise: 0.15,
+  },
+  {
+    name: "Activation rate",
+    unit: "%",
+    category: "Growth",
+    direction: "HIGHER_IS_BETTER",
+    base: 38,
+    decimals: 1,
+    daily: 0,
+    weekly: 0.05,
+    noise: 0.04,
+  },
+  {
+    name: "Active users",
+    unit: "users",
+    category: "Product",
+    direction: "HIGHER_IS_BETTER",
+    base: 2_500,
+    decimals: 0,
+    daily: 0.6,
+    weekly: 0.2,
+    noise: 0.05,
+  },
+  {
+    name: "API p95 latency",
+    unit: "ms",
+    category: "Product",
+    direction: "LOWER_IS_BETTER",
+    base: 280,
+    decimals: 0,
+    daily: 0.2,
+    weekly: 0.05,
+    noise: 0.1,
+  },
+  {
+    name: "Error rate",
+    unit: "%",
+    category: "Product",
+    direction: "LOWER_IS_BETTER",
+    base: 0.8,
+    decimals: 3,
+    daily: 0.3,
+    weekly: 0,
+    noise: 0.2,
+  },
+  {
+    name: "Open support tickets",
+    unit: "tickets",
+    category: "Support",
+    direction: "LOWER_IS_BETTER",
+    base: 55,
+    decimals: 0,
+    daily: 0.15,
+    weekly: 0.1,
+    noise: 0.08,
+  },
+  {
+    name: "First response time",
+    unit: "min",
+    category: "Support",
+    direction: "LOWER_IS_BETTER",
+    base: 42,
+    decimals: 1,
+    daily: 0.3,
+    weekly: 0.1,
+    noise: 0.15,
+  },
+  {
+    name: "Deploys",
+    unit: "deploys",
+    category: "Engineering",
+    direction: "HIGHER_IS_BETTER",
+    base: 3,
+    decimals: 0,
+    daily: 0.8,
+    weekly: 0.7,
+    noise: 0.3,
+  },
 ];
 
 interface LoadKpi {
@@ -69,11 +169,16 @@ interface LoadKpi {
 function assertShape(options: Omit<GenerateOptions, "url" | "onProgress">): number {
   const { workspaces, kpisPerWorkspace, days, intervalSeconds } = options;
   for (const [name, value] of Object.entries({ workspaces, kpisPerWorkspace, days, intervalSeconds })) {
-    if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a whole number of at least 1, got ${value}`);
+    if (!Number.isInteger(value) || value < 1)
+      throw new RangeError(`${name} must be a whole number of at least 1, got ${value}`);
   }
   const perKpi = Math.floor((days * 86_400) / intervalSeconds);
-  if (perKpi < 1) throw new RangeError(`an interval of ${intervalSeconds} s is longer than ${days} days: no point fits`);
-  if (perKpi > maxPointsPerKpi) throw new RangeError(`${perKpi} points per KPI is more than ${maxPointsPerKpi}: use a longer interval or fewer days`);
+  if (perKpi < 1)
+    throw new RangeError(`an interval of ${intervalSeconds} s is longer than ${days} days: no point fits`);
+  if (perKpi > maxPointsPerKpi)
+    throw new RangeError(
+      `${perKpi} points per KPI is more than ${maxPointsPerKpi}: use a longer interval or fewer days`,
+    );
   return perKpi;
 }
 
@@ -179,7 +284,10 @@ function* renderPoints(kpis: LoadKpi[], timeline: Timeline): Generator<[text: st
 }
 
 /** Text of the chunks, reporting each chunk's rows as COPY takes it. */
-function* texts(chunks: Iterable<[string, number]>, onChunk: (rows: number) => void = () => undefined): Generator<string> {
+function* texts(
+  chunks: Iterable<[string, number]>,
+  onChunk: (rows: number) => void = () => undefined,
+): Generator<string> {
   for (const [text, rows] of chunks) {
     yield text;
     onChunk(rows);
@@ -226,7 +334,9 @@ export async function generateData(options: GenerateOptions): Promise<GenerateRe
  * The baseline a benchmark compares generateData with: creates the same shape of tenants and
  * renders the same rows into `file`, untimed. Then `copyRaw` loads that file.
  */
-export async function prepareRawCopy(options: Omit<GenerateOptions, "onProgress"> & { file: string }): Promise<{ points: number }> {
+export async function prepareRawCopy(
+  options: Omit<GenerateOptions, "onProgress"> & { file: string },
+): Promise<{ points: number }> {
   const perKpi = assertShape(options);
   const client = new pg.Client({ connectionString: options.url });
   await client.connect();

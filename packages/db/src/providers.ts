@@ -92,8 +92,18 @@ const csv: ProviderDefinition = {
   // The URL is a credential: published sheet URLs carry their own access token.
   credentials: z.object({ url: httpUrl("CSV URL") }),
   config: z.object({
-    timestampColumn: z.string().trim().min(1, "Timestamp column is required").max(100, "Timestamp column must be at most 100 characters").default("timestamp"),
-    valueColumn: z.string().trim().min(1, "Value column is required").max(100, "Value column must be at most 100 characters").default("value"),
+    timestampColumn: z
+      .string()
+      .trim()
+      .min(1, "Timestamp column is required")
+      .max(100, "Timestamp column must be at most 100 characters")
+      .default("timestamp"),
+    valueColumn: z
+      .string()
+      .trim()
+      .min(1, "Value column is required")
+      .max(100, "Value column must be at most 100 characters")
+      .default("value"),
   }),
   configFields: [
     { name: "timestampColumn", label: "Timestamp column", type: "text", required: false, placeholder: "timestamp" },
@@ -110,8 +120,14 @@ const github: ProviderDefinition = {
   description: "Repository stars, open issues and merged pull requests per day.",
   credentials: z.object({ token: secret("Access token") }),
   config: z.object({
-    owner: z.string({ error: "Owner is required" }).trim().regex(/^[A-Za-z0-9-]{1,39}$/, "Owner must be a GitHub user or organisation name"),
-    repo: z.string({ error: "Repository is required" }).trim().regex(/^[A-Za-z0-9._-]{1,100}$/, "Repository must be a GitHub repository name"),
+    owner: z
+      .string({ error: "Owner is required" })
+      .trim()
+      .regex(/^[A-Za-z0-9-]{1,39}$/, "Owner must be a GitHub user or organisation name"),
+    repo: z
+      .string({ error: "Repository is required" })
+      .trim()
+      .regex(/^[A-Za-z0-9._-]{1,100}$/, "Repository must be a GitHub repository name"),
   }),
   configFields: [
     { name: "owner", label: "Owner (user or organisation)", type: "text", required: true },
@@ -131,7 +147,10 @@ const stripe: ProviderDefinition = {
   name: "Stripe",
   description: "Monthly recurring revenue, new customers and revenue per day.",
   credentials: z.object({
-    apiKey: secret("API key").regex(/^(sk|rk)_(live|test)_[A-Za-z0-9]+$/, "API key must be a Stripe secret or restricted key (sk_… or rk_…)"),
+    apiKey: secret("API key").regex(
+      /^(sk|rk)_(live|test)_[A-Za-z0-9]+$/,
+      "API key must be a Stripe secret or restricted key (sk_… or rk_…)",
+    ),
   }),
   config: z.object({
     currency: z
@@ -178,7 +197,10 @@ export function providerCatalogue() {
  * What a list shows instead of the credentials: the last 4 characters of a secret (`••••1234`),
  * or a URL's host; null when there is nothing to hint at.
  */
-export function credentialsHint(provider: ProviderDefinition, credentials: Record<string, string | undefined>): string | null {
+export function credentialsHint(
+  provider: ProviderDefinition,
+  credentials: Record<string, string | undefined>,
+): string | null {
   if (provider.hintField === null) return null;
   const value = credentials[provider.hintField];
   if (value === undefined || value === "") return null;

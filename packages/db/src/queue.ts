@@ -59,7 +59,14 @@ export function queueDefinitions(options: SyncQueueOptions = defaultSyncQueueOpt
       deleteAfterSeconds: 86_400,
     },
     { name: queueNames.dispatch, policy: "singleton", retryLimit: 0, expireInSeconds: 120, deleteAfterSeconds: 3_600 },
-    { name: queueNames.reseal, policy: "singleton", retryLimit: 2, retryDelay: 60, expireInSeconds: 3_600, deleteAfterSeconds: 86_400 },
+    {
+      name: queueNames.reseal,
+      policy: "singleton",
+      retryLimit: 2,
+      retryDelay: 60,
+      expireInSeconds: 3_600,
+      deleteAfterSeconds: 86_400,
+    },
   ];
 }
 

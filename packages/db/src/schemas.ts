@@ -5,11 +5,7 @@ import { z } from "zod";
 // here and can never slip past there.
 
 const trimmed = (label: string, max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1, `${label} must not be empty`)
-    .max(max, `${label} must be at most ${max} characters`);
+  z.string().trim().min(1, `${label} must not be empty`).max(max, `${label} must be at most ${max} characters`);
 
 // zod 4 refuses NaN and infinities in z.number(); the message names the field.
 const finite = (label: string) => z.number({ error: `${label} must be a finite number` });
@@ -63,7 +59,10 @@ export const goalKpiWeightSchema = z
   .max(1000, "Weight must be at most 1000");
 
 export const integrationInputSchema = z.object({
-  provider: z.string().regex(/^[a-z][a-z0-9_-]*$/, "Provider must be a lowercase identifier").max(40),
+  provider: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]*$/, "Provider must be a lowercase identifier")
+    .max(40),
   name: trimmed("Integration name", 120),
   config: z.record(z.string(), z.unknown()).default({}),
   syncIntervalSeconds: z

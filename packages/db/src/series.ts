@@ -52,7 +52,8 @@ export function seriesBuckets(input: KpiSeriesInput): { widthMs: number; count: 
   assertDate("from", input.from);
   assertDate("to", input.to);
   const rangeMs = input.to.getTime() - input.from.getTime();
-  if (rangeMs <= 0) throw new RangeError(`from (${input.from.toISOString()}) must be before to (${input.to.toISOString()})`);
+  if (rangeMs <= 0)
+    throw new RangeError(`from (${input.from.toISOString()}) must be before to (${input.to.toISOString()})`);
   if (rangeMs > maxRangeMs) throw new RangeError("from and to must be at most 100 years apart");
   if (!Number.isInteger(input.buckets) || input.buckets < 1 || input.buckets > maxBuckets) {
     throw new RangeError(`buckets must be an integer from 1 to ${maxBuckets}, got ${String(input.buckets)}`);
@@ -182,7 +183,8 @@ function summarize(row: KpiSummaryRow): KpiSummary {
 
 function checkedSummariesInput(input: KpiSummariesInput): KpiSummariesInput & { limit: number } {
   assertUuid("workspaceId", input.workspaceId);
-  if (!Object.hasOwn(summaryPeriods, input.period)) throw new RangeError(`period must be one of ${Object.keys(summaryPeriods).join(", ")}`);
+  if (!Object.hasOwn(summaryPeriods, input.period))
+    throw new RangeError(`period must be one of ${Object.keys(summaryPeriods).join(", ")}`);
   const limit = input.limit ?? 50;
   if (!Number.isInteger(limit) || limit < 1 || limit > maxSummaries) {
     throw new RangeError(`limit must be an integer from 1 to ${maxSummaries}, got ${String(limit)}`);

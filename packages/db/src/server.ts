@@ -111,7 +111,9 @@ async function runningDevelopmentServer(): Promise<DatabaseServer | undefined> {
   if (dataDir === undefined) return undefined;
   const canonical = (folder: string) => realpath(folder).catch(() => folder);
   if ((await canonical(dataDir)) !== (await canonical(development.dataDir))) {
-    throw new Error(`Port ${development.port} is taken by another PostgreSQL (data in ${dataDir}): stop it or set DATABASE_URL`);
+    throw new Error(
+      `Port ${development.port} is taken by another PostgreSQL (data in ${dataDir}): stop it or set DATABASE_URL`,
+    );
   }
   // Not ours to stop: the process that started it stops it.
   return { urlFor: (database) => databaseUrlWith(url, database), stop: () => Promise.resolve() };
@@ -156,7 +158,11 @@ function freePort(): Promise<number> {
 /** A throwaway server for one test run, removed when stopped. */
 export async function startThrowawayServer(port?: number): Promise<DatabaseServer> {
   const parent = await mkdtemp(path.join(tmpdir(), "northstar-pg-"));
-  const server = await startEmbeddedServer({ dataDir: path.join(parent, "data"), port: port ?? (await freePort()), persistent: false });
+  const server = await startEmbeddedServer({
+    dataDir: path.join(parent, "data"),
+    port: port ?? (await freePort()),
+    persistent: false,
+  });
   return {
     urlFor: (database) => server.urlFor(database),
     async stop() {
@@ -170,7 +176,10 @@ export async function startThrowawayServer(port?: number): Promise<DatabaseServe
  * Runs `work` with a superuser URL of a server: the one in `configuredUrl` (DATABASE_URL), or a
  * throwaway embedded one that is removed afterwards.
  */
-export async function withDatabaseServer(configuredUrl: string | undefined, work: (serverUrl: string) => Promise<void>): Promise<void> {
+export async function withDatabaseServer(
+  configuredUrl: string | undefined,
+  work: (serverUrl: string) => Promise<void>,
+): Promise<void> {
   if (configuredUrl) return work(databaseUrlWith(configuredUrl, "postgres"));
   const server = await startThrowawayServer();
   try {
@@ -192,7 +201,9 @@ export async function pendingMigrations(url: string): Promise<string[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const table = await client.query<{ present: boolean }>("SELECT to_regclass('public._prisma_migrations') IS NOT NULL AS present");
+    const table = await client.query<{ present: boolean }>(
+      "SELECT to_regclass('public._prisma_migrations') IS NOT NULL AS present",
+    );
     if (table.rows[0]?.present !== true) return names;
     const applied = await client.query<{ name: string }>(
       "SELECT migration_name AS name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL",

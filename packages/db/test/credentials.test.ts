@@ -58,7 +58,9 @@ describe("seal and open", () => {
       bytes[index] = (bytes[index] ?? 0) ^ 0x01;
       expect(openError(() => open(keyring, { ...sealed, ciphertext: bytes }, binding)).kind).toBe("tampered");
     }
-    expect(openError(() => open(keyring, { ...sealed, ciphertext: sealed.ciphertext.subarray(0, 10) }, binding)).kind).toBe("tampered");
+    expect(
+      openError(() => open(keyring, { ...sealed, ciphertext: sealed.ciphertext.subarray(0, 10) }, binding)).kind,
+    ).toBe("tampered");
   });
 
   test("a ciphertext moved to another integration does not open", () => {

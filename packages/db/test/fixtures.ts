@@ -44,20 +44,42 @@ export async function arrangeTenancy(admin: pg.Pool): Promise<Tenancy> {
       ]);
     }
     for (const [workspaceId, userId, role] of memberships) {
-      await client.query("INSERT INTO workspace_users (workspace_id, user_id, role) VALUES ($1, $2, $3)", [workspaceId, userId, role]);
+      await client.query("INSERT INTO workspace_users (workspace_id, user_id, role) VALUES ($1, $2, $3)", [
+        workspaceId,
+        userId,
+        role,
+      ]);
     }
     for (const ws of ["a", "b"] as const) {
       const workspaceId = t.workspaces[ws];
-      await client.query("INSERT INTO kpis (id, workspace_id, name, target_value) VALUES ($1, $2, $3, 100)", [t.kpis[ws], workspaceId, `Revenue ${ws}`]);
+      await client.query("INSERT INTO kpis (id, workspace_id, name, target_value) VALUES ($1, $2, $3, 100)", [
+        t.kpis[ws],
+        workspaceId,
+        `Revenue ${ws}`,
+      ]);
       await client.query(
         `INSERT INTO kpi_data_points (workspace_id, kpi_id, value, "timestamp")
          SELECT $1, $2, g, now() - make_interval(days => g) FROM generate_series(1, 10) AS g`,
         [workspaceId, t.kpis[ws]],
       );
-      await client.query("INSERT INTO goals (id, workspace_id, title) VALUES ($1, $2, $3)", [t.goals[ws], workspaceId, `Grow ${ws}`]);
-      await client.query("INSERT INTO goal_kpis (workspace_id, goal_id, kpi_id, weight) VALUES ($1, $2, $3, 2)", [workspaceId, t.goals[ws], t.kpis[ws]]);
-      await client.query("INSERT INTO integrations (id, workspace_id, provider, name) VALUES ($1, $2, 'http-json', $3)", [t.integrations[ws], workspaceId, `Feed ${ws}`]);
-      await client.query("INSERT INTO sync_runs (workspace_id, integration_id, status) VALUES ($1, $2, 'SUCCEEDED')", [workspaceId, t.integrations[ws]]);
+      await client.query("INSERT INTO goals (id, workspace_id, title) VALUES ($1, $2, $3)", [
+        t.goals[ws],
+        workspaceId,
+        `Grow ${ws}`,
+      ]);
+      await client.query("INSERT INTO goal_kpis (workspace_id, goal_id, kpi_id, weight) VALUES ($1, $2, $3, 2)", [
+        workspaceId,
+        t.goals[ws],
+        t.kpis[ws],
+      ]);
+      await client.query(
+        "INSERT INTO integrations (id, workspace_id, provider, name) VALUES ($1, $2, 'http-json', $3)",
+        [t.integrations[ws], workspaceId, `Feed ${ws}`],
+      );
+      await client.query("INSERT INTO sync_runs (workspace_id, integration_id, status) VALUES ($1, $2, 'SUCCEEDED')", [
+        workspaceId,
+        t.integrations[ws],
+      ]);
     }
     await client.query("COMMIT");
   } catch (error) {

@@ -33,7 +33,14 @@ describe("generateData", () => {
         WHERE NOT EXISTS (SELECT FROM workspace_users AS wu WHERE wu.workspace_id = w.id AND wu.role = 'OWNER')`,
     );
     expect(owners.rows).toEqual([]);
-    const { rows } = await admin.query<{ points: string; distinct_times: string; oldest: Date; newest: Date; current_at: Date | null; current_is_newest: boolean }>(
+    const { rows } = await admin.query<{
+      points: string;
+      distinct_times: string;
+      oldest: Date;
+      newest: Date;
+      current_at: Date | null;
+      current_is_newest: boolean;
+    }>(
       `SELECT count(p.*) AS points, count(DISTINCT p."timestamp") AS distinct_times, min(p."timestamp") AS oldest,
               max(p."timestamp") AS newest, k.current_value_at AS current_at,
               k.current_value = (SELECT p2.value FROM kpi_data_points AS p2
@@ -55,7 +62,13 @@ describe("generateData", () => {
 
   test("rejects a shape with no points instead of creating empty workspaces", async () => {
     await expect(
-      generateData({ url: ctx().database.adminUrl, workspaces: 1, kpisPerWorkspace: 1, days: 1, intervalSeconds: 2 * 86_400 }),
+      generateData({
+        url: ctx().database.adminUrl,
+        workspaces: 1,
+        kpisPerWorkspace: 1,
+        days: 1,
+        intervalSeconds: 2 * 86_400,
+      }),
     ).rejects.toThrow(RangeError);
   });
 

@@ -30,7 +30,14 @@ beforeAll(async () => {
   try {
     await client.query("BEGIN");
     // One KPI in ten archived; five categories.
-    await bulkLoad(client, { prefix: "index", workspaces, kpisPerWorkspace, pointsPerKpi, archivedEvery: 10, categories: ["Revenue", "Growth", "Product", "Support", "Ops"] });
+    await bulkLoad(client, {
+      prefix: "index",
+      workspaces,
+      kpisPerWorkspace,
+      pointsPerKpi,
+      archivedEvery: 10,
+      categories: ["Revenue", "Growth", "Product", "Support", "Ops"],
+    });
     await client.query(
       `INSERT INTO goals (workspace_id, title, status)
        SELECT md5('index-workspace-' || w)::uuid, 'Goal ' || g, (enum_range(NULL::"GoalStatus"))[1 + g % 6]
@@ -54,7 +61,12 @@ beforeAll(async () => {
     );
     await client.query("COMMIT");
     await client.query("VACUUM ANALYZE");
-    const { rows } = await client.query<{ user_id: string; workspace_id: string; kpi_id: string; integration_id: string }>(
+    const { rows } = await client.query<{
+      user_id: string;
+      workspace_id: string;
+      kpi_id: string;
+      integration_id: string;
+    }>(
       `SELECT wu.user_id, wu.workspace_id,
               (SELECT k.id FROM kpis AS k WHERE k.workspace_id = wu.workspace_id ORDER BY k.name LIMIT 1) AS kpi_id,
               (SELECT i.id FROM integrations AS i WHERE i.workspace_id = wu.workspace_id ORDER BY i.name LIMIT 1) AS integration_id
@@ -62,7 +74,11 @@ beforeAll(async () => {
     );
     const row = rows[0];
     if (!row) throw new Error("the load left no tenant to query as");
-    tenant = { context: { userId: row.user_id, workspaceId: row.workspace_id }, kpiId: row.kpi_id, integrationId: row.integration_id };
+    tenant = {
+      context: { userId: row.user_id, workspaceId: row.workspace_id },
+      kpiId: row.kpi_id,
+      integrationId: row.integration_id,
+    };
   } catch (error) {
     await client.query("ROLLBACK").catch(() => undefined);
     throw error;
@@ -102,11 +118,16 @@ function flatten(node: unknown, into: PlanNode[] = []): PlanNode[] {
  */
 async function plan(query: Prisma.Sql, options: { generic?: boolean; as?: "app" | "owner" } = {}): Promise<PlanNode[]> {
   if (options.as === "owner") {
-    const { rows } = await ctx().admin.query<{ "QUERY PLAN": unknown }>({ text: `EXPLAIN (FORMAT JSON) ${query.text}`, values: query.values });
+    const { rows } = await ctx().admin.query<{ "QUERY PLAN": unknown }>({
+      text: `EXPLAIN (FORMAT JSON) ${query.text}`,
+      values: query.values,
+    });
     return flatten(rows[0]?.["QUERY PLAN"]);
   }
   if (!options.generic) {
-    const rows = await ctx().db.withContext(tenant.context, (tx) => tx.$queryRaw<{ "QUERY PLAN": unknown }[]>(Prisma.sql`EXPLAIN (FORMAT JSON) ${query}`));
+    const rows = await ctx().db.withContext(tenant.context, (tx) =>
+      tx.$queryRaw<{ "QUERY PLAN": unknown }[]>(Prisma.sql`EXPLAIN (FORMAT JSON) ${query}`),
+    );
     return flatten(rows[0]?.["QUERY PLAN"]);
   }
   // PostgreSQL 15 has no EXPLAIN (GENERIC_PLAN): prepare, force the generic plan, explain EXECUTE,
@@ -115,15 +136,17 @@ async function plan(query: Prisma.Sql, options: { generic?: boolean; as?: "app" 
   await client.connect();
   try {
     await client.query("BEGIN");
-    await client.query("SELECT set_config('role', 'northstar_app', true), set_config('app.user_id', $1, true), set_config('app.workspace_id', $2, true)", [
-      tenant.context.userId,
-      tenant.context.workspaceId,
-    ]);
+    await client.query(
+      "SELECT set_config('role', 'northstar_app', true), set_config('app.user_id', $1, true), set_config('app.workspace_id', $2, true)",
+      [tenant.context.userId, tenant.context.workspaceId],
+    );
     await client.query(`PREPARE probe AS ${query.text}`);
     await client.query("SET LOCAL plan_cache_mode = force_generic_plan");
     // EXECUTE inside EXPLAIN takes no bind parameters: the test's own values, as literals.
     const literal = (value: unknown) => pg.escapeLiteral(value instanceof Date ? value.toISOString() : String(value));
-    const { rows } = await client.query<{ "QUERY PLAN": unknown }>(`EXPLAIN (FORMAT JSON) EXECUTE probe(${query.values.map(literal).join(", ")})`);
+    const { rows } = await client.query<{ "QUERY PLAN": unknown }>(
+      `EXPLAIN (FORMAT JSON) EXECUTE probe(${query.values.map(literal).join(", ")})`,
+    );
     return flatten(rows[0]?.["QUERY PLAN"]);
   } finally {
     await client.end();
@@ -142,7 +165,10 @@ function expectIndex(nodes: PlanNode[], relation: string, index: string, nodeTyp
   expect(scans.length, `no scan of ${relation} in ${JSON.stringify(nodes)}`).toBeGreaterThan(0);
   for (const scan of scans) {
     expect(nodeTypes, JSON.stringify(nodes)).toContain(scan.nodeType);
-    const used = scan.nodeType === "Bitmap Heap Scan" ? nodes.find((node) => node.nodeType === "Bitmap Index Scan")?.index : scan.index;
+    const used =
+      scan.nodeType === "Bitmap Heap Scan"
+        ? nodes.find((node) => node.nodeType === "Bitmap Index Scan")?.index
+        : scan.index;
     expect(used, JSON.stringify(nodes)).toBe(index);
   }
 }
@@ -163,13 +189,16 @@ describe("at a million data points, with row-level security on", () => {
   // With the statistics of migration 20261125000500 (kpi_id decides workspace_id) the planner no
   // longer multiplies RLS's workspace_id selectivity into the estimate; without them PostgreSQL 17
   // read the series through the unique index, one heap page per point.
-  test.each([false, true])("a KPI's series in a time range is an index-only scan of kpi_data_points_series_idx (generic: %s)", async (generic) => {
-    const nodes = await plan(seriesQuery(), { generic });
-    expectIndex(nodes, "kpi_data_points", "kpi_data_points_series_idx", ["Index Only Scan"]);
-    for (const scan of scansOf(nodes, "kpi_data_points")) {
-      expect(scan.indexCond).toMatch(/kpi_id = .*"?timestamp"? >= .*"?timestamp"? </);
-    }
-  });
+  test.each([false, true])(
+    "a KPI's series in a time range is an index-only scan of kpi_data_points_series_idx (generic: %s)",
+    async (generic) => {
+      const nodes = await plan(seriesQuery(), { generic });
+      expectIndex(nodes, "kpi_data_points", "kpi_data_points_series_idx", ["Index Only Scan"]);
+      for (const scan of scansOf(nodes, "kpi_data_points")) {
+        expect(scan.indexCond).toMatch(/kpi_id = .*"?timestamp"? >= .*"?timestamp"? </);
+      }
+    },
+  );
 
   test("the active KPIs of a workspace in a category use kpis_workspace_id_is_active_category_idx", async () => {
     const query = Prisma.sql`SELECT k.id, k.name FROM kpis AS k
@@ -177,11 +206,17 @@ describe("at a million data points, with row-level security on", () => {
     expectIndex(await plan(query), "kpis", "kpis_workspace_id_is_active_category_idx");
   });
 
-  test.each([false, true])("the KPI list of a category: that index, then one series-index probe per KPI (generic: %s)", async (generic) => {
-    const nodes = await plan(kpiSummariesQuery({ workspaceId: tenant.context.workspaceId, period: "week", category: "Product" }), { generic });
-    expectIndex(nodes, "kpis", "kpis_workspace_id_is_active_category_idx");
-    expectIndex(nodes, "kpi_data_points", "kpi_data_points_series_idx", ["Index Only Scan"]);
-  });
+  test.each([false, true])(
+    "the KPI list of a category: that index, then one series-index probe per KPI (generic: %s)",
+    async (generic) => {
+      const nodes = await plan(
+        kpiSummariesQuery({ workspaceId: tenant.context.workspaceId, period: "week", category: "Product" }),
+        { generic },
+      );
+      expectIndex(nodes, "kpis", "kpis_workspace_id_is_active_category_idx");
+      expectIndex(nodes, "kpi_data_points", "kpi_data_points_series_idx", ["Index Only Scan"]);
+    },
+  );
 
   test("the KPI list of a whole workspace probes kpi_data_points_series_idx too", async () => {
     const nodes = await plan(kpiSummariesQuery({ workspaceId: tenant.context.workspaceId, period: "week" }));

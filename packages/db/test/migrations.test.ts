@@ -34,7 +34,15 @@ async function withEmptyDatabase<T>(work: (url: string) => Promise<T>): Promise<
 test("the migrations reproduce schema.prisma exactly (no drift)", async () => {
   // Uses a shadow database on the same server to replay the migrations.
   const { stdout } = await prisma(
-    ["migrate", "diff", "--from-migrations", "prisma/migrations", "--to-schema-datamodel", "prisma/schema.prisma", "--exit-code"],
+    [
+      "migrate",
+      "diff",
+      "--from-migrations",
+      "prisma/migrations",
+      "--to-schema-datamodel",
+      "prisma/schema.prisma",
+      "--exit-code",
+    ],
     databaseUrlWith(inject("serverUrl"), "postgres"),
   );
   expect(stdout).toContain("No difference detected");
@@ -49,8 +57,12 @@ test("migrating from zero where the roles already exist works, twice, and status
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
-      const applied = await client.query("SELECT count(*)::int AS n FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL");
-      const directories = (await readdir(path.join(packageRoot, "prisma/migrations"), { withFileTypes: true })).filter((entry) => entry.isDirectory());
+      const applied = await client.query(
+        "SELECT count(*)::int AS n FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL",
+      );
+      const directories = (await readdir(path.join(packageRoot, "prisma/migrations"), { withFileTypes: true })).filter(
+        (entry) => entry.isDirectory(),
+      );
       expect(applied.rows[0]).toEqual({ n: directories.length });
     } finally {
       await client.end();

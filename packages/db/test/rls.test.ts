@@ -54,7 +54,9 @@ describe("reading", () => {
     expect(await as("bob", "a", visibleCounts)).toEqual(oneWorkspace);
     expect(await as("vera", "a", visibleCounts)).toEqual(oneWorkspace);
     expect(await as("carol", "b", visibleCounts)).toEqual(oneWorkspace);
-    const ids = await as("alice", "b", async (db) => (await db.kpi.findMany({ select: { id: true } })).map((k) => k.id));
+    const ids = await as("alice", "b", async (db) =>
+      (await db.kpi.findMany({ select: { id: true } })).map((k) => k.id),
+    );
     expect(ids).toEqual([t.kpis.b]);
   });
 
@@ -66,7 +68,14 @@ describe("reading", () => {
   test("an explicit filter on another workspace finds nothing", async () => {
     const found = await as("bob", "a", (db) => db.kpi.findMany({ where: { workspaceId: t.workspaces.b } }));
     expect(found).toEqual([]);
-    const raw = await as("bob", "a", (db) => db.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM kpi_data_points WHERE workspace_id = ${t.workspaces.b}::uuid`);
+    const raw = await as(
+      "bob",
+      "a",
+      (db) =>
+        db.$queryRaw<
+          { n: bigint }[]
+        >`SELECT count(*) AS n FROM kpi_data_points WHERE workspace_id = ${t.workspaces.b}::uuid`,
+    );
     expect(raw[0]?.n).toBe(0n);
   });
 
@@ -84,10 +93,16 @@ describe("reading", () => {
   test("a pooled connection does not carry one request's context into the next", async () => {
     const single = createDatabase({ url: ctx().database.appUrl, poolSize: 1 });
     try {
-      expect(await single.withContext({ userId: t.users.alice, workspaceId: t.workspaces.a }, visibleCounts)).toEqual(oneWorkspace);
+      expect(await single.withContext({ userId: t.users.alice, workspaceId: t.workspaces.a }, visibleCounts)).toEqual(
+        oneWorkspace,
+      );
       expect(await single.withContext({ userId: null, workspaceId: null }, visibleCounts)).toEqual(nothing);
-      const settings = await single.withContext({ userId: null, workspaceId: null }, (db) =>
-        db.$queryRaw<{ user_id: string; workspace_id: string; role: string }[]>`SELECT current_setting('app.user_id', true) AS user_id, current_setting('app.workspace_id', true) AS workspace_id, current_user AS role`,
+      const settings = await single.withContext(
+        { userId: null, workspaceId: null },
+        (db) =>
+          db.$queryRaw<
+            { user_id: string; workspace_id: string; role: string }[]
+          >`SELECT current_setting('app.user_id', true) AS user_id, current_setting('app.workspace_id', true) AS workspace_id, current_user AS role`,
       );
       expect(settings).toEqual([{ user_id: "", workspace_id: "", role: "northstar_app" }]);
       // Outside any transaction the login itself can do nothing.
@@ -138,11 +153,19 @@ describe("reading", () => {
 
 describe("writing", () => {
   test("a viewer reads but cannot write", async () => {
-    await expectDenied(as("vera", "a", (db) => db.kpi.create({ data: { workspaceId: t.workspaces.a, name: "Viewer's KPI" } })));
     await expectDenied(
-      as("vera", "a", (db) => db.kpiDataPoint.create({ data: { workspaceId: t.workspaces.a, kpiId: t.kpis.a, value: 1, timestamp: new Date() } })),
+      as("vera", "a", (db) => db.kpi.create({ data: { workspaceId: t.workspaces.a, name: "Viewer's KPI" } })),
     );
-    const updated = await as("vera", "a", (db) => db.kpi.updateMany({ where: { id: t.kpis.a }, data: { name: "Renamed" } }));
+    await expectDenied(
+      as("vera", "a", (db) =>
+        db.kpiDataPoint.create({
+          data: { workspaceId: t.workspaces.a, kpiId: t.kpis.a, value: 1, timestamp: new Date() },
+        }),
+      ),
+    );
+    const updated = await as("vera", "a", (db) =>
+      db.kpi.updateMany({ where: { id: t.kpis.a }, data: { name: "Renamed" } }),
+    );
     expect(updated.count).toBe(0);
     const deleted = await as("vera", "a", (db) => db.goal.deleteMany({ where: { id: t.goals.a } }));
     expect(deleted.count).toBe(0);
@@ -150,19 +173,42 @@ describe("writing", () => {
   });
 
   test("a member writes KPIs, points and goals but not integrations or members", async () => {
-    const kpi = await as("bob", "a", (db) => db.kpi.create({ data: { workspaceId: t.workspaces.a, name: "Signups", targetValue: 10 } }));
-    await as("bob", "a", (db) => db.kpiDataPoint.create({ data: { workspaceId: t.workspaces.a, kpiId: kpi.id, value: 3, timestamp: new Date() } }));
-    await expectDenied(as("bob", "a", (db) => db.integration.create({ data: { workspaceId: t.workspaces.a, provider: "csv", name: "Sheet" } })));
-    await expectDenied(as("bob", "a", (db) => db.workspaceUser.create({ data: { workspaceId: t.workspaces.a, userId: t.users.dave } })));
+    const kpi = await as("bob", "a", (db) =>
+      db.kpi.create({ data: { workspaceId: t.workspaces.a, name: "Signups", targetValue: 10 } }),
+    );
+    await as("bob", "a", (db) =>
+      db.kpiDataPoint.create({ data: { workspaceId: t.workspaces.a, kpiId: kpi.id, value: 3, timestamp: new Date() } }),
+    );
+    await expectDenied(
+      as("bob", "a", (db) =>
+        db.integration.create({ data: { workspaceId: t.workspaces.a, provider: "csv", name: "Sheet" } }),
+      ),
+    );
+    await expectDenied(
+      as("bob", "a", (db) => db.workspaceUser.create({ data: { workspaceId: t.workspaces.a, userId: t.users.dave } })),
+    );
     const renamed = await as("bob", "a", (db) => db.workspace.updateMany({ data: { name: "Bob's" } }));
     expect(renamed.count).toBe(0);
-    await as("bob", "a", (db) => db.kpi.update({ where: { workspaceId_id: { workspaceId: t.workspaces.a, id: kpi.id } }, data: { isActive: false, archivedAt: new Date() } }));
+    await as("bob", "a", (db) =>
+      db.kpi.update({
+        where: { workspaceId_id: { workspaceId: t.workspaces.a, id: kpi.id } },
+        data: { isActive: false, archivedAt: new Date() },
+      }),
+    );
   });
 
   test("inserting into another workspace is refused, even for a member of both", async () => {
-    await expectDenied(as("alice", "a", (db) => db.kpi.create({ data: { workspaceId: t.workspaces.b, name: "Smuggled" } })));
-    await expectDenied(as("bob", "a", (db) => db.goal.create({ data: { workspaceId: t.workspaces.b, title: "Smuggled" } })));
-    expect(await ctx().admin.query("SELECT 1 FROM kpis WHERE name = 'Smuggled'").then((r) => r.rowCount)).toBe(0);
+    await expectDenied(
+      as("alice", "a", (db) => db.kpi.create({ data: { workspaceId: t.workspaces.b, name: "Smuggled" } })),
+    );
+    await expectDenied(
+      as("bob", "a", (db) => db.goal.create({ data: { workspaceId: t.workspaces.b, title: "Smuggled" } })),
+    );
+    expect(
+      await ctx()
+        .admin.query("SELECT 1 FROM kpis WHERE name = 'Smuggled'")
+        .then((r) => r.rowCount),
+    ).toBe(0);
   });
 
   test("moving a row to another workspace is refused", async () => {
@@ -170,26 +216,42 @@ describe("writing", () => {
       as("alice", "a", (db) => db.goal.updateMany({ where: { id: t.goals.a }, data: { workspaceId: t.workspaces.b } })),
     );
     await expectDenied(
-      as("alice", "a", (db) => db.$executeRaw`UPDATE kpis SET workspace_id = ${t.workspaces.b}::uuid WHERE id = ${t.kpis.a}::uuid`),
+      as(
+        "alice",
+        "a",
+        (db) => db.$executeRaw`UPDATE kpis SET workspace_id = ${t.workspaces.b}::uuid WHERE id = ${t.kpis.a}::uuid`,
+      ),
     );
-    const goal = await ctx().admin.query<{ workspace_id: string }>("SELECT workspace_id FROM goals WHERE id = $1", [t.goals.a]);
+    const goal = await ctx().admin.query<{ workspace_id: string }>("SELECT workspace_id FROM goals WHERE id = $1", [
+      t.goals.a,
+    ]);
     expect(goal.rows[0]?.workspace_id).toBe(t.workspaces.a);
   });
 
   test("child rows cannot point into another tenant (composite foreign keys)", async () => {
     await expectDenied(
-      as("alice", "a", (db) => db.kpiDataPoint.create({ data: { workspaceId: t.workspaces.a, kpiId: t.kpis.b, value: 1, timestamp: new Date() } })),
+      as("alice", "a", (db) =>
+        db.kpiDataPoint.create({
+          data: { workspaceId: t.workspaces.a, kpiId: t.kpis.b, value: 1, timestamp: new Date() },
+        }),
+      ),
       "foreign_key_violation",
     );
     await expectDenied(
-      as("alice", "a", (db) => db.goalKpi.create({ data: { workspaceId: t.workspaces.a, goalId: t.goals.a, kpiId: t.kpis.b } })),
+      as("alice", "a", (db) =>
+        db.goalKpi.create({ data: { workspaceId: t.workspaces.a, goalId: t.goals.a, kpiId: t.kpis.b } }),
+      ),
       "foreign_key_violation",
     );
   });
 
   test("no context: every write fails", async () => {
-    await expectDenied(as(null, null, (db) => db.kpi.create({ data: { workspaceId: t.workspaces.a, name: "Orphan" } })));
-    await expectDenied(as("alice", null, (db) => db.kpi.create({ data: { workspaceId: t.workspaces.a, name: "Orphan" } })));
+    await expectDenied(
+      as(null, null, (db) => db.kpi.create({ data: { workspaceId: t.workspaces.a, name: "Orphan" } })),
+    );
+    await expectDenied(
+      as("alice", null, (db) => db.kpi.create({ data: { workspaceId: t.workspaces.a, name: "Orphan" } })),
+    );
     await expectDenied(as(null, "a", (db) => db.kpi.create({ data: { workspaceId: t.workspaces.a, name: "Orphan" } })));
   });
 
@@ -201,12 +263,19 @@ describe("writing", () => {
         throw failure;
       }),
     ).rejects.toBe(failure);
-    expect(await ctx().admin.query("SELECT 1 FROM kpis WHERE name = 'Half-written'").then((r) => r.rowCount)).toBe(0);
+    expect(
+      await ctx()
+        .admin.query("SELECT 1 FROM kpis WHERE name = 'Half-written'")
+        .then((r) => r.rowCount),
+    ).toBe(0);
   });
 
   test("only admins and owners manage integrations; only owners delete the workspace", async () => {
     const integration = await as("alice", "b", (db) =>
-      db.integration.create({ data: { workspaceId: t.workspaces.b, provider: "csv", name: "Admin's sheet" }, select: { id: true } }),
+      db.integration.create({
+        data: { workspaceId: t.workspaces.b, provider: "csv", name: "Admin's sheet" },
+        select: { id: true },
+      }),
     );
     expect(integration.id).toMatch(/[0-9a-f-]{36}/);
     const byAdmin = await as("alice", "b", (db) => db.workspace.deleteMany({ where: { id: t.workspaces.b } }));
@@ -217,9 +286,13 @@ describe("writing", () => {
 describe("memberships and roles", () => {
   test("an admin can neither make an owner nor touch one", async () => {
     await expectDenied(
-      as("alice", "b", (db) => db.workspaceUser.updateMany({ where: { userId: t.users.alice }, data: { role: "OWNER" } })),
+      as("alice", "b", (db) =>
+        db.workspaceUser.updateMany({ where: { userId: t.users.alice }, data: { role: "OWNER" } }),
+      ),
     );
-    const demote = await as("alice", "b", (db) => db.workspaceUser.updateMany({ where: { userId: t.users.carol }, data: { role: "MEMBER" } }));
+    const demote = await as("alice", "b", (db) =>
+      db.workspaceUser.updateMany({ where: { userId: t.users.carol }, data: { role: "MEMBER" } }),
+    );
     expect(demote.count).toBe(0);
   });
 
@@ -229,7 +302,9 @@ describe("memberships and roles", () => {
       "check_violation",
     );
     await expectDenied(
-      as("carol", "b", (db) => db.workspaceUser.updateMany({ where: { userId: t.users.carol }, data: { role: "ADMIN" } })),
+      as("carol", "b", (db) =>
+        db.workspaceUser.updateMany({ where: { userId: t.users.carol }, data: { role: "ADMIN" } }),
+      ),
       "check_violation",
     );
     await as("carol", "b", async (db) => {
@@ -262,7 +337,9 @@ describe("memberships and roles", () => {
           "check_violation",
         );
       }
-      expect(await single.withContext({ userId: t.users.carol, workspaceId: t.workspaces.b }, (db) => db.kpi.count())).toBe(1);
+      expect(
+        await single.withContext({ userId: t.users.carol, workspaceId: t.workspaces.b }, (db) => db.kpi.count()),
+      ).toBe(1);
     } finally {
       await single.close();
     }
@@ -270,7 +347,11 @@ describe("memberships and roles", () => {
 
   test("creating a workspace makes its creator the owner", async () => {
     const slug = `dave-${randomUUID().slice(0, 8)}`;
-    const created = await as("dave", null, (db) => db.$queryRaw<{ id: string }[]>`SELECT app.create_workspace('Dave''s', ${slug}) AS id`);
+    const created = await as(
+      "dave",
+      null,
+      (db) => db.$queryRaw<{ id: string }[]>`SELECT app.create_workspace('Dave''s', ${slug}) AS id`,
+    );
     const id = created[0]?.id;
     expect(id).toBeDefined();
     const mine = await ctx().db.withContext({ userId: t.users.dave, workspaceId: id ?? null }, (db) =>
@@ -282,15 +363,26 @@ describe("memberships and roles", () => {
 
   test("the owner deletes the workspace and everything in it goes", async () => {
     const slug = `doomed-${randomUUID().slice(0, 8)}`;
-    const created = await as("dave", null, (db) => db.$queryRaw<{ id: string }[]>`SELECT app.create_workspace('Doomed', ${slug}) AS id`);
+    const created = await as(
+      "dave",
+      null,
+      (db) => db.$queryRaw<{ id: string }[]>`SELECT app.create_workspace('Doomed', ${slug}) AS id`,
+    );
     const workspaceId = created[0]?.id ?? null;
     await ctx().db.withContext({ userId: t.users.dave, workspaceId }, async (db) => {
       const kpi = await db.kpi.create({ data: { workspaceId: workspaceId ?? "", name: "Doomed KPI" } });
-      await db.kpiDataPoint.create({ data: { workspaceId: workspaceId ?? "", kpiId: kpi.id, value: 1, timestamp: new Date() } });
+      await db.kpiDataPoint.create({
+        data: { workspaceId: workspaceId ?? "", kpiId: kpi.id, value: 1, timestamp: new Date() },
+      });
     });
-    const removed = await ctx().db.withContext({ userId: t.users.dave, workspaceId }, (db) => db.workspace.deleteMany({ where: { id: workspaceId ?? "" } }));
+    const removed = await ctx().db.withContext({ userId: t.users.dave, workspaceId }, (db) =>
+      db.workspace.deleteMany({ where: { id: workspaceId ?? "" } }),
+    );
     expect(removed.count).toBe(1);
-    const left = await ctx().admin.query("SELECT (SELECT count(*) FROM kpis WHERE workspace_id = $1) + (SELECT count(*) FROM kpi_data_points WHERE workspace_id = $1) + (SELECT count(*) FROM workspace_users WHERE workspace_id = $1) AS n", [workspaceId]);
+    const left = await ctx().admin.query(
+      "SELECT (SELECT count(*) FROM kpis WHERE workspace_id = $1) + (SELECT count(*) FROM kpi_data_points WHERE workspace_id = $1) + (SELECT count(*) FROM workspace_users WHERE workspace_id = $1) AS n",
+      [workspaceId],
+    );
     expect(left.rows[0]).toEqual({ n: "0" });
   });
 
@@ -320,16 +412,43 @@ describe("the sync worker", () => {
 
   test("writes points into its workspace, never into another, even with a tampered mapping", async () => {
     await asWorker("a", (db) =>
-      db.kpiDataPoint.create({ data: { workspaceId: t.workspaces.a, kpiId: t.kpis.a, value: 42, timestamp: new Date(), source: "INTEGRATION", integrationId: t.integrations.a } }),
+      db.kpiDataPoint.create({
+        data: {
+          workspaceId: t.workspaces.a,
+          kpiId: t.kpis.a,
+          value: 42,
+          timestamp: new Date(),
+          source: "INTEGRATION",
+          integrationId: t.integrations.a,
+        },
+      }),
     );
     await expectDenied(
       asWorker("a", (db) =>
-        db.kpiDataPoint.create({ data: { workspaceId: t.workspaces.b, kpiId: t.kpis.b, value: 42, timestamp: new Date(), source: "INTEGRATION", integrationId: t.integrations.a } }),
+        db.kpiDataPoint.create({
+          data: {
+            workspaceId: t.workspaces.b,
+            kpiId: t.kpis.b,
+            value: 42,
+            timestamp: new Date(),
+            source: "INTEGRATION",
+            integrationId: t.integrations.a,
+          },
+        }),
       ),
     );
     await expectDenied(
       asWorker("a", (db) =>
-        db.kpiDataPoint.create({ data: { workspaceId: t.workspaces.a, kpiId: t.kpis.b, value: 42, timestamp: new Date(), source: "INTEGRATION", integrationId: t.integrations.a } }),
+        db.kpiDataPoint.create({
+          data: {
+            workspaceId: t.workspaces.a,
+            kpiId: t.kpis.b,
+            value: 42,
+            timestamp: new Date(),
+            source: "INTEGRATION",
+            integrationId: t.integrations.a,
+          },
+        }),
       ),
       "foreign_key_violation",
     );
@@ -352,7 +471,12 @@ describe("the roles themselves", () => {
   });
 
   test("every table has row-level security enabled, forced, and policies", async () => {
-    const tables = await ctx().admin.query<{ relname: string; relrowsecurity: boolean; relforcerowsecurity: boolean; policies: string }>(
+    const tables = await ctx().admin.query<{
+      relname: string;
+      relrowsecurity: boolean;
+      relforcerowsecurity: boolean;
+      policies: string;
+    }>(
       `SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
               (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid) AS policies
          FROM pg_class c
@@ -360,7 +484,19 @@ describe("the roles themselves", () => {
         ORDER BY c.relname`,
     );
     expect(tables.rows.map((r) => r.relname)).toEqual([
-      "goal_kpis", "goals", "integration_metrics", "integrations", "invitations", "kpi_data_points", "kpis", "sessions", "subscriptions", "sync_runs", "users", "workspace_users", "workspaces",
+      "goal_kpis",
+      "goals",
+      "integration_metrics",
+      "integrations",
+      "invitations",
+      "kpi_data_points",
+      "kpis",
+      "sessions",
+      "subscriptions",
+      "sync_runs",
+      "users",
+      "workspace_users",
+      "workspaces",
     ]);
     for (const table of tables.rows) {
       expect(table, table.relname).toMatchObject({ relrowsecurity: true, relforcerowsecurity: true });

@@ -111,7 +111,9 @@ describe("the seeded data", () => {
     expect(await one("SELECT array_agg(DISTINCT sync_status::text) AS values FROM integrations")).toEqual(
       expect.arrayContaining(["IDLE", "SUCCEEDED", "FAILED", "DISABLED"]),
     );
-    expect(await one("SELECT array_agg(DISTINCT plan::text ORDER BY plan::text) AS values FROM subscriptions")).toEqual(["FREE", "PRO"]);
+    expect(await one("SELECT array_agg(DISTINCT plan::text ORDER BY plan::text) AS values FROM subscriptions")).toEqual(
+      ["FREE", "PRO"],
+    );
     const problems = await ctx().admin.query(
       `SELECT id FROM integrations
         WHERE credentials IS NOT NULL
@@ -126,8 +128,15 @@ describe("row-level security over the seed", () => {
   type Counts = Record<"kpis" | "dataPoints" | "goals" | "goalKpis" | "integrations" | "syncRuns", number>;
   const none: Counts = { kpis: 0, dataPoints: 0, goals: 0, goalKpis: 0, integrations: 0, syncRuns: 0 };
 
-  const as = <T>(user: SeededUser, workspace: keyof typeof seededWorkspaceIds | null, work: (db: ScopedDb) => Promise<T>) =>
-    ctx().db.withContext({ userId: seededUserIds[user], workspaceId: workspace ? seededWorkspaceIds[workspace] : null }, work);
+  const as = <T>(
+    user: SeededUser,
+    workspace: keyof typeof seededWorkspaceIds | null,
+    work: (db: ScopedDb) => Promise<T>,
+  ) =>
+    ctx().db.withContext(
+      { userId: seededUserIds[user], workspaceId: workspace ? seededWorkspaceIds[workspace] : null },
+      work,
+    );
 
   const visible = async (db: ScopedDb): Promise<Counts> => ({
     kpis: await db.kpi.count(),
@@ -140,7 +149,13 @@ describe("row-level security over the seed", () => {
 
   async function truth(workspace: keyof typeof seededWorkspaceIds): Promise<Counts> {
     const count = async (table: string) =>
-      Number((await ctx().admin.query<{ n: string }>(`SELECT count(*) AS n FROM ${table} WHERE workspace_id = $1`, [seededWorkspaceIds[workspace]])).rows[0]?.n);
+      Number(
+        (
+          await ctx().admin.query<{ n: string }>(`SELECT count(*) AS n FROM ${table} WHERE workspace_id = $1`, [
+            seededWorkspaceIds[workspace],
+          ])
+        ).rows[0]?.n,
+      );
     return {
       kpis: await count("kpis"),
       dataPoints: await count("kpi_data_points"),
@@ -156,17 +171,20 @@ describe("row-level security over the seed", () => {
     const globex = await truth("globex");
     expect(acme.kpis).toBeGreaterThan(0);
     expect(globex.dataPoints).toBeGreaterThan(0);
-    for (const user of ["ada", "grace", "alan", "katherine"] as const) expect(await as(user, "acme", visible)).toEqual(acme);
+    for (const user of ["ada", "grace", "alan", "katherine"] as const)
+      expect(await as(user, "acme", visible)).toEqual(acme);
     for (const user of ["linus", "margaret", "ada"] as const) expect(await as(user, "globex", visible)).toEqual(globex);
   });
 
   test("anyone else sees nothing of it", async () => {
-    for (const user of ["grace", "alan", "katherine", "barbara"] as const) expect(await as(user, "globex", visible)).toEqual(none);
+    for (const user of ["grace", "alan", "katherine", "barbara"] as const)
+      expect(await as(user, "globex", visible)).toEqual(none);
     for (const user of ["linus", "margaret", "barbara"] as const) expect(await as(user, "acme", visible)).toEqual(none);
   });
 
   test("workspaces, fellow members and subscriptions are each user's own", async () => {
-    const slugs = (user: SeededUser) => as(user, null, async (db) => (await db.workspace.findMany({ orderBy: { slug: "asc" } })).map((w) => w.slug));
+    const slugs = (user: SeededUser) =>
+      as(user, null, async (db) => (await db.workspace.findMany({ orderBy: { slug: "asc" } })).map((w) => w.slug));
     expect(await slugs("ada")).toEqual(["acme", "globex"]);
     expect(await slugs("katherine")).toEqual(["acme"]);
     expect(await slugs("linus")).toEqual(["globex"]);
@@ -175,16 +193,21 @@ describe("row-level security over the seed", () => {
       as(user, workspace, async (db) => (await db.user.findMany({ orderBy: { email: "asc" } })).map((u) => u.email));
     expect(await people("linus", "globex")).toEqual(["ada@example.com", "linus@example.com", "margaret@example.com"]);
     expect(await people("linus", "acme")).toEqual(["linus@example.com"]);
-    const plans = (user: SeededUser) => as(user, null, async (db) => (await db.subscription.findMany()).map((s) => s.plan));
+    const plans = (user: SeededUser) =>
+      as(user, null, async (db) => (await db.subscription.findMany()).map((s) => s.plan));
     expect(await plans("ada")).toEqual(["PRO"]);
     expect(await plans("barbara")).toEqual(["FREE"]);
     expect(await plans("katherine")).toEqual([]);
   });
 
   test("a viewer reads the seed but cannot add to it", async () => {
-    const kpi = await as("katherine", "acme", (db) => db.kpi.findFirstOrThrow({ where: { isActive: true }, select: { id: true } }));
+    const kpi = await as("katherine", "acme", (db) =>
+      db.kpi.findFirstOrThrow({ where: { isActive: true }, select: { id: true } }),
+    );
     const error: unknown = await as("katherine", "acme", (db) =>
-      db.kpiDataPoint.create({ data: { workspaceId: seededWorkspaceIds.acme, kpiId: kpi.id, value: 1, timestamp: now } }),
+      db.kpiDataPoint.create({
+        data: { workspaceId: seededWorkspaceIds.acme, kpiId: kpi.id, value: 1, timestamp: now },
+      }),
     ).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(DatabaseError);
     expect(error instanceof DatabaseError && error.kind).toBe("permission_denied");
@@ -197,7 +220,9 @@ describe("seeding on a later day", () => {
     const slid = await seed(ctx().database.adminUrl, { now: tomorrow });
     expect(slid.written).toBeGreaterThan(0);
     expect(slid.dataPoints).toBe(first.dataPoints);
-    const { rows } = await ctx().admin.query<{ n: string; oldest: Date }>(`SELECT count(*) AS n, min("timestamp") AS oldest FROM kpi_data_points`);
+    const { rows } = await ctx().admin.query<{ n: string; oldest: Date }>(
+      `SELECT count(*) AS n, min("timestamp") AS oldest FROM kpi_data_points`,
+    );
     expect(Number(rows[0]?.n)).toBe(first.dataPoints);
     expect(rows[0]?.oldest.getTime()).toBeGreaterThan(Date.parse("2026-11-26T00:00:00Z") - 90 * 86_400_000);
     expect(await kpisWithStaleCurrentValue(ctx().admin)).toEqual([]);

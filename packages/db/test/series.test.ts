@@ -21,7 +21,15 @@ import { useTestDatabase } from "../src/testing/use-test-database.ts";
 
 const ctx = useTestDatabase();
 let t: Tenancy;
-const kpi = { series: randomUUID(), empty: randomUUID(), churn: randomUUID(), nps: randomUUID(), latency: randomUUID(), flat: randomUUID(), archived: randomUUID() };
+const kpi = {
+  series: randomUUID(),
+  empty: randomUUID(),
+  churn: randomUUID(),
+  nps: randomUUID(),
+  latency: randomUUID(),
+  flat: randomUUID(),
+  archived: randomUUID(),
+};
 
 const day = 86_400_000;
 const hour = 3_600_000;
@@ -61,7 +69,10 @@ beforeAll(async () => {
     [3 * day, 200, "MANUAL"],
   ];
   for (const [offset, value, source] of series) {
-    await admin.query(`INSERT INTO kpi_data_points (workspace_id, kpi_id, value, "timestamp", source) VALUES ($1, $2, $3, $4, $5)`, [a, kpi.series, value, at(offset), source]);
+    await admin.query(
+      `INSERT INTO kpi_data_points (workspace_id, kpi_id, value, "timestamp", source) VALUES ($1, $2, $3, $4, $5)`,
+      [a, kpi.series, value, at(offset), source],
+    );
   }
   // Relative to now: the summaries compare with the value one period back from now().
   const recent: [string, string, number][] = [
@@ -73,7 +84,10 @@ beforeAll(async () => {
     [kpi.flat, "1 day", 10],
   ];
   for (const [id, ago, value] of recent) {
-    await admin.query(`INSERT INTO kpi_data_points (workspace_id, kpi_id, value, "timestamp") VALUES ($1, $2, $3, now() - $4::interval)`, [a, id, value, ago]);
+    await admin.query(
+      `INSERT INTO kpi_data_points (workspace_id, kpi_id, value, "timestamp") VALUES ($1, $2, $3, now() - $4::interval)`,
+      [a, id, value, ago],
+    );
   }
 });
 
@@ -83,12 +97,24 @@ const handles: [string, Run][] = [
   ["reader (one round trip)", (context, read) => read(ctx().db.reader(context))],
 ];
 
-const empty = (bucketStart: Date): KpiSeriesBucket => ({ bucketStart, avg: null, min: null, max: null, last: null, count: 0 });
-const aliceIn = (workspace: "a" | "b"): RequestContext => ({ userId: t.users.alice, workspaceId: t.workspaces[workspace] });
+const empty = (bucketStart: Date): KpiSeriesBucket => ({
+  bucketStart,
+  avg: null,
+  min: null,
+  max: null,
+  last: null,
+  count: 0,
+});
+const aliceIn = (workspace: "a" | "b"): RequestContext => ({
+  userId: t.users.alice,
+  workspaceId: t.workspaces[workspace],
+});
 
 describe.each(handles)("kpiSeries through %s", (_, run) => {
   test("buckets a range by day, with min, max, avg, last and count, and gaps as empty buckets", async () => {
-    const series = await run(aliceIn("a"), (db) => kpiSeries(db, { kpiId: kpi.series, from: day0, to: at(3 * day), buckets: 3 }));
+    const series = await run(aliceIn("a"), (db) =>
+      kpiSeries(db, { kpiId: kpi.series, from: day0, to: at(3 * day), buckets: 3 }),
+    );
     expect(series.bucketWidthMs).toBe(day);
     expect(series.buckets).toHaveLength(3);
     expect(series.buckets[0]).toEqual({ bucketStart: day0, avg: 3, min: 1, max: 5, last: 3, count: 3 });
@@ -101,15 +127,21 @@ describe.each(handles)("kpiSeries through %s", (_, run) => {
   });
 
   test("one bucket aggregates the whole range; finer buckets split it", async () => {
-    const whole = await run(aliceIn("a"), (db) => kpiSeries(db, { kpiId: kpi.series, from: day0, to: at(3 * day), buckets: 1 }));
+    const whole = await run(aliceIn("a"), (db) =>
+      kpiSeries(db, { kpiId: kpi.series, from: day0, to: at(3 * day), buckets: 1 }),
+    );
     expect(whole.buckets).toHaveLength(1);
     expect(whole.buckets[0]).toMatchObject({ bucketStart: day0, min: 1, max: 7, last: 4, count: 6 });
     expect(whole.buckets[0]?.avg).toBeCloseTo(22 / 6, 12);
     // A bucket wider than 2^31 ms, reaching back over the point just before day0.
-    const years = await run(aliceIn("a"), (db) => kpiSeries(db, { kpiId: kpi.series, from: at(-3 * 365 * day), to: at(3 * day), buckets: 1 }));
+    const years = await run(aliceIn("a"), (db) =>
+      kpiSeries(db, { kpiId: kpi.series, from: at(-3 * 365 * day), to: at(3 * day), buckets: 1 }),
+    );
     expect(years.buckets).toHaveLength(1);
     expect(years.buckets[0]).toMatchObject({ bucketStart: at(-3 * 365 * day), min: 1, max: 100, last: 4, count: 7 });
-    const halfDays = await run(aliceIn("a"), (db) => kpiSeries(db, { kpiId: kpi.series, from: day0, to: at(3 * day), buckets: 6 }));
+    const halfDays = await run(aliceIn("a"), (db) =>
+      kpiSeries(db, { kpiId: kpi.series, from: day0, to: at(3 * day), buckets: 6 }),
+    );
     expect(halfDays.bucketWidthMs).toBe(12 * hour);
     expect(halfDays.buckets.map((bucket) => bucket.count)).toEqual([2, 1, 0, 0, 1, 2]);
     expect(halfDays.buckets.map((bucket) => bucket.last)).toEqual([5, 3, null, null, 2, 4]);
@@ -120,22 +152,29 @@ describe.each(handles)("kpiSeries through %s", (_, run) => {
     const series = await run(aliceIn("a"), (db) => kpiSeries(db, { kpiId: kpi.series, from: day0, to, buckets: 7 }));
     const width = Math.ceil((10 * hour) / 7);
     expect(series.bucketWidthMs).toBe(width);
-    expect(series.buckets.map((bucket) => bucket.bucketStart.getTime())).toEqual([0, 1, 2, 3, 4, 5, 6].map((k) => day0.getTime() + k * width));
+    expect(series.buckets.map((bucket) => bucket.bucketStart.getTime())).toEqual(
+      [0, 1, 2, 3, 4, 5, 6].map((k) => day0.getTime() + k * width),
+    );
     expect(series.buckets.map((bucket) => bucket.count)).toEqual([1, 0, 0, 0, 1, 0, 0]);
     expect(series.buckets.reduce((sum, bucket) => sum + bucket.count, 0)).toBe(2);
   });
 
   test("a range without points, and a KPI without points, give empty buckets", async () => {
-    const before = await run(aliceIn("a"), (db) => kpiSeries(db, { kpiId: kpi.series, from: at(-10 * day), to: at(-2 * day), buckets: 4 }));
+    const before = await run(aliceIn("a"), (db) =>
+      kpiSeries(db, { kpiId: kpi.series, from: at(-10 * day), to: at(-2 * day), buckets: 4 }),
+    );
     expect(before.buckets).toEqual([0, 1, 2, 3].map((k) => empty(at(-10 * day + k * 2 * day))));
-    const none = await run(aliceIn("a"), (db) => kpiSeries(db, { kpiId: kpi.empty, from: day0, to: at(day), buckets: 24 }));
+    const none = await run(aliceIn("a"), (db) =>
+      kpiSeries(db, { kpiId: kpi.empty, from: day0, to: at(day), buckets: 24 }),
+    );
     expect(none.buckets).toHaveLength(24);
     expect(none.buckets.every((bucket) => bucket.count === 0 && bucket.avg === null)).toBe(true);
   });
 
   test("only the context workspace's points count", async () => {
     const range = { kpiId: kpi.series, from: day0, to: at(3 * day), buckets: 3 };
-    const total = async (context: RequestContext) => (await run(context, (db) => kpiSeries(db, range))).buckets.reduce((sum, bucket) => sum + bucket.count, 0);
+    const total = async (context: RequestContext) =>
+      (await run(context, (db) => kpiSeries(db, range))).buckets.reduce((sum, bucket) => sum + bucket.count, 0);
     expect(await total(aliceIn("a"))).toBe(6);
     // Alice belongs to both workspaces, but the context is B: A's KPI reads as empty.
     expect(await total(aliceIn("b"))).toBe(0);
@@ -147,7 +186,8 @@ describe.each(handles)("kpiSeries through %s", (_, run) => {
 
   test("invalid input is refused before any SQL runs", async () => {
     const valid: KpiSeriesInput = { kpiId: kpi.series, from: day0, to: at(day), buckets: 24 };
-    const attempt = (input: Partial<KpiSeriesInput>) => run(aliceIn("a"), (db) => kpiSeries(db, { ...valid, ...input }));
+    const attempt = (input: Partial<KpiSeriesInput>) =>
+      run(aliceIn("a"), (db) => kpiSeries(db, { ...valid, ...input }));
     await expect(attempt({ to: day0 })).rejects.toThrow(/from .* must be before to/);
     await expect(attempt({ from: at(day), to: day0 })).rejects.toThrow(RangeError);
     for (const buckets of [0, -1, 2001, 1.5, Number.NaN]) {
@@ -165,7 +205,10 @@ describe("seriesBuckets", () => {
     const from = new Date("2025-01-01T00:00:00Z");
     const to = new Date("2026-01-01T00:00:00Z");
     expect(seriesBuckets({ kpiId: kpi.series, from, to, buckets: 365 })).toEqual({ widthMs: day, count: 365 });
-    expect(seriesBuckets({ kpiId: kpi.series, from, to: new Date(from.getTime() + 1000), buckets: 2000 })).toEqual({ widthMs: 1, count: 1000 });
+    expect(seriesBuckets({ kpiId: kpi.series, from, to: new Date(from.getTime() + 1000), buckets: 2000 })).toEqual({
+      widthMs: 1,
+      count: 1000,
+    });
   });
 
   test("the statement carries every value as a parameter", () => {
@@ -179,16 +222,61 @@ const summaryOf = (summaries: KpiSummary[], id: string) => summaries.find((summa
 
 describe.each(handles)("kpiSummaries through %s", (_, run) => {
   test("lists the active KPIs by category and name, with progress and change over the period", async () => {
-    const summaries = await run(aliceIn("a"), (db) => kpiSummaries(db, { workspaceId: t.workspaces.a, period: "week" }));
-    expect(summaries.map((summary) => summary.name)).toEqual(["Revenue a", "Nothing yet", "Signups", "Flat", "Latency", "NPS", "Churn"]);
+    const summaries = await run(aliceIn("a"), (db) =>
+      kpiSummaries(db, { workspaceId: t.workspaces.a, period: "week" }),
+    );
+    expect(summaries.map((summary) => summary.name)).toEqual([
+      "Revenue a",
+      "Nothing yet",
+      "Signups",
+      "Flat",
+      "Latency",
+      "NPS",
+      "Churn",
+    ]);
     // The fixture's KPI: value g at now - g days (g = 1..10), target 100.
-    expect(summaryOf(summaries, t.kpis.a)).toMatchObject({ currentValue: 1, previousValue: 7, change: -6, trend: "worse", progressPct: 1, targetValue: 100 });
+    expect(summaryOf(summaries, t.kpis.a)).toMatchObject({
+      currentValue: 1,
+      previousValue: 7,
+      change: -6,
+      trend: "worse",
+      progressPct: 1,
+      targetValue: 100,
+    });
     expect(summaryOf(summaries, t.kpis.a)?.changePct).toBeCloseTo((-6 / 7) * 100, 10);
     // Lower is better: 5 -> 4 is an improvement, and 4 against a target of 2 is halfway.
-    expect(summaryOf(summaries, kpi.churn)).toMatchObject({ direction: "LOWER_IS_BETTER", currentValue: 4, previousValue: 5, change: -1, changePct: -20, trend: "better", progressPct: 50 });
-    expect(summaryOf(summaries, kpi.nps)).toMatchObject({ currentValue: 60, previousValue: 40, change: 20, changePct: 50, trend: "better", progressPct: 100 });
-    expect(summaryOf(summaries, kpi.flat)).toMatchObject({ currentValue: 10, previousValue: 10, change: 0, trend: "flat", progressPct: null });
-    expect(summaryOf(summaries, kpi.latency)).toMatchObject({ currentValue: null, previousValue: null, change: null, changePct: null, trend: null, progressPct: null });
+    expect(summaryOf(summaries, kpi.churn)).toMatchObject({
+      direction: "LOWER_IS_BETTER",
+      currentValue: 4,
+      previousValue: 5,
+      change: -1,
+      changePct: -20,
+      trend: "better",
+      progressPct: 50,
+    });
+    expect(summaryOf(summaries, kpi.nps)).toMatchObject({
+      currentValue: 60,
+      previousValue: 40,
+      change: 20,
+      changePct: 50,
+      trend: "better",
+      progressPct: 100,
+    });
+    expect(summaryOf(summaries, kpi.flat)).toMatchObject({
+      currentValue: 10,
+      previousValue: 10,
+      change: 0,
+      trend: "flat",
+      progressPct: null,
+    });
+    expect(summaryOf(summaries, kpi.latency)).toMatchObject({
+      currentValue: null,
+      previousValue: null,
+      change: null,
+      changePct: null,
+      trend: null,
+      progressPct: null,
+    });
     expect(summaryOf(summaries, kpi.nps)?.currentValueAt).toBeInstanceOf(Date);
     expect(summaryOf(summaries, kpi.archived)).toBeUndefined();
   });
@@ -203,25 +291,38 @@ describe.each(handles)("kpiSummaries through %s", (_, run) => {
   });
 
   test("filters by category and limits", async () => {
-    const product = await run(aliceIn("a"), (db) => kpiSummaries(db, { workspaceId: t.workspaces.a, period: "week", category: "Product" }));
+    const product = await run(aliceIn("a"), (db) =>
+      kpiSummaries(db, { workspaceId: t.workspaces.a, period: "week", category: "Product" }),
+    );
     expect(product.map((summary) => summary.name)).toEqual(["Latency", "NPS"]);
-    const firstTwo = await run(aliceIn("a"), (db) => kpiSummaries(db, { workspaceId: t.workspaces.a, period: "week", limit: 2 }));
+    const firstTwo = await run(aliceIn("a"), (db) =>
+      kpiSummaries(db, { workspaceId: t.workspaces.a, period: "week", limit: 2 }),
+    );
     expect(firstTwo.map((summary) => summary.name)).toEqual(["Revenue a", "Nothing yet"]);
   });
 
   test("only the context workspace's KPIs are listed", async () => {
-    expect(await run(aliceIn("a"), (db) => kpiSummaries(db, { workspaceId: t.workspaces.b, period: "week" }))).toEqual([]);
+    expect(await run(aliceIn("a"), (db) => kpiSummaries(db, { workspaceId: t.workspaces.b, period: "week" }))).toEqual(
+      [],
+    );
     const inB = await run(aliceIn("b"), (db) => kpiSummaries(db, { workspaceId: t.workspaces.b, period: "week" }));
     expect(inB.map((summary) => summary.id)).toEqual([t.kpis.b]);
-    expect(await run({ userId: t.users.dave, workspaceId: t.workspaces.a }, (db) => kpiSummaries(db, { workspaceId: t.workspaces.a, period: "week" }))).toEqual([]);
+    expect(
+      await run({ userId: t.users.dave, workspaceId: t.workspaces.a }, (db) =>
+        kpiSummaries(db, { workspaceId: t.workspaces.a, period: "week" }),
+      ),
+    ).toEqual([]);
   });
 
   test("invalid input is refused", async () => {
     const attempt = (input: object) =>
       run(aliceIn("a"), (db) => kpiSummaries(db, { workspaceId: t.workspaces.a, period: "week", ...input }));
     await expect(attempt({ workspaceId: "a" })).rejects.toThrow(/workspaceId must be a UUID/);
-    await expect(attempt({ period: "fortnight" })).rejects.toThrow(/period must be one of day, week, month, quarter, year/);
-    for (const limit of [0, 201, 2.5]) await expect(attempt({ limit })).rejects.toThrow(/limit must be an integer from 1 to 200/);
+    await expect(attempt({ period: "fortnight" })).rejects.toThrow(
+      /period must be one of day, week, month, quarter, year/,
+    );
+    for (const limit of [0, 201, 2.5])
+      await expect(attempt({ limit })).rejects.toThrow(/limit must be an integer from 1 to 200/);
   });
 });
 
@@ -251,9 +352,13 @@ describe("database.reader", () => {
     const db = createDatabase({ url: ctx().database.appUrl, poolSize: 1 });
     try {
       const kpisOf = async (context: RequestContext) =>
-        (await db.reader(context).$queryRaw<{ id: string }[]>(Prisma.sql`SELECT id::text AS id FROM kpis ORDER BY id`)).map((row) => row.id);
+        (
+          await db.reader(context).$queryRaw<{ id: string }[]>(Prisma.sql`SELECT id::text AS id FROM kpis ORDER BY id`)
+        ).map((row) => row.id);
       const carolInB: RequestContext = { userId: t.users.carol, workspaceId: t.workspaces.b };
-      const reads = await Promise.all(Array.from({ length: 20 }, (_, i) => kpisOf(i % 2 === 0 ? aliceIn("a") : carolInB)));
+      const reads = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => kpisOf(i % 2 === 0 ? aliceIn("a") : carolInB)),
+      );
       for (const [i, ids] of reads.entries()) {
         if (i % 2 === 0) expect(ids).toContain(t.kpis.a);
         else expect(ids).toEqual([t.kpis.b]);
@@ -300,11 +405,11 @@ describe("database.reader", () => {
       (error: unknown) => error,
     );
     // 25006 read_only_sql_transaction, raw or wrapped (errors.ts does not map it to a kind yet).
-    const code = (error: unknown) => (typeof error === "object" && error !== null && "code" in error ? error.code : undefined);
+    const code = (error: unknown) =>
+      typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
     expect(code(refused) ?? code(refused instanceof Error ? refused.cause : undefined)).toBe("25006");
     const { rows } = await ctx().admin.query<{ n: string }>("SELECT count(*) AS n FROM kpis WHERE name LIKE '%!'");
     expect(rows[0]?.n).toBe("0");
     expect(() => ctx().db.reader({ userId: "1' OR '1'='1", workspaceId: null })).toThrow(/userId must be a UUID/);
   });
 });
-

@@ -22,12 +22,20 @@ try {
     root,
     mode: "production",
     logLevel: "warn",
-    build: { outDir, emptyOutDir: true, sourcemap: false, rolldownOptions: { input: path.join(root, "bench/chart/index.html") } },
+    build: {
+      outDir,
+      emptyOutDir: true,
+      sourcemap: false,
+      rolldownOptions: { input: path.join(root, "bench/chart/index.html") },
+    },
   });
   const server = createServer((request, response) => {
     const file = path.join(outDir, new URL(request.url ?? "/", "http://localhost").pathname);
     readFile(file).then(
-      (content) => response.writeHead(200, { "content-type": types[path.extname(file)] ?? "application/octet-stream" }).end(content),
+      (content) =>
+        response
+          .writeHead(200, { "content-type": types[path.extname(file)] ?? "application/octet-stream" })
+          .end(content),
       () => response.writeHead(404).end(),
     );
   });
@@ -52,7 +60,9 @@ try {
       }
       times.sort((a, b) => a - b);
       const median = times[Math.floor(times.length / 2)] ?? Number.NaN;
-      console.log(`${name} | ${points.toLocaleString("en")} | ${median.toFixed(1)} | ${(times[0] ?? 0).toFixed(1)} | ${(times.at(-1) ?? 0).toFixed(1)}`);
+      console.log(
+        `${name} | ${points.toLocaleString("en")} | ${median.toFixed(1)} | ${(times[0] ?? 0).toFixed(1)} | ${(times.at(-1) ?? 0).toFixed(1)}`,
+      );
     }
   } finally {
     await browser.close();

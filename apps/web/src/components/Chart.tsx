@@ -105,5 +105,7 @@ export function Chart({ options, data, height, className = "", label }: ChartPro
     };
   }, [height]);
 
-  return <div ref={container} className={`chart ${className}`} role="img" aria-label={label} style={{ minHeight: height }} />;
+  return (
+    <div ref={container} className={`chart ${className}`} role="img" aria-label={label} style={{ minHeight: height }} />
+  );
 }

@@ -12,9 +12,23 @@ import { useToast } from "./Toasts.tsx";
 
 type Point = RouterOutputs["kpi"]["points"]["items"][number];
 const pageSize = 20;
-const sourceLabels: Record<Point["source"], string> = { MANUAL: "Manual", IMPORT: "Import", INTEGRATION: "Integration" };
+const sourceLabels: Record<Point["source"], string> = {
+  MANUAL: "Manual",
+  IMPORT: "Import",
+  INTEGRATION: "Integration",
+};
 
-export function DataPointsTable({ kpiId, unit, canWrite, onChanged }: { kpiId: string; unit: string; canWrite: boolean; onChanged: () => void }) {
+export function DataPointsTable({
+  kpiId,
+  unit,
+  canWrite,
+  onChanged,
+}: {
+  kpiId: string;
+  unit: string;
+  canWrite: boolean;
+  onChanged: () => void;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const toast = useToast();
@@ -34,7 +48,15 @@ export function DataPointsTable({ kpiId, unit, canWrite, onChanged }: { kpiId: s
         await queryClient.cancelQueries({ queryKey: pointsOptions.queryKey });
         const before = queryClient.getQueryData(pointsOptions.queryKey);
         queryClient.setQueryData(pointsOptions.queryKey, (current) =>
-          current ? { ...current, pages: current.pages.map((page) => ({ ...page, items: page.items.filter((point) => point.id !== pointId) })) } : current,
+          current
+            ? {
+                ...current,
+                pages: current.pages.map((page) => ({
+                  ...page,
+                  items: page.items.filter((point) => point.id !== pointId),
+                })),
+              }
+            : current,
         );
         return { before };
       },
@@ -53,7 +75,13 @@ export function DataPointsTable({ kpiId, unit, canWrite, onChanged }: { kpiId: s
   if (points.isError) return <ErrorState error={points.error} onRetry={() => void points.refetch()} />;
   const loaded = points.data.pages;
   if (loaded.every((loadedPage) => loadedPage.items.length === 0)) {
-    return <EmptyState title="No values yet">{canWrite ? "Add the first value above, or import a CSV of past values." : "Values appear here once someone adds them."}</EmptyState>;
+    return (
+      <EmptyState title="No values yet">
+        {canWrite
+          ? "Add the first value above, or import a CSV of past values."
+          : "Values appear here once someone adds them."}
+      </EmptyState>
+    );
   }
   const current = Math.min(page, loaded.length - 1);
   const shown = loaded[current]?.items ?? [];
@@ -74,7 +102,9 @@ export function DataPointsTable({ kpiId, unit, canWrite, onChanged }: { kpiId: s
               <th scope="col" className="numeric">
                 Value
               </th>
-              <th scope="col" className="hide-narrow">Source</th>
+              <th scope="col" className="hide-narrow">
+                Source
+              </th>
               {canWrite ? (
                 <th scope="col">
                   <span className="visually-hidden">Actions</span>
@@ -108,14 +138,26 @@ export function DataPointsTable({ kpiId, unit, canWrite, onChanged }: { kpiId: s
         </table>
       </div>
       <nav className="pager" aria-label="Pages of values">
-        <button type="button" className="button button-small" disabled={current === 0} onClick={() => { setPage(current - 1); }}>
+        <button
+          type="button"
+          className="button button-small"
+          disabled={current === 0}
+          onClick={() => {
+            setPage(current - 1);
+          }}
+        >
           Newer
         </button>
         <span>
           Page {current + 1}
           {points.hasNextPage ? "" : ` of ${loaded.length}`}
         </span>
-        <button type="button" className="button button-small" disabled={!hasOlder || points.isFetching} onClick={() => void older()}>
+        <button
+          type="button"
+          className="button button-small"
+          disabled={!hasOlder || points.isFetching}
+          onClick={() => void older()}
+        >
           {points.isFetchingNextPage ? "Loading…" : "Older"}
         </button>
       </nav>
@@ -161,10 +203,26 @@ export function AddPointForm({ kpiId, onAdded }: { kpiId: string; onAdded: () =>
   return (
     <form onSubmit={submit} className="inline-form" noValidate aria-label="Add a value">
       <Field label="Value" htmlFor={`${id}-value`} error={valueError ?? errors.value}>
-        <input id={`${id}-value`} inputMode="decimal" value={value} onChange={(event) => { setValue(event.target.value); }} required />
+        <input
+          id={`${id}-value`}
+          inputMode="decimal"
+          value={value}
+          onChange={(event) => {
+            setValue(event.target.value);
+          }}
+          required
+        />
       </Field>
       <Field label="Time" htmlFor={`${id}-time`} error={errors.timestamp}>
-        <input id={`${id}-time`} type="datetime-local" value={time} onChange={(event) => { setTime(event.target.value); }} required />
+        <input
+          id={`${id}-time`}
+          type="datetime-local"
+          value={time}
+          onChange={(event) => {
+            setTime(event.target.value);
+          }}
+          required
+        />
       </Field>
       <button type="submit" className="button button-primary" disabled={record.isPending}>
         {record.isPending ? "Adding…" : "Add value"}

@@ -3,7 +3,15 @@ import { errorMessage } from "../lib/errors.ts";
 
 // The small pieces every page uses while it loads, when it is empty, and when it failed.
 
-export function Skeleton({ height = "1rem", width = "100%", className = "" }: { height?: string; width?: string; className?: string }) {
+export function Skeleton({
+  height = "1rem",
+  width = "100%",
+  className = "",
+}: {
+  height?: string;
+  width?: string;
+  className?: string;
+}) {
   return <span className={`skeleton ${className}`} style={{ height, width }} aria-hidden="true" />;
 }
 
@@ -46,7 +54,15 @@ export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () =>
 export function ProgressBar({ value, label }: { value: number | null; label: string }) {
   const pct = value === null ? 0 : Math.min(100, Math.max(0, value));
   return (
-    <div className="progress" role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={value === null ? undefined : Math.round(pct)} aria-valuetext={value === null ? "No progress yet" : `${Math.round(pct)}%`}>
+    <div
+      className="progress"
+      role="progressbar"
+      aria-label={label}
+      aria-valuemin={0}
+      aria-valuemax={100}
+      aria-valuenow={value === null ? undefined : Math.round(pct)}
+      aria-valuetext={value === null ? "No progress yet" : `${Math.round(pct)}%`}
+    >
       <div className={`progress-fill${pct >= 100 ? " progress-done" : ""}`} style={{ width: `${pct}%` }} />
     </div>
   );
@@ -58,7 +74,19 @@ export function Badge({ tone, children }: { tone: Tone; children: ReactNode }) {
   return <span className={`badge badge-${tone}`}>{children}</span>;
 }
 
-export function Field({ label, error, hint, children, htmlFor }: { label: string; error?: string | undefined; hint?: string; children: ReactNode; htmlFor: string }) {
+export function Field({
+  label,
+  error,
+  hint,
+  children,
+  htmlFor,
+}: {
+  label: string;
+  error?: string | undefined;
+  hint?: string;
+  children: ReactNode;
+  htmlFor: string;
+}) {
   return (
     <div className={error ? "field field-invalid" : "field"}>
       <label htmlFor={htmlFor}>{label}</label>

@@ -21,7 +21,11 @@ interface LinkRow {
   criterion: Criterion;
 }
 
-const criterionLabels: Record<Criterion, string> = { REACH_TARGET: "Reach target", STAY_ABOVE: "Stay above target", STAY_BELOW: "Stay below target" };
+const criterionLabels: Record<Criterion, string> = {
+  REACH_TARGET: "Reach target",
+  STAY_ABOVE: "Stay above target",
+  STAY_BELOW: "Stay below target",
+};
 const editableStatuses: GoalStatus[] = ["NOT_STARTED", "ON_TRACK", "AT_RISK", "OFF_TRACK", "COMPLETED"];
 
 function weightOf(row: LinkRow): number {
@@ -43,19 +47,29 @@ export function GoalForm({ goal, onDone, onCancel }: { goal?: Goal; onDone: () =
   const [status, setStatus] = useState<GoalStatus>(goal?.status ?? "NOT_STARTED");
   const [nextKey, setNextKey] = useState(100);
   const [links, setLinks] = useState<LinkRow[]>(
-    () => goal?.kpiLinks.map((link, index) => ({ key: index, kpiId: link.kpi.id, weight: String(link.weight), criterion: link.criterion })) ?? [],
+    () =>
+      goal?.kpiLinks.map((link, index) => ({
+        key: index,
+        kpiId: link.kpi.id,
+        weight: String(link.weight),
+        criterion: link.criterion,
+      })) ?? [],
   );
   const [localError, setLocalError] = useState<string | null>(null);
 
   const save = useMutation({
     meta: { inlineErrors: true },
     mutationFn: async () => {
-      const chosen = links.filter((link) => link.kpiId !== "").map((link) => ({ kpiId: link.kpiId, weight: weightOf(link), criterion: link.criterion }));
+      const chosen = links
+        .filter((link) => link.kpiId !== "")
+        .map((link) => ({ kpiId: link.kpiId, weight: weightOf(link), criterion: link.criterion }));
       const date = targetDate === "" ? null : fromCalendarDateInput(targetDate);
-      if (!goal) return client.goal.create.mutate({ workspaceId, title, description, targetDate: date, status, kpis: chosen });
+      if (!goal)
+        return client.goal.create.mutate({ workspaceId, title, description, targetDate: date, status, kpis: chosen });
       await client.goal.update.mutate({ workspaceId, goalId: goal.id, title, description, targetDate: date, status });
       for (const link of goal.kpiLinks) {
-        if (!chosen.some((row) => row.kpiId === link.kpi.id)) await client.goal.unlinkKpi.mutate({ workspaceId, goalId: goal.id, kpiId: link.kpi.id });
+        if (!chosen.some((row) => row.kpiId === link.kpi.id))
+          await client.goal.unlinkKpi.mutate({ workspaceId, goalId: goal.id, kpiId: link.kpi.id });
       }
       let saved: Goal | null = null;
       for (const row of chosen) {
@@ -100,14 +114,36 @@ export function GoalForm({ goal, onDone, onCancel }: { goal?: Goal; onDone: () =
   return (
     <form onSubmit={submit} className="stack" noValidate>
       <Field label="Title" htmlFor={`${id}-title`} error={errors.title}>
-        <input id={`${id}-title`} value={title} onChange={(event) => { setTitle(event.target.value); }} required maxLength={200} placeholder="Reach $120k MRR" />
+        <input
+          id={`${id}-title`}
+          value={title}
+          onChange={(event) => {
+            setTitle(event.target.value);
+          }}
+          required
+          maxLength={200}
+          placeholder="Reach $120k MRR"
+        />
       </Field>
       <div className="form-row">
         <Field label="Target date" htmlFor={`${id}-date`} error={errors.targetDate} hint="Pace is measured against it">
-          <input id={`${id}-date`} type="date" value={targetDate} onChange={(event) => { setTargetDate(event.target.value); }} />
+          <input
+            id={`${id}-date`}
+            type="date"
+            value={targetDate}
+            onChange={(event) => {
+              setTargetDate(event.target.value);
+            }}
+          />
         </Field>
         <Field label="Status" htmlFor={`${id}-status`} error={errors.status}>
-          <select id={`${id}-status`} value={status} onChange={(event) => { setStatus(editableStatuses.find((item) => item === event.target.value) ?? "NOT_STARTED"); }}>
+          <select
+            id={`${id}-status`}
+            value={status}
+            onChange={(event) => {
+              setStatus(editableStatuses.find((item) => item === event.target.value) ?? "NOT_STARTED");
+            }}
+          >
             {editableStatuses.map((item) => (
               <option key={item} value={item}>
                 {goalStatusLabels[item]}
@@ -117,19 +153,35 @@ export function GoalForm({ goal, onDone, onCancel }: { goal?: Goal; onDone: () =
         </Field>
       </div>
       <Field label="Description" htmlFor={`${id}-description`} error={errors.description}>
-        <textarea id={`${id}-description`} rows={2} value={description} onChange={(event) => { setDescription(event.target.value); }} maxLength={2000} />
+        <textarea
+          id={`${id}-description`}
+          rows={2}
+          value={description}
+          onChange={(event) => {
+            setDescription(event.target.value);
+          }}
+          maxLength={2000}
+        />
       </Field>
 
       <fieldset className="links">
         <legend>KPIs and their weights</legend>
-        {links.length === 0 ? <p className="muted">Link the KPIs that measure this goal. A goal’s progress is their weighted average.</p> : null}
+        {links.length === 0 ? (
+          <p className="muted">Link the KPIs that measure this goal. A goal’s progress is their weighted average.</p>
+        ) : null}
         {links.map((link, index) => {
           const share = totalWeight > 0 && link.kpiId ? (100 * weightOf(link)) / totalWeight : null;
           return (
             <div key={link.key} className="link-row">
               <label>
                 <span className="visually-hidden">KPI {index + 1}</span>
-                <select value={link.kpiId} aria-label={`KPI ${index + 1}`} onChange={(event) => { update(link.key, { kpiId: event.target.value }); }}>
+                <select
+                  value={link.kpiId}
+                  aria-label={`KPI ${index + 1}`}
+                  onChange={(event) => {
+                    update(link.key, { kpiId: event.target.value });
+                  }}
+                >
                   <option value="">Choose a KPI…</option>
                   {kpis.data?.items.map((kpi) => (
                     <option key={kpi.id} value={kpi.id}>
@@ -140,14 +192,31 @@ export function GoalForm({ goal, onDone, onCancel }: { goal?: Goal; onDone: () =
               </label>
               <label className="weight">
                 <span>Weight</span>
-                <input aria-label={`Weight of KPI ${index + 1}`} inputMode="decimal" value={link.weight} onChange={(event) => { update(link.key, { weight: event.target.value }); }} />
+                <input
+                  aria-label={`Weight of KPI ${index + 1}`}
+                  inputMode="decimal"
+                  value={link.weight}
+                  onChange={(event) => {
+                    update(link.key, { weight: event.target.value });
+                  }}
+                />
               </label>
               <output className="share" aria-label={`Share of KPI ${index + 1}`}>
                 {share === null ? "—" : formatPercent(share)}
               </output>
               <label>
                 <span className="visually-hidden">Criterion of KPI {index + 1}</span>
-                <select aria-label={`Criterion of KPI ${index + 1}`} value={link.criterion} onChange={(event) => { update(link.key, { criterion: (Object.keys(criterionLabels) as Criterion[]).find((item) => item === event.target.value) ?? "REACH_TARGET" }); }}>
+                <select
+                  aria-label={`Criterion of KPI ${index + 1}`}
+                  value={link.criterion}
+                  onChange={(event) => {
+                    update(link.key, {
+                      criterion:
+                        (Object.keys(criterionLabels) as Criterion[]).find((item) => item === event.target.value) ??
+                        "REACH_TARGET",
+                    });
+                  }}
+                >
                   {(Object.keys(criterionLabels) as Criterion[]).map((item) => (
                     <option key={item} value={item}>
                       {criterionLabels[item]}
@@ -155,7 +224,14 @@ export function GoalForm({ goal, onDone, onCancel }: { goal?: Goal; onDone: () =
                   ))}
                 </select>
               </label>
-              <button type="button" className="button button-small button-quiet" aria-label={`Remove KPI ${index + 1}`} onClick={() => { setLinks((current) => current.filter((row) => row.key !== link.key)); }}>
+              <button
+                type="button"
+                className="button button-small button-quiet"
+                aria-label={`Remove KPI ${index + 1}`}
+                onClick={() => {
+                  setLinks((current) => current.filter((row) => row.key !== link.key));
+                }}
+              >
                 Remove
               </button>
             </div>

@@ -21,8 +21,10 @@ export function SyncStatusBadge({ status }: { status: SyncStatus }) {
 // What the worker's error codes mean for the person reading them: what happens next, or what
 // to do. The worker's own message (fixed text, secrets scrubbed) follows in brackets.
 const plainErrors: Record<string, string> = {
-  provider_auth: "The provider refused the credentials, so syncing is paused: enter new credentials, then enable the integration.",
-  auth_failed: "The provider refused the credentials, so syncing is paused: enter new credentials, then enable the integration.",
+  provider_auth:
+    "The provider refused the credentials, so syncing is paused: enter new credentials, then enable the integration.",
+  auth_failed:
+    "The provider refused the credentials, so syncing is paused: enter new credentials, then enable the integration.",
   credentials_unreadable: "The stored credentials cannot be used: enter them again, then enable the integration.",
   config_invalid: "The settings are incomplete or wrong, so syncing is paused: fix them, then enable the integration.",
   provider_rate_limited: "The provider asked Northstar to slow down. It will try again on its own.",

@@ -22,7 +22,11 @@ export function ProviderFieldInputs({
   secret?: boolean;
 }) {
   return fields.map((field) => (
-    <Field key={field.name} label={`${field.label}${field.required ? "" : " (optional)"}`} htmlFor={`${idPrefix}-${field.name}`}>
+    <Field
+      key={field.name}
+      label={`${field.label}${field.required ? "" : " (optional)"}`}
+      htmlFor={`${idPrefix}-${field.name}`}
+    >
       <input
         id={`${idPrefix}-${field.name}`}
         type={field.type}
@@ -39,8 +43,20 @@ export function ProviderFieldInputs({
 }
 
 /** The interval choices, with the current one among them even when it is not a preset. */
-export function SyncIntervalField({ id, value, onChange, error }: { id: string; value: number; onChange: (seconds: number) => void; error?: string | undefined }) {
-  const options = syncIntervals.some((item) => item.seconds === value) ? syncIntervals : [...syncIntervals, { seconds: value, label: formatInterval(value) }];
+export function SyncIntervalField({
+  id,
+  value,
+  onChange,
+  error,
+}: {
+  id: string;
+  value: number;
+  onChange: (seconds: number) => void;
+  error?: string | undefined;
+}) {
+  const options = syncIntervals.some((item) => item.seconds === value)
+    ? syncIntervals
+    : [...syncIntervals, { seconds: value, label: formatInterval(value) }];
   return (
     <Field label="Sync" htmlFor={id} error={error}>
       <select

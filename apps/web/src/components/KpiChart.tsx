@@ -44,7 +44,10 @@ export function KpiChart({ kpiId, refreshKey }: { kpiId: string; refreshKey: num
   const theme = useChartTheme();
   const ids = { from: useId(), to: useId() };
   const [preset, setPreset] = useState<PresetKey>("30d");
-  const [custom, setCustom] = useState(() => ({ from: toDateInput(new Date(Date.now() - 14 * dayMs)), to: toDateInput(new Date()) }));
+  const [custom, setCustom] = useState(() => ({
+    from: toDateInput(new Date(Date.now() - 14 * dayMs)),
+    to: toDateInput(new Date()),
+  }));
   // Re-read "now" whenever the page says the data changed (a point was added) or the range did.
   const [end, setEnd] = useState(rangeEnd);
   useEffect(() => {
@@ -63,7 +66,14 @@ export function KpiChart({ kpiId, refreshKey }: { kpiId: string; refreshKey: num
   }, [preset, custom, end]);
 
   const series = useQuery({
-    ...trpc.kpi.series.queryOptions({ workspaceId, kpiId, from: range?.from ?? end, to: range?.to ?? end, buckets, compare: true }),
+    ...trpc.kpi.series.queryOptions({
+      workspaceId,
+      kpiId,
+      from: range?.from ?? end,
+      to: range?.to ?? end,
+      buckets,
+      compare: true,
+    }),
     enabled: range !== null,
     placeholderData: (previous) => previous,
   });
@@ -80,17 +90,50 @@ export function KpiChart({ kpiId, refreshKey }: { kpiId: string; refreshKey: num
       axes: [
         { stroke: theme.text, grid: { stroke: theme.grid, width: 1 }, ticks: { stroke: theme.grid } },
         // Numbers only on the axis (the unit is in the legend's values); compact keeps it narrow.
-        { stroke: theme.text, grid: { stroke: theme.grid, width: 1 }, ticks: { stroke: theme.grid }, size: 56, values: (_u, values) => values.map((value) => formatAxis(value)) },
+        {
+          stroke: theme.text,
+          grid: { stroke: theme.grid, width: 1 },
+          ticks: { stroke: theme.grid },
+          size: 56,
+          values: (_u, values) => values.map((value) => formatAxis(value)),
+        },
       ],
       series: [
         // uPlot passes null when the cursor is off the data.
-        { label: "Time", value: (_u, value: number | null) => (value === null ? "—" : formatDateTime(new Date(value * 1000))) },
-        { label: "This period", stroke: theme.accent, width: 2, spanGaps: true, points: { show: false }, value: (_u, value) => formatValue(value, unit) },
+        {
+          label: "Time",
+          value: (_u, value: number | null) => (value === null ? "—" : formatDateTime(new Date(value * 1000))),
+        },
+        {
+          label: "This period",
+          stroke: theme.accent,
+          width: 2,
+          spanGaps: true,
+          points: { show: false },
+          value: (_u, value) => formatValue(value, unit),
+        },
         // Without a previous period the series is left out (not shown greyed out in the legend).
         ...(hasPrevious
-          ? [{ label: "Previous period", stroke: theme.compare, width: 1.5, dash: [6, 4], spanGaps: true, points: { show: false }, value: (_u: uPlot, value: number | null) => formatValue(value, unit) }]
+          ? [
+              {
+                label: "Previous period",
+                stroke: theme.compare,
+                width: 1.5,
+                dash: [6, 4],
+                spanGaps: true,
+                points: { show: false },
+                value: (_u: uPlot, value: number | null) => formatValue(value, unit),
+              },
+            ]
           : []),
-        { label: "Target", stroke: theme.target, width: 1.5, dash: [2, 4], points: { show: false }, value: (_u, value) => formatValue(value, unit) },
+        {
+          label: "Target",
+          stroke: theme.target,
+          width: 1.5,
+          dash: [2, 4],
+          points: { show: false },
+          value: (_u, value) => formatValue(value, unit),
+        },
       ],
     }),
     [theme, unit, hasPrevious],
@@ -104,14 +147,25 @@ export function KpiChart({ kpiId, refreshKey }: { kpiId: string; refreshKey: num
         <h2 id="chart-title">History</h2>
         <div className="segmented" role="group" aria-label="Range">
           {presets.map((item) => (
-            <button key={item.key} type="button" aria-pressed={preset === item.key} onClick={() => {
+            <button
+              key={item.key}
+              type="button"
+              aria-pressed={preset === item.key}
+              onClick={() => {
                 setPreset(item.key);
                 setEnd(rangeEnd());
-              }}>
+              }}
+            >
               {item.key}
             </button>
           ))}
-          <button type="button" aria-pressed={preset === "custom"} onClick={() => { setPreset("custom"); }}>
+          <button
+            type="button"
+            aria-pressed={preset === "custom"}
+            onClick={() => {
+              setPreset("custom");
+            }}
+          >
             Custom
           </button>
         </div>
@@ -120,11 +174,27 @@ export function KpiChart({ kpiId, refreshKey }: { kpiId: string; refreshKey: num
         <div className="toolbar">
           <label className="toolbar-field" htmlFor={ids.from}>
             <span>From</span>
-            <input id={ids.from} type="date" value={custom.from} max={custom.to} onChange={(event) => { setCustom((current) => ({ ...current, from: event.target.value })); }} />
+            <input
+              id={ids.from}
+              type="date"
+              value={custom.from}
+              max={custom.to}
+              onChange={(event) => {
+                setCustom((current) => ({ ...current, from: event.target.value }));
+              }}
+            />
           </label>
           <label className="toolbar-field" htmlFor={ids.to}>
             <span>To</span>
-            <input id={ids.to} type="date" value={custom.to} min={custom.from} onChange={(event) => { setCustom((current) => ({ ...current, to: event.target.value })); }} />
+            <input
+              id={ids.to}
+              type="date"
+              value={custom.to}
+              min={custom.from}
+              onChange={(event) => {
+                setCustom((current) => ({ ...current, to: event.target.value }));
+              }}
+            />
           </label>
           {range === null ? <p className="field-error">Pick a start before the end.</p> : null}
         </div>
@@ -132,10 +202,17 @@ export function KpiChart({ kpiId, refreshKey }: { kpiId: string; refreshKey: num
       {series.data?.comparison ? (
         <p className="chart-comparison">
           vs the previous {preset === "custom" ? "period" : presets.find((item) => item.key === preset)?.label}:{" "}
-          <TrendText change={series.data.comparison.change} changePct={series.data.comparison.changePct} trend={series.data.comparison.trend} unit={unit} />
+          <TrendText
+            change={series.data.comparison.change}
+            changePct={series.data.comparison.changePct}
+            trend={series.data.comparison.trend}
+            unit={unit}
+          />
         </p>
       ) : (
-        <p className="chart-comparison muted">{series.data && !hasPrevious ? "No comparison: the plan’s history does not reach the period before." : " "}</p>
+        <p className="chart-comparison muted">
+          {series.data && !hasPrevious ? "No comparison: the plan’s history does not reach the period before." : " "}
+        </p>
       )}
       <div className="chart-frame" aria-busy={series.isFetching}>
         {series.isError ? (
@@ -143,14 +220,22 @@ export function KpiChart({ kpiId, refreshKey }: { kpiId: string; refreshKey: num
         ) : series.isPending ? (
           <Skeleton height="352px" />
         ) : empty ? (
-          <EmptyState title="No data in this range">Add a value below, import a CSV, or pick a longer range.</EmptyState>
+          <EmptyState title="No data in this range">
+            Add a value below, import a CSV, or pick a longer range.
+          </EmptyState>
         ) : (
-          <Chart options={options} data={data} height={320} label={`${series.data.kpi.name}: values over the chosen range, with the previous period and the target`} />
+          <Chart
+            options={options}
+            data={data}
+            height={320}
+            label={`${series.data.kpi.name}: values over the chosen range, with the previous period and the target`}
+          />
         )}
       </div>
       {series.data ? (
         <p className="muted small">
-          {series.data.columns.start.length} points of {formatBucket(series.data.bucketWidthMs)} each, averaged by the server.
+          {series.data.columns.start.length} points of {formatBucket(series.data.bucketWidthMs)} each, averaged by the
+          server.
         </p>
       ) : null}
     </section>

@@ -39,8 +39,12 @@ export function KpiForm({ kpi, categories, onDone, onCancel }: KpiFormProps) {
     toast.success(`KPI “${saved.name}” ${verb}.`);
     onDone(saved);
   };
-  const create = useMutation(trpc.kpi.create.mutationOptions({ meta: { inlineErrors: true }, onSuccess: (saved) => settle(saved, "created") }));
-  const update = useMutation(trpc.kpi.update.mutationOptions({ meta: { inlineErrors: true }, onSuccess: (saved) => settle(saved, "saved") }));
+  const create = useMutation(
+    trpc.kpi.create.mutationOptions({ meta: { inlineErrors: true }, onSuccess: (saved) => settle(saved, "created") }),
+  );
+  const update = useMutation(
+    trpc.kpi.update.mutationOptions({ meta: { inlineErrors: true }, onSuccess: (saved) => settle(saved, "saved") }),
+  );
   const mutation = kpi ? update : create;
   const errors = fieldErrors(mutation.error);
 
@@ -57,7 +61,14 @@ export function KpiForm({ kpi, categories, onDone, onCancel }: KpiFormProps) {
     }
     setTargetError(null);
     const direction = values.direction === "LOWER_IS_BETTER" ? "LOWER_IS_BETTER" : "HIGHER_IS_BETTER";
-    const body = { name: values.name, description: values.description, unit: values.unit, category: values.category.trim() || "General", direction, targetValue: target } as const;
+    const body = {
+      name: values.name,
+      description: values.description,
+      unit: values.unit,
+      category: values.category.trim() || "General",
+      direction,
+      targetValue: target,
+    } as const;
     if (kpi) update.mutate({ workspaceId, kpiId: kpi.id, ...body });
     else create.mutate({ workspaceId, ...body });
   };
@@ -65,14 +76,27 @@ export function KpiForm({ kpi, categories, onDone, onCancel }: KpiFormProps) {
   return (
     <form onSubmit={submit} className="stack" noValidate>
       <Field label="Name" htmlFor={`${id}-name`} error={errors.name}>
-        <input id={`${id}-name`} value={values.name} onChange={set("name")} required maxLength={120} placeholder="Monthly recurring revenue" />
+        <input
+          id={`${id}-name`}
+          value={values.name}
+          onChange={set("name")}
+          required
+          maxLength={120}
+          placeholder="Monthly recurring revenue"
+        />
       </Field>
       <div className="form-row">
         <Field label="Unit" htmlFor={`${id}-unit`} error={errors.unit} hint="e.g. USD, %, users">
           <input id={`${id}-unit`} value={values.unit} onChange={set("unit")} maxLength={32} />
         </Field>
         <Field label="Category" htmlFor={`${id}-category`} error={errors.category}>
-          <input id={`${id}-category`} value={values.category} onChange={set("category")} list={`${id}-categories`} maxLength={64} />
+          <input
+            id={`${id}-category`}
+            value={values.category}
+            onChange={set("category")}
+            list={`${id}-categories`}
+            maxLength={64}
+          />
           <datalist id={`${id}-categories`}>
             {categories.map((category) => (
               <option key={category} value={category} />
@@ -87,12 +111,23 @@ export function KpiForm({ kpi, categories, onDone, onCancel }: KpiFormProps) {
             <option value="LOWER_IS_BETTER">Lower is better</option>
           </select>
         </Field>
-        <Field label="Target" htmlFor={`${id}-target`} error={targetError ?? errors.targetValue} hint="Leave empty for no target">
+        <Field
+          label="Target"
+          htmlFor={`${id}-target`}
+          error={targetError ?? errors.targetValue}
+          hint="Leave empty for no target"
+        >
           <input id={`${id}-target`} value={values.target} onChange={set("target")} inputMode="decimal" />
         </Field>
       </div>
       <Field label="Description" htmlFor={`${id}-description`} error={errors.description}>
-        <textarea id={`${id}-description`} value={values.description} onChange={set("description")} rows={3} maxLength={2000} />
+        <textarea
+          id={`${id}-description`}
+          value={values.description}
+          onChange={set("description")}
+          rows={3}
+          maxLength={2000}
+        />
       </Field>
       <FormActions
         error={mutation.isError && Object.keys(errors).length === 0 ? errorMessage(mutation.error) : null}

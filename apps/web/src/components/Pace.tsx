@@ -32,10 +32,23 @@ export const goalStatusLabels = {
 
 export type GoalStatus = keyof typeof goalStatusLabels;
 
-export function TrendText({ changePct, change, trend, unit }: { changePct: number | null; change: number | null; trend: "better" | "worse" | "flat" | null; unit: string }) {
+export function TrendText({
+  changePct,
+  change,
+  trend,
+  unit,
+}: {
+  changePct: number | null;
+  change: number | null;
+  trend: "better" | "worse" | "flat" | null;
+  unit: string;
+}) {
   if (change === null || trend === null) return <span className="trend trend-none">No earlier value</span>;
   const arrow = change > 0 ? "▲" : change < 0 ? "▼" : "●";
-  const text = changePct === null ? `${change > 0 ? "+" : ""}${new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 }).format(change)}${unit === "%" ? " pts" : ""}` : `${changePct > 0 ? "+" : changePct < 0 ? "−" : "±"}${new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 }).format(Math.abs(changePct))}%`;
+  const text =
+    changePct === null
+      ? `${change > 0 ? "+" : ""}${new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 }).format(change)}${unit === "%" ? " pts" : ""}`
+      : `${changePct > 0 ? "+" : changePct < 0 ? "−" : "±"}${new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 }).format(Math.abs(changePct))}%`;
   return (
     <span className={`trend trend-${trend}`}>
       <span aria-hidden="true">{arrow}</span> {text}

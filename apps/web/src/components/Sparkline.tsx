@@ -4,7 +4,17 @@ import { Chart, useChartTheme } from "./Chart.tsx";
 
 // A KPI's recent shape: a line without axes, legend or cursor.
 
-export function Sparkline({ values, times, label, height = 40 }: { values: (number | null)[]; times: number[]; label: string; height?: number }) {
+export function Sparkline({
+  values,
+  times,
+  label,
+  height = 40,
+}: {
+  values: (number | null)[];
+  times: number[];
+  label: string;
+  height?: number;
+}) {
   const theme = useChartTheme();
   const options = useCallback(
     (width: number): uPlot.Options => ({

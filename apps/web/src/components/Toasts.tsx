@@ -39,7 +39,9 @@ export function ToastProvider({ children }: { children: ReactNode }) {
     (kind: ToastKind, message: string) => {
       const id = nextId.current++;
       // The same message twice in a row (a retried failure) shows once.
-      setToasts((current) => [...current.filter((toast) => toast.message !== message), { id, kind, message }].slice(-4));
+      setToasts((current) =>
+        [...current.filter((toast) => toast.message !== message), { id, kind, message }].slice(-4),
+      );
       window.setTimeout(() => {
         dismiss(id);
       }, lifetimeMs[kind]);
@@ -65,7 +67,11 @@ export function ToastProvider({ children }: { children: ReactNode }) {
       {children}
       <div className="toasts" aria-live="polite" aria-relevant="additions">
         {toasts.map((toast) => (
-          <div key={toast.id} className={`toast toast-${toast.kind}`} role={toast.kind === "error" ? "alert" : "status"}>
+          <div
+            key={toast.id}
+            className={`toast toast-${toast.kind}`}
+            role={toast.kind === "error" ? "alert" : "status"}
+          >
             <span>{toast.message}</span>
             <button
               type="button"

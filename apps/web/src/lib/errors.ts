@@ -6,7 +6,8 @@ import { isApiError } from "../trpc.ts";
 export function errorMessage(error: unknown): string {
   if (isApiError(error)) {
     if (error.data?.code === "INTERNAL_SERVER_ERROR") return "Something went wrong on our side; try again.";
-    if (error.message.startsWith("Failed to fetch") || error.message.includes("NetworkError")) return "Northstar cannot be reached; check your connection and try again.";
+    if (error.message.startsWith("Failed to fetch") || error.message.includes("NetworkError"))
+      return "Northstar cannot be reached; check your connection and try again.";
     return error.message;
   }
   if (error instanceof Error) return error.message;

@@ -10,7 +10,12 @@ export function formatValue(value: number | null | undefined, unit = "", options
   if (value === null || value === undefined) return "—";
   const upper = unit.toUpperCase();
   if (currencyUnits.has(upper)) {
-    return new Intl.NumberFormat(undefined, { style: "currency", currency: upper, maximumFractionDigits: Math.abs(value) >= 1000 ? 0 : 2, ...(options.compact ? { notation: "compact" } : {}) }).format(value);
+    return new Intl.NumberFormat(undefined, {
+      style: "currency",
+      currency: upper,
+      maximumFractionDigits: Math.abs(value) >= 1000 ? 0 : 2,
+      ...(options.compact ? { notation: "compact" } : {}),
+    }).format(value);
   }
   const number = options.compact && Math.abs(value) >= 10_000 ? compact.format(value) : plain.format(value);
   if (unit === "%") return `${number}%`;
@@ -33,13 +38,26 @@ export function formatSignedPercent(value: number | null | undefined): string {
 }
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric" });
-const dateTimeFormat = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+const dateTimeFormat = new Intl.DateTimeFormat(undefined, {
+  year: "numeric",
+  month: "short",
+  day: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+});
 
-const shortDateTimeFormat = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+const shortDateTimeFormat = new Intl.DateTimeFormat(undefined, {
+  month: "short",
+  day: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+});
 
 /** Without the year when it is this year: table cells on a phone. */
 export function formatShortDateTime(date: Date): string {
-  return date.getFullYear() === new Date().getFullYear() ? shortDateTimeFormat.format(date) : dateTimeFormat.format(date);
+  return date.getFullYear() === new Date().getFullYear()
+    ? shortDateTimeFormat.format(date)
+    : dateTimeFormat.format(date);
 }
 
 export function formatDate(date: Date | null | undefined): string {
@@ -48,7 +66,12 @@ export function formatDate(date: Date | null | undefined): string {
 
 // A calendar date (a goal's target date: a `date` column) travels as UTC midnight; shown and
 // edited in UTC, it is the same day for everyone, wherever they are.
-const calendarDateFormat = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric", timeZone: "UTC" });
+const calendarDateFormat = new Intl.DateTimeFormat(undefined, {
+  year: "numeric",
+  month: "short",
+  day: "numeric",
+  timeZone: "UTC",
+});
 
 export function formatCalendarDate(date: Date): string {
   return calendarDateFormat.format(date);

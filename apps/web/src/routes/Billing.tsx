@@ -8,7 +8,13 @@ import { useWorkspace } from "../workspace.ts";
 // subscription and its period.
 
 const planNames = { FREE: "Free", PRO: "Pro", BUSINESS: "Business" } as const;
-const statusNames = { TRIALING: "trial", ACTIVE: "active", PAST_DUE: "past due: update the payment method", CANCELED: "cancelled", INCOMPLETE: "incomplete" } as const;
+const statusNames = {
+  TRIALING: "trial",
+  ACTIVE: "active",
+  PAST_DUE: "past due: update the payment method",
+  CANCELED: "cancelled",
+  INCOMPLETE: "incomplete",
+} as const;
 
 function Usage({ label, used, limit }: { label: string; used: number; limit: number }) {
   const pct = limit > 0 ? (100 * used) / limit : 100;
@@ -45,10 +51,19 @@ export function Billing() {
         ) : (
           <>
             <p>
-              <span className="plan-name">{planNames[workspacePlan.data.plan]}</span> plan <span className="muted">(the best plan among its owners)</span>
+              <span className="plan-name">{planNames[workspacePlan.data.plan]}</span> plan{" "}
+              <span className="muted">(the best plan among its owners)</span>
             </p>
-            <Usage label="Active KPIs" used={workspacePlan.data.usage.activeKpis} limit={workspacePlan.data.limits.kpis} />
-            <Usage label="Integrations" used={workspacePlan.data.usage.integrations} limit={workspacePlan.data.limits.integrations} />
+            <Usage
+              label="Active KPIs"
+              used={workspacePlan.data.usage.activeKpis}
+              limit={workspacePlan.data.limits.kpis}
+            />
+            <Usage
+              label="Integrations"
+              used={workspacePlan.data.usage.integrations}
+              limit={workspacePlan.data.limits.integrations}
+            />
             <p className="muted small">History kept: {formatNumber(workspacePlan.data.limits.historyDays)} days.</p>
           </>
         )}
@@ -64,7 +79,9 @@ export function Billing() {
             <p>
               <span className="plan-name">{planNames[mine.data.plan]}</span>
               {mine.data.status ? ` · ${statusNames[mine.data.status]}` : " · no paid subscription"}
-              {mine.data.billingPeriod ? ` · billed ${mine.data.billingPeriod === "YEARLY" ? "yearly" : "monthly"}` : ""}
+              {mine.data.billingPeriod
+                ? ` · billed ${mine.data.billingPeriod === "YEARLY" ? "yearly" : "monthly"}`
+                : ""}
             </p>
             {mine.data.currentPeriodEnd ? (
               <p>
@@ -72,7 +89,11 @@ export function Billing() {
                 {mine.data.cancelAtPeriodEnd ? <strong> · ends then (cancelled)</strong> : " · renews then"}
               </p>
             ) : null}
-            <Usage label="Workspaces I own" used={mine.data.usage.ownedWorkspaces} limit={mine.data.limits.workspaces} />
+            <Usage
+              label="Workspaces I own"
+              used={mine.data.usage.ownedWorkspaces}
+              limit={mine.data.limits.workspaces}
+            />
           </>
         )}
       </section>

@@ -38,9 +38,12 @@ function useVisible<T extends Element>(): [React.RefObject<T | null>, boolean] {
   useEffect(() => {
     const element = ref.current;
     if (!element || visible) return;
-    const observer = new IntersectionObserver((entries) => {
-      if (entries.some((entry) => entry.isIntersecting)) setVisible(true);
-    }, { rootMargin: "200px" });
+    const observer = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((entry) => entry.isIntersecting)) setVisible(true);
+      },
+      { rootMargin: "200px" },
+    );
     observer.observe(element);
     return () => {
       observer.disconnect();
@@ -65,7 +68,9 @@ function KpiSparkline({ kpi }: { kpi: Summary }) {
   }, [series.data]);
   return (
     <div ref={ref} className="sparkline-slot">
-      {series.data && data.values.some((value) => value !== null) ? <Sparkline times={data.times} values={data.values} label={`${kpi.name} over the last 30 days`} /> : null}
+      {series.data && data.values.some((value) => value !== null) ? (
+        <Sparkline times={data.times} values={data.values} label={`${kpi.name} over the last 30 days`} />
+      ) : null}
     </div>
   );
 }
@@ -87,7 +92,9 @@ function KpiCard({ kpi }: { kpi: Summary }) {
         <span className="muted">Target {formatValue(kpi.targetValue, kpi.unit, { compact: true })}</span>
       </p>
       <ProgressBar value={kpi.progressPct} label={`${kpi.name}: progress to target`} />
-      <p className="kpi-progress-text muted">{kpi.progressPct === null ? "No target or value yet" : `${formatPercent(kpi.progressPct)} of target`}</p>
+      <p className="kpi-progress-text muted">
+        {kpi.progressPct === null ? "No target or value yet" : `${formatPercent(kpi.progressPct)} of target`}
+      </p>
       <KpiSparkline kpi={kpi} />
     </article>
   );
@@ -121,7 +128,9 @@ function GoalsOverview() {
           </header>
           <ProgressBar value={goal.progressPct} label={`${goal.title}: weighted progress`} />
           <p className="muted small">
-            {formatPercent(goal.progressPct)} done{goal.pace ? `, ${formatPercent(goal.pace.expectedPct)} expected by now` : ""} · {goal.targetDate ? `due ${formatCalendarDate(goal.targetDate)}` : "no due date"}
+            {formatPercent(goal.progressPct)} done
+            {goal.pace ? `, ${formatPercent(goal.pace.expectedPct)} expected by now` : ""} ·{" "}
+            {goal.targetDate ? `due ${formatCalendarDate(goal.targetDate)}` : "no due date"}
           </p>
         </article>
       ))}
@@ -145,13 +154,20 @@ function ArchivedKpis() {
   );
   if (archived.isPending) return <CardSkeletons count={2} height="3rem" />;
   if (archived.isError) return <ErrorState error={archived.error} onRetry={() => void archived.refetch()} />;
-  if (archived.data.items.length === 0) return <EmptyState title="No archived KPIs">Archiving a KPI keeps its history but takes it off the dashboard.</EmptyState>;
+  if (archived.data.items.length === 0)
+    return (
+      <EmptyState title="No archived KPIs">
+        Archiving a KPI keeps its history but takes it off the dashboard.
+      </EmptyState>
+    );
   return (
     <ul className="list">
       {archived.data.items.map((kpi) => (
         <li key={kpi.id} className="list-row">
           <Link to={`/w/${slug}/kpis/${kpi.id}`}>{kpi.name}</Link>
-          <span className="muted">{kpi.category} · archived {formatDate(kpi.archivedAt)}</span>
+          <span className="muted">
+            {kpi.category} · archived {formatDate(kpi.archivedAt)}
+          </span>
           {can(role, "kpi.write") ? (
             <button
               type="button"
@@ -275,10 +291,22 @@ export function Dashboard() {
             </select>
           </label>
           <div className="segmented" role="group" aria-label="Show">
-            <button type="button" aria-pressed={view === "active"} onClick={() => { setView("active"); }}>
+            <button
+              type="button"
+              aria-pressed={view === "active"}
+              onClick={() => {
+                setView("active");
+              }}
+            >
               Active
             </button>
-            <button type="button" aria-pressed={view === "archived"} onClick={() => { setView("archived"); }}>
+            <button
+              type="button"
+              aria-pressed={view === "archived"}
+              onClick={() => {
+                setView("archived");
+              }}
+            >
               Archived
             </button>
           </div>
@@ -295,16 +323,26 @@ export function Dashboard() {
             title="No KPIs yet"
             action={
               canWrite ? (
-                <button type="button" className="button button-primary" onClick={() => { setCreating(true); }}>
+                <button
+                  type="button"
+                  className="button button-primary"
+                  onClick={() => {
+                    setCreating(true);
+                  }}
+                >
                   Create your first KPI
                 </button>
               ) : undefined
             }
           >
-            {canWrite ? "A KPI is a number you track over time: revenue, signups, response time. Create one, then add values by hand, import a CSV or connect an integration." : "Nobody has added a KPI to this workspace yet. An admin or member can create the first one."}
+            {canWrite
+              ? "A KPI is a number you track over time: revenue, signups, response time. Create one, then add values by hand, import a CSV or connect an integration."
+              : "Nobody has added a KPI to this workspace yet. An admin or member can create the first one."}
           </EmptyState>
         ) : groups.length === 0 ? (
-          <EmptyState title="Nothing matches">No KPI name contains “{search}”. Try another word or clear the filters.</EmptyState>
+          <EmptyState title="Nothing matches">
+            No KPI name contains “{search}”. Try another word or clear the filters.
+          </EmptyState>
         ) : (
           groups.map(([group, kpis]) => (
             <section key={group} aria-label={group} className="category">
@@ -319,7 +357,13 @@ export function Dashboard() {
         )}
       </section>
 
-      <Dialog open={creating} title="New KPI" onClose={() => { setCreating(false); }}>
+      <Dialog
+        open={creating}
+        title="New KPI"
+        onClose={() => {
+          setCreating(false);
+        }}
+      >
         <KpiForm
           categories={categories.data?.map((item) => item.category) ?? []}
           onCancel={() => {

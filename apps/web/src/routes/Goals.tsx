@@ -15,7 +15,14 @@ import { useWorkspace } from "../workspace.ts";
 
 type Goal = RouterOutputs["goal"]["list"][number];
 const statusOrder: GoalStatus[] = ["ON_TRACK", "AT_RISK", "OFF_TRACK", "NOT_STARTED", "COMPLETED", "ARCHIVED"];
-const statusTone = { NOT_STARTED: "neutral", ON_TRACK: "good", AT_RISK: "warn", OFF_TRACK: "bad", COMPLETED: "info", ARCHIVED: "neutral" } as const;
+const statusTone = {
+  NOT_STARTED: "neutral",
+  ON_TRACK: "good",
+  AT_RISK: "warn",
+  OFF_TRACK: "bad",
+  COMPLETED: "info",
+  ARCHIVED: "neutral",
+} as const;
 
 function GoalCard({ goal, canWrite, onEdit }: { goal: Goal; canWrite: boolean; onEdit: () => void }) {
   const trpc = useTRPC();
@@ -27,7 +34,9 @@ function GoalCard({ goal, canWrite, onEdit }: { goal: Goal; canWrite: boolean; o
     await queryClient.invalidateQueries(trpc.goal.pathFilter());
     toast.success(message);
   };
-  const archive = useMutation(trpc.goal.archive.mutationOptions({ onSuccess: () => settle(`“${goal.title}” archived.`) }));
+  const archive = useMutation(
+    trpc.goal.archive.mutationOptions({ onSuccess: () => settle(`“${goal.title}” archived.`) }),
+  );
   const remove = useMutation(trpc.goal.delete.mutationOptions({ onSuccess: () => settle(`“${goal.title}” deleted.`) }));
   const totalWeight = goal.kpiLinks.reduce((sum, link) => sum + link.weight, 0);
 
@@ -37,7 +46,8 @@ function GoalCard({ goal, canWrite, onEdit }: { goal: Goal; canWrite: boolean; o
         <div>
           <h3 id={`goal-title-${goal.id}`}>{goal.title}</h3>
           <p className="muted small">
-            {goal.targetDate ? `Due ${formatCalendarDate(goal.targetDate)}` : "No due date"} · status set to <Badge tone={statusTone[goal.status]}>{goalStatusLabels[goal.status]}</Badge>
+            {goal.targetDate ? `Due ${formatCalendarDate(goal.targetDate)}` : "No due date"} · status set to{" "}
+            <Badge tone={statusTone[goal.status]}>{goalStatusLabels[goal.status]}</Badge>
           </p>
         </div>
         <PaceBadge pace={goal.pace} />
@@ -51,7 +61,12 @@ function GoalCard({ goal, canWrite, onEdit }: { goal: Goal; canWrite: boolean; o
         </p>
       </div>
       {goal.kpiLinks.length === 0 ? (
-        <p className="muted">No KPIs linked: {canWrite ? "edit the goal to link the KPIs that measure it." : "an editor can link the KPIs that measure it."}</p>
+        <p className="muted">
+          No KPIs linked:{" "}
+          {canWrite
+            ? "edit the goal to link the KPIs that measure it."
+            : "an editor can link the KPIs that measure it."}
+        </p>
       ) : (
         <div className="table-scroll">
           <table className="table table-compact">
@@ -62,8 +77,12 @@ function GoalCard({ goal, canWrite, onEdit }: { goal: Goal; canWrite: boolean; o
                 <th scope="col" className="numeric">
                   Share
                 </th>
-                <th scope="col" className="hide-narrow">Criterion</th>
-                <th scope="col" className="hide-narrow">Now / target</th>
+                <th scope="col" className="hide-narrow">
+                  Criterion
+                </th>
+                <th scope="col" className="hide-narrow">
+                  Now / target
+                </th>
                 <th scope="col">Progress</th>
               </tr>
             </thead>
@@ -78,7 +97,8 @@ function GoalCard({ goal, canWrite, onEdit }: { goal: Goal; canWrite: boolean; o
                   </td>
                   <td className="hide-narrow">{criterionLabels[link.criterion]}</td>
                   <td className="hide-narrow">
-                    {formatValue(link.kpi.currentValue, link.kpi.unit, { compact: true })} / {formatValue(link.kpi.targetValue, link.kpi.unit, { compact: true })}
+                    {formatValue(link.kpi.currentValue, link.kpi.unit, { compact: true })} /{" "}
+                    {formatValue(link.kpi.targetValue, link.kpi.unit, { compact: true })}
                   </td>
                   <td className="progress-cell">
                     <ProgressBar value={link.progressPct} label={`${link.kpi.name}: progress`} />
@@ -96,21 +116,47 @@ function GoalCard({ goal, canWrite, onEdit }: { goal: Goal; canWrite: boolean; o
             Edit
           </button>
           {goal.status !== "ARCHIVED" ? (
-            <button type="button" className="button button-small" disabled={archive.isPending} onClick={() => { archive.mutate({ workspaceId, goalId: goal.id }); }}>
+            <button
+              type="button"
+              className="button button-small"
+              disabled={archive.isPending}
+              onClick={() => {
+                archive.mutate({ workspaceId, goalId: goal.id });
+              }}
+            >
               Archive
             </button>
           ) : null}
           {confirmDelete ? (
             <>
-              <button type="button" className="button button-small button-danger" disabled={remove.isPending} onClick={() => { remove.mutate({ workspaceId, goalId: goal.id }); }}>
+              <button
+                type="button"
+                className="button button-small button-danger"
+                disabled={remove.isPending}
+                onClick={() => {
+                  remove.mutate({ workspaceId, goalId: goal.id });
+                }}
+              >
                 Delete for good
               </button>
-              <button type="button" className="button button-small" onClick={() => { setConfirmDelete(false); }}>
+              <button
+                type="button"
+                className="button button-small"
+                onClick={() => {
+                  setConfirmDelete(false);
+                }}
+              >
                 Keep it
               </button>
             </>
           ) : (
-            <button type="button" className="button button-small button-quiet" onClick={() => { setConfirmDelete(true); }}>
+            <button
+              type="button"
+              className="button button-small button-quiet"
+              onClick={() => {
+                setConfirmDelete(true);
+              }}
+            >
               Delete…
             </button>
           )}
@@ -133,17 +179,32 @@ export function Goals() {
       <header className="page-header">
         <div>
           <h1>Goals</h1>
-          <p className="muted">Progress is the weighted average of the linked KPIs; pace compares it with the time gone.</p>
+          <p className="muted">
+            Progress is the weighted average of the linked KPIs; pace compares it with the time gone.
+          </p>
         </div>
         {canWrite ? (
-          <button type="button" className="button button-primary" onClick={() => { setEditing("new"); }}>
+          <button
+            type="button"
+            className="button button-primary"
+            onClick={() => {
+              setEditing("new");
+            }}
+          >
             New goal
           </button>
         ) : null}
       </header>
       <div className="toolbar">
         <label className="checkbox">
-          <input type="checkbox" checked={showArchived} onChange={(event) => { setShowArchived(event.target.checked); }} /> Show archived goals
+          <input
+            type="checkbox"
+            checked={showArchived}
+            onChange={(event) => {
+              setShowArchived(event.target.checked);
+            }}
+          />{" "}
+          Show archived goals
         </label>
       </div>
       {goals.isPending ? (
@@ -155,7 +216,13 @@ export function Goals() {
           title="No goals yet"
           action={
             canWrite ? (
-              <button type="button" className="button button-primary" onClick={() => { setEditing("new"); }}>
+              <button
+                type="button"
+                className="button button-primary"
+                onClick={() => {
+                  setEditing("new");
+                }}
+              >
                 Set your first goal
               </button>
             ) : undefined
@@ -174,15 +241,39 @@ export function Goals() {
               </h2>
               <div className="stack">
                 {group.map((goal) => (
-                  <GoalCard key={goal.id} goal={goal} canWrite={canWrite} onEdit={() => { setEditing(goal); }} />
+                  <GoalCard
+                    key={goal.id}
+                    goal={goal}
+                    canWrite={canWrite}
+                    onEdit={() => {
+                      setEditing(goal);
+                    }}
+                  />
                 ))}
               </div>
             </section>
           );
         })
       )}
-      <Dialog open={editing !== null} title={editing === "new" ? "New goal" : "Edit goal"} onClose={() => { setEditing(null); }} wide>
-        {editing !== null ? <GoalForm goal={editing === "new" ? undefined : editing} onCancel={() => { setEditing(null); }} onDone={() => { setEditing(null); }} /> : null}
+      <Dialog
+        open={editing !== null}
+        title={editing === "new" ? "New goal" : "Edit goal"}
+        onClose={() => {
+          setEditing(null);
+        }}
+        wide
+      >
+        {editing !== null ? (
+          <GoalForm
+            goal={editing === "new" ? undefined : editing}
+            onCancel={() => {
+              setEditing(null);
+            }}
+            onDone={() => {
+              setEditing(null);
+            }}
+          />
+        ) : null}
       </Dialog>
     </div>
   );

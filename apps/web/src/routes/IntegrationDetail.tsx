@@ -35,7 +35,15 @@ function useIntegrationUpdate(message: string, onDone: () => void) {
 }
 
 /** New credentials (never shown back): the form comes from the provider's credential fields. */
-function ReplaceCredentials({ integrationId, provider, onDone }: { integrationId: string; provider: string; onDone: () => void }) {
+function ReplaceCredentials({
+  integrationId,
+  provider,
+  onDone,
+}: {
+  integrationId: string;
+  provider: string;
+  onDone: () => void;
+}) {
   const trpc = useTRPC();
   const { id: workspaceId } = useWorkspace();
   const id = useId();
@@ -54,7 +62,12 @@ function ReplaceCredentials({ integrationId, provider, onDone }: { integrationId
     >
       {providers.isPending ? <Skeleton height="5rem" /> : null}
       <ProviderFieldInputs idPrefix={id} fields={fields} values={values} onChange={setValues} secret />
-      <FormActions error={update.isError ? errorMessage(update.error) : null} onCancel={onDone} submitLabel="Save credentials" pending={update.isPending} />
+      <FormActions
+        error={update.isError ? errorMessage(update.error) : null}
+        onCancel={onDone}
+        submitLabel="Save credentials"
+        pending={update.isPending}
+      />
     </form>
   );
 }
@@ -69,7 +82,9 @@ function EditSettings({ integration, onDone }: { integration: Integration; onDon
   const providers = useQuery(trpc.integration.providers.queryOptions({ workspaceId }));
   const [name, setName] = useState(integration.name);
   const [config, setConfig] = useState<Record<string, string>>(() =>
-    Object.fromEntries(Object.entries(integration.config).flatMap(([key, value]) => (typeof value === "string" ? [[key, value]] : []))),
+    Object.fromEntries(
+      Object.entries(integration.config).flatMap(([key, value]) => (typeof value === "string" ? [[key, value]] : [])),
+    ),
   );
   const [interval, setSyncInterval] = useState(integration.syncIntervalSeconds);
   const update = useIntegrationUpdate("Settings saved.", onDone);
@@ -81,17 +96,41 @@ function EditSettings({ integration, onDone }: { integration: Integration; onDon
       noValidate
       onSubmit={(event) => {
         event.preventDefault();
-        update.mutate({ workspaceId, integrationId: integration.id, name, config: filledIn(config), syncIntervalSeconds: interval });
+        update.mutate({
+          workspaceId,
+          integrationId: integration.id,
+          name,
+          config: filledIn(config),
+          syncIntervalSeconds: interval,
+        });
       }}
     >
       <Field label="Name" htmlFor={`${id}-name`} error={flat.name}>
-        <input id={`${id}-name`} value={name} onChange={(event) => { setName(event.target.value); }} required maxLength={120} />
+        <input
+          id={`${id}-name`}
+          value={name}
+          onChange={(event) => {
+            setName(event.target.value);
+          }}
+          required
+          maxLength={120}
+        />
       </Field>
       {providers.isPending ? <Skeleton height="5rem" /> : null}
       <ProviderFieldInputs idPrefix={`${id}-config`} fields={fields} values={config} onChange={setConfig} />
-      <SyncIntervalField id={`${id}-interval`} value={interval} onChange={setSyncInterval} error={flat.syncIntervalSeconds} />
+      <SyncIntervalField
+        id={`${id}-interval`}
+        value={interval}
+        onChange={setSyncInterval}
+        error={flat.syncIntervalSeconds}
+      />
       <p className="muted small">New settings fetch the history again from the start; values already stored stay.</p>
-      <FormActions error={update.isError ? errorMessage(update.error) : null} onCancel={onDone} submitLabel="Save settings" pending={update.isPending} />
+      <FormActions
+        error={update.isError ? errorMessage(update.error) : null}
+        onCancel={onDone}
+        submitLabel="Save settings"
+        pending={update.isPending}
+      />
     </form>
   );
 }
@@ -103,20 +142,35 @@ function MetricMappings({ integrationId, canManage }: { integrationId: string; c
   const toast = useToast();
   const { id: workspaceId, slug } = useWorkspace();
   const metrics = useQuery(trpc.integration.metrics.queryOptions({ workspaceId, integrationId }));
-  const kpis = useQuery({ ...trpc.kpi.list.queryOptions({ workspaceId, status: "active", limit: 100 }), enabled: canManage });
+  const kpis = useQuery({
+    ...trpc.kpi.list.queryOptions({ workspaceId, status: "active", limit: 100 }),
+    enabled: canManage,
+  });
   const settle = async (message: string) => {
     await queryClient.invalidateQueries(trpc.integration.metrics.queryFilter());
     toast.success(message);
   };
-  const map = useMutation(trpc.integration.mapMetric.mutationOptions({ onSuccess: (metric) => settle(`“${metric.name}” now writes into “${metric.kpi.name}”.`) }));
-  const unmap = useMutation(trpc.integration.unmapMetric.mutationOptions({ onSuccess: (metric) => settle(`“${metric.name}” no longer writes into a KPI.`) }));
+  const map = useMutation(
+    trpc.integration.mapMetric.mutationOptions({
+      onSuccess: (metric) => settle(`“${metric.name}” now writes into “${metric.kpi.name}”.`),
+    }),
+  );
+  const unmap = useMutation(
+    trpc.integration.unmapMetric.mutationOptions({
+      onSuccess: (metric) => settle(`“${metric.name}” no longer writes into a KPI.`),
+    }),
+  );
 
   if (metrics.isPending) return <Skeleton height="4rem" />;
   if (metrics.isError) return <ErrorState error={metrics.error} onRetry={() => void metrics.refetch()} />;
   const unmapped = metrics.data.every((metric) => metric.kpi === null);
   return (
     <>
-      {unmapped ? <p className="callout">Nothing is mapped yet: synced values are fetched but not stored. Choose the KPI each metric should write into.</p> : null}
+      {unmapped ? (
+        <p className="callout">
+          Nothing is mapped yet: synced values are fetched but not stored. Choose the KPI each metric should write into.
+        </p>
+      ) : null}
       <div className="table-scroll">
         <table className="table">
           <caption className="visually-hidden">Provider metrics and the KPIs they write into</caption>
@@ -145,7 +199,9 @@ function MetricMappings({ integrationId, canManage }: { integrationId: string; c
                       }}
                     >
                       <option value="">Not mapped</option>
-                      {metric.kpi && !kpis.data?.items.some((kpi) => kpi.id === metric.kpi?.id) ? <option value={metric.kpi.id}>{metric.kpi.name}</option> : null}
+                      {metric.kpi && !kpis.data?.items.some((kpi) => kpi.id === metric.kpi?.id) ? (
+                        <option value={metric.kpi.id}>{metric.kpi.name}</option>
+                      ) : null}
                       {kpis.data?.items.map((kpi) => (
                         <option key={kpi.id} value={kpi.id}>
                           {kpi.name}
@@ -178,11 +234,15 @@ export function IntegrationDetail() {
   const [editing, setEditing] = useState(false);
   const integration = useQuery({
     ...trpc.integration.get.queryOptions({ workspaceId, integrationId }),
-    refetchInterval: (query) => (query.state.data?.syncStatus === "QUEUED" || query.state.data?.syncStatus === "SYNCING" ? 2000 : false),
+    refetchInterval: (query) =>
+      query.state.data?.syncStatus === "QUEUED" || query.state.data?.syncStatus === "SYNCING" ? 2000 : false,
   });
   const syncing = integration.data?.syncStatus === "QUEUED" || integration.data?.syncStatus === "SYNCING";
   const runs = useInfiniteQuery({
-    ...trpc.integration.runs.infiniteQueryOptions({ workspaceId, integrationId, limit: 20 }, { getNextPageParam: (page) => page.nextCursor ?? undefined }),
+    ...trpc.integration.runs.infiniteQueryOptions(
+      { workspaceId, integrationId, limit: 20 },
+      { getNextPageParam: (page) => page.nextCursor ?? undefined },
+    ),
     refetchInterval: syncing ? 2000 : false,
   });
 
@@ -206,8 +266,14 @@ export function IntegrationDetail() {
       onSuccess: () => settle("Sync queued."),
     }),
   );
-  const disable = useMutation(trpc.integration.disable.mutationOptions({ onSuccess: () => settle("Integration disabled: it will not sync until enabled.") }));
-  const enable = useMutation(trpc.integration.enable.mutationOptions({ onSuccess: () => settle("Integration enabled; a sync is due now.") }));
+  const disable = useMutation(
+    trpc.integration.disable.mutationOptions({
+      onSuccess: () => settle("Integration disabled: it will not sync until enabled."),
+    }),
+  );
+  const enable = useMutation(
+    trpc.integration.enable.mutationOptions({ onSuccess: () => settle("Integration enabled; a sync is due now.") }),
+  );
 
   if (integration.isPending) {
     return (
@@ -238,7 +304,8 @@ export function IntegrationDetail() {
   return (
     <div className="page">
       <nav aria-label="Breadcrumb" className="breadcrumb">
-        <Link to={`/w/${slug}/integrations`}>Integrations</Link> <span aria-hidden="true">/</span> <span>{data.name}</span>
+        <Link to={`/w/${slug}/integrations`}>Integrations</Link> <span aria-hidden="true">/</span>{" "}
+        <span>{data.name}</span>
       </nav>
       <header className="page-header">
         <div>
@@ -251,21 +318,54 @@ export function IntegrationDetail() {
         </div>
         {canManage ? (
           <div className="actions">
-            <button type="button" className="button button-primary" disabled={syncNow.isPending || data.syncStatus === "DISABLED" || syncing} onClick={() => { syncNow.mutate(input); }}>
+            <button
+              type="button"
+              className="button button-primary"
+              disabled={syncNow.isPending || data.syncStatus === "DISABLED" || syncing}
+              onClick={() => {
+                syncNow.mutate(input);
+              }}
+            >
               {syncing ? "Syncing…" : "Sync now"}
             </button>
-            <button type="button" className="button" onClick={() => { setEditing(true); }}>
+            <button
+              type="button"
+              className="button"
+              onClick={() => {
+                setEditing(true);
+              }}
+            >
               Edit settings
             </button>
-            <button type="button" className="button" onClick={() => { setReplacing(true); }}>
+            <button
+              type="button"
+              className="button"
+              onClick={() => {
+                setReplacing(true);
+              }}
+            >
               Replace credentials
             </button>
             {data.syncStatus === "DISABLED" ? (
-              <button type="button" className="button" disabled={enable.isPending} onClick={() => { enable.mutate(input); }}>
+              <button
+                type="button"
+                className="button"
+                disabled={enable.isPending}
+                onClick={() => {
+                  enable.mutate(input);
+                }}
+              >
                 Enable
               </button>
             ) : (
-              <button type="button" className="button" disabled={disable.isPending} onClick={() => { disable.mutate(input); }}>
+              <button
+                type="button"
+                className="button"
+                disabled={disable.isPending}
+                onClick={() => {
+                  disable.mutate(input);
+                }}
+              >
                 Disable
               </button>
             )}
@@ -274,15 +374,23 @@ export function IntegrationDetail() {
       </header>
 
       {data.lastErrorCode || data.lastErrorMessage ? (
-        <div className={data.syncStatus === "FAILED" || data.syncStatus === "DISABLED" ? "callout callout-bad" : "callout"} role="status">
-          <strong>Last error {formatRelative(data.lastErrorAt)}:</strong> {plainError(data.lastErrorCode, data.lastErrorMessage)}
+        <div
+          className={data.syncStatus === "FAILED" || data.syncStatus === "DISABLED" ? "callout callout-bad" : "callout"}
+          role="status"
+        >
+          <strong>Last error {formatRelative(data.lastErrorAt)}:</strong>{" "}
+          {plainError(data.lastErrorCode, data.lastErrorMessage)}
         </div>
       ) : null}
 
       <section className="card section" aria-label="Details">
         <dl className="details">
           <dt>Last successful sync</dt>
-          <dd>{data.lastSyncedAt ? `${formatRelative(data.lastSyncedAt)} (${formatDateTime(data.lastSyncedAt)})` : "Never"}</dd>
+          <dd>
+            {data.lastSyncedAt
+              ? `${formatRelative(data.lastSyncedAt)} (${formatDateTime(data.lastSyncedAt)})`
+              : "Never"}
+          </dd>
           <dt>Last attempt</dt>
           <dd>{formatDateTime(data.lastAttemptAt)}</dd>
           <dt>Next sync</dt>
@@ -294,7 +402,9 @@ export function IntegrationDetail() {
           {Object.entries(data.config).map(([key, value]) => (
             <div key={key} className="details-pair">
               <dt>{key}</dt>
-              <dd className="mono">{typeof value === "string" || typeof value === "number" ? String(value) : JSON.stringify(value)}</dd>
+              <dd className="mono">
+                {typeof value === "string" || typeof value === "number" ? String(value) : JSON.stringify(value)}
+              </dd>
             </div>
           ))}
         </dl>
@@ -312,7 +422,11 @@ export function IntegrationDetail() {
         ) : runs.isError ? (
           <ErrorState error={runs.error} onRetry={() => void runs.refetch()} />
         ) : runRows.length === 0 ? (
-          <EmptyState title="No runs yet">{data.syncStatus === "DISABLED" ? "Enable the integration to start syncing." : "The first sync runs shortly after connecting, or press Sync now."}</EmptyState>
+          <EmptyState title="No runs yet">
+            {data.syncStatus === "DISABLED"
+              ? "Enable the integration to start syncing."
+              : "The first sync runs shortly after connecting, or press Sync now."}
+          </EmptyState>
         ) : (
           <>
             <div className="table-scroll">
@@ -336,7 +450,11 @@ export function IntegrationDetail() {
                         <SyncStatusBadge status={runBadge[run.status]} />
                       </td>
                       <td className="numeric">{run.pointsWritten}</td>
-                      <td>{run.finishedAt ? `${Math.max(0, Math.round((run.finishedAt.getTime() - run.startedAt.getTime()) / 100) / 10)} s` : "running"}</td>
+                      <td>
+                        {run.finishedAt
+                          ? `${Math.max(0, Math.round((run.finishedAt.getTime() - run.startedAt.getTime()) / 100) / 10)} s`
+                          : "running"}
+                      </td>
                       <td>{run.status === "FAILED" ? plainError(run.errorCode, run.errorMessage) : ""}</td>
                     </tr>
                   ))}
@@ -344,18 +462,48 @@ export function IntegrationDetail() {
               </table>
             </div>
             {runs.hasNextPage ? (
-              <button type="button" className="button" disabled={runs.isFetchingNextPage} onClick={() => void runs.fetchNextPage()}>
+              <button
+                type="button"
+                className="button"
+                disabled={runs.isFetchingNextPage}
+                onClick={() => void runs.fetchNextPage()}
+              >
                 {runs.isFetchingNextPage ? "Loading…" : "Older runs"}
               </button>
             ) : null}
           </>
         )}
       </section>
-      <Dialog open={editing} title="Edit settings" onClose={() => { setEditing(false); }}>
-        {editing ? <EditSettings integration={data} onDone={() => { setEditing(false); }} /> : null}
+      <Dialog
+        open={editing}
+        title="Edit settings"
+        onClose={() => {
+          setEditing(false);
+        }}
+      >
+        {editing ? (
+          <EditSettings
+            integration={data}
+            onDone={() => {
+              setEditing(false);
+            }}
+          />
+        ) : null}
       </Dialog>
-      <Dialog open={replacing} title="Replace credentials" onClose={() => { setReplacing(false); }}>
-        <ReplaceCredentials integrationId={integrationId} provider={data.provider} onDone={() => { setReplacing(false); }} />
+      <Dialog
+        open={replacing}
+        title="Replace credentials"
+        onClose={() => {
+          setReplacing(false);
+        }}
+      >
+        <ReplaceCredentials
+          integrationId={integrationId}
+          provider={data.provider}
+          onDone={() => {
+            setReplacing(false);
+          }}
+        />
       </Dialog>
     </div>
   );

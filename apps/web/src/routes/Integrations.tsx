@@ -16,7 +16,15 @@ import { useWorkspace } from "../workspace.ts";
 
 type Provider = RouterOutputs["integration"]["providers"][number];
 
-function ConnectForm({ provider, onDone, onCancel }: { provider: Provider; onDone: (id: string) => void; onCancel: () => void }) {
+function ConnectForm({
+  provider,
+  onDone,
+  onCancel,
+}: {
+  provider: Provider;
+  onDone: (id: string) => void;
+  onCancel: () => void;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const toast = useToast();
@@ -43,23 +51,60 @@ function ConnectForm({ provider, onDone, onCancel }: { provider: Provider; onDon
 
   const submit = (event: React.SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
-    connect.mutate({ workspaceId, provider: provider.id, name, credentials: filledIn(credentials), config: filledIn(config), syncIntervalSeconds: interval });
+    connect.mutate({
+      workspaceId,
+      provider: provider.id,
+      name,
+      credentials: filledIn(credentials),
+      config: filledIn(config),
+      syncIntervalSeconds: interval,
+    });
   };
 
   return (
     <form onSubmit={submit} className="stack" noValidate>
       <p className="muted">{provider.description}</p>
       <Field label="Name" htmlFor={`${id}-name`} error={flat.name}>
-        <input id={`${id}-name`} value={name} onChange={(event) => { setName(event.target.value); }} required maxLength={120} />
+        <input
+          id={`${id}-name`}
+          value={name}
+          onChange={(event) => {
+            setName(event.target.value);
+          }}
+          required
+          maxLength={120}
+        />
       </Field>
-      <ProviderFieldInputs idPrefix={`${id}-config`} fields={provider.configFields} values={config} onChange={setConfig} />
+      <ProviderFieldInputs
+        idPrefix={`${id}-config`}
+        fields={provider.configFields}
+        values={config}
+        onChange={setConfig}
+      />
       <fieldset className="stack">
         <legend>Credentials</legend>
         <p className="muted small">Stored encrypted; never shown again.</p>
-        <ProviderFieldInputs idPrefix={`${id}-cred`} fields={provider.credentialFields} values={credentials} onChange={setCredentials} secret />
+        <ProviderFieldInputs
+          idPrefix={`${id}-cred`}
+          fields={provider.credentialFields}
+          values={credentials}
+          onChange={setCredentials}
+          secret
+        />
       </fieldset>
-      <SyncIntervalField id={`${id}-interval`} value={interval} onChange={setSyncInterval} error={flat.syncIntervalSeconds} />
-      <FormActions error={connect.isError ? errorMessage(connect.error) : null} onCancel={onCancel} submitLabel="Connect" pendingLabel="Connecting…" pending={connect.isPending} />
+      <SyncIntervalField
+        id={`${id}-interval`}
+        value={interval}
+        onChange={setSyncInterval}
+        error={flat.syncIntervalSeconds}
+      />
+      <FormActions
+        error={connect.isError ? errorMessage(connect.error) : null}
+        onCancel={onCancel}
+        submitLabel="Connect"
+        pendingLabel="Connecting…"
+        pending={connect.isPending}
+      />
     </form>
   );
 }
@@ -72,7 +117,8 @@ export function Integrations() {
   const integrations = useQuery({
     ...trpc.integration.list.queryOptions({ workspaceId }),
     // While a sync is queued or running, look again every few seconds.
-    refetchInterval: (query) => (query.state.data?.some((item) => item.syncStatus === "QUEUED" || item.syncStatus === "SYNCING") ? 3000 : false),
+    refetchInterval: (query) =>
+      query.state.data?.some((item) => item.syncStatus === "QUEUED" || item.syncStatus === "SYNCING") ? 3000 : false,
   });
   const providers = useQuery(trpc.integration.providers.queryOptions({ workspaceId }));
   const canManage = can(role, "integration.manage");
@@ -93,7 +139,9 @@ export function Integrations() {
         ) : integrations.isError ? (
           <ErrorState error={integrations.error} onRetry={() => void integrations.refetch()} />
         ) : integrations.data.length === 0 ? (
-          <EmptyState title="Nothing connected yet">{canManage ? "Pick a provider below to start syncing values." : "An owner or admin can connect a provider."}</EmptyState>
+          <EmptyState title="Nothing connected yet">
+            {canManage ? "Pick a provider below to start syncing values." : "An owner or admin can connect a provider."}
+          </EmptyState>
         ) : (
           <ul className="list">
             {integrations.data.map((integration) => (
@@ -101,12 +149,15 @@ export function Integrations() {
                 <div className="integration-name">
                   <Link to={`/w/${slug}/integrations/${integration.id}`}>{integration.name}</Link>
                   <span className="muted small">
-                    {providers.data?.find((provider) => provider.id === integration.provider)?.name ?? integration.provider} · {formatInterval(integration.syncIntervalSeconds)}
+                    {providers.data?.find((provider) => provider.id === integration.provider)?.name ??
+                      integration.provider}{" "}
+                    · {formatInterval(integration.syncIntervalSeconds)}
                   </span>
                 </div>
                 <SyncStatusBadge status={integration.syncStatus} />
                 <span className="muted small">Last sync {formatRelative(integration.lastSyncedAt)}</span>
-                {integration.syncStatus === "FAILED" || (integration.syncStatus === "DISABLED" && integration.lastErrorCode) ? (
+                {integration.syncStatus === "FAILED" ||
+                (integration.syncStatus === "DISABLED" && integration.lastErrorCode) ? (
                   <p className="row-error">{plainError(integration.lastErrorCode, integration.lastErrorMessage)}</p>
                 ) : null}
               </li>
@@ -129,7 +180,13 @@ export function Integrations() {
                 <p className="muted small">{provider.description}</p>
                 <p className="small">Measures: {provider.metrics.map((metric) => metric.name).join(", ")}</p>
                 {canManage ? (
-                  <button type="button" className="button" onClick={() => { setConnecting(provider); }}>
+                  <button
+                    type="button"
+                    className="button"
+                    onClick={() => {
+                      setConnecting(provider);
+                    }}
+                  >
                     Connect {provider.name}
                   </button>
                 ) : null}
@@ -139,16 +196,26 @@ export function Integrations() {
         )}
       </section>
 
-      <Dialog open={connecting !== null} title={`Connect ${connecting?.name ?? ""}`} onClose={() => { setConnecting(null); }}>
-        {connecting ? <ConnectForm
+      <Dialog
+        open={connecting !== null}
+        title={`Connect ${connecting?.name ?? ""}`}
+        onClose={() => {
+          setConnecting(null);
+        }}
+      >
+        {connecting ? (
+          <ConnectForm
             provider={connecting}
-            onCancel={() => { setConnecting(null); }}
+            onCancel={() => {
+              setConnecting(null);
+            }}
             onDone={(integrationId) => {
               setConnecting(null);
               // Next: map its metrics to KPIs, on its own page.
               void navigate(`/w/${slug}/integrations/${integrationId}`);
             }}
-          /> : null}
+          />
+        ) : null}
       </Dialog>
     </div>
   );

@@ -35,8 +35,14 @@ export function KpiPage() {
     await queryClient.invalidateQueries(trpc.kpi.pathFilter());
     toast.success(message);
   };
-  const archive = useMutation(trpc.kpi.archive.mutationOptions({ onSuccess: (saved) => settle(`“${saved.name}” archived: it keeps its history, off the dashboard.`) }));
-  const restore = useMutation(trpc.kpi.restore.mutationOptions({ onSuccess: (saved) => settle(`“${saved.name}” is active again.`) }));
+  const archive = useMutation(
+    trpc.kpi.archive.mutationOptions({
+      onSuccess: (saved) => settle(`“${saved.name}” archived: it keeps its history, off the dashboard.`),
+    }),
+  );
+  const restore = useMutation(
+    trpc.kpi.restore.mutationOptions({ onSuccess: (saved) => settle(`“${saved.name}” is active again.`) }),
+  );
 
   if (kpi.isPending) {
     return (
@@ -78,15 +84,35 @@ export function KpiPage() {
         </div>
         {canWrite ? (
           <div className="actions">
-            <button type="button" className="button" onClick={() => { setEditing(true); }}>
+            <button
+              type="button"
+              className="button"
+              onClick={() => {
+                setEditing(true);
+              }}
+            >
               Edit
             </button>
             {data.isActive ? (
-              <button type="button" className="button" disabled={archive.isPending} onClick={() => { archive.mutate({ workspaceId, kpiId }); }}>
+              <button
+                type="button"
+                className="button"
+                disabled={archive.isPending}
+                onClick={() => {
+                  archive.mutate({ workspaceId, kpiId });
+                }}
+              >
                 Archive
               </button>
             ) : (
-              <button type="button" className="button" disabled={restore.isPending} onClick={() => { restore.mutate({ workspaceId, kpiId }); }}>
+              <button
+                type="button"
+                className="button"
+                disabled={restore.isPending}
+                onClick={() => {
+                  restore.mutate({ workspaceId, kpiId });
+                }}
+              >
                 Restore
               </button>
             )}
@@ -97,13 +123,19 @@ export function KpiPage() {
       <section className="stats" aria-label="Where it stands">
         <div className="stat">
           <span className="stat-label">Current</span>
-          <span className="stat-value" data-testid="kpi-current">{formatValue(data.currentValue, data.unit)}</span>
-          <span className="muted small">{data.currentValueAt ? `as of ${formatRelative(data.currentValueAt)}` : "no value yet"}</span>
+          <span className="stat-value" data-testid="kpi-current">
+            {formatValue(data.currentValue, data.unit)}
+          </span>
+          <span className="muted small">
+            {data.currentValueAt ? `as of ${formatRelative(data.currentValueAt)}` : "no value yet"}
+          </span>
         </div>
         <div className="stat">
           <span className="stat-label">Target</span>
           <span className="stat-value">{formatValue(data.targetValue, data.unit)}</span>
-          <span className="muted small">{data.direction === "HIGHER_IS_BETTER" ? "higher is better" : "lower is better"}</span>
+          <span className="muted small">
+            {data.direction === "HIGHER_IS_BETTER" ? "higher is better" : "lower is better"}
+          </span>
         </div>
         <div className="stat stat-wide">
           <span className="stat-label">Progress</span>
@@ -118,7 +150,13 @@ export function KpiPage() {
         <header className="section-header">
           <h2 id="values-title">Values</h2>
           {canWrite ? (
-            <button type="button" className="button" onClick={() => { setImporting(true); }}>
+            <button
+              type="button"
+              className="button"
+              onClick={() => {
+                setImporting(true);
+              }}
+            >
               Import CSV
             </button>
           ) : null}
@@ -127,10 +165,32 @@ export function KpiPage() {
         <DataPointsTable kpiId={kpiId} unit={data.unit} canWrite={canWrite} onChanged={refresh} />
       </section>
 
-      <Dialog open={editing} title={`Edit “${data.name}”`} onClose={() => { setEditing(false); }}>
-        <KpiForm kpi={data} categories={categories.data?.map((item) => item.category) ?? []} onCancel={() => { setEditing(false); }} onDone={() => { setEditing(false); }} />
+      <Dialog
+        open={editing}
+        title={`Edit “${data.name}”`}
+        onClose={() => {
+          setEditing(false);
+        }}
+      >
+        <KpiForm
+          kpi={data}
+          categories={categories.data?.map((item) => item.category) ?? []}
+          onCancel={() => {
+            setEditing(false);
+          }}
+          onDone={() => {
+            setEditing(false);
+          }}
+        />
       </Dialog>
-      <Dialog open={importing} title="Import values from CSV" onClose={() => { setImporting(false); }} wide>
+      <Dialog
+        open={importing}
+        title="Import values from CSV"
+        onClose={() => {
+          setImporting(false);
+        }}
+        wide
+      >
         <ImportCsvForm
           kpiId={kpiId}
           onImported={() => {

@@ -45,15 +45,33 @@ function InviteForm() {
   return (
     <form onSubmit={submit} className="inline-form" aria-label="Invite someone" noValidate>
       <Field label="Email" htmlFor={`${id}-email`} error={errors.email}>
-        <input id={`${id}-email`} type="email" value={email} autoComplete="off" placeholder="name@example.com" onChange={(event) => { setEmail(event.target.value); }} required />
+        <input
+          id={`${id}-email`}
+          type="email"
+          value={email}
+          autoComplete="off"
+          placeholder="name@example.com"
+          onChange={(event) => {
+            setEmail(event.target.value);
+          }}
+          required
+        />
       </Field>
       <Field label="Role" htmlFor={`${id}-role`} error={errors.role}>
-        <select id={`${id}-role`} value={inviteRole} onChange={(event) => { setInviteRole(roles.find((item) => item === event.target.value) ?? "MEMBER"); }}>
-          {roles.filter((item) => canAssignRole(role, null, item)).map((item) => (
-            <option key={item} value={item}>
-              {roleLabels[item]}
-            </option>
-          ))}
+        <select
+          id={`${id}-role`}
+          value={inviteRole}
+          onChange={(event) => {
+            setInviteRole(roles.find((item) => item === event.target.value) ?? "MEMBER");
+          }}
+        >
+          {roles
+            .filter((item) => canAssignRole(role, null, item))
+            .map((item) => (
+              <option key={item} value={item}>
+                {roleLabels[item]}
+              </option>
+            ))}
         </select>
       </Field>
       <button type="submit" className="button button-primary" disabled={invite.isPending || email.trim() === ""}>
@@ -86,7 +104,9 @@ export function Members() {
       onMutate: async ({ userId, role: next }) => {
         await queryClient.cancelQueries({ queryKey: membersOptions.queryKey });
         const before = queryClient.getQueryData(membersOptions.queryKey);
-        queryClient.setQueryData(membersOptions.queryKey, (current) => current?.map((member) => (member.user.id === userId ? { ...member, role: next } : member)));
+        queryClient.setQueryData(membersOptions.queryKey, (current) =>
+          current?.map((member) => (member.user.id === userId ? { ...member, role: next } : member)),
+        );
         return { before };
       },
       onError: (_error, _input, context) => {
@@ -129,7 +149,9 @@ export function Members() {
       <header className="page-header">
         <div>
           <h1>Members</h1>
-          <p className="muted">You are {roleLabels[role].toLowerCase()} here: {roleHelp[role]}.</p>
+          <p className="muted">
+            You are {roleLabels[role].toLowerCase()} here: {roleHelp[role]}.
+          </p>
         </div>
       </header>
 
@@ -151,7 +173,8 @@ export function Members() {
             {members.data.map((member) => {
               const self = member.user.id === me.data?.id;
               const assignable = roles.filter((item) => item === member.role || canAssignRole(role, member.role, item));
-              const canChange = canManage && !self && canAssignRole(role, member.role, member.role === "OWNER" ? "ADMIN" : member.role);
+              const canChange =
+                canManage && !self && canAssignRole(role, member.role, member.role === "OWNER" ? "ADMIN" : member.role);
               return (
                 <li key={member.id} className="list-row member-row" data-testid={`member-${member.user.email}`}>
                   <div className="member-name">
@@ -187,7 +210,8 @@ export function Members() {
                       className="button button-small button-quiet"
                       disabled={remove.isPending}
                       onClick={() => {
-                        if (window.confirm(`Remove ${member.user.name} from the workspace?`)) remove.mutate({ workspaceId, userId: member.user.id });
+                        if (window.confirm(`Remove ${member.user.name} from the workspace?`))
+                          remove.mutate({ workspaceId, userId: member.user.id });
                       }}
                     >
                       Remove
@@ -216,7 +240,14 @@ export function Members() {
                 <span className="role-label">{roleLabels[invitation.role]}</span>
                 <span className="muted small">expires {formatDate(invitation.expiresAt)}</span>
                 {canManage && canAssignRole(role, invitation.role, null) ? (
-                  <button type="button" className="button button-small button-quiet" disabled={cancel.isPending} onClick={() => { cancel.mutate({ workspaceId, invitationId: invitation.id }); }}>
+                  <button
+                    type="button"
+                    className="button button-small button-quiet"
+                    disabled={cancel.isPending}
+                    onClick={() => {
+                      cancel.mutate({ workspaceId, invitationId: invitation.id });
+                    }}
+                  >
                     Cancel
                   </button>
                 ) : null}

@@ -3,7 +3,8 @@ import { isRouteErrorResponse, Link, useRouteError } from "react-router";
 /** A page that failed to load (a deploy replaced its chunk, a render threw). */
 export function RouteError() {
   const error = useRouteError();
-  const chunkGone = error instanceof TypeError && /dynamically imported module|Importing a module script failed/.test(error.message);
+  const chunkGone =
+    error instanceof TypeError && /dynamically imported module|Importing a module script failed/.test(error.message);
   return (
     <main className="centered-page">
       <div className="panel">

@@ -59,10 +59,25 @@ export function Settings() {
               rename.mutate({ workspaceId, name: newName });
             }}
           >
-            <Field label="Workspace name" htmlFor={ids.name} error={renameErrors.name ?? (rename.isError ? errorMessage(rename.error) : undefined)}>
-              <input id={ids.name} value={newName} maxLength={80} onChange={(event) => { setNewName(event.target.value); }} />
+            <Field
+              label="Workspace name"
+              htmlFor={ids.name}
+              error={renameErrors.name ?? (rename.isError ? errorMessage(rename.error) : undefined)}
+            >
+              <input
+                id={ids.name}
+                value={newName}
+                maxLength={80}
+                onChange={(event) => {
+                  setNewName(event.target.value);
+                }}
+              />
             </Field>
-            <button type="submit" className="button button-primary" disabled={rename.isPending || newName.trim() === "" || newName.trim() === name}>
+            <button
+              type="submit"
+              className="button button-primary"
+              disabled={rename.isPending || newName.trim() === "" || newName.trim() === name}
+            >
               Rename
             </button>
           </form>
@@ -85,9 +100,23 @@ export function Settings() {
               remove.mutate({ workspaceId, confirmSlug: confirm });
             }}
           >
-            <p>This deletes every KPI, value, goal and integration in “{name}”, for every member. It cannot be undone.</p>
-            <Field label={`Type ${slug} to confirm`} htmlFor={ids.confirm} error={remove.isError ? errorMessage(remove.error) : undefined}>
-              <input id={ids.confirm} value={confirm} autoComplete="off" spellCheck={false} onChange={(event) => { setConfirm(event.target.value); }} />
+            <p>
+              This deletes every KPI, value, goal and integration in “{name}”, for every member. It cannot be undone.
+            </p>
+            <Field
+              label={`Type ${slug} to confirm`}
+              htmlFor={ids.confirm}
+              error={remove.isError ? errorMessage(remove.error) : undefined}
+            >
+              <input
+                id={ids.confirm}
+                value={confirm}
+                autoComplete="off"
+                spellCheck={false}
+                onChange={(event) => {
+                  setConfirm(event.target.value);
+                }}
+              />
             </Field>
             <div>
               <button type="submit" className="button button-danger" disabled={confirm !== slug || remove.isPending}>

@@ -70,7 +70,10 @@ export function SignIn() {
               </a>
             ))}
             {options.data.providers.length === 0 && !developmentSignIn ? (
-              <p role="alert">No sign-in method is configured on this server. Set GITHUB_CLIENT_ID/GITHUB_CLIENT_SECRET or GOOGLE_CLIENT_ID/GOOGLE_CLIENT_SECRET.</p>
+              <p role="alert">
+                No sign-in method is configured on this server. Set GITHUB_CLIENT_ID/GITHUB_CLIENT_SECRET or
+                GOOGLE_CLIENT_ID/GOOGLE_CLIENT_SECRET.
+              </p>
             ) : null}
           </div>
         )}
@@ -92,7 +95,14 @@ export function SignIn() {
             ) : (
               <>
                 <label htmlFor="dev-user">User id</label>
-                <input id="dev-user" name="userId" required autoComplete="off" spellCheck={false} disabled={users.isPending} />
+                <input
+                  id="dev-user"
+                  name="userId"
+                  required
+                  autoComplete="off"
+                  spellCheck={false}
+                  disabled={users.isPending}
+                />
               </>
             )}
             <button type="submit" className="button button-primary button-block" disabled={users.isPending}>

@@ -30,7 +30,10 @@ export function Welcome() {
     };
   }, [name]);
 
-  const suggestion = useQuery({ ...trpc.workspace.suggestSlug.queryOptions({ name: debouncedName }), enabled: debouncedName.length > 0 && !slugEdited });
+  const suggestion = useQuery({
+    ...trpc.workspace.suggestSlug.queryOptions({ name: debouncedName }),
+    enabled: debouncedName.length > 0 && !slugEdited,
+  });
   const shownSlug = slugEdited ? slug : (suggestion.data?.slug ?? "");
 
   const create = useMutation(
@@ -48,8 +51,10 @@ export function Welcome() {
     trpc.me.acceptInvitations.mutationOptions({
       onSuccess: async ({ joinedWorkspaceIds }) => {
         await queryClient.invalidateQueries(trpc.me.workspaces.queryFilter());
-        if (joinedWorkspaceIds.length === 0) toast.show("info", `No pending invitations for ${me.data?.email ?? "your email"}.`);
-        else toast.success(`Joined ${joinedWorkspaceIds.length} workspace${joinedWorkspaceIds.length === 1 ? "" : "s"}.`);
+        if (joinedWorkspaceIds.length === 0)
+          toast.show("info", `No pending invitations for ${me.data?.email ?? "your email"}.`);
+        else
+          toast.success(`Joined ${joinedWorkspaceIds.length} workspace${joinedWorkspaceIds.length === 1 ? "" : "s"}.`);
       },
     }),
   );
@@ -65,11 +70,19 @@ export function Welcome() {
     <main className="centered-page">
       <div className="panel welcome">
         <h1>{first ? "Welcome to Northstar" : "New workspace"}</h1>
-        {first ? <p className="muted">A workspace holds your team’s KPIs, goals and integrations. Join one you were invited to, or create your own.</p> : null}
+        {first ? (
+          <p className="muted">
+            A workspace holds your team’s KPIs, goals and integrations. Join one you were invited to, or create your
+            own.
+          </p>
+        ) : null}
 
         <section aria-labelledby="invites-title" className="section">
           <h2 id="invites-title">Invitations</h2>
-          <p className="muted">Invitations sent to {me.data?.email ?? "your email"} are accepted when you sign in. Invited just now? Check again.</p>
+          <p className="muted">
+            Invitations sent to {me.data?.email ?? "your email"} are accepted when you sign in. Invited just now? Check
+            again.
+          </p>
           <button
             type="button"
             className="button"
@@ -84,7 +97,8 @@ export function Welcome() {
             <ul className="plain-list">
               {workspaces.data.map((workspace) => (
                 <li key={workspace.id}>
-                  <Link to={`/w/${workspace.slug}`}>{workspace.name}</Link> <span className="muted">({workspace.role.toLowerCase()})</span>
+                  <Link to={`/w/${workspace.slug}`}>{workspace.name}</Link>{" "}
+                  <span className="muted">({workspace.role.toLowerCase()})</span>
                 </li>
               ))}
             </ul>
@@ -127,7 +141,11 @@ export function Welcome() {
                 {errorMessage(create.error)}
               </p>
             ) : null}
-            <button type="submit" className="button button-primary" disabled={create.isPending || name.trim() === "" || shownSlug === ""}>
+            <button
+              type="submit"
+              className="button button-primary"
+              disabled={create.isPending || name.trim() === "" || shownSlug === ""}
+            >
               {create.isPending ? "Creating…" : "Create workspace"}
             </button>
           </form>

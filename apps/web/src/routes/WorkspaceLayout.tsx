@@ -42,7 +42,16 @@ export function WorkspaceLayout() {
   }, [workspace.isSuccess, slug]);
 
   const current = useMemo<CurrentWorkspace | null>(
-    () => (workspace.data ? { id: workspace.data.id, slug: workspace.data.slug, name: workspace.data.name, role: workspace.data.role, plan: workspace.data.plan } : null),
+    () =>
+      workspace.data
+        ? {
+            id: workspace.data.id,
+            slug: workspace.data.slug,
+            name: workspace.data.name,
+            role: workspace.data.role,
+            plan: workspace.data.plan,
+          }
+        : null,
     [workspace.data],
   );
 
@@ -54,7 +63,10 @@ export function WorkspaceLayout() {
         <div className="page">
           <div className="panel">
             <h1>Workspace not found</h1>
-            <p>There is no workspace at “{slug}”, or you are not a member of it. Ask an owner to invite you, or pick another workspace.</p>
+            <p>
+              There is no workspace at “{slug}”, or you are not a member of it. Ask an owner to invite you, or pick
+              another workspace.
+            </p>
             <Link className="button button-primary" to="/">
               Go to my workspaces
             </Link>
@@ -78,7 +90,9 @@ export function WorkspaceLayout() {
       <a className="skip-link" href="#main">
         Skip to content
       </a>
-      {navigation.state === "loading" ? <div className="route-progress" role="progressbar" aria-label="Loading page" /> : null}
+      {navigation.state === "loading" ? (
+        <div className="route-progress" role="progressbar" aria-label="Loading page" />
+      ) : null}
       <header className="topbar">
         <Link to={`/w/${slug}`} className="brand" aria-label="Northstar home">
           <span className="brand-mark" aria-hidden="true">
@@ -95,7 +109,9 @@ export function WorkspaceLayout() {
               void navigate(value === newWorkspaceValue ? "/welcome" : `/w/${value}`);
             }}
           >
-            {workspaces.data?.some((item) => item.slug === slug) ? null : <option value={slug}>{workspace.data?.name ?? slug}</option>}
+            {workspaces.data?.some((item) => item.slug === slug) ? null : (
+              <option value={slug}>{workspace.data?.name ?? slug}</option>
+            )}
             {workspaces.data?.map((item) => (
               <option key={item.id} value={item.slug}>
                 {item.name}
@@ -117,7 +133,12 @@ export function WorkspaceLayout() {
       </header>
       <nav className="nav" aria-label="Workspace" ref={nav}>
         {links.map((link) => (
-          <NavLink key={link.label} to={link.to === "" ? `/w/${slug}` : `/w/${slug}/${link.to}`} end={link.end} className={({ isActive }) => (isActive ? "nav-link active" : "nav-link")}>
+          <NavLink
+            key={link.label}
+            to={link.to === "" ? `/w/${slug}` : `/w/${slug}/${link.to}`}
+            end={link.end}
+            className={({ isActive }) => (isActive ? "nav-link active" : "nav-link")}
+          >
             {link.label}
           </NavLink>
         ))}

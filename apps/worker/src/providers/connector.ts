@@ -46,7 +46,8 @@ export function startOfUtcDay(instant: Date): Date {
 
 /** A finite number from a provider's value, else null (strings holding numbers are accepted). */
 export function finiteNumber(value: unknown): number | null {
-  const number = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : Number.NaN;
+  const number =
+    typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : Number.NaN;
   return Number.isFinite(number) ? number : null;
 }
 

@@ -50,7 +50,11 @@ export const csvConnector: Connector = {
     if (!url) throw new SyncError("config_invalid", "The integration needs a CSV URL.");
     const timestampColumn = config.timestampColumn ?? "timestamp";
     const valueColumn = config.valueColumn ?? "value";
-    const response = await httpGet({ url, headers: { accept: "text/csv, text/plain" } }, { signal, timeoutMs, network }, provider);
+    const response = await httpGet(
+      { url, headers: { accept: "text/csv, text/plain" } },
+      { signal, timeoutMs, network },
+      provider,
+    );
     if (response.status < 200 || response.status >= 300) throw statusError(response.status, response.headers, provider);
     const [header, ...rows] = parseCsv(response.text.replace(/^\uFEFF/, ""));
     if (!header) throw new SyncError("provider_bad_response", `${provider} is empty (no header row).`);
@@ -58,7 +62,10 @@ export const csvConnector: Connector = {
     const timestampAt = names.indexOf(timestampColumn);
     const valueAt = names.indexOf(valueColumn);
     if (timestampAt < 0 || valueAt < 0) {
-      throw new SyncError("config_invalid", `The CSV has no column named "${timestampAt < 0 ? timestampColumn : valueColumn}".`);
+      throw new SyncError(
+        "config_invalid",
+        `The CSV has no column named "${timestampAt < 0 ? timestampColumn : valueColumn}".`,
+      );
     }
     const points: DataPoint[] = [];
     rows.forEach((cells, position) => {

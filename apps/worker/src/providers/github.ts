@@ -23,7 +23,8 @@ function rateLimited(status: number, headers: ResponseHeaders): SyncError | null
     return new SyncError("provider_rate_limited", "GitHub's rate limit for this token is used up.", wait);
   }
   const retryAfter = parseRetryAfter(headers.get("retry-after"));
-  if (retryAfter !== null || status === 429) return new SyncError("provider_rate_limited", "GitHub's secondary rate limit was hit.", retryAfter);
+  if (retryAfter !== null || status === 429)
+    return new SyncError("provider_rate_limited", "GitHub's secondary rate limit was hit.", retryAfter);
   return null;
 }
 
@@ -42,13 +43,26 @@ export function nextLink(header: string | null, origin: string): string | null {
 
 export function githubConnector(apiUrl: string): Connector {
   const base = new URL(apiUrl);
-  async function get(url: string, token: string, options: HttpOptions): Promise<{ body: unknown; headers: ResponseHeaders }> {
+  async function get(
+    url: string,
+    token: string,
+    options: HttpOptions,
+  ): Promise<{ body: unknown; headers: ResponseHeaders }> {
     const response = await httpGet(
-      { url, headers: { authorization: `Bearer ${token}`, accept: "application/vnd.github+json", "x-github-api-version": "2022-11-28", "user-agent": "northstar-worker" } },
+      {
+        url,
+        headers: {
+          authorization: `Bearer ${token}`,
+          accept: "application/vnd.github+json",
+          "x-github-api-version": "2022-11-28",
+          "user-agent": "northstar-worker",
+        },
+      },
       options,
       provider,
     );
-    if (response.status >= 200 && response.status < 300) return { body: parseJson(response.text, provider), headers: response.headers };
+    if (response.status >= 200 && response.status < 300)
+      return { body: parseJson(response.text, provider), headers: response.headers };
     throw rateLimited(response.status, response.headers) ?? statusError(response.status, response.headers, provider);
   }
 
@@ -58,11 +72,19 @@ export function githubConnector(apiUrl: string): Connector {
     async fetch({ credentials, config, since, now, signal, timeoutMs, network }) {
       const token = credentials.token;
       const { owner, repo } = config;
-      if (!token || !owner || !repo) throw new SyncError("config_invalid", "The integration needs a token, an owner and a repository.");
+      if (!token || !owner || !repo)
+        throw new SyncError("config_invalid", "The integration needs a token, an owner and a repository.");
       const options = { signal, timeoutMs, network };
-      const repository = new URL(`repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}`, base.href.endsWith("/") ? base : `${base.href}/`);
+      const repository = new URL(
+        `repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}`,
+        base.href.endsWith("/") ? base : `${base.href}/`,
+      );
       const parsed = repositorySchema.safeParse((await get(repository.toString(), token, options)).body);
-      if (!parsed.success) throw new SyncError("provider_bad_response", "GitHub's repository answer lacks stargazers_count or open_issues_count.");
+      if (!parsed.success)
+        throw new SyncError(
+          "provider_bad_response",
+          "GitHub's repository answer lacks stargazers_count or open_issues_count.",
+        );
       const snapshot = snapshotTime(now);
       const points: DataPoint[] = [
         { metric: "stars", timestamp: snapshot, value: parsed.data.stargazers_count },
@@ -74,12 +96,18 @@ export function githubConnector(apiUrl: string): Connector {
       const perDay = new Map<number, number>();
       for (let day = firstDay.getTime(); day <= now.getTime(); day += 86_400_000) perDay.set(day, 0);
       const pulls = new URL(`${repository.toString()}/pulls`);
-      pulls.search = new URLSearchParams({ state: "closed", sort: "updated", direction: "desc", per_page: String(pageSize) }).toString();
+      pulls.search = new URLSearchParams({
+        state: "closed",
+        sort: "updated",
+        direction: "desc",
+        per_page: String(pageSize),
+      }).toString();
       let next: string | null = pulls.toString();
       for (let page = 0; next && page < maxPages; page++) {
         const { body, headers } = await get(next, token, options);
         const items = pullsSchema.safeParse(body);
-        if (!items.success) throw new SyncError("provider_bad_response", "GitHub's pull request list is not in the expected shape.");
+        if (!items.success)
+          throw new SyncError("provider_bad_response", "GitHub's pull request list is not in the expected shape.");
         let older = false;
         for (const pull of items.data) {
           if (Date.parse(pull.updated_at) < firstDay.getTime()) older = true;
@@ -91,7 +119,8 @@ export function githubConnector(apiUrl: string): Connector {
         // Sorted by update time: once a page reaches before the window, later pages are older still.
         next = older ? null : nextLink(headers.get("link"), base.origin);
       }
-      for (const [day, count] of perDay) points.push({ metric: "merged_prs_per_day", timestamp: new Date(day), value: count });
+      for (const [day, count] of perDay)
+        points.push({ metric: "merged_prs_per_day", timestamp: new Date(day), value: count });
       return points;
     },
   };

@@ -24,13 +24,19 @@ export function valueAtPath(document: unknown, path: string): unknown {
 
 function seriesPoint(item: unknown, position: number): DataPoint {
   if (typeof item !== "object" || item === null) {
-    throw new SyncError("provider_bad_response", `${provider}'s array item ${position} is not an object with timestamp and value.`);
+    throw new SyncError(
+      "provider_bad_response",
+      `${provider}'s array item ${position} is not an object with timestamp and value.`,
+    );
   }
   const entry = item as Record<string, unknown>;
   const timestamp = parseTimestamp(entry.timestamp);
   const value = finiteNumber(entry.value);
   if (!timestamp || value === null) {
-    throw new SyncError("provider_bad_response", `${provider}'s array item ${position} needs a timestamp and a finite numeric value.`);
+    throw new SyncError(
+      "provider_bad_response",
+      `${provider}'s array item ${position} needs a timestamp and a finite numeric value.`,
+    );
   }
   return { metric: "value", timestamp, value };
 }
@@ -48,7 +54,8 @@ export const httpJsonConnector: Connector = {
     const found = valueAtPath(body, path);
     if (Array.isArray(found)) return found.map(seriesPoint).filter((point) => point.timestamp >= since);
     const value = finiteNumber(found);
-    if (value === null) throw new SyncError("provider_bad_response", `Nothing numeric at ${path} in the JSON the endpoint returned.`);
+    if (value === null)
+      throw new SyncError("provider_bad_response", `Nothing numeric at ${path} in the JSON the endpoint returned.`);
     return [{ metric: "value", timestamp: snapshotTime(now), value }];
   },
 };

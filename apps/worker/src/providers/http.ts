@@ -61,10 +61,17 @@ async function readBounded(response: NetworkResponse, maxBytes: number): Promise
 /** Maps a non-2xx status to a SyncError (providers refine 403 and 404 themselves where it matters). */
 export function statusError(status: number, headers: ResponseHeaders, provider: string): SyncError {
   const retryAfter = parseRetryAfter(headers.get("retry-after"));
-  if (status === 401 || status === 403) return new SyncError("provider_auth", `${provider} refused the credentials (HTTP ${status}); update them and re-enable the integration.`);
-  if (status === 429) return new SyncError("provider_rate_limited", `${provider} is rate limiting requests (HTTP 429).`, retryAfter);
-  if (status === 404) return new SyncError("provider_not_found", `${provider} answered HTTP 404: check the integration's settings.`);
-  if (status >= 500) return new SyncError("provider_unavailable", `${provider} is unavailable (HTTP ${status}).`, retryAfter);
+  if (status === 401 || status === 403)
+    return new SyncError(
+      "provider_auth",
+      `${provider} refused the credentials (HTTP ${status}); update them and re-enable the integration.`,
+    );
+  if (status === 429)
+    return new SyncError("provider_rate_limited", `${provider} is rate limiting requests (HTTP 429).`, retryAfter);
+  if (status === 404)
+    return new SyncError("provider_not_found", `${provider} answered HTTP 404: check the integration's settings.`);
+  if (status >= 500)
+    return new SyncError("provider_unavailable", `${provider} is unavailable (HTTP ${status}).`, retryAfter);
   return new SyncError("provider_bad_response", `${provider} answered HTTP ${status}.`);
 }
 
@@ -84,7 +91,10 @@ export async function httpGet(request: HttpRequest, options: HttpOptions, provid
   let response: NetworkResponse;
   for (let hop = 0; ; hop++) {
     try {
-      response = await options.network.get(url, { headers: new URL(url).origin === origin ? (request.headers ?? {}) : {}, signal });
+      response = await options.network.get(url, {
+        headers: new URL(url).origin === origin ? (request.headers ?? {}) : {},
+        signal,
+      });
     } catch (error) {
       throw requestError(error, options.signal, provider);
     }
@@ -95,11 +105,16 @@ export async function httpGet(request: HttpRequest, options: HttpOptions, provid
     if (!next || (next.protocol !== "http:" && next.protocol !== "https:")) {
       throw new SyncError("provider_bad_response", `${provider} redirected to an address that is not http(s).`);
     }
-    if (hop + 1 >= maxRedirects) throw new SyncError("provider_bad_response", `${provider} redirected more than ${maxRedirects} times.`);
+    if (hop + 1 >= maxRedirects)
+      throw new SyncError("provider_bad_response", `${provider} redirected more than ${maxRedirects} times.`);
     url = next.toString();
   }
   try {
-    return { status: response.status, headers: response.headers, text: await readBounded(response, options.maxBytes ?? defaultMaxBytes) };
+    return {
+      status: response.status,
+      headers: response.headers,
+      text: await readBounded(response, options.maxBytes ?? defaultMaxBytes),
+    };
   } catch (error) {
     throw requestError(error, options.signal, provider);
   }
@@ -107,14 +122,25 @@ export async function httpGet(request: HttpRequest, options: HttpOptions, provid
 
 function requestError(error: unknown, jobSignal: AbortSignal, provider: string): Error {
   if (error instanceof SyncError) return error;
-  const refused = error instanceof AddressRefusedError ? error : error instanceof Error && error.cause instanceof AddressRefusedError ? error.cause : null;
+  const refused =
+    error instanceof AddressRefusedError
+      ? error
+      : error instanceof Error && error.cause instanceof AddressRefusedError
+        ? error.cause
+        : null;
   if (refused) {
-    return new SyncError("config_invalid", `The integration's address is on a private or local network, which Northstar does not fetch from; use a public URL.`, null, {
-      cause: refused,
-    });
+    return new SyncError(
+      "config_invalid",
+      `The integration's address is on a private or local network, which Northstar does not fetch from; use a public URL.`,
+      null,
+      {
+        cause: refused,
+      },
+    );
   }
   // The job's own signal (shutdown or expiry) propagates as an abort, not as the provider's fault.
-  if (jobSignal.aborted) return jobSignal.reason instanceof Error ? jobSignal.reason : new DOMException("aborted", "AbortError");
+  if (jobSignal.aborted)
+    return jobSignal.reason instanceof Error ? jobSignal.reason : new DOMException("aborted", "AbortError");
   if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
     return new SyncError("timeout", `${provider} did not answer in time.`, null, { cause: error });
   }
@@ -122,7 +148,11 @@ function requestError(error: unknown, jobSignal: AbortSignal, provider: string):
 }
 
 /** GET expecting 2xx JSON. */
-export async function getJson(request: HttpRequest, options: HttpOptions, provider: string): Promise<{ body: unknown; headers: ResponseHeaders }> {
+export async function getJson(
+  request: HttpRequest,
+  options: HttpOptions,
+  provider: string,
+): Promise<{ body: unknown; headers: ResponseHeaders }> {
   const response = await httpGet(request, options, provider);
   if (response.status < 200 || response.status >= 300) throw statusError(response.status, response.headers, provider);
   return { body: parseJson(response.text, provider), headers: response.headers };
@@ -132,6 +162,8 @@ export function parseJson(text: string, provider: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new SyncError("provider_bad_response", `${provider} sent a body that is not valid JSON.`, null, { cause: error });
+    throw new SyncError("provider_bad_response", `${provider} sent a body that is not valid JSON.`, null, {
+      cause: error,
+    });
   }
 }

@@ -13,9 +13,17 @@ export interface ConnectorEndpoints {
   stripeApiUrl: string;
 }
 
-export const defaultEndpoints: ConnectorEndpoints = { githubApiUrl: "https://api.github.com", stripeApiUrl: "https://api.stripe.com" };
+export const defaultEndpoints: ConnectorEndpoints = {
+  githubApiUrl: "https://api.github.com",
+  stripeApiUrl: "https://api.stripe.com",
+};
 
 export function createConnectors(endpoints: ConnectorEndpoints = defaultEndpoints): ReadonlyMap<ProviderId, Connector> {
-  const connectors: Connector[] = [httpJsonConnector, csvConnector, githubConnector(endpoints.githubApiUrl), stripeConnector(endpoints.stripeApiUrl)];
+  const connectors: Connector[] = [
+    httpJsonConnector,
+    csvConnector,
+    githubConnector(endpoints.githubApiUrl),
+    stripeConnector(endpoints.stripeApiUrl),
+  ];
   return new Map(connectors.map((connector) => [connector.id, connector]));
 }

@@ -13,7 +13,14 @@ const maxPages = 1_000;
 
 const listSchema = z.object({ data: z.array(z.record(z.string(), z.unknown())), has_more: z.boolean() });
 const customerSchema = z.object({ id: z.string(), created: z.number() });
-const chargeSchema = z.object({ id: z.string(), created: z.number(), amount: z.number(), amount_refunded: z.number().default(0), currency: z.string(), status: z.string() });
+const chargeSchema = z.object({
+  id: z.string(),
+  created: z.number(),
+  amount: z.number(),
+  amount_refunded: z.number().default(0),
+  currency: z.string(),
+  status: z.string(),
+});
 const subscriptionSchema = z.object({
   id: z.string(),
   items: z.object({
@@ -23,7 +30,9 @@ const subscriptionSchema = z.object({
         price: z.object({
           currency: z.string(),
           unit_amount: z.number().nullable(),
-          recurring: z.object({ interval: z.enum(["day", "week", "month", "year"]), interval_count: z.number().min(1) }).nullable(),
+          recurring: z
+            .object({ interval: z.enum(["day", "week", "month", "year"]), interval_count: z.number().min(1) })
+            .nullable(),
         }),
       }),
     ),
@@ -31,32 +40,75 @@ const subscriptionSchema = z.object({
 });
 
 // Currencies Stripe counts in whole units (no minor unit).
-const zeroDecimal = new Set(["bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"]);
+const zeroDecimal = new Set([
+  "bif",
+  "clp",
+  "djf",
+  "gnf",
+  "jpy",
+  "kmf",
+  "krw",
+  "mga",
+  "pyg",
+  "rwf",
+  "ugx",
+  "vnd",
+  "vuv",
+  "xaf",
+  "xof",
+  "xpf",
+]);
 // How many months one billing interval lasts.
 const monthsIn = { day: 12 / 365, week: 12 / 52, month: 1, year: 12 } as const;
 
 export function stripeConnector(apiUrl: string): Connector {
   const base = apiUrl.endsWith("/") ? apiUrl : `${apiUrl}/`;
 
-  async function list<T>(path: string, params: Record<string, string>, schema: z.ZodType<T & { id: string }>, apiKey: string, options: HttpOptions): Promise<T[]> {
+  async function list<T>(
+    path: string,
+    params: Record<string, string>,
+    schema: z.ZodType<T & { id: string }>,
+    apiKey: string,
+    options: HttpOptions,
+  ): Promise<T[]> {
     const items: T[] = [];
     let after: string | null = null;
     for (let page = 0; page < maxPages; page++) {
       const url = new URL(path, base);
-      url.search = new URLSearchParams({ ...params, limit: "100", ...(after ? { starting_after: after } : {}) }).toString();
-      const response = await httpGet({ url: url.toString(), headers: { authorization: `Bearer ${apiKey}`, "stripe-version": "2024-06-20" } }, options, provider);
-      if (response.status < 200 || response.status >= 300) throw statusError(response.status, response.headers, provider);
+      url.search = new URLSearchParams({
+        ...params,
+        limit: "100",
+        ...(after ? { starting_after: after } : {}),
+      }).toString();
+      const response = await httpGet(
+        { url: url.toString(), headers: { authorization: `Bearer ${apiKey}`, "stripe-version": "2024-06-20" } },
+        options,
+        provider,
+      );
+      if (response.status < 200 || response.status >= 300)
+        throw statusError(response.status, response.headers, provider);
       const body = listSchema.safeParse(parseJson(response.text, provider));
-      if (!body.success) throw new SyncError("provider_bad_response", `Stripe's ${path.replace("v1/", "")} list is not in the expected shape.`);
+      if (!body.success)
+        throw new SyncError(
+          "provider_bad_response",
+          `Stripe's ${path.replace("v1/", "")} list is not in the expected shape.`,
+        );
       for (const raw of body.data.data) {
         const item = schema.safeParse(raw);
-        if (!item.success) throw new SyncError("provider_bad_response", `An item of Stripe's ${path.replace("v1/", "")} list is not in the expected shape.`);
+        if (!item.success)
+          throw new SyncError(
+            "provider_bad_response",
+            `An item of Stripe's ${path.replace("v1/", "")} list is not in the expected shape.`,
+          );
         items.push(item.data);
         after = item.data.id;
       }
       if (!body.data.has_more || body.data.data.length === 0) return items;
     }
-    throw new SyncError("provider_bad_response", `Stripe's ${path.replace("v1/", "")} list did not end after ${maxPages} pages.`);
+    throw new SyncError(
+      "provider_bad_response",
+      `Stripe's ${path.replace("v1/", "")} list did not end after ${maxPages} pages.`,
+    );
   }
 
   return {
@@ -85,19 +137,31 @@ export function stripeConnector(apiUrl: string): Connector {
       for (const charge of await list("v1/charges", created, chargeSchema, apiKey, options)) {
         if (charge.status !== "succeeded" || charge.currency !== currency) continue;
         const day = startOfUtcDay(new Date(charge.created * 1000)).getTime();
-        if (revenue.has(day)) revenue.set(day, (revenue.get(day) ?? 0) + (charge.amount - charge.amount_refunded) / divisor);
+        if (revenue.has(day))
+          revenue.set(day, (revenue.get(day) ?? 0) + (charge.amount - charge.amount_refunded) / divisor);
       }
       let mrr = 0;
-      for (const subscription of await list("v1/subscriptions", { status: "active" }, subscriptionSchema, apiKey, options)) {
+      for (const subscription of await list(
+        "v1/subscriptions",
+        { status: "active" },
+        subscriptionSchema,
+        apiKey,
+        options,
+      )) {
         for (const item of subscription.items.data) {
           const { price } = item;
           if (!price.recurring || price.unit_amount === null || price.currency !== currency) continue;
-          mrr += ((price.unit_amount * (item.quantity ?? 1)) / divisor) / (monthsIn[price.recurring.interval] * price.recurring.interval_count);
+          mrr +=
+            (price.unit_amount * (item.quantity ?? 1)) /
+            divisor /
+            (monthsIn[price.recurring.interval] * price.recurring.interval_count);
         }
       }
       const points: DataPoint[] = [{ metric: "mrr", timestamp: snapshotTime(now), value: Math.round(mrr * 100) / 100 }];
-      for (const [day, count] of customers) points.push({ metric: "new_customers", timestamp: new Date(day), value: count });
-      for (const [day, amount] of revenue) points.push({ metric: "revenue_per_day", timestamp: new Date(day), value: Math.round(amount * 100) / 100 });
+      for (const [day, count] of customers)
+        points.push({ metric: "new_customers", timestamp: new Date(day), value: count });
+      for (const [day, amount] of revenue)
+        points.push({ metric: "revenue_per_day", timestamp: new Date(day), value: Math.round(amount * 100) / 100 });
       return points;
     },
   };

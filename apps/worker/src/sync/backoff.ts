@@ -10,7 +10,12 @@ export interface BackoffSettings {
 /** The provider's wish is honoured up to a week; beyond that it reads as a broken header. */
 const longestRetryAfterSeconds = 7 * 86_400;
 
-export function retryDelaySeconds(consecutiveFailures: number, settings: BackoffSettings, retryAfterMs: number | null, random: () => number = Math.random): number {
+export function retryDelaySeconds(
+  consecutiveFailures: number,
+  settings: BackoffSettings,
+  retryAfterMs: number | null,
+  random: () => number = Math.random,
+): number {
   const exponent = Math.min(Math.max(consecutiveFailures, 1) - 1, 30);
   const ceiling = Math.min(settings.retryMaxSeconds, settings.retryBaseSeconds * 2 ** exponent);
   const jittered = ceiling / 2 + (random() * ceiling) / 2;

@@ -44,13 +44,25 @@ export function scrub(message: string, secrets: Iterable<string>): string {
 }
 
 /** Database refusals that retrying cannot fix (a constraint, a policy): the write itself is wrong. */
-const refusedWrites = new Set(["foreign_key_violation", "check_violation", "not_null_violation", "permission_denied", "invalid_input", "unique_violation"]);
+const refusedWrites = new Set([
+  "foreign_key_violation",
+  "check_violation",
+  "not_null_violation",
+  "permission_denied",
+  "invalid_input",
+  "unique_violation",
+]);
 
 /** Any error as a SyncError: aborts become timeouts, the unknown an internal error with a fixed message. */
 export function toSyncError(error: unknown): SyncError {
   if (error instanceof SyncError) return error;
   if (error instanceof DatabaseError && refusedWrites.has(error.kind)) {
-    return new SyncError("write_failed", `The database refused the sync's points (${error.kind.replaceAll("_", " ")}).`, null, { cause: error });
+    return new SyncError(
+      "write_failed",
+      `The database refused the sync's points (${error.kind.replaceAll("_", " ")}).`,
+      null,
+      { cause: error },
+    );
   }
   if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
     return new SyncError("timeout", "The sync took too long and was stopped.", null, { cause: error });

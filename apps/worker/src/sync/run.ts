@@ -51,7 +51,8 @@ class LeaseLost extends Error {
 }
 
 function cursorTime(cursor: unknown): Date | null {
-  if (typeof cursor !== "object" || cursor === null || !("latest" in cursor) || typeof cursor.latest !== "string") return null;
+  if (typeof cursor !== "object" || cursor === null || !("latest" in cursor) || typeof cursor.latest !== "string")
+    return null;
   const time = Date.parse(cursor.latest);
   return Number.isNaN(time) ? null : new Date(time);
 }
@@ -68,7 +69,11 @@ function rowsFor(points: readonly DataPoint[], targets: readonly store.MetricTar
   return [...rows.values()];
 }
 
-function parsed<T>(schema: { safeParse(value: unknown): { success: true; data: T } | { success: false } }, value: unknown, message: string): T {
+function parsed<T>(
+  schema: { safeParse(value: unknown): { success: true; data: T } | { success: false } },
+  value: unknown,
+  message: string,
+): T {
   const result = schema.safeParse(value);
   if (!result.success) throw new SyncError("config_invalid", message);
   return result.data;
@@ -82,11 +87,14 @@ export async function runSync(deps: SyncDependencies, job: SyncJob, signal: Abor
 
   const claim = await database.withWorkerContext(workspaceId, async (tx) => {
     const claimed = await store.claimLease(tx, workspaceId, integrationId, token, settings.leaseSeconds);
-    return claimed ? ({ claimed, holder: null } as const) : ({ claimed: null, holder: await store.leaseHolder(tx, workspaceId, integrationId) } as const);
+    return claimed
+      ? ({ claimed, holder: null } as const)
+      : ({ claimed: null, holder: await store.leaseHolder(tx, workspaceId, integrationId) } as const);
   });
   if (!claim.claimed) {
     const expiry = claim.holder?.leaseExpiresAt;
-    if (claim.holder?.runnable && expiry && expiry.getTime() > Date.now()) return { kind: "busy", retryAt: new Date(expiry.getTime() + 1_000) };
+    if (claim.holder?.runnable && expiry && expiry.getTime() > Date.now())
+      return { kind: "busy", retryAt: new Date(expiry.getTime() + 1_000) };
     return { kind: "skipped" };
   }
   const claimed = claim.claimed;
@@ -100,16 +108,24 @@ export async function runSync(deps: SyncDependencies, job: SyncJob, signal: Abor
   // Renewed every third of the lease while the run lives; a renewal that finds the lease gone
   // aborts the run, which then writes nothing.
   const leaseLost = new AbortController();
-  const renewal = setInterval(() => {
-    database
-      .withWorkerContext(workspaceId, (tx) => store.renewLease(tx, workspaceId, integrationId, token, settings.leaseSeconds))
-      .then((held) => {
-        if (!held) leaseLost.abort(new LeaseLost("the lease expired and was taken"));
-      })
-      .catch((error: unknown) => {
-        logger.warn({ error: error instanceof Error ? error.message : String(error) }, "could not renew the lease; retrying at the next renewal");
-      });
-  }, (settings.leaseSeconds * 1000) / 3);
+  const renewal = setInterval(
+    () => {
+      database
+        .withWorkerContext(workspaceId, (tx) =>
+          store.renewLease(tx, workspaceId, integrationId, token, settings.leaseSeconds),
+        )
+        .then((held) => {
+          if (!held) leaseLost.abort(new LeaseLost("the lease expired and was taken"));
+        })
+        .catch((error: unknown) => {
+          logger.warn(
+            { error: error instanceof Error ? error.message : String(error) },
+            "could not renew the lease; retrying at the next renewal",
+          );
+        });
+    },
+    (settings.leaseSeconds * 1000) / 3,
+  );
   const deadline = AbortSignal.timeout(settings.runTimeoutSeconds * 1000);
   const runSignal = AbortSignal.any([signal, deadline, leaseLost.signal]);
 
@@ -119,37 +135,75 @@ export async function runSync(deps: SyncDependencies, job: SyncJob, signal: Abor
   };
 
   try {
-    const providerId = parsed(providerIdSchema, claimed.provider, `The provider "${claimed.provider}" is no longer supported.`);
+    const providerId = parsed(
+      providerIdSchema,
+      claimed.provider,
+      `The provider "${claimed.provider}" is no longer supported.`,
+    );
     const connector = deps.connectors.get(providerId);
-    if (!connector) throw new SyncError("config_invalid", `No connector is registered for the provider "${providerId}".`);
+    if (!connector)
+      throw new SyncError("config_invalid", `No connector is registered for the provider "${providerId}".`);
     const definition = providers[providerId];
-    if (!claimed.credentials || !claimed.credentialsKeyId) throw new SyncError("credentials_unreadable", "The integration has no stored credentials; connect it again.");
+    if (!claimed.credentials || !claimed.credentialsKeyId)
+      throw new SyncError("credentials_unreadable", "The integration has no stored credentials; connect it again.");
     let opened: unknown;
     try {
-      opened = open(deps.keyring, { ciphertext: claimed.credentials, keyId: claimed.credentialsKeyId }, credentialsBinding(workspaceId, integrationId));
+      opened = open(
+        deps.keyring,
+        { ciphertext: claimed.credentials, keyId: claimed.credentialsKeyId },
+        credentialsBinding(workspaceId, integrationId),
+      );
     } catch (error) {
-      throw new SyncError("credentials_unreadable", "The stored credentials cannot be opened (unknown key or tampered); enter them again.", null, { cause: error });
+      throw new SyncError(
+        "credentials_unreadable",
+        "The stored credentials cannot be opened (unknown key or tampered); enter them again.",
+        null,
+        { cause: error },
+      );
     }
-    const credentials = parsed(definition.credentials, opened, "The stored credentials no longer match what the provider needs; enter them again.");
+    const credentials = parsed(
+      definition.credentials,
+      opened,
+      "The stored credentials no longer match what the provider needs; enter them again.",
+    );
     for (const value of Object.values(credentials)) if (typeof value === "string") secrets.push(value);
-    const config = parsed(definition.config, claimed.config, "The integration's settings are no longer valid for its provider; update them.");
+    const config = parsed(
+      definition.config,
+      claimed.config,
+      "The integration's settings are no longer valid for its provider; update them.",
+    );
 
     const now = new Date();
     const cursor = cursorTime(claimed.syncCursor);
     const overlapMs = Math.max(settings.overlapSeconds, connector.overlapSeconds) * 1000;
-    const since = cursor ? new Date(cursor.getTime() - overlapMs) : new Date(now.getTime() - settings.backfillDays * 86_400_000);
+    const since = cursor
+      ? new Date(cursor.getTime() - overlapMs)
+      : new Date(now.getTime() - settings.backfillDays * 86_400_000);
 
     const points = await deps.limiter.run(providerId, runSignal, () =>
-      connector.fetch({ credentials, config, since, now, signal: runSignal, timeoutMs: settings.httpTimeoutSeconds * 1000, network: deps.network }),
+      connector.fetch({
+        credentials,
+        config,
+        since,
+        now,
+        signal: runSignal,
+        timeoutMs: settings.httpTimeoutSeconds * 1000,
+        network: deps.network,
+      }),
     );
     const rows = rowsFor(points, targets);
     // Never ahead of now: a provider's clock (or a bad row) must not push the window past new data.
-    const newest = points.reduce<number>((latest, point) => Math.max(latest, Math.min(point.timestamp.getTime(), now.getTime())), cursor?.getTime() ?? 0);
-    const nextCursor: Prisma.InputJsonValue | null = newest > 0 ? ({ latest: new Date(newest).toISOString() } satisfies SyncCursor) : null;
+    const newest = points.reduce<number>(
+      (latest, point) => Math.max(latest, Math.min(point.timestamp.getTime(), now.getTime())),
+      cursor?.getTime() ?? 0,
+    );
+    const nextCursor: Prisma.InputJsonValue | null =
+      newest > 0 ? ({ latest: new Date(newest).toISOString() } satisfies SyncCursor) : null;
 
     runSignal.throwIfAborted();
     const written = await database.withWorkerContext(workspaceId, async (tx) => {
-      if (!(await store.holdsLease(tx, workspaceId, integrationId, token))) throw new LeaseLost("the lease was taken before the write");
+      if (!(await store.holdsLease(tx, workspaceId, integrationId, token)))
+        throw new LeaseLost("the lease was taken before the write");
       const count = await store.upsertPoints(tx, workspaceId, integrationId, rows);
       await store.finishSucceeded(tx, ids, { cursor: nextCursor, pointsWritten: count, keep: settings.runHistory });
       return count;
@@ -200,8 +254,24 @@ export async function runSync(deps: SyncDependencies, job: SyncJob, signal: Abor
     deps.metrics.failures.inc({ provider: providerLabel, code: failure.code });
     observe("failed");
     // The cause may carry a provider's words (or a URL); only its class name is logged.
-    logger.warn({ code: failure.code, error: message, cause: failure.cause instanceof Error ? failure.cause.name : undefined, status, retryInSeconds: delay, consecutiveFailures: failures }, "sync failed");
-    return { kind: "failed", runId, code: failure.code, status, retryAt: status === "DISABLED" ? null : new Date(Date.now() + delay * 1000) };
+    logger.warn(
+      {
+        code: failure.code,
+        error: message,
+        cause: failure.cause instanceof Error ? failure.cause.name : undefined,
+        status,
+        retryInSeconds: delay,
+        consecutiveFailures: failures,
+      },
+      "sync failed",
+    );
+    return {
+      kind: "failed",
+      runId,
+      code: failure.code,
+      status,
+      retryAt: status === "DISABLED" ? null : new Date(Date.now() + delay * 1000),
+    };
   } finally {
     clearInterval(renewal);
   }

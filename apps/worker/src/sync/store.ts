@@ -33,7 +33,13 @@ export interface Claim extends ClaimedIntegration {
  * tampered to point elsewhere joins no KPI here (and the composite foreign key and the worker's
  * RLS policy would refuse the write anyway).
  */
-export async function claimLease(tx: ScopedDb, workspaceId: string, integrationId: string, token: string, leaseSeconds: number): Promise<Claim | null> {
+export async function claimLease(
+  tx: ScopedDb,
+  workspaceId: string,
+  integrationId: string,
+  token: string,
+  leaseSeconds: number,
+): Promise<Claim | null> {
   const rows = await tx.$queryRaw<Claim[]>`
     WITH claimed AS (
       UPDATE integrations
@@ -65,7 +71,11 @@ export async function claimLease(tx: ScopedDb, workspaceId: string, integrationI
 }
 
 /** Why a claim lost: the live lease's expiry, or that the integration is not runnable (or not there). */
-export async function leaseHolder(tx: ScopedDb, workspaceId: string, integrationId: string): Promise<{ leaseExpiresAt: Date | null; runnable: boolean } | null> {
+export async function leaseHolder(
+  tx: ScopedDb,
+  workspaceId: string,
+  integrationId: string,
+): Promise<{ leaseExpiresAt: Date | null; runnable: boolean } | null> {
   const rows = await tx.$queryRaw<Array<{ leaseExpiresAt: Date | null; runnable: boolean }>>`
     SELECT lease_expires_at AS "leaseExpiresAt", (sync_status <> 'DISABLED' AND auth_failed_at IS NULL) AS runnable
       FROM integrations WHERE workspace_id = ${workspaceId}::uuid AND id = ${integrationId}::uuid`;
@@ -73,7 +83,13 @@ export async function leaseHolder(tx: ScopedDb, workspaceId: string, integration
 }
 
 /** Extends a lease this worker still holds; false when it was lost. */
-export async function renewLease(tx: ScopedDb, workspaceId: string, integrationId: string, token: string, leaseSeconds: number): Promise<boolean> {
+export async function renewLease(
+  tx: ScopedDb,
+  workspaceId: string,
+  integrationId: string,
+  token: string,
+  leaseSeconds: number,
+): Promise<boolean> {
   const renewed = await tx.$executeRaw`
     UPDATE integrations SET lease_expires_at = now() + make_interval(secs => ${leaseSeconds})
      WHERE workspace_id = ${workspaceId}::uuid AND id = ${integrationId}::uuid AND lease_token = ${token}::uuid`;
@@ -81,7 +97,12 @@ export async function renewLease(tx: ScopedDb, workspaceId: string, integrationI
 }
 
 /** Locks the row and checks the lease is still ours: the write is refused when it is not. */
-export async function holdsLease(tx: ScopedDb, workspaceId: string, integrationId: string, token: string): Promise<boolean> {
+export async function holdsLease(
+  tx: ScopedDb,
+  workspaceId: string,
+  integrationId: string,
+  token: string,
+): Promise<boolean> {
   const rows = await tx.$queryRaw<Array<{ held: boolean }>>`
     SELECT true AS held FROM integrations
      WHERE workspace_id = ${workspaceId}::uuid AND id = ${integrationId}::uuid AND lease_token = ${token}::uuid
@@ -101,7 +122,12 @@ const upsertChunk = 5_000;
  * Batched idempotent upsert: one statement per 5,000 points, unique per (workspace, kpi,
  * timestamp, source). An unchanged point is not rewritten. Returns the points inserted or changed.
  */
-export async function upsertPoints(tx: ScopedDb, workspaceId: string, integrationId: string, points: readonly PointRow[]): Promise<number> {
+export async function upsertPoints(
+  tx: ScopedDb,
+  workspaceId: string,
+  integrationId: string,
+  points: readonly PointRow[],
+): Promise<number> {
   let written = 0;
   // Nothing to write (a sync that found nothing new) costs no statement.
   for (let start = 0; start < points.length; start += upsertChunk) {

@@ -16,6 +16,8 @@ describe("sign-in settings from the environment", () => {
   test("refuses half a provider, a short secret, and development sign-in in production", () => {
     expect(() => parseAuthEnv({ ...base, GOOGLE_CLIENT_ID: "id" })).toThrow("GOOGLE_CLIENT_SECRET: Set both");
     expect(() => parseAuthEnv({ ...base, NORTHSTAR_AUTH_SECRET: "short" })).toThrow("at least 32 characters");
-    expect(() => parseAuthEnv({ ...base, NODE_ENV: "production", NORTHSTAR_DEV_SIGN_IN: "true" })).toThrow("cannot be turned on in production");
+    expect(() => parseAuthEnv({ ...base, NODE_ENV: "production", NORTHSTAR_DEV_SIGN_IN: "true" })).toThrow(
+      "cannot be turned on in production",
+    );
   });
 });

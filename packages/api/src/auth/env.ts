@@ -42,10 +42,16 @@ export function parseAuthEnv(env: Record<string, string | undefined>): AuthConfi
   const settings = parsed.data;
   const providers: AuthConfig["providers"] = {};
   if (settings.GITHUB_CLIENT_ID && settings.GITHUB_CLIENT_SECRET) {
-    providers.github = oauthProvider("github", { clientId: settings.GITHUB_CLIENT_ID, clientSecret: settings.GITHUB_CLIENT_SECRET });
+    providers.github = oauthProvider("github", {
+      clientId: settings.GITHUB_CLIENT_ID,
+      clientSecret: settings.GITHUB_CLIENT_SECRET,
+    });
   }
   if (settings.GOOGLE_CLIENT_ID && settings.GOOGLE_CLIENT_SECRET) {
-    providers.google = oauthProvider("google", { clientId: settings.GOOGLE_CLIENT_ID, clientSecret: settings.GOOGLE_CLIENT_SECRET });
+    providers.google = oauthProvider("google", {
+      clientId: settings.GOOGLE_CLIENT_ID,
+      clientSecret: settings.GOOGLE_CLIENT_SECRET,
+    });
   }
   return {
     baseUrl: settings.NORTHSTAR_BASE_URL,

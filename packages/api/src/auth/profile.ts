@@ -32,7 +32,8 @@ async function getJson(fetcher: typeof fetch, url: string, accessToken: string):
   const response = await fetcher(url, {
     headers: { authorization: `Bearer ${accessToken}`, accept: "application/json", "user-agent": "northstar" },
   });
-  if (!response.ok) throw new SignInError("provider_error", `The provider refused the profile request (${response.status}).`);
+  if (!response.ok)
+    throw new SignInError("provider_error", `The provider refused the profile request (${response.status}).`);
   return response.json();
 }
 
@@ -50,15 +51,25 @@ function cleanImage(url: string | null | undefined): string | null {
 
 function verifiedEmail(email: string | undefined): string {
   const parsed = emailSchema.safeParse(email);
-  if (!parsed.success) throw new SignInError("no_verified_email", "Your account has no verified email address; add one at the provider and try again.");
+  if (!parsed.success)
+    throw new SignInError(
+      "no_verified_email",
+      "Your account has no verified email address; add one at the provider and try again.",
+    );
   return parsed.data;
 }
 
-export async function fetchProfile(provider: OAuthProviderConfig, accessToken: string, fetcher: typeof fetch): Promise<ProviderProfile> {
+export async function fetchProfile(
+  provider: OAuthProviderConfig,
+  accessToken: string,
+  fetcher: typeof fetch,
+): Promise<ProviderProfile> {
   if (provider.profileStyle === "github") {
     const user = githubUser.safeParse(await getJson(fetcher, provider.userinfoEndpoint, accessToken));
     if (!user.success) throw new SignInError("provider_error", "The provider sent a profile we do not understand.");
-    const emails = githubEmails.safeParse(provider.emailsEndpoint ? await getJson(fetcher, provider.emailsEndpoint, accessToken) : []);
+    const emails = githubEmails.safeParse(
+      provider.emailsEndpoint ? await getJson(fetcher, provider.emailsEndpoint, accessToken) : [],
+    );
     const primary = emails.success ? emails.data.find((entry) => entry.primary && entry.verified) : undefined;
     const email = verifiedEmail(primary?.email);
     return {

@@ -36,7 +36,9 @@ export function sessionLookupSql(token: string): Prisma.Sql | null {
 
 /** The session if it is still live at `now`. */
 export function liveSession(session: SessionInfo | undefined, now: Date): SessionInfo | null {
-  return session && session.expiresAt.getTime() > now.getTime() ? { id: session.id, userId: session.userId, expiresAt: session.expiresAt } : null;
+  return session && session.expiresAt.getTime() > now.getTime()
+    ? { id: session.id, userId: session.userId, expiresAt: session.expiresAt }
+    : null;
 }
 
 /** The live session a token names, or null (unknown, revoked, malformed or expired at `now`). */
@@ -48,11 +50,22 @@ export async function findSession(database: Database, token: string, now: Date):
 }
 
 /** Creates a session for the context user (db must be scoped to that user). */
-export async function createSession(db: ScopedDb, userId: string, now: Date, userAgent: string | null): Promise<{ token: string; expiresAt: Date }> {
+export async function createSession(
+  db: ScopedDb,
+  userId: string,
+  now: Date,
+  userAgent: string | null,
+): Promise<{ token: string; expiresAt: Date }> {
   const token = newSessionToken();
   const expiresAt = new Date(now.getTime() + sessionTtlMs);
   await db.session.create({
-    data: { userId, tokenHash: hashSessionToken(token), expiresAt, lastUsedAt: now, userAgent: userAgent?.slice(0, 512) ?? null },
+    data: {
+      userId,
+      tokenHash: hashSessionToken(token),
+      expiresAt,
+      lastUsedAt: now,
+      userAgent: userAgent?.slice(0, 512) ?? null,
+    },
     select: { id: true },
   });
   return { token, expiresAt };
@@ -74,7 +87,10 @@ export async function revokeSession(db: ScopedDb, sessionId: string): Promise<vo
 }
 
 export function sessionCookie(token: string, expiresAt: Date, now: Date, secure: boolean): SetCookie {
-  return serializeCookie(sessionCookieName, token, { secure, maxAgeSeconds: (expiresAt.getTime() - now.getTime()) / 1000 });
+  return serializeCookie(sessionCookieName, token, {
+    secure,
+    maxAgeSeconds: (expiresAt.getTime() - now.getTime()) / 1000,
+  });
 }
 
 export function clearedSessionCookie(secure: boolean): SetCookie {

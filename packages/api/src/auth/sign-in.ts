@@ -2,7 +2,13 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { type Database, DatabaseError, Prisma, type ScopedDb } from "@northstar/db";
 import { CodeChallengeMethod, generateCodeVerifier, generateState, OAuth2Client } from "arctic";
 import { z } from "zod";
-import { type AuthConfig, callbackUrl, type OAuthProviderConfig, type ProviderName, providerNameSchema } from "./config.ts";
+import {
+  type AuthConfig,
+  callbackUrl,
+  type OAuthProviderConfig,
+  type ProviderName,
+  providerNameSchema,
+} from "./config.ts";
 import { isSecureContext, serializeCookie, type SetCookie } from "./cookies.ts";
 import { SignInError } from "./errors.ts";
 import { fetchProfile } from "./profile.ts";
@@ -67,7 +73,8 @@ export function createAuth(options: { database: Database; config: AuthConfig; cl
   function providerOf(name: string): { name: ProviderName; settings: OAuthProviderConfig } {
     const parsed = providerNameSchema.safeParse(name);
     const settings = parsed.success ? config.providers[parsed.data] : undefined;
-    if (!parsed.success || !settings) throw new SignInError("unknown_provider", "This sign-in provider is not available.");
+    if (!parsed.success || !settings)
+      throw new SignInError("unknown_provider", "This sign-in provider is not available.");
     return { name: parsed.data, settings };
   }
 
@@ -80,7 +87,10 @@ export function createAuth(options: { database: Database; config: AuthConfig; cl
   }
 
   function readStateCookie(value: string | null | undefined, provider: ProviderName): z.infer<typeof statePayload> {
-    const invalid = new SignInError("invalid_state", "The sign-in link expired or was tampered with; start signing in again.");
+    const invalid = new SignInError(
+      "invalid_state",
+      "The sign-in link expired or was tampered with; start signing in again.",
+    );
     const [body, signature] = (value ?? "").split(".");
     if (!body || !signature) throw invalid;
     const expected = Buffer.from(mac(body));
@@ -99,12 +109,21 @@ export function createAuth(options: { database: Database; config: AuthConfig; cl
 
   async function startSession(userId: string, userAgent: string | null): Promise<SignInResult> {
     const now = clock();
-    const { user, session, joined } = await database.withContext({ userId, workspaceId: null }, async (db: ScopedDb) => {
-      const joinedRows = await db.$queryRaw<{ id: string }[]>`SELECT id::text AS id FROM app.accept_invitations() AS id`;
-      const found = await db.user.findUnique({ where: { id: userId }, select: userSelect });
-      if (!found) throw new SignInError("invalid_state", "This account no longer exists.");
-      return { user: found, session: await createSession(db, userId, now, userAgent), joined: joinedRows.map((row) => row.id) };
-    });
+    const { user, session, joined } = await database.withContext(
+      { userId, workspaceId: null },
+      async (db: ScopedDb) => {
+        const joinedRows = await db.$queryRaw<
+          { id: string }[]
+        >`SELECT id::text AS id FROM app.accept_invitations() AS id`;
+        const found = await db.user.findUnique({ where: { id: userId }, select: userSelect });
+        if (!found) throw new SignInError("invalid_state", "This account no longer exists.");
+        return {
+          user: found,
+          session: await createSession(db, userId, now, userAgent),
+          joined: joinedRows.map((row) => row.id),
+        };
+      },
+    );
     return {
       sessionToken: session.token,
       expiresAt: session.expiresAt,
@@ -127,8 +146,14 @@ export function createAuth(options: { database: Database; config: AuthConfig; cl
         codeVerifier,
         settings.scopes,
       );
-      const body = Buffer.from(JSON.stringify({ p: name, s: state, v: codeVerifier, e: clock().getTime() + stateTtlMs })).toString("base64url");
-      const stateCookie = serializeCookie(stateCookieName, `${body}.${mac(body)}`, { secure, maxAgeSeconds: stateTtlMs / 1000, path: "/auth" });
+      const body = Buffer.from(
+        JSON.stringify({ p: name, s: state, v: codeVerifier, e: clock().getTime() + stateTtlMs }),
+      ).toString("base64url");
+      const stateCookie = serializeCookie(stateCookieName, `${body}.${mac(body)}`, {
+        secure,
+        maxAgeSeconds: stateTtlMs / 1000,
+        path: "/auth",
+      });
       return { url: url.toString(), stateCookie };
     },
 
@@ -138,32 +163,53 @@ export function createAuth(options: { database: Database; config: AuthConfig; cl
       const state = Buffer.from(params.state ?? "");
       const expected = Buffer.from(saved.s);
       if (state.length !== expected.length || !timingSafeEqual(state, expected) || !params.code) {
-        throw new SignInError("invalid_state", "The sign-in link expired or was tampered with; start signing in again.");
+        throw new SignInError(
+          "invalid_state",
+          "The sign-in link expired or was tampered with; start signing in again.",
+        );
       }
       // Outside any transaction: provider round trips are slow.
       let accessToken: string;
       try {
-        const tokens = await clientFor(name, settings).validateAuthorizationCode(settings.tokenEndpoint, params.code, saved.v);
+        const tokens = await clientFor(name, settings).validateAuthorizationCode(
+          settings.tokenEndpoint,
+          params.code,
+          saved.v,
+        );
         accessToken = tokens.accessToken();
       } catch (error) {
-        throw new SignInError("provider_error", "The provider did not accept this sign-in (it may have been used already); start signing in again.", { cause: error });
+        throw new SignInError(
+          "provider_error",
+          "The provider did not accept this sign-in (it may have been used already); start signing in again.",
+          { cause: error },
+        );
       }
       let profile;
       try {
         profile = await fetchProfile(settings, accessToken, fetcher);
       } catch (error) {
         if (error instanceof SignInError) throw error;
-        throw new SignInError("provider_error", "The provider's profile could not be read; try again.", { cause: error });
+        throw new SignInError("provider_error", "The provider's profile could not be read; try again.", {
+          cause: error,
+        });
       }
       let userId: string | undefined;
       try {
-        const rows = await database.withContext({ userId: null, workspaceId: null }, (db) =>
-          db.$queryRaw<{ id: string }[]>`SELECT app.sign_in_user(${name}, ${profile.providerAccountId}, ${profile.email}, ${profile.name}, ${profile.image})::text AS id`,
+        const rows = await database.withContext(
+          { userId: null, workspaceId: null },
+          (db) =>
+            db.$queryRaw<
+              { id: string }[]
+            >`SELECT app.sign_in_user(${name}, ${profile.providerAccountId}, ${profile.email}, ${profile.name}, ${profile.image})::text AS id`,
         );
         userId = rows[0]?.id;
       } catch (error) {
         if (error instanceof DatabaseError && error.kind === "unique_violation") {
-          throw new SignInError("email_taken", "This email already belongs to an account that signs in another way; use that sign-in.", { cause: error });
+          throw new SignInError(
+            "email_taken",
+            "This email already belongs to an account that signs in another way; use that sign-in.",
+            { cause: error },
+          );
         }
         throw error;
       }

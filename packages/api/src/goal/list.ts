@@ -7,7 +7,15 @@ export interface GoalLinkRow {
   id: string;
   weight: number;
   criterion: GoalCriterion;
-  kpi: { id: string; name: string; unit: string; direction: KpiDirection; targetValue: number | null; currentValue: number | null; isActive: boolean };
+  kpi: {
+    id: string;
+    name: string;
+    unit: string;
+    direction: KpiDirection;
+    targetValue: number | null;
+    currentValue: number | null;
+    isActive: boolean;
+  };
 }
 
 export interface GoalListRow {
@@ -46,7 +54,8 @@ export interface GoalFilter {
 function goalConditions(filter: GoalFilter, alias: Prisma.Sql): Prisma.Sql {
   const conditions = [Prisma.sql`${alias}.workspace_id = ${filter.workspaceId}::uuid`];
   if (filter.statuses) conditions.push(Prisma.sql`${alias}.status::text = ANY(${[...filter.statuses]}::text[])`);
-  else if (filter.excluded.length > 0) conditions.push(Prisma.sql`${alias}.status::text <> ALL(${[...filter.excluded]}::text[])`);
+  else if (filter.excluded.length > 0)
+    conditions.push(Prisma.sql`${alias}.status::text <> ALL(${[...filter.excluded]}::text[])`);
   if (filter.goalId) conditions.push(Prisma.sql`${alias}.id = ${filter.goalId}::uuid`);
   return Prisma.join(conditions, " AND ");
 }
@@ -72,7 +81,10 @@ export function goalListQueries(filter: GoalFilter): [Prisma.Sql, Prisma.Sql] {
   return [goals, links];
 }
 
-export function assembleGoals(goals: readonly Omit<GoalListRow, "kpiLinks">[], links: readonly FlatLink[]): GoalListRow[] {
+export function assembleGoals(
+  goals: readonly Omit<GoalListRow, "kpiLinks">[],
+  links: readonly FlatLink[],
+): GoalListRow[] {
   const byGoal = new Map<string, GoalLinkRow[]>(goals.map((goal) => [goal.id, []]));
   for (const link of links) {
     byGoal.get(link.goalId)?.push({

@@ -1,7 +1,11 @@
 import { describe, expect, test } from "vitest";
 import { type GoalKpiLink, goalPace, goalProgress, linkProgress } from "./progress.ts";
 
-const link = (kpi: Partial<GoalKpiLink["kpi"]>, criterion: GoalKpiLink["criterion"] = "REACH_TARGET", weight = 1): GoalKpiLink => ({
+const link = (
+  kpi: Partial<GoalKpiLink["kpi"]>,
+  criterion: GoalKpiLink["criterion"] = "REACH_TARGET",
+  weight = 1,
+): GoalKpiLink => ({
   weight,
   criterion,
   kpi: { direction: "HIGHER_IS_BETTER", targetValue: 100, currentValue: 50, ...kpi },
@@ -17,7 +21,9 @@ describe("a linked KPI's progress", () => {
   });
 
   test("stay above / stay below say the direction themselves", () => {
-    expect(linkProgress(link({ direction: "LOWER_IS_BETTER", targetValue: 100, currentValue: 120 }, "STAY_ABOVE"))).toBe(100);
+    expect(
+      linkProgress(link({ direction: "LOWER_IS_BETTER", targetValue: 100, currentValue: 120 }, "STAY_ABOVE")),
+    ).toBe(100);
     expect(linkProgress(link({ targetValue: 100, currentValue: 80 }, "STAY_ABOVE"))).toBe(80);
     expect(linkProgress(link({ targetValue: 100, currentValue: 80 }, "STAY_BELOW"))).toBe(100);
     expect(linkProgress(link({ targetValue: 100, currentValue: 200 }, "STAY_BELOW"))).toBe(50);
@@ -31,7 +37,9 @@ describe("a linked KPI's progress", () => {
 
 describe("a goal's progress and pace", () => {
   test("weighted average", () => {
-    expect(goalProgress([link({ currentValue: 100 }, "REACH_TARGET", 3), link({ currentValue: 0 }, "REACH_TARGET", 1)])).toBe(75);
+    expect(
+      goalProgress([link({ currentValue: 100 }, "REACH_TARGET", 3), link({ currentValue: 0 }, "REACH_TARGET", 1)]),
+    ).toBe(75);
     expect(goalProgress([])).toBeNull();
   });
 
@@ -43,7 +51,10 @@ describe("a goal's progress and pace", () => {
     expect(goalPace(30, created, target, halfway)).toEqual({ expectedPct: 50, suggestion: "AT_RISK" });
     expect(goalPace(10, created, target, halfway)).toEqual({ expectedPct: 50, suggestion: "OFF_TRACK" });
     expect(goalPace(100, created, target, halfway)?.suggestion).toBe("COMPLETED");
-    expect(goalPace(80, created, target, new Date("2026-02-01T00:00:00Z"))).toEqual({ expectedPct: 100, suggestion: "OFF_TRACK" });
+    expect(goalPace(80, created, target, new Date("2026-02-01T00:00:00Z"))).toEqual({
+      expectedPct: 100,
+      suggestion: "OFF_TRACK",
+    });
     expect(goalPace(50, created, null, halfway)).toBeNull();
     expect(goalPace(null, created, target, halfway)).toBeNull();
   });

@@ -22,7 +22,11 @@ export interface GoalPace {
 
 export function linkProgress(link: GoalKpiLink): number {
   const direction: KpiDirection =
-    link.criterion === "STAY_ABOVE" ? "HIGHER_IS_BETTER" : link.criterion === "STAY_BELOW" ? "LOWER_IS_BETTER" : link.kpi.direction;
+    link.criterion === "STAY_ABOVE"
+      ? "HIGHER_IS_BETTER"
+      : link.criterion === "STAY_BELOW"
+        ? "LOWER_IS_BETTER"
+        : link.kpi.direction;
   const pct = progressPct(direction, link.kpi.currentValue, link.kpi.targetValue) ?? 0;
   return Math.min(100, Math.max(0, pct));
 }
@@ -39,7 +43,12 @@ const atRiskMargin = 10;
 const offTrackMargin = 25;
 
 /** Null without a target date or a progress figure. */
-export function goalPace(progress: number | null, createdAt: Date, targetDate: Date | null, now: Date): GoalPace | null {
+export function goalPace(
+  progress: number | null,
+  createdAt: Date,
+  targetDate: Date | null,
+  now: Date,
+): GoalPace | null {
   if (progress === null || targetDate === null) return null;
   const span = targetDate.getTime() - createdAt.getTime();
   const elapsed = span <= 0 ? 1 : Math.min(1, Math.max(0, (now.getTime() - createdAt.getTime()) / span));

@@ -9,7 +9,8 @@ describe("the provider catalogue", () => {
     const properties = typeof schema.properties === "object" ? Object.keys(schema.properties) : [];
     expect(provider.credentialFields.map((field) => field.name).sort()).toEqual(properties.sort());
     const required = Array.isArray(schema.required) ? schema.required : [];
-    for (const field of provider.credentialFields) expect(required.includes(field.name), field.name).toBe(field.required);
+    for (const field of provider.credentialFields)
+      expect(required.includes(field.name), field.name).toBe(field.required);
     if (provider.hintField !== null) expect(properties).toContain(provider.hintField);
     expect(provider.metrics.length).toBeGreaterThan(0);
   });
@@ -22,7 +23,9 @@ describe("the provider catalogue", () => {
   test("hints show at most the last 4 characters, or a URL's host", () => {
     expect(credentialsHint(providers.github, { token: "ghp_0123456789abcd" })).toBe("••••abcd");
     expect(credentialsHint(providers.github, { token: "short" })).toBe("••••");
-    expect(credentialsHint(providers.csv, { url: "https://sheets.example.com/x?key=secret" })).toBe("sheets.example.com/••••");
+    expect(credentialsHint(providers.csv, { url: "https://sheets.example.com/x?key=secret" })).toBe(
+      "sheets.example.com/••••",
+    );
     expect(credentialsHint(providers["http-json"], {})).toBeNull();
   });
 });

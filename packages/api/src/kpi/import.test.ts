@@ -23,7 +23,9 @@ describe("CSV import parsing", () => {
   });
 
   test("JSON rows: positions count from 1", () => {
-    expect(parseJsonRows([{ timestamp: "2026-01-01", value: 1 }, null, { timestamp: "2026-01-02", value: "x" }])).toEqual([
+    expect(
+      parseJsonRows([{ timestamp: "2026-01-01", value: 1 }, null, { timestamp: "2026-01-02", value: "x" }]),
+    ).toEqual([
       { line: 1, timestamp: new Date("2026-01-01"), value: 1 },
       { line: 2, message: "Expected an object with timestamp and value" },
       { line: 3, message: "Value must be a finite number" },

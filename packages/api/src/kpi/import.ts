@@ -27,7 +27,9 @@ export class ImportLinesError extends Error {
 
 function unquote(cell: string): string {
   const trimmed = cell.trim();
-  return trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"') ? trimmed.slice(1, -1).replace(/""/g, '"') : trimmed;
+  return trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"')
+    ? trimmed.slice(1, -1).replace(/""/g, '"')
+    : trimmed;
 }
 
 function checkRow(line: number, raw: { timestamp: unknown; value: unknown }): ImportedPoint | LineError {
@@ -44,7 +46,8 @@ export function parseCsv(text: string): (ImportedPoint | LineError)[] {
   lines.forEach((content, index) => {
     if (content.trim() === "") return;
     const cells = content.split(",").map(unquote);
-    if (index === 0 && cells.length === 2 && /^[a-z_ ]+$/i.test(cells[0] ?? "") && /^[a-z_ ]+$/i.test(cells[1] ?? "")) return;
+    if (index === 0 && cells.length === 2 && /^[a-z_ ]+$/i.test(cells[0] ?? "") && /^[a-z_ ]+$/i.test(cells[1] ?? ""))
+      return;
     if (cells.length !== 2) {
       rows.push({ line: index + 1, message: "Expected two columns: timestamp,value" });
       return;

@@ -44,7 +44,9 @@ export function kpiListQuery(filter: KpiListFilter): Prisma.Sql {
   if (filter.category) conditions.push(Prisma.sql`k.category = ${filter.category}`);
   if (filter.search) conditions.push(Prisma.sql`k.name ILIKE ${containsPattern(filter.search)}`);
   if (filter.cursor) {
-    conditions.push(Prisma.sql`(k.name, k.id) > (SELECT c.name, c.id FROM kpis AS c WHERE c.workspace_id = ${filter.workspaceId}::uuid AND c.id = ${filter.cursor}::uuid)`);
+    conditions.push(
+      Prisma.sql`(k.name, k.id) > (SELECT c.name, c.id FROM kpis AS c WHERE c.workspace_id = ${filter.workspaceId}::uuid AND c.id = ${filter.cursor}::uuid)`,
+    );
   }
   return Prisma.sql`
     SELECT k.id::text AS id, k.name, k.description, k.unit, k.category, k.direction::text AS direction,

@@ -4,7 +4,13 @@ import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 import { goalPace, goalProgress, linkProgress } from "../goal/progress.ts";
 import { withoutWorkspaceRef, workspaceProcedure, workspaceReadProcedure } from "../trpc.ts";
-import { assembleGoals, type GoalLinkFlatRow, type GoalListRow, goalListQueries, type GoalFilter } from "../goal/list.ts";
+import {
+  assembleGoals,
+  type GoalLinkFlatRow,
+  type GoalListRow,
+  goalListQueries,
+  type GoalFilter,
+} from "../goal/list.ts";
 
 const goalSelect = {
   id: true,
@@ -19,7 +25,17 @@ const goalSelect = {
       id: true,
       weight: true,
       criterion: true,
-      kpi: { select: { id: true, name: true, unit: true, direction: true, targetValue: true, currentValue: true, isActive: true } },
+      kpi: {
+        select: {
+          id: true,
+          name: true,
+          unit: true,
+          direction: true,
+          targetValue: true,
+          currentValue: true,
+          isActive: true,
+        },
+      },
     },
     orderBy: { kpi: { name: "asc" } },
   },
@@ -66,7 +82,11 @@ async function readGoals(read: ContextReader, filter: GoalFilter): Promise<GoalL
 
 export const goalRouter = {
   list: workspaceReadProcedure("goal.read")
-    .input(z.object({ status: z.array(statusSchema).optional(), includeArchived: z.boolean().default(false) }).default({ includeArchived: false }))
+    .input(
+      z
+        .object({ status: z.array(statusSchema).optional(), includeArchived: z.boolean().default(false) })
+        .default({ includeArchived: false }),
+    )
     .query(async ({ ctx, input }) => {
       const goals = await readGoals(ctx.read, {
         workspaceId: ctx.workspace.id,
@@ -80,7 +100,12 @@ export const goalRouter = {
   get: workspaceReadProcedure("goal.read")
     .input(goalRef)
     .query(async ({ ctx, input }) => {
-      const [goal] = await readGoals(ctx.read, { workspaceId: ctx.workspace.id, statuses: null, excluded: [], goalId: input.goalId });
+      const [goal] = await readGoals(ctx.read, {
+        workspaceId: ctx.workspace.id,
+        statuses: null,
+        excluded: [],
+        goalId: input.goalId,
+      });
       if (!goal) throw new TRPCError({ code: "NOT_FOUND", message: "Goal not found." });
       return withProgress(goal, ctx.clock());
     }),
@@ -89,10 +114,20 @@ export const goalRouter = {
     .input(goalInputSchema.extend({ kpis: z.array(linkInput).max(50, "Link at most 50 KPIs").default([]) }))
     .mutation(async ({ ctx, input }) => {
       const { kpis, ...data } = withoutWorkspaceRef(input);
-      if (kpis.length > 0) await assertKpisExist(ctx.db, ctx.workspace.id, kpis.map((link) => link.kpiId));
-      const created = await ctx.db.goal.create({ data: { ...data, workspaceId: ctx.workspace.id }, select: { id: true } });
+      if (kpis.length > 0)
+        await assertKpisExist(
+          ctx.db,
+          ctx.workspace.id,
+          kpis.map((link) => link.kpiId),
+        );
+      const created = await ctx.db.goal.create({
+        data: { ...data, workspaceId: ctx.workspace.id },
+        select: { id: true },
+      });
       if (kpis.length > 0) {
-        await ctx.db.goalKpi.createMany({ data: kpis.map((link) => ({ ...link, workspaceId: ctx.workspace.id, goalId: created.id })) });
+        await ctx.db.goalKpi.createMany({
+          data: kpis.map((link) => ({ ...link, workspaceId: ctx.workspace.id, goalId: created.id })),
+        });
       }
       return withProgress(await findGoal(ctx.db, ctx.workspace.id, created.id), ctx.clock());
     }),
@@ -109,14 +144,21 @@ export const goalRouter = {
     .mutation(async ({ ctx, input }) => {
       const { goalId: id, ...data } = withoutWorkspaceRef(input);
       await findGoal(ctx.db, ctx.workspace.id, id);
-      await ctx.db.goal.update({ where: { workspaceId_id: { workspaceId: ctx.workspace.id, id } }, data, select: { id: true } });
+      await ctx.db.goal.update({
+        where: { workspaceId_id: { workspaceId: ctx.workspace.id, id } },
+        data,
+        select: { id: true },
+      });
       return withProgress(await findGoal(ctx.db, ctx.workspace.id, id), ctx.clock());
     }),
 
   archive: workspaceProcedure("goal.write")
     .input(goalRef)
     .mutation(async ({ ctx, input }) => {
-      const updated = await ctx.db.goal.updateMany({ where: { workspaceId: ctx.workspace.id, id: input.goalId }, data: { status: "ARCHIVED" } });
+      const updated = await ctx.db.goal.updateMany({
+        where: { workspaceId: ctx.workspace.id, id: input.goalId },
+        data: { status: "ARCHIVED" },
+      });
       if (updated.count === 0) throw new TRPCError({ code: "NOT_FOUND", message: "Goal not found." });
       return withProgress(await findGoal(ctx.db, ctx.workspace.id, input.goalId), ctx.clock());
     }),
@@ -136,8 +178,16 @@ export const goalRouter = {
       await findGoal(ctx.db, ctx.workspace.id, input.goalId);
       await assertKpisExist(ctx.db, ctx.workspace.id, [input.kpiId]);
       await ctx.db.goalKpi.upsert({
-        where: { workspaceId_goalId_kpiId: { workspaceId: ctx.workspace.id, goalId: input.goalId, kpiId: input.kpiId } },
-        create: { workspaceId: ctx.workspace.id, goalId: input.goalId, kpiId: input.kpiId, weight: input.weight, criterion: input.criterion },
+        where: {
+          workspaceId_goalId_kpiId: { workspaceId: ctx.workspace.id, goalId: input.goalId, kpiId: input.kpiId },
+        },
+        create: {
+          workspaceId: ctx.workspace.id,
+          goalId: input.goalId,
+          kpiId: input.kpiId,
+          weight: input.weight,
+          criterion: input.criterion,
+        },
         update: { weight: input.weight, criterion: input.criterion },
         select: { id: true },
       });
@@ -147,8 +197,11 @@ export const goalRouter = {
   unlinkKpi: workspaceProcedure("goal.write")
     .input(goalRef.extend({ kpiId: z.uuid({ error: "KPI id must be a UUID" }) }))
     .mutation(async ({ ctx, input }) => {
-      const deleted = await ctx.db.goalKpi.deleteMany({ where: { workspaceId: ctx.workspace.id, goalId: input.goalId, kpiId: input.kpiId } });
-      if (deleted.count === 0) throw new TRPCError({ code: "NOT_FOUND", message: "This KPI is not linked to the goal." });
+      const deleted = await ctx.db.goalKpi.deleteMany({
+        where: { workspaceId: ctx.workspace.id, goalId: input.goalId, kpiId: input.kpiId },
+      });
+      if (deleted.count === 0)
+        throw new TRPCError({ code: "NOT_FOUND", message: "This KPI is not linked to the goal." });
       return withProgress(await findGoal(ctx.db, ctx.workspace.id, input.goalId), ctx.clock());
     }),
 } satisfies TRPCRouterRecord;

@@ -2,7 +2,14 @@ import { randomUUID } from "node:crypto";
 import { credentialsBinding, type Keyring, Prisma, type ScopedDb, seal } from "@northstar/db";
 import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
-import { credentialsHint, providerCatalogue, providerIdSchema, providers, type ProviderDefinition, type ProviderMetric } from "../integrations/providers.ts";
+import {
+  credentialsHint,
+  providerCatalogue,
+  providerIdSchema,
+  providers,
+  type ProviderDefinition,
+  type ProviderMetric,
+} from "../integrations/providers.ts";
 import { assertIntegrationCapacity } from "../plans.ts";
 import { workspaceProcedure } from "../trpc.ts";
 
@@ -60,22 +67,41 @@ function parseFor<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
   // Parsed again inside an object so the issues' paths start at the input's field.
   const framed = z.object({ [field]: schema }).safeParse({ [field]: value });
   const error = framed.success ? parsed.error : framed.error;
-  throw new TRPCError({ code: "BAD_REQUEST", message: error.issues.map((issue) => issue.message).join("; "), cause: error });
+  throw new TRPCError({
+    code: "BAD_REQUEST",
+    message: error.issues.map((issue) => issue.message).join("; "),
+    cause: error,
+  });
 }
 
 function keyringOf(keyring: Keyring | null): Keyring {
-  if (!keyring) throw new TRPCError({ code: "PRECONDITION_FAILED", message: "Integrations are not configured on this server (no credentials keyring)." });
+  if (!keyring)
+    throw new TRPCError({
+      code: "PRECONDITION_FAILED",
+      message: "Integrations are not configured on this server (no credentials keyring).",
+    });
   return keyring;
 }
 
-function sealFor(keyring: Keyring, provider: ProviderDefinition, credentials: Record<string, string | undefined>, workspaceId: string, id: string) {
+function sealFor(
+  keyring: Keyring,
+  provider: ProviderDefinition,
+  credentials: Record<string, string | undefined>,
+  workspaceId: string,
+  id: string,
+) {
   const sealed = seal(keyring, credentials, credentialsBinding(workspaceId, id));
-  return { credentials: sealed.ciphertext, credentialsKeyId: sealed.keyId, hint: credentialsHint(provider, credentials) };
+  return {
+    credentials: sealed.ciphertext,
+    credentialsKeyId: sealed.keyId,
+    hint: credentialsHint(provider, credentials),
+  };
 }
 
 function providerOf(id: string): ProviderDefinition {
   const parsed = providerIdSchema.safeParse(id);
-  if (!parsed.success) throw new TRPCError({ code: "PRECONDITION_FAILED", message: `The provider "${id}" is no longer supported.` });
+  if (!parsed.success)
+    throw new TRPCError({ code: "PRECONDITION_FAILED", message: `The provider "${id}" is no longer supported.` });
   return providers[parsed.data];
 }
 
@@ -87,13 +113,19 @@ const metricKeySchema = z
 function metricOf(provider: ProviderDefinition, key: string): ProviderMetric {
   const metric = provider.metrics.find((candidate) => candidate.key === key);
   if (!metric) {
-    throw new TRPCError({ code: "BAD_REQUEST", message: `${provider.name} has no metric "${key}"; use one of: ${provider.metrics.map((candidate) => candidate.key).join(", ")}.` });
+    throw new TRPCError({
+      code: "BAD_REQUEST",
+      message: `${provider.name} has no metric "${key}"; use one of: ${provider.metrics.map((candidate) => candidate.key).join(", ")}.`,
+    });
   }
   return metric;
 }
 
 async function findIntegration(db: ScopedDb, workspaceId: string, id: string): Promise<IntegrationRow> {
-  const row = await db.integration.findUnique({ where: { workspaceId_id: { workspaceId, id } }, select: integrationSelect });
+  const row = await db.integration.findUnique({
+    where: { workspaceId_id: { workspaceId, id } },
+    select: integrationSelect,
+  });
   if (!row) throw new TRPCError({ code: "NOT_FOUND", message: "Integration not found." });
   return row;
 }
@@ -165,15 +197,23 @@ export const integrationRouter = {
       const current = present(await findIntegration(ctx.db, ctx.workspace.id, input.integrationId));
       const provider = providerOf(current.provider);
       const config = input.config === undefined ? undefined : parseFor(provider.config, input.config, "config");
-      const credentials = input.credentials === undefined ? undefined : parseFor(provider.credentials, input.credentials, "credentials");
-      const sealed = credentials === undefined ? undefined : sealFor(keyringOf(ctx.credentialsKeyring), provider, credentials, ctx.workspace.id, current.id);
+      const credentials =
+        input.credentials === undefined ? undefined : parseFor(provider.credentials, input.credentials, "credentials");
+      const sealed =
+        credentials === undefined
+          ? undefined
+          : sealFor(keyringOf(ctx.credentialsKeyring), provider, credentials, ctx.workspace.id, current.id);
       const hint = sealed ? sealed.hint : current.credentialsHint;
       const data: Prisma.IntegrationUpdateInput = {
         ...(input.name === undefined ? {} : { name: input.name }),
         ...(input.syncIntervalSeconds === undefined ? {} : { syncIntervalSeconds: input.syncIntervalSeconds }),
-        ...(config === undefined && sealed === undefined ? {} : { config: { ...(config ?? current.config), [hintKey]: hint } }),
+        ...(config === undefined && sealed === undefined
+          ? {}
+          : { config: { ...(config ?? current.config), [hintKey]: hint } }),
         // New credentials deserve a new chance: the worker stops waiting on the old ones.
-        ...(sealed === undefined ? {} : { credentials: sealed.credentials, credentialsKeyId: sealed.credentialsKeyId, authFailedAt: null }),
+        ...(sealed === undefined
+          ? {}
+          : { credentials: sealed.credentials, credentialsKeyId: sealed.credentialsKeyId, authFailedAt: null }),
         // Another source (settings, or credentials such as a CSV's URL): its history is fetched
         // from the start, and a sync still running on the old ones loses its lease, so that it
         // writes nothing (nor marks the new credentials as refused); it runs again, due now.
@@ -226,7 +266,10 @@ export const integrationRouter = {
     .mutation(async ({ ctx, input }) => {
       const current = await findIntegration(ctx.db, ctx.workspace.id, input.integrationId);
       if (current.syncStatus === "DISABLED") {
-        throw new TRPCError({ code: "PRECONDITION_FAILED", message: "This integration is disabled; enable it (and fix its credentials) first." });
+        throw new TRPCError({
+          code: "PRECONDITION_FAILED",
+          message: "This integration is disabled; enable it (and fix its credentials) first.",
+        });
       }
       if (current.syncStatus === "SYNCING") return present(current);
       // Status and due time in one update, inside the procedure's transaction; then the job. The
@@ -238,7 +281,9 @@ export const integrationRouter = {
         data: { syncStatus: "QUEUED", nextSyncAt: ctx.clock() },
         select: integrationSelect,
       });
-      await ctx.jobs?.requestSync({ workspaceId: ctx.workspace.id, integrationId: input.integrationId }).catch(() => undefined);
+      await ctx.jobs
+        ?.requestSync({ workspaceId: ctx.workspace.id, integrationId: input.integrationId })
+        .catch(() => undefined);
       return present(row);
     }),
 
@@ -252,7 +297,10 @@ export const integrationRouter = {
         select: { metricKey: true, kpi: { select: { id: true, name: true, isActive: true } } },
       });
       const kpiOf = new Map(mappings.map((mapping) => [mapping.metricKey, mapping.kpi]));
-      return providerOf(integration.provider).metrics.map((metric) => ({ ...metric, kpi: kpiOf.get(metric.key) ?? null }));
+      return providerOf(integration.provider).metrics.map((metric) => ({
+        ...metric,
+        kpi: kpiOf.get(metric.key) ?? null,
+      }));
     }),
 
   /** Maps a provider metric to a KPI of the workspace (replacing its previous KPI, if any). */
@@ -266,7 +314,11 @@ export const integrationRouter = {
         select: { id: true, name: true, isActive: true },
       });
       if (!kpi) throw new TRPCError({ code: "NOT_FOUND", message: "KPI not found." });
-      if (!kpi.isActive) throw new TRPCError({ code: "PRECONDITION_FAILED", message: "This KPI is archived; restore it before mapping a metric to it." });
+      if (!kpi.isActive)
+        throw new TRPCError({
+          code: "PRECONDITION_FAILED",
+          message: "This KPI is archived; restore it before mapping a metric to it.",
+        });
       const key = { workspaceId: ctx.workspace.id, integrationId: integration.id, metricKey: metric.key };
       await ctx.db.integrationMetric.upsert({
         where: { workspaceId_integrationId_metricKey: key },
@@ -300,10 +352,20 @@ export const integrationRouter = {
       await findIntegration(ctx.db, ctx.workspace.id, input.integrationId);
       const rows = await ctx.db.syncRun.findMany({
         where: { workspaceId: ctx.workspace.id, integrationId: input.integrationId },
-        select: { id: true, status: true, startedAt: true, finishedAt: true, pointsWritten: true, errorCode: true, errorMessage: true },
+        select: {
+          id: true,
+          status: true,
+          startedAt: true,
+          finishedAt: true,
+          pointsWritten: true,
+          errorCode: true,
+          errorMessage: true,
+        },
         orderBy: [{ startedAt: "desc" }, { id: "desc" }],
         take: input.limit + 1,
-        ...(input.cursor ? { cursor: { workspaceId_id: { workspaceId: ctx.workspace.id, id: input.cursor } }, skip: 1 } : {}),
+        ...(input.cursor
+          ? { cursor: { workspaceId_id: { workspaceId: ctx.workspace.id, id: input.cursor } }, skip: 1 }
+          : {}),
       });
       const page = rows.slice(0, input.limit);
       return { items: page, nextCursor: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null };

@@ -36,7 +36,14 @@ const kpiSelect = {
   updatedAt: true,
 } satisfies Prisma.KpiSelect;
 
-const dataPointSelect = { id: true, kpiId: true, value: true, timestamp: true, source: true, createdAt: true } satisfies Prisma.KpiDataPointSelect;
+const dataPointSelect = {
+  id: true,
+  kpiId: true,
+  value: true,
+  timestamp: true,
+  source: true,
+  createdAt: true,
+} satisfies Prisma.KpiDataPointSelect;
 
 type KpiRow = Prisma.KpiGetPayload<{ select: typeof kpiSelect }>;
 
@@ -98,10 +105,20 @@ export const kpiRouter = {
     )
     .query(async ({ ctx, input }) => {
       const rows = await ctx.read.$queryRaw<KpiListRow[]>(
-        kpiListQuery({ workspaceId: ctx.workspace.id, status: input.status, category: input.category, search: input.search, cursor: input.cursor, take: input.limit + 1 }),
+        kpiListQuery({
+          workspaceId: ctx.workspace.id,
+          status: input.status,
+          category: input.category,
+          search: input.search,
+          cursor: input.cursor,
+          take: input.limit + 1,
+        }),
       );
       const page = rows.slice(0, input.limit);
-      return { items: page.map(withProgress), nextCursor: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null };
+      return {
+        items: page.map(withProgress),
+        nextCursor: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null,
+      };
     }),
 
   get: workspaceProcedure("kpi.read")
@@ -112,7 +129,10 @@ export const kpiRouter = {
     .input(kpiInputSchema)
     .mutation(async ({ ctx, input }) => {
       await assertKpiCapacity(ctx.db, ctx.workspace.id, 1);
-      const kpi = await ctx.db.kpi.create({ data: { ...withoutWorkspaceRef(input), workspaceId: ctx.workspace.id }, select: kpiSelect });
+      const kpi = await ctx.db.kpi.create({
+        data: { ...withoutWorkspaceRef(input), workspaceId: ctx.workspace.id },
+        select: kpiSelect,
+      });
       return withProgress(kpi);
     }),
 
@@ -121,7 +141,11 @@ export const kpiRouter = {
     .mutation(async ({ ctx, input }) => {
       const { kpiId: id, ...data } = withoutWorkspaceRef(input);
       await findKpi(ctx.db, ctx.workspace.id, id);
-      const kpi = await ctx.db.kpi.update({ where: { workspaceId_id: { workspaceId: ctx.workspace.id, id } }, data, select: kpiSelect });
+      const kpi = await ctx.db.kpi.update({
+        where: { workspaceId_id: { workspaceId: ctx.workspace.id, id } },
+        data,
+        select: kpiSelect,
+      });
       return withProgress(kpi);
     }),
 
@@ -169,7 +193,13 @@ export const kpiRouter = {
       await findKpi(ctx.db, ctx.workspace.id, input.kpiId);
       await assertWithinHistory(ctx.db, ctx.clock(), [input.timestamp]);
       return ctx.db.kpiDataPoint.create({
-        data: { workspaceId: ctx.workspace.id, kpiId: input.kpiId, value: input.value, timestamp: input.timestamp, source: "MANUAL" },
+        data: {
+          workspaceId: ctx.workspace.id,
+          kpiId: input.kpiId,
+          value: input.value,
+          timestamp: input.timestamp,
+          source: "MANUAL",
+        },
         select: dataPointSelect,
       });
     }),
@@ -193,12 +223,15 @@ export const kpiRouter = {
         errors.sort((a, b) => a.line - b.line);
         const first = errors.slice(0, 3).map((error) => `line ${error.line}: ${error.message}`);
         throw new TRPCError({
-          code: errors.every((error) => error.message === historyLimitReached(plan).message) ? "PRECONDITION_FAILED" : "BAD_REQUEST",
+          code: errors.every((error) => error.message === historyLimitReached(plan).message)
+            ? "PRECONDITION_FAILED"
+            : "BAD_REQUEST",
           message: `Nothing was imported: ${errors.length} line(s) need fixing (${first.join("; ")}${errors.length > 3 ? "; …" : ""}).`,
           cause: new ImportLinesError(errors),
         });
       }
-      if (points.length === 0) throw new TRPCError({ code: "BAD_REQUEST", message: "Nothing to import: the data has no points." });
+      if (points.length === 0)
+        throw new TRPCError({ code: "BAD_REQUEST", message: "Nothing to import: the data has no points." });
       const created = await ctx.db.kpiDataPoint.createMany({
         data: points.map((point) => ({
           workspaceId: ctx.workspace.id,
@@ -214,7 +247,9 @@ export const kpiRouter = {
   deletePoint: workspaceProcedure("kpi.write")
     .input(z.object({ pointId: z.uuid({ error: "Data point id must be a UUID" }) }))
     .mutation(async ({ ctx, input }) => {
-      const deleted = await ctx.db.kpiDataPoint.deleteMany({ where: { workspaceId: ctx.workspace.id, id: input.pointId } });
+      const deleted = await ctx.db.kpiDataPoint.deleteMany({
+        where: { workspaceId: ctx.workspace.id, id: input.pointId },
+      });
       if (deleted.count === 0) throw new TRPCError({ code: "NOT_FOUND", message: "Data point not found." });
       return { deleted: true };
     }),
@@ -231,11 +266,17 @@ export const kpiRouter = {
       await findKpi(ctx.db, ctx.workspace.id, input.kpiId);
       const plan = await workspacePlan(ctx.db);
       const rows = await ctx.db.kpiDataPoint.findMany({
-        where: { workspaceId: ctx.workspace.id, kpiId: input.kpiId, timestamp: { gte: historyStart(plan, ctx.clock()) } },
+        where: {
+          workspaceId: ctx.workspace.id,
+          kpiId: input.kpiId,
+          timestamp: { gte: historyStart(plan, ctx.clock()) },
+        },
         select: dataPointSelect,
         orderBy: [{ timestamp: "desc" }, { id: "desc" }],
         take: input.limit + 1,
-        ...(input.cursor ? { cursor: { workspaceId_id: { workspaceId: ctx.workspace.id, id: input.cursor } }, skip: 1 } : {}),
+        ...(input.cursor
+          ? { cursor: { workspaceId_id: { workspaceId: ctx.workspace.id, id: input.cursor } }, skip: 1 }
+          : {}),
       });
       const page = rows.slice(0, input.limit);
       return { items: page, nextCursor: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null };
@@ -251,14 +292,23 @@ export const kpiRouter = {
         .extend({
           from: z.coerce.date({ error: "From must be a date" }),
           to: z.coerce.date({ error: "To must be a date" }),
-          buckets: z.number().int().min(1, "Buckets must be at least 1").max(maxBuckets, `Buckets must be at most ${maxBuckets}`).default(100),
+          buckets: z
+            .number()
+            .int()
+            .min(1, "Buckets must be at least 1")
+            .max(maxBuckets, `Buckets must be at most ${maxBuckets}`)
+            .default(100),
           compare: z.boolean().default(true),
         })
         .refine((value) => value.from < value.to, { error: "From must be before to", path: ["from"] }),
     )
     .query(async ({ ctx, input }) => {
       const range = { kpiId: input.kpiId, from: input.from, to: input.to, buckets: input.buckets };
-      const previousRange = { ...range, from: new Date(input.from.getTime() - (input.to.getTime() - input.from.getTime())), to: input.from };
+      const previousRange = {
+        ...range,
+        from: new Date(input.from.getTime() - (input.to.getTime() - input.from.getTime())),
+        to: input.from,
+      };
       // One round trip, one snapshot: the KPI, the plan, and both periods (the plan decides below
       // whether they may be shown).
       const [kpis, plans, currentRows, previousRows] = await ctx.read.batch([
@@ -274,7 +324,10 @@ export const kpiRouter = {
       if (input.from < start) throw historyLimitReached(plan);
       const current = seriesFromRows(range, (currentRows ?? []) as KpiSeriesBucket[]);
       // The previous period is shown only where the plan's history reaches.
-      const previous = previousRows && previousRange.from >= start ? seriesFromRows(previousRange, previousRows as KpiSeriesBucket[]) : null;
+      const previous =
+        previousRows && previousRange.from >= start
+          ? seriesFromRows(previousRange, previousRows as KpiSeriesBucket[])
+          : null;
       return {
         kpi: { id: kpi.id, name: kpi.name, unit: kpi.unit, direction: kpi.direction, targetValue: kpi.targetValue },
         bucketWidthMs: current.bucketWidthMs,

@@ -18,7 +18,13 @@ const memberSelect = {
   user: { select: { id: true, name: true, email: true, image: true } },
 } satisfies Prisma.WorkspaceUserSelect;
 
-const invitationSelect = { id: true, email: true, role: true, expiresAt: true, createdAt: true } satisfies Prisma.InvitationSelect;
+const invitationSelect = {
+  id: true,
+  email: true,
+  role: true,
+  expiresAt: true,
+  createdAt: true,
+} satisfies Prisma.InvitationSelect;
 
 const userIdInput = z.object({ userId: z.uuid({ error: "User id must be a UUID" }) });
 
@@ -27,7 +33,10 @@ function notAllowed(): TRPCError {
 }
 
 async function membershipOf(db: ScopedDb, workspaceId: string, userId: string) {
-  const membership = await db.workspaceUser.findUnique({ where: { workspaceId_userId: { workspaceId, userId } }, select: { id: true, role: true } });
+  const membership = await db.workspaceUser.findUnique({
+    where: { workspaceId_userId: { workspaceId, userId } },
+    select: { id: true, role: true },
+  });
   if (!membership) throw new TRPCError({ code: "NOT_FOUND", message: "This person is not a member of the workspace." });
   return membership;
 }
@@ -36,7 +45,12 @@ async function membershipOf(db: ScopedDb, workspaceId: string, userId: string) {
  * Refuses taking away the last OWNER. The owners' rows are locked, so two owners stepping down at
  * once cannot both see the other one still there: the second waits, then counts again.
  */
-async function assertAnotherOwner(db: ScopedDb, workspaceId: string, role: WorkspaceRole, message: string): Promise<void> {
+async function assertAnotherOwner(
+  db: ScopedDb,
+  workspaceId: string,
+  role: WorkspaceRole,
+  message: string,
+): Promise<void> {
   if (role !== "OWNER") return;
   const owners = await db.$queryRaw<{ id: string }[]>`
     SELECT id::text AS id FROM workspace_users WHERE workspace_id = ${workspaceId}::uuid AND role = 'OWNER' FOR UPDATE`;
@@ -51,11 +65,19 @@ async function checkOwnersNow(db: ScopedDb): Promise<void> {
 
 export const memberRouter = {
   list: workspaceProcedure("members.read").query(({ ctx }) =>
-    ctx.db.workspaceUser.findMany({ where: { workspaceId: ctx.workspace.id }, select: memberSelect, orderBy: [{ role: "asc" }, { createdAt: "asc" }] }),
+    ctx.db.workspaceUser.findMany({
+      where: { workspaceId: ctx.workspace.id },
+      select: memberSelect,
+      orderBy: [{ role: "asc" }, { createdAt: "asc" }],
+    }),
   ),
 
   invitations: workspaceProcedure("members.read").query(({ ctx }) =>
-    ctx.db.invitation.findMany({ where: { workspaceId: ctx.workspace.id }, select: invitationSelect, orderBy: { createdAt: "desc" } }),
+    ctx.db.invitation.findMany({
+      where: { workspaceId: ctx.workspace.id },
+      select: invitationSelect,
+      orderBy: { createdAt: "desc" },
+    }),
   ),
 
   /** Invites an email; the person joins when they next sign in with a verified address. */
@@ -63,7 +85,9 @@ export const memberRouter = {
     .input(z.object({ email: emailSchema, role: workspaceRoleSchema.default("MEMBER") }))
     .mutation(async ({ ctx, input }) => {
       if (!canAssignRole(ctx.workspace.role, null, input.role)) throw notAllowed();
-      const existing = await ctx.db.workspaceUser.count({ where: { workspaceId: ctx.workspace.id, user: { email: input.email } } });
+      const existing = await ctx.db.workspaceUser.count({
+        where: { workspaceId: ctx.workspace.id, user: { email: input.email } },
+      });
       if (existing > 0) throw new TRPCError({ code: "CONFLICT", message: "This person is already a member." });
       return ctx.db.invitation.create({
         data: {
@@ -95,8 +119,17 @@ export const memberRouter = {
     .mutation(async ({ ctx, input }) => {
       const target = await membershipOf(ctx.db, ctx.workspace.id, input.userId);
       if (!canAssignRole(ctx.workspace.role, target.role, input.role)) throw notAllowed();
-      if (target.role === input.role) return ctx.db.workspaceUser.findUniqueOrThrow({ where: { workspaceId_id: { workspaceId: ctx.workspace.id, id: target.id } }, select: memberSelect });
-      await assertAnotherOwner(ctx.db, ctx.workspace.id, target.role, "The last owner cannot be demoted: make another member an owner first.");
+      if (target.role === input.role)
+        return ctx.db.workspaceUser.findUniqueOrThrow({
+          where: { workspaceId_id: { workspaceId: ctx.workspace.id, id: target.id } },
+          select: memberSelect,
+        });
+      await assertAnotherOwner(
+        ctx.db,
+        ctx.workspace.id,
+        target.role,
+        "The last owner cannot be demoted: make another member an owner first.",
+      );
       const updated = await ctx.db.workspaceUser.update({
         where: { workspaceId_id: { workspaceId: ctx.workspace.id, id: target.id } },
         data: { role: input.role },
@@ -109,17 +142,28 @@ export const memberRouter = {
   remove: workspaceProcedure("members.manage")
     .input(userIdInput)
     .mutation(async ({ ctx, input }) => {
-      if (input.userId === ctx.session.userId) throw new TRPCError({ code: "BAD_REQUEST", message: "To remove yourself, leave the workspace." });
+      if (input.userId === ctx.session.userId)
+        throw new TRPCError({ code: "BAD_REQUEST", message: "To remove yourself, leave the workspace." });
       const target = await membershipOf(ctx.db, ctx.workspace.id, input.userId);
       if (!canAssignRole(ctx.workspace.role, target.role, null)) throw notAllowed();
-      await assertAnotherOwner(ctx.db, ctx.workspace.id, target.role, "The last owner cannot be removed: make another member an owner first.");
+      await assertAnotherOwner(
+        ctx.db,
+        ctx.workspace.id,
+        target.role,
+        "The last owner cannot be removed: make another member an owner first.",
+      );
       await ctx.db.workspaceUser.deleteMany({ where: { workspaceId: ctx.workspace.id, id: target.id } });
       await checkOwnersNow(ctx.db);
       return { removed: true };
     }),
 
   leave: workspaceProcedure("members.leave").mutation(async ({ ctx }) => {
-    await assertAnotherOwner(ctx.db, ctx.workspace.id, ctx.workspace.role, "The last owner cannot leave: make another member an owner, or delete the workspace.");
+    await assertAnotherOwner(
+      ctx.db,
+      ctx.workspace.id,
+      ctx.workspace.role,
+      "The last owner cannot leave: make another member an owner, or delete the workspace.",
+    );
     await ctx.db.workspaceUser.deleteMany({ where: { workspaceId: ctx.workspace.id, userId: ctx.session.userId } });
     await checkOwnersNow(ctx.db);
     return { left: true };

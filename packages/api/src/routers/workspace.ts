@@ -7,7 +7,13 @@ import { myPlan } from "../subscription.ts";
 import { authedProcedure, workspaceProcedure } from "../trpc.ts";
 import { memberRouter } from "./member.ts";
 
-const workspaceSelect = { id: true, name: true, slug: true, createdAt: true, updatedAt: true } satisfies Prisma.WorkspaceSelect;
+const workspaceSelect = {
+  id: true,
+  name: true,
+  slug: true,
+  createdAt: true,
+  updatedAt: true,
+} satisfies Prisma.WorkspaceSelect;
 
 /** A slug from a name: lowercase ASCII letters and digits joined by single dashes, 3..48 long. */
 export function slugFromName(name: string): string {
@@ -55,7 +61,9 @@ export const workspaceRouter = {
     if (!(await slugAvailable(ctx.db, input.slug))) {
       throw new TRPCError({ code: "CONFLICT", message: "That workspace URL is taken; choose another slug." });
     }
-    const rows = await ctx.db.$queryRaw<{ id: string }[]>`SELECT app.create_workspace(${input.name}, ${input.slug})::text AS id`;
+    const rows = await ctx.db.$queryRaw<
+      { id: string }[]
+    >`SELECT app.create_workspace(${input.name}, ${input.slug})::text AS id`;
     const id = rows[0]?.id;
     if (!id) throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "The workspace was not created." });
     const workspace = await ctx.db.workspace.findUniqueOrThrow({ where: { id }, select: workspaceSelect });
@@ -63,7 +71,10 @@ export const workspaceRouter = {
   }),
 
   get: workspaceProcedure("workspace.read").query(async ({ ctx }) => {
-    const workspace = await ctx.db.workspace.findUniqueOrThrow({ where: { id: ctx.workspace.id }, select: workspaceSelect });
+    const workspace = await ctx.db.workspace.findUniqueOrThrow({
+      where: { id: ctx.workspace.id },
+      select: workspaceSelect,
+    });
     return { ...workspace, role: ctx.workspace.role, plan: await workspacePlan(ctx.db) };
   }),
 
@@ -78,7 +89,10 @@ export const workspaceRouter = {
     .input(z.object({ confirmSlug: z.string({ error: "Type the workspace's slug to confirm" }) }))
     .mutation(async ({ ctx, input }) => {
       if (input.confirmSlug !== ctx.workspace.slug) {
-        throw new TRPCError({ code: "BAD_REQUEST", message: `Type the workspace's slug (${ctx.workspace.slug}) to confirm the deletion.` });
+        throw new TRPCError({
+          code: "BAD_REQUEST",
+          message: `Type the workspace's slug (${ctx.workspace.slug}) to confirm the deletion.`,
+        });
       }
       const deleted = await ctx.db.workspace.deleteMany({ where: { id: ctx.workspace.id } });
       if (deleted.count !== 1) throw new TRPCError({ code: "NOT_FOUND", message: "Workspace not found." });

@@ -44,7 +44,10 @@ export async function ensureTestLogin(adminUrl: string): Promise<void> {
 // template to have none, and FORCE would kill them (their clients then raise unhandled errors).
 async function waitForNoConnections(client: pg.Client, database: string): Promise<void> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const open = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1", [database]);
+    const open = await client.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1",
+      [database],
+    );
     if (open.rows[0]?.n === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
