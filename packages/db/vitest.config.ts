@@ -1,10 +1,4 @@
 import { defineConfig } from "vitest/config";
+import { databaseTestOptions } from "./src/testing/vitest-preset.ts";
 
-export default defineConfig({
-  test: {
-    globalSetup: ["./src/testing/global-setup.ts"],
-    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
-    testTimeout: 60_000,
-    hookTimeout: 180_000,
-  },
-});
+export default defineConfig({ test: databaseTestOptions });

@@ -154,19 +154,19 @@ describe("goals", () => {
   });
 });
 
-/** Scrolls the dashboard down so each card's sparkline (loaded when visible) draws. */
+/** Brings each card into view in turn (sparklines load when visible) and waits for its sparkline. */
 async function loadAllSparklines(page: Page): Promise<void> {
   // The heading comes before the KPI cards (skeletons until the summary arrives): count them once there.
   await page.locator(".kpi-card").first().waitFor();
-  const cards = await page.locator(".kpi-card").count();
-  for (let y = 0; y < 20 && (await page.locator(".sparkline canvas").count()) < cards; y++) {
-    await page.mouse.wheel(0, 600);
-    await page.waitForTimeout(150);
+  const cards = page.locator(".kpi-card");
+  for (let index = 0; index < (await cards.count()); index++) {
+    const card = cards.nth(index);
+    await card.scrollIntoViewIfNeeded();
+    await card.locator(".sparkline canvas").waitFor();
   }
   await page.evaluate(() => {
     window.scrollTo(0, 0);
   });
-  await expect.poll(() => page.locator(".sparkline canvas").count()).toBe(cards);
 }
 
 /** A workspace that looks lived in: KPIs in three categories with 80 days of history, two goals. */

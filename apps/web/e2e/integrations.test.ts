@@ -129,7 +129,7 @@ describe("integrations", () => {
 
       await syncNow(page);
       await page.getByRole("status").filter({ hasText: "Sync queued." }).waitFor();
-      await page.locator("h1").getByText("Succeeded").waitFor({ timeout: 30_000 });
+      await page.locator("h1").getByText("Succeeded").waitFor();
       const runs = page.getByRole("table").filter({ hasText: "Values written" }).locator("tbody tr");
       await expect.poll(() => runs.count()).toBeGreaterThanOrEqual(1);
       expect(await runs.first().locator("td").nth(2).textContent()).toBe("1");
@@ -142,7 +142,7 @@ describe("integrations", () => {
       acceptedSecret = "Bearer rotated";
       await page.goBack();
       await syncNow(page);
-      await page.locator("h1").getByText("Disabled").waitFor({ timeout: 30_000 });
+      await page.locator("h1").getByText("Disabled").waitFor();
       await page.getByText("The provider refused the credentials, so syncing is paused").first().waitFor();
 
       // Its settings, edited in place: the form holds the current ones.

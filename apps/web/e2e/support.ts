@@ -46,7 +46,10 @@ export function useE2E({ auth = {}, credentialsKeyring, jobs = false }: E2EOptio
   let state: E2E | undefined;
   let sender: JobSender | null = null;
   beforeAll(async () => {
-    sender = jobs ? await startJobSender(ctx().database.appUrl, pino({ level: "silent" })) : null;
+    // The send's give-up bound is the subject of no test here: far above a loaded machine's insert.
+    sender = jobs
+      ? await startJobSender(ctx().database.appUrl, pino({ level: "silent" }), { sendTimeoutMs: 60_000 })
+      : null;
     const host = await startHost({
       jobs: sender?.jobs ?? null,
       database: ctx().db,
@@ -112,6 +115,9 @@ export async function openBrowser(
     colorScheme,
     ...(timezoneId ? { timezoneId } : {}),
   });
+  // Waits are bounds against a hang, not speed targets: generous for a loaded 2-core machine.
+  context.setDefaultTimeout(60_000);
+  context.setDefaultNavigationTimeout(60_000);
   const page = await context.newPage();
   const problems: string[] = [];
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));

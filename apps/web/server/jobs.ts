@@ -1,5 +1,6 @@
 import type { Jobs } from "@northstar/api";
-import { createQueueClient, ensureQueues, sendSync } from "@northstar/db/queue";
+import { isConnectionLost } from "@northstar/db";
+import { createQueueClient, ensureQueues, type SyncJob, sendSync } from "@northstar/db/queue";
 import type { Logger } from "pino";
 
 // The API's Jobs port on the integration worker's queue (@northstar/db/queue): "sync now" sends a
@@ -9,17 +10,34 @@ import type { Logger } from "pino";
 
 export type QueueSender = ReturnType<typeof createQueueClient>;
 
-/** A send that takes longer is given up (the dispatcher still finds the due row within a minute). */
-const sendTimeoutMs = 2_000;
+/** Sends one sync job (sendSync on a started sender; a stand-in in unit tests). */
+export type SendSync = (job: SyncJob) => Promise<unknown>;
 
-/** Jobs backed by a started sender; a failed or slow send is logged, and the caller told. */
-export function jobsFromQueue(sender: QueueSender, logger: Logger): Jobs {
+/** A send that takes longer is given up (the dispatcher still finds the due row within a minute). */
+export const defaultSendTimeoutMs = 2_000;
+
+/**
+ * Jobs backed by a send function. A send that fails on a lost connection (the database restarted,
+ * or dropped the pool's idle connections before the pool noticed) is sent once more: the pool has
+ * discarded that connection and opens a fresh one. A send that fails otherwise, or takes longer than
+ * `sendTimeoutMs` in all, is logged, and the caller told.
+ */
+export function jobsFromQueue(send: SendSync, logger: Logger, sendTimeoutMs = defaultSendTimeoutMs): Jobs {
+  const sendOnce = async (job: SyncJob) => {
+    try {
+      await send(job);
+    } catch (error) {
+      if (!isConnectionLost(error)) throw error;
+      logger.info({ err: errorSummary(error) }, "job queue connection lost; sending again on a fresh one");
+      await send(job);
+    }
+  };
   return {
     async requestSync({ workspaceId, integrationId }) {
       const timeout = AbortSignal.timeout(sendTimeoutMs);
       try {
         await Promise.race([
-          sendSync(sender, { workspaceId, integrationId, reason: "requested" }),
+          sendOnce({ workspaceId, integrationId, reason: "requested" }),
           new Promise<never>((_resolve, reject) => {
             timeout.addEventListener("abort", () => {
               reject(new Error(`the job queue did not answer within ${sendTimeoutMs} ms`));
@@ -28,7 +46,7 @@ export function jobsFromQueue(sender: QueueSender, logger: Logger): Jobs {
         ]);
       } catch (error) {
         logger.warn(
-          { workspaceId, integrationId, err: { message: error instanceof Error ? error.message : String(error) } },
+          { workspaceId, integrationId, err: errorSummary(error) },
           "sync-now job not sent; the dispatcher will pick the integration up",
         );
         throw error;
@@ -37,27 +55,36 @@ export function jobsFromQueue(sender: QueueSender, logger: Logger): Jobs {
   };
 }
 
+// Only the message and code: pg's errors carry the client, its settings and all.
+function errorSummary(error: unknown): { message: string; code: string | undefined } {
+  return error instanceof Error
+    ? { message: error.message, code: "code" in error ? String(error.code) : undefined }
+    : { message: String(error), code: undefined };
+}
+
 export interface JobSender {
   jobs: Jobs;
   close(): Promise<void>;
 }
 
 /** Starts a sender on the database at `url` (pg-boss's tables are installed or migrated if needed). */
-export async function startJobSender(url: string, logger: Logger): Promise<JobSender> {
+export async function startJobSender(
+  url: string,
+  logger: Logger,
+  options: { sendTimeoutMs?: number } = {},
+): Promise<JobSender> {
   const sender = createQueueClient({ url, poolSize: 2, applicationName: "northstar-web-jobs" });
   // pg-boss re-emits its pool's errors (a dropped idle connection): without a listener the process
   // would end. Only the message and code: the error carries pg's client, settings and all.
+  // pg-boss re-emits its pool's errors (a dropped idle connection): without a listener the process
+  // would end.
   sender.on("error", (error: unknown) => {
-    const { message, code } =
-      error instanceof Error
-        ? { message: error.message, code: "code" in error ? String(error.code) : undefined }
-        : { message: String(error), code: undefined };
-    logger.warn({ err: { message, code } }, "job queue connection error");
+    logger.warn({ err: errorSummary(error) }, "job queue connection error");
   });
   await sender.start();
   await ensureQueues(sender);
   return {
-    jobs: jobsFromQueue(sender, logger),
+    jobs: jobsFromQueue((job) => sendSync(sender, job), logger, options.sendTimeoutMs),
     close: () => sender.stop({ graceful: true, timeout: 5_000 }),
   };
 }

@@ -221,7 +221,8 @@ describe("rate limits", () => {
     const limited = await startHost({
       database: ctx().db,
       auth: { providers: { google: googleAt(issuer) } },
-      rateLimits: { signIn: { burst: 3, perSecond: 1 / 60 } },
+      // One token an hour: no token comes back while the test runs, however slow the machine.
+      rateLimits: { signIn: { burst: 3, perSecond: 1 / 3600 } },
     });
     try {
       for (let attempt = 0; attempt < 3; attempt++) {
@@ -230,7 +231,7 @@ describe("rate limits", () => {
       const refused = await fetch(`${limited.url}/auth/google/start`, { redirect: "manual" });
       expect(refused.status).toBe(429);
       expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
-      expect(Number(refused.headers.get("retry-after"))).toBeLessThanOrEqual(60);
+      expect(Number(refused.headers.get("retry-after"))).toBeLessThanOrEqual(3600);
       expect(await refused.text()).toMatch(/^Too many attempts; try again in \d+ seconds\.$/);
       // The callback shares the sign-in bucket; other routes do not.
       expect((await fetch(`${limited.url}/auth/google/callback?code=x&state=y`, { redirect: "manual" })).status).toBe(

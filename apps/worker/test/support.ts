@@ -23,14 +23,15 @@ export const keyringEnv = `test-current:${Buffer.from(testKeyring.current.key).t
 
 export const fastSettings: SyncSettings = {
   leaseSeconds: 15,
-  runTimeoutSeconds: 20,
+  // Bounds against a hang, not speed targets: far above a loopback fetch on a loaded machine.
+  runTimeoutSeconds: 120,
   overlapSeconds: 300,
   backfillDays: 30,
   retryBaseSeconds: 1,
   retryMaxSeconds: 4,
   maxConsecutiveFailures: 3,
   runHistory: 5,
-  httpTimeoutSeconds: 5,
+  httpTimeoutSeconds: 60,
   // The providers in these tests are servers on 127.0.0.1.
   allowPrivateNetwork: true,
 };
@@ -85,6 +86,38 @@ export async function startProviderServer(
         });
       }),
   };
+}
+
+/**
+ * Provider answers held until the test opens the gate: a test decides when a fetch ends, instead
+ * of a timer racing the machine's load.
+ */
+export class Gate {
+  private waiting: Array<() => void> = [];
+  private open = false;
+
+  /** How many are waiting now. */
+  get held(): number {
+    return this.waiting.length;
+  }
+
+  /** Resolves when the gate opens (at once if it is open). */
+  pass(): Promise<void> {
+    if (this.open) return Promise.resolve();
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** Lets every waiter through, and, with `stayOpen`, every later one too. */
+  release({ stayOpen = false } = {}): void {
+    this.open = stayOpen;
+    for (const resolve of this.waiting.splice(0)) resolve();
+  }
+
+  /** Closed again, forgetting waiters (their requests end with the server). */
+  reset(): void {
+    this.open = false;
+    this.waiting = [];
+  }
 }
 
 export function json(
@@ -220,7 +253,7 @@ export async function pointsOf(
 
 export async function waitFor<T>(
   probe: () => Promise<T | undefined | null | false>,
-  timeoutMs = 20_000,
+  timeoutMs = 120_000,
   what = "condition",
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -279,7 +312,7 @@ export async function startTestWorker(
     ...worker,
     logs,
     outcomes,
-    nextOutcome(integrationId, timeoutMs = 30_000) {
+    nextOutcome(integrationId, timeoutMs = 120_000) {
       return new Promise<SyncOutcome>((resolve, reject) => {
         const timer = setTimeout(() => {
           reject(new Error(`no sync outcome for ${integrationId} within ${timeoutMs} ms`));

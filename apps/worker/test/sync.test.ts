@@ -6,6 +6,7 @@ import {
   createIntegration,
   createTenant,
   fastSettings,
+  Gate,
   integrationState,
   json,
   pointsOf,
@@ -26,7 +27,8 @@ interface Script {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
-  delayMs?: number;
+  /** Held unanswered until the test opens the gate. */
+  held?: boolean;
 }
 
 // Each integration reads its own path; each path answers from its own script (the last answer repeats).
@@ -34,6 +36,7 @@ const scripts = new Map<string, Script[]>();
 const seen = new Map<string, number[]>();
 let provider: ProviderServer;
 let worker: TestWorker;
+const gate = new Gate();
 
 function script(path: string, ...answers: Script[]): string {
   scripts.set(path, answers);
@@ -54,7 +57,7 @@ beforeAll(async () => {
     seen.set(url.pathname, [...hits(url.pathname), Date.now()]);
     const answers = scripts.get(url.pathname) ?? [{ status: 404, body: {} }];
     const answer = answers.length > 1 ? answers.shift() : answers[0];
-    if (answer?.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
+    if (answer?.held) await gate.pass();
     if (!answer) json(response, 404, {});
     else if (request.headers["x-api-key"] !== secret)
       json(response, 401, { error: `bad key ${String(request.headers["x-api-key"])}` });
@@ -112,7 +115,7 @@ describe("a sync run", () => {
     expect(state.sync_cursor).toEqual({ latest: day(2) });
     expect(state.last_synced_at?.getTime()).toBeGreaterThanOrEqual(before.getTime() - 1_000);
     // Due again one interval later.
-    expect((state.next_sync_at?.getTime() ?? 0) - Date.now()).toBeGreaterThan(3_500_000);
+    expect(state.next_sync_at?.getTime()).toBeGreaterThan(before.getTime() + 3_500_000);
     const kpi = await admin.query<{ current_value: number }>("SELECT current_value FROM kpis WHERE id = $1", [
       target.kpiId,
     ]);
@@ -235,7 +238,8 @@ describe("a sync run", () => {
     expect(failed).toMatchObject({ kind: "failed", code: "provider_rate_limited", status: "FAILED" });
     const state = await integrationState(admin, target.integrationId);
     expect(state.consecutive_failures).toBe(1);
-    expect((state.next_sync_at?.getTime() ?? 0) - Date.now()).toBeGreaterThan(1_500);
+    // Due no sooner than the provider asked, counted from its answer.
+    expect(state.next_sync_at?.getTime() ?? 0).toBeGreaterThanOrEqual((hits("/rate-limited")[0] ?? 0) + 3_000);
     expect(await worker.nextOutcome(target.integrationId)).toMatchObject({ kind: "succeeded" });
     const [first, retry] = hits("/rate-limited");
     expect((retry ?? 0) - (first ?? 0)).toBeGreaterThanOrEqual(2_900);
@@ -250,7 +254,7 @@ describe("a sync run", () => {
         const state = await integrationState(admin, target.integrationId);
         return state.sync_status === "DISABLED" ? state : null;
       },
-      30_000,
+      undefined,
       "the integration to be disabled",
     );
     expect(disabled).toMatchObject({
@@ -267,12 +271,8 @@ describe("a sync run", () => {
       target.integrationId,
     ]);
     expect((await worker.dispatch()).due).toBe(0);
-    await sendSync(worker.boss, {
-      workspaceId: target.workspaceId,
-      integrationId: target.integrationId,
-      reason: "requested",
-    });
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // A job sent anyway is taken and skipped, without a fetch.
+    expect(await syncNow(target)).toEqual({ kind: "skipped" });
     expect(hits("/broken")).toHaveLength(fastSettings.maxConsecutiveFailures);
   });
 
@@ -305,16 +305,22 @@ describe("a sync run", () => {
 
   test("a user who disables the integration or changes its interval during a run keeps their word", async () => {
     const { admin } = context();
-    const target = await jsonIntegration("/changed-mid-run", [{ status: 200, body: series([1]), delayMs: 800 }]);
+    const target = await jsonIntegration("/changed-mid-run", [{ status: 200, body: series([1]), held: true }]);
     const outcome = syncNow(target);
-    await waitFor(() => Promise.resolve(hits("/changed-mid-run").length > 0), 10_000, "the run to start fetching");
+    // The provider holds the run's fetch until the user's change is in.
+    await waitFor(() => Promise.resolve(gate.held > 0), undefined, "the run to start fetching");
+    const changed = Date.now();
     await admin.query("UPDATE integrations SET sync_status = 'DISABLED', sync_interval_seconds = 600 WHERE id = $1", [
       target.integrationId,
     ]);
+    gate.release();
     expect(await outcome).toMatchObject({ kind: "succeeded", pointsWritten: 1 });
+    const finished = Date.now();
     const state = await integrationState(admin, target.integrationId);
     expect(state.sync_status).toBe("DISABLED");
-    expect(Math.abs((state.next_sync_at?.getTime() ?? 0) - Date.now() - 600_000)).toBeLessThan(10_000);
+    // The new interval, counted from the run's end.
+    expect(state.next_sync_at?.getTime()).toBeGreaterThanOrEqual(changed + 600_000);
+    expect(state.next_sync_at?.getTime()).toBeLessThanOrEqual(finished + 600_000);
   });
 
   test("credentials copied from another integration do not open: DISABLED, nothing fetched", async () => {

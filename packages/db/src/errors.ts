@@ -105,3 +105,17 @@ export function toDatabaseError(error: unknown): DatabaseError | undefined {
 export function rethrowAsDatabaseError(error: unknown): never {
   throw toDatabaseError(error) ?? error;
 }
+
+// A connection the server or the network ended (SQLSTATE class 08, or 57P01-57P03: terminated by an
+// administrator, a crash or a restart) or a socket error: the statement never ran, so it may be sent
+// again on another connection.
+const lostConnectionSocketCodes: ReadonlySet<string> = new Set(["ECONNRESET", "EPIPE", "ECONNREFUSED", "ETIMEDOUT"]);
+
+/** Whether the error says the connection was lost (not that the statement failed). */
+export function isConnectionLost(error: unknown): boolean {
+  const outer = bag(error);
+  if (!outer) return false;
+  const code = text(postgresCauseOf(outer).originalCode) ?? text(postgresCauseOf(outer).code) ?? text(outer.code);
+  if (code === undefined) return false;
+  return code.startsWith("08") || /^57P0[123]$/.test(code) || lostConnectionSocketCodes.has(code);
+}

@@ -12,7 +12,13 @@ export {
 } from "./client.ts";
 export { databaseOptionsFromEnv, parseDatabaseEnv, type DatabaseEnv } from "./env.ts";
 export * from "./credentials.ts";
-export { DatabaseError, type DatabaseErrorKind, rethrowAsDatabaseError, toDatabaseError } from "./errors.ts";
+export {
+  DatabaseError,
+  type DatabaseErrorKind,
+  isConnectionLost,
+  rethrowAsDatabaseError,
+  toDatabaseError,
+} from "./errors.ts";
 export { Prisma } from "./generated/prisma/client.ts";
 export * from "./series.ts";
 export type * from "./generated/prisma/models.ts";

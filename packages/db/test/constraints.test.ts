@@ -1,3 +1,4 @@
+import pg from "pg";
 import { beforeAll, describe, expect, test } from "vitest";
 import type { ScopedDb } from "../src/client.ts";
 import { DatabaseError } from "../src/errors.ts";
@@ -211,6 +212,7 @@ describe("owners", () => {
     const first = await admin.connect();
     const second = await admin.connect();
     try {
+      const secondPid = (await second.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]?.pid;
       await first.query("BEGIN");
       await second.query("BEGIN");
       await first.query("DELETE FROM workspace_users WHERE workspace_id = $1 AND user_id = $2", [
@@ -225,7 +227,25 @@ describe("owners", () => {
           () => null,
           (error: unknown) => error,
         );
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Commit only once the second is waiting on the first's lock (not after a guessed pause).
+      // (A connection of its own: the admin pool's two are the transactions.)
+      const observer = new pg.Client({ connectionString: ctx().database.adminUrl });
+      await observer.connect();
+      try {
+        await expect
+          .poll(
+            async () =>
+              (
+                await observer.query<{ waiting: boolean }>(
+                  "SELECT wait_event_type = 'Lock' AS waiting FROM pg_stat_activity WHERE pid = $1",
+                  [secondPid],
+                )
+              ).rows[0]?.waiting,
+          )
+          .toBe(true);
+      } finally {
+        await observer.end();
+      }
       await first.query("COMMIT");
       expect(await secondLeaves).toMatchObject({ code: "23514", constraint: "workspaces_keep_an_owner" });
       await second.query("ROLLBACK");
