@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { uuidPattern } from "@northstar/core/uuid";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { rethrowAsDatabaseError } from "./errors.ts";
@@ -61,8 +62,6 @@ export interface Database {
   readonly pool: pg.Pool;
   close(): Promise<void>;
 }
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function assertUuidOrNull(name: string, value: string | null): void {
   if (value !== null && !uuidPattern.test(value))

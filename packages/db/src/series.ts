@@ -1,3 +1,4 @@
+import { uuidPattern } from "@northstar/core/uuid";
 import type { RawQueryable } from "./client.ts";
 import { Prisma } from "./generated/prisma/client.ts";
 import type { KpiDirection } from "./generated/prisma/enums.ts";
@@ -35,8 +36,6 @@ export interface KpiSeries {
   bucketWidthMs: number;
   buckets: KpiSeriesBucket[];
 }
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function assertUuid(name: string, value: string): void {
   if (!uuidPattern.test(value)) throw new TypeError(`${name} must be a UUID, got ${JSON.stringify(value)}`);
