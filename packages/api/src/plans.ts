@@ -1,4 +1,4 @@
-import type { Plan, ScopedDb } from "@northstar/db";
+import { type Plan, queryRows, type ScopedDb, sql } from "@northstar/db";
 import { TRPCError } from "@trpc/server";
 
 // What each plan allows, enforced here (the database does not know about plans). A workspace's
@@ -25,7 +25,7 @@ const dayMs = 24 * 60 * 60 * 1000;
 
 /** The context workspace's plan (db scoped to a workspace the caller belongs to). */
 export async function workspacePlan(db: ScopedDb): Promise<Plan> {
-  const rows = await db.$queryRaw<{ plan: Plan | null }[]>`SELECT app.workspace_plan()::text AS plan`;
+  const rows = await queryRows(db, sql<{ plan: Plan | null }>`SELECT app.workspace_plan()::text AS plan`);
   return rows[0]?.plan ?? "FREE";
 }
 

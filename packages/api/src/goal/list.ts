@@ -1,4 +1,4 @@
-import { type GoalCriterion, type GoalStatus, type KpiDirection, Prisma } from "@northstar/db";
+import { type GoalCriterion, type GoalStatus, type KpiDirection, Prisma, type Query, sql } from "@northstar/db";
 
 // Goals with their linked KPIs as two hand-written statements for the one-round-trip reader
 // (read in one snapshot with read.batch); the same shape as the Prisma select the writes use.
@@ -61,15 +61,15 @@ function goalConditions(filter: GoalFilter, alias: Prisma.Sql): Prisma.Sql {
 }
 
 /** [goals, their links]: pass both answers of read.batch to assembleGoals. */
-export function goalListQueries(filter: GoalFilter): [Prisma.Sql, Prisma.Sql] {
-  const goals = Prisma.sql`
+export function goalListQueries(filter: GoalFilter): [Query<Omit<GoalListRow, "kpiLinks">>, Query<FlatLink>] {
+  const goals = sql<Omit<GoalListRow, "kpiLinks">>`
     SELECT g.id::text AS id, g.title, g.description,
            (g.target_date::timestamp AT TIME ZONE 'UTC') AS "targetDate",
            g.status::text AS status, g.created_at AS "createdAt", g.updated_at AS "updatedAt"
       FROM goals AS g
      WHERE ${goalConditions(filter, Prisma.raw("g"))}
      ORDER BY g.target_date ASC NULLS LAST, g.title ASC`;
-  const links = Prisma.sql`
+  const links = sql<FlatLink>`
     SELECT gk.goal_id::text AS "goalId", gk.id::text AS id, gk.weight, gk.criterion::text AS criterion,
            k.id::text AS "kpiId", k.name AS "kpiName", k.unit AS "kpiUnit", k.direction::text AS "kpiDirection",
            k.target_value AS "kpiTargetValue", k.current_value AS "kpiCurrentValue", k.is_active AS "kpiIsActive"
@@ -104,5 +104,3 @@ export function assembleGoals(
   }
   return goals.map((goal) => ({ ...goal, kpiLinks: byGoal.get(goal.id) ?? [] }));
 }
-
-export type { FlatLink as GoalLinkFlatRow };

@@ -1,4 +1,4 @@
-import { type KpiDirection, Prisma } from "@northstar/db";
+import { type KpiDirection, Prisma, type Query, sql } from "@northstar/db";
 
 // The KPI list as one hand-written statement for the one-round-trip reader (kpi.list is the
 // dashboard's hottest read). Same columns, order and cursor as the Prisma select it replaces.
@@ -37,7 +37,7 @@ function containsPattern(search: string): string {
   return `%${search.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
 }
 
-export function kpiListQuery(filter: KpiListFilter): Prisma.Sql {
+export function kpiListQuery(filter: KpiListFilter): Query<KpiListRow> {
   const conditions = [Prisma.sql`k.workspace_id = ${filter.workspaceId}::uuid`];
   if (filter.status !== "all") conditions.push(Prisma.sql`k.is_active = ${filter.status === "active"}`);
   if (filter.id) conditions.push(Prisma.sql`k.id = ${filter.id}::uuid`);
@@ -48,7 +48,7 @@ export function kpiListQuery(filter: KpiListFilter): Prisma.Sql {
       Prisma.sql`(k.name, k.id) > (SELECT c.name, c.id FROM kpis AS c WHERE c.workspace_id = ${filter.workspaceId}::uuid AND c.id = ${filter.cursor}::uuid)`,
     );
   }
-  return Prisma.sql`
+  return sql<KpiListRow>`
     SELECT k.id::text AS id, k.name, k.description, k.unit, k.category, k.direction::text AS direction,
            k.target_value AS "targetValue", k.current_value AS "currentValue", k.current_value_at AS "currentValueAt",
            k.is_active AS "isActive", k.archived_at AS "archivedAt", k.created_at AS "createdAt", k.updated_at AS "updatedAt"

@@ -4,13 +4,7 @@ import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 import { goalPace, goalProgress, linkProgress } from "../goal/progress.ts";
 import { withoutWorkspaceRef, workspaceProcedure, workspaceReadProcedure } from "../trpc.ts";
-import {
-  assembleGoals,
-  type GoalLinkFlatRow,
-  type GoalListRow,
-  goalListQueries,
-  type GoalFilter,
-} from "../goal/list.ts";
+import { assembleGoals, type GoalFilter, type GoalListRow, goalListQueries } from "../goal/list.ts";
 
 const goalSelect = {
   id: true,
@@ -76,8 +70,8 @@ async function assertKpisExist(db: ScopedDb, workspaceId: string, kpiIds: string
 
 /** Goals and their links in one round trip and one snapshot. */
 async function readGoals(read: ContextReader, filter: GoalFilter): Promise<GoalListRow[]> {
-  const [goals, links] = await read.batch(goalListQueries(filter));
-  return assembleGoals((goals ?? []) as Omit<GoalListRow, "kpiLinks">[], (links ?? []) as GoalLinkFlatRow[]);
+  const [goals, links] = await read.batch(...goalListQueries(filter));
+  return assembleGoals(goals, links);
 }
 
 export const goalRouter = {

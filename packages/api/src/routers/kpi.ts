@@ -4,15 +4,16 @@ import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 import { checkImport, ImportLinesError, maxImportRows, parseCsv, parseJsonRows } from "../kpi/import.ts";
 import {
-  type KpiSeriesBucket,
   kpiSeriesQuery,
   kpiSummaries,
   maxBuckets,
   maxSummaries,
   type Plan,
-  Prisma,
+  type Prisma,
   progressPct,
+  queryRows,
   seriesFromRows,
+  sql,
   type SummaryPeriod,
 } from "@northstar/db";
 import { type KpiListRow, kpiListQuery } from "../kpi/list.ts";
@@ -104,7 +105,8 @@ export const kpiRouter = {
       }),
     )
     .query(async ({ ctx, input }) => {
-      const rows = await ctx.read.$queryRaw<KpiListRow[]>(
+      const rows = await queryRows(
+        ctx.read,
         kpiListQuery({
           workspaceId: ctx.workspace.id,
           status: input.status,
@@ -311,23 +313,20 @@ export const kpiRouter = {
       };
       // One round trip, one snapshot: the KPI, the plan, and both periods (the plan decides below
       // whether they may be shown).
-      const [kpis, plans, currentRows, previousRows] = await ctx.read.batch([
+      const [kpis, plans, currentRows, previousRows] = await ctx.read.batch(
         kpiListQuery({ workspaceId: ctx.workspace.id, status: "all", take: 1, id: input.kpiId }),
-        Prisma.sql`SELECT app.workspace_plan()::text AS plan`,
+        sql<{ plan: Plan | null }>`SELECT app.workspace_plan()::text AS plan`,
         kpiSeriesQuery(range),
         ...(input.compare ? [kpiSeriesQuery(previousRange)] : []),
-      ]);
-      const kpi = kpis?.[0] as KpiListRow | undefined;
+      );
+      const kpi = kpis[0];
       if (!kpi) throw kpiNotFound();
-      const plan = (plans?.[0]?.plan as Plan | null | undefined) ?? "FREE";
+      const plan = plans[0]?.plan ?? "FREE";
       const start = historyStart(plan, ctx.clock());
       if (input.from < start) throw historyLimitReached(plan);
-      const current = seriesFromRows(range, (currentRows ?? []) as KpiSeriesBucket[]);
+      const current = seriesFromRows(range, currentRows);
       // The previous period is shown only where the plan's history reaches.
-      const previous =
-        previousRows && previousRange.from >= start
-          ? seriesFromRows(previousRange, previousRows as KpiSeriesBucket[])
-          : null;
+      const previous = previousRows && previousRange.from >= start ? seriesFromRows(previousRange, previousRows) : null;
       return {
         kpi: { id: kpi.id, name: kpi.name, unit: kpi.unit, direction: kpi.direction, targetValue: kpi.targetValue },
         bucketWidthMs: current.bucketWidthMs,

@@ -1,4 +1,4 @@
-import type { Prisma } from "@northstar/db";
+import { type Prisma, queryRows, sql } from "@northstar/db";
 import type { TRPCRouterRecord } from "@trpc/server";
 import { clearedSessionCookie } from "../auth/session.ts";
 import { authedProcedure } from "../trpc.ts";
@@ -23,7 +23,10 @@ export const meRouter = {
 
   /** Joins the workspaces whose pending invitations match my email (sign-in does this too). */
   acceptInvitations: authedProcedure.mutation(async ({ ctx }) => {
-    const rows = await ctx.db.$queryRaw<{ id: string }[]>`SELECT id::text AS id FROM app.accept_invitations() AS id`;
+    const rows = await queryRows(
+      ctx.db,
+      sql<{ id: string }>`SELECT id::text AS id FROM app.accept_invitations() AS id`,
+    );
     return { joinedWorkspaceIds: rows.map((row) => row.id) };
   }),
 
