@@ -12,7 +12,7 @@ export {
   type RowsOfEach,
   type ScopedDb,
 } from "./client.ts";
-export { type Query, type RowsOf, sql } from "./query.ts";
+export { columns, type Query, type RowsOf, sql } from "./query.ts";
 export { databaseOptionsFromEnv, parseDatabaseEnv, type DatabaseEnv } from "./env.ts";
 export * from "./credentials.ts";
 export { DatabaseError, type DatabaseErrorKind, rethrowAsDatabaseError, toDatabaseError } from "./errors.ts";

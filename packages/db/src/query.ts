@@ -24,3 +24,19 @@ export type RowsOf<Q> = Q extends Query<infer Row> ? Row[] : never;
 export function sql<Row>(strings: TemplateStringsArray, ...values: unknown[]): Query<Row> {
   return Prisma.sql(strings, ...values);
 }
+
+const fieldPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * A select list, `expression AS "field"`, one entry per field. Give it the fields of a row type
+ * with `satisfies Record<keyof Row, string>`: the compiler then refuses a missing or an extra
+ * column, so the list and the type cannot drift apart.
+ */
+export function columns(expressions: Readonly<Record<string, string>>): Prisma.Sql {
+  const list = Object.entries(expressions).map(([field, expression]) => {
+    // Field names come from code, never from input; the check keeps the quoting honest anyway.
+    if (!fieldPattern.test(field)) throw new TypeError(`column alias ${JSON.stringify(field)} is not an identifier`);
+    return `${expression} AS "${field}"`;
+  });
+  return Prisma.raw(list.join(", "));
+}

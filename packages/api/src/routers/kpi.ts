@@ -16,26 +16,10 @@ import {
   sql,
   type SummaryPeriod,
 } from "@northstar/db";
-import { type KpiListRow, kpiListQuery } from "../kpi/list.ts";
+import { type KpiListRow, kpiListQuery, kpiSelect } from "../kpi/list.ts";
 import { compareLast, seriesColumns } from "../kpi/compare.ts";
 import { assertKpiCapacity, historyLimitReached, historyStart, workspacePlan } from "../plans.ts";
 import { withoutWorkspaceRef, workspaceProcedure, workspaceReadProcedure } from "../trpc.ts";
-
-const kpiSelect = {
-  id: true,
-  name: true,
-  description: true,
-  unit: true,
-  category: true,
-  direction: true,
-  targetValue: true,
-  currentValue: true,
-  currentValueAt: true,
-  isActive: true,
-  archivedAt: true,
-  createdAt: true,
-  updatedAt: true,
-} satisfies Prisma.KpiSelect;
 
 const dataPointSelect = {
   id: true,
@@ -46,9 +30,7 @@ const dataPointSelect = {
   createdAt: true,
 } satisfies Prisma.KpiDataPointSelect;
 
-type KpiRow = Prisma.KpiGetPayload<{ select: typeof kpiSelect }>;
-
-function withProgress(kpi: KpiRow | KpiListRow) {
+function withProgress(kpi: KpiListRow) {
   return { ...kpi, progressPct: progressPct(kpi.direction, kpi.currentValue, kpi.targetValue) };
 }
 
@@ -61,7 +43,7 @@ function kpiNotFound(): TRPCError {
   return new TRPCError({ code: "NOT_FOUND", message: "KPI not found." });
 }
 
-async function findKpi(db: ScopedDb, workspaceId: string, id: string): Promise<KpiRow> {
+async function findKpi(db: ScopedDb, workspaceId: string, id: string): Promise<KpiListRow> {
   const kpi = await db.kpi.findUnique({ where: { workspaceId_id: { workspaceId, id } }, select: kpiSelect });
   if (!kpi) throw kpiNotFound();
   return kpi;
