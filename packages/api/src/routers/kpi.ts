@@ -8,17 +8,22 @@ import {
   kpiSummaries,
   maxBuckets,
   maxSummaries,
-  type Plan,
   type Prisma,
   progressPct,
   queryRows,
   seriesFromRows,
-  sql,
   type SummaryPeriod,
 } from "@northstar/db";
 import { type KpiListRow, kpiListQuery, kpiSelect } from "../kpi/list.ts";
 import { compareLast, seriesColumns } from "../kpi/compare.ts";
-import { assertKpiCapacity, historyLimitReached, historyStart, workspacePlan } from "../plans.ts";
+import {
+  assertKpiCapacity,
+  historyLimitReached,
+  historyStart,
+  planOf,
+  workspacePlan,
+  workspacePlanQuery,
+} from "../plans.ts";
 import { withoutWorkspaceRef, workspaceProcedure, workspaceReadProcedure } from "../trpc.ts";
 
 const dataPointSelect = {
@@ -297,13 +302,13 @@ export const kpiRouter = {
       // whether they may be shown).
       const [kpis, plans, currentRows, previousRows] = await ctx.read.batch(
         kpiListQuery({ workspaceId: ctx.workspace.id, status: "all", take: 1, id: input.kpiId }),
-        sql<{ plan: Plan | null }>`SELECT app.workspace_plan()::text AS plan`,
+        workspacePlanQuery,
         kpiSeriesQuery(range),
         ...(input.compare ? [kpiSeriesQuery(previousRange)] : []),
       );
       const kpi = kpis[0];
       if (!kpi) throw kpiNotFound();
-      const plan = plans[0]?.plan ?? "FREE";
+      const plan = planOf(plans);
       const start = historyStart(plan, ctx.clock());
       if (input.from < start) throw historyLimitReached(plan);
       const current = seriesFromRows(range, currentRows);
