@@ -9,6 +9,7 @@ import {
   type ProviderName,
   providerNameSchema,
 } from "./config.ts";
+import { acceptInvitations } from "../invitations.ts";
 import { isSecureContext, serializeCookie, type SetCookie } from "./cookies.ts";
 import { SignInError } from "./errors.ts";
 import { fetchProfile } from "./profile.ts";
@@ -112,16 +113,13 @@ export function createAuth(options: { database: Database; config: AuthConfig; cl
     const { user, session, joined } = await database.withContext(
       { userId, workspaceId: null },
       async (db: ScopedDb) => {
-        const joinedRows = await queryRows(
-          db,
-          sql<{ id: string }>`SELECT id::text AS id FROM app.accept_invitations() AS id`,
-        );
+        const joined = await acceptInvitations(db);
         const found = await db.user.findUnique({ where: { id: userId }, select: userSelect });
         if (!found) throw new SignInError("invalid_state", "This account no longer exists.");
         return {
           user: found,
           session: await createSession(db, userId, now, userAgent),
-          joined: joinedRows.map((row) => row.id),
+          joined,
         };
       },
     );
