@@ -16,6 +16,7 @@ import {
 } from "@northstar/db";
 import { type KpiListRow, kpiListQuery, kpiSelect } from "../kpi/list.ts";
 import { compareLast, seriesColumns } from "../kpi/compare.ts";
+import { pageOf } from "../pagination.ts";
 import {
   assertKpiCapacity,
   historyLimitReached,
@@ -103,11 +104,8 @@ export const kpiRouter = {
           take: input.limit + 1,
         }),
       );
-      const page = rows.slice(0, input.limit);
-      return {
-        items: page.map(withProgress),
-        nextCursor: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null,
-      };
+      const { items, nextCursor } = pageOf(rows, input.limit);
+      return { items: items.map(withProgress), nextCursor };
     }),
 
   get: workspaceProcedure("kpi.read")
@@ -267,8 +265,7 @@ export const kpiRouter = {
           ? { cursor: { workspaceId_id: { workspaceId: ctx.workspace.id, id: input.cursor } }, skip: 1 }
           : {}),
       });
-      const page = rows.slice(0, input.limit);
-      return { items: page, nextCursor: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null };
+      return pageOf(rows, input.limit);
     }),
 
   /**
