@@ -13,6 +13,7 @@ import {
   kpiListQuery,
   sessionCookieName,
   sessionLookupSql,
+  workspacePlanQuery,
 } from "@northstar/api";
 import { createDatabase, type Database, kpiSeriesQuery, Prisma } from "@northstar/db";
 import { migrate, withDatabaseServer } from "@northstar/db/server";
@@ -350,7 +351,7 @@ function statementsFor(
       const current = kpiSeriesQuery({ kpiId, from, to, buckets: 365 });
       return around([
         statement(kpiListQuery({ workspaceId: tenant.workspaceId, status: "all", take: 1, id: kpiId }), true),
-        { text: `SELECT app.workspace_plan()::text AS plan`, values: [], data: false },
+        statement(workspacePlanQuery, false),
         statement(current, true),
         statement(previous, true),
       ]);

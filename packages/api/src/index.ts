@@ -12,6 +12,7 @@ export * from "./auth/index.ts";
 export { can, permissions, type Permission, workspaceRoles } from "./permissions.ts";
 export { planLimits, type PlanLimits } from "./plans.ts";
 // The hot reads' statements, for benchmarks that run them raw.
+export { workspacePlanQuery } from "./plans.ts";
 export { kpiListQuery } from "./kpi/list.ts";
 export { goalListQueries } from "./goal/list.ts";
 export { sessionLookupSql } from "./auth/session.ts";

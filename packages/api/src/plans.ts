@@ -1,4 +1,4 @@
-import type { Plan, ScopedDb } from "@northstar/db";
+import { type Plan, queryRows, type RowsOf, type ScopedDb, sql } from "@northstar/db";
 import { TRPCError } from "@trpc/server";
 
 // What each plan allows, enforced here (the database does not know about plans). A workspace's
@@ -23,10 +23,20 @@ export const planLimits = {
 
 const dayMs = 24 * 60 * 60 * 1000;
 
+/**
+ * The one statement for the context workspace's plan: app.workspace_plan() computes it from its
+ * owners' current subscriptions (null for a caller who is not a member).
+ */
+export const workspacePlanQuery = sql<{ plan: Plan | null }>`SELECT app.workspace_plan()::text AS plan`;
+
+/** The plan an answer of workspacePlanQuery names: FREE when there is none. */
+export function planOf(rows: RowsOf<typeof workspacePlanQuery>): Plan {
+  return rows[0]?.plan ?? "FREE";
+}
+
 /** The context workspace's plan (db scoped to a workspace the caller belongs to). */
 export async function workspacePlan(db: ScopedDb): Promise<Plan> {
-  const rows = await db.$queryRaw<{ plan: Plan | null }[]>`SELECT app.workspace_plan()::text AS plan`;
-  return rows[0]?.plan ?? "FREE";
+  return planOf(await queryRows(db, workspacePlanQuery));
 }
 
 /** `what` names one of the limited things, and `many` several ("owned workspace(s)"). */

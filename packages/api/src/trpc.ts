@@ -3,7 +3,7 @@
  * 1. You want to change what a request's context carries (section 1).
  * 2. You want a new kind of procedure (section 3): most routers only import the procedures.
  */
-import { type Database, type Keyring, Prisma, type ScopedDb, type WorkspaceRole } from "@northstar/db";
+import { type Database, type Keyring, Prisma, type ScopedDb, sql, type WorkspaceRole } from "@northstar/db";
 import { slugSchema } from "@northstar/db/schemas";
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
@@ -235,24 +235,25 @@ async function resolveMember(
     ref.workspaceId !== undefined
       ? Prisma.sql`w.id = ${ref.workspaceId}::uuid`
       : Prisma.sql`w.slug = ${ref.workspaceSlug ?? ""}`;
-  let rows: unknown[][];
+  let sessions: SessionInfo[];
+  let memberships: WorkspaceMembership[];
   try {
-    rows = await databaseOf(ctx)
+    [sessions, memberships] = await databaseOf(ctx)
       .reader({ userId: null, workspaceId: null })
-      .batch([
-        Prisma.sql`SELECT s.*, set_config('app.user_id', s."userId", true) FROM (${lookup}) AS s`,
-        Prisma.sql`
+      .batch(
+        sql<SessionInfo>`SELECT s.*, set_config('app.user_id', s."userId", true) FROM (${lookup}) AS s`,
+        sql<WorkspaceMembership>`
           SELECT w.id::text AS id, w.slug, w.name, wu.role::text AS role
             FROM workspaces AS w
             JOIN workspace_users AS wu ON wu.workspace_id = w.id AND wu.user_id = app.current_user_id()
            WHERE ${match}`,
-      ]);
+      );
   } catch (error) {
     throw toTRPCError(error);
   }
-  const session = liveSession(rows[0]?.[0] as SessionInfo | undefined, ctx.clock());
+  const session = liveSession(sessions[0], ctx.clock());
   if (!session) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
-  const workspace = rows[1]?.[0] as WorkspaceMembership | undefined;
+  const workspace = memberships[0];
   // Never reveal that a workspace exists to someone outside it.
   if (!workspace) throw new TRPCError({ code: "NOT_FOUND", message: "Workspace not found." });
   if (!can(workspace.role, permission)) {

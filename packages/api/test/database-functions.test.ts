@@ -1,5 +1,6 @@
-import { DatabaseError } from "@northstar/db";
+import { DatabaseError, queryRows } from "@northstar/db";
 import { describe, expect, test } from "vitest";
+import { workspacePlanQuery } from "../src/plans.ts";
 import { createUser, createWorkspace, useApiDatabase } from "./support.ts";
 
 // The 20261125000400_auth migration's functions and table, checked at the database: definer
@@ -134,9 +135,8 @@ describe("auth functions", () => {
       (db) => db.$queryRaw<{ free: boolean }[]>`SELECT app.workspace_slug_available(${workspace.slug}) AS free`,
     );
     expect(available).toEqual([{ free: false }]);
-    const plan = await ctx().db.withContext(
-      { userId: outsider.id, workspaceId: workspace.id },
-      (db) => db.$queryRaw<{ plan: string | null }[]>`SELECT app.workspace_plan()::text AS plan`,
+    const plan = await ctx().db.withContext({ userId: outsider.id, workspaceId: workspace.id }, (db) =>
+      queryRows(db, workspacePlanQuery),
     );
     expect(plan).toEqual([{ plan: null }]);
   });

@@ -1,8 +1,10 @@
 import { createHash } from "node:crypto";
+import { uuidPattern } from "@northstar/core/uuid";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { rethrowAsDatabaseError } from "./errors.ts";
 import { PrismaClient, type Prisma } from "./generated/prisma/client.ts";
+import type { Query, RowsOf } from "./query.ts";
 
 // The only handle a request gets: a Prisma transaction client whose every statement runs inside
 // one transaction, as the unprivileged role, with the request's user and workspace set.
@@ -24,18 +26,28 @@ export interface RawQueryable {
   $queryRaw<T = unknown>(query: Prisma.Sql): PromiseLike<T>;
 }
 
+/** A query's rows, typed by the query, through either handle (a ScopedDb or a ContextReader). */
+export async function queryRows<Row>(db: RawQueryable, query: Query<Row>): Promise<Row[]> {
+  return db.$queryRaw<Row[]>(query);
+}
+
+/** What batch answers: the rows of each query, in the queries' order. */
+export type RowsOfEach<Q extends readonly Query<unknown>[]> = { [K in keyof Q]: RowsOf<Q[K]> };
+
 /**
- * Hot reads without Prisma: each $queryRaw is its own READ ONLY transaction as northstar_app with
- * the reader's context, sent as one pipelined round trip (BEGIN + settings, the statement, COMMIT).
+ * Hot reads without Prisma: each $queryRaw (queryRows(reader, query)) is its own READ ONLY transaction
+ * as northstar_app with the reader's context, sent as one pipelined round trip (BEGIN + settings, the
+ * statement, COMMIT).
  * Two calls see two snapshots; use withContext when reads must agree with each other or with writes.
  */
 export interface ContextReader extends RawQueryable {
   readonly context: Readonly<RequestContext>;
   /**
    * Several statements in ONE read-only transaction with one snapshot (REPEATABLE READ), still one
-   * round trip: for reads that must agree, known before the first answer. Rows per statement, in order.
+   * round trip: for reads that must agree, known before the first answer. Rows per statement, in
+   * order, each typed by its query: `const [kpis, plans] = await read.batch(kpiQuery, planQuery)`.
    */
-  batch(queries: readonly Prisma.Sql[]): Promise<pg.QueryResultRow[][]>;
+  batch<const Q extends readonly Query<unknown>[]>(...queries: Q): Promise<RowsOfEach<Q>>;
 }
 
 export interface DatabaseOptions {
@@ -61,8 +73,6 @@ export interface Database {
   readonly pool: pg.Pool;
   close(): Promise<void>;
 }
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function assertUuidOrNull(name: string, value: string | null): void {
   if (value !== null && !uuidPattern.test(value))
@@ -139,7 +149,7 @@ export function createDatabase(options: DatabaseOptions): Database {
     }
   }
 
-  async function readInContext(begin: string, queries: readonly Prisma.Sql[]): Promise<pg.QueryResultRow[][]> {
+  async function readInContext(begin: string, queries: readonly Prisma.Sql[]): Promise<unknown[][]> {
     let client: pg.PoolClient;
     try {
       client = await readPool.connect();
@@ -163,7 +173,7 @@ export function createDatabase(options: DatabaseOptions): Database {
     // Without a COMMIT answer the connection's state is unknown: drop it rather than reuse it.
     client.release(closed?.status !== "fulfilled");
     if (opened.status === "rejected") return rethrowAsDatabaseError(opened.reason);
-    const rows: pg.QueryResultRow[][] = [];
+    const rows: unknown[][] = [];
     for (const answer of answers) {
       if (answer.status === "rejected") return rethrowAsDatabaseError(answer.reason);
       rows.push(answer.value.rows);
@@ -185,7 +195,9 @@ export function createDatabase(options: DatabaseOptions): Database {
         context: frozen,
         // Like Prisma's $queryRaw, the row type is the caller's word for it.
         $queryRaw: async <T>(query: Prisma.Sql) => (await readInContext(begin, [query]))[0] as T,
-        batch: (queries) => readInContext(queries.length > 1 ? beginSnapshot : begin, queries),
+        // The one place a batch's row types are taken on trust: each query declared its own.
+        batch: async <const Q extends readonly Query<unknown>[]>(...queries: Q) =>
+          (await readInContext(queries.length > 1 ? beginSnapshot : begin, queries)) as RowsOfEach<Q>,
       };
     },
     async close() {

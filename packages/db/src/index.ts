@@ -1,15 +1,18 @@
-// @northstar/db: the schema's client, the request context that row-level security reads, typed
-// database errors and the shared input rules.
+// @northstar/db: the schema's client, the request context that row-level security reads, raw SQL
+// typed by its rows, typed database errors and the shared input rules.
 export {
   type ContextReader,
   createDatabase,
   type Database,
   type DatabaseOptions,
   type DatabaseRole,
+  queryRows,
   type RawQueryable,
   type RequestContext,
+  type RowsOfEach,
   type ScopedDb,
 } from "./client.ts";
+export { columns, type Query, type RowsOf, sql } from "./query.ts";
 export { databaseOptionsFromEnv, parseDatabaseEnv, type DatabaseEnv } from "./env.ts";
 export * from "./credentials.ts";
 export {

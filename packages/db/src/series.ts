@@ -1,6 +1,8 @@
-import type { RawQueryable } from "./client.ts";
+import { uuidPattern } from "@northstar/core/uuid";
+import { queryRows, type RawQueryable } from "./client.ts";
 import { Prisma } from "./generated/prisma/client.ts";
 import type { KpiDirection } from "./generated/prisma/enums.ts";
+import { type Query, sql } from "./query.ts";
 
 // Chart and KPI-list reads, computed in the database inside a workspace context: pass the ScopedDb
 // of withContext, or database.reader(context) for one round trip. Row-level security picks the
@@ -36,8 +38,6 @@ export interface KpiSeries {
   buckets: KpiSeriesBucket[];
 }
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function assertUuid(name: string, value: string): void {
   if (!uuidPattern.test(value)) throw new TypeError(`${name} must be a UUID, got ${JSON.stringify(value)}`);
 }
@@ -67,9 +67,9 @@ export function seriesBuckets(input: KpiSeriesInput): { widthMs: number; count: 
  * kpi_data_points_series_idx by an index-only scan; `last` is the least [-epoch, value] pair, which
  * needs no ordered aggregate (and no sort) per bucket.
  */
-export function kpiSeriesQuery(input: KpiSeriesInput): Prisma.Sql {
+export function kpiSeriesQuery(input: KpiSeriesInput): Query<KpiSeriesBucket> {
   const { widthMs } = seriesBuckets(input);
-  return Prisma.sql`
+  return sql<KpiSeriesBucket>`
     SELECT date_bin(${widthMs}::bigint * interval '1 millisecond', p."timestamp", ${input.from}::timestamptz) AS "bucketStart",
            avg(p.value) AS avg, min(p.value) AS min, max(p.value) AS max,
            (min(ARRAY[-date_part('epoch', p."timestamp"), p.value]))[2] AS last,
@@ -100,7 +100,7 @@ export function seriesFromRows(input: KpiSeriesInput, rows: readonly KpiSeriesBu
 
 /** A KPI's points in [from, to), downsampled to at most `buckets` evenly spaced buckets, gaps included. */
 export async function kpiSeries(db: RawQueryable, input: KpiSeriesInput): Promise<KpiSeries> {
-  return seriesFromRows(input, await db.$queryRaw<KpiSeriesBucket[]>(kpiSeriesQuery(input)));
+  return seriesFromRows(input, await queryRows(db, kpiSeriesQuery(input)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -199,10 +199,10 @@ function checkedSummariesInput(input: KpiSummariesInput): KpiSummariesInput & { 
  * unique (workspace_id, kpi_id, timestamp, source) index looks cheaper to an estimate that takes
  * RLS's workspace_id and kpi_id for independent columns.
  */
-export function kpiSummariesQuery(input: KpiSummariesInput): Prisma.Sql {
+export function kpiSummariesQuery(input: KpiSummariesInput): Query<KpiSummaryRow> {
   const { workspaceId, period, category, limit } = checkedSummariesInput(input);
   const byCategory = category === undefined ? Prisma.empty : Prisma.sql`AND k.category = ${category}`;
-  return Prisma.sql`
+  return sql<KpiSummaryRow>`
     SELECT k.id::text AS id, k.name, k.unit, k.category, k.direction::text AS direction,
            k.target_value AS "targetValue", k.current_value AS "currentValue", k.current_value_at AS "currentValueAt",
            previous.value AS "previousValue", previous."timestamp" AS "previousValueAt"
@@ -221,6 +221,6 @@ export function kpiSummariesQuery(input: KpiSummariesInput): Prisma.Sql {
 
 /** The active KPIs of the context workspace with current value, progress and change over `period`. */
 export async function kpiSummaries(db: RawQueryable, input: KpiSummariesInput): Promise<KpiSummary[]> {
-  const rows = await db.$queryRaw<KpiSummaryRow[]>(kpiSummariesQuery(input));
+  const rows = await queryRows(db, kpiSummariesQuery(input));
   return rows.map(summarize);
 }

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { createDatabase, type RawQueryable, type RequestContext } from "../src/client.ts";
 import { DatabaseError } from "../src/errors.ts";
 import { Prisma } from "../src/generated/prisma/client.ts";
+import { sql } from "../src/query.ts";
 import {
   type KpiSeriesBucket,
   type KpiSeriesInput,
@@ -381,21 +382,28 @@ describe("database.reader", () => {
 
   test("batch: several statements, one snapshot, answers in order; a failed one fails the batch", async () => {
     const reader = ctx().db.reader(aliceIn("a"));
-    const [kpis, now1, now2] = await reader.batch([
-      Prisma.sql`SELECT id::text AS id FROM kpis ORDER BY id`,
-      Prisma.sql`SELECT statement_timestamp() AS at, txid_current_if_assigned() AS tx, current_setting('transaction_isolation') AS isolation`,
-      Prisma.sql`SELECT current_setting('app.workspace_id') AS workspace, current_user AS role`,
-    ]);
-    expect(kpis?.map((row) => row.id as string)).toContain(t.kpis.a);
-    expect(now1?.[0]).toMatchObject({ isolation: "repeatable read" });
-    expect(now2?.[0]).toEqual({ workspace: t.workspaces.a, role: "northstar_app" });
-    const failed: unknown = await reader.batch([Prisma.sql`SELECT 1`, Prisma.sql`SELECT ${"x"}::uuid`]).then(
+    const [kpis, now1, now2] = await reader.batch(
+      sql<{ id: string }>`SELECT id::text AS id FROM kpis ORDER BY id`,
+      sql<{
+        at: Date;
+        tx: string | null;
+        isolation: string;
+      }>`SELECT statement_timestamp() AS at, txid_current_if_assigned() AS tx, current_setting('transaction_isolation') AS isolation`,
+      sql<{
+        workspace: string;
+        role: string;
+      }>`SELECT current_setting('app.workspace_id') AS workspace, current_user AS role`,
+    );
+    expect(kpis.map((row) => row.id)).toContain(t.kpis.a);
+    expect(now1[0]).toMatchObject({ isolation: "repeatable read" });
+    expect(now2[0]).toEqual({ workspace: t.workspaces.a, role: "northstar_app" });
+    const failed: unknown = await reader.batch(sql`SELECT 1`, sql`SELECT ${"x"}::uuid`).then(
       () => undefined,
       (error: unknown) => error,
     );
     expect(failed).toBeInstanceOf(DatabaseError);
     // The connection went back clean: the next read works in its own context.
-    expect((await reader.batch([Prisma.sql`SELECT 1 AS one`]))[0]).toEqual([{ one: 1 }]);
+    expect((await reader.batch(sql<{ one: number }>`SELECT 1 AS one`))[0]).toEqual([{ one: 1 }]);
   });
 
   test("is read-only and refuses a malformed context before connecting", async () => {

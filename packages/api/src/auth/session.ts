@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { type Database, Prisma, type ScopedDb } from "@northstar/db";
+import { type Database, type Query, queryRows, type ScopedDb, sql } from "@northstar/db";
 import { serializeCookie, type SetCookie } from "./cookies.ts";
 
 // Sessions: a random 32-byte token lives only in the client's cookie; the database keeps its
@@ -29,9 +29,9 @@ export function hashSessionToken(token: string): Uint8Array<ArrayBuffer> {
  * The statement that finds a token's session (id, "userId", "expiresAt"), or null for a malformed
  * token. Before any user context: only the definer function may look a session up by its hash.
  */
-export function sessionLookupSql(token: string): Prisma.Sql | null {
+export function sessionLookupSql(token: string): Query<SessionInfo> | null {
   if (!tokenPattern.test(token)) return null;
-  return Prisma.sql`SELECT session_id::text AS id, user_id::text AS "userId", expires_at AS "expiresAt" FROM app.session_for_token(${hashSessionToken(token)})`;
+  return sql<SessionInfo>`SELECT session_id::text AS id, user_id::text AS "userId", expires_at AS "expiresAt" FROM app.session_for_token(${hashSessionToken(token)})`;
 }
 
 /** The session if it is still live at `now`. */
@@ -45,7 +45,7 @@ export function liveSession(session: SessionInfo | undefined, now: Date): Sessio
 export async function findSession(database: Database, token: string, now: Date): Promise<SessionInfo | null> {
   const lookup = sessionLookupSql(token);
   if (!lookup) return null;
-  const rows = await database.reader({ userId: null, workspaceId: null }).$queryRaw<SessionInfo[]>(lookup);
+  const rows = await queryRows(database.reader({ userId: null, workspaceId: null }), lookup);
   return liveSession(rows[0], now);
 }
 

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { type Database, DatabaseError, Prisma, type ScopedDb } from "@northstar/db";
+import { type Database, DatabaseError, Prisma, queryRows, type ScopedDb, sql } from "@northstar/db";
 import { CodeChallengeMethod, generateCodeVerifier, generateState, OAuth2Client } from "arctic";
 import { z } from "zod";
 import {
@@ -9,6 +9,7 @@ import {
   type ProviderName,
   providerNameSchema,
 } from "./config.ts";
+import { acceptInvitations } from "../invitations.ts";
 import { isSecureContext, serializeCookie, type SetCookie } from "./cookies.ts";
 import { SignInError } from "./errors.ts";
 import { fetchProfile } from "./profile.ts";
@@ -112,15 +113,13 @@ export function createAuth(options: { database: Database; config: AuthConfig; cl
     const { user, session, joined } = await database.withContext(
       { userId, workspaceId: null },
       async (db: ScopedDb) => {
-        const joinedRows = await db.$queryRaw<
-          { id: string }[]
-        >`SELECT id::text AS id FROM app.accept_invitations() AS id`;
+        const joined = await acceptInvitations(db);
         const found = await db.user.findUnique({ where: { id: userId }, select: userSelect });
         if (!found) throw new SignInError("invalid_state", "This account no longer exists.");
         return {
           user: found,
           session: await createSession(db, userId, now, userAgent),
-          joined: joinedRows.map((row) => row.id),
+          joined,
         };
       },
     );
@@ -195,13 +194,9 @@ export function createAuth(options: { database: Database; config: AuthConfig; cl
       }
       let userId: string | undefined;
       try {
-        const rows = await database.withContext(
-          { userId: null, workspaceId: null },
-          (db) =>
-            db.$queryRaw<
-              { id: string }[]
-            >`SELECT app.sign_in_user(${name}, ${profile.providerAccountId}, ${profile.email}, ${profile.name}, ${profile.image})::text AS id`,
-        );
+        const signIn = sql<{ id: string }>`
+          SELECT app.sign_in_user(${name}, ${profile.providerAccountId}, ${profile.email}, ${profile.name}, ${profile.image})::text AS id`;
+        const rows = await database.withContext({ userId: null, workspaceId: null }, (db) => queryRows(db, signIn));
         userId = rows[0]?.id;
       } catch (error) {
         if (error instanceof DatabaseError && error.kind === "unique_violation") {

@@ -1,47 +1,73 @@
-import { type GoalCriterion, type GoalStatus, type KpiDirection, Prisma } from "@northstar/db";
+import { columns, type GoalStatus, Prisma, type Query, sql } from "@northstar/db";
 
-// Goals with their linked KPIs as two hand-written statements for the one-round-trip reader
-// (read in one snapshot with read.batch); the same shape as the Prisma select the writes use.
+// A goal with its linked KPIs as clients get it, and goals as two hand-written statements for the
+// one-round-trip reader (read in one snapshot with read.batch): the same shape as Prisma's reads.
 
-export interface GoalLinkRow {
-  id: string;
-  weight: number;
-  criterion: GoalCriterion;
-  kpi: {
-    id: string;
-    name: string;
-    unit: string;
-    direction: KpiDirection;
-    targetValue: number | null;
-    currentValue: number | null;
-    isActive: boolean;
-  };
-}
+/** The fields of a goal and of its links that clients see: Prisma's reads select them, the list statements read the same. */
+export const goalSelect = {
+  id: true,
+  title: true,
+  description: true,
+  targetDate: true,
+  status: true,
+  createdAt: true,
+  updatedAt: true,
+  kpiLinks: {
+    select: {
+      id: true,
+      weight: true,
+      criterion: true,
+      kpi: {
+        select: {
+          id: true,
+          name: true,
+          unit: true,
+          direction: true,
+          targetValue: true,
+          currentValue: true,
+          isActive: true,
+        },
+      },
+    },
+    orderBy: { kpi: { name: "asc" } },
+  },
+} satisfies Prisma.GoalSelect;
 
-export interface GoalListRow {
-  id: string;
-  title: string;
-  description: string;
-  targetDate: Date | null;
-  status: GoalStatus;
-  createdAt: Date;
-  updatedAt: Date;
-  kpiLinks: GoalLinkRow[];
-}
+export type GoalListRow = Prisma.GoalGetPayload<{ select: typeof goalSelect }>;
+/** A goal's own fields, as the goals statement answers them (the links statement answers the rest). */
+type GoalFields = Omit<GoalListRow, "kpiLinks">;
+type GoalLinkRow = GoalListRow["kpiLinks"][number];
+type LinkedKpi = GoalLinkRow["kpi"];
 
-interface FlatLink {
-  goalId: string;
-  id: string;
-  weight: number;
-  criterion: GoalCriterion;
-  kpiId: string;
-  kpiName: string;
-  kpiUnit: string;
-  kpiDirection: KpiDirection;
-  kpiTargetValue: number | null;
-  kpiCurrentValue: number | null;
-  kpiIsActive: boolean;
-}
+/** A link as its statement answers it: flat, with its goal's id and the KPI's fields as kpiName etc. */
+type FlatLink = Omit<GoalLinkRow, "kpi"> & { goalId: string } & {
+  [Field in keyof LinkedKpi as `kpi${Capitalize<Field>}`]: LinkedKpi[Field];
+};
+
+// goalSelect's fields as columns, one each (the compiler checks); a date reads as UTC midnight, as Prisma reads it.
+const goalColumns = columns({
+  id: "g.id::text",
+  title: "g.title",
+  description: "g.description",
+  targetDate: "(g.target_date::timestamp AT TIME ZONE 'UTC')",
+  status: "g.status::text",
+  createdAt: "g.created_at",
+  updatedAt: "g.updated_at",
+} satisfies Record<keyof GoalFields, string>);
+
+const linkColumns = columns({
+  goalId: "gk.goal_id::text",
+  id: "gk.id::text",
+  weight: "gk.weight",
+  criterion: "gk.criterion::text",
+  kpiId: "k.id::text",
+  kpiName: "k.name",
+  kpiUnit: "k.unit",
+  kpiDirection: "k.direction::text",
+  kpiTargetValue: "k.target_value",
+  kpiCurrentValue: "k.current_value",
+  kpiIsActive: "k.is_active",
+} satisfies Record<keyof FlatLink, string>);
 
 export interface GoalFilter {
   workspaceId: string;
@@ -61,18 +87,14 @@ function goalConditions(filter: GoalFilter, alias: Prisma.Sql): Prisma.Sql {
 }
 
 /** [goals, their links]: pass both answers of read.batch to assembleGoals. */
-export function goalListQueries(filter: GoalFilter): [Prisma.Sql, Prisma.Sql] {
-  const goals = Prisma.sql`
-    SELECT g.id::text AS id, g.title, g.description,
-           (g.target_date::timestamp AT TIME ZONE 'UTC') AS "targetDate",
-           g.status::text AS status, g.created_at AS "createdAt", g.updated_at AS "updatedAt"
+export function goalListQueries(filter: GoalFilter): [Query<GoalFields>, Query<FlatLink>] {
+  const goals = sql<GoalFields>`
+    SELECT ${goalColumns}
       FROM goals AS g
      WHERE ${goalConditions(filter, Prisma.raw("g"))}
      ORDER BY g.target_date ASC NULLS LAST, g.title ASC`;
-  const links = Prisma.sql`
-    SELECT gk.goal_id::text AS "goalId", gk.id::text AS id, gk.weight, gk.criterion::text AS criterion,
-           k.id::text AS "kpiId", k.name AS "kpiName", k.unit AS "kpiUnit", k.direction::text AS "kpiDirection",
-           k.target_value AS "kpiTargetValue", k.current_value AS "kpiCurrentValue", k.is_active AS "kpiIsActive"
+  const links = sql<FlatLink>`
+    SELECT ${linkColumns}
       FROM goal_kpis AS gk
       JOIN goals AS g ON g.workspace_id = gk.workspace_id AND g.id = gk.goal_id
       JOIN kpis AS k ON k.workspace_id = gk.workspace_id AND k.id = gk.kpi_id
@@ -81,10 +103,7 @@ export function goalListQueries(filter: GoalFilter): [Prisma.Sql, Prisma.Sql] {
   return [goals, links];
 }
 
-export function assembleGoals(
-  goals: readonly Omit<GoalListRow, "kpiLinks">[],
-  links: readonly FlatLink[],
-): GoalListRow[] {
+export function assembleGoals(goals: readonly GoalFields[], links: readonly FlatLink[]): GoalListRow[] {
   const byGoal = new Map<string, GoalLinkRow[]>(goals.map((goal) => [goal.id, []]));
   for (const link of links) {
     byGoal.get(link.goalId)?.push({
@@ -104,5 +123,3 @@ export function assembleGoals(
   }
   return goals.map((goal) => ({ ...goal, kpiLinks: byGoal.get(goal.id) ?? [] }));
 }
-
-export type { FlatLink as GoalLinkFlatRow };

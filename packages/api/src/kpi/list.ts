@@ -1,23 +1,43 @@
-import { type KpiDirection, Prisma } from "@northstar/db";
+import { columns, Prisma, type Query, sql } from "@northstar/db";
 
-// The KPI list as one hand-written statement for the one-round-trip reader (kpi.list is the
-// dashboard's hottest read). Same columns, order and cursor as the Prisma select it replaces.
+// A KPI as clients get it, and the KPI list as one hand-written statement for the one-round-trip
+// reader (kpi.list is the dashboard's hottest read): the same fields, order and cursor as Prisma's.
 
-export interface KpiListRow {
-  id: string;
-  name: string;
-  description: string;
-  unit: string;
-  category: string;
-  direction: KpiDirection;
-  targetValue: number | null;
-  currentValue: number | null;
-  currentValueAt: Date | null;
-  isActive: boolean;
-  archivedAt: Date | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
+/** The fields of a KPI that clients see: Prisma's reads select them, and the list statement reads the same. */
+export const kpiSelect = {
+  id: true,
+  name: true,
+  description: true,
+  unit: true,
+  category: true,
+  direction: true,
+  targetValue: true,
+  currentValue: true,
+  currentValueAt: true,
+  isActive: true,
+  archivedAt: true,
+  createdAt: true,
+  updatedAt: true,
+} satisfies Prisma.KpiSelect;
+
+export type KpiListRow = Prisma.KpiGetPayload<{ select: typeof kpiSelect }>;
+
+// kpiSelect's fields as columns of `kpis AS k`, one each (the compiler checks), named as Prisma names them.
+const kpiColumns = columns({
+  id: "k.id::text",
+  name: "k.name",
+  description: "k.description",
+  unit: "k.unit",
+  category: "k.category",
+  direction: "k.direction::text",
+  targetValue: "k.target_value",
+  currentValue: "k.current_value",
+  currentValueAt: "k.current_value_at",
+  isActive: "k.is_active",
+  archivedAt: "k.archived_at",
+  createdAt: "k.created_at",
+  updatedAt: "k.updated_at",
+} satisfies Record<keyof KpiListRow, string>);
 
 export interface KpiListFilter {
   workspaceId: string;
@@ -37,7 +57,7 @@ function containsPattern(search: string): string {
   return `%${search.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
 }
 
-export function kpiListQuery(filter: KpiListFilter): Prisma.Sql {
+export function kpiListQuery(filter: KpiListFilter): Query<KpiListRow> {
   const conditions = [Prisma.sql`k.workspace_id = ${filter.workspaceId}::uuid`];
   if (filter.status !== "all") conditions.push(Prisma.sql`k.is_active = ${filter.status === "active"}`);
   if (filter.id) conditions.push(Prisma.sql`k.id = ${filter.id}::uuid`);
@@ -48,10 +68,8 @@ export function kpiListQuery(filter: KpiListFilter): Prisma.Sql {
       Prisma.sql`(k.name, k.id) > (SELECT c.name, c.id FROM kpis AS c WHERE c.workspace_id = ${filter.workspaceId}::uuid AND c.id = ${filter.cursor}::uuid)`,
     );
   }
-  return Prisma.sql`
-    SELECT k.id::text AS id, k.name, k.description, k.unit, k.category, k.direction::text AS direction,
-           k.target_value AS "targetValue", k.current_value AS "currentValue", k.current_value_at AS "currentValueAt",
-           k.is_active AS "isActive", k.archived_at AS "archivedAt", k.created_at AS "createdAt", k.updated_at AS "updatedAt"
+  return sql<KpiListRow>`
+    SELECT ${kpiColumns}
       FROM kpis AS k
      WHERE ${Prisma.join(conditions, " AND ")}
      ORDER BY k.name, k.id

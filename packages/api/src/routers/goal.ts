@@ -1,49 +1,12 @@
-import type { ContextReader, Prisma, ScopedDb } from "@northstar/db";
+import type { ContextReader, ScopedDb } from "@northstar/db";
 import { goalInputSchema, goalKpiWeightSchema } from "@northstar/db/schemas";
 import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 import { goalPace, goalProgress, linkProgress } from "../goal/progress.ts";
 import { withoutWorkspaceRef, workspaceProcedure, workspaceReadProcedure } from "../trpc.ts";
-import {
-  assembleGoals,
-  type GoalLinkFlatRow,
-  type GoalListRow,
-  goalListQueries,
-  type GoalFilter,
-} from "../goal/list.ts";
+import { assembleGoals, type GoalFilter, type GoalListRow, goalListQueries, goalSelect } from "../goal/list.ts";
 
-const goalSelect = {
-  id: true,
-  title: true,
-  description: true,
-  targetDate: true,
-  status: true,
-  createdAt: true,
-  updatedAt: true,
-  kpiLinks: {
-    select: {
-      id: true,
-      weight: true,
-      criterion: true,
-      kpi: {
-        select: {
-          id: true,
-          name: true,
-          unit: true,
-          direction: true,
-          targetValue: true,
-          currentValue: true,
-          isActive: true,
-        },
-      },
-    },
-    orderBy: { kpi: { name: "asc" } },
-  },
-} satisfies Prisma.GoalSelect;
-
-type GoalRow = Prisma.GoalGetPayload<{ select: typeof goalSelect }>;
-
-function withProgress(goal: GoalRow | GoalListRow, now: Date) {
+function withProgress(goal: GoalListRow, now: Date) {
   const progressPct = goalProgress(goal.kpiLinks);
   return {
     ...goal,
@@ -63,7 +26,7 @@ const linkInput = z.object({
   criterion: criterionSchema.default("REACH_TARGET"),
 });
 
-async function findGoal(db: ScopedDb, workspaceId: string, id: string): Promise<GoalRow> {
+async function findGoal(db: ScopedDb, workspaceId: string, id: string): Promise<GoalListRow> {
   const goal = await db.goal.findUnique({ where: { workspaceId_id: { workspaceId, id } }, select: goalSelect });
   if (!goal) throw new TRPCError({ code: "NOT_FOUND", message: "Goal not found." });
   return goal;
@@ -76,8 +39,8 @@ async function assertKpisExist(db: ScopedDb, workspaceId: string, kpiIds: string
 
 /** Goals and their links in one round trip and one snapshot. */
 async function readGoals(read: ContextReader, filter: GoalFilter): Promise<GoalListRow[]> {
-  const [goals, links] = await read.batch(goalListQueries(filter));
-  return assembleGoals((goals ?? []) as Omit<GoalListRow, "kpiLinks">[], (links ?? []) as GoalLinkFlatRow[]);
+  const [goals, links] = await read.batch(...goalListQueries(filter));
+  return assembleGoals(goals, links);
 }
 
 export const goalRouter = {

@@ -10,6 +10,7 @@ import {
   type ProviderDefinition,
   type ProviderMetric,
 } from "../integrations/providers.ts";
+import { pageOf } from "../pagination.ts";
 import { assertIntegrationCapacity } from "../plans.ts";
 import { workspaceProcedure } from "../trpc.ts";
 
@@ -367,7 +368,6 @@ export const integrationRouter = {
           ? { cursor: { workspaceId_id: { workspaceId: ctx.workspace.id, id: input.cursor } }, skip: 1 }
           : {}),
       });
-      const page = rows.slice(0, input.limit);
-      return { items: page, nextCursor: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null };
+      return pageOf(rows, input.limit);
     }),
 } satisfies TRPCRouterRecord;

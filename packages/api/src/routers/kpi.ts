@@ -4,37 +4,28 @@ import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 import { checkImport, ImportLinesError, maxImportRows, parseCsv, parseJsonRows } from "../kpi/import.ts";
 import {
-  type KpiSeriesBucket,
   kpiSeriesQuery,
   kpiSummaries,
   maxBuckets,
   maxSummaries,
-  type Plan,
-  Prisma,
+  type Prisma,
   progressPct,
+  queryRows,
   seriesFromRows,
   type SummaryPeriod,
 } from "@northstar/db";
-import { type KpiListRow, kpiListQuery } from "../kpi/list.ts";
+import { type KpiListRow, kpiListQuery, kpiSelect } from "../kpi/list.ts";
 import { compareLast, seriesColumns } from "../kpi/compare.ts";
-import { assertKpiCapacity, historyLimitReached, historyStart, workspacePlan } from "../plans.ts";
+import { pageOf } from "../pagination.ts";
+import {
+  assertKpiCapacity,
+  historyLimitReached,
+  historyStart,
+  planOf,
+  workspacePlan,
+  workspacePlanQuery,
+} from "../plans.ts";
 import { withoutWorkspaceRef, workspaceProcedure, workspaceReadProcedure } from "../trpc.ts";
-
-const kpiSelect = {
-  id: true,
-  name: true,
-  description: true,
-  unit: true,
-  category: true,
-  direction: true,
-  targetValue: true,
-  currentValue: true,
-  currentValueAt: true,
-  isActive: true,
-  archivedAt: true,
-  createdAt: true,
-  updatedAt: true,
-} satisfies Prisma.KpiSelect;
 
 const dataPointSelect = {
   id: true,
@@ -45,9 +36,7 @@ const dataPointSelect = {
   createdAt: true,
 } satisfies Prisma.KpiDataPointSelect;
 
-type KpiRow = Prisma.KpiGetPayload<{ select: typeof kpiSelect }>;
-
-function withProgress(kpi: KpiRow | KpiListRow) {
+function withProgress(kpi: KpiListRow) {
   return { ...kpi, progressPct: progressPct(kpi.direction, kpi.currentValue, kpi.targetValue) };
 }
 
@@ -60,7 +49,7 @@ function kpiNotFound(): TRPCError {
   return new TRPCError({ code: "NOT_FOUND", message: "KPI not found." });
 }
 
-async function findKpi(db: ScopedDb, workspaceId: string, id: string): Promise<KpiRow> {
+async function findKpi(db: ScopedDb, workspaceId: string, id: string): Promise<KpiListRow> {
   const kpi = await db.kpi.findUnique({ where: { workspaceId_id: { workspaceId, id } }, select: kpiSelect });
   if (!kpi) throw kpiNotFound();
   return kpi;
@@ -104,7 +93,8 @@ export const kpiRouter = {
       }),
     )
     .query(async ({ ctx, input }) => {
-      const rows = await ctx.read.$queryRaw<KpiListRow[]>(
+      const rows = await queryRows(
+        ctx.read,
         kpiListQuery({
           workspaceId: ctx.workspace.id,
           status: input.status,
@@ -114,11 +104,8 @@ export const kpiRouter = {
           take: input.limit + 1,
         }),
       );
-      const page = rows.slice(0, input.limit);
-      return {
-        items: page.map(withProgress),
-        nextCursor: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null,
-      };
+      const { items, nextCursor } = pageOf(rows, input.limit);
+      return { items: items.map(withProgress), nextCursor };
     }),
 
   get: workspaceProcedure("kpi.read")
@@ -278,8 +265,7 @@ export const kpiRouter = {
           ? { cursor: { workspaceId_id: { workspaceId: ctx.workspace.id, id: input.cursor } }, skip: 1 }
           : {}),
       });
-      const page = rows.slice(0, input.limit);
-      return { items: page, nextCursor: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null };
+      return pageOf(rows, input.limit);
     }),
 
   /**
@@ -311,23 +297,20 @@ export const kpiRouter = {
       };
       // One round trip, one snapshot: the KPI, the plan, and both periods (the plan decides below
       // whether they may be shown).
-      const [kpis, plans, currentRows, previousRows] = await ctx.read.batch([
+      const [kpis, plans, currentRows, previousRows] = await ctx.read.batch(
         kpiListQuery({ workspaceId: ctx.workspace.id, status: "all", take: 1, id: input.kpiId }),
-        Prisma.sql`SELECT app.workspace_plan()::text AS plan`,
+        workspacePlanQuery,
         kpiSeriesQuery(range),
         ...(input.compare ? [kpiSeriesQuery(previousRange)] : []),
-      ]);
-      const kpi = kpis?.[0] as KpiListRow | undefined;
+      );
+      const kpi = kpis[0];
       if (!kpi) throw kpiNotFound();
-      const plan = (plans?.[0]?.plan as Plan | null | undefined) ?? "FREE";
+      const plan = planOf(plans);
       const start = historyStart(plan, ctx.clock());
       if (input.from < start) throw historyLimitReached(plan);
-      const current = seriesFromRows(range, (currentRows ?? []) as KpiSeriesBucket[]);
+      const current = seriesFromRows(range, currentRows);
       // The previous period is shown only where the plan's history reaches.
-      const previous =
-        previousRows && previousRange.from >= start
-          ? seriesFromRows(previousRange, previousRows as KpiSeriesBucket[])
-          : null;
+      const previous = previousRows && previousRange.from >= start ? seriesFromRows(previousRange, previousRows) : null;
       return {
         kpi: { id: kpi.id, name: kpi.name, unit: kpi.unit, direction: kpi.direction, targetValue: kpi.targetValue },
         bucketWidthMs: current.bucketWidthMs,

@@ -1,6 +1,7 @@
 import type { Prisma } from "@northstar/db";
 import type { TRPCRouterRecord } from "@trpc/server";
 import { clearedSessionCookie } from "../auth/session.ts";
+import { acceptInvitations } from "../invitations.ts";
 import { authedProcedure } from "../trpc.ts";
 
 const profileSelect = { id: true, email: true, name: true, image: true, createdAt: true } satisfies Prisma.UserSelect;
@@ -23,8 +24,7 @@ export const meRouter = {
 
   /** Joins the workspaces whose pending invitations match my email (sign-in does this too). */
   acceptInvitations: authedProcedure.mutation(async ({ ctx }) => {
-    const rows = await ctx.db.$queryRaw<{ id: string }[]>`SELECT id::text AS id FROM app.accept_invitations() AS id`;
-    return { joinedWorkspaceIds: rows.map((row) => row.id) };
+    return { joinedWorkspaceIds: await acceptInvitations(ctx.db) };
   }),
 
   signOut: authedProcedure.mutation(async ({ ctx }) => {

@@ -1,4 +1,4 @@
-import type { Prisma, ScopedDb, WorkspaceRole } from "@northstar/db";
+import { type Prisma, queryRows, type ScopedDb, sql, type WorkspaceRole } from "@northstar/db";
 import { emailSchema, workspaceRoleSchema } from "@northstar/db/schemas";
 import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
@@ -52,8 +52,11 @@ async function assertAnotherOwner(
   message: string,
 ): Promise<void> {
   if (role !== "OWNER") return;
-  const owners = await db.$queryRaw<{ id: string }[]>`
-    SELECT id::text AS id FROM workspace_users WHERE workspace_id = ${workspaceId}::uuid AND role = 'OWNER' FOR UPDATE`;
+  const owners = await queryRows(
+    db,
+    sql<{ id: string }>`
+      SELECT id::text AS id FROM workspace_users WHERE workspace_id = ${workspaceId}::uuid AND role = 'OWNER' FOR UPDATE`,
+  );
   if (owners.length <= 1) throw new TRPCError({ code: "PRECONDITION_FAILED", message });
 }
 

@@ -1,4 +1,4 @@
-import type { Prisma } from "@northstar/db";
+import { type Prisma, queryRows, sql } from "@northstar/db";
 import { workspaceInputSchema } from "@northstar/db/schemas";
 import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
@@ -29,7 +29,10 @@ export function slugFromName(name: string): string {
 }
 
 async function slugAvailable(db: Prisma.TransactionClient, slug: string): Promise<boolean> {
-  const rows = await db.$queryRaw<{ available: boolean }[]>`SELECT app.workspace_slug_available(${slug}) AS available`;
+  const rows = await queryRows(
+    db,
+    sql<{ available: boolean }>`SELECT app.workspace_slug_available(${slug}) AS available`,
+  );
   return rows[0]?.available === true;
 }
 
@@ -61,9 +64,10 @@ export const workspaceRouter = {
     if (!(await slugAvailable(ctx.db, input.slug))) {
       throw new TRPCError({ code: "CONFLICT", message: "That workspace URL is taken; choose another slug." });
     }
-    const rows = await ctx.db.$queryRaw<
-      { id: string }[]
-    >`SELECT app.create_workspace(${input.name}, ${input.slug})::text AS id`;
+    const rows = await queryRows(
+      ctx.db,
+      sql<{ id: string }>`SELECT app.create_workspace(${input.name}, ${input.slug})::text AS id`,
+    );
     const id = rows[0]?.id;
     if (!id) throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "The workspace was not created." });
     const workspace = await ctx.db.workspace.findUniqueOrThrow({ where: { id }, select: workspaceSelect });
