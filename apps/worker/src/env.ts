@@ -1,3 +1,4 @@
+import { type Environment, httpUrl, logLevel, nodeEnv, parseSettings, port } from "@northstar/core/settings";
 import { databaseOptionsFromEnv, type DatabaseOptions, type Keyring, parseKeyring } from "@northstar/db";
 import { z } from "zod";
 import type { ConnectorEndpoints } from "./providers/index.ts";
@@ -9,10 +10,10 @@ const seconds = (min: number, max: number) => z.coerce.number().int().min(min).m
 
 const workerEnvSchema = z
   .object({
-    NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
-    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    NODE_ENV: nodeEnv,
+    LOG_LEVEL: logLevel,
     /** Where /metrics and /healthz listen; 0 picks a free port. */
-    WORKER_HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
+    WORKER_HTTP_PORT: port.default(9464),
     WORKER_HTTP_HOST: z.string().min(1).default("127.0.0.1"),
     /** Sync jobs this process runs at once. */
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
@@ -51,8 +52,8 @@ const workerEnvSchema = z
     WORKER_DISPATCH_CRON: z.string().min(9).default("* * * * *"),
     WORKER_RESEAL_CRON: z.string().min(9).default("17 * * * *"),
     /** The providers' API roots (overridden to reach a local server in tests). */
-    WORKER_GITHUB_API_URL: z.url({ protocol: /^https?$/ }).default("https://api.github.com"),
-    WORKER_STRIPE_API_URL: z.url({ protocol: /^https?$/ }).default("https://api.stripe.com"),
+    WORKER_GITHUB_API_URL: httpUrl.default("https://api.github.com"),
+    WORKER_STRIPE_API_URL: httpUrl.default("https://api.stripe.com"),
     NORTHSTAR_CREDENTIALS_KEYS: z.string({
       error: "NORTHSTAR_CREDENTIALS_KEYS is required: the worker opens integration credentials",
     }),
@@ -94,13 +95,8 @@ export interface WorkerEnv {
   keyring: Keyring;
 }
 
-export function parseWorkerEnv(source: Record<string, string | undefined>): WorkerEnv {
-  const parsed = workerEnvSchema.safeParse(source);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-    throw new Error(`Invalid worker settings:\n  ${problems.join("\n  ")}`);
-  }
-  const env = parsed.data;
+export function parseWorkerEnv(source: Environment): WorkerEnv {
+  const env = parseSettings(workerEnvSchema, source, "worker");
   return {
     production: env.NODE_ENV === "production",
     logLevel: env.LOG_LEVEL,
