@@ -14,7 +14,7 @@ import {
   sessionCookieName,
   sessionLookupSql,
 } from "@northstar/api";
-import { createDatabase, type Database, kpiSeriesQuery, Prisma } from "@northstar/db";
+import { configuredDatabaseUrl, createDatabase, type Database, kpiSeriesQuery, Prisma } from "@northstar/db";
 import { migrate, withDatabaseServer } from "@northstar/db/server";
 import { createTestDatabase, ensureTestLogin } from "@northstar/db/testing";
 import autocannon from "autocannon";
@@ -554,4 +554,4 @@ async function run(serverUrl: string): Promise<void> {
   }
 }
 
-await withDatabaseServer(process.env.DATABASE_URL, run);
+await withDatabaseServer(configuredDatabaseUrl(), run);

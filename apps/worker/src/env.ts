@@ -4,7 +4,8 @@ import { z } from "zod";
 import type { ConnectorEndpoints } from "./providers/index.ts";
 
 // The worker's settings, validated once at startup. Nothing else in the worker reads process.env:
-// main.ts calls parseWorkerEnv(process.env) and hands the pieces to startWorker().
+// main.ts calls readWorkerEnv() and hands the pieces to startWorker(); scripts/dev.ts takes the
+// development environment from here.
 
 const seconds = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -123,5 +124,24 @@ export function parseWorkerEnv(source: Environment): WorkerEnv {
     endpoints: { githubApiUrl: env.WORKER_GITHUB_API_URL, stripeApiUrl: env.WORKER_STRIPE_API_URL },
     database: source.DATABASE_URL ? databaseOptionsFromEnv(source) : null,
     keyring: parseKeyring(env.NORTHSTAR_CREDENTIALS_KEYS),
+  };
+}
+
+/** The process's settings; main.ts's one read of process.env. */
+export function readWorkerEnv(): WorkerEnv {
+  return parseWorkerEnv(process.env);
+}
+
+/**
+ * The environment `pnpm dev` runs the worker in: this process's, on the development database, with
+ * the web host's development key (apps/web's dev script: the worker opens what the host sealed) and
+ * integrations allowed to reach servers on this machine (production: public addresses only).
+ */
+export function developmentEnvironment(databaseUrl: string, env: Environment = process.env): NodeJS.ProcessEnv {
+  return {
+    ...env,
+    DATABASE_URL: databaseUrl,
+    NORTHSTAR_CREDENTIALS_KEYS: env.NORTHSTAR_CREDENTIALS_KEYS ?? "dev:ZGV2ZWxvcG1lbnQta2V5LW5vdC1hLXNlY3JldC0zMmI",
+    WORKER_ALLOW_PRIVATE_NETWORK: env.WORKER_ALLOW_PRIVATE_NETWORK ?? "1",
   };
 }

@@ -1,4 +1,5 @@
 import pg from "pg";
+import { configuredDatabaseUrl } from "./env.ts";
 import { formatSeedSummary, seed } from "./seed.ts";
 import { type DatabaseServer, databaseUrlWith, migrate, startDevelopmentServer } from "./server.ts";
 
@@ -42,7 +43,7 @@ export interface DevelopmentDatabaseOptions {
 }
 
 export async function openDevelopmentDatabase(options: DevelopmentDatabaseOptions): Promise<DevelopmentDatabase> {
-  const configured = process.env.DATABASE_URL;
+  const configured = configuredDatabaseUrl();
   const server = configured ? undefined : await startDevelopmentServer();
   const url = server ? databaseUrlWith(server.urlFor("postgres"), "northstar") : (configured ?? "");
   try {

