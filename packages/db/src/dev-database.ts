@@ -3,8 +3,9 @@ import { configuredDatabaseUrl } from "./env.ts";
 import { formatSeedSummary, seed } from "./seed.ts";
 import { type DatabaseServer, databaseUrlWith, migrate, startDevelopmentServer } from "./server.ts";
 
-// What the scripts (dev, db:deploy, db:seed, db:reset, db:generate-data) connect to: the server
-// in DATABASE_URL when set, else the embedded development server and its `northstar` database.
+// What the development tools (`pnpm dev`'s host and worker, db:dev, db:migrate, db:deploy, db:seed,
+// db:reset, db:generate-data) connect to: the server in DATABASE_URL when set, else the embedded
+// development server and its `northstar` database.
 
 export interface DevelopmentDatabase {
   /** Owner (migration) URL of the database. */
