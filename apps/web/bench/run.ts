@@ -15,7 +15,7 @@ import {
   sessionLookupSql,
   workspacePlanQuery,
 } from "@northstar/api";
-import { createDatabase, type Database, kpiSeriesQuery, Prisma } from "@northstar/db";
+import { configuredDatabaseUrl, createDatabase, type Database, kpiSeriesQuery, Prisma } from "@northstar/db";
 import { migrate, withDatabaseServer } from "@northstar/db/server";
 import { createTestDatabase, ensureTestLogin } from "@northstar/db/testing";
 import autocannon from "autocannon";
@@ -555,4 +555,4 @@ async function run(serverUrl: string): Promise<void> {
   }
 }
 
-await withDatabaseServer(process.env.DATABASE_URL, run);
+await withDatabaseServer(configuredDatabaseUrl(), run);

@@ -2,42 +2,52 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type AuthConfig, type OAuthProviderConfig, parseAuthEnv, type ProviderName } from "@northstar/api";
+import { type Environment, flag, httpUrl, logLevel, nodeEnv, parseSettings, port } from "@northstar/core/settings";
 import { databaseOptionsFromEnv, type DatabaseOptions, type Keyring, parseKeyring } from "@northstar/db";
 import { z } from "zod";
 
 // The host's settings, validated once at startup. Nothing else in the host reads process.env:
 // main.ts calls readEnv() and hands the pieces to createApp().
 
-const port = z.coerce.number().int().min(0).max(65_535);
-const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
-const flag = z
-  .enum(["1", "0", "true", "false", ""], { error: "Use 1/true or 0/false" })
-  .default("")
-  .transform((value) => value === "1" || value === "true");
+// Production must set these; elsewhere each has a fallback: a localhost URL, the embedded database,
+// a per-process secret, no credentials sealing.
+const requiredInProduction = [
+  "PUBLIC_URL",
+  "DATABASE_URL",
+  "NORTHSTAR_AUTH_SECRET",
+  "NORTHSTAR_CREDENTIALS_KEYS",
+] as const;
 
-const hostEnvSchema = z.object({
-  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
-  PORT: port.default(3000),
-  /** Default: every interface in production (a container), loopback only elsewhere. */
-  HOST: z.string().min(1).optional(),
-  /** The origin users reach the app at (OAuth callbacks, cookies' Secure flag). */
-  PUBLIC_URL: httpUrl.optional(),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  /** Behind a reverse proxy: take the client's address from X-Forwarded-For (rate limits, logs). */
-  NORTHSTAR_TRUST_PROXY: flag,
-  NORTHSTAR_AUTH_SECRET: z.string().optional(),
-  // Keys that seal integration credentials: `id:base64key,...`, the first one current.
-  NORTHSTAR_CREDENTIALS_KEYS: z.string().optional(),
-  DATABASE_URL: z.string().optional(),
-  // Endpoint overrides, e.g. to sign in against a local OIDC server; the defaults are the providers'.
-  GITHUB_AUTHORIZATION_URL: httpUrl.optional(),
-  GITHUB_TOKEN_URL: httpUrl.optional(),
-  GITHUB_USERINFO_URL: httpUrl.optional(),
-  GITHUB_EMAILS_URL: httpUrl.optional(),
-  GOOGLE_AUTHORIZATION_URL: httpUrl.optional(),
-  GOOGLE_TOKEN_URL: httpUrl.optional(),
-  GOOGLE_USERINFO_URL: httpUrl.optional(),
-});
+const hostEnvSchema = z
+  .object({
+    NODE_ENV: nodeEnv,
+    PORT: port.default(3000),
+    /** Default: every interface in production (a container), loopback only elsewhere. */
+    HOST: z.string().min(1).optional(),
+    /** The origin users reach the app at (OAuth callbacks, cookies' Secure flag). */
+    PUBLIC_URL: httpUrl.optional(),
+    LOG_LEVEL: logLevel,
+    /** Behind a reverse proxy: take the client's address from X-Forwarded-For (rate limits, logs). */
+    NORTHSTAR_TRUST_PROXY: flag,
+    NORTHSTAR_AUTH_SECRET: z.string().optional(),
+    // Keys that seal integration credentials: `id:base64key,...`, the first one current.
+    NORTHSTAR_CREDENTIALS_KEYS: z.string().optional(),
+    DATABASE_URL: z.string().optional(),
+    // Endpoint overrides, e.g. to sign in against a local OIDC server; the defaults are the providers'.
+    GITHUB_AUTHORIZATION_URL: httpUrl.optional(),
+    GITHUB_TOKEN_URL: httpUrl.optional(),
+    GITHUB_USERINFO_URL: httpUrl.optional(),
+    GITHUB_EMAILS_URL: httpUrl.optional(),
+    GOOGLE_AUTHORIZATION_URL: httpUrl.optional(),
+    GOOGLE_TOKEN_URL: httpUrl.optional(),
+    GOOGLE_USERINFO_URL: httpUrl.optional(),
+  })
+  .superRefine((settings, context) => {
+    if (settings.NODE_ENV !== "production") return;
+    for (const name of requiredInProduction) {
+      if (!settings[name]) context.addIssue({ code: "custom", path: [name], message: "required in production" });
+    }
+  });
 
 export interface HostEnv {
   production: boolean;
@@ -54,8 +64,6 @@ export interface HostEnv {
   /** The built Vite client (served in production when it exists). */
   clientDir: string;
 }
-
-type Source = Record<string, string | undefined>;
 
 function endpointOverrides(settings: z.infer<typeof hostEnvSchema>, name: ProviderName): Partial<OAuthProviderConfig> {
   const overrides =
@@ -74,22 +82,9 @@ function endpointOverrides(settings: z.infer<typeof hostEnvSchema>, name: Provid
   return Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
 }
 
-export function parseEnv(source: Source): HostEnv {
-  const parsed = hostEnvSchema.safeParse(source);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-    throw new Error(`Invalid server settings:\n  ${problems.join("\n  ")}`);
-  }
-  const settings = parsed.data;
+export function parseEnv(source: Environment): HostEnv {
+  const settings = parseSettings(hostEnvSchema, source, "server");
   const production = settings.NODE_ENV === "production";
-  if (production && !settings.PUBLIC_URL)
-    throw new Error("Invalid server settings:\n  PUBLIC_URL: required in production");
-  if (production && !settings.DATABASE_URL)
-    throw new Error("Invalid server settings:\n  DATABASE_URL: required in production");
-  if (production && !settings.NORTHSTAR_AUTH_SECRET)
-    throw new Error("Invalid server settings:\n  NORTHSTAR_AUTH_SECRET: required in production");
-  if (production && !settings.NORTHSTAR_CREDENTIALS_KEYS)
-    throw new Error("Invalid server settings:\n  NORTHSTAR_CREDENTIALS_KEYS: required in production");
   const publicUrl = settings.PUBLIC_URL ?? `http://localhost:${settings.PORT}`;
   // Outside production a per-process secret is enough: it only signs the ten-minute sign-in state.
   const secret = settings.NORTHSTAR_AUTH_SECRET ?? randomBytes(32).toString("base64url");

@@ -10,7 +10,14 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createDatabase, credentialsBinding, type Database, parseKeyring, seal } from "@northstar/db";
+import {
+  configuredDatabaseUrl,
+  createDatabase,
+  credentialsBinding,
+  type Database,
+  parseKeyring,
+  seal,
+} from "@northstar/db";
 import { copyRaw, prepareRawCopy } from "@northstar/db/generate";
 import { createQueueClient, ensureQueues } from "@northstar/db/queue";
 import { migrate, withDatabaseServer } from "@northstar/db/server";
@@ -253,4 +260,4 @@ async function run(serverUrl: string): Promise<void> {
   }
 }
 
-await withDatabaseServer(process.env.DATABASE_URL, run);
+await withDatabaseServer(configuredDatabaseUrl(), run);

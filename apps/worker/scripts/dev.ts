@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { openDevelopmentDatabase } from "@northstar/db/dev-database";
+import { developmentEnvironment } from "../src/env.ts";
 
 // `pnpm dev` (turbo runs it beside apps/web's dev): the worker against the development database,
 // restarted on change. The database is DATABASE_URL, or the embedded server under .northstar/
@@ -12,15 +13,7 @@ const database = await openDevelopmentDatabase({ migrate: true });
 const tsxCli = createRequire(import.meta.url).resolve("tsx/cli");
 const child = spawn(process.execPath, [tsxCli, "watch", "--clear-screen=false", "src/main.ts"], {
   stdio: "inherit",
-  env: {
-    ...process.env,
-    DATABASE_URL: database.url,
-    // The web host's development key (apps/web's dev script), so the worker opens what it sealed.
-    NORTHSTAR_CREDENTIALS_KEYS:
-      process.env.NORTHSTAR_CREDENTIALS_KEYS ?? "dev:ZGV2ZWxvcG1lbnQta2V5LW5vdC1hLXNlY3JldC0zMmI",
-    // Development: integrations may point at servers on this machine (production: public only).
-    WORKER_ALLOW_PRIVATE_NETWORK: process.env.WORKER_ALLOW_PRIVATE_NETWORK ?? "1",
-  },
+  env: developmentEnvironment(database.url),
 });
 
 let closing = false;

@@ -1,18 +1,20 @@
+import { type Environment, httpUrl, logLevel, nodeEnv, parseSettings, port } from "@northstar/core/settings";
 import { databaseOptionsFromEnv, type DatabaseOptions, type Keyring, parseKeyring } from "@northstar/db";
 import { z } from "zod";
 import type { ConnectorEndpoints } from "./providers/index.ts";
 
 // The worker's settings, validated once at startup. Nothing else in the worker reads process.env:
-// main.ts calls parseWorkerEnv(process.env) and hands the pieces to startWorker().
+// main.ts calls readWorkerEnv() and hands the pieces to startWorker(); scripts/dev.ts takes the
+// development environment from here.
 
 const seconds = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 const workerEnvSchema = z
   .object({
-    NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
-    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    NODE_ENV: nodeEnv,
+    LOG_LEVEL: logLevel,
     /** Where /metrics and /healthz listen; 0 picks a free port. */
-    WORKER_HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
+    WORKER_HTTP_PORT: port.default(9464),
     WORKER_HTTP_HOST: z.string().min(1).default("127.0.0.1"),
     /** Sync jobs this process runs at once. */
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
@@ -51,8 +53,8 @@ const workerEnvSchema = z
     WORKER_DISPATCH_CRON: z.string().min(9).default("* * * * *"),
     WORKER_RESEAL_CRON: z.string().min(9).default("17 * * * *"),
     /** The providers' API roots (overridden to reach a local server in tests). */
-    WORKER_GITHUB_API_URL: z.url({ protocol: /^https?$/ }).default("https://api.github.com"),
-    WORKER_STRIPE_API_URL: z.url({ protocol: /^https?$/ }).default("https://api.stripe.com"),
+    WORKER_GITHUB_API_URL: httpUrl.default("https://api.github.com"),
+    WORKER_STRIPE_API_URL: httpUrl.default("https://api.stripe.com"),
     NORTHSTAR_CREDENTIALS_KEYS: z.string({
       error: "NORTHSTAR_CREDENTIALS_KEYS is required: the worker opens integration credentials",
     }),
@@ -94,13 +96,8 @@ export interface WorkerEnv {
   keyring: Keyring;
 }
 
-export function parseWorkerEnv(source: Record<string, string | undefined>): WorkerEnv {
-  const parsed = workerEnvSchema.safeParse(source);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-    throw new Error(`Invalid worker settings:\n  ${problems.join("\n  ")}`);
-  }
-  const env = parsed.data;
+export function parseWorkerEnv(source: Environment): WorkerEnv {
+  const env = parseSettings(workerEnvSchema, source, "worker");
   return {
     production: env.NODE_ENV === "production",
     logLevel: env.LOG_LEVEL,
@@ -127,5 +124,24 @@ export function parseWorkerEnv(source: Record<string, string | undefined>): Work
     endpoints: { githubApiUrl: env.WORKER_GITHUB_API_URL, stripeApiUrl: env.WORKER_STRIPE_API_URL },
     database: source.DATABASE_URL ? databaseOptionsFromEnv(source) : null,
     keyring: parseKeyring(env.NORTHSTAR_CREDENTIALS_KEYS),
+  };
+}
+
+/** The process's settings; main.ts's one read of process.env. */
+export function readWorkerEnv(): WorkerEnv {
+  return parseWorkerEnv(process.env);
+}
+
+/**
+ * The environment `pnpm dev` runs the worker in: this process's, on the development database, with
+ * the web host's development key (apps/web's dev script: the worker opens what the host sealed) and
+ * integrations allowed to reach servers on this machine (production: public addresses only).
+ */
+export function developmentEnvironment(databaseUrl: string, env: Environment = process.env): NodeJS.ProcessEnv {
+  return {
+    ...env,
+    DATABASE_URL: databaseUrl,
+    NORTHSTAR_CREDENTIALS_KEYS: env.NORTHSTAR_CREDENTIALS_KEYS ?? "dev:ZGV2ZWxvcG1lbnQta2V5LW5vdC1hLXNlY3JldC0zMmI",
+    WORKER_ALLOW_PRIVATE_NETWORK: env.WORKER_ALLOW_PRIVATE_NETWORK ?? "1",
   };
 }

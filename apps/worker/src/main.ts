@@ -1,13 +1,13 @@
 import { createDatabase } from "@northstar/db";
 import { pino } from "pino";
-import { parseWorkerEnv } from "./env.ts";
+import { readWorkerEnv } from "./env.ts";
 import { createConnectors } from "./providers/index.ts";
 import { startWorker } from "./worker.ts";
 
 // The worker process: settings, database, the engine, and an orderly stop on SIGTERM/SIGINT
 // (running syncs finish or are released; no job is lost). Several may run at once.
 
-const env = parseWorkerEnv(process.env);
+const env = readWorkerEnv();
 // Credentials never reach a log line; these paths are the ones a careless call could carry them in.
 const logger = pino({
   level: env.logLevel,

@@ -28,7 +28,7 @@ import { can, type Permission } from "./permissions.ts";
  * Plain inputs, never a framework request, so tests build it directly. The Database is kept out
  * of reach: the context carries only an opaque key to it, which nothing outside this module can
  * turn back into the Database. Handlers get `ctx.db`, a transaction already scoped to the user
- * (and workspace) by the procedures below, and nothing else.
+ * (and workspace) by the procedures below, or for hot reads `ctx.read`, and nothing else.
  */
 export interface RequestMetadata {
   ip: string | null;
@@ -133,9 +133,9 @@ export const createTRPCRouter = t.router;
  *
  * publicProcedure -> authedProcedure (a live session; ctx.db scoped to the user) ->
  * workspaceProcedure(permission) (a member whose role has the permission; ctx.db scoped to the
- * user and the workspace). Each call runs in ONE transaction: whatever the handler wrote is
- * rolled back when it fails (tRPC's next() returns errors rather than throwing them, so the
- * transaction rethrows them).
+ * user and the workspace), or workspaceReadProcedure(permission) for hot reads (ctx.read). Each
+ * ctx.db call runs in ONE transaction: whatever the handler wrote is rolled back when it fails
+ * (tRPC's next() returns errors rather than throwing them, so the transaction rethrows them).
  */
 export const publicProcedure = t.procedure;
 

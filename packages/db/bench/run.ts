@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { createDatabase, type Database, type RequestContext } from "../src/client.ts";
+import { configuredDatabaseUrl } from "../src/env.ts";
 import { copyRaw, generateData, prepareRawCopy } from "../src/generate.ts";
 import type { Prisma } from "../src/generated/prisma/client.ts";
 import { kpiSeries, kpiSeriesQuery, kpiSummaries, kpiSummariesQuery } from "../src/series.ts";
@@ -290,4 +291,4 @@ async function run(serverUrl: string): Promise<void> {
   }
 }
 
-await withDatabaseServer(process.env.DATABASE_URL, run);
+await withDatabaseServer(configuredDatabaseUrl(), run);

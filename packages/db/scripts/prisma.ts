@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import { openDevelopmentDatabase } from "../src/dev-database.ts";
+import { prismaEnvironment } from "../src/env.ts";
 import { packageRoot, prismaCli } from "../src/server.ts";
 
 // The Prisma CLI against the development database: `tsx scripts/prisma.ts migrate deploy`.
@@ -13,7 +14,7 @@ try {
     const child = spawn(process.execPath, [prismaCli(), ...process.argv.slice(2)], {
       cwd: packageRoot,
       stdio: "inherit",
-      env: { ...process.env, DATABASE_URL: database.url, PRISMA_HIDE_UPDATE_MESSAGE: "1" },
+      env: prismaEnvironment(database.url),
     });
     child.once("error", reject);
     child.once("exit", (code, signal) => {

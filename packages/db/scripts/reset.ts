@@ -4,6 +4,7 @@
 import { spawn } from "node:child_process";
 import pg from "pg";
 import { openDevelopmentDatabase } from "../src/dev-database.ts";
+import { prismaEnvironment } from "../src/env.ts";
 import { formatSeedSummary, seed } from "../src/seed.ts";
 import { databaseUrlWith, migrate, packageRoot, prismaCli } from "../src/server.ts";
 
@@ -28,7 +29,7 @@ function prismaMigrateReset(url: string): Promise<void> {
       [prismaCli(), "migrate", "reset", "--force", "--skip-seed", "--skip-generate"],
       {
         cwd: packageRoot,
-        env: { ...process.env, DATABASE_URL: url, PRISMA_HIDE_UPDATE_MESSAGE: "1" },
+        env: prismaEnvironment(url),
         stdio: "inherit",
       },
     );

@@ -1,9 +1,11 @@
 import pg from "pg";
+import { configuredDatabaseUrl } from "./env.ts";
 import { formatSeedSummary, seed } from "./seed.ts";
 import { type DatabaseServer, databaseUrlWith, migrate, startDevelopmentServer } from "./server.ts";
 
-// What the scripts (dev, db:deploy, db:seed, db:reset, db:generate-data) connect to: the server
-// in DATABASE_URL when set, else the embedded development server and its `northstar` database.
+// What the development tools (`pnpm dev`'s host and worker, db:dev, db:migrate, db:deploy, db:seed,
+// db:reset, db:generate-data) connect to: the server in DATABASE_URL when set, else the embedded
+// development server and its `northstar` database.
 
 export interface DevelopmentDatabase {
   /** Owner (migration) URL of the database. */
@@ -42,7 +44,7 @@ export interface DevelopmentDatabaseOptions {
 }
 
 export async function openDevelopmentDatabase(options: DevelopmentDatabaseOptions): Promise<DevelopmentDatabase> {
-  const configured = process.env.DATABASE_URL;
+  const configured = configuredDatabaseUrl();
   const server = configured ? undefined : await startDevelopmentServer();
   const url = server ? databaseUrlWith(server.urlFor("postgres"), "northstar") : (configured ?? "");
   try {

@@ -13,7 +13,7 @@ export {
   type ScopedDb,
 } from "./client.ts";
 export { columns, type Query, type RowsOf, sql } from "./query.ts";
-export { databaseOptionsFromEnv, parseDatabaseEnv, type DatabaseEnv } from "./env.ts";
+export { configuredDatabaseUrl, databaseOptionsFromEnv, parseDatabaseEnv, type DatabaseEnv } from "./env.ts";
 export * from "./credentials.ts";
 export {
   DatabaseError,

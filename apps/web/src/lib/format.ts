@@ -31,12 +31,6 @@ export function formatPercent(value: number | null | undefined): string {
   return `${percent.format(value)}%`;
 }
 
-export function formatSignedPercent(value: number | null | undefined): string {
-  if (value === null || value === undefined) return "—";
-  const sign = value > 0 ? "+" : value < 0 ? "−" : "±";
-  return `${sign}${percent.format(Math.abs(value))}%`;
-}
-
 const dateFormat = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric" });
 const dateTimeFormat = new Intl.DateTimeFormat(undefined, {
   year: "numeric",

@@ -8,7 +8,8 @@ import { useTRPC } from "../trpc.ts";
 import { type CurrentWorkspace, rememberWorkspace, WorkspaceContext } from "../workspace.ts";
 
 // The shell around every workspace page: the workspace switcher, the navigation, the signed-in
-// person and sign-out. The slug in the URL names the workspace; every call passes it.
+// person and sign-out. The slug in the URL names the workspace (looked up here); every call
+// inside passes its id.
 
 const newWorkspaceValue = "__new__";
 

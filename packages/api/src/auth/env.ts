@@ -1,13 +1,9 @@
+import { type Environment, flag, parseSettings } from "@northstar/core/settings";
 import { z } from "zod";
 import { type AuthConfig, oauthProvider } from "./config.ts";
 
 // The sign-in settings from the host's environment, validated once at the edge (the host passes
 // its env in; nothing here reads process.env). A provider is on when both its id and secret are set.
-
-const flag = z
-  .enum(["1", "0", "true", "false", ""], { error: "Use 1/true or 0/false" })
-  .default("")
-  .transform((value) => value === "1" || value === "true");
 
 const authEnvSchema = z
   .object({
@@ -33,13 +29,8 @@ const authEnvSchema = z
     path: ["NORTHSTAR_DEV_SIGN_IN"],
   });
 
-export function parseAuthEnv(env: Record<string, string | undefined>): AuthConfig {
-  const parsed = authEnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-    throw new Error(`Invalid sign-in settings:\n  ${problems.join("\n  ")}`);
-  }
-  const settings = parsed.data;
+export function parseAuthEnv(env: Environment): AuthConfig {
+  const settings = parseSettings(authEnvSchema, env, "sign-in");
   const providers: AuthConfig["providers"] = {};
   if (settings.GITHUB_CLIENT_ID && settings.GITHUB_CLIENT_SECRET) {
     providers.github = oauthProvider("github", {

@@ -82,10 +82,6 @@ export async function extendSession(db: ScopedDb, session: SessionInfo, now: Dat
   return expiresAt;
 }
 
-export async function revokeSession(db: ScopedDb, sessionId: string): Promise<void> {
-  await db.session.deleteMany({ where: { id: sessionId } });
-}
-
 export function sessionCookie(token: string, expiresAt: Date, now: Date, secure: boolean): SetCookie {
   return serializeCookie(sessionCookieName, token, {
     secure,

@@ -16,7 +16,7 @@ import { fetchProfile } from "./profile.ts";
 import { createSession, sessionCookie } from "./session.ts";
 
 // The sign-in flow as framework-free functions the host mounts:
-//   GET /auth/:provider          -> beginSignIn: redirect to `url`, set `stateCookie`
+//   GET /auth/:provider/start    -> beginSignIn: redirect to `url`, set `stateCookie`
 //   GET /auth/:provider/callback -> completeSignIn: set `sessionCookie`, clear the state cookie
 // OAuth 2 authorization code flow with state and PKCE (S256) through Arctic. The state and the
 // PKCE verifier travel in a short-lived, HMAC-signed, HttpOnly cookie; the provider's one-time

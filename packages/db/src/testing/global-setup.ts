@@ -1,4 +1,5 @@
 import type { TestProject } from "vitest/node";
+import { configuredDatabaseUrl } from "../env.ts";
 import { type DatabaseServer, databaseUrlWith, migrate, startThrowawayServer } from "../server.ts";
 import { createDatabaseFromTemplate, dropDatabase, ensureTestLogin } from "./index.ts";
 
@@ -13,7 +14,7 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const configured = process.env.DATABASE_URL;
+  const configured = configuredDatabaseUrl();
   let server: DatabaseServer | undefined;
   let serverUrl: string;
   if (configured) {
