@@ -116,40 +116,50 @@ async function arrange() {
   return { workspaceId: tenant.workspaceId, integrationId, kpiId };
 }
 
-test("a worker killed with SIGKILL mid-run: another worker retries the job; no duplicate, no lost point", {
-  timeout: 400_000,
-}, async () => {
-  const { admin } = context();
+/** A worker process with a sync of a fresh integration mid-run (its fetch held at the gate). */
+async function workerMidRun(extraEnv: Record<string, string> = {}) {
   const target = await arrange();
-  const doomed = spawnWorker();
+  const worker = spawnWorker(extraEnv);
   await waitFor(
-    () => Promise.resolve(doomed.output().includes("worker started")),
+    () => Promise.resolve(worker.output().includes("worker started")),
     120_000,
     "the child worker to start",
   );
   const seen = provider.requests.length;
   await sendAsHost(context(), { ...target, reason: "requested" });
   await waitFor(() => Promise.resolve(provider.requests.length > seen), 120_000, "the child to start fetching");
-  expect((await integrationState(admin, target.integrationId)).sync_status).toBe("SYNCING");
+  return { target, worker };
+}
 
-  doomed.child.kill("SIGKILL");
-  expect(await doomed.exited).toEqual({ code: null, signal: "SIGKILL" });
+/** Opens the gate, starts a worker in this process, and waits for it to finish the target's sync. */
+async function survivorFinishes(target: { integrationId: string }, timeoutMs: number, what: string) {
   gate.release({ stayOpen: true });
-
   survivor = await startTestWorker(context());
-  const recovered = await waitFor(
+  const done = await waitFor(
     () =>
       Promise.resolve(
         survivor?.outcomes.find(
           (entry) => entry.integrationId === target.integrationId && entry.outcome.kind === "succeeded",
         ),
       ),
-    // pg-boss notices the silent worker by its heartbeat (10 s) and the lease expires (15 s); the
-    // job's own expiry (660 s) is past this wait, so a recovery here came from those two.
-    300_000,
-    "another worker to finish the killed worker's sync",
+    timeoutMs,
+    what,
   );
-  expect(recovered.outcome).toMatchObject({ kind: "succeeded", pointsWritten: pointCount });
+  expect(done.outcome).toMatchObject({ kind: "succeeded", pointsWritten: pointCount });
+}
+
+test("a worker killed with SIGKILL mid-run: another worker retries the job; no duplicate, no lost point", {
+  timeout: 400_000,
+}, async () => {
+  const { admin } = context();
+  const { target, worker: doomed } = await workerMidRun();
+  expect((await integrationState(admin, target.integrationId)).sync_status).toBe("SYNCING");
+
+  doomed.child.kill("SIGKILL");
+  expect(await doomed.exited).toEqual({ code: null, signal: "SIGKILL" });
+  // pg-boss notices the silent worker by its heartbeat (10 s) and the lease expires (15 s); the
+  // job's own expiry (660 s) is past this wait, so a recovery here came from those two.
+  await survivorFinishes(target, 300_000, "another worker to finish the killed worker's sync");
   const points = await pointsOf(admin, target.kpiId);
   expect(points).toHaveLength(pointCount);
   expect(new Set(points.map((point) => point.timestamp.toISOString())).size).toBe(pointCount);
@@ -169,17 +179,8 @@ test("a worker killed with SIGKILL mid-run: another worker retries the job; no d
 
 test("SIGTERM lets a running sync finish, then the process exits 0", { timeout: 180_000 }, async () => {
   const { admin } = context();
-  const target = await arrange();
   // A grace period no loaded machine outlasts: the run ends because it finished, not because time ran out.
-  const worker = spawnWorker({ WORKER_SHUTDOWN_SECONDS: "3600" });
-  await waitFor(
-    () => Promise.resolve(worker.output().includes("worker started")),
-    120_000,
-    "the child worker to start",
-  );
-  const seen = provider.requests.length;
-  await sendAsHost(context(), { ...target, reason: "requested" });
-  await waitFor(() => Promise.resolve(provider.requests.length > seen), 120_000, "the child to start fetching");
+  const { target, worker } = await workerMidRun({ WORKER_SHUTDOWN_SECONDS: "3600" });
   worker.child.kill("SIGTERM");
   // The provider answers only once the worker is shutting down: the run finishes during the shutdown.
   await waitFor(() => Promise.resolve(worker.output().includes("shutting down")), 60_000, "the shutdown to begin");
@@ -196,33 +197,12 @@ test("SIGTERM with a run that outlasts the grace period: released (due now), exi
   timeout: 400_000,
 }, async () => {
   const { admin } = context();
-  const target = await arrange();
-  const worker = spawnWorker({ WORKER_SHUTDOWN_SECONDS: "2" });
-  await waitFor(
-    () => Promise.resolve(worker.output().includes("worker started")),
-    120_000,
-    "the child worker to start",
-  );
-  const seen = provider.requests.length;
-  await sendAsHost(context(), { ...target, reason: "requested" });
-  await waitFor(() => Promise.resolve(provider.requests.length > seen), 120_000, "the child to start fetching");
+  const { target, worker } = await workerMidRun({ WORKER_SHUTDOWN_SECONDS: "2" });
   worker.child.kill("SIGTERM");
   expect(await worker.exited).toEqual({ code: 0, signal: null });
   const released = await integrationState(admin, target.integrationId);
   expect(released).toMatchObject({ sync_status: "QUEUED", lease_token: null, consecutive_failures: 0 });
   expect(released.next_sync_at?.getTime()).toBeLessThanOrEqual(Date.now());
-  gate.release({ stayOpen: true });
-  survivor = await startTestWorker(context());
   // The failed-on-shutdown job is retried by pg-boss; the dispatcher would also find it due.
-  const done = await waitFor(
-    () =>
-      Promise.resolve(
-        survivor?.outcomes.find(
-          (entry) => entry.integrationId === target.integrationId && entry.outcome.kind === "succeeded",
-        ),
-      ),
-    120_000,
-    "the released sync to run again",
-  );
-  expect(done.outcome).toMatchObject({ kind: "succeeded", pointsWritten: pointCount });
+  await survivorFinishes(target, 120_000, "the released sync to run again");
 });
