@@ -91,19 +91,22 @@ interface Tenant {
 async function arrange(admin: Pool): Promise<void> {
   await admin.query(
     `INSERT INTO subscriptions (user_id, plan, status, current_period_start, current_period_end)
-     SELECT user_id, 'PRO', 'ACTIVE', now() - interval '1 day', now() + interval '1 year' FROM workspace_users WHERE role = 'OWNER'`,
+     SELECT user_id, 'PRO', 'ACTIVE', now() - interval '1 day', now() + interval '1 year'
+       FROM workspace_users WHERE role = 'OWNER'`,
   );
   // Five goals per workspace, each linked to three of its KPIs (a goal list of realistic shape).
   await admin.query(
     `WITH goals AS (
        INSERT INTO goals (workspace_id, title, target_date, status)
-       SELECT w.id, 'Goal ' || g, (now() + g * interval '30 days')::date, (ARRAY['NOT_STARTED','ON_TRACK','AT_RISK','OFF_TRACK','COMPLETED'])[g]::"GoalStatus"
+       SELECT w.id, 'Goal ' || g, (now() + g * interval '30 days')::date,
+              (ARRAY['NOT_STARTED','ON_TRACK','AT_RISK','OFF_TRACK','COMPLETED'])[g]::"GoalStatus"
          FROM workspaces AS w CROSS JOIN generate_series(1, 5) AS g
        RETURNING workspace_id, id, title)
      INSERT INTO goal_kpis (workspace_id, goal_id, kpi_id, weight)
      SELECT g.workspace_id, g.id, k.id, 1 + (k.n % 3)
        FROM goals AS g
-       JOIN LATERAL (SELECT id, row_number() OVER (ORDER BY name) AS n FROM kpis WHERE workspace_id = g.workspace_id) AS k
+       JOIN LATERAL (SELECT id, row_number() OVER (ORDER BY name) AS n FROM kpis
+                      WHERE workspace_id = g.workspace_id) AS k
          ON k.n % 5 = substring(g.title FROM 6)::int % 5 AND k.n <= 15`,
   );
 }
@@ -314,7 +317,8 @@ function statementsFor(
     statement(Prisma.sql`SELECT s.*, set_config('app.user_id', s."userId", true) FROM (${lookup}) AS s`, false),
     {
       text: `SELECT w.id::text AS id, w.slug, w.name, wu.role::text AS role FROM workspaces AS w
-               JOIN workspace_users AS wu ON wu.workspace_id = w.id AND wu.user_id = app.current_user_id() WHERE w.id = $1::uuid`,
+               JOIN workspace_users AS wu ON wu.workspace_id = w.id AND wu.user_id = app.current_user_id()
+              WHERE w.id = $1::uuid`,
       values: [tenant.workspaceId],
       data: false,
     },
@@ -445,7 +449,8 @@ async function run(serverUrl: string): Promise<void> {
     const { rows } = await admin.query<{ version: string }>("SELECT current_setting('server_version') AS version");
     const expected = size.workspaces * size.kpis * size.days * 24;
     console.log(
-      `PostgreSQL ${rows[0]?.version ?? "?"}; generating ${size.workspaces} workspaces × ${size.kpis} KPIs × ${size.days} days hourly = ${expected.toLocaleString("en")} points`,
+      `PostgreSQL ${rows[0]?.version ?? "?"}; generating ${size.workspaces} workspaces × ${size.kpis} KPIs × ` +
+        `${size.days} days hourly = ${expected.toLocaleString("en")} points`,
     );
     let started = performance.now();
     let reported = 0;
@@ -468,7 +473,9 @@ async function run(serverUrl: string): Promise<void> {
     await arrange(admin);
     await admin.query("VACUUM ANALYZE");
     console.log(
-      `Loaded ${generated.points.toLocaleString("en")} points in ${generateSeconds} s (${Math.round(generated.pointsPerSecond).toLocaleString("en")} points/s, generateData); plans, goals and VACUUM ANALYZE ${seconds(started)} s`,
+      `Loaded ${generated.points.toLocaleString("en")} points in ${generateSeconds} s ` +
+        `(${Math.round(generated.pointsPerSecond).toLocaleString("en")} points/s, generateData); ` +
+        `plans, goals and VACUUM ANALYZE ${seconds(started)} s`,
     );
 
     database = createDatabase({ url: testDatabase.appUrl, poolSize: 10 });
@@ -482,7 +489,8 @@ async function run(serverUrl: string): Promise<void> {
 
     started = performance.now();
     console.log(
-      `\nHTTP load: ${load.connections} connections, ${load.warmupSeconds} s warm-up then ${load.durationSeconds} s per procedure`,
+      `\nHTTP load: ${load.connections} connections, ` +
+        `${load.warmupSeconds} s warm-up then ${load.durationSeconds} s per procedure`,
     );
     const http = await loadTest(host, signed);
     const row = (procedure: Procedure, result: LoadResult | undefined): string[] => {
@@ -500,7 +508,8 @@ async function run(serverUrl: string): Promise<void> {
       ];
     };
     printTable(
-      `Over HTTP (tRPC GET, superjson input, session cookie; ${signed.length} users × own workspace; series: 365 buckets over one year, compare on)`,
+      `Over HTTP (tRPC GET, superjson input, session cookie; ${signed.length} users × own workspace; ` +
+        "series: 365 buckets over one year, compare on)",
       ["procedure", "p50 ms", "p99 ms", "req/s", "requests", "non-2xx", "errors", "target"],
       procedures.map((procedure) => row(procedure, http.get(procedure))),
     );
@@ -530,7 +539,9 @@ async function run(serverUrl: string): Promise<void> {
       ]);
     }
     printTable(
-      "createCaller vs its raw SQL (superuser, one pg connection, unprepared). raw all: every statement the call sends (session + membership batch, read batch: BEGIN + settings, data, plan, COMMIT), one at a time; raw data: only the data statements",
+      "createCaller vs its raw SQL (superuser, one pg connection, unprepared). " +
+        "raw all: every statement the call sends (session + membership batch, " +
+        "read batch: BEGIN + settings, data, plan, COMMIT), one at a time; raw data: only the data statements",
       [
         "procedure",
         "caller p50",

@@ -15,7 +15,7 @@ import {
 const e2e = useE2E();
 
 describe("members and roles", () => {
-  test("invite a member, change their role to viewer; a viewer sees no edit controls and the API refuses them", async () => {
+  test("invite a member, make them a viewer; a viewer sees no edit controls and the API refuses them", async () => {
     const owner = await createPerson(e2e().admin, "Olga Owner");
     const ownerSession = await openBrowser(e2e());
     const inviteeEmail = `vera-${Date.now()}@example.com`;

@@ -102,7 +102,7 @@ describe("sign in and onboarding", () => {
     }
   });
 
-  test("a deep link survives sign-in; unknown addresses get the not-found page, inside and outside a workspace", async () => {
+  test("a deep link survives sign-in; unknown addresses get the not-found page, in or out of a workspace", async () => {
     const person = await createPerson(e2e().admin, "Lost");
     const session = await openBrowser(e2e());
     const { page } = session;

@@ -139,6 +139,7 @@ export function authRoutes({ auth, config, database }: AuthRouteOptions): Hono<H
 
     routes.get("/dev", async (c) => {
       const users = await developmentUsers();
+      const options = users.map((user) => html`<option value="${user.id}">${user.name} (${user.email})</option>`);
       return c.html(html`<!doctype html>
 <html lang="en">
   <head><meta charset="utf-8" /><title>Development sign-in · Northstar</title></head>
@@ -146,7 +147,7 @@ export function authRoutes({ auth, config, database }: AuthRouteOptions): Hono<H
     <h1>Development sign-in</h1>
     <form method="post" action="/auth/dev">
       <label>User id <input name="userId" list="users" required /></label>
-      <datalist id="users">${users.map((user) => html`<option value="${user.id}">${user.name} (${user.email})</option>`)}</datalist>
+      <datalist id="users">${options}</datalist>
       <button type="submit">Sign in</button>
     </form>
   </body>

@@ -21,7 +21,9 @@ if (!databaseOptions) throw new Error("DATABASE_URL is required in production");
 if (development?.embedded && !env.database) {
   logger.warn(
     { database: "embedded PostgreSQL, data in .northstar/postgres" },
-    "No DATABASE_URL: using the embedded development database through its owner (superuser) login; each transaction still switches to northstar_app. Production must set DATABASE_URL and APP_DATABASE_URL with a non-superuser login.",
+    "No DATABASE_URL: using the embedded development database through its owner (superuser) login; " +
+      "each transaction still switches to northstar_app. " +
+      "Production must set DATABASE_URL and APP_DATABASE_URL with a non-superuser login.",
   );
 }
 const database = createDatabase(databaseOptions);
@@ -51,6 +53,7 @@ const app = createApp({
 });
 
 const server = serve({ fetch: app.fetch, port: env.port, hostname: env.host }, (info) => {
+  const host = info.address.includes(":") ? `[${info.address}]` : info.address;
   logger.info(
     {
       address: info.address,
@@ -58,7 +61,7 @@ const server = serve({ fetch: app.fetch, port: env.port, hostname: env.host }, (
       publicUrl: env.publicUrl,
       developmentSignIn: env.auth.developmentSignIn === true,
     },
-    `Northstar listening on http://${info.address.includes(":") ? `[${info.address}]` : info.address}:${info.port} (public URL ${env.publicUrl})`,
+    `Northstar listening on http://${host}:${info.port} (public URL ${env.publicUrl})`,
   );
 });
 

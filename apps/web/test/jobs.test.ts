@@ -24,7 +24,8 @@ test("sends a sync job, and survives the database dropping every one of the queu
     expect(await queuedJobs()).toEqual([{ ...job, reason: "requested" }]);
 
     const { rowCount } = await ctx().admin.query(
-      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'northstar-web-jobs' AND pid <> pg_backend_pid()",
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE application_name = 'northstar-web-jobs' AND pid <> pg_backend_pid()`,
     );
     expect(rowCount).toBeGreaterThan(0);
     // Every dropped connection is noticed and logged, none ends the process.

@@ -272,7 +272,7 @@ describe("rate limits", () => {
     }
   });
 
-  test("mutating tRPC calls beyond the burst get TOO_MANY_REQUESTS (429) with Retry-After; queries do not", async () => {
+  test("tRPC mutations beyond the burst get TOO_MANY_REQUESTS (429) with Retry-After; queries do not", async () => {
     const limited = await startHost({
       database: ctx().db,
       auth: { developmentSignIn: true },

@@ -77,11 +77,13 @@ async function arrange(admin: Database, providerUrl: string): Promise<void> {
     }
     const column = (index: number) => rows.map((row) => row[index]);
     await client.query(
-      `INSERT INTO kpis (id, workspace_id, name) SELECT k, w, 'KPI ' || k FROM unnest($1::uuid[], $2::uuid[]) AS u(w, k)`,
+      `INSERT INTO kpis (id, workspace_id, name)
+       SELECT k, w, 'KPI ' || k FROM unnest($1::uuid[], $2::uuid[]) AS u(w, k)`,
       [column(0), column(2)],
     );
     await client.query(
-      `INSERT INTO integrations (id, workspace_id, provider, name, config, credentials, credentials_key_id, next_sync_at)
+      `INSERT INTO integrations
+              (id, workspace_id, provider, name, config, credentials, credentials_key_id, next_sync_at)
        SELECT i, w, 'http-json', 'Feed', c::jsonb, b, kid, now() + interval '1 day'
          FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::bytea[], $5::text[]) AS u(w, i, c, b, kid)`,
       [column(0), column(1), column(3), column(4), column(5)],
@@ -114,7 +116,8 @@ async function copyCeiling(serverUrl: string): Promise<number> {
     });
     const result = await copyRaw({ url: database.adminUrl, file });
     console.log(
-      `raw COPY: ${result.points.toLocaleString("en")} rows in ${result.seconds.toFixed(2)} s = ${Math.round(result.pointsPerSecond).toLocaleString("en")} rows/s`,
+      `raw COPY: ${result.points.toLocaleString("en")} rows in ${result.seconds.toFixed(2)} s = ` +
+        `${Math.round(result.pointsPerSecond).toLocaleString("en")} rows/s`,
     );
     return result.pointsPerSecond;
   } finally {
@@ -239,14 +242,19 @@ async function run(serverUrl: string): Promise<void> {
     const queueJobsPerSecond = await queueAlone(database.appUrl);
 
     console.log(
-      `worker ingest: ${integrations.toLocaleString("en")} integrations x ${pointsPerIntegration.toLocaleString("en")} points = ${totalPoints.toLocaleString("en")} points in ${ingestSeconds.toFixed(2)} s = ${Math.round(pointsPerSecond).toLocaleString("en")} points/s (concurrency ${concurrency})`,
+      `worker ingest: ${integrations.toLocaleString("en")} integrations x ` +
+        `${pointsPerIntegration.toLocaleString("en")} points = ${totalPoints.toLocaleString("en")} points ` +
+        `in ${ingestSeconds.toFixed(2)} s = ` +
+        `${Math.round(pointsPerSecond).toLocaleString("en")} points/s (concurrency ${concurrency})`,
     );
     console.log(`ratio to raw COPY: ${((pointsPerSecond / ceiling) * 100).toFixed(1)}% (target >= 25%)`);
     console.log(
-      `no-op syncs: ${integrations.toLocaleString("en")} in ${noopSeconds.toFixed(2)} s = ${Math.round(integrations / noopSeconds).toLocaleString("en")} syncs/s`,
+      `no-op syncs: ${integrations.toLocaleString("en")} in ${noopSeconds.toFixed(2)} s = ` +
+        `${Math.round(integrations / noopSeconds).toLocaleString("en")} syncs/s`,
     );
     console.log(
-      `pg-boss alone (no-op jobs, stately, singletonKey each): ${Math.round(queueJobsPerSecond).toLocaleString("en")} jobs/s`,
+      "pg-boss alone (no-op jobs, stately, singletonKey each): " +
+        `${Math.round(queueJobsPerSecond).toLocaleString("en")} jobs/s`,
     );
   } finally {
     await db.close();

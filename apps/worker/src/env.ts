@@ -18,7 +18,10 @@ const workerEnvSchema = z
     WORKER_HTTP_HOST: z.string().min(1).default("127.0.0.1"),
     /** Sync jobs this process runs at once. */
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
-    /** Of those, at most this many against one provider (their rate limits are per account, but shared hosts matter). */
+    /**
+     * Of those, at most this many against one provider (their rate limits are per account, but
+     * shared hosts matter).
+     */
     WORKER_PROVIDER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
     /** Sync jobs of one workspace running at once in this process (P processes: at most P x N). */
     WORKER_WORKSPACE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
@@ -91,7 +94,10 @@ export interface WorkerEnv {
   resealCron: string;
   sync: SyncSettings;
   endpoints: ConnectorEndpoints;
-  /** The application's connection (APP_DATABASE_URL, else DATABASE_URL); null: no DATABASE_URL (dev script supplies one). */
+  /**
+   * The application's connection (APP_DATABASE_URL, else DATABASE_URL); null: no DATABASE_URL
+   * (dev script supplies one).
+   */
   database: DatabaseOptions | null;
   keyring: Keyring;
 }

@@ -64,7 +64,8 @@ export async function resealCredentials(
         }
         const sealed = seal(keyring, plain, binding);
         await tx.$executeRaw`
-          UPDATE integrations SET credentials = ${sealed.ciphertext}, credentials_key_id = ${sealed.keyId}, updated_at = now()
+          UPDATE integrations
+             SET credentials = ${sealed.ciphertext}, credentials_key_id = ${sealed.keyId}, updated_at = now()
            WHERE workspace_id = ${workspaceId}::uuid AND id = ${integrationId}::uuid`;
         return "resealed";
       });

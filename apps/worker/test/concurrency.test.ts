@@ -69,7 +69,7 @@ async function integration(workspaceId: string, kpiId: string, path: string, del
   });
 }
 
-test("the lease: two runs of one integration started together (an expired job still running beside its retry) run it once", async () => {
+test("the lease: two runs of one integration at once (a job past its expiry and its retry) run it once", async () => {
   const { admin, db } = context();
   const tenant = await createTenant(admin, 1);
   const integrationId = await integration(tenant.workspaceId, tenant.kpiIds[0] ?? "", "/lease", 500);
@@ -146,7 +146,7 @@ test("two workers, many requests for the same integrations: never two runs of on
   }
 });
 
-test("fairness: a workspace with many due integrations does not hold back another's, and runs at most N at once", async () => {
+test("fairness: a workspace with many due integrations holds back no other, and runs at most N at once", async () => {
   const { admin } = context();
   const worker = await startTestWorker(context(), { concurrency: 4, workspaceConcurrency: 2 });
   try {

@@ -30,7 +30,9 @@ test("due integrations show QUEUED once their jobs are sent; a running or future
   const running = await createIntegration(admin, tenant.workspaceId, spec(tenant.kpiIds[0] ?? "", past));
   // Its worker's lease ran out: due again, but until a worker claims it, its status is left alone.
   await admin.query(
-    "UPDATE integrations SET sync_status = 'SYNCING', lease_token = gen_random_uuid(), lease_expires_at = now() - interval '1 second' WHERE id = $1",
+    `UPDATE integrations
+        SET sync_status = 'SYNCING', lease_token = gen_random_uuid(), lease_expires_at = now() - interval '1 second'
+      WHERE id = $1`,
     [running],
   );
 

@@ -28,7 +28,7 @@ import {
 const context = useTestDatabase();
 
 describe("key rotation", () => {
-  test("re-seals every integration sealed under an old key, in every workspace, and the sync still opens them", async () => {
+  test("re-seals each integration sealed under an old key, in all workspaces; the sync still opens them", async () => {
     const { admin, db } = context();
     const old = parseKeyring(`old-key:${randomBytes(32).toString("base64")}`);
     const rotated = parseKeyring(

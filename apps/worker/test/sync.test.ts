@@ -96,7 +96,7 @@ async function syncNow(target: { workspaceId: string; integrationId: string }) {
 }
 
 describe("a sync run", () => {
-  test("on demand: writes the mapped points, and the cursor and last_synced_at with them; SUCCEEDED, lease released", async () => {
+  test("on demand: writes mapped points with the cursor and last_synced_at; SUCCEEDED, lease released", async () => {
     const { admin } = context();
     const target = await jsonIntegration("/on-demand", [{ status: 200, body: series([1, 2, 3]) }]);
     const before = new Date();
@@ -121,13 +121,14 @@ describe("a sync run", () => {
     ]);
     expect(kpi.rows[0]?.current_value).toBe(3);
     const runs = await admin.query(
-      "SELECT status::text, points_written, finished_at IS NOT NULL AS finished FROM sync_runs WHERE integration_id = $1",
+      `SELECT status::text, points_written, finished_at IS NOT NULL AS finished FROM sync_runs
+        WHERE integration_id = $1`,
       [target.integrationId],
     );
     expect(runs.rows).toEqual([{ status: "SUCCEEDED", points_written: 3, finished: true }]);
   });
 
-  test("scheduled: the dispatcher enqueues only due integrations (not future, not disabled, not waiting on credentials)", async () => {
+  test("scheduled: the dispatcher enqueues only due ones (not future, disabled or awaiting credentials)", async () => {
     const { admin } = context();
     const due = await jsonIntegration("/due", [{ status: 200, body: series([5]) }], {
       nextSyncAt: new Date(Date.now() - 60_000),
@@ -179,7 +180,7 @@ describe("a sync run", () => {
     expect(counted.rows[0]?.n).toBe(5);
   });
 
-  test("the overlap window: a point that arrives late at the cursor's instant is still fetched; one older than the window is not", async () => {
+  test("overlap window: a late point at the cursor's instant is fetched, one before the window is not", async () => {
     const { admin } = context();
     const latest = "2026-11-20T12:00:00.000Z";
     const at = (iso: string, value: number) => ({ timestamp: iso, value });
@@ -199,7 +200,7 @@ describe("a sync run", () => {
     expect((await integrationState(admin, target.integrationId)).sync_cursor).toEqual({ latest });
   });
 
-  test("a failure is recorded without secrets, FAILED with a count, and retried after a backoff until it succeeds", async () => {
+  test("a failure is recorded without secrets, FAILED with a count; retried after backoff until success", async () => {
     const { admin } = context();
     const target = await jsonIntegration("/flaky", [
       { status: 503, body: { error: `upstream down, key ${secret}` } },

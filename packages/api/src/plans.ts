@@ -72,9 +72,10 @@ export function historyStart(plan: Plan, now: Date): Date {
 }
 
 export function historyLimitReached(plan: Plan): TRPCError {
+  const days = planLimits[plan].historyDays;
   return new TRPCError({
     code: "PRECONDITION_FAILED",
-    message: `The ${plan} plan keeps ${planLimits[plan].historyDays} days of history; upgrade the plan to use older data.`,
+    message: `The ${plan} plan keeps ${days} days of history; upgrade the plan to use older data.`,
   });
 }
 

@@ -255,7 +255,8 @@ describe("OAuth sign-in (authorization code + state + PKCE)", () => {
     const workspace = await createWorkspace(ctx().admin, [[owner.id, "OWNER"]]);
     const profile = newProfile();
     await ctx().admin.query(
-      "INSERT INTO invitations (workspace_id, email, role, expires_at) VALUES ($1, $2, 'ADMIN', now() + interval '1 day')",
+      `INSERT INTO invitations (workspace_id, email, role, expires_at)
+       VALUES ($1, $2, 'ADMIN', now() + interval '1 day')`,
       [workspace.id, profile.email],
     );
     const auth = createAuth({ database: ctx().db, config: config() });
@@ -346,7 +347,8 @@ describe("sessions", () => {
     await expectCode(callerFor(ctx().db, token, { clock: () => later }).me.get(), "UNAUTHORIZED");
     // And by the database's clock too, whatever the application's says.
     await ctx().admin.query(
-      "UPDATE sessions SET created_at = now() - interval '2 days', expires_at = now() - interval '1 second' WHERE token_hash = $1",
+      `UPDATE sessions SET created_at = now() - interval '2 days', expires_at = now() - interval '1 second'
+        WHERE token_hash = $1`,
       [createHash("sha256").update(token).digest()],
     );
     await expectCode(callerFor(ctx().db, token).me.get(), "UNAUTHORIZED");

@@ -233,7 +233,10 @@ describe("data points", () => {
     ].join("\n");
     const error = await expectCode(member.caller.kpi.importPoints({ ...ws, kpiId: kpi.id, data: bad }), "BAD_REQUEST");
     expect(error.message).toMatch(
-      /^Nothing was imported: 4 line\(s\) need fixing \(line 3: .*; line 4: .*; line 5: Same timestamp as line 2; …\)\.$/,
+      new RegExp(
+        /^Nothing was imported: 4 line\(s\) need fixing /.source +
+          /\(line 3: .*; line 4: .*; line 5: Same timestamp as line 2; …\)\.$/.source,
+      ),
     );
     expect(error.cause).toBeInstanceOf(ImportLinesError);
     expect((error.cause as ImportLinesError).lines.map((line) => line.line)).toEqual([3, 4, 5, 6]);

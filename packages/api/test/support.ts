@@ -104,7 +104,8 @@ export async function createWorkspace(
 
 export async function giveSubscription(admin: AdminPool, userId: string, plan: Plan): Promise<void> {
   await admin.query(
-    "INSERT INTO subscriptions (user_id, plan, current_period_start, current_period_end) VALUES ($1, $2, now() - interval '1 day', now() + interval '30 days')",
+    `INSERT INTO subscriptions (user_id, plan, current_period_start, current_period_end)
+     VALUES ($1, $2, now() - interval '1 day', now() + interval '30 days')`,
     [userId, plan],
   );
 }

@@ -71,7 +71,8 @@ describe("procedure layers", () => {
     const probe = createTRPCRouter({
       probe: workspaceProcedure("kpi.read").query(async ({ ctx: handlerCtx }) => {
         const settings = await handlerCtx.db.$queryRaw<{ user_id: string; workspace_id: string; role: string }[]>`
-          SELECT current_setting('app.user_id', true) AS user_id, current_setting('app.workspace_id', true) AS workspace_id, current_user AS role`;
+          SELECT current_setting('app.user_id', true) AS user_id,
+                 current_setting('app.workspace_id', true) AS workspace_id, current_user AS role`;
         const values: unknown[] = Object.values(handlerCtx);
         const reachable = values.filter(
           (value) =>
@@ -173,11 +174,10 @@ describe("over HTTP: the typed client, superjson and error shapes", () => {
         throw new Error('relation "secret_table" does not exist');
       }),
     });
+    const input = encodeURIComponent(JSON.stringify({ json: { workspaceId: workspace.id } }));
     const response = await fetchRequestHandler({
       endpoint: "/trpc",
-      req: new Request(
-        `http://localhost/trpc/boom?input=${encodeURIComponent(JSON.stringify({ json: { workspaceId: workspace.id } }))}`,
-      ),
+      req: new Request(`http://localhost/trpc/boom?input=${input}`),
       router: broken,
       createContext: () => createTRPCContext({ database: ctx().db, sessionToken: owner.token }),
     });

@@ -31,7 +31,9 @@ function rawQuery(pool: pg.Pool, query: Prisma.Sql, prepared: boolean): Promise<
 async function pipelined(pool: pg.Pool, role: string, context: RequestContext, query: Prisma.Sql): Promise<unknown[]> {
   const client = await pool.connect();
   try {
-    const begin = `BEGIN READ ONLY; SELECT set_config('role', '${role}', true), set_config('app.user_id', '${context.userId ?? ""}', true), set_config('app.workspace_id', '${context.workspaceId ?? ""}', true)`;
+    const begin = `BEGIN READ ONLY; SELECT set_config('role', '${role}', true),
+      set_config('app.user_id', '${context.userId ?? ""}', true),
+      set_config('app.workspace_id', '${context.workspaceId ?? ""}', true)`;
     const [, result] = await Promise.all([
       client.query(begin),
       client.query<pg.QueryResultRow>({ name: statementName(query.text), text: query.text, values: query.values }),
@@ -173,7 +175,8 @@ function printHotReads(results: Results): void {
   add("(c) KPI list: reader's tx shape, app role, RLS disabled", "listAppRlsOff", null, null);
   add("(c) KPI list: app role, RLS on vs disabled", "listRlsOn", "listAppRlsOff", 1.15);
   printTable(
-    `Hot reads: ${rounds} interleaved rounds after ${warmupRounds} warm-up; 90-day series in 90 daily buckets; list of 20 KPIs`,
+    `Hot reads: ${rounds} interleaved rounds after ${warmupRounds} warm-up; ` +
+      "90-day series in 90 daily buckets; list of 20 KPIs",
     ["shape", "p50 ms", "p95 ms", "ratio", "vs prepared", "target (ratio of p50s)"],
     rows,
   );
@@ -273,7 +276,8 @@ async function run(serverUrl: string): Promise<void> {
     const { rows } = await admin.query<{ version: string }>("SELECT current_setting('server_version') AS version");
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     console.log(
-      `PostgreSQL ${rows[0]?.version ?? "?"}: loaded ${points.toLocaleString("en")} points (${workspaces} workspaces, ${workspaces * kpisPerWorkspace} KPIs, hourly over ${days} days) in ${seconds} s`,
+      `PostgreSQL ${rows[0]?.version ?? "?"}: loaded ${points.toLocaleString("en")} points ` +
+        `(${workspaces} workspaces, ${workspaces * kpisPerWorkspace} KPIs, hourly over ${days} days) in ${seconds} s`,
     );
     await admin.end(); // a database is copied only while nobody is connected to it
     withoutRls = await copyWithoutRowLevelSecurity(serverUrl, database.adminUrl);

@@ -45,7 +45,9 @@ const argumentsSchema = z
       context.addIssue({
         code: "custom",
         path: ["interval"],
-        message: `--interval and --days give ${perKpi.toLocaleString("en-US")} points per KPI, more than ${maxPointsPerKpi.toLocaleString("en-US")}: use a longer --interval or fewer --days`,
+        message:
+          `--interval and --days give ${perKpi.toLocaleString("en-US")} points per KPI, ` +
+          `more than ${maxPointsPerKpi.toLocaleString("en-US")}: use a longer --interval or fewer --days`,
       });
     }
   });

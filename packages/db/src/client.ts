@@ -90,7 +90,9 @@ function contextSettingsSql(role: DatabaseRole, context: RequestContext): string
   if (!roles.has(role)) throw new TypeError(`unknown database role ${JSON.stringify(role)}`);
   assertUuidOrNull("userId", context.userId);
   assertUuidOrNull("workspaceId", context.workspaceId);
-  return `SELECT set_config('role', '${role}', true), set_config('app.user_id', '${context.userId ?? ""}', true), set_config('app.workspace_id', '${context.workspaceId ?? ""}', true)`;
+  return `SELECT set_config('role', '${role}', true),
+    set_config('app.user_id', '${context.userId ?? ""}', true),
+    set_config('app.workspace_id', '${context.workspaceId ?? ""}', true)`;
 }
 
 // The readers' statements are prepared: parsed and planned once per connection, then reused

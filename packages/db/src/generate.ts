@@ -209,16 +209,19 @@ async function createTenants(client: pg.ClientBase, workspaces: number, kpisPerW
     );
     await client.query(
       `INSERT INTO workspaces (id, name, slug)
-       SELECT id, 'Load test ' || $2 || ' #' || n, 'load-' || $2 || '-' || n FROM unnest($1::uuid[]) WITH ORDINALITY AS w(id, n)`,
+       SELECT id, 'Load test ' || $2 || ' #' || n, 'load-' || $2 || '-' || n
+         FROM unnest($1::uuid[]) WITH ORDINALITY AS w(id, n)`,
       [workspaceIds, run],
     );
     await client.query(
-      `INSERT INTO workspace_users (workspace_id, user_id, role) SELECT * , 'OWNER' FROM unnest($1::uuid[], $2::uuid[])`,
+      `INSERT INTO workspace_users (workspace_id, user_id, role)
+       SELECT * , 'OWNER' FROM unnest($1::uuid[], $2::uuid[])`,
       [workspaceIds, userIds],
     );
     await client.query(
       `INSERT INTO kpis (id, workspace_id, name, unit, category, direction, target_value)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::"KpiDirection"[], $7::float8[])`,
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::"KpiDirection"[],
+                            $7::float8[])`,
       [
         kpis.map((kpi) => kpi.kpiId),
         kpis.map((kpi) => kpi.workspaceId),

@@ -434,7 +434,8 @@ async function upsert(client: pg.ClientBase, spec: TableRows): Promise<number> {
       changed.length === 0
         ? "DO NOTHING"
         : `DO UPDATE SET ${changed.map((column) => `${column} = EXCLUDED.${column}`).join(", ")}
-           WHERE (${changed.map((column) => `t.${column}`).join(", ")}) IS DISTINCT FROM (${changed.map((column) => `EXCLUDED.${column}`).join(", ")})`
+           WHERE (${changed.map((column) => `t.${column}`).join(", ")})
+                 IS DISTINCT FROM (${changed.map((column) => `EXCLUDED.${column}`).join(", ")})`
     }`;
   const result = await client.query(
     sql,

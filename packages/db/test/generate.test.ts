@@ -86,8 +86,9 @@ describe("generateData", () => {
       expect(generated.points).toBe(prepared.points);
       const ratio = generated.pointsPerSecond / raw.pointsPerSecond;
       console.log(
-        `${generated.points} points: generator ${Math.round(generated.pointsPerSecond)} points/s (${generated.seconds.toFixed(2)} s), ` +
-          `raw COPY ${Math.round(raw.pointsPerSecond)} points/s (${raw.seconds.toFixed(2)} s), ratio ${ratio.toFixed(2)}`,
+        `${generated.points} points: generator ${Math.round(generated.pointsPerSecond)} points/s ` +
+          `(${generated.seconds.toFixed(2)} s), raw COPY ${Math.round(raw.pointsPerSecond)} points/s ` +
+          `(${raw.seconds.toFixed(2)} s), ratio ${ratio.toFixed(2)}`,
       );
     } finally {
       await rm(folder, { recursive: true, force: true });

@@ -55,7 +55,8 @@ beforeAll(async () => {
     );
     await client.query(
       `INSERT INTO sync_runs (workspace_id, integration_id, status, started_at, finished_at, points_written)
-       SELECT i.workspace_id, i.id, 'SUCCEEDED', now() - make_interval(hours => r), now() - make_interval(hours => r) + interval '5 seconds', 10
+       SELECT i.workspace_id, i.id, 'SUCCEEDED', now() - make_interval(hours => r),
+              now() - make_interval(hours => r) + interval '5 seconds', 10
          FROM integrations AS i, generate_series(1, $1::int) AS r`,
       [runsPerIntegration],
     );
@@ -69,7 +70,8 @@ beforeAll(async () => {
     }>(
       `SELECT wu.user_id, wu.workspace_id,
               (SELECT k.id FROM kpis AS k WHERE k.workspace_id = wu.workspace_id ORDER BY k.name LIMIT 1) AS kpi_id,
-              (SELECT i.id FROM integrations AS i WHERE i.workspace_id = wu.workspace_id ORDER BY i.name LIMIT 1) AS integration_id
+              (SELECT i.id FROM integrations AS i WHERE i.workspace_id = wu.workspace_id
+                ORDER BY i.name LIMIT 1) AS integration_id
          FROM workspace_users AS wu WHERE wu.workspace_id = md5('index-workspace-42')::uuid`,
     );
     const row = rows[0];
@@ -137,7 +139,8 @@ async function plan(query: Prisma.Sql, options: { generic?: boolean; as?: "app" 
   try {
     await client.query("BEGIN");
     await client.query(
-      "SELECT set_config('role', 'northstar_app', true), set_config('app.user_id', $1, true), set_config('app.workspace_id', $2, true)",
+      `SELECT set_config('role', 'northstar_app', true), set_config('app.user_id', $1, true),
+              set_config('app.workspace_id', $2, true)`,
       [tenant.context.userId, tenant.context.workspaceId],
     );
     await client.query(`PREPARE probe AS ${query.text}`);
@@ -202,7 +205,8 @@ describe("at a million data points, with row-level security on", () => {
 
   test("the active KPIs of a workspace in a category use kpis_workspace_id_is_active_category_idx", async () => {
     const query = Prisma.sql`SELECT k.id, k.name FROM kpis AS k
-      WHERE k.workspace_id = ${tenant.context.workspaceId}::uuid AND k.is_active AND k.category = ${"Product"} ORDER BY k.name`;
+      WHERE k.workspace_id = ${tenant.context.workspaceId}::uuid AND k.is_active AND k.category = ${"Product"}
+      ORDER BY k.name`;
     expectIndex(await plan(query), "kpis", "kpis_workspace_id_is_active_category_idx");
   });
 
@@ -232,7 +236,7 @@ describe("at a million data points, with row-level security on", () => {
     expectIndex(await plan(query), "goals", "goals_workspace_id_status_idx");
   });
 
-  test("the sync runs of an integration, newest first, use sync_runs_workspace_id_integration_id_started_at_idx", async () => {
+  test("the newest sync runs of an integration use sync_runs_workspace_id_integration_id_started_at_idx", async () => {
     const query = Prisma.sql`SELECT r.id, r.status, r.started_at FROM sync_runs AS r
       WHERE r.workspace_id = ${tenant.context.workspaceId}::uuid AND r.integration_id = ${tenant.integrationId}::uuid
       ORDER BY r.started_at DESC LIMIT 20`;

@@ -98,7 +98,7 @@ describe("integration_metrics under row-level security", () => {
     });
   });
 
-  test("a forged workspace id is refused; a mapping cannot point at another workspace's integration or KPI", async () => {
+  test("a forged workspace id is refused; no mapping may point at another workspace's integration or KPI", async () => {
     expect(
       (await failure(as("alice", "a", (db) => db.integrationMetric.create({ data: mapping("b", "forged") })))).kind,
     ).toBe("permission_denied");
@@ -144,7 +144,8 @@ describe("integration_metrics under row-level security", () => {
       t.workspaces.a,
     ]);
     await ctx().admin.query(
-      "INSERT INTO integration_metrics (workspace_id, integration_id, metric_key, kpi_id) VALUES ($1, $2, 'doomed', $3)",
+      `INSERT INTO integration_metrics (workspace_id, integration_id, metric_key, kpi_id)
+       VALUES ($1, $2, 'doomed', $3)`,
       [t.workspaces.a, t.integrations.a, kpi],
     );
     await ctx().admin.query("DELETE FROM kpis WHERE id = $1", [kpi]);
@@ -158,8 +159,9 @@ describe("the worker's lease", () => {
     const claimed = await asWorker(
       "a",
       (db) =>
-        db.$executeRaw`UPDATE integrations SET lease_token = ${token}::uuid, lease_expires_at = now() + interval '1 minute'
-                      WHERE id = ${t.integrations.a}::uuid AND lease_token IS NULL`,
+        db.$executeRaw`UPDATE integrations
+                          SET lease_token = ${token}::uuid, lease_expires_at = now() + interval '1 minute'
+                        WHERE id = ${t.integrations.a}::uuid AND lease_token IS NULL`,
     );
     expect(claimed).toBe(1);
     // The same conditional claim a second time finds the lease taken.
@@ -167,7 +169,8 @@ describe("the worker's lease", () => {
       await asWorker(
         "a",
         (db) =>
-          db.$executeRaw`UPDATE integrations SET lease_token = gen_random_uuid() WHERE id = ${t.integrations.a}::uuid AND lease_token IS NULL`,
+          db.$executeRaw`UPDATE integrations SET lease_token = gen_random_uuid()
+                          WHERE id = ${t.integrations.a}::uuid AND lease_token IS NULL`,
       ),
     ).toBe(0);
     expect(
@@ -193,7 +196,8 @@ describe("the worker's lease", () => {
     await asWorker(
       "a",
       (db) =>
-        db.$executeRaw`UPDATE integrations SET lease_token = NULL, lease_expires_at = NULL WHERE id = ${t.integrations.a}::uuid`,
+        db.$executeRaw`UPDATE integrations SET lease_token = NULL, lease_expires_at = NULL
+                        WHERE id = ${t.integrations.a}::uuid`,
     );
   });
 });
@@ -203,9 +207,11 @@ describe("functions that cross workspaces", () => {
     return asRole("northstar_worker", "SELECT * FROM app.due_integrations($1)", [limit]);
   }
 
-  test("due_integrations: ids of due integrations in every workspace; not disabled, not waiting on credentials, not leased", async () => {
+  test("due_integrations: the due ones of all workspaces; none disabled, awaiting credentials or leased", async () => {
     await ctx().admin.query(
-      "UPDATE integrations SET next_sync_at = now() - interval '1 minute', sync_status = 'IDLE', auth_failed_at = NULL, lease_token = NULL, lease_expires_at = NULL",
+      `UPDATE integrations
+          SET next_sync_at = now() - interval '1 minute', sync_status = 'IDLE', auth_failed_at = NULL,
+              lease_token = NULL, lease_expires_at = NULL`,
     );
     const both = await due();
     expect(both.map((row) => row.integration_id).sort()).toEqual([t.integrations.a, t.integrations.b].sort());
@@ -219,7 +225,10 @@ describe("functions that cross workspaces", () => {
     ]);
     expect((await due()).map((row) => row.integration_id)).toEqual([t.integrations.b]);
     await ctx().admin.query(
-      "UPDATE integrations SET sync_status = 'SYNCING', auth_failed_at = NULL, lease_token = gen_random_uuid(), lease_expires_at = now() + interval '1 minute' WHERE id = $1",
+      `UPDATE integrations
+          SET sync_status = 'SYNCING', auth_failed_at = NULL,
+              lease_token = gen_random_uuid(), lease_expires_at = now() + interval '1 minute'
+        WHERE id = $1`,
       [t.integrations.a],
     );
     expect((await due()).map((row) => row.integration_id)).toEqual([t.integrations.b]);
@@ -238,12 +247,13 @@ describe("functions that cross workspaces", () => {
     );
   });
 
-  test("due_integrations takes workspaces in turn: one tenant's many due integrations do not fill the batch", async () => {
+  test("due_integrations takes workspaces in turn: one tenant's many due ones do not fill the batch", async () => {
     const client = await ctx().admin.connect();
     try {
       for (let index = 0; index < 5; index++) {
         await client.query(
-          "INSERT INTO integrations (workspace_id, provider, name, next_sync_at) VALUES ($1, 'csv', $2, now() - interval '1 day')",
+          `INSERT INTO integrations (workspace_id, provider, name, next_sync_at)
+           VALUES ($1, 'csv', $2, now() - interval '1 day')`,
           [t.workspaces.a, `Bulk ${index}`],
         );
       }
@@ -299,13 +309,15 @@ describe("the job queue's role and schema", () => {
     );
     expect(owner.rows).toEqual([{ owner: "northstar_queue" }]);
     const role = await ctx().admin.query(
-      "SELECT rolsuper, rolbypassrls, rolcanlogin, rolcreatedb, rolcreaterole FROM pg_roles WHERE rolname = 'northstar_queue'",
+      `SELECT rolsuper, rolbypassrls, rolcanlogin, rolcreatedb, rolcreaterole FROM pg_roles
+        WHERE rolname = 'northstar_queue'`,
     );
     expect(role.rows).toEqual([
       { rolsuper: false, rolbypassrls: false, rolcanlogin: false, rolcreatedb: false, rolcreaterole: false },
     ]);
     const owned = await ctx().admin.query(
-      "SELECT relname FROM pg_class WHERE relowner = 'northstar_queue'::regrole AND relnamespace = 'public'::regnamespace",
+      `SELECT relname FROM pg_class
+        WHERE relowner = 'northstar_queue'::regrole AND relnamespace = 'public'::regnamespace`,
     );
     expect(owned.rows).toEqual([]);
     await expect(asRole("northstar_queue", "SELECT count(*) FROM integrations")).rejects.toMatchObject({

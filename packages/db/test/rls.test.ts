@@ -84,7 +84,8 @@ describe("reading", () => {
     expect(await as("alice", null, visibleCounts)).toEqual(nothing);
     expect(await as(null, "a", visibleCounts)).toEqual(nothing);
     const malformed = await as("alice", "a", async (db) => {
-      await db.$executeRaw`SELECT set_config('app.workspace_id', 'not-a-uuid', true), set_config('app.user_id', '1; drop table kpis', true)`;
+      await db.$executeRaw`SELECT set_config('app.workspace_id', 'not-a-uuid', true),
+        set_config('app.user_id', '1; drop table kpis', true)`;
       return visibleCounts(db);
     });
     expect(malformed).toEqual(nothing);
@@ -100,9 +101,9 @@ describe("reading", () => {
       const settings = await single.withContext(
         { userId: null, workspaceId: null },
         (db) =>
-          db.$queryRaw<
-            { user_id: string; workspace_id: string; role: string }[]
-          >`SELECT current_setting('app.user_id', true) AS user_id, current_setting('app.workspace_id', true) AS workspace_id, current_user AS role`,
+          db.$queryRaw<{ user_id: string; workspace_id: string; role: string }[]>`
+            SELECT current_setting('app.user_id', true) AS user_id,
+                   current_setting('app.workspace_id', true) AS workspace_id, current_user AS role`,
       );
       expect(settings).toEqual([{ user_id: "", workspace_id: "", role: "northstar_app" }]);
       // Outside any transaction the login itself can do nothing.
@@ -380,7 +381,9 @@ describe("memberships and roles", () => {
     );
     expect(removed.count).toBe(1);
     const left = await ctx().admin.query(
-      "SELECT (SELECT count(*) FROM kpis WHERE workspace_id = $1) + (SELECT count(*) FROM kpi_data_points WHERE workspace_id = $1) + (SELECT count(*) FROM workspace_users WHERE workspace_id = $1) AS n",
+      `SELECT (SELECT count(*) FROM kpis WHERE workspace_id = $1)
+            + (SELECT count(*) FROM kpi_data_points WHERE workspace_id = $1)
+            + (SELECT count(*) FROM workspace_users WHERE workspace_id = $1) AS n`,
       [workspaceId],
     );
     expect(left.rows[0]).toEqual({ n: "0" });
@@ -388,7 +391,8 @@ describe("memberships and roles", () => {
 
   test("subscriptions and sessions are their user's alone", async () => {
     await ctx().admin.query(
-      "INSERT INTO subscriptions (user_id, plan, current_period_start, current_period_end) VALUES ($1, 'PRO', now(), now() + interval '30 days'), ($2, 'FREE', now(), now() + interval '30 days')",
+      `INSERT INTO subscriptions (user_id, plan, current_period_start, current_period_end)
+       VALUES ($1, 'PRO', now(), now() + interval '30 days'), ($2, 'FREE', now(), now() + interval '30 days')`,
       [t.users.alice, t.users.bob],
     );
     const alice = await as("alice", "a", (db) => db.subscription.findMany({ select: { plan: true } }));
@@ -460,8 +464,10 @@ describe("the roles themselves", () => {
   test("runtime roles are neither superuser nor BYPASSRLS and own nothing", async () => {
     const roles = await ctx().admin.query<{ rolname: string; rolsuper: boolean; rolbypassrls: boolean; owns: string }>(
       `SELECT r.rolname, r.rolsuper, r.rolbypassrls,
-              (SELECT count(*) FROM pg_class c WHERE c.relowner = r.oid AND c.relnamespace = 'public'::regnamespace) AS owns
-         FROM pg_roles r WHERE r.rolname IN ('northstar_app', 'northstar_worker', 'northstar_test_login') ORDER BY r.rolname`,
+              (SELECT count(*) FROM pg_class c
+                WHERE c.relowner = r.oid AND c.relnamespace = 'public'::regnamespace) AS owns
+         FROM pg_roles r WHERE r.rolname IN ('northstar_app', 'northstar_worker', 'northstar_test_login')
+        ORDER BY r.rolname`,
     );
     expect(roles.rows).toEqual([
       { rolname: "northstar_app", rolsuper: false, rolbypassrls: false, owns: "0" },

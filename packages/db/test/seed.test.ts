@@ -22,7 +22,8 @@ interface TableSnapshot {
 
 async function snapshot(admin: pg.Pool): Promise<Record<string, TableSnapshot>> {
   const tables = await admin.query<{ name: string }>(
-    "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename <> '_prisma_migrations' ORDER BY 1",
+    `SELECT tablename AS name FROM pg_tables
+      WHERE schemaname = 'public' AND tablename <> '_prisma_migrations' ORDER BY 1`,
   );
   const result: Record<string, TableSnapshot> = {};
   for (const { name } of tables.rows) {
@@ -44,7 +45,8 @@ async function kpisWithStaleCurrentValue(admin: pg.Pool): Promise<string[]> {
          SELECT p.value, p."timestamp" FROM kpi_data_points AS p
           WHERE p.workspace_id = k.workspace_id AND p.kpi_id = k.id
           ORDER BY p."timestamp" DESC, p.source DESC LIMIT 1) AS newest ON true
-      WHERE newest.value IS NULL OR (k.current_value, k.current_value_at) IS DISTINCT FROM (newest.value, newest."timestamp")`,
+      WHERE newest.value IS NULL
+         OR (k.current_value, k.current_value_at) IS DISTINCT FROM (newest.value, newest."timestamp")`,
   );
   return rows.map((row) => row.name);
 }
@@ -91,7 +93,8 @@ describe("the seeded data", () => {
   test("each KPI's current value is its newest point, over 90 days of history", async () => {
     expect(await kpisWithStaleCurrentValue(ctx().admin)).toEqual([]);
     const { rows } = await ctx().admin.query<{ oldest: Date; newest: Date; points: string }>(
-      `SELECT min("timestamp") AS oldest, max("timestamp") AS newest, count(*) AS points FROM kpi_data_points GROUP BY kpi_id`,
+      `SELECT min("timestamp") AS oldest, max("timestamp") AS newest, count(*) AS points
+         FROM kpi_data_points GROUP BY kpi_id`,
     );
     expect(rows).toHaveLength(first.kpis);
     const midnight = Date.parse("2026-11-25T00:00:00Z");
@@ -117,7 +120,8 @@ describe("the seeded data", () => {
     const problems = await ctx().admin.query(
       `SELECT id FROM integrations
         WHERE credentials IS NOT NULL
-           OR (sync_status = 'FAILED' AND (last_error_code IS NULL OR last_error_message IS NULL OR last_error_at IS NULL))
+           OR (sync_status = 'FAILED'
+               AND (last_error_code IS NULL OR last_error_message IS NULL OR last_error_at IS NULL))
            OR (sync_status = 'DISABLED' AND auth_failed_at IS NULL)`,
     );
     expect(problems.rows).toEqual([]);

@@ -61,7 +61,8 @@ try {
       times.sort((a, b) => a - b);
       const median = times[Math.floor(times.length / 2)] ?? Number.NaN;
       console.log(
-        `${name} | ${points.toLocaleString("en")} | ${median.toFixed(1)} | ${(times[0] ?? 0).toFixed(1)} | ${(times.at(-1) ?? 0).toFixed(1)}`,
+        `${name} | ${points.toLocaleString("en")} | ${median.toFixed(1)} | ` +
+          `${(times[0] ?? 0).toFixed(1)} | ${(times.at(-1) ?? 0).toFixed(1)}`,
       );
     }
   } finally {

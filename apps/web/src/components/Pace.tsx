@@ -32,6 +32,10 @@ export const goalStatusLabels = {
 
 export type GoalStatus = keyof typeof goalStatusLabels;
 
+function formatNumber(value: number, maximumFractionDigits: number): string {
+  return new Intl.NumberFormat(undefined, { maximumFractionDigits }).format(value);
+}
+
 export function TrendText({
   changePct,
   change,
@@ -47,8 +51,8 @@ export function TrendText({
   const arrow = change > 0 ? "▲" : change < 0 ? "▼" : "●";
   const text =
     changePct === null
-      ? `${change > 0 ? "+" : ""}${new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 }).format(change)}${unit === "%" ? " pts" : ""}`
-      : `${changePct > 0 ? "+" : changePct < 0 ? "−" : "±"}${new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 }).format(Math.abs(changePct))}%`;
+      ? `${change > 0 ? "+" : ""}${formatNumber(change, 2)}${unit === "%" ? " pts" : ""}`
+      : `${changePct > 0 ? "+" : changePct < 0 ? "−" : "±"}${formatNumber(Math.abs(changePct), 1)}%`;
   return (
     <span className={`trend trend-${trend}`}>
       <span aria-hidden="true">{arrow}</span> {text}

@@ -336,7 +336,8 @@ export function Dashboard() {
             }
           >
             {canWrite
-              ? "A KPI is a number you track over time: revenue, signups, response time. Create one, then add values by hand, import a CSV or connect an integration."
+              ? "A KPI is a number you track over time: revenue, signups, response time. " +
+                "Create one, then add values by hand, import a CSV or connect an integration."
               : "Nobody has added a KPI to this workspace yet. An admin or member can create the first one."}
           </EmptyState>
         ) : groups.length === 0 ? (

@@ -131,7 +131,8 @@ function requestError(error: unknown, jobSignal: AbortSignal, provider: string):
   if (refused) {
     return new SyncError(
       "config_invalid",
-      `The integration's address is on a private or local network, which Northstar does not fetch from; use a public URL.`,
+      "The integration's address is on a private or local network, " +
+        "which Northstar does not fetch from; use a public URL.",
       null,
       {
         cause: refused,

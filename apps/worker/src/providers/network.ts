@@ -43,7 +43,10 @@ for (const [network, prefix] of [
   reservedV6.addSubnet(network, prefix, "ipv6");
 }
 
-/** True for an address on the public internet; false for loopback, private, link-local, reserved ones and non-addresses. */
+/**
+ * True for an address on the public internet; false for loopback, private, link-local, reserved
+ * ones and non-addresses.
+ */
 export function isPublicAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return false;

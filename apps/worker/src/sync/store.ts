@@ -60,8 +60,9 @@ export async function claimLease(
       SELECT ${workspaceId}::uuid, ${integrationId}::uuid FROM claimed
       RETURNING id
     )
-    SELECT c.provider, c.config, c.credentials, c.credentials_key_id AS "credentialsKeyId", c.sync_cursor AS "syncCursor",
-           c.consecutive_failures AS "consecutiveFailures", (SELECT id FROM opened) AS "runId",
+    SELECT c.provider, c.config, c.credentials, c.credentials_key_id AS "credentialsKeyId",
+           c.sync_cursor AS "syncCursor", c.consecutive_failures AS "consecutiveFailures",
+           (SELECT id FROM opened) AS "runId",
            (SELECT COALESCE(json_agg(json_build_object('metricKey', m.metric_key, 'kpiId', m.kpi_id)), '[]'::json)
               FROM integration_metrics AS m
               JOIN kpis AS k ON k.workspace_id = m.workspace_id AND k.id = m.kpi_id AND k.is_active
@@ -210,10 +211,12 @@ export async function finishFailed(
            auth_failed_at = CASE WHEN ${failure.authFailed} THEN now() ELSE auth_failed_at END,
            next_sync_at = now() + make_interval(secs => ${failure.retryInSeconds}),
            lease_token = NULL, lease_expires_at = NULL, sync_started_at = NULL, updated_at = now()
-     WHERE workspace_id = ${ids.workspaceId}::uuid AND id = ${ids.integrationId}::uuid AND lease_token = ${ids.token}::uuid
+     WHERE workspace_id = ${ids.workspaceId}::uuid AND id = ${ids.integrationId}::uuid
+       AND lease_token = ${ids.token}::uuid
     RETURNING sync_status::text AS status, consecutive_failures AS "consecutiveFailures"`;
   await tx.$executeRaw`
-    UPDATE sync_runs SET status = 'FAILED', finished_at = now(), error_code = ${failure.code}, error_message = ${failure.message}
+    UPDATE sync_runs
+       SET status = 'FAILED', finished_at = now(), error_code = ${failure.code}, error_message = ${failure.message}
      WHERE workspace_id = ${ids.workspaceId}::uuid AND id = ${ids.runId}::uuid`;
   return rows[0] ?? null;
 }

@@ -31,7 +31,8 @@ export function hashSessionToken(token: string): Uint8Array<ArrayBuffer> {
  */
 export function sessionLookupSql(token: string): Query<SessionInfo> | null {
   if (!tokenPattern.test(token)) return null;
-  return sql<SessionInfo>`SELECT session_id::text AS id, user_id::text AS "userId", expires_at AS "expiresAt" FROM app.session_for_token(${hashSessionToken(token)})`;
+  return sql<SessionInfo>`SELECT session_id::text AS id, user_id::text AS "userId", expires_at AS "expiresAt"
+    FROM app.session_for_token(${hashSessionToken(token)})`;
 }
 
 /** The session if it is still live at `now`. */

@@ -195,7 +195,8 @@ export function createAuth(options: { database: Database; config: AuthConfig; cl
       let userId: string | undefined;
       try {
         const signIn = sql<{ id: string }>`
-          SELECT app.sign_in_user(${name}, ${profile.providerAccountId}, ${profile.email}, ${profile.name}, ${profile.image})::text AS id`;
+          SELECT app.sign_in_user(${name}, ${profile.providerAccountId}, ${profile.email}, ${profile.name},
+                                  ${profile.image})::text AS id`;
         const rows = await database.withContext({ userId: null, workspaceId: null }, (db) => queryRows(db, signIn));
         userId = rows[0]?.id;
       } catch (error) {

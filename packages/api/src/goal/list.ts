@@ -3,7 +3,10 @@ import { columns, type GoalStatus, Prisma, type Query, sql } from "@northstar/db
 // A goal with its linked KPIs as clients get it, and goals as two hand-written statements for the
 // one-round-trip reader (read in one snapshot with read.batch): the same shape as Prisma's reads.
 
-/** The fields of a goal and of its links that clients see: Prisma's reads select them, the list statements read the same. */
+/**
+ * The fields of a goal and of its links that clients see: Prisma's reads select them, the list
+ * statements read the same.
+ */
 export const goalSelect = {
   id: true,
   title: true,

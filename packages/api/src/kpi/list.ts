@@ -65,7 +65,8 @@ export function kpiListQuery(filter: KpiListFilter): Query<KpiListRow> {
   if (filter.search) conditions.push(Prisma.sql`k.name ILIKE ${containsPattern(filter.search)}`);
   if (filter.cursor) {
     conditions.push(
-      Prisma.sql`(k.name, k.id) > (SELECT c.name, c.id FROM kpis AS c WHERE c.workspace_id = ${filter.workspaceId}::uuid AND c.id = ${filter.cursor}::uuid)`,
+      Prisma.sql`(k.name, k.id) > (SELECT c.name, c.id FROM kpis AS c
+        WHERE c.workspace_id = ${filter.workspaceId}::uuid AND c.id = ${filter.cursor}::uuid)`,
     );
   }
   return sql<KpiListRow>`

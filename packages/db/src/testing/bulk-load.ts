@@ -64,8 +64,10 @@ export async function bulkLoad(client: pg.ClientBase, shape: BulkShape): Promise
   // Time-major order, as points arrive: a KPI's points spread over the whole heap.
   const { rowCount } = await client.query(
     `INSERT INTO kpi_data_points (workspace_id, kpi_id, value, "timestamp")
-     SELECT k.workspace_id, k.id, round((500 + 300 * sin(extract(epoch FROM t) / 86400 + k.target_value) + 50 * random())::numeric, 2), t
-       FROM generate_series(date_trunc('hour', now()) - make_interval(hours => $3::int - 1), date_trunc('hour', now()), interval '1 hour') AS t,
+     SELECT k.workspace_id, k.id,
+            round((500 + 300 * sin(extract(epoch FROM t) / 86400 + k.target_value) + 50 * random())::numeric, 2), t
+       FROM generate_series(date_trunc('hour', now()) - make_interval(hours => $3::int - 1), date_trunc('hour', now()),
+                            interval '1 hour') AS t,
             kpis AS k
       WHERE k.workspace_id IN (${ours})
       ORDER BY t`,
@@ -74,7 +76,8 @@ export async function bulkLoad(client: pg.ClientBase, shape: BulkShape): Promise
   for (const index of indexes) await client.query(index.definition);
   await client.query(
     `UPDATE kpis AS k SET (current_value, current_value_at) = (
-       SELECT p.value, p."timestamp" FROM kpi_data_points AS p WHERE p.kpi_id = k.id ORDER BY p."timestamp" DESC LIMIT 1)
+       SELECT p.value, p."timestamp" FROM kpi_data_points AS p
+        WHERE p.kpi_id = k.id ORDER BY p."timestamp" DESC LIMIT 1)
       WHERE k.workspace_id IN (${ours})`,
     [prefix, workspaces],
   );
