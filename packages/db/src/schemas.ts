@@ -57,18 +57,3 @@ export const goalKpiWeightSchema = z
   .number()
   .gt(0, "Weight must be greater than 0")
   .max(1000, "Weight must be at most 1000");
-
-export const integrationInputSchema = z.object({
-  provider: z
-    .string()
-    .regex(/^[a-z][a-z0-9_-]*$/, "Provider must be a lowercase identifier")
-    .max(40),
-  name: trimmed("Integration name", 120),
-  config: z.record(z.string(), z.unknown()).default({}),
-  syncIntervalSeconds: z
-    .number()
-    .int()
-    .min(60, "Sync interval must be at least 60 seconds")
-    .max(2_592_000, "Sync interval must be at most 30 days")
-    .default(3600),
-});
