@@ -1,7 +1,7 @@
+import { can, type Permission, permissions } from "@northstar/core/permissions";
 import type { WorkspaceRole } from "@northstar/db";
 import { TRPCError } from "@trpc/server";
 import { beforeAll, describe, expect, test } from "vitest";
-import { can, type Permission, permissions } from "../src/permissions.ts";
 import { type Caller, createWorkspace, signedInUser, useApiDatabase } from "./support.ts";
 
 // Every workspace procedure, called by each role: refused with FORBIDDEN exactly when the

@@ -1,8 +1,8 @@
+import { canAssignRole } from "@northstar/core/permissions";
 import type { Prisma, ScopedDb, WorkspaceRole } from "@northstar/db";
 import { emailSchema, workspaceRoleSchema } from "@northstar/db/schemas";
 import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
-import { canAssignRole } from "../permissions.ts";
 import { workspaceProcedure } from "../trpc.ts";
 
 // Members and invitations of the context workspace. The rules (only an OWNER touches the OWNER

@@ -1,10 +1,9 @@
-import type { WorkspaceRole } from "@northstar/db";
+// Roles as data: what each workspace role may do. The API checks it once per call in
+// workspaceProcedure, the web client reads it to hide what a role may not do, and the database's
+// policies (prisma/migrations/*_row_level_security) say the same, so a bug here is still refused there.
 
-// Roles as data: what each workspace role may do, checked once by workspaceProcedure. The
-// database's policies say the same (prisma/migrations/*_row_level_security), so a bug here is
-// still refused there; this map turns it into a clear FORBIDDEN instead.
-
-export const workspaceRoles = ["OWNER", "ADMIN", "MEMBER", "VIEWER"] as const satisfies readonly WorkspaceRole[];
+export const workspaceRoles = ["OWNER", "ADMIN", "MEMBER", "VIEWER"] as const;
+export type WorkspaceRole = (typeof workspaceRoles)[number];
 
 const everyone = ["OWNER", "ADMIN", "MEMBER", "VIEWER"] as const;
 const editors = ["OWNER", "ADMIN", "MEMBER"] as const;
