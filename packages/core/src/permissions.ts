@@ -14,9 +14,9 @@ export const permissions = {
   "workspace.read": everyone,
   "workspace.update": managers,
   "workspace.delete": owners,
-  "members.read": everyone,
-  "members.manage": managers,
-  "members.leave": everyone,
+  "member.read": everyone,
+  "member.manage": managers,
+  "member.leave": everyone,
   "kpi.read": everyone,
   "kpi.write": editors,
   "goal.read": everyone,
@@ -38,7 +38,7 @@ export function can(role: WorkspaceRole, permission: Permission): boolean {
  * one) to `to` (null for removal): only an OWNER touches the OWNER role; ADMINs manage the rest.
  */
 export function canAssignRole(actor: WorkspaceRole, from: WorkspaceRole | null, to: WorkspaceRole | null): boolean {
-  if (!can(actor, "members.manage")) return false;
+  if (!can(actor, "member.manage")) return false;
   if (actor === "OWNER") return true;
   return from !== "OWNER" && to !== "OWNER";
 }
