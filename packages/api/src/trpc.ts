@@ -5,7 +5,7 @@
  */
 import { can, type Permission } from "@northstar/core/permissions";
 import { type Database, type Keyring, Prisma, type ScopedDb, type WorkspaceRole } from "@northstar/db";
-import { slugSchema } from "@northstar/db/schemas";
+import { slugSchema } from "@northstar/core/schemas";
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z, ZodError } from "zod";

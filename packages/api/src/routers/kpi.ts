@@ -1,5 +1,6 @@
 import type { ScopedDb } from "@northstar/db";
-import { dataPointInputSchema, kpiInputSchema } from "@northstar/db/schemas";
+import { kpiRules } from "@northstar/core/field-rules";
+import { dataPointInputSchema, kpiInputSchema } from "@northstar/core/schemas";
 import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 import { checkImport, ImportLinesError, maxImportRows, parseCsv, parseJsonRows } from "../kpi/import.ts";
@@ -96,9 +97,9 @@ export const kpiRouter = {
   list: workspaceReadProcedure("kpi.read")
     .input(
       z.object({
-        category: z.string().trim().min(1).max(64).optional(),
+        category: z.string().trim().min(1).max(kpiRules.categoryMax).optional(),
         status: z.enum(["active", "archived", "all"]).default("active"),
-        search: z.string().trim().max(120, "Search at most 120 characters").optional(),
+        search: z.string().trim().max(kpiRules.nameMax, `Search at most ${kpiRules.nameMax} characters`).optional(),
         cursor: kpiId.optional(),
         limit: z.number().int().min(1, "Limit must be at least 1").max(100, "Limit must be at most 100").default(50),
       }),
@@ -342,7 +343,7 @@ export const kpiRouter = {
     .input(
       z.object({
         period: z.enum(periods, { error: `Period must be one of ${periods.join(", ")}` }).default("month"),
-        category: z.string().trim().min(1).max(64).optional(),
+        category: z.string().trim().min(1).max(kpiRules.categoryMax).optional(),
         limit: z.number().int().min(1).max(maxSummaries).default(50),
       }),
     )

@@ -1,6 +1,6 @@
 import { canAssignRole } from "@northstar/core/permissions";
 import type { Prisma, ScopedDb, WorkspaceRole } from "@northstar/db";
-import { emailSchema, workspaceRoleSchema } from "@northstar/db/schemas";
+import { emailSchema, workspaceRoleSchema } from "@northstar/core/schemas";
 import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 import { workspaceProcedure } from "../trpc.ts";
