@@ -1,16 +1,10 @@
 import { randomUUID } from "node:crypto";
+import { type ProviderDefinition, providerIdSchema, providers } from "@northstar/core/provider-schemas";
+import { credentialsHint, providerCatalogue, type ProviderMetric } from "@northstar/core/providers";
 import { integrationNameSchema, syncIntervalSchema } from "@northstar/core/schemas";
 import { credentialsBinding, type Keyring, Prisma, type ScopedDb, seal } from "@northstar/db";
 import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
-import {
-  credentialsHint,
-  providerCatalogue,
-  providerIdSchema,
-  providers,
-  type ProviderDefinition,
-  type ProviderMetric,
-} from "../integrations/providers.ts";
 import { assertIntegrationCapacity } from "../plans.ts";
 import { workspaceProcedure } from "../trpc.ts";
 
