@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { goalRules, integrationRules, kpiRules, userRules, workspaceRules } from "./field-rules.ts";
+import { goalCriteria, goalStatuses } from "./goal-progress.ts";
+import { kpiDirections } from "./kpi-progress.ts";
 import { workspaceRoles } from "./permissions.ts";
 
 // Input rules shared by the API, the worker and the web client: the CHECK constraints in
@@ -46,7 +48,7 @@ export const kpiInputSchema = z.object({
     .default(""),
   unit: z.string().trim().max(kpiRules.unitMax, `Unit must be at most ${kpiRules.unitMax} characters`).default(""),
   category: trimmed("Category", kpiRules.categoryMax).default("General"),
-  direction: z.enum(["HIGHER_IS_BETTER", "LOWER_IS_BETTER"]).default("HIGHER_IS_BETTER"),
+  direction: z.enum(kpiDirections).default("HIGHER_IS_BETTER"),
   targetValue: finite("Target").nullable().default(null),
 });
 
@@ -63,7 +65,7 @@ export const goalInputSchema = z.object({
     .max(goalRules.descriptionMax, `Description must be at most ${goalRules.descriptionMax} characters`)
     .default(""),
   targetDate: z.coerce.date().nullable().default(null),
-  status: z.enum(["NOT_STARTED", "ON_TRACK", "AT_RISK", "OFF_TRACK", "COMPLETED", "ARCHIVED"]).default("NOT_STARTED"),
+  status: z.enum(goalStatuses).default("NOT_STARTED"),
 });
 
 export const goalKpiWeightSchema = z
@@ -71,7 +73,7 @@ export const goalKpiWeightSchema = z
   .gt(0, "Weight must be greater than 0")
   .max(goalRules.weightMax, `Weight must be at most ${goalRules.weightMax}`);
 
-export const goalCriterionSchema = z.enum(["REACH_TARGET", "STAY_ABOVE", "STAY_BELOW"]);
+export const goalCriterionSchema = z.enum(goalCriteria);
 
 export const integrationNameSchema = z
   .string({ error: "Name is required" })

@@ -1,8 +1,8 @@
 import type { ContextReader, Prisma, ScopedDb } from "@northstar/db";
+import { goalPace, goalProgress, linkProgress } from "@northstar/core/goal-progress";
 import { goalCriterionSchema, goalInputSchema, goalKpiWeightSchema } from "@northstar/core/schemas";
 import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
-import { goalPace, goalProgress, linkProgress } from "../goal/progress.ts";
 import { withoutWorkspaceRef, workspaceProcedure, workspaceReadProcedure } from "../trpc.ts";
 import {
   assembleGoals,

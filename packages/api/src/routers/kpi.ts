@@ -1,5 +1,6 @@
 import type { ScopedDb } from "@northstar/db";
 import { kpiRules } from "@northstar/core/field-rules";
+import { progressPct, summarizeKpi } from "@northstar/core/kpi-progress";
 import { dataPointInputSchema, kpiInputSchema } from "@northstar/core/schemas";
 import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
@@ -12,7 +13,6 @@ import {
   maxSummaries,
   type Plan,
   Prisma,
-  progressPct,
   seriesFromRows,
   type SummaryPeriod,
 } from "@northstar/db";
@@ -347,12 +347,13 @@ export const kpiRouter = {
         limit: z.number().int().min(1).max(maxSummaries).default(50),
       }),
     )
-    .query(({ ctx, input }) =>
-      kpiSummaries(ctx.read, {
+    .query(async ({ ctx, input }) => {
+      const rows = await kpiSummaries(ctx.read, {
         workspaceId: ctx.workspace.id,
         period: input.period,
         limit: input.limit,
         ...(input.category ? { category: input.category } : {}),
-      }),
-    ),
+      });
+      return rows.map(summarizeKpi);
+    }),
 } satisfies TRPCRouterRecord;
