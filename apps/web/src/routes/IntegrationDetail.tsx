@@ -1,3 +1,4 @@
+import { integrationRules } from "@northstar/core/field-rules";
 import { providerCatalogue } from "@northstar/core/providers";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
@@ -112,7 +113,7 @@ function EditSettings({ integration, onDone }: { integration: Integration; onDon
             setName(event.target.value);
           }}
           required
-          maxLength={120}
+          maxLength={integrationRules.nameMax}
         />
       </Field>
       <ProviderFieldInputs idPrefix={`${id}-config`} fields={fields} values={config} onChange={setConfig} />

@@ -1,3 +1,4 @@
+import { integrationRules } from "@northstar/core/field-rules";
 import { type CatalogueProvider, providerCatalogue } from "@northstar/core/providers";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
@@ -74,7 +75,7 @@ function ConnectForm({
             setName(event.target.value);
           }}
           required
-          maxLength={120}
+          maxLength={integrationRules.nameMax}
         />
       </Field>
       <ProviderFieldInputs
