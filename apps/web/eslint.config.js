@@ -5,6 +5,10 @@ import root from "../../eslint.config.js";
 const serverOnly =
   "The web client takes runtime code from @northstar/core only; use `import type` for the API's types.";
 
+// zod adds about 25 kB (gzip) to the client: the forms take the plain numbers and the catalogue.
+const withZod =
+  "zod (and the core modules built on it) would enter the bundle; use @northstar/core/field-rules or /providers.";
+
 export default [
   ...root,
   {
@@ -17,6 +21,11 @@ export default [
             {
               group: ["@northstar/api", "@northstar/api/*", "@northstar/db", "@northstar/db/*"],
               message: serverOnly,
+              allowTypeImports: true,
+            },
+            {
+              group: ["zod", "zod/*", "@northstar/core/schemas", "@northstar/core/provider-schemas"],
+              message: withZod,
               allowTypeImports: true,
             },
           ],
