@@ -11,6 +11,10 @@ import { workspaceRoles } from "./permissions.ts";
 const trimmed = (label: string, max: number) =>
   z.string().trim().min(1, `${label} must not be empty`).max(max, `${label} must be at most ${max} characters`);
 
+// Text that may be left empty (it defaults to "").
+const optionalText = (label: string, max: number) =>
+  z.string().trim().max(max, `${label} must be at most ${max} characters`).default("");
+
 // zod 4 refuses NaN and infinities in z.number(); the message names the field.
 const finite = (label: string) => z.number({ error: `${label} must be a finite number` });
 
@@ -41,12 +45,8 @@ export const workspaceRoleSchema = z.enum(workspaceRoles);
 
 export const kpiInputSchema = z.object({
   name: trimmed("KPI name", kpiRules.nameMax),
-  description: z
-    .string()
-    .trim()
-    .max(kpiRules.descriptionMax, `Description must be at most ${kpiRules.descriptionMax} characters`)
-    .default(""),
-  unit: z.string().trim().max(kpiRules.unitMax, `Unit must be at most ${kpiRules.unitMax} characters`).default(""),
+  description: optionalText("Description", kpiRules.descriptionMax),
+  unit: optionalText("Unit", kpiRules.unitMax),
   category: trimmed("Category", kpiRules.categoryMax).default("General"),
   direction: z.enum(kpiDirections).default("HIGHER_IS_BETTER"),
   targetValue: finite("Target").nullable().default(null),
@@ -59,11 +59,7 @@ export const dataPointInputSchema = z.object({
 
 export const goalInputSchema = z.object({
   title: trimmed("Goal title", goalRules.titleMax),
-  description: z
-    .string()
-    .trim()
-    .max(goalRules.descriptionMax, `Description must be at most ${goalRules.descriptionMax} characters`)
-    .default(""),
+  description: optionalText("Description", goalRules.descriptionMax),
   targetDate: z.coerce.date().nullable().default(null),
   status: z.enum(goalStatuses).default("NOT_STARTED"),
 });
