@@ -1,6 +1,8 @@
 import { describe, expect, test } from "vitest";
 import { kpiChange, progressPct, summarizeKpi } from "./kpi-progress.ts";
 
+// The KPI maths on its own; packages/db's series test and the API's kpi tests run it on real rows.
+
 describe("progressPct", () => {
   test.each([
     ["HIGHER_IS_BETTER", 50, 100, 50],

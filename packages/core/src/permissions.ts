@@ -1,6 +1,5 @@
-// Roles as data: what each workspace role may do. The API checks it once per call in
-// workspaceProcedure, the web client reads it to hide what a role may not do, and the database's
-// policies (prisma/migrations/*_row_level_security) say the same, so a bug here is still refused there.
+// Roles as data: what each workspace role may do. The API checks it on every call, the web client
+// hides what a role may not do, and the database's row-level security policies say the same.
 
 export const workspaceRoles = ["OWNER", "ADMIN", "MEMBER", "VIEWER"] as const;
 export type WorkspaceRole = (typeof workspaceRoles)[number];

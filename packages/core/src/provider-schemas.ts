@@ -1,9 +1,8 @@
 import { z } from "zod";
 import { type ProviderEntry, providerEntries, type ProviderId, providerIds } from "./providers.ts";
 
-// What each provider's credentials and config must be, joined to its catalogue entry: the full
-// definitions the API validates input with and the worker parses stored values by. Apart from the
-// catalogue (providers.ts) so that the web client gets the catalogue without zod in its bundle.
+// Each provider's credential and config schemas joined to its catalogue entry, for the API and the
+// worker; apart from providers.ts so that the web client's bundle carries no zod.
 
 export interface ProviderDefinition extends ProviderEntry {
   credentials: z.ZodType<Record<string, string | undefined>>;

@@ -1,8 +1,5 @@
-// The providers a workspace can connect, as plain data: what each measures, the fields a form
-// renders for its credentials (sealed) and its config (plain), and which credential a redacted hint
-// shows. The web client renders its forms from it; provider-schemas.ts adds the zod rules the API
-// and the worker check. No network here: the worker's connectors (apps/worker/src/providers/)
-// fetch, one per id.
+// The providers a workspace can connect, as plain data (form fields, metrics, credential hints): the
+// web client renders its forms from it; provider-schemas.ts adds the zod rules; connectors fetch.
 
 export const providerIds = ["http-json", "csv", "github", "stripe"] as const;
 export type ProviderId = (typeof providerIds)[number];
