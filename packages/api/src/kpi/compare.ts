@@ -17,8 +17,9 @@ export function compareLast(
   current: { last: number | null }[],
   previous: { last: number | null }[],
 ) {
-  const [currentValue, previousValue] = [lastValue(current), lastValue(previous)];
-  return { current: currentValue, previous: previousValue, ...kpiChange(direction, currentValue, previousValue) };
+  const newest = lastValue(current);
+  const before = lastValue(previous);
+  return { current: newest, previous: before, ...kpiChange(direction, newest, before) };
 }
 
 /**
