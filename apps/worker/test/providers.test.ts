@@ -1,4 +1,4 @@
-import { providers } from "@northstar/db/providers";
+import { providers } from "@northstar/core/provider-schemas";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import type { Connector, FetchRequest } from "../src/providers/connector.ts";
 import { parseCsv } from "../src/providers/csv.ts";

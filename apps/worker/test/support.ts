@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { credentialsBinding, type Database, type Keyring, parseKeyring, seal } from "@northstar/db";
-import type { ProviderId } from "@northstar/db/providers";
+import type { ProviderId } from "@northstar/core/providers";
 import { createQueueClient, ensureQueues, sendSync, type SyncJob } from "@northstar/db/queue";
 import type { TestContext } from "@northstar/db/testing/vitest";
 import { pino } from "pino";

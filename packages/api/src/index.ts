@@ -9,7 +9,6 @@ export {
   type RequestMetadata,
 } from "./trpc.ts";
 export * from "./auth/index.ts";
-export { can, permissions, type Permission, workspaceRoles } from "./permissions.ts";
 export { planLimits, type PlanLimits } from "./plans.ts";
 // The hot reads' statements, for benchmarks that run them raw.
 export { workspacePlanQuery } from "./plans.ts";

@@ -3,8 +3,9 @@
  * 1. You want to change what a request's context carries (section 1).
  * 2. You want a new kind of procedure (section 3): most routers only import the procedures.
  */
+import { can, type Permission } from "@northstar/core/permissions";
 import { type Database, type Keyring, Prisma, type ScopedDb, sql, type WorkspaceRole } from "@northstar/db";
-import { slugSchema } from "@northstar/db/schemas";
+import { slugSchema } from "@northstar/core/schemas";
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z, ZodError } from "zod";
@@ -20,7 +21,6 @@ import {
 } from "./auth/session.ts";
 import { toTRPCError } from "./errors.ts";
 import { ImportLinesError } from "./kpi/import.ts";
-import { can, type Permission } from "./permissions.ts";
 
 /**
  * 1. CONTEXT

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { WorkspaceRole } from "@northstar/db";
 import { credentialsBinding, CredentialsError, open } from "@northstar/db";
-import { providers } from "@northstar/db/providers";
+import { providers } from "@northstar/core/provider-schemas";
 import { z, ZodError } from "zod";
 import { beforeAll, describe, expect, test } from "vitest";
 import { appRouter } from "../src/root.ts";

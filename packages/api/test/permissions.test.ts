@@ -1,11 +1,13 @@
+import { can, type Permission, permissions } from "@northstar/core/permissions";
 import type { WorkspaceRole } from "@northstar/db";
 import { TRPCError } from "@trpc/server";
 import { beforeAll, describe, expect, test } from "vitest";
-import { can, type Permission, permissions } from "../src/permissions.ts";
+import { appRouter } from "../src/root.ts";
 import { type Caller, createWorkspace, signedInUser, useApiDatabase } from "./support.ts";
 
 // Every workspace procedure, called by each role: refused with FORBIDDEN exactly when the
 // permission map says so (other outcomes, success or a domain error, mean the role got through).
+// The table must name every procedure of the router, so a new one cannot be left out unnoticed.
 
 const ctx = useApiDatabase();
 const roles: WorkspaceRole[] = ["OWNER", "ADMIN", "MEMBER", "VIEWER"];
@@ -41,28 +43,59 @@ const githubIntegration = {
   config: { owner: "o", repo: "r" },
 } as const;
 const now = new Date();
+
+/** Leaving takes the caller out of the workspace: the operator puts them back with their role. */
+async function leaveAndRejoin(caller: Caller): Promise<unknown> {
+  const left = await caller.workspace.members.leave(ref);
+  const { id } = await caller.me.get();
+  const role = roles.find((candidate) => userIds.get(candidate) === id);
+  await ctx().admin.query("INSERT INTO workspace_users (workspace_id, user_id, role) VALUES ($1, $2, $3)", [
+    ref.workspaceId,
+    id,
+    role,
+  ]);
+  return left;
+}
+
+/** The procedures that need no workspace role: signed in is enough. */
+const signedInOnly = [
+  "me.get",
+  "me.workspaces",
+  "me.acceptInvitations",
+  "me.signOut",
+  "workspace.suggestSlug",
+  "workspace.slugAvailable",
+  "workspace.create",
+  "subscription.mine",
+];
+
 const procedures: [string, Permission, (caller: Caller) => Promise<unknown>][] = [
   ["workspace.get", "workspace.read", (c) => c.workspace.get(ref)],
   ["workspace.rename", "workspace.update", (c) => c.workspace.rename({ ...ref, name: "Renamed" })],
   ["workspace.delete", "workspace.delete", (c) => c.workspace.delete({ ...ref, confirmSlug: "wrong-slug" })],
-  ["members.list", "members.read", (c) => c.workspace.members.list(ref)],
-  ["members.invitations", "members.read", (c) => c.workspace.members.invitations(ref)],
+  ["workspace.members.list", "member.read", (c) => c.workspace.members.list(ref)],
+  ["workspace.members.invitations", "member.read", (c) => c.workspace.members.invitations(ref)],
   [
-    "members.invite",
-    "members.manage",
+    "workspace.members.invite",
+    "member.manage",
     (c) => c.workspace.members.invite({ ...ref, email: `x-${Math.random()}@example.com`.replace("0.", "") }),
   ],
   [
-    "members.cancelInvitation",
-    "members.manage",
+    "workspace.members.cancelInvitation",
+    "member.manage",
     (c) => c.workspace.members.cancelInvitation({ ...ref, invitationId: crypto.randomUUID() }),
   ],
   [
-    "members.changeRole",
-    "members.manage",
+    "workspace.members.changeRole",
+    "member.manage",
     (c) => c.workspace.members.changeRole({ ...ref, userId: crypto.randomUUID(), role: "VIEWER" }),
   ],
-  ["members.remove", "members.manage", (c) => c.workspace.members.remove({ ...ref, userId: crypto.randomUUID() })],
+  [
+    "workspace.members.remove",
+    "member.manage",
+    (c) => c.workspace.members.remove({ ...ref, userId: crypto.randomUUID() }),
+  ],
+  ["workspace.members.leave", "member.leave", leaveAndRejoin],
   ["kpi.list", "kpi.read", (c) => c.kpi.list(ref)],
   ["kpi.get", "kpi.read", (c) => c.kpi.get({ ...ref, kpiId })],
   ["kpi.categories", "kpi.read", (c) => c.kpi.categories(ref)],
@@ -102,6 +135,7 @@ const procedures: [string, Permission, (caller: Caller) => Promise<unknown>][] =
   ["integration.list", "integration.read", (c) => c.integration.list(ref)],
   ["integration.get", "integration.read", (c) => c.integration.get({ ...ref, integrationId })],
   ["integration.runs", "integration.read", (c) => c.integration.runs({ ...ref, integrationId })],
+  ["integration.metrics", "integration.read", (c) => c.integration.metrics({ ...ref, integrationId })],
   // The FREE plan's one integration is taken: allowed roles get PRECONDITION_FAILED.
   ["integration.connect", "integration.manage", (c) => c.integration.connect({ ...ref, ...githubIntegration })],
   [
@@ -112,16 +146,32 @@ const procedures: [string, Permission, (caller: Caller) => Promise<unknown>][] =
   ["integration.syncNow", "integration.manage", (c) => c.integration.syncNow({ ...ref, integrationId })],
   ["integration.disable", "integration.manage", (c) => c.integration.disable({ ...ref, integrationId })],
   ["integration.enable", "integration.manage", (c) => c.integration.enable({ ...ref, integrationId })],
+  [
+    "integration.mapMetric",
+    "integration.manage",
+    (c) => c.integration.mapMetric({ ...ref, integrationId, metricKey: "stars", kpiId }),
+  ],
+  [
+    "integration.unmapMetric",
+    "integration.manage",
+    (c) => c.integration.unmapMetric({ ...ref, integrationId, metricKey: "stars" }),
+  ],
   ["subscription.workspace", "plan.read", (c) => c.subscription.workspace(ref)],
 ];
 
 describe("the permission map", () => {
+  test("the table names every procedure of the router", () => {
+    // tRPC keeps each procedure under its full path ("workspace.members.list") in _def.procedures.
+    const routerPaths = Object.keys(appRouter._def.procedures).sort();
+    expect([...procedures.map(([name]) => name), ...signedInOnly].sort()).toEqual(routerPaths);
+  });
+
   test("roles as data: owners can do everything, viewers only read", () => {
     for (const permission of Object.keys(permissions) as Permission[]) expect(can("OWNER", permission)).toBe(true);
     expect(Object.keys(permissions).filter((permission) => can("VIEWER", permission as Permission))).toEqual([
       "workspace.read",
-      "members.read",
-      "members.leave",
+      "member.read",
+      "member.leave",
       "kpi.read",
       "goal.read",
       "integration.read",

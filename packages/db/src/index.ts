@@ -1,5 +1,5 @@
 // @northstar/db: the schema's client, the request context that row-level security reads, raw SQL
-// typed by its rows, typed database errors and the shared input rules.
+// typed by its rows, typed database errors, and the chart and KPI-list reads.
 export {
   type ContextReader,
   createDatabase,

@@ -127,7 +127,8 @@ export interface KpiSummariesInput {
   limit?: number;
 }
 
-export interface KpiSummary {
+/** A KPI with its current value and the value one period before (progress and change: @northstar/core's summarizeKpi). */
+export interface KpiSummaryRow {
   id: string;
   name: string;
   unit: string;
@@ -139,46 +140,6 @@ export interface KpiSummary {
   /** The newest value at least one period old (of points at the same instant, the smallest). */
   previousValue: number | null;
   previousValueAt: Date | null;
-  /** Share of the target reached, 0..100, direction aware; null without a target or a value. */
-  progressPct: number | null;
-  change: number | null;
-  /** Change relative to the previous value's magnitude; null when that is 0 or unknown. */
-  changePct: number | null;
-  /** Whether the change moved toward the better side for this KPI's direction. */
-  trend: "better" | "worse" | "flat" | null;
-}
-
-type KpiSummaryRow = Omit<KpiSummary, "progressPct" | "change" | "changePct" | "trend">;
-
-/**
- * 100 once the target is met; otherwise the proportion of it reached (HIGHER: current / target;
- * LOWER: target / current), or 0 where that ratio means nothing (signs disagree).
- */
-export function progressPct(direction: KpiDirection, current: number | null, target: number | null): number | null {
-  if (current === null || target === null) return null;
-  if (direction === "HIGHER_IS_BETTER") {
-    if (current >= target) return 100;
-    return target > 0 && current > 0 ? (100 * current) / target : 0;
-  }
-  if (current <= target) return 100;
-  return target >= 0 && current > 0 ? (100 * target) / current : 0;
-}
-
-function summarize(row: KpiSummaryRow): KpiSummary {
-  const { currentValue: current, previousValue: previous, direction } = row;
-  const change = current === null || previous === null ? null : current - previous;
-  let trend: KpiSummary["trend"] = null;
-  if (change !== null) {
-    const signed = direction === "HIGHER_IS_BETTER" ? change : -change;
-    trend = signed > 0 ? "better" : signed < 0 ? "worse" : "flat";
-  }
-  return {
-    ...row,
-    progressPct: progressPct(direction, current, row.targetValue),
-    change,
-    changePct: change === null || previous === null || previous === 0 ? null : (100 * change) / Math.abs(previous),
-    trend,
-  };
 }
 
 function checkedSummariesInput(input: KpiSummariesInput): KpiSummariesInput & { limit: number } {
@@ -219,8 +180,7 @@ export function kpiSummariesQuery(input: KpiSummariesInput): Query<KpiSummaryRow
      LIMIT ${limit}::int`;
 }
 
-/** The active KPIs of the context workspace with current value, progress and change over `period`. */
-export async function kpiSummaries(db: RawQueryable, input: KpiSummariesInput): Promise<KpiSummary[]> {
-  const rows = await queryRows(db, kpiSummariesQuery(input));
-  return rows.map(summarize);
+/** The active KPIs of the context workspace with their current value and the value one `period` before. */
+export async function kpiSummaries(db: RawQueryable, input: KpiSummariesInput): Promise<KpiSummaryRow[]> {
+  return queryRows(db, kpiSummariesQuery(input));
 }

@@ -2,7 +2,13 @@ import pg from "pg";
 import { beforeAll, describe, expect, test } from "vitest";
 import type { ScopedDb } from "../src/client.ts";
 import { DatabaseError } from "../src/errors.ts";
-import { emailSchema, goalKpiWeightSchema, kpiInputSchema, slugSchema, workspaceInputSchema } from "../src/schemas.ts";
+import {
+  emailSchema,
+  goalKpiWeightSchema,
+  kpiInputSchema,
+  slugSchema,
+  workspaceInputSchema,
+} from "@northstar/core/schemas";
 import { arrangeTenancy, type Tenancy } from "./fixtures.ts";
 import { useTestDatabase } from "../src/testing/use-test-database.ts";
 

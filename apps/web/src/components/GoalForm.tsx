@@ -1,3 +1,4 @@
+import { goalRules } from "@northstar/core/field-rules";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { errorMessage, fieldErrors } from "../lib/errors.ts";
@@ -121,7 +122,7 @@ export function GoalForm({ goal, onDone, onCancel }: { goal?: Goal; onDone: () =
             setTitle(event.target.value);
           }}
           required
-          maxLength={200}
+          maxLength={goalRules.titleMax}
           placeholder="Reach $120k MRR"
         />
       </Field>
@@ -160,7 +161,7 @@ export function GoalForm({ goal, onDone, onCancel }: { goal?: Goal; onDone: () =
           onChange={(event) => {
             setDescription(event.target.value);
           }}
-          maxLength={2000}
+          maxLength={goalRules.descriptionMax}
         />
       </Field>
 

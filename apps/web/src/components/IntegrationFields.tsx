@@ -1,11 +1,9 @@
-import type { RouterOutputs } from "../trpc.ts";
+import type { CredentialField } from "@northstar/core/providers";
 import { Field } from "./Feedback.tsx";
 import { formatInterval, syncIntervals } from "./Integration.tsx";
 
 // The form pieces the integration forms share (connect, edit settings, replace credentials): the
 // provider's fields as inputs, and the sync interval.
-
-type FormField = RouterOutputs["integration"]["providers"][number]["configFields"][number];
 
 /** One input per field of the provider's catalogue entry; secrets are never autocompleted. */
 export function ProviderFieldInputs({
@@ -16,7 +14,7 @@ export function ProviderFieldInputs({
   secret = false,
 }: {
   idPrefix: string;
-  fields: readonly FormField[];
+  fields: readonly CredentialField[];
   values: Record<string, string>;
   onChange: (values: Record<string, string>) => void;
   secret?: boolean;

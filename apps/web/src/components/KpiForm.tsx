@@ -1,3 +1,4 @@
+import { kpiRules } from "@northstar/core/field-rules";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { errorMessage, fieldErrors } from "../lib/errors.ts";
@@ -81,13 +82,13 @@ export function KpiForm({ kpi, categories, onDone, onCancel }: KpiFormProps) {
           value={values.name}
           onChange={set("name")}
           required
-          maxLength={120}
+          maxLength={kpiRules.nameMax}
           placeholder="Monthly recurring revenue"
         />
       </Field>
       <div className="form-row">
         <Field label="Unit" htmlFor={`${id}-unit`} error={errors.unit} hint="e.g. USD, %, users">
-          <input id={`${id}-unit`} value={values.unit} onChange={set("unit")} maxLength={32} />
+          <input id={`${id}-unit`} value={values.unit} onChange={set("unit")} maxLength={kpiRules.unitMax} />
         </Field>
         <Field label="Category" htmlFor={`${id}-category`} error={errors.category}>
           <input
@@ -95,7 +96,7 @@ export function KpiForm({ kpi, categories, onDone, onCancel }: KpiFormProps) {
             value={values.category}
             onChange={set("category")}
             list={`${id}-categories`}
-            maxLength={64}
+            maxLength={kpiRules.categoryMax}
           />
           <datalist id={`${id}-categories`}>
             {categories.map((category) => (
@@ -126,7 +127,7 @@ export function KpiForm({ kpi, categories, onDone, onCancel }: KpiFormProps) {
           value={values.description}
           onChange={set("description")}
           rows={3}
-          maxLength={2000}
+          maxLength={kpiRules.descriptionMax}
         />
       </Field>
       <FormActions

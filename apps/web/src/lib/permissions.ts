@@ -1,7 +1,7 @@
-import { canAssignRole, can as roleCan, type Permission, workspaceRoles } from "@northstar/api/permissions";
+import { canAssignRole, can as roleCan, type Permission, workspaceRoles } from "@northstar/core/permissions";
 
-// The API's own permission map (a module of plain data, safe in the bundle), so the client hides
-// exactly what a role may not do. The server checks again on every call.
+// The permission map the API enforces (@northstar/core, plain data), so the client hides exactly
+// what a role may not do. The server checks again on every call.
 
 export type Role = (typeof workspaceRoles)[number];
 

@@ -1,3 +1,5 @@
+import { integrationRules } from "@northstar/core/field-rules";
+import { providerCatalogue } from "@northstar/core/providers";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { Link, useParams } from "react-router";
@@ -14,6 +16,9 @@ import { useWorkspace } from "../workspace.ts";
 
 // One integration: its state, its last error in plain words, "sync now", enable/disable, and
 // the history of its runs.
+
+// The catalogue is plain data from @northstar/core: it needs no request.
+const catalogue = providerCatalogue();
 
 const runBadge = { RUNNING: "SYNCING", SUCCEEDED: "SUCCEEDED", FAILED: "FAILED" } as const;
 
@@ -44,13 +49,11 @@ function ReplaceCredentials({
   provider: string;
   onDone: () => void;
 }) {
-  const trpc = useTRPC();
   const { id: workspaceId } = useWorkspace();
   const id = useId();
-  const providers = useQuery(trpc.integration.providers.queryOptions({ workspaceId }));
   const [values, setValues] = useState<Record<string, string>>({});
   const update = useIntegrationUpdate("Credentials replaced.", onDone);
-  const fields = providers.data?.find((item) => item.id === provider)?.credentialFields ?? [];
+  const fields = catalogue.find((item) => item.id === provider)?.credentialFields ?? [];
   return (
     <form
       className="stack"
@@ -60,7 +63,6 @@ function ReplaceCredentials({
         update.mutate({ workspaceId, integrationId, credentials: filledIn(values) });
       }}
     >
-      {providers.isPending ? <Skeleton height="5rem" /> : null}
       <ProviderFieldInputs idPrefix={id} fields={fields} values={values} onChange={setValues} secret />
       <FormActions
         error={update.isError ? errorMessage(update.error) : null}
@@ -76,10 +78,8 @@ type Integration = RouterOutputs["integration"]["get"];
 
 /** Name, settings (the form comes from the provider's config fields) and sync interval. */
 function EditSettings({ integration, onDone }: { integration: Integration; onDone: () => void }) {
-  const trpc = useTRPC();
   const { id: workspaceId } = useWorkspace();
   const id = useId();
-  const providers = useQuery(trpc.integration.providers.queryOptions({ workspaceId }));
   const [name, setName] = useState(integration.name);
   const [config, setConfig] = useState<Record<string, string>>(() =>
     Object.fromEntries(
@@ -89,7 +89,7 @@ function EditSettings({ integration, onDone }: { integration: Integration; onDon
   const [interval, setSyncInterval] = useState(integration.syncIntervalSeconds);
   const update = useIntegrationUpdate("Settings saved.", onDone);
   const flat = fieldErrors(update.error);
-  const fields = providers.data?.find((item) => item.id === integration.provider)?.configFields ?? [];
+  const fields = catalogue.find((item) => item.id === integration.provider)?.configFields ?? [];
   return (
     <form
       className="stack"
@@ -113,10 +113,9 @@ function EditSettings({ integration, onDone }: { integration: Integration; onDon
             setName(event.target.value);
           }}
           required
-          maxLength={120}
+          maxLength={integrationRules.nameMax}
         />
       </Field>
-      {providers.isPending ? <Skeleton height="5rem" /> : null}
       <ProviderFieldInputs idPrefix={`${id}-config`} fields={fields} values={config} onChange={setConfig} />
       <SyncIntervalField
         id={`${id}-interval`}

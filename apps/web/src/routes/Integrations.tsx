@@ -1,3 +1,5 @@
+import { integrationRules } from "@northstar/core/field-rules";
+import { type CatalogueProvider, providerCatalogue } from "@northstar/core/providers";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { Link, useNavigate } from "react-router";
@@ -9,19 +11,20 @@ import { useToast } from "../components/Toasts.tsx";
 import { errorMessage, fieldErrors } from "../lib/errors.ts";
 import { formatRelative } from "../lib/format.ts";
 import { can } from "../lib/permissions.ts";
-import { type RouterOutputs, useTRPC } from "../trpc.ts";
+import { useTRPC } from "../trpc.ts";
 import { useWorkspace } from "../workspace.ts";
 
 // Connected integrations with their sync state, and the catalogue to connect another.
 
-type Provider = RouterOutputs["integration"]["providers"][number];
+// The catalogue is plain data from @northstar/core: it needs no request.
+const catalogue = providerCatalogue();
 
 function ConnectForm({
   provider,
   onDone,
   onCancel,
 }: {
-  provider: Provider;
+  provider: CatalogueProvider;
   onDone: (id: string) => void;
   onCancel: () => void;
 }) {
@@ -72,7 +75,7 @@ function ConnectForm({
             setName(event.target.value);
           }}
           required
-          maxLength={120}
+          maxLength={integrationRules.nameMax}
         />
       </Field>
       <ProviderFieldInputs
@@ -113,14 +116,13 @@ export function Integrations() {
   const trpc = useTRPC();
   const { id: workspaceId, slug, role } = useWorkspace();
   const navigate = useNavigate();
-  const [connecting, setConnecting] = useState<Provider | null>(null);
+  const [connecting, setConnecting] = useState<CatalogueProvider | null>(null);
   const integrations = useQuery({
     ...trpc.integration.list.queryOptions({ workspaceId }),
     // While a sync is queued or running, look again every few seconds.
     refetchInterval: (query) =>
       query.state.data?.some((item) => item.syncStatus === "QUEUED" || item.syncStatus === "SYNCING") ? 3000 : false,
   });
-  const providers = useQuery(trpc.integration.providers.queryOptions({ workspaceId }));
   const canManage = can(role, "integration.manage");
 
   return (
@@ -149,9 +151,8 @@ export function Integrations() {
                 <div className="integration-name">
                   <Link to={`/w/${slug}/integrations/${integration.id}`}>{integration.name}</Link>
                   <span className="muted small">
-                    {providers.data?.find((provider) => provider.id === integration.provider)?.name ??
-                      integration.provider}{" "}
-                    · {formatInterval(integration.syncIntervalSeconds)}
+                    {catalogue.find((provider) => provider.id === integration.provider)?.name ?? integration.provider} ·{" "}
+                    {formatInterval(integration.syncIntervalSeconds)}
                   </span>
                 </div>
                 <SyncStatusBadge status={integration.syncStatus} />
@@ -168,32 +169,26 @@ export function Integrations() {
 
       <section className="section" aria-labelledby="catalogue-title">
         <h2 id="catalogue-title">Connect a provider</h2>
-        {providers.isPending ? (
-          <CardSkeletons count={4} height="6rem" />
-        ) : providers.isError ? (
-          <ErrorState error={providers.error} onRetry={() => void providers.refetch()} />
-        ) : (
-          <div className="card-grid">
-            {providers.data.map((provider) => (
-              <article key={provider.id} className="card provider-card">
-                <h3>{provider.name}</h3>
-                <p className="muted small">{provider.description}</p>
-                <p className="small">Measures: {provider.metrics.map((metric) => metric.name).join(", ")}</p>
-                {canManage ? (
-                  <button
-                    type="button"
-                    className="button"
-                    onClick={() => {
-                      setConnecting(provider);
-                    }}
-                  >
-                    Connect {provider.name}
-                  </button>
-                ) : null}
-              </article>
-            ))}
-          </div>
-        )}
+        <div className="card-grid">
+          {catalogue.map((provider) => (
+            <article key={provider.id} className="card provider-card">
+              <h3>{provider.name}</h3>
+              <p className="muted small">{provider.description}</p>
+              <p className="small">Measures: {provider.metrics.map((metric) => metric.name).join(", ")}</p>
+              {canManage ? (
+                <button
+                  type="button"
+                  className="button"
+                  onClick={() => {
+                    setConnecting(provider);
+                  }}
+                >
+                  Connect {provider.name}
+                </button>
+              ) : null}
+            </article>
+          ))}
+        </div>
       </section>
 
       <Dialog

@@ -96,7 +96,7 @@ export function Members() {
   const membersOptions = trpc.workspace.members.list.queryOptions({ workspaceId });
   const members = useQuery(membersOptions);
   const invitations = useQuery(trpc.workspace.members.invitations.queryOptions({ workspaceId }));
-  const canManage = can(role, "members.manage");
+  const canManage = can(role, "member.manage");
 
   const changeRole = useMutation(
     trpc.workspace.members.changeRole.mutationOptions({

@@ -1,3 +1,4 @@
+import { workspaceRules } from "@northstar/core/field-rules";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { useNavigate } from "react-router";
@@ -67,7 +68,7 @@ export function Settings() {
               <input
                 id={ids.name}
                 value={newName}
-                maxLength={80}
+                maxLength={workspaceRules.nameMax}
                 onChange={(event) => {
                   setNewName(event.target.value);
                 }}

@@ -1,3 +1,4 @@
+import { workspaceRules } from "@northstar/core/field-rules";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useState } from "react";
 import { Link, useNavigate } from "react-router";
@@ -113,7 +114,7 @@ export function Welcome() {
                 id={ids.name}
                 value={name}
                 required
-                maxLength={80}
+                maxLength={workspaceRules.nameMax}
                 placeholder="Acme Inc."
                 autoComplete="organization"
                 onChange={(event) => {
@@ -126,9 +127,9 @@ export function Welcome() {
                 id={ids.slug}
                 value={shownSlug}
                 required
-                pattern="[a-z0-9]+(-[a-z0-9]+)*"
-                minLength={3}
-                maxLength={48}
+                pattern={workspaceRules.slugPattern}
+                minLength={workspaceRules.slugMin}
+                maxLength={workspaceRules.slugMax}
                 placeholder="acme"
                 onChange={(event) => {
                   setSlugEdited(true);

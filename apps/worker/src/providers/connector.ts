@@ -1,8 +1,9 @@
-import type { ProviderId } from "@northstar/db/providers";
+import type { ProviderId } from "@northstar/core/providers";
 import type { Network } from "./network.ts";
 
 // What a provider's connector is: given its credentials and config (already validated against the
-// provider's zod schemas in @northstar/db/providers) and a window, it fetches points per metric key.
+// provider's zod schemas in @northstar/core/provider-schemas) and a window, it fetches points per
+// metric key.
 
 export interface DataPoint {
   /** One of the provider's metric keys (providers[id].metrics). */

@@ -1,11 +1,11 @@
-import type { ProviderId } from "@northstar/db/providers";
+import type { ProviderId } from "@northstar/core/providers";
 import type { Connector } from "./connector.ts";
 import { csvConnector } from "./csv.ts";
 import { githubConnector } from "./github.ts";
 import { httpJsonConnector } from "./http-json.ts";
 import { stripeConnector } from "./stripe.ts";
 
-// The registry: one connector per provider of the catalogue (@northstar/db/providers). Adding a
+// The registry: one connector per provider of the catalogue (@northstar/core/providers). Adding a
 // provider is its catalogue entry, one file here, and one line below.
 
 export interface ConnectorEndpoints {

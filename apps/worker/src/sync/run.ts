@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { credentialsBinding, type Database, type Keyring, open, type Prisma } from "@northstar/db";
-import { providerIdSchema, providers } from "@northstar/db/providers";
+import { providerIdSchema, providers } from "@northstar/core/provider-schemas";
 import type { SyncJob } from "@northstar/db/queue";
 import type { Logger } from "pino";
 import type { SyncSettings } from "../env.ts";

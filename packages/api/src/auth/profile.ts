@@ -1,4 +1,4 @@
-import { emailSchema, userNameSchema } from "@northstar/db/schemas";
+import { emailSchema, userNameSchema } from "@northstar/core/schemas";
 import { z } from "zod";
 import type { OAuthProviderConfig } from "./config.ts";
 import { SignInError } from "./errors.ts";

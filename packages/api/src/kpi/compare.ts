@@ -1,7 +1,7 @@
-import type { KpiDirection } from "@northstar/db";
+import { type KpiDirection, kpiChange } from "@northstar/core/kpi-progress";
 
-// A series against the period before it: the newest value of each, the change, and whether the
-// change went the KPI's better way.
+// A series against the period before it: the newest value of each, and the change between them
+// (@northstar/core's kpiChange: the same maths as the KPI summary's).
 
 function lastValue(buckets: { last: number | null }[]): number | null {
   for (let index = buckets.length - 1; index >= 0; index--) {
@@ -11,26 +11,15 @@ function lastValue(buckets: { last: number | null }[]): number | null {
   return null;
 }
 
-function compare(direction: KpiDirection, current: number | null, previous: number | null) {
-  if (current === null || previous === null) return { current, previous, change: null, changePct: null, trend: null };
-  const change = current - previous;
-  const signed = direction === "HIGHER_IS_BETTER" ? change : -change;
-  return {
-    current,
-    previous,
-    change,
-    changePct: previous === 0 ? null : (100 * change) / Math.abs(previous),
-    trend: signed > 0 ? ("better" as const) : signed < 0 ? ("worse" as const) : ("flat" as const),
-  };
-}
-
 /** The newest value of each period compared. */
 export function compareLast(
   direction: KpiDirection,
   current: { last: number | null }[],
   previous: { last: number | null }[],
 ) {
-  return compare(direction, lastValue(current), lastValue(previous));
+  const newest = lastValue(current);
+  const before = lastValue(previous);
+  return { current: newest, previous: before, ...kpiChange(direction, newest, before) };
 }
 
 /**

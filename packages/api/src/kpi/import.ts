@@ -1,4 +1,4 @@
-import { dataPointInputSchema } from "@northstar/db/schemas";
+import { dataPointInputSchema } from "@northstar/core/schemas";
 
 // Bulk data points from CSV text (`timestamp,value` per line, an optional header) or a JSON array
 // of { timestamp, value }. All lines are checked before anything is written; each problem names

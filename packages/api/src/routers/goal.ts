@@ -1,8 +1,8 @@
 import type { ContextReader, ScopedDb } from "@northstar/db";
-import { goalInputSchema, goalKpiWeightSchema } from "@northstar/db/schemas";
+import { goalPace, goalProgress, linkProgress } from "@northstar/core/goal-progress";
+import { goalCriterionSchema, goalInputSchema, goalKpiWeightSchema } from "@northstar/core/schemas";
 import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
-import { goalPace, goalProgress, linkProgress } from "../goal/progress.ts";
 import { withoutWorkspaceRef, workspaceProcedure, workspaceReadProcedure } from "../trpc.ts";
 import { assembleGoals, type GoalFilter, type GoalListRow, goalListQueries, goalSelect } from "../goal/list.ts";
 
@@ -19,11 +19,10 @@ function withProgress(goal: GoalListRow, now: Date) {
 const goalId = z.uuid({ error: "Goal id must be a UUID" });
 const goalRef = z.object({ goalId });
 const statusSchema = goalInputSchema.shape.status.unwrap();
-const criterionSchema = z.enum(["REACH_TARGET", "STAY_ABOVE", "STAY_BELOW"]);
 const linkInput = z.object({
   kpiId: z.uuid({ error: "KPI id must be a UUID" }),
   weight: goalKpiWeightSchema.default(1),
-  criterion: criterionSchema.default("REACH_TARGET"),
+  criterion: goalCriterionSchema.default("REACH_TARGET"),
 });
 
 async function findGoal(db: ScopedDb, workspaceId: string, id: string): Promise<GoalListRow> {

@@ -1,15 +1,10 @@
 import { randomUUID } from "node:crypto";
+import { type ProviderDefinition, providerIdSchema, providers } from "@northstar/core/provider-schemas";
+import { credentialsHint, providerCatalogue, type ProviderMetric } from "@northstar/core/providers";
+import { integrationNameSchema, syncIntervalSchema } from "@northstar/core/schemas";
 import { credentialsBinding, type Keyring, Prisma, type ScopedDb, seal } from "@northstar/db";
 import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
-import {
-  credentialsHint,
-  providerCatalogue,
-  providerIdSchema,
-  providers,
-  type ProviderDefinition,
-  type ProviderMetric,
-} from "../integrations/providers.ts";
 import { pageOf } from "../pagination.ts";
 import { assertIntegrationCapacity } from "../plans.ts";
 import { workspaceProcedure } from "../trpc.ts";
@@ -49,16 +44,6 @@ function present(row: IntegrationRow) {
 
 const integrationId = z.uuid({ error: "Integration id must be a UUID" });
 const integrationRef = z.object({ integrationId });
-const nameSchema = z
-  .string({ error: "Name is required" })
-  .trim()
-  .min(1, "Name is required")
-  .max(120, "Name must be at most 120 characters");
-const intervalSchema = z
-  .number({ error: "Sync interval must be a number of seconds" })
-  .int("Sync interval must be whole seconds")
-  .min(300, "Sync at most every 5 minutes (300 seconds)")
-  .max(2_592_000, "Sync at least every 30 days (2592000 seconds)");
 const looseObject = (label: string) => z.record(z.string(), z.unknown(), { error: `${label} must be an object` });
 
 /** Validates against a provider's schema, reporting issues under `field` (a BAD_REQUEST with zodError). */
@@ -152,10 +137,10 @@ export const integrationRouter = {
     .input(
       z.object({
         provider: providerIdSchema,
-        name: nameSchema,
+        name: integrationNameSchema,
         credentials: looseObject("Credentials"),
         config: looseObject("Config").default({}),
-        syncIntervalSeconds: intervalSchema.default(3600),
+        syncIntervalSeconds: syncIntervalSchema.default(3600),
       }),
     )
     .mutation(async ({ ctx, input }) => {
@@ -188,9 +173,9 @@ export const integrationRouter = {
   update: workspaceProcedure("integration.manage")
     .input(
       integrationRef.extend({
-        name: nameSchema.optional(),
+        name: integrationNameSchema.optional(),
         config: looseObject("Config").optional(),
-        syncIntervalSeconds: intervalSchema.optional(),
+        syncIntervalSeconds: syncIntervalSchema.optional(),
         credentials: looseObject("Credentials").optional(),
       }),
     )

@@ -1,5 +1,7 @@
 import type { ScopedDb } from "@northstar/db";
-import { dataPointInputSchema, kpiInputSchema } from "@northstar/db/schemas";
+import { kpiRules } from "@northstar/core/field-rules";
+import { progressPct, summarizeKpi } from "@northstar/core/kpi-progress";
+import { dataPointInputSchema, kpiInputSchema } from "@northstar/core/schemas";
 import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 import { checkImport, ImportLinesError, maxImportRows, parseCsv, parseJsonRows } from "../kpi/import.ts";
@@ -8,8 +10,7 @@ import {
   kpiSummaries,
   maxBuckets,
   maxSummaries,
-  type Prisma,
-  progressPct,
+  Prisma,
   queryRows,
   seriesFromRows,
   type SummaryPeriod,
@@ -85,9 +86,9 @@ export const kpiRouter = {
   list: workspaceReadProcedure("kpi.read")
     .input(
       z.object({
-        category: z.string().trim().min(1).max(64).optional(),
+        category: z.string().trim().min(1).max(kpiRules.categoryMax).optional(),
         status: z.enum(["active", "archived", "all"]).default("active"),
-        search: z.string().trim().max(120, "Search at most 120 characters").optional(),
+        search: z.string().trim().max(kpiRules.nameMax, `Search at most ${kpiRules.nameMax} characters`).optional(),
         cursor: kpiId.optional(),
         limit: z.number().int().min(1, "Limit must be at least 1").max(100, "Limit must be at most 100").default(50),
       }),
@@ -325,16 +326,17 @@ export const kpiRouter = {
     .input(
       z.object({
         period: z.enum(periods, { error: `Period must be one of ${periods.join(", ")}` }).default("month"),
-        category: z.string().trim().min(1).max(64).optional(),
+        category: z.string().trim().min(1).max(kpiRules.categoryMax).optional(),
         limit: z.number().int().min(1).max(maxSummaries).default(50),
       }),
     )
-    .query(({ ctx, input }) =>
-      kpiSummaries(ctx.read, {
+    .query(async ({ ctx, input }) => {
+      const rows = await kpiSummaries(ctx.read, {
         workspaceId: ctx.workspace.id,
         period: input.period,
         limit: input.limit,
         ...(input.category ? { category: input.category } : {}),
-      }),
-    ),
+      });
+      return rows.map(summarizeKpi);
+    }),
 } satisfies TRPCRouterRecord;

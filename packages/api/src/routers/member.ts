@@ -1,8 +1,8 @@
+import { canAssignRole } from "@northstar/core/permissions";
 import { type Prisma, queryRows, type ScopedDb, sql, type WorkspaceRole } from "@northstar/db";
-import { emailSchema, workspaceRoleSchema } from "@northstar/db/schemas";
+import { emailSchema, workspaceRoleSchema } from "@northstar/core/schemas";
 import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
-import { canAssignRole } from "../permissions.ts";
 import { workspaceProcedure } from "../trpc.ts";
 
 // Members and invitations of the context workspace. The rules (only an OWNER touches the OWNER
@@ -67,7 +67,7 @@ async function checkOwnersNow(db: ScopedDb): Promise<void> {
 }
 
 export const memberRouter = {
-  list: workspaceProcedure("members.read").query(({ ctx }) =>
+  list: workspaceProcedure("member.read").query(({ ctx }) =>
     ctx.db.workspaceUser.findMany({
       where: { workspaceId: ctx.workspace.id },
       select: memberSelect,
@@ -75,7 +75,7 @@ export const memberRouter = {
     }),
   ),
 
-  invitations: workspaceProcedure("members.read").query(({ ctx }) =>
+  invitations: workspaceProcedure("member.read").query(({ ctx }) =>
     ctx.db.invitation.findMany({
       where: { workspaceId: ctx.workspace.id },
       select: invitationSelect,
@@ -84,7 +84,7 @@ export const memberRouter = {
   ),
 
   /** Invites an email; the person joins when they next sign in with a verified address. */
-  invite: workspaceProcedure("members.manage")
+  invite: workspaceProcedure("member.manage")
     .input(z.object({ email: emailSchema, role: workspaceRoleSchema.default("MEMBER") }))
     .mutation(async ({ ctx, input }) => {
       if (!canAssignRole(ctx.workspace.role, null, input.role)) throw notAllowed();
@@ -104,7 +104,7 @@ export const memberRouter = {
       });
     }),
 
-  cancelInvitation: workspaceProcedure("members.manage")
+  cancelInvitation: workspaceProcedure("member.manage")
     .input(z.object({ invitationId: z.uuid({ error: "Invitation id must be a UUID" }) }))
     .mutation(async ({ ctx, input }) => {
       const invitation = await ctx.db.invitation.findUnique({
@@ -117,7 +117,7 @@ export const memberRouter = {
       return { cancelled: true };
     }),
 
-  changeRole: workspaceProcedure("members.manage")
+  changeRole: workspaceProcedure("member.manage")
     .input(userIdInput.extend({ role: workspaceRoleSchema }))
     .mutation(async ({ ctx, input }) => {
       const target = await membershipOf(ctx.db, ctx.workspace.id, input.userId);
@@ -142,7 +142,7 @@ export const memberRouter = {
       return updated;
     }),
 
-  remove: workspaceProcedure("members.manage")
+  remove: workspaceProcedure("member.manage")
     .input(userIdInput)
     .mutation(async ({ ctx, input }) => {
       if (input.userId === ctx.session.userId)
@@ -160,7 +160,7 @@ export const memberRouter = {
       return { removed: true };
     }),
 
-  leave: workspaceProcedure("members.leave").mutation(async ({ ctx }) => {
+  leave: workspaceProcedure("member.leave").mutation(async ({ ctx }) => {
     await assertAnotherOwner(
       ctx.db,
       ctx.workspace.id,

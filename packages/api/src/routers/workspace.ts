@@ -1,5 +1,5 @@
 import { type Prisma, queryRows, sql } from "@northstar/db";
-import { workspaceInputSchema } from "@northstar/db/schemas";
+import { workspaceInputSchema } from "@northstar/core/schemas";
 import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 import { limitReached, lockLimit, planLimits, workspacePlan } from "../plans.ts";

@@ -1,10 +1,8 @@
-import type { WorkspaceRole } from "@northstar/db";
+// Roles as data: what each workspace role may do. The API checks it on every call, the web client
+// hides what a role may not do, and the database's row-level security policies say the same.
 
-// Roles as data: what each workspace role may do, checked once by workspaceProcedure. The
-// database's policies say the same (prisma/migrations/*_row_level_security), so a bug here is
-// still refused there; this map turns it into a clear FORBIDDEN instead.
-
-export const workspaceRoles = ["OWNER", "ADMIN", "MEMBER", "VIEWER"] as const satisfies readonly WorkspaceRole[];
+export const workspaceRoles = ["OWNER", "ADMIN", "MEMBER", "VIEWER"] as const;
+export type WorkspaceRole = (typeof workspaceRoles)[number];
 
 const everyone = ["OWNER", "ADMIN", "MEMBER", "VIEWER"] as const;
 const editors = ["OWNER", "ADMIN", "MEMBER"] as const;
@@ -15,9 +13,9 @@ export const permissions = {
   "workspace.read": everyone,
   "workspace.update": managers,
   "workspace.delete": owners,
-  "members.read": everyone,
-  "members.manage": managers,
-  "members.leave": everyone,
+  "member.read": everyone,
+  "member.manage": managers,
+  "member.leave": everyone,
   "kpi.read": everyone,
   "kpi.write": editors,
   "goal.read": everyone,
@@ -39,7 +37,7 @@ export function can(role: WorkspaceRole, permission: Permission): boolean {
  * one) to `to` (null for removal): only an OWNER touches the OWNER role; ADMINs manage the rest.
  */
 export function canAssignRole(actor: WorkspaceRole, from: WorkspaceRole | null, to: WorkspaceRole | null): boolean {
-  if (!can(actor, "members.manage")) return false;
+  if (!can(actor, "member.manage")) return false;
   if (actor === "OWNER") return true;
   return from !== "OWNER" && to !== "OWNER";
 }

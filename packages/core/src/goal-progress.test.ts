@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { type GoalKpiLink, goalPace, goalProgress, linkProgress } from "./progress.ts";
+import { type GoalKpiLink, goalPace, goalProgress, linkProgress } from "./goal-progress.ts";
 
 const link = (
   kpi: Partial<GoalKpiLink["kpi"]>,

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { z } from "zod";
-import { credentialsHint, providerCatalogue, providerIds, providers } from "./providers.ts";
+import { providers } from "./provider-schemas.ts";
+import { credentialsHint, providerCatalogue, providerIds } from "./providers.ts";
 
 describe("the provider catalogue", () => {
   test.each(providerIds)("%s: the form's credential fields are the schema's", (id) => {

@@ -1,10 +1,15 @@
-import type { GoalCriterion, KpiDirection } from "@northstar/db";
-import { progressPct } from "@northstar/db";
+import { type KpiDirection, progressPct } from "./kpi-progress.ts";
 
 // A goal's progress: the weighted average of its KPIs' progress toward their targets, each 0..100
 // and direction aware (REACH_TARGET follows the KPI's direction; STAY_ABOVE / STAY_BELOW say it
 // outright). A KPI without a value or a target counts as 0. Pace compares that with the share of
 // the time to the target date already gone.
+
+export const goalStatuses = ["NOT_STARTED", "ON_TRACK", "AT_RISK", "OFF_TRACK", "COMPLETED", "ARCHIVED"] as const;
+export type GoalStatus = (typeof goalStatuses)[number];
+
+export const goalCriteria = ["REACH_TARGET", "STAY_ABOVE", "STAY_BELOW"] as const;
+export type GoalCriterion = (typeof goalCriteria)[number];
 
 export interface GoalKpiLink {
   weight: number;
@@ -12,7 +17,7 @@ export interface GoalKpiLink {
   kpi: { direction: KpiDirection; targetValue: number | null; currentValue: number | null };
 }
 
-export type PaceSuggestion = "ON_TRACK" | "AT_RISK" | "OFF_TRACK" | "COMPLETED";
+export type PaceSuggestion = Extract<GoalStatus, "ON_TRACK" | "AT_RISK" | "OFF_TRACK" | "COMPLETED">;
 
 export interface GoalPace {
   /** Progress expected by now if it grew evenly from the goal's creation to its target date. */

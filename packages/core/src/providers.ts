@@ -1,0 +1,131 @@
+// The providers a workspace can connect, as plain data (form fields, metrics, credential hints): the
+// web client renders its forms from it; provider-schemas.ts adds the zod rules; connectors fetch.
+
+export const providerIds = ["http-json", "csv", "github", "stripe"] as const;
+export type ProviderId = (typeof providerIds)[number];
+
+/** A form field for a credential or a config setting. */
+export interface CredentialField {
+  name: string;
+  label: string;
+  type: "text" | "password" | "url";
+  required: boolean;
+  placeholder?: string;
+}
+
+export interface ProviderMetric {
+  key: string;
+  name: string;
+  unit: string;
+}
+
+/** One provider of the catalogue. */
+export interface ProviderEntry {
+  id: ProviderId;
+  name: string;
+  description: string;
+  /** What a form shows for the credentials (matches provider-schemas.ts's `credentials`). */
+  credentialFields: readonly CredentialField[];
+  /** What a form shows for the plain settings (matches provider-schemas.ts's `config`). */
+  configFields: readonly CredentialField[];
+  /** The credential a redacted hint is made from, if any. */
+  hintField: string | null;
+  metrics: readonly ProviderMetric[];
+}
+
+export const providerEntries: Readonly<Record<ProviderId, ProviderEntry>> = {
+  "http-json": {
+    id: "http-json",
+    name: "HTTP JSON",
+    description: "Any URL answering JSON: a number, or an array of {timestamp, value}, found by a JSON path.",
+    configFields: [
+      { name: "url", label: "URL", type: "url", required: true, placeholder: "https://example.com/metrics.json" },
+      { name: "valuePath", label: "JSON path to the value", type: "text", required: true, placeholder: "$.data.value" },
+    ],
+    credentialFields: [
+      { name: "headerName", label: "Auth header name (e.g. Authorization)", type: "text", required: false },
+      { name: "headerValue", label: "Auth header value", type: "password", required: false },
+    ],
+    hintField: "headerValue",
+    metrics: [{ key: "value", name: "Value at the JSON path", unit: "number" }],
+  },
+  csv: {
+    id: "csv",
+    name: "CSV",
+    description: "A CSV file at a URL with a timestamp column and a value column.",
+    configFields: [
+      { name: "timestampColumn", label: "Timestamp column", type: "text", required: false, placeholder: "timestamp" },
+      { name: "valueColumn", label: "Value column", type: "text", required: false, placeholder: "value" },
+    ],
+    credentialFields: [{ name: "url", label: "CSV URL", type: "url", required: true }],
+    hintField: "url",
+    metrics: [{ key: "value", name: "Value column", unit: "number" }],
+  },
+  github: {
+    id: "github",
+    name: "GitHub",
+    description: "Repository stars, open issues and merged pull requests per day.",
+    configFields: [
+      { name: "owner", label: "Owner (user or organisation)", type: "text", required: true },
+      { name: "repo", label: "Repository", type: "text", required: true },
+    ],
+    credentialFields: [{ name: "token", label: "Personal access token", type: "password", required: true }],
+    hintField: "token",
+    metrics: [
+      { key: "stars", name: "Stars", unit: "count" },
+      { key: "open_issues", name: "Open issues", unit: "count" },
+      { key: "merged_prs_per_day", name: "Merged pull requests per day", unit: "count/day" },
+    ],
+  },
+  stripe: {
+    id: "stripe",
+    name: "Stripe",
+    description: "Monthly recurring revenue, new customers and revenue per day.",
+    configFields: [
+      { name: "currency", label: "Currency (ISO code)", type: "text", required: false, placeholder: "usd" },
+    ],
+    credentialFields: [{ name: "apiKey", label: "Secret or restricted API key", type: "password", required: true }],
+    hintField: "apiKey",
+    metrics: [
+      { key: "mrr", name: "Monthly recurring revenue", unit: "currency" },
+      { key: "new_customers", name: "New customers", unit: "count" },
+      { key: "revenue_per_day", name: "Revenue per day", unit: "currency/day" },
+    ],
+  },
+};
+
+/** The catalogue as a list, in the order providerIds gives, for forms and the API's answer. */
+export function providerCatalogue() {
+  return providerIds.map((id) => {
+    const provider = providerEntries[id];
+    return {
+      id,
+      name: provider.name,
+      description: provider.description,
+      credentialFields: provider.credentialFields,
+      configFields: provider.configFields,
+      metrics: provider.metrics,
+    };
+  });
+}
+
+export type CatalogueProvider = ReturnType<typeof providerCatalogue>[number];
+
+/**
+ * What a list shows instead of the credentials: the last 4 characters of a secret (`••••1234`),
+ * or a URL's host; null when there is nothing to hint at.
+ */
+export function credentialsHint(
+  provider: ProviderEntry,
+  credentials: Record<string, string | undefined>,
+): string | null {
+  if (provider.hintField === null) return null;
+  const value = credentials[provider.hintField];
+  if (value === undefined || value === "") return null;
+  const field = provider.credentialFields.find((candidate) => candidate.name === provider.hintField);
+  if (field?.type === "url") {
+    const url = URL.parse(value);
+    return url ? `${url.host}/••••` : "••••";
+  }
+  return value.length > 8 ? `••••${value.slice(-4)}` : "••••";
+}

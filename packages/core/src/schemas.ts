@@ -1,0 +1,86 @@
+import { z } from "zod";
+import { goalRules, integrationRules, kpiRules, userRules, workspaceRules } from "./field-rules.ts";
+import { goalCriteria, goalStatuses } from "./goal-progress.ts";
+import { kpiDirections } from "./kpi-progress.ts";
+import { workspaceRoles } from "./permissions.ts";
+
+// Input rules shared by the API, the worker and the web client: the CHECK constraints in
+// packages/db/prisma/migrations/*_constraints_and_triggers say the same, so a bad value gets a
+// clear message here and can never slip past there.
+
+const trimmed = (label: string, max: number) =>
+  z.string().trim().min(1, `${label} must not be empty`).max(max, `${label} must be at most ${max} characters`);
+
+// Text that may be left empty (it defaults to "").
+const optionalText = (label: string, max: number) =>
+  z.string().trim().max(max, `${label} must be at most ${max} characters`).default("");
+
+// zod 4 refuses NaN and infinities in z.number(); the message names the field.
+const finite = (label: string) => z.number({ error: `${label} must be a finite number` });
+
+export const emailSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(userRules.emailMax, `Email must be at most ${userRules.emailMax} characters`)
+  .regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, "Email must look like name@example.com");
+
+export const userNameSchema = trimmed("Name", userRules.nameMax);
+
+export const slugSchema = z
+  .string()
+  .min(workspaceRules.slugMin, `Slug must be at least ${workspaceRules.slugMin} characters`)
+  .max(workspaceRules.slugMax, `Slug must be at most ${workspaceRules.slugMax} characters`)
+  .regex(
+    new RegExp(`^${workspaceRules.slugPattern}$`),
+    "Slug may use lowercase letters, digits and single dashes between them",
+  );
+
+export const workspaceInputSchema = z.object({
+  name: trimmed("Workspace name", workspaceRules.nameMax),
+  slug: slugSchema,
+});
+
+export const workspaceRoleSchema = z.enum(workspaceRoles);
+
+export const kpiInputSchema = z.object({
+  name: trimmed("KPI name", kpiRules.nameMax),
+  description: optionalText("Description", kpiRules.descriptionMax),
+  unit: optionalText("Unit", kpiRules.unitMax),
+  category: trimmed("Category", kpiRules.categoryMax).default("General"),
+  direction: z.enum(kpiDirections).default("HIGHER_IS_BETTER"),
+  targetValue: finite("Target").nullable().default(null),
+});
+
+export const dataPointInputSchema = z.object({
+  value: finite("Value"),
+  timestamp: z.coerce.date({ error: "Timestamp must be a date" }),
+});
+
+export const goalInputSchema = z.object({
+  title: trimmed("Goal title", goalRules.titleMax),
+  description: optionalText("Description", goalRules.descriptionMax),
+  targetDate: z.coerce.date().nullable().default(null),
+  status: z.enum(goalStatuses).default("NOT_STARTED"),
+});
+
+export const goalKpiWeightSchema = z
+  .number()
+  .gt(0, "Weight must be greater than 0")
+  .max(goalRules.weightMax, `Weight must be at most ${goalRules.weightMax}`);
+
+export const goalCriterionSchema = z.enum(goalCriteria);
+
+export const integrationNameSchema = z
+  .string({ error: "Name is required" })
+  .trim()
+  .min(1, "Name is required")
+  .max(integrationRules.nameMax, `Name must be at most ${integrationRules.nameMax} characters`);
+
+const { syncIntervalMinSeconds: minInterval, syncIntervalMaxSeconds: maxInterval } = integrationRules;
+
+export const syncIntervalSchema = z
+  .number({ error: "Sync interval must be a number of seconds" })
+  .int("Sync interval must be whole seconds")
+  .min(minInterval, `Sync at most every ${minInterval / 60} minutes (${minInterval} seconds)`)
+  .max(maxInterval, `Sync at least every ${maxInterval / 86_400} days (${maxInterval} seconds)`);
