@@ -152,11 +152,13 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     expireInSeconds: options.sync.runTimeoutSeconds + 60,
   });
   const pollingIntervalSeconds = options.pollingIntervalSeconds ?? 0.5;
-  // Two jobs per fetch and a poller that comes back at once while its fetches come back full:
-  // pg-boss otherwise waits out the polling interval between jobs (its other burst trigger reads
-  // a cached ready count, refreshed once a supervise pass). The jobs of a batch run concurrently.
-  const batchSize = options.concurrency > 1 ? 2 : 1;
-  const pollers = Math.ceil(options.concurrency / batchSize);
+  // One job per fetch, one poller per slot, and a poller that comes back at once while its fetches
+  // come back full: pg-boss otherwise waits out the polling interval between jobs (its other burst
+  // trigger reads a cached ready count, refreshed once a supervise pass). A poller waits for its
+  // whole batch, so batches of two let one workspace's held syncs block every poller (its cap of
+  // two, one in each batch) and starve the other tenants: a poller holds one job at a time.
+  const batchSize = 1;
+  const pollers = options.concurrency;
   await boss.work(
     queueNames.sync,
     {

@@ -1,4 +1,4 @@
-import { Prisma, type ScopedDb } from "@northstar/db";
+import { Prisma, queryRows, type ScopedDb, sql } from "@northstar/db";
 
 // The sync's SQL, each function one statement or one short sequence inside the caller's
 // transaction (Database.withWorkerContext: northstar_worker, the integration's workspace, RLS on).
@@ -40,7 +40,9 @@ export async function claimLease(
   token: string,
   leaseSeconds: number,
 ): Promise<Claim | null> {
-  const rows = await tx.$queryRaw<Claim[]>`
+  const rows = await queryRows(
+    tx,
+    sql<Claim>`
     WITH claimed AS (
       UPDATE integrations
          SET sync_status = 'SYNCING', lease_token = ${token}::uuid,
@@ -67,7 +69,8 @@ export async function claimLease(
               FROM integration_metrics AS m
               JOIN kpis AS k ON k.workspace_id = m.workspace_id AND k.id = m.kpi_id AND k.is_active
              WHERE m.workspace_id = ${workspaceId}::uuid AND m.integration_id = ${integrationId}::uuid) AS targets
-      FROM claimed AS c`;
+      FROM claimed AS c`,
+  );
   return rows[0] ?? null;
 }
 
@@ -77,9 +80,12 @@ export async function leaseHolder(
   workspaceId: string,
   integrationId: string,
 ): Promise<{ leaseExpiresAt: Date | null; runnable: boolean } | null> {
-  const rows = await tx.$queryRaw<Array<{ leaseExpiresAt: Date | null; runnable: boolean }>>`
+  const rows = await queryRows(
+    tx,
+    sql<{ leaseExpiresAt: Date | null; runnable: boolean }>`
     SELECT lease_expires_at AS "leaseExpiresAt", (sync_status <> 'DISABLED' AND auth_failed_at IS NULL) AS runnable
-      FROM integrations WHERE workspace_id = ${workspaceId}::uuid AND id = ${integrationId}::uuid`;
+      FROM integrations WHERE workspace_id = ${workspaceId}::uuid AND id = ${integrationId}::uuid`,
+  );
   return rows[0] ?? null;
 }
 
@@ -104,10 +110,13 @@ export async function holdsLease(
   integrationId: string,
   token: string,
 ): Promise<boolean> {
-  const rows = await tx.$queryRaw<Array<{ held: boolean }>>`
+  const rows = await queryRows(
+    tx,
+    sql<{ held: boolean }>`
     SELECT true AS held FROM integrations
      WHERE workspace_id = ${workspaceId}::uuid AND id = ${integrationId}::uuid AND lease_token = ${token}::uuid
-     FOR UPDATE`;
+     FOR UPDATE`,
+  );
   return rows.length === 1;
 }
 
@@ -197,7 +206,9 @@ export async function finishFailed(
   ids: { workspaceId: string; integrationId: string; runId: string; token: string },
   failure: FailureRecord,
 ): Promise<{ status: string; consecutiveFailures: number } | null> {
-  const rows = await tx.$queryRaw<Array<{ status: string; consecutiveFailures: number }>>`
+  const rows = await queryRows(
+    tx,
+    sql<{ status: string; consecutiveFailures: number }>`
     UPDATE integrations
        SET consecutive_failures = consecutive_failures + ${failure.counts ? 1 : 0},
            sync_status = CASE
@@ -213,7 +224,8 @@ export async function finishFailed(
            lease_token = NULL, lease_expires_at = NULL, sync_started_at = NULL, updated_at = now()
      WHERE workspace_id = ${ids.workspaceId}::uuid AND id = ${ids.integrationId}::uuid
        AND lease_token = ${ids.token}::uuid
-    RETURNING sync_status::text AS status, consecutive_failures AS "consecutiveFailures"`;
+    RETURNING sync_status::text AS status, consecutive_failures AS "consecutiveFailures"`,
+  );
   await tx.$executeRaw`
     UPDATE sync_runs
        SET status = 'FAILED', finished_at = now(), error_code = ${failure.code}, error_message = ${failure.message}
