@@ -2,10 +2,8 @@
 // in process (createCaller) against the raw SQL they run. Runs on DATABASE_URL's server (a
 // database of its own, dropped at the end) or, without DATABASE_URL, on a throwaway embedded
 // PostgreSQL. Size: --workspaces --kpis --days (default: the issue's 100 × 20 × 365, hourly).
-import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { parseArgs } from "node:util";
-import { createAdaptorServer } from "@hono/node-server";
 import {
   appRouter,
   createTRPCContext,
@@ -17,12 +15,13 @@ import {
 } from "@northstar/api";
 import { configuredDatabaseUrl, createDatabase, type Database, kpiSeriesQuery, Prisma } from "@northstar/db";
 import { migrate, withDatabaseServer } from "@northstar/db/server";
-import { createTestDatabase, ensureTestLogin } from "@northstar/db/testing";
+import { createTestDatabase, ensureTestLogin, printTable, quantile } from "@northstar/db/testing";
 import autocannon from "autocannon";
 import { pino } from "pino";
 // generateData is not among @northstar/db's exports (its own scripts import it by path, too).
 import { generateData } from "@northstar/db/generate";
 import { createApp } from "../server/app.ts";
+import { type ListeningApp, listenOnFreePort } from "../test/listen.ts";
 
 type Pool = Database["pool"];
 
@@ -63,18 +62,6 @@ const dayMs = 86_400_000;
 
 // ---------------------------------------------------------------------------------------------
 // Output
-
-function printTable(title: string, header: string[], rows: string[][]): void {
-  const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => (row[i] ?? "").length)));
-  const line = (cells: string[]) =>
-    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ");
-  console.log(`\n${title}\n${line(header)}\n${widths.map((w) => "-".repeat(w)).join("  ")}`);
-  for (const row of rows) console.log(line(row));
-}
-
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-}
 
 const seconds = (since: number) => ((performance.now() - since) / 1000).toFixed(1);
 
@@ -166,11 +153,6 @@ function trpcPath(procedure: Procedure, input: Record<string, unknown>): string 
 // ---------------------------------------------------------------------------------------------
 // The host on a real port, and sign-in through /auth/dev (as the host tests do)
 
-interface Host {
-  url: string;
-  close(): Promise<void>;
-}
-
 /** Request logs at info, as in production, written nowhere. */
 const discard = new Writable({
   write: (_chunk, _encoding, done) => {
@@ -178,39 +160,23 @@ const discard = new Writable({
   },
 });
 
-async function startHost(database: Database): Promise<Host> {
-  const target: { app?: ReturnType<typeof createApp> } = {};
-  const server = createAdaptorServer({
-    fetch: (request, env) => (target.app ? target.app.fetch(request, env) : new Response("not ready", { status: 503 })),
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
-  target.app = createApp({
-    database,
-    auth: {
-      baseUrl: url,
-      secret: "a-benchmark-secret-that-is-long-enough-1234",
-      providers: {},
-      developmentSignIn: true,
-    },
-    logger: pino({ level: "info" }, discard),
-    rateLimits: { signIn: { burst: 1_000, perSecond: 100 } },
-  });
-  return {
-    url,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        if ("closeAllConnections" in server) server.closeAllConnections();
-        server.close((error) => {
-          if (error) reject(error);
-          else resolve();
-        });
-      }),
-  };
+function startHost(database: Database): Promise<ListeningApp> {
+  return listenOnFreePort((url) =>
+    createApp({
+      database,
+      auth: {
+        baseUrl: url,
+        secret: "a-benchmark-secret-that-is-long-enough-1234",
+        providers: {},
+        developmentSignIn: true,
+      },
+      logger: pino({ level: "info" }, discard),
+      rateLimits: { signIn: { burst: 1_000, perSecond: 100 } },
+    }),
+  );
 }
 
-async function signIn(host: Host, userId: string): Promise<string> {
+async function signIn(host: ListeningApp, userId: string): Promise<string> {
   const response = await fetch(`${host.url}/auth/dev`, {
     method: "POST",
     redirect: "manual",
@@ -247,7 +213,7 @@ function fire(url: string, requests: autocannon.Request[], durationSeconds: numb
   return autocannon({ url, connections: load.connections, duration: durationSeconds, requests, workers: 1 });
 }
 
-async function loadTest(host: Host, signed: Signed[]): Promise<Map<Procedure, LoadResult>> {
+async function loadTest(host: ListeningApp, signed: Signed[]): Promise<Map<Procedure, LoadResult>> {
   const results = new Map<Procedure, LoadResult>();
   for (const procedure of procedures) {
     // Each connection walks the list: every user, and for the series every KPI, in turn.
@@ -442,7 +408,7 @@ async function run(serverUrl: string): Promise<void> {
   const operator = createDatabase({ url: testDatabase.adminUrl, poolSize: 2 });
   const admin = operator.pool;
   let database: Database | undefined;
-  let host: Host | undefined;
+  let host: ListeningApp | undefined;
   try {
     await migrate(testDatabase.adminUrl);
     await ensureTestLogin(serverUrl);

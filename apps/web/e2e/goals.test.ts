@@ -4,7 +4,7 @@ import { describe, expect, test } from "vitest";
 import {
   accessibilityViolations,
   apiFor,
-  createPerson,
+  createUser,
   devSignIn,
   expectNoProblems,
   openBrowser,
@@ -20,7 +20,7 @@ const dayMs = 86_400_000;
 
 describe("goals", () => {
   test("create a goal linking two KPIs with weights and see the weighted progress", async () => {
-    const owner = await createPerson(e2e().admin, "Planner");
+    const owner = await createUser(e2e().admin, "Planner");
     // West of UTC, where a date picked in the form once became the next day in the database.
     const session = await openBrowser(e2e(), { timezoneId: "America/Los_Angeles" });
     const { page } = session;
@@ -91,7 +91,7 @@ describe("goals", () => {
   });
 
   test("screenshots: dashboard, KPI page and goals at 1280 and 375 pixels wide", async () => {
-    const owner = await createPerson(e2e().admin, "Ada Example");
+    const owner = await createUser(e2e().admin, "Ada Example");
     const desktop = await openBrowser(e2e(), { viewport: { width: 1280, height: 900 } });
     try {
       await devSignIn(desktop.page, owner.id);

@@ -6,10 +6,11 @@ import type { Page } from "playwright-core";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createConnectors, type RunningWorker, startWorker } from "@northstar/worker";
+import { testSyncSettings } from "@northstar/worker/testing/sync-settings";
 import {
   accessibilityViolations,
   apiFor,
-  createPerson,
+  createUser,
   devSignIn,
   expectNoProblems,
   openBrowser,
@@ -45,18 +46,7 @@ beforeAll(async () => {
     keyring,
     connectors: createConnectors({ githubApiUrl: "http://127.0.0.1:9", stripeApiUrl: "http://127.0.0.1:9" }),
     logger: pino({ level: "silent" }),
-    sync: {
-      leaseSeconds: 15,
-      runTimeoutSeconds: 20,
-      overlapSeconds: 300,
-      backfillDays: 30,
-      retryBaseSeconds: 1,
-      retryMaxSeconds: 4,
-      maxConsecutiveFailures: 3,
-      runHistory: 20,
-      httpTimeoutSeconds: 5,
-      allowPrivateNetwork: true,
-    },
+    sync: testSyncSettings,
     concurrency: 2,
     providerConcurrency: 2,
     workspaceConcurrency: 2,
@@ -89,7 +79,7 @@ afterAll(async () => {
 
 describe("integrations", () => {
   test("connect an HTTP JSON integration to a local provider, map it to a KPI, sync now, see the value", async () => {
-    const owner = await createPerson(e2e().admin, "Ivy Integrator");
+    const owner = await createUser(e2e().admin, "Ivy Integrator");
     const session = await openBrowser(e2e());
     const { page } = session;
     try {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { toLocalInput } from "../src/lib/format.ts";
-import { apiFor, createPerson, devSignIn, expectNoProblems, openBrowser, useE2E } from "./support.ts";
+import { apiFor, createUser, devSignIn, expectNoProblems, openBrowser, useE2E } from "./support.ts";
 
 // A KPI from nothing: create it, add values and watch the chart change, import a CSV with a bad
 // line and read the error, archive and restore.
@@ -17,7 +17,7 @@ function chartPixels(page: import("playwright-core").Page): Promise<string> {
 
 describe("KPIs", () => {
   test("create a KPI, add values, see the chart update, import a CSV with one bad line", async () => {
-    const owner = await createPerson(e2e().admin, "Owner");
+    const owner = await createUser(e2e().admin, "Owner");
     const session = await openBrowser(e2e());
     const { page } = session;
     try {
@@ -120,7 +120,7 @@ describe("KPIs", () => {
   });
 
   test("validation messages from the API appear beside the field", async () => {
-    const owner = await createPerson(e2e().admin, "Typo");
+    const owner = await createUser(e2e().admin, "Typo");
     const session = await openBrowser(e2e());
     const { page } = session;
     try {

@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import {
   accessibilityViolations,
   apiFor,
-  createPerson,
+  createUser,
   devSignIn,
   expectNoProblems,
   openBrowser,
@@ -16,7 +16,7 @@ const e2e = useE2E();
 
 describe("members and roles", () => {
   test("invite a member, make them a viewer; a viewer sees no edit controls and the API refuses them", async () => {
-    const owner = await createPerson(e2e().admin, "Olga Owner");
+    const owner = await createUser(e2e().admin, "Olga Owner");
     const ownerSession = await openBrowser(e2e());
     const inviteeEmail = `vera-${Date.now()}@example.com`;
     const viewerSession = await openBrowser(e2e());
@@ -46,7 +46,7 @@ describe("members and roles", () => {
       expect(await accessibilityViolations(page), "members page").toEqual([]);
 
       // The invitee signs in with that email and lands in the workspace.
-      const invitee = await createPerson(e2e().admin, "Vera Viewer", inviteeEmail);
+      const invitee = await createUser(e2e().admin, "Vera Viewer", inviteeEmail);
       const viewerPage = viewerSession.page;
       await devSignIn(viewerPage, invitee.id);
       await viewerPage.waitForURL(/\/w\/team-co$/);

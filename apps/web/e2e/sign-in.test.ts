@@ -1,36 +1,18 @@
-import { oauthProvider } from "@northstar/api";
-import { Events, type MutableResponse, OAuth2Server } from "oauth2-mock-server";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { accessibilityViolations, createPerson, devSignIn, expectNoProblems, openBrowser, useE2E } from "./support.ts";
+import { useOAuthIssuer } from "@northstar/api/testing/oauth-issuer";
+import { describe, expect, test } from "vitest";
+import { accessibilityViolations, createUser, devSignIn, expectNoProblems, openBrowser, useE2E } from "./support.ts";
 
 // Signing in (the development form, and Google's OAuth flow against a local OIDC server),
 // creating the first workspace, signing out.
 
-const oauth = new OAuth2Server();
-let issuer = "";
-
-beforeAll(async () => {
-  await oauth.issuer.keys.generate("RS256");
-  await oauth.start(0, "127.0.0.1");
-  issuer = `http://127.0.0.1:${oauth.address().port}`;
-});
-
-afterAll(async () => {
-  await oauth.stop();
-});
+const issuer = useOAuthIssuer();
 
 const e2e = useE2E({
   auth: {
     providers: {
       // The issuer's port is known only once it started: the endpoints read it lazily.
       get google() {
-        return oauthProvider("google", {
-          clientId: "northstar",
-          clientSecret: "northstar-secret",
-          authorizationEndpoint: `${issuer}/authorize`,
-          tokenEndpoint: `${issuer}/token`,
-          userinfoEndpoint: `${issuer}/userinfo`,
-        });
+        return issuer.google();
       },
     },
   },
@@ -38,7 +20,7 @@ const e2e = useE2E({
 
 describe("sign in and onboarding", () => {
   test("development sign-in, create the first workspace, sign out", async () => {
-    const person = await createPerson(e2e().admin, "Grace");
+    const person = await createUser(e2e().admin, "Grace");
     const session = await openBrowser(e2e());
     const { page } = session;
     try {
@@ -82,9 +64,7 @@ describe("sign in and onboarding", () => {
       email_verified: true,
       name: "Olive Oidc",
     };
-    oauth.service.once(Events.BeforeUserinfo, (response: MutableResponse) => {
-      response.body = { ...profile };
-    });
+    issuer.answerUserinfoWith(profile);
     const session = await openBrowser(e2e());
     const { page } = session;
     try {
@@ -103,7 +83,7 @@ describe("sign in and onboarding", () => {
   });
 
   test("a deep link survives sign-in; unknown addresses get the not-found page, in or out of a workspace", async () => {
-    const person = await createPerson(e2e().admin, "Lost");
+    const person = await createUser(e2e().admin, "Lost");
     const session = await openBrowser(e2e());
     const { page } = session;
     try {

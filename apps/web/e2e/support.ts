@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -22,6 +21,8 @@ import { launchChromium } from "./browser.ts";
 
 // End-to-end: the real host (createApp on a free port) serving the production build, a real
 // database (this file's own clone), and Debian's Chromium.
+
+export { createUser } from "@northstar/db/testing";
 
 export const artifactsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "artifacts");
 
@@ -73,23 +74,6 @@ export function useE2E({ auth = {}, credentialsKeyring, jobs = false }: E2EOptio
     if (!state) throw new Error("the e2e host is not ready yet");
     return state;
   };
-}
-
-export interface Person {
-  id: string;
-  email: string;
-  name: string;
-}
-
-/** A user row, as if they had signed up before (email optional: a fresh one by default). */
-export async function createPerson(admin: AdminPool, name: string, email?: string): Promise<Person> {
-  const id = randomUUID();
-  const address = email ?? `${name.toLowerCase().replace(/\W+/g, "-")}-${id.slice(0, 8)}@example.com`;
-  await admin.query(
-    "INSERT INTO users (id, email, name, provider, provider_account_id) VALUES ($1, $2, $3, 'github', $4)",
-    [id, address, name, id],
-  );
-  return { id, email: address, name };
 }
 
 export interface BrowserSession {

@@ -1,5 +1,5 @@
-import { oauthProvider, sessionCookieName, stateCookieName } from "@northstar/api";
-import { Events, type MutableResponse, OAuth2Server } from "oauth2-mock-server";
+import { sessionCookieName, stateCookieName } from "@northstar/api";
+import { useOAuthIssuer } from "@northstar/api/testing/oauth-issuer";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { cookieFrom, createUser, type RunningHost, startHost, useHostDatabase } from "./support.ts";
 
@@ -7,35 +7,20 @@ import { cookieFrom, createUser, type RunningHost, startHost, useHostDatabase } 
 // the session cookie on /trpc, sign-out, and what must be refused.
 
 const ctx = useHostDatabase();
-const oauth = new OAuth2Server();
-let issuer = "";
+const issuer = useOAuthIssuer();
 let host: RunningHost;
 
-function googleAt(issuerUrl: string) {
-  return oauthProvider("google", {
-    clientId: "northstar",
-    clientSecret: "northstar-secret",
-    authorizationEndpoint: `${issuerUrl}/authorize`,
-    tokenEndpoint: `${issuerUrl}/token`,
-    userinfoEndpoint: `${issuerUrl}/userinfo`,
-  });
-}
-
 beforeAll(async () => {
-  await oauth.issuer.keys.generate("RS256");
-  await oauth.start(0, "127.0.0.1");
-  issuer = `http://127.0.0.1:${oauth.address().port}`;
   // Every test here signs in a few times from the same address: the limit has its own test.
   host = await startHost({
     database: ctx().db,
-    auth: { providers: { google: googleAt(issuer) } },
+    auth: { providers: { google: issuer.google() } },
     rateLimits: { signIn: { burst: 1_000, perSecond: 100 } },
   });
 });
 
 afterAll(async () => {
   await host.close();
-  await oauth.stop();
 });
 
 let profiles = 0;
@@ -60,12 +45,10 @@ async function startSignIn(baseUrl: string, profile: ReturnType<typeof newProfil
     /; Path=\/auth; HttpOnly; SameSite=Lax; Max-Age=600$/,
   );
   const authorize = new URL(start.headers.get("location") ?? "");
-  expect(authorize.origin + authorize.pathname).toBe(`${issuer}/authorize`);
+  expect(authorize.origin + authorize.pathname).toBe(`${issuer.url}/authorize`);
   expect(authorize.searchParams.get("code_challenge_method")).toBe("S256");
 
-  oauth.service.once(Events.BeforeUserinfo, (response: MutableResponse) => {
-    response.body = { ...profile };
-  });
+  issuer.answerUserinfoWith(profile);
   const provider = await fetch(authorize, { redirect: "manual" });
   expect(provider.status).toBe(302);
   const callback = new URL(provider.headers.get("location") ?? "");
@@ -220,7 +203,7 @@ describe("rate limits", () => {
   test("sign-in attempts beyond the burst get 429 with Retry-After", async () => {
     const limited = await startHost({
       database: ctx().db,
-      auth: { providers: { google: googleAt(issuer) } },
+      auth: { providers: { google: issuer.google() } },
       // One token an hour: no token comes back while the test runs, however slow the machine.
       rateLimits: { signIn: { burst: 3, perSecond: 1 / 3600 } },
     });
@@ -250,13 +233,13 @@ describe("rate limits", () => {
       fetch(`${url}/auth/google/start`, { redirect: "manual", headers: { "x-forwarded-for": `${from}, 10.0.0.1` } });
     const proxied = await startHost({
       database: ctx().db,
-      auth: { providers: { google: googleAt(issuer) } },
+      auth: { providers: { google: issuer.google() } },
       trustProxy: true,
       rateLimits: { signIn },
     });
     const direct = await startHost({
       database: ctx().db,
-      auth: { providers: { google: googleAt(issuer) } },
+      auth: { providers: { google: issuer.google() } },
       rateLimits: { signIn },
     });
     try {

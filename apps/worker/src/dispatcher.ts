@@ -1,4 +1,4 @@
-import type { Database } from "@northstar/db";
+import { type Database, queryRows, sql } from "@northstar/db";
 import { sendSync } from "@northstar/db/queue";
 import type { PgBoss } from "pg-boss";
 
@@ -16,22 +16,11 @@ export interface DueIntegration {
 
 /** Due integrations, as northstar_worker in a transaction of its own (no workspace context needed). */
 export async function dueIntegrations(database: Database, limit: number): Promise<DueIntegration[]> {
-  const client = await database.pool.connect();
-  try {
-    await client.query("BEGIN READ ONLY");
-    await client.query("SELECT set_config('role', 'northstar_worker', true)");
-    const result = await client.query<{ workspace_id: string; integration_id: string }>(
-      "SELECT workspace_id, integration_id FROM app.due_integrations($1)",
-      [limit],
-    );
-    await client.query("COMMIT");
-    return result.rows.map((row) => ({ workspaceId: row.workspace_id, integrationId: row.integration_id }));
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  return queryRows(
+    database.workerReader(),
+    sql<DueIntegration>`SELECT workspace_id AS "workspaceId", integration_id AS "integrationId"
+      FROM app.due_integrations(${limit})`,
+  );
 }
 
 /**

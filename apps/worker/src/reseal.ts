@@ -1,4 +1,13 @@
-import { credentialsBinding, type Database, type Keyring, needsReseal, open, seal } from "@northstar/db";
+import {
+  credentialsBinding,
+  type Database,
+  type Keyring,
+  needsReseal,
+  open,
+  queryRows,
+  seal,
+  sql,
+} from "@northstar/db";
 import type { Logger } from "pino";
 
 // Key rotation: re-seal every integration's credentials sealed under a key other than the
@@ -11,27 +20,17 @@ export interface ResealResult {
   unreadable: number;
 }
 
-async function staleRows(
+/** Integrations sealed under another key, as northstar_worker across workspaces (ids only). */
+function staleRows(
   database: Database,
   currentKeyId: string,
   limit: number,
 ): Promise<Array<{ workspaceId: string; integrationId: string }>> {
-  const client = await database.pool.connect();
-  try {
-    await client.query("BEGIN READ ONLY");
-    await client.query("SELECT set_config('role', 'northstar_worker', true)");
-    const result = await client.query<{ workspace_id: string; integration_id: string }>(
-      "SELECT workspace_id, integration_id FROM app.integrations_to_reseal($1, $2)",
-      [currentKeyId, limit],
-    );
-    await client.query("COMMIT");
-    return result.rows.map((row) => ({ workspaceId: row.workspace_id, integrationId: row.integration_id }));
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  return queryRows(
+    database.workerReader(),
+    sql<{ workspaceId: string; integrationId: string }>`SELECT workspace_id AS "workspaceId",
+      integration_id AS "integrationId" FROM app.integrations_to_reseal(${currentKeyId}, ${limit})`,
+  );
 }
 
 export async function resealCredentials(

@@ -10,7 +10,7 @@ import { runSync } from "../src/sync/run.ts";
 import {
   createIntegration,
   createTenant,
-  fastSettings,
+  testSyncSettings,
   Gate,
   json,
   pointsOf,
@@ -79,7 +79,7 @@ test("the lease: two runs of one integration at once (a job past its expiry and 
     keyring: testKeyring,
     connectors: createConnectors(),
     network: createNetwork({ allowPrivate: true }),
-    settings: fastSettings,
+    settings: testSyncSettings,
     limiter: new ProviderLimiter(4),
     logger,
     metrics: createMetrics(() => Promise.resolve()),
@@ -94,7 +94,7 @@ test("the lease: two runs of one integration at once (a job past its expiry and 
   const busy = outcomes.find((outcome) => outcome.kind === "busy");
   // The loser is told to come back once the winner's lease (taken after `started`) would have expired.
   if (busy?.kind === "busy")
-    expect(busy.retryAt.getTime()).toBeGreaterThanOrEqual(started + fastSettings.leaseSeconds * 1000);
+    expect(busy.retryAt.getTime()).toBeGreaterThanOrEqual(started + testSyncSettings.leaseSeconds * 1000);
   expect(maxInFlight.get("/lease")).toBe(1);
   expect((await pointsOf(admin, tenant.kpiIds[0] ?? "")).length).toBe(2);
   const runs = await admin.query<{ n: number }>("SELECT count(*)::int AS n FROM sync_runs WHERE integration_id = $1", [

@@ -11,7 +11,7 @@ import { scrub } from "../src/sync/errors.ts";
 import {
   createIntegration,
   createTenant,
-  fastSettings,
+  testSyncSettings,
   json,
   keyringEnv,
   type ProviderServer,
@@ -164,7 +164,7 @@ describe("the queue's settings", () => {
       expect(queue).toMatchObject({
         policy: "stately",
         heartbeatSeconds: 20,
-        expireInSeconds: fastSettings.runTimeoutSeconds + 60,
+        expireInSeconds: testSyncSettings.runTimeoutSeconds + 60,
       });
     } finally {
       await worker.stop(5_000);

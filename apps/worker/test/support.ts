@@ -5,10 +5,11 @@ import { Writable } from "node:stream";
 import { credentialsBinding, type Database, type Keyring, parseKeyring, seal } from "@northstar/db";
 import type { ProviderId } from "@northstar/core/providers";
 import { createQueueClient, ensureQueues, sendSync, type SyncJob } from "@northstar/db/queue";
+import { operatorTransaction } from "@northstar/db/testing";
 import type { TestContext } from "@northstar/db/testing/vitest";
 import { pino } from "pino";
-import type { SyncSettings } from "../src/env.ts";
 import { createConnectors } from "../src/providers/index.ts";
+import { testSyncSettings } from "../src/testing/sync-settings.ts";
 import type { SyncOutcome } from "../src/sync/run.ts";
 import { type RunningWorker, startWorker, type WorkerOptions } from "../src/worker.ts";
 
@@ -21,20 +22,7 @@ export type AdminPool = Database["pool"];
 export const testKeyring: Keyring = parseKeyring(`test-current:${randomBytes(32).toString("base64")}`);
 export const keyringEnv = `test-current:${Buffer.from(testKeyring.current.key).toString("base64")}`;
 
-export const fastSettings: SyncSettings = {
-  leaseSeconds: 15,
-  // Bounds against a hang, not speed targets: far above a loopback fetch on a loaded machine.
-  runTimeoutSeconds: 120,
-  overlapSeconds: 300,
-  backfillDays: 30,
-  retryBaseSeconds: 1,
-  retryMaxSeconds: 4,
-  maxConsecutiveFailures: 3,
-  runHistory: 5,
-  httpTimeoutSeconds: 60,
-  // The providers in these tests are servers on 127.0.0.1.
-  allowPrivateNetwork: true,
-};
+export { testSyncSettings };
 
 /** Log lines a worker wrote, as text (to search for secrets) and parsed. */
 export class LogCapture {
@@ -140,10 +128,8 @@ export async function createTenant(admin: AdminPool, kpis = 1): Promise<Tenant> 
   const workspaceId = randomUUID();
   const ownerId = randomUUID();
   const kpiIds = Array.from({ length: kpis }, () => randomUUID());
-  const client = await admin.connect();
-  try {
+  await operatorTransaction(admin, async (client) => {
     // A workspace must have an owner by the end of its transaction.
-    await client.query("BEGIN");
     await client.query(
       "INSERT INTO users (id, email, name, provider, provider_account_id) VALUES ($1, $2, 'Owner', 'github', $3)",
       [ownerId, `owner-${ownerId}@example.com`, ownerId],
@@ -163,13 +149,7 @@ export async function createTenant(admin: AdminPool, kpis = 1): Promise<Tenant> 
         `KPI ${index}`,
       ]);
     }
-    await client.query("COMMIT");
-  } catch (error) {
-    await client.query("ROLLBACK");
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
   return { workspaceId, kpiIds };
 }
 
@@ -287,7 +267,7 @@ export async function startTestWorker(
       endpoints ?? { githubApiUrl: "http://127.0.0.1:9", stripeApiUrl: "http://127.0.0.1:9" },
     ),
     logger: pino({ level: "debug" }, logs.stream),
-    sync: fastSettings,
+    sync: testSyncSettings,
     concurrency: 4,
     providerConcurrency: 4,
     workspaceConcurrency: 2,

@@ -5,7 +5,7 @@ import * as store from "../src/sync/store.ts";
 import {
   createIntegration,
   createTenant,
-  fastSettings,
+  testSyncSettings,
   Gate,
   integrationState,
   json,
@@ -259,12 +259,12 @@ describe("a sync run", () => {
       "the integration to be disabled",
     );
     expect(disabled).toMatchObject({
-      consecutive_failures: fastSettings.maxConsecutiveFailures,
+      consecutive_failures: testSyncSettings.maxConsecutiveFailures,
       last_error_code: "provider_unavailable",
       auth_failed_at: null,
     });
     const times = hits("/broken");
-    expect(times).toHaveLength(fastSettings.maxConsecutiveFailures);
+    expect(times).toHaveLength(testSyncSettings.maxConsecutiveFailures);
     // Backoff: each wait at least half the (doubling) ceiling.
     for (let index = 1; index < times.length; index++)
       expect((times[index] ?? 0) - (times[index - 1] ?? 0)).toBeGreaterThanOrEqual(450);
@@ -274,7 +274,7 @@ describe("a sync run", () => {
     expect((await worker.dispatch()).due).toBe(0);
     // A job sent anyway is taken and skipped, without a fetch.
     expect(await syncNow(target)).toEqual({ kind: "skipped" });
-    expect(hits("/broken")).toHaveLength(fastSettings.maxConsecutiveFailures);
+    expect(hits("/broken")).toHaveLength(testSyncSettings.maxConsecutiveFailures);
   });
 
   test("a 401 disables at once and marks the credentials as failed", async () => {
@@ -296,12 +296,12 @@ describe("a sync run", () => {
   test("the run history is pruned to the newest N runs", async () => {
     const { admin } = context();
     const target = await jsonIntegration("/history", [{ status: 200, body: series([1]) }]);
-    for (let run = 0; run < fastSettings.runHistory + 2; run++) await syncNow(target);
+    for (let run = 0; run < testSyncSettings.runHistory + 2; run++) await syncNow(target);
     const runs = await admin.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM sync_runs WHERE integration_id = $1",
       [target.integrationId],
     );
-    expect(runs.rows[0]?.n).toBe(fastSettings.runHistory);
+    expect(runs.rows[0]?.n).toBe(testSyncSettings.runHistory);
   });
 
   test("a user who disables the integration or changes its interval during a run keeps their word", async () => {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { Events, type MutableResponse, OAuth2Server } from "oauth2-mock-server";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { Events, type MutableResponse } from "oauth2-mock-server";
+import { describe, expect, test } from "vitest";
 import {
   type AuthConfig,
   createAuth,
@@ -11,24 +11,14 @@ import {
 } from "../src/auth/index.ts";
 import { parseCookies, serializeCookie, type SetCookie } from "../src/auth/cookies.ts";
 import { sessionCookieName } from "../src/auth/session.ts";
+import { useOAuthIssuer } from "../src/testing/oauth-issuer.ts";
 import { callerFor, createUser, createWorkspace, expectCode, useApiDatabase } from "./support.ts";
 
 // The real sign-in flow against a local OAuth 2 / OIDC server on 127.0.0.1: authorize, callback,
 // session, `me`; and what must fail.
 
 const ctx = useApiDatabase();
-const oauth = new OAuth2Server();
-let issuer = "";
-
-beforeAll(async () => {
-  await oauth.issuer.keys.generate("RS256");
-  await oauth.start(0, "127.0.0.1");
-  issuer = `http://127.0.0.1:${oauth.address().port}`;
-});
-
-afterAll(async () => {
-  await oauth.stop();
-});
+const issuer = useOAuthIssuer();
 
 const secret = "test-secret-of-at-least-thirty-two-characters";
 
@@ -37,13 +27,7 @@ function config(overrides: Partial<AuthConfig> = {}): AuthConfig {
     baseUrl: "http://localhost:3000",
     secret,
     providers: {
-      google: oauthProvider("google", {
-        clientId: "northstar",
-        clientSecret: "northstar-secret",
-        authorizationEndpoint: `${issuer}/authorize`,
-        tokenEndpoint: `${issuer}/token`,
-        userinfoEndpoint: `${issuer}/userinfo`,
-      }),
+      google: issuer.google(),
     },
     ...overrides,
   };
@@ -72,9 +56,7 @@ function newProfile(): Profile {
 
 /** The browser's part: follow the authorization URL to the provider and read the redirect. */
 async function authorize(url: string, profile: Profile): Promise<{ code: string; state: string }> {
-  oauth.service.once(Events.BeforeUserinfo, (response: MutableResponse) => {
-    response.body = { ...profile };
-  });
+  issuer.answerUserinfoWith(profile);
   const response = await fetch(url, { redirect: "manual" });
   expect(response.status).toBe(302);
   const location = new URL(response.headers.get("location") ?? "");
@@ -219,7 +201,7 @@ describe("OAuth sign-in (authorization code + state + PKCE)", () => {
     const auth = createAuth({ database: ctx().db, config: config() });
     const begin = auth.beginSignIn("google");
     const params = { ...(await authorize(begin.url, newProfile())), stateCookie: begin.stateCookie.value };
-    oauth.service.once(Events.BeforeResponse, (response: MutableResponse) => {
+    issuer.server.service.once(Events.BeforeResponse, (response: MutableResponse) => {
       response.body = { error: "invalid_grant" };
       response.statusCode = 400;
     });
@@ -293,8 +275,8 @@ describe("OAuth sign-in (authorization code + state + PKCE)", () => {
           github: oauthProvider("github", {
             clientId: "northstar",
             clientSecret: "northstar-secret",
-            authorizationEndpoint: `${issuer}/authorize`,
-            tokenEndpoint: `${issuer}/token`,
+            authorizationEndpoint: `${issuer.url}/authorize`,
+            tokenEndpoint: `${issuer.url}/token`,
             userinfoEndpoint: "https://api.github.test/user",
             emailsEndpoint: "https://api.github.test/user/emails",
           }),

@@ -1,22 +1,13 @@
 import { beforeAll, describe, expect, test } from "vitest";
-import { createWorkspace, expectCode, signedInUser, useApiDatabase } from "./support.ts";
+import { expectCode, ownerMemberViewer, type SignedInUser, useApiDatabase } from "./support.ts";
 
 const ctx = useApiDatabase();
-type User = Awaited<ReturnType<typeof signedInUser>>;
-let owner: User, member: User, viewer: User;
+let owner: SignedInUser, member: SignedInUser, viewer: SignedInUser;
 let ws: { workspaceId: string };
 let revenue: string, churn: string;
 
 beforeAll(async () => {
-  [owner, member, viewer] = (await Promise.all(
-    ["Owner", "Member", "Viewer"].map((name) => signedInUser(ctx(), name)),
-  )) as [User, User, User];
-  const workspace = await createWorkspace(ctx().admin, [
-    [owner.id, "OWNER"],
-    [member.id, "MEMBER"],
-    [viewer.id, "VIEWER"],
-  ]);
-  ws = { workspaceId: workspace.id };
+  ({ owner, member, viewer, ws } = await ownerMemberViewer(ctx()));
   revenue = (await owner.caller.kpi.create({ ...ws, name: "Revenue", targetValue: 1000 })).id;
   churn = (await owner.caller.kpi.create({ ...ws, name: "Churn", targetValue: 2, direction: "LOWER_IS_BETTER" })).id;
   await owner.caller.kpi.recordPoint({

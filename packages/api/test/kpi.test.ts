@@ -1,26 +1,25 @@
 import { TRPCError } from "@trpc/server";
 import { beforeAll, describe, expect, test } from "vitest";
 import { ImportLinesError } from "../src/kpi/import.ts";
-import { createWorkspace, expectCode, giveSubscription, signedInUser, useApiDatabase } from "./support.ts";
+import {
+  createWorkspace,
+  expectCode,
+  giveSubscription,
+  ownerMemberViewer,
+  type SignedInUser,
+  signedInUser,
+  useApiDatabase,
+} from "./support.ts";
 
 const ctx = useApiDatabase();
-type User = Awaited<ReturnType<typeof signedInUser>>;
-let owner: User, member: User, viewer: User;
+let owner: SignedInUser, member: SignedInUser, viewer: SignedInUser;
 let ws: { workspaceId: string };
 
 const day = 86_400_000;
 const daysAgo = (n: number) => new Date(Date.now() - n * day);
 
 beforeAll(async () => {
-  [owner, member, viewer] = (await Promise.all(
-    ["Owner", "Member", "Viewer"].map((name) => signedInUser(ctx(), name)),
-  )) as [User, User, User];
-  const workspace = await createWorkspace(ctx().admin, [
-    [owner.id, "OWNER"],
-    [member.id, "MEMBER"],
-    [viewer.id, "VIEWER"],
-  ]);
-  ws = { workspaceId: workspace.id };
+  ({ owner, member, viewer, ws } = await ownerMemberViewer(ctx()));
   // A paid owner: the KPI-limit tests below use a workspace of their own.
   await giveSubscription(ctx().admin, owner.id, "PRO");
 });

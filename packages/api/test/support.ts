@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { type Database, type Keyring, parseKeyring, type Plan, type WorkspaceRole } from "@northstar/db";
+import { createUser, operatorTransaction } from "@northstar/db/testing";
 import { type TestContext, useTestDatabase } from "@northstar/db/testing/vitest";
 import { TRPCError } from "@trpc/server";
 import { expect } from "vitest";
@@ -11,6 +12,8 @@ import { createCallerFactory, createTRPCContext } from "../src/trpc.ts";
 export type AdminPool = Database["pool"];
 export type ApiTestContext = TestContext;
 export const useApiDatabase = useTestDatabase;
+
+export { createUser };
 
 const createCaller = createCallerFactory(appRouter);
 
@@ -41,17 +44,6 @@ export function callerFor(database: Database, token: string | null, options: Cal
 
 export type Caller = ReturnType<typeof callerFor>;
 
-/** A user row, as an operator would insert it. */
-export async function createUser(admin: AdminPool, name: string): Promise<{ id: string; email: string }> {
-  const id = randomUUID();
-  const email = `${name.toLowerCase()}-${id.slice(0, 8)}@example.com`;
-  await admin.query(
-    "INSERT INTO users (id, email, name, provider, provider_account_id) VALUES ($1, $2, $3, 'github', $4)",
-    [id, email, name, id],
-  );
-  return { id, email };
-}
-
 /** A session for an existing user, through the real (development) sign-in. */
 export async function signIn(database: Database, userId: string, clock?: () => Date): Promise<string> {
   const auth = createAuth({
@@ -74,6 +66,21 @@ export async function signedInUser(ctx: ApiTestContext, name: string) {
   return { ...user, token, caller: callerFor(ctx.db, token) };
 }
 
+export type SignedInUser = Awaited<ReturnType<typeof signedInUser>>;
+
+/** A workspace of three signed-in users, "Owner", "Member" and "Viewer", in those roles. */
+export async function ownerMemberViewer(ctx: ApiTestContext) {
+  const [owner, member, viewer] = (await Promise.all(
+    ["Owner", "Member", "Viewer"].map((name) => signedInUser(ctx, name)),
+  )) as [SignedInUser, SignedInUser, SignedInUser];
+  const workspace = await createWorkspace(ctx.admin, [
+    [owner.id, "OWNER"],
+    [member.id, "MEMBER"],
+    [viewer.id, "VIEWER"],
+  ]);
+  return { owner, member, viewer, ws: { workspaceId: workspace.id } };
+}
+
 /** A workspace with the given members, arranged by the operator. */
 export async function createWorkspace(
   admin: AdminPool,
@@ -81,9 +88,7 @@ export async function createWorkspace(
 ): Promise<{ id: string; slug: string }> {
   const id = randomUUID();
   const slug = `ws-${id.slice(0, 8)}`;
-  const client = await admin.connect();
-  try {
-    await client.query("BEGIN");
+  await operatorTransaction(admin, async (client) => {
     await client.query("INSERT INTO workspaces (id, name, slug) VALUES ($1, $2, $3)", [id, `Workspace ${slug}`, slug]);
     for (const [userId, role] of members) {
       await client.query("INSERT INTO workspace_users (workspace_id, user_id, role) VALUES ($1, $2, $3)", [
@@ -92,13 +97,7 @@ export async function createWorkspace(
         role,
       ]);
     }
-    await client.query("COMMIT");
-  } catch (error) {
-    await client.query("ROLLBACK");
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
   return { id, slug };
 }
 

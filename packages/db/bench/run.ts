@@ -9,6 +9,7 @@ import pg from "pg";
 import { createDatabase, type Database, type RequestContext } from "../src/client.ts";
 import { configuredDatabaseUrl } from "../src/env.ts";
 import { copyRaw, generateData, prepareRawCopy } from "../src/generate.ts";
+import { printTable, quantile } from "../src/testing/bench-report.ts";
 import type { Prisma } from "../src/generated/prisma/client.ts";
 import { kpiSeries, kpiSeriesQuery, kpiSummaries, kpiSummariesQuery } from "../src/series.ts";
 import { migrate, withDatabaseServer } from "../src/server.ts";
@@ -47,10 +48,6 @@ async function pipelined(pool: pg.Pool, role: string, context: RequestContext, q
 
 type Shape = (tenant: Tenant, kpiId: string) => Promise<unknown>;
 
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-}
-
 /** Every round runs every shape once on the same input, in a shuffled order. */
 async function measure(
   shapes: Record<string, Shape>,
@@ -82,14 +79,6 @@ async function measure(
       return [name, { p50: quantile(times, 0.5), p95: quantile(times, 0.95) }];
     }),
   );
-}
-
-function printTable(title: string, header: string[], rows: string[][]): void {
-  const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => (row[i] ?? "").length)));
-  const line = (cells: string[]) =>
-    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ");
-  console.log(`\n${title}\n${line(header)}\n${widths.map((w) => "-".repeat(w)).join("  ")}`);
-  for (const row of rows) console.log(line(row));
 }
 
 interface Pools {

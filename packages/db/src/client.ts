@@ -36,7 +36,7 @@ export type RowsOfEach<Q extends readonly Query<unknown>[]> = { [K in keyof Q]: 
 
 /**
  * Hot reads without Prisma: each $queryRaw (queryRows(reader, query)) is its own READ ONLY transaction
- * as northstar_app with the reader's context, sent as one pipelined round trip (BEGIN + settings, the
+ * as the reader's role with its context, sent as one pipelined round trip (BEGIN + settings, the
  * statement, COMMIT).
  * Two calls see two snapshots; use withContext when reads must agree with each other or with writes.
  */
@@ -69,6 +69,11 @@ export interface Database {
   withWorkerContext<T>(workspaceId: string, work: (db: ScopedDb) => Promise<T>): Promise<T>;
   /** A one-round-trip reader acting as northstar_app for this context (see ContextReader). */
   reader(context: RequestContext): ContextReader;
+  /**
+   * A one-round-trip reader acting as northstar_worker with no workspace: for the worker's listings
+   * across workspaces (app.due_integrations, app.integrations_to_reseal), which need no context.
+   */
+  workerReader(): ContextReader;
   /** The pool, for readiness checks and bulk COPY; it has no context of its own. */
   readonly pool: pg.Pool;
   close(): Promise<void>;
@@ -184,24 +189,27 @@ export function createDatabase(options: DatabaseOptions): Database {
     return rows;
   }
 
+  function readerAs(role: DatabaseRole, context: RequestContext): ContextReader {
+    const frozen = Object.freeze({ userId: context.userId, workspaceId: context.workspaceId });
+    const settings = contextSettingsSql(role, frozen);
+    const begin = `BEGIN READ ONLY; ${settings}`;
+    const beginSnapshot = `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; ${settings}`;
+    return {
+      context: frozen,
+      // Like Prisma's $queryRaw, the row type is the caller's word for it.
+      $queryRaw: async <T>(query: Prisma.Sql) => (await readInContext(begin, [query]))[0] as T,
+      // The one place a batch's row types are taken on trust: each query declared its own.
+      batch: async <const Q extends readonly Query<unknown>[]>(...queries: Q) =>
+        (await readInContext(queries.length > 1 ? beginSnapshot : begin, queries)) as RowsOfEach<Q>,
+    };
+  }
+
   return {
     pool,
     withContext: (context, work) => run("northstar_app", context, work),
     withWorkerContext: (workspaceId, work) => run("northstar_worker", { userId: null, workspaceId }, work),
-    reader(context) {
-      const frozen = Object.freeze({ userId: context.userId, workspaceId: context.workspaceId });
-      const settings = contextSettingsSql("northstar_app", frozen);
-      const begin = `BEGIN READ ONLY; ${settings}`;
-      const beginSnapshot = `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; ${settings}`;
-      return {
-        context: frozen,
-        // Like Prisma's $queryRaw, the row type is the caller's word for it.
-        $queryRaw: async <T>(query: Prisma.Sql) => (await readInContext(begin, [query]))[0] as T,
-        // The one place a batch's row types are taken on trust: each query declared its own.
-        batch: async <const Q extends readonly Query<unknown>[]>(...queries: Q) =>
-          (await readInContext(queries.length > 1 ? beginSnapshot : begin, queries)) as RowsOfEach<Q>,
-      };
-    },
+    reader: (context) => readerAs("northstar_app", context),
+    workerReader: () => readerAs("northstar_worker", { userId: null, workspaceId: null }),
     async close() {
       await prisma.$disconnect();
       await Promise.all([pool.end(), readPool.end()]);

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
+import { operatorTransaction } from "../src/testing/operator.ts";
 
 // Two workspaces with overlapping members, arranged as an operator (superuser) would, so tests
 // can check what each role of each user sees through row-level security.
@@ -20,9 +21,7 @@ export async function arrangeTenancy(admin: pg.Pool): Promise<Tenancy> {
     goals: { a: id(), b: id() },
     integrations: { a: id(), b: id() },
   };
-  const client = await admin.connect();
-  try {
-    await client.query("BEGIN");
+  await operatorTransaction(admin, async (client) => {
     for (const [name, userId] of Object.entries(t.users)) {
       await client.query(
         "INSERT INTO users (id, email, name, provider, provider_account_id) VALUES ($1, $2, $3, 'github', $4)",
@@ -81,12 +80,6 @@ export async function arrangeTenancy(admin: pg.Pool): Promise<Tenancy> {
         t.integrations[ws],
       ]);
     }
-    await client.query("COMMIT");
-  } catch (error) {
-    await client.query("ROLLBACK");
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
   return t;
 }

@@ -415,47 +415,23 @@ describe("the sync worker", () => {
   });
 
   test("writes points into its workspace, never into another, even with a tampered mapping", async () => {
-    await asWorker("a", (db) =>
-      db.kpiDataPoint.create({
-        data: {
-          workspaceId: t.workspaces.a,
-          kpiId: t.kpis.a,
-          value: 42,
-          timestamp: new Date(),
-          source: "INTEGRATION",
-          integrationId: t.integrations.a,
-        },
-      }),
-    );
-    await expectDenied(
+    // A point of integration a, as the worker in workspace a writes it, into this workspace and KPI.
+    const writePoint = (workspace: WorkspaceName, kpi: WorkspaceName) =>
       asWorker("a", (db) =>
         db.kpiDataPoint.create({
           data: {
-            workspaceId: t.workspaces.b,
-            kpiId: t.kpis.b,
+            workspaceId: t.workspaces[workspace],
+            kpiId: t.kpis[kpi],
             value: 42,
             timestamp: new Date(),
             source: "INTEGRATION",
             integrationId: t.integrations.a,
           },
         }),
-      ),
-    );
-    await expectDenied(
-      asWorker("a", (db) =>
-        db.kpiDataPoint.create({
-          data: {
-            workspaceId: t.workspaces.a,
-            kpiId: t.kpis.b,
-            value: 42,
-            timestamp: new Date(),
-            source: "INTEGRATION",
-            integrationId: t.integrations.a,
-          },
-        }),
-      ),
-      "foreign_key_violation",
-    );
+      );
+    await writePoint("a", "a");
+    await expectDenied(writePoint("b", "b"));
+    await expectDenied(writePoint("a", "b"), "foreign_key_violation");
     await expectDenied(asWorker("a", (db) => db.kpi.updateMany({ data: { name: "Renamed by worker" } })));
   });
 });

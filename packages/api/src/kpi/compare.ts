@@ -1,4 +1,5 @@
 import { type KpiDirection, kpiChange } from "@northstar/core/kpi-progress";
+import type { KpiSeriesBucket } from "@northstar/db";
 
 // A series against the period before it: the newest value of each, and the change between them
 // (@northstar/core's kpiChange: the same maths as the KPI summary's).
@@ -27,16 +28,7 @@ export function compareLast(
  * the cheapest to send: superjson walks arrays of numbers far faster than objects holding Dates
  * (5.3 ms vs 1.6 ms for a year and its previous year, measured).
  */
-export function seriesColumns(
-  buckets: readonly {
-    bucketStart: Date;
-    avg: number | null;
-    min: number | null;
-    max: number | null;
-    last: number | null;
-    count: number;
-  }[],
-) {
+export function seriesColumns(buckets: readonly KpiSeriesBucket[]) {
   return {
     start: buckets.map((bucket) => bucket.bucketStart.getTime()),
     avg: buckets.map((bucket) => bucket.avg),

@@ -2,6 +2,9 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { databaseUrlWith } from "../server.ts";
 
+export { printTable, quantile } from "./bench-report.ts";
+export { createUser, operatorTransaction } from "./operator.ts";
+
 // Each test file gets its own database, cloned from a migrated template (milliseconds), and
 // connects as a login role that is neither superuser nor owner: exactly the application's footing.
 
