@@ -4,6 +4,7 @@ import { Link } from "react-router";
 import { Dialog } from "../components/Dialog.tsx";
 import { CardSkeletons, EmptyState, ErrorState, ProgressBar } from "../components/Feedback.tsx";
 import { KpiForm } from "../components/KpiForm.tsx";
+import { MutationButton } from "../components/MutationButton.tsx";
 import { PaceBadge, TrendText } from "../components/Pace.tsx";
 import { Sparkline } from "../components/Sparkline.tsx";
 import { useToast } from "../components/Toasts.tsx";
@@ -169,16 +170,9 @@ function ArchivedKpis() {
             {kpi.category} · archived {formatDate(kpi.archivedAt)}
           </span>
           {can(role, "kpi.write") ? (
-            <button
-              type="button"
-              className="button button-small"
-              disabled={restore.isPending}
-              onClick={() => {
-                restore.mutate({ workspaceId, kpiId: kpi.id });
-              }}
-            >
+            <MutationButton className="button button-small" mutation={restore} input={{ workspaceId, kpiId: kpi.id }}>
               Restore
-            </button>
+            </MutationButton>
           ) : null}
         </li>
       ))}

@@ -4,6 +4,7 @@ import { Link } from "react-router";
 import { Dialog } from "../components/Dialog.tsx";
 import { Badge, CardSkeletons, EmptyState, ErrorState, ProgressBar } from "../components/Feedback.tsx";
 import { criterionLabels, GoalForm } from "../components/GoalForm.tsx";
+import { MutationButton } from "../components/MutationButton.tsx";
 import { goalStatusLabels, type GoalStatus, PaceBadge } from "../components/Pace.tsx";
 import { useToast } from "../components/Toasts.tsx";
 import { formatCalendarDate, formatPercent, formatValue } from "../lib/format.ts";
@@ -116,29 +117,19 @@ function GoalCard({ goal, canWrite, onEdit }: { goal: Goal; canWrite: boolean; o
             Edit
           </button>
           {goal.status !== "ARCHIVED" ? (
-            <button
-              type="button"
-              className="button button-small"
-              disabled={archive.isPending}
-              onClick={() => {
-                archive.mutate({ workspaceId, goalId: goal.id });
-              }}
-            >
+            <MutationButton className="button button-small" mutation={archive} input={{ workspaceId, goalId: goal.id }}>
               Archive
-            </button>
+            </MutationButton>
           ) : null}
           {confirmDelete ? (
             <>
-              <button
-                type="button"
+              <MutationButton
                 className="button button-small button-danger"
-                disabled={remove.isPending}
-                onClick={() => {
-                  remove.mutate({ workspaceId, goalId: goal.id });
-                }}
+                mutation={remove}
+                input={{ workspaceId, goalId: goal.id }}
               >
                 Delete for good
-              </button>
+              </MutationButton>
               <button
                 type="button"
                 className="button button-small"

@@ -7,6 +7,7 @@ import { Dialog } from "../components/Dialog.tsx";
 import { EmptyState, ErrorState, Field, FormActions, Skeleton } from "../components/Feedback.tsx";
 import { formatInterval, plainError, SyncStatusBadge } from "../components/Integration.tsx";
 import { filledIn, ProviderFieldInputs, SyncIntervalField } from "../components/IntegrationFields.tsx";
+import { MutationButton } from "../components/MutationButton.tsx";
 import { useToast } from "../components/Toasts.tsx";
 import { errorCode, errorMessage, fieldErrors } from "../lib/errors.ts";
 import { formatDateTime, formatRelative } from "../lib/format.ts";
@@ -317,16 +318,14 @@ export function IntegrationDetail() {
         </div>
         {canManage ? (
           <div className="actions">
-            <button
-              type="button"
+            <MutationButton
               className="button button-primary"
-              disabled={syncNow.isPending || data.syncStatus === "DISABLED" || syncing}
-              onClick={() => {
-                syncNow.mutate(input);
-              }}
+              mutation={syncNow}
+              input={input}
+              disabled={data.syncStatus === "DISABLED" || syncing}
             >
               {syncing ? "Syncing…" : "Sync now"}
-            </button>
+            </MutationButton>
             <button
               type="button"
               className="button"
@@ -346,27 +345,13 @@ export function IntegrationDetail() {
               Replace credentials
             </button>
             {data.syncStatus === "DISABLED" ? (
-              <button
-                type="button"
-                className="button"
-                disabled={enable.isPending}
-                onClick={() => {
-                  enable.mutate(input);
-                }}
-              >
+              <MutationButton className="button" mutation={enable} input={input}>
                 Enable
-              </button>
+              </MutationButton>
             ) : (
-              <button
-                type="button"
-                className="button"
-                disabled={disable.isPending}
-                onClick={() => {
-                  disable.mutate(input);
-                }}
-              >
+              <MutationButton className="button" mutation={disable} input={input}>
                 Disable
-              </button>
+              </MutationButton>
             )}
           </div>
         ) : null}

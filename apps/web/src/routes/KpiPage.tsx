@@ -6,6 +6,7 @@ import { AddPointForm, DataPointsTable, ImportCsvForm } from "../components/Data
 import { Badge, ErrorState, ProgressBar, Skeleton } from "../components/Feedback.tsx";
 import { KpiChart } from "../components/KpiChart.tsx";
 import { KpiForm } from "../components/KpiForm.tsx";
+import { MutationButton } from "../components/MutationButton.tsx";
 import { useToast } from "../components/Toasts.tsx";
 import { errorCode } from "../lib/errors.ts";
 import { formatPercent, formatRelative, formatValue } from "../lib/format.ts";
@@ -94,27 +95,13 @@ export function KpiPage() {
               Edit
             </button>
             {data.isActive ? (
-              <button
-                type="button"
-                className="button"
-                disabled={archive.isPending}
-                onClick={() => {
-                  archive.mutate({ workspaceId, kpiId });
-                }}
-              >
+              <MutationButton className="button" mutation={archive} input={{ workspaceId, kpiId }}>
                 Archive
-              </button>
+              </MutationButton>
             ) : (
-              <button
-                type="button"
-                className="button"
-                disabled={restore.isPending}
-                onClick={() => {
-                  restore.mutate({ workspaceId, kpiId });
-                }}
-              >
+              <MutationButton className="button" mutation={restore} input={{ workspaceId, kpiId }}>
                 Restore
-              </button>
+              </MutationButton>
             )}
           </div>
         ) : null}

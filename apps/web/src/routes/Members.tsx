@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { useNavigate } from "react-router";
 import { Badge, CardSkeletons, ErrorState, Field } from "../components/Feedback.tsx";
+import { MutationButton } from "../components/MutationButton.tsx";
 import { useToast } from "../components/Toasts.tsx";
 import { errorMessage, fieldErrors } from "../lib/errors.ts";
 import { formatDate } from "../lib/format.ts";
@@ -205,17 +206,14 @@ export function Members() {
                   )}
                   <span className="muted small">joined {formatDate(member.createdAt)}</span>
                   {canChange ? (
-                    <button
-                      type="button"
+                    <MutationButton
                       className="button button-small button-quiet"
-                      disabled={remove.isPending}
-                      onClick={() => {
-                        if (window.confirm(`Remove ${member.user.name} from the workspace?`))
-                          remove.mutate({ workspaceId, userId: member.user.id });
-                      }}
+                      mutation={remove}
+                      input={{ workspaceId, userId: member.user.id }}
+                      confirm={`Remove ${member.user.name} from the workspace?`}
                     >
                       Remove
-                    </button>
+                    </MutationButton>
                   ) : null}
                 </li>
               );
@@ -240,16 +238,13 @@ export function Members() {
                 <span className="role-label">{roleLabels[invitation.role]}</span>
                 <span className="muted small">expires {formatDate(invitation.expiresAt)}</span>
                 {canManage && canAssignRole(role, invitation.role, null) ? (
-                  <button
-                    type="button"
+                  <MutationButton
                     className="button button-small button-quiet"
-                    disabled={cancel.isPending}
-                    onClick={() => {
-                      cancel.mutate({ workspaceId, invitationId: invitation.id });
-                    }}
+                    mutation={cancel}
+                    input={{ workspaceId, invitationId: invitation.id }}
                   >
                     Cancel
-                  </button>
+                  </MutationButton>
                 ) : null}
               </li>
             ))}
@@ -260,16 +255,14 @@ export function Members() {
       <section className="section" aria-labelledby="leave-title">
         <h2 id="leave-title">Leave</h2>
         <p className="muted">Leaving removes your access; an owner can invite you again.</p>
-        <button
-          type="button"
+        <MutationButton
           className="button button-danger"
-          disabled={leave.isPending}
-          onClick={() => {
-            if (window.confirm("Leave this workspace?")) leave.mutate({ workspaceId });
-          }}
+          mutation={leave}
+          input={{ workspaceId }}
+          confirm="Leave this workspace?"
         >
           Leave workspace
-        </button>
+        </MutationButton>
       </section>
     </div>
   );
