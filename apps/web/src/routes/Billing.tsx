@@ -1,5 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { ErrorState, ProgressBar, Skeleton } from "../components/Feedback.tsx";
+import { PageHeader } from "../components/PageHeader.tsx";
 import { formatDate, formatNumber } from "../lib/format.ts";
 import { useTRPC } from "../trpc.ts";
 import { useWorkspace } from "../workspace.ts";
@@ -39,9 +40,7 @@ export function Billing() {
 
   return (
     <div className="page">
-      <header className="page-header">
-        <h1>Billing</h1>
-      </header>
+      <PageHeader title="Billing" />
       <section className="card section" aria-labelledby="plan-title">
         <h2 id="plan-title">This workspace</h2>
         {workspacePlan.isPending ? (

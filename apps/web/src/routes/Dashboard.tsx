@@ -5,6 +5,7 @@ import { Dialog } from "../components/Dialog.tsx";
 import { CardSkeletons, EmptyState, ErrorState, ProgressBar } from "../components/Feedback.tsx";
 import { KpiForm } from "../components/KpiForm.tsx";
 import { MutationButton } from "../components/MutationButton.tsx";
+import { PageHeader } from "../components/PageHeader.tsx";
 import { PaceBadge, TrendText } from "../components/Pace.tsx";
 import { Sparkline } from "../components/Sparkline.tsx";
 import { useToast } from "../components/Toasts.tsx";
@@ -211,23 +212,23 @@ export function Dashboard() {
 
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <h1>Dashboard</h1>
-          <p className="muted">{name}</p>
-        </div>
-        {canWrite ? (
-          <button
-            type="button"
-            className="button button-primary"
-            onClick={() => {
-              setCreating(true);
-            }}
-          >
-            New KPI
-          </button>
-        ) : null}
-      </header>
+      <PageHeader
+        title="Dashboard"
+        description={name}
+        actions={
+          canWrite ? (
+            <button
+              type="button"
+              className="button button-primary"
+              onClick={() => {
+                setCreating(true);
+              }}
+            >
+              New KPI
+            </button>
+          ) : null
+        }
+      />
 
       <section aria-labelledby="goals-title" className="section">
         <div className="section-header">

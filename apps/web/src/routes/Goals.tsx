@@ -6,6 +6,7 @@ import { Badge, CardSkeletons, EmptyState, ErrorState, ProgressBar } from "../co
 import { criterionLabels, GoalForm } from "../components/GoalForm.tsx";
 import { MutationButton } from "../components/MutationButton.tsx";
 import { goalStatusLabels, type GoalStatus, PaceBadge } from "../components/Pace.tsx";
+import { PageHeader } from "../components/PageHeader.tsx";
 import { useToast } from "../components/Toasts.tsx";
 import { formatCalendarDate, formatPercent, formatValue } from "../lib/format.ts";
 import { can } from "../lib/permissions.ts";
@@ -167,25 +168,23 @@ export function Goals() {
 
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <h1>Goals</h1>
-          <p className="muted">
-            Progress is the weighted average of the linked KPIs; pace compares it with the time gone.
-          </p>
-        </div>
-        {canWrite ? (
-          <button
-            type="button"
-            className="button button-primary"
-            onClick={() => {
-              setEditing("new");
-            }}
-          >
-            New goal
-          </button>
-        ) : null}
-      </header>
+      <PageHeader
+        title="Goals"
+        description="Progress is the weighted average of the linked KPIs; pace compares it with the time gone."
+        actions={
+          canWrite ? (
+            <button
+              type="button"
+              className="button button-primary"
+              onClick={() => {
+                setEditing("new");
+              }}
+            >
+              New goal
+            </button>
+          ) : null
+        }
+      />
       <div className="toolbar">
         <label className="checkbox">
           <input

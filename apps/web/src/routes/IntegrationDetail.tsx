@@ -8,6 +8,7 @@ import { EmptyState, ErrorState, Field, FormActions, Skeleton } from "../compone
 import { formatInterval, plainError, SyncStatusBadge } from "../components/Integration.tsx";
 import { filledIn, ProviderFieldInputs, SyncIntervalField } from "../components/IntegrationFields.tsx";
 import { MutationButton } from "../components/MutationButton.tsx";
+import { PageHeader } from "../components/PageHeader.tsx";
 import { useToast } from "../components/Toasts.tsx";
 import { errorCode, errorMessage, fieldErrors } from "../lib/errors.ts";
 import { formatDateTime, formatRelative } from "../lib/format.ts";
@@ -307,55 +308,59 @@ export function IntegrationDetail() {
         <Link to={`/w/${slug}/integrations`}>Integrations</Link> <span aria-hidden="true">/</span>{" "}
         <span>{data.name}</span>
       </nav>
-      <header className="page-header">
-        <div>
-          <h1>
+      <PageHeader
+        title={
+          <>
             {data.name} <SyncStatusBadge status={data.syncStatus} />
-          </h1>
-          <p className="muted">
+          </>
+        }
+        description={
+          <>
             {data.provider} · {formatInterval(data.syncIntervalSeconds)}
-          </p>
-        </div>
-        {canManage ? (
-          <div className="actions">
-            <MutationButton
-              className="button button-primary"
-              mutation={syncNow}
-              input={input}
-              disabled={data.syncStatus === "DISABLED" || syncing}
-            >
-              {syncing ? "Syncing…" : "Sync now"}
-            </MutationButton>
-            <button
-              type="button"
-              className="button"
-              onClick={() => {
-                setEditing(true);
-              }}
-            >
-              Edit settings
-            </button>
-            <button
-              type="button"
-              className="button"
-              onClick={() => {
-                setReplacing(true);
-              }}
-            >
-              Replace credentials
-            </button>
-            {data.syncStatus === "DISABLED" ? (
-              <MutationButton className="button" mutation={enable} input={input}>
-                Enable
+          </>
+        }
+        actions={
+          canManage ? (
+            <div className="actions">
+              <MutationButton
+                className="button button-primary"
+                mutation={syncNow}
+                input={input}
+                disabled={data.syncStatus === "DISABLED" || syncing}
+              >
+                {syncing ? "Syncing…" : "Sync now"}
               </MutationButton>
-            ) : (
-              <MutationButton className="button" mutation={disable} input={input}>
-                Disable
-              </MutationButton>
-            )}
-          </div>
-        ) : null}
-      </header>
+              <button
+                type="button"
+                className="button"
+                onClick={() => {
+                  setEditing(true);
+                }}
+              >
+                Edit settings
+              </button>
+              <button
+                type="button"
+                className="button"
+                onClick={() => {
+                  setReplacing(true);
+                }}
+              >
+                Replace credentials
+              </button>
+              {data.syncStatus === "DISABLED" ? (
+                <MutationButton className="button" mutation={enable} input={input}>
+                  Enable
+                </MutationButton>
+              ) : (
+                <MutationButton className="button" mutation={disable} input={input}>
+                  Disable
+                </MutationButton>
+              )}
+            </div>
+          ) : null
+        }
+      />
 
       {data.lastErrorCode || data.lastErrorMessage ? (
         <div

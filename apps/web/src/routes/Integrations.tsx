@@ -7,6 +7,7 @@ import { Dialog } from "../components/Dialog.tsx";
 import { CardSkeletons, EmptyState, ErrorState, Field, FormActions } from "../components/Feedback.tsx";
 import { formatInterval, plainError, SyncStatusBadge } from "../components/Integration.tsx";
 import { filledIn, ProviderFieldInputs, SyncIntervalField } from "../components/IntegrationFields.tsx";
+import { PageHeader } from "../components/PageHeader.tsx";
 import { useToast } from "../components/Toasts.tsx";
 import { errorMessage, fieldErrors } from "../lib/errors.ts";
 import { formatRelative } from "../lib/format.ts";
@@ -127,12 +128,10 @@ export function Integrations() {
 
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <h1>Integrations</h1>
-          <p className="muted">Integrations fetch KPI values on a schedule, so nobody types them in.</p>
-        </div>
-      </header>
+      <PageHeader
+        title="Integrations"
+        description="Integrations fetch KPI values on a schedule, so nobody types them in."
+      />
 
       <section className="section" aria-labelledby="connected-title">
         <h2 id="connected-title">Connected</h2>

@@ -7,6 +7,7 @@ import { Badge, ErrorState, ProgressBar, Skeleton } from "../components/Feedback
 import { KpiChart } from "../components/KpiChart.tsx";
 import { KpiForm } from "../components/KpiForm.tsx";
 import { MutationButton } from "../components/MutationButton.tsx";
+import { PageHeader } from "../components/PageHeader.tsx";
 import { useToast } from "../components/Toasts.tsx";
 import { errorCode } from "../lib/errors.ts";
 import { formatPercent, formatRelative, formatValue } from "../lib/format.ts";
@@ -76,36 +77,38 @@ export function KpiPage() {
       <nav aria-label="Breadcrumb" className="breadcrumb">
         <Link to={`/w/${slug}`}>Dashboard</Link> <span aria-hidden="true">/</span> <span>{data.category}</span>
       </nav>
-      <header className="page-header">
-        <div>
-          <h1>
+      <PageHeader
+        title={
+          <>
             {data.name} {data.isActive ? null : <Badge tone="neutral">Archived</Badge>}
-          </h1>
-          {data.description ? <p className="muted">{data.description}</p> : null}
-        </div>
-        {canWrite ? (
-          <div className="actions">
-            <button
-              type="button"
-              className="button"
-              onClick={() => {
-                setEditing(true);
-              }}
-            >
-              Edit
-            </button>
-            {data.isActive ? (
-              <MutationButton className="button" mutation={archive} input={{ workspaceId, kpiId }}>
-                Archive
-              </MutationButton>
-            ) : (
-              <MutationButton className="button" mutation={restore} input={{ workspaceId, kpiId }}>
-                Restore
-              </MutationButton>
-            )}
-          </div>
-        ) : null}
-      </header>
+          </>
+        }
+        description={data.description}
+        actions={
+          canWrite ? (
+            <div className="actions">
+              <button
+                type="button"
+                className="button"
+                onClick={() => {
+                  setEditing(true);
+                }}
+              >
+                Edit
+              </button>
+              {data.isActive ? (
+                <MutationButton className="button" mutation={archive} input={{ workspaceId, kpiId }}>
+                  Archive
+                </MutationButton>
+              ) : (
+                <MutationButton className="button" mutation={restore} input={{ workspaceId, kpiId }}>
+                  Restore
+                </MutationButton>
+              )}
+            </div>
+          ) : null
+        }
+      />
 
       <section className="stats" aria-label="Where it stands">
         <div className="stat">

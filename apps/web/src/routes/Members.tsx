@@ -3,6 +3,7 @@ import { useId, useState } from "react";
 import { useNavigate } from "react-router";
 import { Badge, CardSkeletons, ErrorState, Field } from "../components/Feedback.tsx";
 import { MutationButton } from "../components/MutationButton.tsx";
+import { PageHeader } from "../components/PageHeader.tsx";
 import { useToast } from "../components/Toasts.tsx";
 import { errorMessage, fieldErrors } from "../lib/errors.ts";
 import { formatDate } from "../lib/format.ts";
@@ -147,14 +148,14 @@ export function Members() {
 
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <h1>Members</h1>
-          <p className="muted">
+      <PageHeader
+        title="Members"
+        description={
+          <>
             You are {roleLabels[role].toLowerCase()} here: {roleHelp[role]}.
-          </p>
-        </div>
-      </header>
+          </>
+        }
+      />
 
       {canManage ? (
         <section className="card section" aria-labelledby="invite-title">
