@@ -4,6 +4,7 @@ import { Link } from "react-router";
 import { Dialog } from "../components/Dialog.tsx";
 import { CardSkeletons, EmptyState, ErrorState, ProgressBar } from "../components/Feedback.tsx";
 import { KpiForm } from "../components/KpiForm.tsx";
+import { Loaded } from "../components/Loaded.tsx";
 import { MutationButton } from "../components/MutationButton.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
 import { PaceBadge, TrendText } from "../components/Pace.tsx";
@@ -309,47 +310,49 @@ export function Dashboard() {
 
         {view === "archived" ? (
           <ArchivedKpis />
-        ) : summary.isPending ? (
-          <CardSkeletons count={6} />
-        ) : summary.isError ? (
-          <ErrorState error={summary.error} onRetry={() => void summary.refetch()} />
-        ) : noKpis ? (
-          <EmptyState
-            title="No KPIs yet"
-            action={
-              canWrite ? (
-                <button
-                  type="button"
-                  className="button button-primary"
-                  onClick={() => {
-                    setCreating(true);
-                  }}
-                >
-                  Create your first KPI
-                </button>
-              ) : undefined
-            }
-          >
-            {canWrite
-              ? "A KPI is a number you track over time: revenue, signups, response time. " +
-                "Create one, then add values by hand, import a CSV or connect an integration."
-              : "Nobody has added a KPI to this workspace yet. An admin or member can create the first one."}
-          </EmptyState>
-        ) : groups.length === 0 ? (
-          <EmptyState title="Nothing matches">
-            No KPI name contains “{search}”. Try another word or clear the filters.
-          </EmptyState>
         ) : (
-          groups.map(([group, kpis]) => (
-            <section key={group} aria-label={group} className="category">
-              <h3 className="category-title">{group}</h3>
-              <div className="card-grid">
-                {kpis.map((kpi) => (
-                  <KpiCard key={kpi.id} kpi={kpi} />
-                ))}
-              </div>
-            </section>
-          ))
+          <Loaded query={summary} placeholder={<CardSkeletons count={6} />}>
+            {() =>
+              noKpis ? (
+                <EmptyState
+                  title="No KPIs yet"
+                  action={
+                    canWrite ? (
+                      <button
+                        type="button"
+                        className="button button-primary"
+                        onClick={() => {
+                          setCreating(true);
+                        }}
+                      >
+                        Create your first KPI
+                      </button>
+                    ) : undefined
+                  }
+                >
+                  {canWrite
+                    ? "A KPI is a number you track over time: revenue, signups, response time. " +
+                      "Create one, then add values by hand, import a CSV or connect an integration."
+                    : "Nobody has added a KPI to this workspace yet. An admin or member can create the first one."}
+                </EmptyState>
+              ) : groups.length === 0 ? (
+                <EmptyState title="Nothing matches">
+                  No KPI name contains “{search}”. Try another word or clear the filters.
+                </EmptyState>
+              ) : (
+                groups.map(([group, kpis]) => (
+                  <section key={group} aria-label={group} className="category">
+                    <h3 className="category-title">{group}</h3>
+                    <div className="card-grid">
+                      {kpis.map((kpi) => (
+                        <KpiCard key={kpi.id} kpi={kpi} />
+                      ))}
+                    </div>
+                  </section>
+                ))
+              )
+            }
+          </Loaded>
         )}
       </section>
 

@@ -2,8 +2,9 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";
 import { Dialog } from "../components/Dialog.tsx";
-import { Badge, CardSkeletons, EmptyState, ErrorState, ProgressBar } from "../components/Feedback.tsx";
+import { Badge, CardSkeletons, EmptyState, ProgressBar } from "../components/Feedback.tsx";
 import { criterionLabels, GoalForm } from "../components/GoalForm.tsx";
+import { Loaded } from "../components/Loaded.tsx";
 import { MutationButton } from "../components/MutationButton.tsx";
 import { goalStatusLabels, type GoalStatus, PaceBadge } from "../components/Pace.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
@@ -197,54 +198,54 @@ export function Goals() {
           Show archived goals
         </label>
       </div>
-      {goals.isPending ? (
-        <CardSkeletons count={3} height="12rem" />
-      ) : goals.isError ? (
-        <ErrorState error={goals.error} onRetry={() => void goals.refetch()} />
-      ) : goals.data.length === 0 ? (
-        <EmptyState
-          title="No goals yet"
-          action={
-            canWrite ? (
-              <button
-                type="button"
-                className="button button-primary"
-                onClick={() => {
-                  setEditing("new");
-                }}
-              >
-                Set your first goal
-              </button>
-            ) : undefined
-          }
-        >
-          A goal links KPIs to a target date, weighs them, and tells you whether the team is on pace.
-        </EmptyState>
-      ) : (
-        statusOrder.map((status) => {
-          const group = goals.data.filter((goal) => goal.status === status);
-          if (group.length === 0) return null;
-          return (
-            <section key={status} className="section" aria-labelledby={`status-${status}`}>
-              <h2 id={`status-${status}`} className="category-title">
-                {goalStatusLabels[status]} <span className="muted">({group.length})</span>
-              </h2>
-              <div className="stack">
-                {group.map((goal) => (
-                  <GoalCard
-                    key={goal.id}
-                    goal={goal}
-                    canWrite={canWrite}
-                    onEdit={() => {
-                      setEditing(goal);
+      <Loaded query={goals} placeholder={<CardSkeletons count={3} height="12rem" />}>
+        {(list) =>
+          list.length === 0 ? (
+            <EmptyState
+              title="No goals yet"
+              action={
+                canWrite ? (
+                  <button
+                    type="button"
+                    className="button button-primary"
+                    onClick={() => {
+                      setEditing("new");
                     }}
-                  />
-                ))}
-              </div>
-            </section>
-          );
-        })
-      )}
+                  >
+                    Set your first goal
+                  </button>
+                ) : undefined
+              }
+            >
+              A goal links KPIs to a target date, weighs them, and tells you whether the team is on pace.
+            </EmptyState>
+          ) : (
+            statusOrder.map((status) => {
+              const group = list.filter((goal) => goal.status === status);
+              if (group.length === 0) return null;
+              return (
+                <section key={status} className="section" aria-labelledby={`status-${status}`}>
+                  <h2 id={`status-${status}`} className="category-title">
+                    {goalStatusLabels[status]} <span className="muted">({group.length})</span>
+                  </h2>
+                  <div className="stack">
+                    {group.map((goal) => (
+                      <GoalCard
+                        key={goal.id}
+                        goal={goal}
+                        canWrite={canWrite}
+                        onEdit={() => {
+                          setEditing(goal);
+                        }}
+                      />
+                    ))}
+                  </div>
+                </section>
+              );
+            })
+          )
+        }
+      </Loaded>
       <Dialog
         open={editing !== null}
         title={editing === "new" ? "New goal" : "Edit goal"}

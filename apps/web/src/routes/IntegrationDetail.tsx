@@ -7,6 +7,7 @@ import { Dialog } from "../components/Dialog.tsx";
 import { EmptyState, ErrorState, Field, FormActions, Skeleton } from "../components/Feedback.tsx";
 import { formatInterval, plainError, SyncStatusBadge } from "../components/Integration.tsx";
 import { filledIn, ProviderFieldInputs, SyncIntervalField } from "../components/IntegrationFields.tsx";
+import { Loaded } from "../components/Loaded.tsx";
 import { MutationButton } from "../components/MutationButton.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
 import { useToast } from "../components/Toasts.tsx";
@@ -406,62 +407,62 @@ export function IntegrationDetail() {
 
       <section className="card section" aria-labelledby="runs-title">
         <h2 id="runs-title">Run history</h2>
-        {runs.isPending ? (
-          <Skeleton height="8rem" />
-        ) : runs.isError ? (
-          <ErrorState error={runs.error} onRetry={() => void runs.refetch()} />
-        ) : runRows.length === 0 ? (
-          <EmptyState title="No runs yet">
-            {data.syncStatus === "DISABLED"
-              ? "Enable the integration to start syncing."
-              : "The first sync runs shortly after connecting, or press Sync now."}
-          </EmptyState>
-        ) : (
-          <>
-            <div className="table-scroll">
-              <table className="table">
-                <thead>
-                  <tr>
-                    <th scope="col">Started</th>
-                    <th scope="col">Status</th>
-                    <th scope="col" className="numeric">
-                      Values written
-                    </th>
-                    <th scope="col">Took</th>
-                    <th scope="col">Error</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {runRows.map((run) => (
-                    <tr key={run.id}>
-                      <td>{formatDateTime(run.startedAt)}</td>
-                      <td>
-                        <SyncStatusBadge status={runBadge[run.status]} />
-                      </td>
-                      <td className="numeric">{run.pointsWritten}</td>
-                      <td>
-                        {run.finishedAt
-                          ? `${Math.max(0, Math.round((run.finishedAt.getTime() - run.startedAt.getTime()) / 100) / 10)} s`
-                          : "running"}
-                      </td>
-                      <td>{run.status === "FAILED" ? plainError(run.errorCode, run.errorMessage) : ""}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-            {runs.hasNextPage ? (
-              <button
-                type="button"
-                className="button"
-                disabled={runs.isFetchingNextPage}
-                onClick={() => void runs.fetchNextPage()}
-              >
-                {runs.isFetchingNextPage ? "Loading…" : "Older runs"}
-              </button>
-            ) : null}
-          </>
-        )}
+        <Loaded query={runs} placeholder={<Skeleton height="8rem" />}>
+          {() =>
+            runRows.length === 0 ? (
+              <EmptyState title="No runs yet">
+                {data.syncStatus === "DISABLED"
+                  ? "Enable the integration to start syncing."
+                  : "The first sync runs shortly after connecting, or press Sync now."}
+              </EmptyState>
+            ) : (
+              <>
+                <div className="table-scroll">
+                  <table className="table">
+                    <thead>
+                      <tr>
+                        <th scope="col">Started</th>
+                        <th scope="col">Status</th>
+                        <th scope="col" className="numeric">
+                          Values written
+                        </th>
+                        <th scope="col">Took</th>
+                        <th scope="col">Error</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {runRows.map((run) => (
+                        <tr key={run.id}>
+                          <td>{formatDateTime(run.startedAt)}</td>
+                          <td>
+                            <SyncStatusBadge status={runBadge[run.status]} />
+                          </td>
+                          <td className="numeric">{run.pointsWritten}</td>
+                          <td>
+                            {run.finishedAt
+                              ? `${Math.max(0, Math.round((run.finishedAt.getTime() - run.startedAt.getTime()) / 100) / 10)} s`
+                              : "running"}
+                          </td>
+                          <td>{run.status === "FAILED" ? plainError(run.errorCode, run.errorMessage) : ""}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+                {runs.hasNextPage ? (
+                  <button
+                    type="button"
+                    className="button"
+                    disabled={runs.isFetchingNextPage}
+                    onClick={() => void runs.fetchNextPage()}
+                  >
+                    {runs.isFetchingNextPage ? "Loading…" : "Older runs"}
+                  </button>
+                ) : null}
+              </>
+            )
+          }
+        </Loaded>
       </section>
       <Dialog
         open={editing}

@@ -4,9 +4,10 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { Dialog } from "../components/Dialog.tsx";
-import { CardSkeletons, EmptyState, ErrorState, Field, FormActions } from "../components/Feedback.tsx";
+import { CardSkeletons, EmptyState, Field, FormActions } from "../components/Feedback.tsx";
 import { formatInterval, plainError, SyncStatusBadge } from "../components/Integration.tsx";
 import { filledIn, ProviderFieldInputs, SyncIntervalField } from "../components/IntegrationFields.tsx";
+import { Loaded } from "../components/Loaded.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
 import { useToast } from "../components/Toasts.tsx";
 import { errorMessage, fieldErrors } from "../lib/errors.ts";
@@ -135,35 +136,38 @@ export function Integrations() {
 
       <section className="section" aria-labelledby="connected-title">
         <h2 id="connected-title">Connected</h2>
-        {integrations.isPending ? (
-          <CardSkeletons count={2} height="4rem" />
-        ) : integrations.isError ? (
-          <ErrorState error={integrations.error} onRetry={() => void integrations.refetch()} />
-        ) : integrations.data.length === 0 ? (
-          <EmptyState title="Nothing connected yet">
-            {canManage ? "Pick a provider below to start syncing values." : "An owner or admin can connect a provider."}
-          </EmptyState>
-        ) : (
-          <ul className="list">
-            {integrations.data.map((integration) => (
-              <li key={integration.id} className="list-row integration-row">
-                <div className="integration-name">
-                  <Link to={`/w/${slug}/integrations/${integration.id}`}>{integration.name}</Link>
-                  <span className="muted small">
-                    {catalogue.find((provider) => provider.id === integration.provider)?.name ?? integration.provider} ·{" "}
-                    {formatInterval(integration.syncIntervalSeconds)}
-                  </span>
-                </div>
-                <SyncStatusBadge status={integration.syncStatus} />
-                <span className="muted small">Last sync {formatRelative(integration.lastSyncedAt)}</span>
-                {integration.syncStatus === "FAILED" ||
-                (integration.syncStatus === "DISABLED" && integration.lastErrorCode) ? (
-                  <p className="row-error">{plainError(integration.lastErrorCode, integration.lastErrorMessage)}</p>
-                ) : null}
-              </li>
-            ))}
-          </ul>
-        )}
+        <Loaded query={integrations} placeholder={<CardSkeletons count={2} height="4rem" />}>
+          {(connected) =>
+            connected.length === 0 ? (
+              <EmptyState title="Nothing connected yet">
+                {canManage
+                  ? "Pick a provider below to start syncing values."
+                  : "An owner or admin can connect a provider."}
+              </EmptyState>
+            ) : (
+              <ul className="list">
+                {connected.map((integration) => (
+                  <li key={integration.id} className="list-row integration-row">
+                    <div className="integration-name">
+                      <Link to={`/w/${slug}/integrations/${integration.id}`}>{integration.name}</Link>
+                      <span className="muted small">
+                        {catalogue.find((provider) => provider.id === integration.provider)?.name ??
+                          integration.provider}{" "}
+                        · {formatInterval(integration.syncIntervalSeconds)}
+                      </span>
+                    </div>
+                    <SyncStatusBadge status={integration.syncStatus} />
+                    <span className="muted small">Last sync {formatRelative(integration.lastSyncedAt)}</span>
+                    {integration.syncStatus === "FAILED" ||
+                    (integration.syncStatus === "DISABLED" && integration.lastErrorCode) ? (
+                      <p className="row-error">{plainError(integration.lastErrorCode, integration.lastErrorMessage)}</p>
+                    ) : null}
+                  </li>
+                ))}
+              </ul>
+            )
+          }
+        </Loaded>
       </section>
 
       <section className="section" aria-labelledby="catalogue-title">

@@ -1,7 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { useNavigate } from "react-router";
-import { Badge, CardSkeletons, ErrorState, Field } from "../components/Feedback.tsx";
+import { Badge, CardSkeletons, Field } from "../components/Feedback.tsx";
+import { Loaded } from "../components/Loaded.tsx";
 import { MutationButton } from "../components/MutationButton.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
 import { useToast } from "../components/Toasts.tsx";
@@ -166,91 +167,93 @@ export function Members() {
 
       <section className="section" aria-labelledby="members-title">
         <h2 id="members-title">People</h2>
-        {members.isPending ? (
-          <CardSkeletons count={3} height="3rem" />
-        ) : members.isError ? (
-          <ErrorState error={members.error} onRetry={() => void members.refetch()} />
-        ) : (
-          <ul className="list" aria-label="Members">
-            {members.data.map((member) => {
-              const self = member.user.id === me.data?.id;
-              const assignable = roles.filter((item) => item === member.role || canAssignRole(role, member.role, item));
-              const canChange =
-                canManage && !self && canAssignRole(role, member.role, member.role === "OWNER" ? "ADMIN" : member.role);
-              return (
-                <li key={member.id} className="list-row member-row" data-testid={`member-${member.user.email}`}>
-                  <div className="member-name">
-                    <strong>{member.user.name}</strong>
-                    {self ? <Badge tone="info">You</Badge> : null}
-                    <span className="muted small">{member.user.email}</span>
-                  </div>
-                  {canChange ? (
-                    <label>
-                      <span className="visually-hidden">Role of {member.user.name}</span>
-                      <select
-                        value={member.role}
-                        disabled={changeRole.isPending}
-                        onChange={(event) => {
-                          const next = roles.find((item) => item === event.target.value);
-                          if (next) changeRole.mutate({ workspaceId, userId: member.user.id, role: next });
-                        }}
+        <Loaded query={members} placeholder={<CardSkeletons count={3} height="3rem" />}>
+          {(list) => (
+            <ul className="list" aria-label="Members">
+              {list.map((member) => {
+                const self = member.user.id === me.data?.id;
+                const assignable = roles.filter(
+                  (item) => item === member.role || canAssignRole(role, member.role, item),
+                );
+                const canChange =
+                  canManage &&
+                  !self &&
+                  canAssignRole(role, member.role, member.role === "OWNER" ? "ADMIN" : member.role);
+                return (
+                  <li key={member.id} className="list-row member-row" data-testid={`member-${member.user.email}`}>
+                    <div className="member-name">
+                      <strong>{member.user.name}</strong>
+                      {self ? <Badge tone="info">You</Badge> : null}
+                      <span className="muted small">{member.user.email}</span>
+                    </div>
+                    {canChange ? (
+                      <label>
+                        <span className="visually-hidden">Role of {member.user.name}</span>
+                        <select
+                          value={member.role}
+                          disabled={changeRole.isPending}
+                          onChange={(event) => {
+                            const next = roles.find((item) => item === event.target.value);
+                            if (next) changeRole.mutate({ workspaceId, userId: member.user.id, role: next });
+                          }}
+                        >
+                          {assignable.map((item) => (
+                            <option key={item} value={item}>
+                              {roleLabels[item]}
+                            </option>
+                          ))}
+                        </select>
+                      </label>
+                    ) : (
+                      <span className="role-label">{roleLabels[member.role]}</span>
+                    )}
+                    <span className="muted small">joined {formatDate(member.createdAt)}</span>
+                    {canChange ? (
+                      <MutationButton
+                        className="button button-small button-quiet"
+                        mutation={remove}
+                        input={{ workspaceId, userId: member.user.id }}
+                        confirm={`Remove ${member.user.name} from the workspace?`}
                       >
-                        {assignable.map((item) => (
-                          <option key={item} value={item}>
-                            {roleLabels[item]}
-                          </option>
-                        ))}
-                      </select>
-                    </label>
-                  ) : (
-                    <span className="role-label">{roleLabels[member.role]}</span>
-                  )}
-                  <span className="muted small">joined {formatDate(member.createdAt)}</span>
-                  {canChange ? (
-                    <MutationButton
-                      className="button button-small button-quiet"
-                      mutation={remove}
-                      input={{ workspaceId, userId: member.user.id }}
-                      confirm={`Remove ${member.user.name} from the workspace?`}
-                    >
-                      Remove
-                    </MutationButton>
-                  ) : null}
-                </li>
-              );
-            })}
-          </ul>
-        )}
+                        Remove
+                      </MutationButton>
+                    ) : null}
+                  </li>
+                );
+              })}
+            </ul>
+          )}
+        </Loaded>
       </section>
 
       <section className="section" aria-labelledby="invitations-title">
         <h2 id="invitations-title">Pending invitations</h2>
-        {invitations.isPending ? (
-          <CardSkeletons count={1} height="3rem" />
-        ) : invitations.isError ? (
-          <ErrorState error={invitations.error} onRetry={() => void invitations.refetch()} />
-        ) : invitations.data.length === 0 ? (
-          <p className="muted">No pending invitations.</p>
-        ) : (
-          <ul className="list" aria-label="Pending invitations">
-            {invitations.data.map((invitation) => (
-              <li key={invitation.id} className="list-row">
-                <span>{invitation.email}</span>
-                <span className="role-label">{roleLabels[invitation.role]}</span>
-                <span className="muted small">expires {formatDate(invitation.expiresAt)}</span>
-                {canManage && canAssignRole(role, invitation.role, null) ? (
-                  <MutationButton
-                    className="button button-small button-quiet"
-                    mutation={cancel}
-                    input={{ workspaceId, invitationId: invitation.id }}
-                  >
-                    Cancel
-                  </MutationButton>
-                ) : null}
-              </li>
-            ))}
-          </ul>
-        )}
+        <Loaded query={invitations} placeholder={<CardSkeletons count={1} height="3rem" />}>
+          {(pending) =>
+            pending.length === 0 ? (
+              <p className="muted">No pending invitations.</p>
+            ) : (
+              <ul className="list" aria-label="Pending invitations">
+                {pending.map((invitation) => (
+                  <li key={invitation.id} className="list-row">
+                    <span>{invitation.email}</span>
+                    <span className="role-label">{roleLabels[invitation.role]}</span>
+                    <span className="muted small">expires {formatDate(invitation.expiresAt)}</span>
+                    {canManage && canAssignRole(role, invitation.role, null) ? (
+                      <MutationButton
+                        className="button button-small button-quiet"
+                        mutation={cancel}
+                        input={{ workspaceId, invitationId: invitation.id }}
+                      >
+                        Cancel
+                      </MutationButton>
+                    ) : null}
+                  </li>
+                ))}
+              </ul>
+            )
+          }
+        </Loaded>
       </section>
 
       <section className="section" aria-labelledby="leave-title">
