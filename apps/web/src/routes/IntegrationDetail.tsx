@@ -1,12 +1,16 @@
-import { integrationRules } from "@northstar/core/field-rules";
 import { providerCatalogue } from "@northstar/core/providers";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { Link, useParams } from "react-router";
 import { Dialog } from "../components/Dialog.tsx";
-import { EmptyState, ErrorState, Field, FormActions, Skeleton } from "../components/Feedback.tsx";
+import { EmptyState, ErrorState, FormActions, Skeleton } from "../components/Feedback.tsx";
 import { formatInterval, plainError, SyncStatusBadge } from "../components/Integration.tsx";
-import { filledIn, ProviderFieldInputs, SyncIntervalField } from "../components/IntegrationFields.tsx";
+import {
+  filledIn,
+  IntegrationNameField,
+  ProviderFieldInputs,
+  SyncIntervalField,
+} from "../components/IntegrationFields.tsx";
 import { Loaded } from "../components/Loaded.tsx";
 import { MutationButton } from "../components/MutationButton.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
@@ -108,17 +112,7 @@ function EditSettings({ integration, onDone }: { integration: Integration; onDon
         });
       }}
     >
-      <Field label="Name" htmlFor={`${id}-name`} error={flat.name}>
-        <input
-          id={`${id}-name`}
-          value={name}
-          onChange={(event) => {
-            setName(event.target.value);
-          }}
-          required
-          maxLength={integrationRules.nameMax}
-        />
-      </Field>
+      <IntegrationNameField id={`${id}-name`} value={name} onChange={setName} error={flat.name} />
       <ProviderFieldInputs idPrefix={`${id}-config`} fields={fields} values={config} onChange={setConfig} />
       <SyncIntervalField
         id={`${id}-interval`}

@@ -1,12 +1,16 @@
-import { integrationRules } from "@northstar/core/field-rules";
 import { type CatalogueProvider, providerCatalogue } from "@northstar/core/providers";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { Dialog } from "../components/Dialog.tsx";
-import { CardSkeletons, EmptyState, Field, FormActions } from "../components/Feedback.tsx";
+import { CardSkeletons, EmptyState, FormActions } from "../components/Feedback.tsx";
 import { formatInterval, plainError, SyncStatusBadge } from "../components/Integration.tsx";
-import { filledIn, ProviderFieldInputs, SyncIntervalField } from "../components/IntegrationFields.tsx";
+import {
+  filledIn,
+  IntegrationNameField,
+  ProviderFieldInputs,
+  SyncIntervalField,
+} from "../components/IntegrationFields.tsx";
 import { Loaded } from "../components/Loaded.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
 import { useToast } from "../components/Toasts.tsx";
@@ -69,17 +73,7 @@ function ConnectForm({
   return (
     <form onSubmit={submit} className="stack" noValidate>
       <p className="muted">{provider.description}</p>
-      <Field label="Name" htmlFor={`${id}-name`} error={flat.name}>
-        <input
-          id={`${id}-name`}
-          value={name}
-          onChange={(event) => {
-            setName(event.target.value);
-          }}
-          required
-          maxLength={integrationRules.nameMax}
-        />
-      </Field>
+      <IntegrationNameField id={`${id}-name`} value={name} onChange={setName} error={flat.name} />
       <ProviderFieldInputs
         idPrefix={`${id}-config`}
         fields={provider.configFields}
