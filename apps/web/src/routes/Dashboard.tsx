@@ -7,6 +7,7 @@ import { KpiForm } from "../components/KpiForm.tsx";
 import { Loaded } from "../components/Loaded.tsx";
 import { MutationButton } from "../components/MutationButton.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
+import { Segmented } from "../components/Segmented.tsx";
 import { PaceBadge, TrendText } from "../components/Pace.tsx";
 import { Sparkline } from "../components/Sparkline.tsx";
 import { useToast } from "../components/Toasts.tsx";
@@ -27,6 +28,11 @@ const periods = [
   { value: "year", label: "year" },
 ] as const;
 type Period = (typeof periods)[number]["value"];
+const views = [
+  { value: "active", label: "Active" },
+  { value: "archived", label: "Archived" },
+] as const;
+type View = (typeof views)[number]["value"];
 
 const dayMs = 86_400_000;
 /** The sparkline's window ends at the next full hour, so its query key holds still for an hour. */
@@ -188,7 +194,7 @@ export function Dashboard() {
   const [period, setPeriod] = useState<Period>("month");
   const [category, setCategory] = useState("");
   const [search, setSearch] = useState("");
-  const [view, setView] = useState<"active" | "archived">("active");
+  const [view, setView] = useState<View>("active");
   const [creating, setCreating] = useState(false);
   const query = useDeferredValue(search.trim().toLowerCase());
   const categories = useQuery(trpc.kpi.categories.queryOptions({ workspaceId }));
@@ -286,26 +292,7 @@ export function Dashboard() {
               ))}
             </select>
           </label>
-          <div className="segmented" role="group" aria-label="Show">
-            <button
-              type="button"
-              aria-pressed={view === "active"}
-              onClick={() => {
-                setView("active");
-              }}
-            >
-              Active
-            </button>
-            <button
-              type="button"
-              aria-pressed={view === "archived"}
-              onClick={() => {
-                setView("archived");
-              }}
-            >
-              Archived
-            </button>
-          </div>
+          <Segmented label="Show" options={views} value={view} onChange={setView} />
         </div>
 
         {view === "archived" ? (
