@@ -1,12 +1,12 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { useNavigate } from "react-router";
-import { Badge, CardSkeletons, Field } from "../components/Feedback.tsx";
+import { Badge, CardSkeletons, Field, FormError } from "../components/Feedback.tsx";
 import { Loaded } from "../components/Loaded.tsx";
 import { MutationButton } from "../components/MutationButton.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
 import { useToast } from "../components/Toasts.tsx";
-import { errorMessage, fieldErrors } from "../lib/errors.ts";
+import { fieldErrors, formError } from "../lib/errors.ts";
 import { formatDate } from "../lib/format.ts";
 import { can, canAssignRole, type Role, roleLabels, roles } from "../lib/permissions.ts";
 import { useTRPC } from "../trpc.ts";
@@ -80,11 +80,7 @@ function InviteForm() {
       <button type="submit" className="button button-primary" disabled={invite.isPending || email.trim() === ""}>
         {invite.isPending ? "Inviting…" : "Invite"}
       </button>
-      {invite.isError && Object.keys(errors).length === 0 ? (
-        <p className="form-error" role="alert">
-          {errorMessage(invite.error)}
-        </p>
-      ) : null}
+      <FormError message={formError(invite.error)} />
     </form>
   );
 }
