@@ -1,10 +1,9 @@
-import { providerCatalogue } from "@northstar/core/providers";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { Link, useParams } from "react-router";
 import { Dialog } from "../components/Dialog.tsx";
 import { EmptyState, ErrorState, FormActions, Skeleton } from "../components/Feedback.tsx";
-import { formatInterval, plainError, SyncStatusBadge } from "../components/Integration.tsx";
+import { catalogueEntry, formatInterval, plainError, SyncStatusBadge } from "../components/Integration.tsx";
 import {
   filledIn,
   IntegrationNameField,
@@ -23,9 +22,6 @@ import { useWorkspace } from "../workspace.ts";
 
 // One integration: its state, its last error in plain words, "sync now", enable/disable, and
 // the history of its runs.
-
-// The catalogue is plain data from @northstar/core: it needs no request.
-const catalogue = providerCatalogue();
 
 const runBadge = { RUNNING: "SYNCING", SUCCEEDED: "SUCCEEDED", FAILED: "FAILED" } as const;
 
@@ -60,7 +56,7 @@ function ReplaceCredentials({
   const id = useId();
   const [values, setValues] = useState<Record<string, string>>({});
   const update = useIntegrationUpdate("Credentials replaced.", onDone);
-  const fields = catalogue.find((item) => item.id === provider)?.credentialFields ?? [];
+  const fields = catalogueEntry(provider)?.credentialFields ?? [];
   return (
     <form
       className="stack"
@@ -96,7 +92,7 @@ function EditSettings({ integration, onDone }: { integration: Integration; onDon
   const [interval, setSyncInterval] = useState(integration.syncIntervalSeconds);
   const update = useIntegrationUpdate("Settings saved.", onDone);
   const flat = fieldErrors(update.error);
-  const fields = catalogue.find((item) => item.id === integration.provider)?.configFields ?? [];
+  const fields = catalogueEntry(integration.provider)?.configFields ?? [];
   return (
     <form
       className="stack"

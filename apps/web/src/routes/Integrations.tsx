@@ -1,10 +1,10 @@
-import { type CatalogueProvider, providerCatalogue } from "@northstar/core/providers";
+import type { CatalogueProvider } from "@northstar/core/providers";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { Dialog } from "../components/Dialog.tsx";
 import { CardSkeletons, EmptyState, FormActions } from "../components/Feedback.tsx";
-import { formatInterval, plainError, SyncStatusBadge } from "../components/Integration.tsx";
+import { catalogue, catalogueEntry, formatInterval, plainError, SyncStatusBadge } from "../components/Integration.tsx";
 import {
   filledIn,
   IntegrationNameField,
@@ -21,9 +21,6 @@ import { useTRPC } from "../trpc.ts";
 import { useWorkspace } from "../workspace.ts";
 
 // Connected integrations with their sync state, and the catalogue to connect another.
-
-// The catalogue is plain data from @northstar/core: it needs no request.
-const catalogue = providerCatalogue();
 
 function ConnectForm({
   provider,
@@ -145,9 +142,8 @@ export function Integrations() {
                     <div className="integration-name">
                       <Link to={`/w/${slug}/integrations/${integration.id}`}>{integration.name}</Link>
                       <span className="muted small">
-                        {catalogue.find((provider) => provider.id === integration.provider)?.name ??
-                          integration.provider}{" "}
-                        · {formatInterval(integration.syncIntervalSeconds)}
+                        {catalogueEntry(integration.provider)?.name ?? integration.provider} ·{" "}
+                        {formatInterval(integration.syncIntervalSeconds)}
                       </span>
                     </div>
                     <SyncStatusBadge status={integration.syncStatus} />
