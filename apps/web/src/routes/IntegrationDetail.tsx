@@ -13,8 +13,9 @@ import {
 import { Loaded } from "../components/Loaded.tsx";
 import { MutationButton } from "../components/MutationButton.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
+import { RecordPageError } from "../components/RecordPageError.tsx";
 import { useToast } from "../components/Toasts.tsx";
-import { errorCode, errorMessage, fieldErrors } from "../lib/errors.ts";
+import { errorMessage, fieldErrors } from "../lib/errors.ts";
 import { formatDateTime, formatRelative } from "../lib/format.ts";
 import { can } from "../lib/permissions.ts";
 import { type RouterOutputs, useTRPC } from "../trpc.ts";
@@ -277,16 +278,16 @@ export function IntegrationDetail() {
   }
   if (integration.isError) {
     return (
-      <div className="page">
-        {errorCode(integration.error) === "NOT_FOUND" ? (
-          <div className="panel">
+      <RecordPageError
+        error={integration.error}
+        onRetry={() => void integration.refetch()}
+        notFound={
+          <>
             <h1>Integration not found</h1>
             <Link to={`/w/${slug}/integrations`}>Back to integrations</Link>
-          </div>
-        ) : (
-          <ErrorState error={integration.error} onRetry={() => void integration.refetch()} />
-        )}
-      </div>
+          </>
+        }
+      />
     );
   }
   const data = integration.data;

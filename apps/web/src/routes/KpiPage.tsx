@@ -3,13 +3,13 @@ import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { Dialog } from "../components/Dialog.tsx";
 import { AddPointForm, DataPointsTable, ImportCsvForm } from "../components/DataPoints.tsx";
-import { Badge, ErrorState, ProgressBar, Skeleton } from "../components/Feedback.tsx";
+import { Badge, ProgressBar, Skeleton } from "../components/Feedback.tsx";
 import { KpiChart } from "../components/KpiChart.tsx";
 import { KpiForm } from "../components/KpiForm.tsx";
 import { MutationButton } from "../components/MutationButton.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
+import { RecordPageError } from "../components/RecordPageError.tsx";
 import { useToast } from "../components/Toasts.tsx";
-import { errorCode } from "../lib/errors.ts";
 import { formatPercent, formatRelative, formatValue } from "../lib/format.ts";
 import { can } from "../lib/permissions.ts";
 import { useTRPC } from "../trpc.ts";
@@ -57,17 +57,17 @@ export function KpiPage() {
   }
   if (kpi.isError) {
     return (
-      <div className="page">
-        {errorCode(kpi.error) === "NOT_FOUND" ? (
-          <div className="panel">
+      <RecordPageError
+        error={kpi.error}
+        onRetry={() => void kpi.refetch()}
+        notFound={
+          <>
             <h1>KPI not found</h1>
             <p>It may have been deleted, or the link is wrong.</p>
             <Link to={`/w/${slug}`}>Back to the dashboard</Link>
-          </div>
-        ) : (
-          <ErrorState error={kpi.error} onRetry={() => void kpi.refetch()} />
-        )}
-      </div>
+          </>
+        }
+      />
     );
   }
   const data = kpi.data;
