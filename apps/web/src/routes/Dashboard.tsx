@@ -216,26 +216,23 @@ export function Dashboard() {
 
   const canWrite = can(role, "kpi.write");
   const noKpis = summary.isSuccess && summary.data.length === 0 && !category;
+  // The header and the empty dashboard offer the same first step: a new KPI.
+  const createButton = (label: string) =>
+    canWrite ? (
+      <button
+        type="button"
+        className="button button-primary"
+        onClick={() => {
+          setCreating(true);
+        }}
+      >
+        {label}
+      </button>
+    ) : null;
 
   return (
     <div className="page">
-      <PageHeader
-        title="Dashboard"
-        description={name}
-        actions={
-          canWrite ? (
-            <button
-              type="button"
-              className="button button-primary"
-              onClick={() => {
-                setCreating(true);
-              }}
-            >
-              New KPI
-            </button>
-          ) : null
-        }
-      />
+      <PageHeader title="Dashboard" description={name} actions={createButton("New KPI")} />
 
       <section aria-labelledby="goals-title" className="section">
         <div className="section-header">
@@ -301,22 +298,7 @@ export function Dashboard() {
           <Loaded query={summary} placeholder={<CardSkeletons count={6} />}>
             {() =>
               noKpis ? (
-                <EmptyState
-                  title="No KPIs yet"
-                  action={
-                    canWrite ? (
-                      <button
-                        type="button"
-                        className="button button-primary"
-                        onClick={() => {
-                          setCreating(true);
-                        }}
-                      >
-                        Create your first KPI
-                      </button>
-                    ) : undefined
-                  }
-                >
+                <EmptyState title="No KPIs yet" action={createButton("Create your first KPI")}>
                   {canWrite
                     ? "A KPI is a number you track over time: revenue, signups, response time. " +
                       "Create one, then add values by hand, import a CSV or connect an integration."

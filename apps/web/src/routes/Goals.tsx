@@ -166,25 +166,26 @@ export function Goals() {
   const [editing, setEditing] = useState<Goal | "new" | null>(null);
   const goals = useQuery(trpc.goal.list.queryOptions({ workspaceId, includeArchived: showArchived }));
   const canWrite = can(role, "goal.write");
+  // The header and the empty page offer the same first step: a new goal.
+  const createButton = (label: string) =>
+    canWrite ? (
+      <button
+        type="button"
+        className="button button-primary"
+        onClick={() => {
+          setEditing("new");
+        }}
+      >
+        {label}
+      </button>
+    ) : null;
 
   return (
     <div className="page">
       <PageHeader
         title="Goals"
         description="Progress is the weighted average of the linked KPIs; pace compares it with the time gone."
-        actions={
-          canWrite ? (
-            <button
-              type="button"
-              className="button button-primary"
-              onClick={() => {
-                setEditing("new");
-              }}
-            >
-              New goal
-            </button>
-          ) : null
-        }
+        actions={createButton("New goal")}
       />
       <div className="toolbar">
         <label className="checkbox">
@@ -201,22 +202,7 @@ export function Goals() {
       <Loaded query={goals} placeholder={<CardSkeletons count={3} height="12rem" />}>
         {(list) =>
           list.length === 0 ? (
-            <EmptyState
-              title="No goals yet"
-              action={
-                canWrite ? (
-                  <button
-                    type="button"
-                    className="button button-primary"
-                    onClick={() => {
-                      setEditing("new");
-                    }}
-                  >
-                    Set your first goal
-                  </button>
-                ) : undefined
-              }
-            >
+            <EmptyState title="No goals yet" action={createButton("Set your first goal")}>
               A goal links KPIs to a target date, weighs them, and tells you whether the team is on pace.
             </EmptyState>
           ) : (
