@@ -1,10 +1,10 @@
 import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
-import { errorMessage, fieldErrors, lineErrors } from "../lib/errors.ts";
+import { errorMessage, fieldErrors, formError, lineErrors } from "../lib/errors.ts";
 import { formatDateTime, formatShortDateTime, formatValue, toLocalInput } from "../lib/format.ts";
 import { type RouterOutputs, useTRPC } from "../trpc.ts";
 import { useWorkspace } from "../workspace.ts";
-import { EmptyState, ErrorState, Field, Skeleton } from "./Feedback.tsx";
+import { EmptyState, ErrorState, Field, FormError, Skeleton } from "./Feedback.tsx";
 import { useToast } from "./Toasts.tsx";
 
 // A KPI's raw values: the newest first, a page at a time; add one by hand, import many from CSV,
@@ -227,11 +227,7 @@ export function AddPointForm({ kpiId, onAdded }: { kpiId: string; onAdded: () =>
       <button type="submit" className="button button-primary" disabled={record.isPending}>
         {record.isPending ? "Adding…" : "Add value"}
       </button>
-      {record.isError && Object.keys(errors).length === 0 ? (
-        <p className="form-error" role="alert">
-          {errorMessage(record.error)}
-        </p>
-      ) : null}
+      <FormError message={formError(record.error)} />
     </form>
   );
 }

@@ -101,6 +101,15 @@ export function Field({
   );
 }
 
+/** The error that belongs to no field of a form, if any; read out as it appears. */
+export function FormError({ message }: { message: string | null }) {
+  return message ? (
+    <p className="form-error" role="alert">
+      {message}
+    </p>
+  ) : null;
+}
+
 /** A form's end: the error that belongs to no field (if any), then Cancel and the submit button. */
 export function FormActions({
   error,
@@ -119,11 +128,7 @@ export function FormActions({
 }) {
   return (
     <>
-      {error ? (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <FormError message={error} />
       <div className="actions">
         <button type="button" className="button" onClick={onCancel}>
           Cancel

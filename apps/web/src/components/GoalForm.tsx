@@ -1,7 +1,7 @@
 import { goalRules } from "@northstar/core/field-rules";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
-import { errorMessage, fieldErrors } from "../lib/errors.ts";
+import { fieldErrors, formError } from "../lib/errors.ts";
 import { formatPercent, fromCalendarDateInput, toCalendarDateInput } from "../lib/format.ts";
 import { type RouterOutputs, useTRPC, useTRPCClient } from "../trpc.ts";
 import { useWorkspace } from "../workspace.ts";
@@ -251,7 +251,7 @@ export function GoalForm({ goal, onDone, onCancel }: { goal?: Goal; onDone: () =
       </fieldset>
 
       <FormActions
-        error={localError ?? (save.isError && Object.keys(errors).length === 0 ? errorMessage(save.error) : null)}
+        error={localError ?? formError(save.error)}
         onCancel={onCancel}
         submitLabel={goal ? "Save goal" : "Create goal"}
         pendingLabel="Saving…"

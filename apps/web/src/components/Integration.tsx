@@ -1,6 +1,16 @@
+import { type CatalogueProvider, providerCatalogue } from "@northstar/core/providers";
 import { Badge } from "./Feedback.tsx";
 
-// How an integration's state reads: a badge per sync status, errors in plain words.
+// How an integration reads: its provider's catalogue entry, a badge per sync status, errors in
+// plain words.
+
+// The catalogue is plain data from @northstar/core: it needs no request.
+export const catalogue = providerCatalogue();
+
+/** The catalogue entry of the provider an integration names by id. */
+export function catalogueEntry(providerId: string): CatalogueProvider | undefined {
+  return catalogue.find((provider) => provider.id === providerId);
+}
 
 type SyncStatus = "IDLE" | "QUEUED" | "SYNCING" | "SUCCEEDED" | "FAILED" | "DISABLED";
 

@@ -1,9 +1,37 @@
+import { integrationRules } from "@northstar/core/field-rules";
 import type { CredentialField } from "@northstar/core/providers";
 import { Field } from "./Feedback.tsx";
 import { formatInterval, syncIntervals } from "./Integration.tsx";
 
 // The form pieces the integration forms share (connect, edit settings, replace credentials): the
-// provider's fields as inputs, and the sync interval.
+// integration's name, the provider's fields as inputs, and the sync interval.
+
+/** The name the integration goes by in this workspace. */
+export function IntegrationNameField({
+  id,
+  value,
+  onChange,
+  error,
+}: {
+  id: string;
+  value: string;
+  onChange: (name: string) => void;
+  error?: string | undefined;
+}) {
+  return (
+    <Field label="Name" htmlFor={id} error={error}>
+      <input
+        id={id}
+        value={value}
+        onChange={(event) => {
+          onChange(event.target.value);
+        }}
+        required
+        maxLength={integrationRules.nameMax}
+      />
+    </Field>
+  );
+}
 
 /** One input per field of the provider's catalogue entry; secrets are never autocompleted. */
 export function ProviderFieldInputs({

@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { useCallback, useEffect, useId, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import type uPlot from "uplot";
 import { formatDateTime, formatValue, toDateInput } from "../lib/format.ts";
 import { type RouterOutputs, useTRPC } from "../trpc.ts";
@@ -7,6 +7,7 @@ import { useWorkspace } from "../workspace.ts";
 import { Chart, useChartTheme } from "./Chart.tsx";
 import { EmptyState, ErrorState, Skeleton } from "./Feedback.tsx";
 import { TrendText } from "./Pace.tsx";
+import { Segmented } from "./Segmented.tsx";
 
 // A KPI over a chosen range: the API downsamples it to about one bucket per few pixels; the
 // chart shows each bucket's average, the same stretch of the period before (dashed), and the
@@ -21,11 +22,45 @@ const presets = [
   { key: "1y", label: "1 year", days: 365 },
 ] as const;
 type PresetKey = (typeof presets)[number]["key"] | "custom";
+const rangeChoices: { value: PresetKey; label: string }[] = [
+  ...presets.map((item) => ({ value: item.key, label: item.key })),
+  { value: "custom", label: "Custom" },
+];
 
 /** The next full 5 minutes: the range's end holds still between refreshes. */
 function rangeEnd(): Date {
   const step = 5 * 60_000;
   return new Date(Math.ceil((Date.now() + 1) / step) * step);
+}
+
+/** One end of the custom range, as a date input in the toolbar. */
+function DateBound({
+  label,
+  value,
+  min,
+  max,
+  onChange,
+}: {
+  label: string;
+  value: string;
+  min?: string;
+  max?: string;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <label className="toolbar-field">
+      <span>{label}</span>
+      <input
+        type="date"
+        value={value}
+        min={min}
+        max={max}
+        onChange={(event) => {
+          onChange(event.target.value);
+        }}
+      />
+    </label>
+  );
 }
 
 /** Time, this period, [the previous period, when the plan's history reaches it,] the target. */
@@ -42,7 +77,6 @@ export function KpiChart({ kpiId, refreshKey }: { kpiId: string; refreshKey: num
   const trpc = useTRPC();
   const { id: workspaceId } = useWorkspace();
   const theme = useChartTheme();
-  const ids = { from: useId(), to: useId() };
   const [preset, setPreset] = useState<PresetKey>("30d");
   const [custom, setCustom] = useState(() => ({
     from: toDateInput(new Date(Date.now() - 14 * dayMs)),
@@ -145,57 +179,35 @@ export function KpiChart({ kpiId, refreshKey }: { kpiId: string; refreshKey: num
     <section className="card chart-card" aria-labelledby="chart-title">
       <header className="chart-header">
         <h2 id="chart-title">History</h2>
-        <div className="segmented" role="group" aria-label="Range">
-          {presets.map((item) => (
-            <button
-              key={item.key}
-              type="button"
-              aria-pressed={preset === item.key}
-              onClick={() => {
-                setPreset(item.key);
-                setEnd(rangeEnd());
-              }}
-            >
-              {item.key}
-            </button>
-          ))}
-          <button
-            type="button"
-            aria-pressed={preset === "custom"}
-            onClick={() => {
-              setPreset("custom");
-            }}
-          >
-            Custom
-          </button>
-        </div>
+        <Segmented
+          label="Range"
+          options={rangeChoices}
+          value={preset}
+          onChange={(key) => {
+            setPreset(key);
+            // A preset counts back from now; a custom range has its own dates.
+            if (key !== "custom") setEnd(rangeEnd());
+          }}
+        />
       </header>
       {preset === "custom" ? (
         <div className="toolbar">
-          <label className="toolbar-field" htmlFor={ids.from}>
-            <span>From</span>
-            <input
-              id={ids.from}
-              type="date"
-              value={custom.from}
-              max={custom.to}
-              onChange={(event) => {
-                setCustom((current) => ({ ...current, from: event.target.value }));
-              }}
-            />
-          </label>
-          <label className="toolbar-field" htmlFor={ids.to}>
-            <span>To</span>
-            <input
-              id={ids.to}
-              type="date"
-              value={custom.to}
-              min={custom.from}
-              onChange={(event) => {
-                setCustom((current) => ({ ...current, to: event.target.value }));
-              }}
-            />
-          </label>
+          <DateBound
+            label="From"
+            value={custom.from}
+            max={custom.to}
+            onChange={(from) => {
+              setCustom((current) => ({ ...current, from }));
+            }}
+          />
+          <DateBound
+            label="To"
+            value={custom.to}
+            min={custom.from}
+            onChange={(to) => {
+              setCustom((current) => ({ ...current, to }));
+            }}
+          />
           {range === null ? <p className="field-error">Pick a start before the end.</p> : null}
         </div>
       ) : null}

@@ -1,7 +1,7 @@
 import { kpiRules } from "@northstar/core/field-rules";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
-import { errorMessage, fieldErrors } from "../lib/errors.ts";
+import { fieldErrors, formError } from "../lib/errors.ts";
 import { type RouterOutputs, useTRPC } from "../trpc.ts";
 import { useWorkspace } from "../workspace.ts";
 import { Field, FormActions } from "./Feedback.tsx";
@@ -131,7 +131,7 @@ export function KpiForm({ kpi, categories, onDone, onCancel }: KpiFormProps) {
         />
       </Field>
       <FormActions
-        error={mutation.isError && Object.keys(errors).length === 0 ? errorMessage(mutation.error) : null}
+        error={formError(mutation.error)}
         onCancel={onCancel}
         submitLabel={kpi ? "Save KPI" : "Create KPI"}
         pendingLabel="Saving…"

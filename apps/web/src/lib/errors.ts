@@ -30,6 +30,12 @@ export function fieldErrors(error: unknown): Record<string, string> {
   return out;
 }
 
+/** A failed call's message for the form as a whole: none while the form's fields show what is wrong. */
+export function formError(error: unknown): string | null {
+  if (error === null || error === undefined) return null;
+  return Object.keys(fieldErrors(error)).length === 0 ? errorMessage(error) : null;
+}
+
 /** The bad lines of a rejected import. */
 export function lineErrors(error: unknown): { line: number; message: string }[] {
   if (!isApiError(error)) return [];

@@ -1,5 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
-import { ErrorState, ProgressBar, Skeleton } from "../components/Feedback.tsx";
+import { ProgressBar, Skeleton } from "../components/Feedback.tsx";
+import { Loaded } from "../components/Loaded.tsx";
+import { PageHeader } from "../components/PageHeader.tsx";
 import { formatDate, formatNumber } from "../lib/format.ts";
 import { useTRPC } from "../trpc.ts";
 import { useWorkspace } from "../workspace.ts";
@@ -39,63 +41,50 @@ export function Billing() {
 
   return (
     <div className="page">
-      <header className="page-header">
-        <h1>Billing</h1>
-      </header>
+      <PageHeader title="Billing" />
       <section className="card section" aria-labelledby="plan-title">
         <h2 id="plan-title">This workspace</h2>
-        {workspacePlan.isPending ? (
-          <Skeleton height="8rem" />
-        ) : workspacePlan.isError ? (
-          <ErrorState error={workspacePlan.error} onRetry={() => void workspacePlan.refetch()} />
-        ) : (
-          <>
-            <p>
-              <span className="plan-name">{planNames[workspacePlan.data.plan]}</span> plan{" "}
-              <span className="muted">(the best plan among its owners)</span>
-            </p>
-            <Usage
-              label="Active KPIs"
-              used={workspacePlan.data.usage.activeKpis}
-              limit={workspacePlan.data.limits.kpis}
-            />
-            <Usage
-              label="Integrations"
-              used={workspacePlan.data.usage.integrations}
-              limit={workspacePlan.data.limits.integrations}
-            />
-            <p className="muted small">History kept: {formatNumber(workspacePlan.data.limits.historyDays)} days.</p>
-          </>
-        )}
+        <Loaded query={workspacePlan} placeholder={<Skeleton height="8rem" />}>
+          {(plan) => (
+            <>
+              <p>
+                <span className="plan-name">{planNames[plan.plan]}</span> plan{" "}
+                <span className="muted">(the best plan among its owners)</span>
+              </p>
+              <Usage label="Active KPIs" used={plan.usage.activeKpis} limit={plan.limits.kpis} />
+              <Usage label="Integrations" used={plan.usage.integrations} limit={plan.limits.integrations} />
+              <p className="muted small">History kept: {formatNumber(plan.limits.historyDays)} days.</p>
+            </>
+          )}
+        </Loaded>
       </section>
       <section className="card section" aria-labelledby="mine-title">
         <h2 id="mine-title">My subscription</h2>
-        {mine.isPending ? (
-          <Skeleton height="6rem" />
-        ) : mine.isError ? (
-          <ErrorState error={mine.error} onRetry={() => void mine.refetch()} />
-        ) : (
-          <>
-            <p>
-              <span className="plan-name">{planNames[mine.data.plan]}</span>
-              {mine.data.status ? ` · ${statusNames[mine.data.status]}` : " · no paid subscription"}
-              {mine.data.billingPeriod
-                ? ` · billed ${mine.data.billingPeriod === "YEARLY" ? "yearly" : "monthly"}`
-                : ""}
-            </p>
-            {mine.data.currentPeriodEnd ? (
+        <Loaded query={mine} placeholder={<Skeleton height="6rem" />}>
+          {(subscription) => (
+            <>
               <p>
-                Current period {formatDate(mine.data.currentPeriodStart)} – {formatDate(mine.data.currentPeriodEnd)}
-                {mine.data.cancelAtPeriodEnd ? <strong> · ends then (cancelled)</strong> : " · renews then"}
+                <span className="plan-name">{planNames[subscription.plan]}</span>
+                {subscription.status ? ` · ${statusNames[subscription.status]}` : " · no paid subscription"}
+                {subscription.billingPeriod
+                  ? ` · billed ${subscription.billingPeriod === "YEARLY" ? "yearly" : "monthly"}`
+                  : ""}
               </p>
-            ) : null}
-            <Usage
-              label="Workspaces I own"
-              used={mine.data.usage.ownedWorkspaces}
-              limit={mine.data.limits.workspaces}
-            />
-          </>
-        )}
+              {subscription.currentPeriodEnd ? (
+                <p>
+                  Current period {formatDate(subscription.currentPeriodStart)} –{" "}
+                  {formatDate(subscription.currentPeriodEnd)}
+                  {subscription.cancelAtPeriodEnd ? <strong> · ends then (cancelled)</strong> : " · renews then"}
+                </p>
+              ) : null}
+              <Usage
+                label="Workspaces I own"
+                used={subscription.usage.ownedWorkspaces}
+                limit={subscription.limits.workspaces}
+              />
+            </>
+          )}
+        </Loaded>
       </section>
     </div>
   );

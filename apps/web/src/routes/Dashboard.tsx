@@ -4,6 +4,10 @@ import { Link } from "react-router";
 import { Dialog } from "../components/Dialog.tsx";
 import { CardSkeletons, EmptyState, ErrorState, ProgressBar } from "../components/Feedback.tsx";
 import { KpiForm } from "../components/KpiForm.tsx";
+import { Loaded } from "../components/Loaded.tsx";
+import { MutationButton } from "../components/MutationButton.tsx";
+import { PageHeader } from "../components/PageHeader.tsx";
+import { Segmented } from "../components/Segmented.tsx";
 import { PaceBadge, TrendText } from "../components/Pace.tsx";
 import { Sparkline } from "../components/Sparkline.tsx";
 import { useToast } from "../components/Toasts.tsx";
@@ -24,6 +28,11 @@ const periods = [
   { value: "year", label: "year" },
 ] as const;
 type Period = (typeof periods)[number]["value"];
+const views = [
+  { value: "active", label: "Active" },
+  { value: "archived", label: "Archived" },
+] as const;
+type View = (typeof views)[number]["value"];
 
 const dayMs = 86_400_000;
 /** The sparkline's window ends at the next full hour, so its query key holds still for an hour. */
@@ -169,16 +178,9 @@ function ArchivedKpis() {
             {kpi.category} · archived {formatDate(kpi.archivedAt)}
           </span>
           {can(role, "kpi.write") ? (
-            <button
-              type="button"
-              className="button button-small"
-              disabled={restore.isPending}
-              onClick={() => {
-                restore.mutate({ workspaceId, kpiId: kpi.id });
-              }}
-            >
+            <MutationButton className="button button-small" mutation={restore} input={{ workspaceId, kpiId: kpi.id }}>
               Restore
-            </button>
+            </MutationButton>
           ) : null}
         </li>
       ))}
@@ -192,7 +194,7 @@ export function Dashboard() {
   const [period, setPeriod] = useState<Period>("month");
   const [category, setCategory] = useState("");
   const [search, setSearch] = useState("");
-  const [view, setView] = useState<"active" | "archived">("active");
+  const [view, setView] = useState<View>("active");
   const [creating, setCreating] = useState(false);
   const query = useDeferredValue(search.trim().toLowerCase());
   const categories = useQuery(trpc.kpi.categories.queryOptions({ workspaceId }));
@@ -214,26 +216,23 @@ export function Dashboard() {
 
   const canWrite = can(role, "kpi.write");
   const noKpis = summary.isSuccess && summary.data.length === 0 && !category;
+  // The header and the empty dashboard offer the same first step: a new KPI.
+  const createButton = (label: string) =>
+    canWrite ? (
+      <button
+        type="button"
+        className="button button-primary"
+        onClick={() => {
+          setCreating(true);
+        }}
+      >
+        {label}
+      </button>
+    ) : null;
 
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <h1>Dashboard</h1>
-          <p className="muted">{name}</p>
-        </div>
-        {canWrite ? (
-          <button
-            type="button"
-            className="button button-primary"
-            onClick={() => {
-              setCreating(true);
-            }}
-          >
-            New KPI
-          </button>
-        ) : null}
-      </header>
+      <PageHeader title="Dashboard" description={name} actions={createButton("New KPI")} />
 
       <section aria-labelledby="goals-title" className="section">
         <div className="section-header">
@@ -290,71 +289,39 @@ export function Dashboard() {
               ))}
             </select>
           </label>
-          <div className="segmented" role="group" aria-label="Show">
-            <button
-              type="button"
-              aria-pressed={view === "active"}
-              onClick={() => {
-                setView("active");
-              }}
-            >
-              Active
-            </button>
-            <button
-              type="button"
-              aria-pressed={view === "archived"}
-              onClick={() => {
-                setView("archived");
-              }}
-            >
-              Archived
-            </button>
-          </div>
+          <Segmented label="Show" options={views} value={view} onChange={setView} />
         </div>
 
         {view === "archived" ? (
           <ArchivedKpis />
-        ) : summary.isPending ? (
-          <CardSkeletons count={6} />
-        ) : summary.isError ? (
-          <ErrorState error={summary.error} onRetry={() => void summary.refetch()} />
-        ) : noKpis ? (
-          <EmptyState
-            title="No KPIs yet"
-            action={
-              canWrite ? (
-                <button
-                  type="button"
-                  className="button button-primary"
-                  onClick={() => {
-                    setCreating(true);
-                  }}
-                >
-                  Create your first KPI
-                </button>
-              ) : undefined
-            }
-          >
-            {canWrite
-              ? "A KPI is a number you track over time: revenue, signups, response time. " +
-                "Create one, then add values by hand, import a CSV or connect an integration."
-              : "Nobody has added a KPI to this workspace yet. An admin or member can create the first one."}
-          </EmptyState>
-        ) : groups.length === 0 ? (
-          <EmptyState title="Nothing matches">
-            No KPI name contains “{search}”. Try another word or clear the filters.
-          </EmptyState>
         ) : (
-          groups.map(([group, kpis]) => (
-            <section key={group} aria-label={group} className="category">
-              <h3 className="category-title">{group}</h3>
-              <div className="card-grid">
-                {kpis.map((kpi) => (
-                  <KpiCard key={kpi.id} kpi={kpi} />
-                ))}
-              </div>
-            </section>
-          ))
+          <Loaded query={summary} placeholder={<CardSkeletons count={6} />}>
+            {() =>
+              noKpis ? (
+                <EmptyState title="No KPIs yet" action={createButton("Create your first KPI")}>
+                  {canWrite
+                    ? "A KPI is a number you track over time: revenue, signups, response time. " +
+                      "Create one, then add values by hand, import a CSV or connect an integration."
+                    : "Nobody has added a KPI to this workspace yet. An admin or member can create the first one."}
+                </EmptyState>
+              ) : groups.length === 0 ? (
+                <EmptyState title="Nothing matches">
+                  No KPI name contains “{search}”. Try another word or clear the filters.
+                </EmptyState>
+              ) : (
+                groups.map(([group, kpis]) => (
+                  <section key={group} aria-label={group} className="category">
+                    <h3 className="category-title">{group}</h3>
+                    <div className="card-grid">
+                      {kpis.map((kpi) => (
+                        <KpiCard key={kpi.id} kpi={kpi} />
+                      ))}
+                    </div>
+                  </section>
+                ))
+              )
+            }
+          </Loaded>
         )}
       </section>
 

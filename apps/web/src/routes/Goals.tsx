@@ -2,9 +2,12 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";
 import { Dialog } from "../components/Dialog.tsx";
-import { Badge, CardSkeletons, EmptyState, ErrorState, ProgressBar } from "../components/Feedback.tsx";
+import { Badge, CardSkeletons, EmptyState, ProgressBar } from "../components/Feedback.tsx";
 import { criterionLabels, GoalForm } from "../components/GoalForm.tsx";
+import { Loaded } from "../components/Loaded.tsx";
+import { MutationButton } from "../components/MutationButton.tsx";
 import { goalStatusLabels, type GoalStatus, PaceBadge } from "../components/Pace.tsx";
+import { PageHeader } from "../components/PageHeader.tsx";
 import { useToast } from "../components/Toasts.tsx";
 import { formatCalendarDate, formatPercent, formatValue } from "../lib/format.ts";
 import { can } from "../lib/permissions.ts";
@@ -116,29 +119,19 @@ function GoalCard({ goal, canWrite, onEdit }: { goal: Goal; canWrite: boolean; o
             Edit
           </button>
           {goal.status !== "ARCHIVED" ? (
-            <button
-              type="button"
-              className="button button-small"
-              disabled={archive.isPending}
-              onClick={() => {
-                archive.mutate({ workspaceId, goalId: goal.id });
-              }}
-            >
+            <MutationButton className="button button-small" mutation={archive} input={{ workspaceId, goalId: goal.id }}>
               Archive
-            </button>
+            </MutationButton>
           ) : null}
           {confirmDelete ? (
             <>
-              <button
-                type="button"
+              <MutationButton
                 className="button button-small button-danger"
-                disabled={remove.isPending}
-                onClick={() => {
-                  remove.mutate({ workspaceId, goalId: goal.id });
-                }}
+                mutation={remove}
+                input={{ workspaceId, goalId: goal.id }}
               >
                 Delete for good
-              </button>
+              </MutationButton>
               <button
                 type="button"
                 className="button button-small"
@@ -173,28 +166,27 @@ export function Goals() {
   const [editing, setEditing] = useState<Goal | "new" | null>(null);
   const goals = useQuery(trpc.goal.list.queryOptions({ workspaceId, includeArchived: showArchived }));
   const canWrite = can(role, "goal.write");
+  // The header and the empty page offer the same first step: a new goal.
+  const createButton = (label: string) =>
+    canWrite ? (
+      <button
+        type="button"
+        className="button button-primary"
+        onClick={() => {
+          setEditing("new");
+        }}
+      >
+        {label}
+      </button>
+    ) : null;
 
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <h1>Goals</h1>
-          <p className="muted">
-            Progress is the weighted average of the linked KPIs; pace compares it with the time gone.
-          </p>
-        </div>
-        {canWrite ? (
-          <button
-            type="button"
-            className="button button-primary"
-            onClick={() => {
-              setEditing("new");
-            }}
-          >
-            New goal
-          </button>
-        ) : null}
-      </header>
+      <PageHeader
+        title="Goals"
+        description="Progress is the weighted average of the linked KPIs; pace compares it with the time gone."
+        actions={createButton("New goal")}
+      />
       <div className="toolbar">
         <label className="checkbox">
           <input
@@ -207,54 +199,39 @@ export function Goals() {
           Show archived goals
         </label>
       </div>
-      {goals.isPending ? (
-        <CardSkeletons count={3} height="12rem" />
-      ) : goals.isError ? (
-        <ErrorState error={goals.error} onRetry={() => void goals.refetch()} />
-      ) : goals.data.length === 0 ? (
-        <EmptyState
-          title="No goals yet"
-          action={
-            canWrite ? (
-              <button
-                type="button"
-                className="button button-primary"
-                onClick={() => {
-                  setEditing("new");
-                }}
-              >
-                Set your first goal
-              </button>
-            ) : undefined
-          }
-        >
-          A goal links KPIs to a target date, weighs them, and tells you whether the team is on pace.
-        </EmptyState>
-      ) : (
-        statusOrder.map((status) => {
-          const group = goals.data.filter((goal) => goal.status === status);
-          if (group.length === 0) return null;
-          return (
-            <section key={status} className="section" aria-labelledby={`status-${status}`}>
-              <h2 id={`status-${status}`} className="category-title">
-                {goalStatusLabels[status]} <span className="muted">({group.length})</span>
-              </h2>
-              <div className="stack">
-                {group.map((goal) => (
-                  <GoalCard
-                    key={goal.id}
-                    goal={goal}
-                    canWrite={canWrite}
-                    onEdit={() => {
-                      setEditing(goal);
-                    }}
-                  />
-                ))}
-              </div>
-            </section>
-          );
-        })
-      )}
+      <Loaded query={goals} placeholder={<CardSkeletons count={3} height="12rem" />}>
+        {(list) =>
+          list.length === 0 ? (
+            <EmptyState title="No goals yet" action={createButton("Set your first goal")}>
+              A goal links KPIs to a target date, weighs them, and tells you whether the team is on pace.
+            </EmptyState>
+          ) : (
+            statusOrder.map((status) => {
+              const group = list.filter((goal) => goal.status === status);
+              if (group.length === 0) return null;
+              return (
+                <section key={status} className="section" aria-labelledby={`status-${status}`}>
+                  <h2 id={`status-${status}`} className="category-title">
+                    {goalStatusLabels[status]} <span className="muted">({group.length})</span>
+                  </h2>
+                  <div className="stack">
+                    {group.map((goal) => (
+                      <GoalCard
+                        key={goal.id}
+                        goal={goal}
+                        canWrite={canWrite}
+                        onEdit={() => {
+                          setEditing(goal);
+                        }}
+                      />
+                    ))}
+                  </div>
+                </section>
+              );
+            })
+          )
+        }
+      </Loaded>
       <Dialog
         open={editing !== null}
         title={editing === "new" ? "New goal" : "Edit goal"}

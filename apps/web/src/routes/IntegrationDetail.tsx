@@ -1,14 +1,21 @@
-import { integrationRules } from "@northstar/core/field-rules";
-import { providerCatalogue } from "@northstar/core/providers";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { Link, useParams } from "react-router";
 import { Dialog } from "../components/Dialog.tsx";
-import { EmptyState, ErrorState, Field, FormActions, Skeleton } from "../components/Feedback.tsx";
-import { formatInterval, plainError, SyncStatusBadge } from "../components/Integration.tsx";
-import { filledIn, ProviderFieldInputs, SyncIntervalField } from "../components/IntegrationFields.tsx";
+import { EmptyState, ErrorState, FormActions, Skeleton } from "../components/Feedback.tsx";
+import { catalogueEntry, formatInterval, plainError, SyncStatusBadge } from "../components/Integration.tsx";
+import {
+  filledIn,
+  IntegrationNameField,
+  ProviderFieldInputs,
+  SyncIntervalField,
+} from "../components/IntegrationFields.tsx";
+import { Loaded } from "../components/Loaded.tsx";
+import { MutationButton } from "../components/MutationButton.tsx";
+import { PageHeader } from "../components/PageHeader.tsx";
+import { RecordPageError } from "../components/RecordPageError.tsx";
 import { useToast } from "../components/Toasts.tsx";
-import { errorCode, errorMessage, fieldErrors } from "../lib/errors.ts";
+import { errorMessage, fieldErrors } from "../lib/errors.ts";
 import { formatDateTime, formatRelative } from "../lib/format.ts";
 import { can } from "../lib/permissions.ts";
 import { type RouterOutputs, useTRPC } from "../trpc.ts";
@@ -16,9 +23,6 @@ import { useWorkspace } from "../workspace.ts";
 
 // One integration: its state, its last error in plain words, "sync now", enable/disable, and
 // the history of its runs.
-
-// The catalogue is plain data from @northstar/core: it needs no request.
-const catalogue = providerCatalogue();
 
 const runBadge = { RUNNING: "SYNCING", SUCCEEDED: "SUCCEEDED", FAILED: "FAILED" } as const;
 
@@ -53,7 +57,7 @@ function ReplaceCredentials({
   const id = useId();
   const [values, setValues] = useState<Record<string, string>>({});
   const update = useIntegrationUpdate("Credentials replaced.", onDone);
-  const fields = catalogue.find((item) => item.id === provider)?.credentialFields ?? [];
+  const fields = catalogueEntry(provider)?.credentialFields ?? [];
   return (
     <form
       className="stack"
@@ -89,7 +93,7 @@ function EditSettings({ integration, onDone }: { integration: Integration; onDon
   const [interval, setSyncInterval] = useState(integration.syncIntervalSeconds);
   const update = useIntegrationUpdate("Settings saved.", onDone);
   const flat = fieldErrors(update.error);
-  const fields = catalogue.find((item) => item.id === integration.provider)?.configFields ?? [];
+  const fields = catalogueEntry(integration.provider)?.configFields ?? [];
   return (
     <form
       className="stack"
@@ -105,17 +109,7 @@ function EditSettings({ integration, onDone }: { integration: Integration; onDon
         });
       }}
     >
-      <Field label="Name" htmlFor={`${id}-name`} error={flat.name}>
-        <input
-          id={`${id}-name`}
-          value={name}
-          onChange={(event) => {
-            setName(event.target.value);
-          }}
-          required
-          maxLength={integrationRules.nameMax}
-        />
-      </Field>
+      <IntegrationNameField id={`${id}-name`} value={name} onChange={setName} error={flat.name} />
       <ProviderFieldInputs idPrefix={`${id}-config`} fields={fields} values={config} onChange={setConfig} />
       <SyncIntervalField
         id={`${id}-interval`}
@@ -284,16 +278,16 @@ export function IntegrationDetail() {
   }
   if (integration.isError) {
     return (
-      <div className="page">
-        {errorCode(integration.error) === "NOT_FOUND" ? (
-          <div className="panel">
+      <RecordPageError
+        error={integration.error}
+        onRetry={() => void integration.refetch()}
+        notFound={
+          <>
             <h1>Integration not found</h1>
             <Link to={`/w/${slug}/integrations`}>Back to integrations</Link>
-          </div>
-        ) : (
-          <ErrorState error={integration.error} onRetry={() => void integration.refetch()} />
-        )}
-      </div>
+          </>
+        }
+      />
     );
   }
   const data = integration.data;
@@ -306,71 +300,59 @@ export function IntegrationDetail() {
         <Link to={`/w/${slug}/integrations`}>Integrations</Link> <span aria-hidden="true">/</span>{" "}
         <span>{data.name}</span>
       </nav>
-      <header className="page-header">
-        <div>
-          <h1>
+      <PageHeader
+        title={
+          <>
             {data.name} <SyncStatusBadge status={data.syncStatus} />
-          </h1>
-          <p className="muted">
+          </>
+        }
+        description={
+          <>
             {data.provider} · {formatInterval(data.syncIntervalSeconds)}
-          </p>
-        </div>
-        {canManage ? (
-          <div className="actions">
-            <button
-              type="button"
-              className="button button-primary"
-              disabled={syncNow.isPending || data.syncStatus === "DISABLED" || syncing}
-              onClick={() => {
-                syncNow.mutate(input);
-              }}
-            >
-              {syncing ? "Syncing…" : "Sync now"}
-            </button>
-            <button
-              type="button"
-              className="button"
-              onClick={() => {
-                setEditing(true);
-              }}
-            >
-              Edit settings
-            </button>
-            <button
-              type="button"
-              className="button"
-              onClick={() => {
-                setReplacing(true);
-              }}
-            >
-              Replace credentials
-            </button>
-            {data.syncStatus === "DISABLED" ? (
+          </>
+        }
+        actions={
+          canManage ? (
+            <div className="actions">
+              <MutationButton
+                className="button button-primary"
+                mutation={syncNow}
+                input={input}
+                disabled={data.syncStatus === "DISABLED" || syncing}
+              >
+                {syncing ? "Syncing…" : "Sync now"}
+              </MutationButton>
               <button
                 type="button"
                 className="button"
-                disabled={enable.isPending}
                 onClick={() => {
-                  enable.mutate(input);
+                  setEditing(true);
                 }}
               >
-                Enable
+                Edit settings
               </button>
-            ) : (
               <button
                 type="button"
                 className="button"
-                disabled={disable.isPending}
                 onClick={() => {
-                  disable.mutate(input);
+                  setReplacing(true);
                 }}
               >
-                Disable
+                Replace credentials
               </button>
-            )}
-          </div>
-        ) : null}
-      </header>
+              {data.syncStatus === "DISABLED" ? (
+                <MutationButton className="button" mutation={enable} input={input}>
+                  Enable
+                </MutationButton>
+              ) : (
+                <MutationButton className="button" mutation={disable} input={input}>
+                  Disable
+                </MutationButton>
+              )}
+            </div>
+          ) : null
+        }
+      />
 
       {data.lastErrorCode || data.lastErrorMessage ? (
         <div
@@ -416,62 +398,62 @@ export function IntegrationDetail() {
 
       <section className="card section" aria-labelledby="runs-title">
         <h2 id="runs-title">Run history</h2>
-        {runs.isPending ? (
-          <Skeleton height="8rem" />
-        ) : runs.isError ? (
-          <ErrorState error={runs.error} onRetry={() => void runs.refetch()} />
-        ) : runRows.length === 0 ? (
-          <EmptyState title="No runs yet">
-            {data.syncStatus === "DISABLED"
-              ? "Enable the integration to start syncing."
-              : "The first sync runs shortly after connecting, or press Sync now."}
-          </EmptyState>
-        ) : (
-          <>
-            <div className="table-scroll">
-              <table className="table">
-                <thead>
-                  <tr>
-                    <th scope="col">Started</th>
-                    <th scope="col">Status</th>
-                    <th scope="col" className="numeric">
-                      Values written
-                    </th>
-                    <th scope="col">Took</th>
-                    <th scope="col">Error</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {runRows.map((run) => (
-                    <tr key={run.id}>
-                      <td>{formatDateTime(run.startedAt)}</td>
-                      <td>
-                        <SyncStatusBadge status={runBadge[run.status]} />
-                      </td>
-                      <td className="numeric">{run.pointsWritten}</td>
-                      <td>
-                        {run.finishedAt
-                          ? `${Math.max(0, Math.round((run.finishedAt.getTime() - run.startedAt.getTime()) / 100) / 10)} s`
-                          : "running"}
-                      </td>
-                      <td>{run.status === "FAILED" ? plainError(run.errorCode, run.errorMessage) : ""}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-            {runs.hasNextPage ? (
-              <button
-                type="button"
-                className="button"
-                disabled={runs.isFetchingNextPage}
-                onClick={() => void runs.fetchNextPage()}
-              >
-                {runs.isFetchingNextPage ? "Loading…" : "Older runs"}
-              </button>
-            ) : null}
-          </>
-        )}
+        <Loaded query={runs} placeholder={<Skeleton height="8rem" />}>
+          {() =>
+            runRows.length === 0 ? (
+              <EmptyState title="No runs yet">
+                {data.syncStatus === "DISABLED"
+                  ? "Enable the integration to start syncing."
+                  : "The first sync runs shortly after connecting, or press Sync now."}
+              </EmptyState>
+            ) : (
+              <>
+                <div className="table-scroll">
+                  <table className="table">
+                    <thead>
+                      <tr>
+                        <th scope="col">Started</th>
+                        <th scope="col">Status</th>
+                        <th scope="col" className="numeric">
+                          Values written
+                        </th>
+                        <th scope="col">Took</th>
+                        <th scope="col">Error</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {runRows.map((run) => (
+                        <tr key={run.id}>
+                          <td>{formatDateTime(run.startedAt)}</td>
+                          <td>
+                            <SyncStatusBadge status={runBadge[run.status]} />
+                          </td>
+                          <td className="numeric">{run.pointsWritten}</td>
+                          <td>
+                            {run.finishedAt
+                              ? `${Math.max(0, Math.round((run.finishedAt.getTime() - run.startedAt.getTime()) / 100) / 10)} s`
+                              : "running"}
+                          </td>
+                          <td>{run.status === "FAILED" ? plainError(run.errorCode, run.errorMessage) : ""}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+                {runs.hasNextPage ? (
+                  <button
+                    type="button"
+                    className="button"
+                    disabled={runs.isFetchingNextPage}
+                    onClick={() => void runs.fetchNextPage()}
+                  >
+                    {runs.isFetchingNextPage ? "Loading…" : "Older runs"}
+                  </button>
+                ) : null}
+              </>
+            )
+          }
+        </Loaded>
       </section>
       <Dialog
         open={editing}

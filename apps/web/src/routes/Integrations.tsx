@@ -1,12 +1,18 @@
-import { integrationRules } from "@northstar/core/field-rules";
-import { type CatalogueProvider, providerCatalogue } from "@northstar/core/providers";
+import type { CatalogueProvider } from "@northstar/core/providers";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { Dialog } from "../components/Dialog.tsx";
-import { CardSkeletons, EmptyState, ErrorState, Field, FormActions } from "../components/Feedback.tsx";
-import { formatInterval, plainError, SyncStatusBadge } from "../components/Integration.tsx";
-import { filledIn, ProviderFieldInputs, SyncIntervalField } from "../components/IntegrationFields.tsx";
+import { CardSkeletons, EmptyState, FormActions } from "../components/Feedback.tsx";
+import { catalogue, catalogueEntry, formatInterval, plainError, SyncStatusBadge } from "../components/Integration.tsx";
+import {
+  filledIn,
+  IntegrationNameField,
+  ProviderFieldInputs,
+  SyncIntervalField,
+} from "../components/IntegrationFields.tsx";
+import { Loaded } from "../components/Loaded.tsx";
+import { PageHeader } from "../components/PageHeader.tsx";
 import { useToast } from "../components/Toasts.tsx";
 import { errorMessage, fieldErrors } from "../lib/errors.ts";
 import { formatRelative } from "../lib/format.ts";
@@ -15,9 +21,6 @@ import { useTRPC } from "../trpc.ts";
 import { useWorkspace } from "../workspace.ts";
 
 // Connected integrations with their sync state, and the catalogue to connect another.
-
-// The catalogue is plain data from @northstar/core: it needs no request.
-const catalogue = providerCatalogue();
 
 function ConnectForm({
   provider,
@@ -67,17 +70,7 @@ function ConnectForm({
   return (
     <form onSubmit={submit} className="stack" noValidate>
       <p className="muted">{provider.description}</p>
-      <Field label="Name" htmlFor={`${id}-name`} error={flat.name}>
-        <input
-          id={`${id}-name`}
-          value={name}
-          onChange={(event) => {
-            setName(event.target.value);
-          }}
-          required
-          maxLength={integrationRules.nameMax}
-        />
-      </Field>
+      <IntegrationNameField id={`${id}-name`} value={name} onChange={setName} error={flat.name} />
       <ProviderFieldInputs
         idPrefix={`${id}-config`}
         fields={provider.configFields}
@@ -127,44 +120,44 @@ export function Integrations() {
 
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <h1>Integrations</h1>
-          <p className="muted">Integrations fetch KPI values on a schedule, so nobody types them in.</p>
-        </div>
-      </header>
+      <PageHeader
+        title="Integrations"
+        description="Integrations fetch KPI values on a schedule, so nobody types them in."
+      />
 
       <section className="section" aria-labelledby="connected-title">
         <h2 id="connected-title">Connected</h2>
-        {integrations.isPending ? (
-          <CardSkeletons count={2} height="4rem" />
-        ) : integrations.isError ? (
-          <ErrorState error={integrations.error} onRetry={() => void integrations.refetch()} />
-        ) : integrations.data.length === 0 ? (
-          <EmptyState title="Nothing connected yet">
-            {canManage ? "Pick a provider below to start syncing values." : "An owner or admin can connect a provider."}
-          </EmptyState>
-        ) : (
-          <ul className="list">
-            {integrations.data.map((integration) => (
-              <li key={integration.id} className="list-row integration-row">
-                <div className="integration-name">
-                  <Link to={`/w/${slug}/integrations/${integration.id}`}>{integration.name}</Link>
-                  <span className="muted small">
-                    {catalogue.find((provider) => provider.id === integration.provider)?.name ?? integration.provider} ·{" "}
-                    {formatInterval(integration.syncIntervalSeconds)}
-                  </span>
-                </div>
-                <SyncStatusBadge status={integration.syncStatus} />
-                <span className="muted small">Last sync {formatRelative(integration.lastSyncedAt)}</span>
-                {integration.syncStatus === "FAILED" ||
-                (integration.syncStatus === "DISABLED" && integration.lastErrorCode) ? (
-                  <p className="row-error">{plainError(integration.lastErrorCode, integration.lastErrorMessage)}</p>
-                ) : null}
-              </li>
-            ))}
-          </ul>
-        )}
+        <Loaded query={integrations} placeholder={<CardSkeletons count={2} height="4rem" />}>
+          {(connected) =>
+            connected.length === 0 ? (
+              <EmptyState title="Nothing connected yet">
+                {canManage
+                  ? "Pick a provider below to start syncing values."
+                  : "An owner or admin can connect a provider."}
+              </EmptyState>
+            ) : (
+              <ul className="list">
+                {connected.map((integration) => (
+                  <li key={integration.id} className="list-row integration-row">
+                    <div className="integration-name">
+                      <Link to={`/w/${slug}/integrations/${integration.id}`}>{integration.name}</Link>
+                      <span className="muted small">
+                        {catalogueEntry(integration.provider)?.name ?? integration.provider} ·{" "}
+                        {formatInterval(integration.syncIntervalSeconds)}
+                      </span>
+                    </div>
+                    <SyncStatusBadge status={integration.syncStatus} />
+                    <span className="muted small">Last sync {formatRelative(integration.lastSyncedAt)}</span>
+                    {integration.syncStatus === "FAILED" ||
+                    (integration.syncStatus === "DISABLED" && integration.lastErrorCode) ? (
+                      <p className="row-error">{plainError(integration.lastErrorCode, integration.lastErrorMessage)}</p>
+                    ) : null}
+                  </li>
+                ))}
+              </ul>
+            )
+          }
+        </Loaded>
       </section>
 
       <section className="section" aria-labelledby="catalogue-title">

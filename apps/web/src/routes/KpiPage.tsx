@@ -3,11 +3,13 @@ import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { Dialog } from "../components/Dialog.tsx";
 import { AddPointForm, DataPointsTable, ImportCsvForm } from "../components/DataPoints.tsx";
-import { Badge, ErrorState, ProgressBar, Skeleton } from "../components/Feedback.tsx";
+import { Badge, ProgressBar, Skeleton } from "../components/Feedback.tsx";
 import { KpiChart } from "../components/KpiChart.tsx";
 import { KpiForm } from "../components/KpiForm.tsx";
+import { MutationButton } from "../components/MutationButton.tsx";
+import { PageHeader } from "../components/PageHeader.tsx";
+import { RecordPageError } from "../components/RecordPageError.tsx";
 import { useToast } from "../components/Toasts.tsx";
-import { errorCode } from "../lib/errors.ts";
 import { formatPercent, formatRelative, formatValue } from "../lib/format.ts";
 import { can } from "../lib/permissions.ts";
 import { useTRPC } from "../trpc.ts";
@@ -55,17 +57,17 @@ export function KpiPage() {
   }
   if (kpi.isError) {
     return (
-      <div className="page">
-        {errorCode(kpi.error) === "NOT_FOUND" ? (
-          <div className="panel">
+      <RecordPageError
+        error={kpi.error}
+        onRetry={() => void kpi.refetch()}
+        notFound={
+          <>
             <h1>KPI not found</h1>
             <p>It may have been deleted, or the link is wrong.</p>
             <Link to={`/w/${slug}`}>Back to the dashboard</Link>
-          </div>
-        ) : (
-          <ErrorState error={kpi.error} onRetry={() => void kpi.refetch()} />
-        )}
-      </div>
+          </>
+        }
+      />
     );
   }
   const data = kpi.data;
@@ -75,50 +77,38 @@ export function KpiPage() {
       <nav aria-label="Breadcrumb" className="breadcrumb">
         <Link to={`/w/${slug}`}>Dashboard</Link> <span aria-hidden="true">/</span> <span>{data.category}</span>
       </nav>
-      <header className="page-header">
-        <div>
-          <h1>
+      <PageHeader
+        title={
+          <>
             {data.name} {data.isActive ? null : <Badge tone="neutral">Archived</Badge>}
-          </h1>
-          {data.description ? <p className="muted">{data.description}</p> : null}
-        </div>
-        {canWrite ? (
-          <div className="actions">
-            <button
-              type="button"
-              className="button"
-              onClick={() => {
-                setEditing(true);
-              }}
-            >
-              Edit
-            </button>
-            {data.isActive ? (
+          </>
+        }
+        description={data.description}
+        actions={
+          canWrite ? (
+            <div className="actions">
               <button
                 type="button"
                 className="button"
-                disabled={archive.isPending}
                 onClick={() => {
-                  archive.mutate({ workspaceId, kpiId });
+                  setEditing(true);
                 }}
               >
-                Archive
+                Edit
               </button>
-            ) : (
-              <button
-                type="button"
-                className="button"
-                disabled={restore.isPending}
-                onClick={() => {
-                  restore.mutate({ workspaceId, kpiId });
-                }}
-              >
-                Restore
-              </button>
-            )}
-          </div>
-        ) : null}
-      </header>
+              {data.isActive ? (
+                <MutationButton className="button" mutation={archive} input={{ workspaceId, kpiId }}>
+                  Archive
+                </MutationButton>
+              ) : (
+                <MutationButton className="button" mutation={restore} input={{ workspaceId, kpiId }}>
+                  Restore
+                </MutationButton>
+              )}
+            </div>
+          ) : null
+        }
+      />
 
       <section className="stats" aria-label="Where it stands">
         <div className="stat">

@@ -1,9 +1,12 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { useNavigate } from "react-router";
-import { Badge, CardSkeletons, ErrorState, Field } from "../components/Feedback.tsx";
+import { Badge, CardSkeletons, Field, FormError } from "../components/Feedback.tsx";
+import { Loaded } from "../components/Loaded.tsx";
+import { MutationButton } from "../components/MutationButton.tsx";
+import { PageHeader } from "../components/PageHeader.tsx";
 import { useToast } from "../components/Toasts.tsx";
-import { errorMessage, fieldErrors } from "../lib/errors.ts";
+import { fieldErrors, formError } from "../lib/errors.ts";
 import { formatDate } from "../lib/format.ts";
 import { can, canAssignRole, type Role, roleLabels, roles } from "../lib/permissions.ts";
 import { useTRPC } from "../trpc.ts";
@@ -77,11 +80,7 @@ function InviteForm() {
       <button type="submit" className="button button-primary" disabled={invite.isPending || email.trim() === ""}>
         {invite.isPending ? "Inviting…" : "Invite"}
       </button>
-      {invite.isError && Object.keys(errors).length === 0 ? (
-        <p className="form-error" role="alert">
-          {errorMessage(invite.error)}
-        </p>
-      ) : null}
+      <FormError message={formError(invite.error)} />
     </form>
   );
 }
@@ -146,14 +145,14 @@ export function Members() {
 
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <h1>Members</h1>
-          <p className="muted">
+      <PageHeader
+        title="Members"
+        description={
+          <>
             You are {roleLabels[role].toLowerCase()} here: {roleHelp[role]}.
-          </p>
-        </div>
-      </header>
+          </>
+        }
+      />
 
       {canManage ? (
         <section className="card section" aria-labelledby="invite-title">
@@ -164,112 +163,106 @@ export function Members() {
 
       <section className="section" aria-labelledby="members-title">
         <h2 id="members-title">People</h2>
-        {members.isPending ? (
-          <CardSkeletons count={3} height="3rem" />
-        ) : members.isError ? (
-          <ErrorState error={members.error} onRetry={() => void members.refetch()} />
-        ) : (
-          <ul className="list" aria-label="Members">
-            {members.data.map((member) => {
-              const self = member.user.id === me.data?.id;
-              const assignable = roles.filter((item) => item === member.role || canAssignRole(role, member.role, item));
-              const canChange =
-                canManage && !self && canAssignRole(role, member.role, member.role === "OWNER" ? "ADMIN" : member.role);
-              return (
-                <li key={member.id} className="list-row member-row" data-testid={`member-${member.user.email}`}>
-                  <div className="member-name">
-                    <strong>{member.user.name}</strong>
-                    {self ? <Badge tone="info">You</Badge> : null}
-                    <span className="muted small">{member.user.email}</span>
-                  </div>
-                  {canChange ? (
-                    <label>
-                      <span className="visually-hidden">Role of {member.user.name}</span>
-                      <select
-                        value={member.role}
-                        disabled={changeRole.isPending}
-                        onChange={(event) => {
-                          const next = roles.find((item) => item === event.target.value);
-                          if (next) changeRole.mutate({ workspaceId, userId: member.user.id, role: next });
-                        }}
+        <Loaded query={members} placeholder={<CardSkeletons count={3} height="3rem" />}>
+          {(list) => (
+            <ul className="list" aria-label="Members">
+              {list.map((member) => {
+                const self = member.user.id === me.data?.id;
+                const assignable = roles.filter(
+                  (item) => item === member.role || canAssignRole(role, member.role, item),
+                );
+                const canChange =
+                  canManage &&
+                  !self &&
+                  canAssignRole(role, member.role, member.role === "OWNER" ? "ADMIN" : member.role);
+                return (
+                  <li key={member.id} className="list-row member-row" data-testid={`member-${member.user.email}`}>
+                    <div className="member-name">
+                      <strong>{member.user.name}</strong>
+                      {self ? <Badge tone="info">You</Badge> : null}
+                      <span className="muted small">{member.user.email}</span>
+                    </div>
+                    {canChange ? (
+                      <label>
+                        <span className="visually-hidden">Role of {member.user.name}</span>
+                        <select
+                          value={member.role}
+                          disabled={changeRole.isPending}
+                          onChange={(event) => {
+                            const next = roles.find((item) => item === event.target.value);
+                            if (next) changeRole.mutate({ workspaceId, userId: member.user.id, role: next });
+                          }}
+                        >
+                          {assignable.map((item) => (
+                            <option key={item} value={item}>
+                              {roleLabels[item]}
+                            </option>
+                          ))}
+                        </select>
+                      </label>
+                    ) : (
+                      <span className="role-label">{roleLabels[member.role]}</span>
+                    )}
+                    <span className="muted small">joined {formatDate(member.createdAt)}</span>
+                    {canChange ? (
+                      <MutationButton
+                        className="button button-small button-quiet"
+                        mutation={remove}
+                        input={{ workspaceId, userId: member.user.id }}
+                        confirm={`Remove ${member.user.name} from the workspace?`}
                       >
-                        {assignable.map((item) => (
-                          <option key={item} value={item}>
-                            {roleLabels[item]}
-                          </option>
-                        ))}
-                      </select>
-                    </label>
-                  ) : (
-                    <span className="role-label">{roleLabels[member.role]}</span>
-                  )}
-                  <span className="muted small">joined {formatDate(member.createdAt)}</span>
-                  {canChange ? (
-                    <button
-                      type="button"
-                      className="button button-small button-quiet"
-                      disabled={remove.isPending}
-                      onClick={() => {
-                        if (window.confirm(`Remove ${member.user.name} from the workspace?`))
-                          remove.mutate({ workspaceId, userId: member.user.id });
-                      }}
-                    >
-                      Remove
-                    </button>
-                  ) : null}
-                </li>
-              );
-            })}
-          </ul>
-        )}
+                        Remove
+                      </MutationButton>
+                    ) : null}
+                  </li>
+                );
+              })}
+            </ul>
+          )}
+        </Loaded>
       </section>
 
       <section className="section" aria-labelledby="invitations-title">
         <h2 id="invitations-title">Pending invitations</h2>
-        {invitations.isPending ? (
-          <CardSkeletons count={1} height="3rem" />
-        ) : invitations.isError ? (
-          <ErrorState error={invitations.error} onRetry={() => void invitations.refetch()} />
-        ) : invitations.data.length === 0 ? (
-          <p className="muted">No pending invitations.</p>
-        ) : (
-          <ul className="list" aria-label="Pending invitations">
-            {invitations.data.map((invitation) => (
-              <li key={invitation.id} className="list-row">
-                <span>{invitation.email}</span>
-                <span className="role-label">{roleLabels[invitation.role]}</span>
-                <span className="muted small">expires {formatDate(invitation.expiresAt)}</span>
-                {canManage && canAssignRole(role, invitation.role, null) ? (
-                  <button
-                    type="button"
-                    className="button button-small button-quiet"
-                    disabled={cancel.isPending}
-                    onClick={() => {
-                      cancel.mutate({ workspaceId, invitationId: invitation.id });
-                    }}
-                  >
-                    Cancel
-                  </button>
-                ) : null}
-              </li>
-            ))}
-          </ul>
-        )}
+        <Loaded query={invitations} placeholder={<CardSkeletons count={1} height="3rem" />}>
+          {(pending) =>
+            pending.length === 0 ? (
+              <p className="muted">No pending invitations.</p>
+            ) : (
+              <ul className="list" aria-label="Pending invitations">
+                {pending.map((invitation) => (
+                  <li key={invitation.id} className="list-row">
+                    <span>{invitation.email}</span>
+                    <span className="role-label">{roleLabels[invitation.role]}</span>
+                    <span className="muted small">expires {formatDate(invitation.expiresAt)}</span>
+                    {canManage && canAssignRole(role, invitation.role, null) ? (
+                      <MutationButton
+                        className="button button-small button-quiet"
+                        mutation={cancel}
+                        input={{ workspaceId, invitationId: invitation.id }}
+                      >
+                        Cancel
+                      </MutationButton>
+                    ) : null}
+                  </li>
+                ))}
+              </ul>
+            )
+          }
+        </Loaded>
       </section>
 
       <section className="section" aria-labelledby="leave-title">
         <h2 id="leave-title">Leave</h2>
         <p className="muted">Leaving removes your access; an owner can invite you again.</p>
-        <button
-          type="button"
+        <MutationButton
           className="button button-danger"
-          disabled={leave.isPending}
-          onClick={() => {
-            if (window.confirm("Leave this workspace?")) leave.mutate({ workspaceId });
-          }}
+          mutation={leave}
+          input={{ workspaceId }}
+          confirm="Leave this workspace?"
         >
           Leave workspace
-        </button>
+        </MutationButton>
       </section>
     </div>
   );

@@ -3,6 +3,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { useNavigate } from "react-router";
 import { Field } from "../components/Feedback.tsx";
+import { PageHeader } from "../components/PageHeader.tsx";
 import { useToast } from "../components/Toasts.tsx";
 import { errorMessage, fieldErrors } from "../lib/errors.ts";
 import { can } from "../lib/permissions.ts";
@@ -46,9 +47,7 @@ export function Settings() {
 
   return (
     <div className="page">
-      <header className="page-header">
-        <h1>Settings</h1>
-      </header>
+      <PageHeader title="Settings" />
       <section className="card section" aria-labelledby="rename-title">
         <h2 id="rename-title">Name</h2>
         {canRename ? (

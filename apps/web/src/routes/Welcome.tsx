@@ -2,9 +2,9 @@ import { workspaceRules } from "@northstar/core/field-rules";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useState } from "react";
 import { Link, useNavigate } from "react-router";
-import { Field } from "../components/Feedback.tsx";
+import { Field, FormError } from "../components/Feedback.tsx";
 import { useToast } from "../components/Toasts.tsx";
-import { errorMessage, fieldErrors } from "../lib/errors.ts";
+import { fieldErrors, formError } from "../lib/errors.ts";
 import { useTRPC } from "../trpc.ts";
 
 // Onboarding and "new workspace": join the workspaces someone invited me to, or create one.
@@ -137,11 +137,7 @@ export function Welcome() {
                 }}
               />
             </Field>
-            {create.isError && Object.keys(errors).length === 0 ? (
-              <p className="form-error" role="alert">
-                {errorMessage(create.error)}
-              </p>
-            ) : null}
+            <FormError message={formError(create.error)} />
             <button
               type="submit"
               className="button button-primary"
