@@ -49,9 +49,12 @@ export async function resealCredentials(
     if (rows.length === 0) return result;
     for (const { workspaceId, integrationId } of rows) {
       const outcome = await database.withWorkerContext(workspaceId, async (tx) => {
-        const found = await tx.$queryRaw<Array<{ credentials: Uint8Array | null; keyId: string | null }>>`
-          SELECT credentials, credentials_key_id AS "keyId" FROM integrations
-           WHERE workspace_id = ${workspaceId}::uuid AND id = ${integrationId}::uuid FOR UPDATE`;
+        const found = await queryRows(
+          tx,
+          sql<{ credentials: Uint8Array | null; keyId: string | null }>`
+            SELECT credentials, credentials_key_id AS "keyId" FROM integrations
+             WHERE workspace_id = ${workspaceId}::uuid AND id = ${integrationId}::uuid FOR UPDATE`,
+        );
         const row = found[0];
         if (!row?.credentials || !row.keyId || !needsReseal(keyring, row.keyId)) return "current";
         const binding = credentialsBinding(workspaceId, integrationId);
