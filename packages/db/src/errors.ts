@@ -115,7 +115,8 @@ const lostConnectionSocketCodes: ReadonlySet<string> = new Set(["ECONNRESET", "E
 export function isConnectionLost(error: unknown): boolean {
   const outer = bag(error);
   if (!outer) return false;
-  const code = text(postgresCauseOf(outer).originalCode) ?? text(postgresCauseOf(outer).code) ?? text(outer.code);
+  const cause = postgresCauseOf(outer);
+  const code = text(cause.originalCode) ?? text(cause.code) ?? text(outer.code);
   if (code === undefined) return false;
   return code.startsWith("08") || /^57P0[123]$/.test(code) || lostConnectionSocketCodes.has(code);
 }
