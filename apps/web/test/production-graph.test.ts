@@ -1,4 +1,4 @@
-import { execFile, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -28,12 +28,15 @@ const developmentModules =
 
 const context = useHostDatabase();
 let logDir = "";
+// Killed at the end if a test failed before stopping its process.
+const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   logDir = await mkdtemp(path.join(tmpdir(), "northstar-modules-"));
 });
 
 afterAll(async () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   await rm(logDir, { recursive: true, force: true });
 });
 
@@ -58,6 +61,7 @@ async function modulesLoaded(
     env: { PATH: process.env.PATH ?? "", NODE_ENV: "production", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  children.push(child);
   let output = "";
   const exited = new Promise<number | null>((resolve) => {
     child.once("exit", resolve);
@@ -87,6 +91,7 @@ function expectNoDevelopmentTooling(modules: string[]): void {
   expect(modules.filter((url) => developmentTooling.test(url) || developmentModules.test(url))).toEqual([]);
 }
 
+// A start takes seconds on a quiet machine; the bound is for a hang, far above a loaded one's start.
 describe("production loads no development tooling", () => {
   test("the host (server/main.ts with NODE_ENV=production), started until it listens", async () => {
     const modules = await modulesLoaded(
@@ -104,7 +109,7 @@ describe("production loads no development tooling", () => {
       "Northstar listening",
     );
     expectNoDevelopmentTooling(modules);
-  });
+  }, 300_000);
 
   test("the worker (src/main.ts with NODE_ENV=production), started until it runs", async () => {
     const modules = await modulesLoaded(
@@ -122,7 +127,7 @@ describe("production loads no development tooling", () => {
       "worker started",
     );
     expectNoDevelopmentTooling(modules);
-  });
+  }, 300_000);
 });
 
 /** `pnpm list --json` output: each package's dependencies, by name, recursively. */
