@@ -1,6 +1,6 @@
 import { serve } from "@hono/node-server";
 import { createDatabase } from "@northstar/db";
-import { type DevelopmentDatabase, openDevelopmentDatabase } from "@northstar/db/dev-database";
+import type { DevelopmentDatabase } from "@northstar/db/dev-database";
 import { pino } from "pino";
 import { createApp } from "./app.ts";
 import { startJobSender } from "./jobs.ts";
@@ -14,8 +14,12 @@ const logger = pino({ level: env.logLevel, base: { service: "northstar-web" } })
 
 // Outside production, `pnpm dev`: the development database (DATABASE_URL, or the embedded one
 // under .northstar/), migrated, and seeded when empty. Production migrates with `pnpm db:deploy`.
+// Imported only here: it brings embedded PostgreSQL, which production neither installs nor loads.
 let development: DevelopmentDatabase | null = null;
-if (!env.production) development = await openDevelopmentDatabase({ migrate: true, seedIfEmpty: true });
+if (!env.production) {
+  const { openDevelopmentDatabase } = await import("@northstar/db/dev-database");
+  development = await openDevelopmentDatabase({ migrate: true, seedIfEmpty: true });
+}
 const databaseOptions = env.database ?? (development ? { url: development.url } : null);
 if (!databaseOptions) throw new Error("DATABASE_URL is required in production");
 if (development?.embedded && !env.database) {
