@@ -1,7 +1,6 @@
-import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { parseKeyring } from "@northstar/db";
+import { generateKeyPair, parseKeyring, parsePublicKeyring } from "@northstar/db";
 import type { Page } from "playwright-core";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -22,8 +21,10 @@ import {
 // apps/worker's main.ts builds it) fetches from a local provider server; the page shows the run,
 // the KPI the value. Then the provider refuses the credentials and the page says so in plain words.
 
-const keyring = parseKeyring(`e2e:${randomBytes(32).toString("base64")}`);
-const e2e = useE2E({ credentialsKeyring: keyring, jobs: true });
+// The host seals to the public key; only the worker holds the private one.
+const keys = generateKeyPair("e2e");
+const keyring = parseKeyring(keys.privateKey);
+const e2e = useE2E({ credentialsKeyring: parsePublicKeyring(keys.publicKey), jobs: true });
 const secret = "Bearer s3cret-token-value";
 let providerUrl = "";
 let acceptedSecret = secret;
