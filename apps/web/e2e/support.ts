@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AuthConfig } from "@northstar/api";
-import type { Keyring } from "@northstar/db";
+import type { PublicKeyring } from "@northstar/db";
 import { createNorthstarClient, type NorthstarClient } from "@northstar/api/client";
 import type { AxeResults } from "axe-core";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -36,7 +36,7 @@ export interface E2E {
 
 interface E2EOptions {
   auth?: Partial<AuthConfig>;
-  credentialsKeyring?: Keyring;
+  credentialsKeyring?: PublicKeyring;
   /** "Sync now" sends jobs to the worker's queue, as main.ts wires it. */
   jobs?: boolean;
 }

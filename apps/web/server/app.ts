@@ -9,7 +9,7 @@ import {
   parseCookies,
   sessionCookieName,
 } from "@northstar/api";
-import type { Database, Keyring } from "@northstar/db";
+import type { Database, PublicKeyring } from "@northstar/db";
 import { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { type Context, Hono, type MiddlewareHandler } from "hono";
@@ -31,7 +31,7 @@ export interface AppOptions {
   database: Database;
   auth: AuthConfig;
   /** Seals integration credentials (see @northstar/db's credentials.ts). */
-  credentialsKeyring?: Keyring | null;
+  credentialsKeyring?: PublicKeyring | null;
   /** The worker's job queue ("sync now"); none: the integration is only marked due. */
   jobs?: Jobs | null;
   logger: Logger;

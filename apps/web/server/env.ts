@@ -3,7 +3,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type AuthConfig, type OAuthProviderConfig, parseAuthEnv, type ProviderName } from "@northstar/api";
 import { type Environment, flag, httpUrl, logLevel, nodeEnv, parseSettings, port } from "@northstar/core/settings";
-import { databaseOptionsFromEnv, type DatabaseOptions, type Keyring, parseKeyring } from "@northstar/db";
+import {
+  databaseOptionsFromEnv,
+  type DatabaseOptions,
+  publicKeyring,
+  type PublicKeyring,
+  publicKeysSchema,
+} from "@northstar/db";
 import { z } from "zod";
 
 // The host's settings, validated once at startup. Nothing else in the host reads process.env:
@@ -15,7 +21,7 @@ const requiredInProduction = [
   "PUBLIC_URL",
   "DATABASE_URL",
   "NORTHSTAR_AUTH_SECRET",
-  "NORTHSTAR_CREDENTIALS_KEYS",
+  "NORTHSTAR_CREDENTIALS_PUBLIC_KEY",
 ] as const;
 
 const hostEnvSchema = z
@@ -30,8 +36,19 @@ const hostEnvSchema = z
     /** Behind a reverse proxy: take the client's address from X-Forwarded-For (rate limits, logs). */
     NORTHSTAR_TRUST_PROXY: flag,
     NORTHSTAR_AUTH_SECRET: z.string().optional(),
-    // Keys that seal integration credentials: `id:base64key,...`, the first one current.
-    NORTHSTAR_CREDENTIALS_KEYS: z.string().optional(),
+    // The worker's public key that integration credentials are sealed to (`id:base64`, from
+    // credentials:keygen). The host holds no key that opens them: the old symmetric keyring is refused.
+    NORTHSTAR_CREDENTIALS_PUBLIC_KEY: publicKeysSchema
+      .refine((keys) => keys.length === 1, { error: "one key: the host seals to the worker's current key only" })
+      .optional(),
+    NORTHSTAR_CREDENTIALS_KEYS: z
+      .undefined({
+        error:
+          "the host no longer holds the keys that open integration credentials: remove it here, give the host " +
+          "NORTHSTAR_CREDENTIALS_PUBLIC_KEY and the worker NORTHSTAR_CREDENTIALS_PRIVATE_KEYS (credentials:keygen), " +
+          "and keep the old keys on the worker (NORTHSTAR_CREDENTIALS_KEYS) until its re-seal job has run",
+      })
+      .optional(),
     DATABASE_URL: z.string().optional(),
     // Endpoint overrides, e.g. to sign in against a local OIDC server; the defaults are the providers'.
     GITHUB_AUTHORIZATION_URL: httpUrl.optional(),
@@ -59,8 +76,8 @@ export interface HostEnv {
   /** The application's connection; null: no DATABASE_URL, main.ts opens the embedded dev server. */
   database: DatabaseOptions | null;
   auth: AuthConfig;
-  /** Seals integration credentials; null: connecting an integration is refused with a clear message. */
-  credentialsKeyring: Keyring | null;
+  /** Seals integration credentials (public key only); null: connecting an integration is refused with a clear message. */
+  credentialsKeyring: PublicKeyring | null;
   /** The built Vite client (served in production when it exists). */
   clientDir: string;
 }
@@ -109,7 +126,9 @@ export function parseEnv(source: Environment): HostEnv {
     trustProxy: settings.NORTHSTAR_TRUST_PROXY,
     database: settings.DATABASE_URL ? databaseOptionsFromEnv(source) : null,
     auth,
-    credentialsKeyring: settings.NORTHSTAR_CREDENTIALS_KEYS ? parseKeyring(settings.NORTHSTAR_CREDENTIALS_KEYS) : null,
+    credentialsKeyring: settings.NORTHSTAR_CREDENTIALS_PUBLIC_KEY
+      ? publicKeyring(settings.NORTHSTAR_CREDENTIALS_PUBLIC_KEY)
+      : null,
     clientDir: path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../dist"),
   };
 }

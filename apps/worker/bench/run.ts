@@ -15,6 +15,7 @@ import {
   createDatabase,
   credentialsBinding,
   type Database,
+  generateKeyPair,
   parseKeyring,
   seal,
 } from "@northstar/db";
@@ -32,7 +33,7 @@ const integrations = workspaces * integrationsPerWorkspace;
 const pointsPerIntegration = 1_000;
 const totalPoints = integrations * pointsPerIntegration;
 const concurrency = 16;
-const keyring = parseKeyring(`bench:${Buffer.alloc(32, 7).toString("base64")}`);
+const keyring = parseKeyring(generateKeyPair("bench").privateKey);
 
 async function freshDatabase(serverUrl: string): Promise<TestDatabase> {
   const database = await createTestDatabase(serverUrl, "template0");
@@ -64,12 +65,13 @@ async function arrange(admin: Database, providerUrl: string): Promise<void> {
       ]);
       for (let i = 0; i < integrationsPerWorkspace; i++) {
         const integrationId = randomUUID();
-        const sealed = seal(keyring, {}, credentialsBinding(workspaceId, integrationId));
+        const config = { url: `${providerUrl}/series/${w}/${i}`, valuePath: "$.points" };
+        const sealed = seal(keyring, {}, credentialsBinding(workspaceId, integrationId, "http-json", config));
         rows.push([
           workspaceId,
           integrationId,
           randomUUID(),
-          JSON.stringify({ url: `${providerUrl}/series/${w}/${i}`, valuePath: "$.points" }),
+          JSON.stringify(config),
           Buffer.from(sealed.ciphertext),
           sealed.keyId,
         ]);

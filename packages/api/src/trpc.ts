@@ -4,7 +4,7 @@
  * 2. You want a new kind of procedure (section 3): most routers only import the procedures.
  */
 import { can, type Permission } from "@northstar/core/permissions";
-import { type Database, type Keyring, Prisma, type ScopedDb, sql, type WorkspaceRole } from "@northstar/db";
+import { type Database, Prisma, type PublicKeyring, type ScopedDb, sql, type WorkspaceRole } from "@northstar/db";
 import { slugSchema } from "@northstar/core/schemas";
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
@@ -47,8 +47,8 @@ export interface CreateContextOptions {
   secureCookies?: boolean;
   /** Receives each Set-Cookie header a procedure wants sent (sliding session, sign-out). */
   setCookie?: (cookie: SetCookie) => void;
-  /** Seals integration credentials (parseKeyring of the host's validated env); none: connecting is refused. */
-  credentialsKeyring?: Keyring;
+  /** Seals integration credentials to the worker's public key (the host cannot open them); none: connecting is refused. */
+  credentialsKeyring?: PublicKeyring;
   /** Hands work to the integration worker's queue; none: "sync now" only marks the row due. */
   jobs?: Jobs;
 }
