@@ -22,7 +22,7 @@ import type { Logger } from "pino";
 import { authRoutes } from "./auth-routes.ts";
 import { type ClientDevServer, clientRoutes } from "./client.ts";
 import { type RateLimit, RateLimiter } from "./rate-limit.ts";
-import type { HostBindings } from "./request.ts";
+import { clientAddressFrom, type HostBindings } from "./request.ts";
 
 // The host: one Hono app that mounts the tRPC router, the sign-in routes, the probes and the
 // client. Everything it needs comes in through createApp's options, so tests build it directly.
@@ -39,8 +39,11 @@ export interface AppOptions {
   clientDir?: string | null;
   /** Development: Vite's dev server serves the client (takes precedence over clientDir). */
   clientDevServer?: ClientDevServer | null;
-  /** Take the client's address from X-Forwarded-For (only behind a proxy that sets it). */
-  trustProxy?: boolean;
+  /**
+   * Reverse proxies in front of the host that append to X-Forwarded-For (default 0: the socket's
+   * address is the client's). See clientAddressFrom.
+   */
+  trustedProxyHops?: number;
   /** Largest request body accepted, in bytes (default 1 MiB). */
   bodyLimitBytes?: number;
   rateLimits?: {
@@ -60,11 +63,7 @@ export const defaultRateLimits = {
 
 const probes = new Set(["/healthz", "/readyz"]);
 
-function clientAddress(c: Context<HostBindings>, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
-    if (forwarded) return forwarded;
-  }
+function socketAddress(c: Context<HostBindings>): string {
   try {
     return getConnInfo(c).remote.address ?? "unknown";
   } catch {
@@ -125,13 +124,14 @@ export function createApp(options: AppOptions): Hono<HostBindings> {
   const signInLimiter = new RateLimiter(options.rateLimits?.signIn ?? defaultRateLimits.signIn);
   const mutationLimiter = new RateLimiter(options.rateLimits?.mutations ?? defaultRateLimits.mutations);
   const maxBody = options.bodyLimitBytes ?? 1024 * 1024;
+  const proxyHops = options.trustedProxyHops ?? 0;
   const app = new Hono<HostBindings>();
 
   // 1. Request id (an incoming X-Request-Id is kept when well-formed, and echoed), logging.
   app.use(requestId());
   app.use(async (c, next) => {
     const started = performance.now();
-    c.set("clientIp", clientAddress(c, options.trustProxy ?? false));
+    c.set("clientIp", clientAddressFrom(c.req.header("x-forwarded-for"), socketAddress(c), proxyHops));
     c.set("log", logger.child({ requestId: c.var.requestId }));
     await next();
     const entry = {
