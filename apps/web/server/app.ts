@@ -6,8 +6,7 @@ import {
   createTRPCContext,
   isSecureContext,
   type Jobs,
-  parseCookies,
-  sessionCookieName,
+  sessionCookieFrom,
 } from "@northstar/api";
 import type { Database, Keyring } from "@northstar/db";
 import { TRPCError } from "@trpc/server";
@@ -22,6 +21,7 @@ import type { Logger } from "pino";
 import { authRoutes } from "./auth-routes.ts";
 import { type ClientDevServer, clientRoutes } from "./client.ts";
 import { type RateLimit, RateLimiter } from "./rate-limit.ts";
+import { sameOriginWrites } from "./same-origin.ts";
 import { clientAddressFrom, type HostBindings } from "./request.ts";
 
 // The host: one Hono app that mounts the tRPC router, the sign-in routes, the probes and the
@@ -120,6 +120,7 @@ function contentSecurityPolicy(auth: AuthConfig) {
 export function createApp(options: AppOptions): Hono<HostBindings> {
   const { database, logger } = options;
   const secure = isSecureContext(options.auth.baseUrl);
+  const publicOrigin = new URL(options.auth.baseUrl).origin;
   const auth = createAuth({ database, config: options.auth });
   const signInLimiter = new RateLimiter(options.rateLimits?.signIn ?? defaultRateLimits.signIn);
   const mutationLimiter = new RateLimiter(options.rateLimits?.mutations ?? defaultRateLimits.mutations);
@@ -190,10 +191,12 @@ export function createApp(options: AppOptions): Hono<HostBindings> {
   app.use("/auth/:provider/start", signInLimit);
   app.use("/auth/:provider/callback", signInLimit);
   app.use("/auth/dev", signInLimit);
-  app.use("/auth/*", csrf({ origin: new URL(options.auth.baseUrl).origin }));
+  app.use("/auth/*", csrf({ origin: publicOrigin }));
   app.route("/auth", authRoutes({ auth, config: options.auth, database }));
 
-  // 5. tRPC: the context from the session cookie; calls carrying a mutation are rate limited.
+  // 5. tRPC: writes only from our own pages; the context from the session cookie; calls carrying a
+  // mutation are rate limited.
+  app.use("/trpc/*", sameOriginWrites(publicOrigin));
   app.all("/trpc/*", (c) =>
     fetchRequestHandler({
       endpoint: "/trpc",
@@ -210,9 +213,17 @@ export function createApp(options: AppOptions): Hono<HostBindings> {
             });
           }
         }
+        const sessionCookie = sessionCookieFrom(req.headers.get("cookie"), secure);
+        if (sessionCookie.kind === "several") {
+          throw new TRPCError({
+            code: "BAD_REQUEST",
+            message:
+              "This browser sent two Northstar session cookies, so neither is trusted; clear this site's cookies and sign in again.",
+          });
+        }
         return createTRPCContext({
           database,
-          sessionToken: () => parseCookies(req.headers.get("cookie")).get(sessionCookieName),
+          sessionToken: sessionCookie.kind === "one" ? sessionCookie.token : null,
           request: { ip: c.var.clientIp, userAgent: req.headers.get("user-agent"), requestId: c.var.requestId },
           secureCookies: secure,
           credentialsKeyring: options.credentialsKeyring ?? undefined,

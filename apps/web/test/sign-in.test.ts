@@ -247,7 +247,7 @@ describe("rate limits", () => {
       const mutate = () =>
         fetch(`${limited.url}/trpc/me.acceptInvitations`, {
           method: "POST",
-          headers: { cookie: session ?? "", "content-type": "application/json" },
+          headers: { cookie: session ?? "", "content-type": "application/json", origin: limited.url },
           body: "{}",
         });
       expect((await mutate()).status).toBe(200);
