@@ -6,6 +6,7 @@ import {
   createTRPCContext,
   isSecureContext,
   type Jobs,
+  retryAfterSeconds,
   sessionCookieFrom,
 } from "@northstar/api";
 import type { Database, Keyring } from "@northstar/db";
@@ -20,6 +21,7 @@ import { secureHeaders } from "hono/secure-headers";
 import type { Logger } from "pino";
 import { authRoutes } from "./auth-routes.ts";
 import { type ClientDevServer, clientRoutes } from "./client.ts";
+import { type CallLimitSettings, defaultCallLimits, hostCallLimits } from "./call-limits.ts";
 import { type RateLimit, RateLimiter } from "./rate-limit.ts";
 import { sameOriginWrites } from "./same-origin.ts";
 import { clientAddressFrom, type HostBindings } from "./request.ts";
@@ -46,20 +48,24 @@ export interface AppOptions {
   trustedProxyHops?: number;
   /** Largest request body accepted, in bytes (default 1 MiB). */
   bodyLimitBytes?: number;
-  rateLimits?: {
+  /** Per-call budgets and the in-flight limit (call-limits.ts); each unset one keeps its default. */
+  rateLimits?: Partial<CallLimitSettings> & {
     /** Sign-in routes (start, callback, dev) per client address. */
     signIn?: RateLimit;
-    /** tRPC calls that carry a mutation, per client address. */
-    mutations?: RateLimit;
   };
+  /** Calls one tRPC batch may carry (default 20); a longer batch is refused before any of it runs. */
+  maxBatchCalls?: number;
   /** How long /readyz waits for the database (default 2 s). */
   readinessTimeoutMs?: number;
 }
 
 export const defaultRateLimits = {
   signIn: { burst: 10, perSecond: 10 / 60 },
-  mutations: { burst: 60, perSecond: 2 },
-} satisfies Record<string, RateLimit>;
+  ...defaultCallLimits,
+};
+
+/** The web client splits its batches at this size too (apps/web/src/trpc.ts). */
+export const defaultMaxBatchCalls = 20;
 
 const probes = new Set(["/healthz", "/readyz"]);
 
@@ -123,7 +129,8 @@ export function createApp(options: AppOptions): Hono<HostBindings> {
   const publicOrigin = new URL(options.auth.baseUrl).origin;
   const auth = createAuth({ database, config: options.auth });
   const signInLimiter = new RateLimiter(options.rateLimits?.signIn ?? defaultRateLimits.signIn);
-  const mutationLimiter = new RateLimiter(options.rateLimits?.mutations ?? defaultRateLimits.mutations);
+  const callLimits = hostCallLimits({ ...defaultCallLimits, ...options.rateLimits });
+  const maxBatchCalls = options.maxBatchCalls ?? defaultMaxBatchCalls;
   const maxBody = options.bodyLimitBytes ?? 1024 * 1024;
   const proxyHops = options.trustedProxyHops ?? 0;
   const app = new Hono<HostBindings>();
@@ -194,8 +201,9 @@ export function createApp(options: AppOptions): Hono<HostBindings> {
   app.use("/auth/*", csrf({ origin: publicOrigin }));
   app.route("/auth", authRoutes({ auth, config: options.auth, database }));
 
-  // 5. tRPC: writes only from our own pages; the context from the session cookie; calls carrying a
-  // mutation are rate limited.
+  // 5. tRPC: writes only from our own pages; batches of at most maxBatchCalls; the context from
+  // the session cookie. Each call is charged and admitted by the API's procedures (callLimits):
+  // only they know whose call it is.
   app.use("/trpc/*", sameOriginWrites(publicOrigin));
   app.all("/trpc/*", (c) =>
     fetchRequestHandler({
@@ -203,15 +211,11 @@ export function createApp(options: AppOptions): Hono<HostBindings> {
       req: c.req.raw,
       router: appRouter,
       createContext: ({ req, resHeaders, info }) => {
-        if (info.calls.some((call) => call.procedure?._def.type === "mutation")) {
-          const decision = mutationLimiter.take(`mutations:${c.var.clientIp}`);
-          if (!decision.allowed) {
-            resHeaders.set("retry-after", String(decision.retryAfterSeconds));
-            throw new TRPCError({
-              code: "TOO_MANY_REQUESTS",
-              message: `Too many changes in a short time; try again in ${decision.retryAfterSeconds} seconds.`,
-            });
-          }
+        if (info.calls.length > maxBatchCalls) {
+          throw new TRPCError({
+            code: "BAD_REQUEST",
+            message: `A batch may carry at most ${maxBatchCalls} calls; this one carries ${info.calls.length}.`,
+          });
         }
         const sessionCookie = sessionCookieFrom(req.headers.get("cookie"), secure);
         if (sessionCookie.kind === "several") {
@@ -228,10 +232,16 @@ export function createApp(options: AppOptions): Hono<HostBindings> {
           secureCookies: secure,
           credentialsKeyring: options.credentialsKeyring ?? undefined,
           jobs: options.jobs ?? undefined,
+          limits: callLimits,
           setCookie: (cookie) => {
             resHeaders.append("set-cookie", cookie.header);
           },
         });
+      },
+      // A refusal for too many calls says when to come back.
+      responseMeta: ({ errors }) => {
+        const wait = retryAfterSeconds(errors);
+        return wait === null ? {} : { headers: new Headers({ "retry-after": String(wait) }) };
       },
       onError: ({ error, path, type }) => {
         // The api's formatter keeps internal errors' text out of responses; it belongs here.
