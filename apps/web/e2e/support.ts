@@ -128,6 +128,8 @@ export async function apiFor(e2e: E2E, context: BrowserContext): Promise<Northst
   return createNorthstarClient(`${e2e.host.url}/trpc`, (input, init) => {
     const headers = new Headers(init?.headers);
     headers.set("cookie", `${session.name}=${session.value}`);
+    // The host takes writes only from its own origin, as the browser's own calls are.
+    headers.set("origin", new URL(e2e.host.url).origin);
     return fetch(input, { ...init, headers });
   });
 }

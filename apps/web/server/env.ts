@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type AuthConfig, type OAuthProviderConfig, parseAuthEnv, type ProviderName } from "@northstar/api";
-import { type Environment, flag, httpUrl, logLevel, nodeEnv, parseSettings, port } from "@northstar/core/settings";
+import { type Environment, httpUrl, logLevel, nodeEnv, parseSettings, port } from "@northstar/core/settings";
 import {
   databaseOptionsFromEnv,
   type DatabaseOptions,
@@ -33,8 +33,16 @@ const hostEnvSchema = z
     /** The origin users reach the app at (OAuth callbacks, cookies' Secure flag). */
     PUBLIC_URL: httpUrl.optional(),
     LOG_LEVEL: logLevel,
-    /** Behind a reverse proxy: take the client's address from X-Forwarded-For (rate limits, logs). */
-    NORTHSTAR_TRUST_PROXY: flag,
+    /** Reverse proxies in front of the host: the client's address is X-Forwarded-For's entry this far from the right. */
+    NORTHSTAR_TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(16).default(0),
+    // The old switch trusted X-Forwarded-For's leftmost entry, which the client writes: refused, not ignored.
+    NORTHSTAR_TRUST_PROXY: z
+      .string()
+      .optional()
+      .refine((value) => value === undefined || value === "", {
+        error:
+          "no longer read: set NORTHSTAR_TRUSTED_PROXY_HOPS to the number of reverse proxies in front of the host (1 for one proxy; 0, the default, trusts none) and unset NORTHSTAR_TRUST_PROXY",
+      }),
     NORTHSTAR_AUTH_SECRET: z.string().optional(),
     // The worker's public key that integration credentials are sealed to (`id:base64`, from
     // credentials:keygen). The host holds no key that opens them: the old symmetric keyring is refused.
@@ -72,7 +80,8 @@ export interface HostEnv {
   host: string;
   publicUrl: string;
   logLevel: z.infer<typeof hostEnvSchema>["LOG_LEVEL"];
-  trustProxy: boolean;
+  /** Reverse proxies in front of the host (0: the socket's address is the client's). */
+  trustedProxyHops: number;
   /** The application's connection; null: no DATABASE_URL, main.ts opens the embedded dev server. */
   database: DatabaseOptions | null;
   auth: AuthConfig;
@@ -123,7 +132,7 @@ export function parseEnv(source: Environment): HostEnv {
     host: settings.HOST ?? (production ? "0.0.0.0" : "127.0.0.1"),
     publicUrl,
     logLevel: settings.LOG_LEVEL,
-    trustProxy: settings.NORTHSTAR_TRUST_PROXY,
+    trustedProxyHops: settings.NORTHSTAR_TRUSTED_PROXY_HOPS,
     database: settings.DATABASE_URL ? databaseOptionsFromEnv(source) : null,
     auth,
     credentialsKeyring: settings.NORTHSTAR_CREDENTIALS_PUBLIC_KEY

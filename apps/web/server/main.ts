@@ -53,7 +53,7 @@ const app = createApp({
   logger,
   clientDir: env.production ? env.clientDir : null,
   clientDevServer,
-  trustProxy: env.trustProxy,
+  trustedProxyHops: env.trustedProxyHops,
 });
 
 const server = serve({ fetch: app.fetch, port: env.port, hostname: env.host }, (info) => {

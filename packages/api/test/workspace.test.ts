@@ -1,5 +1,8 @@
 import { beforeAll, describe, expect, test } from "vitest";
+import type { CallLimits } from "../src/call-limits.ts";
+import { appRouter } from "../src/root.ts";
 import { slugFromName } from "../src/routers/workspace.ts";
+import { createCallerFactory, createTRPCContext } from "../src/trpc.ts";
 import {
   callerFor,
   createWorkspace,
@@ -58,6 +61,45 @@ describe("workspace: create, slugs, limits", () => {
     );
     const mine = await creator.caller.me.workspaces();
     expect(mine).toEqual([{ id: created.id, name: "Rocket", slug, role: "OWNER" }]);
+  });
+
+  test("slug checks tell whether a workspace exists, so they are budgeted per user and per address", async () => {
+    const charged: string[] = [];
+    const limits = (refused: string | null): CallLimits => ({
+      charge: (budget, key) => {
+        charged.push(`${budget} ${key}`);
+        return budget === "existence" && key === refused
+          ? { allowed: false, retryAfterSeconds: 42 }
+          : { allowed: true };
+      },
+      enter: () => Promise.resolve({ release: () => undefined }),
+    });
+    const callerWith = (refused: string | null) =>
+      createCallerFactory(appRouter)(
+        createTRPCContext({
+          database: ctx().db,
+          sessionToken: outsider.token,
+          request: { ip: "198.51.100.4" },
+          limits: limits(refused),
+        }),
+      );
+    expect(await callerWith(null).workspace.slugAvailable({ slug: workspace.slug })).toEqual({
+      slug: workspace.slug,
+      available: false,
+    });
+    expect(charged).toEqual([
+      `query user:${outsider.id}`,
+      `existence user:${outsider.id}`,
+      "existence address:198.51.100.4",
+    ]);
+    for (const refused of [`user:${outsider.id}`, "address:198.51.100.4"]) {
+      const error = await expectCode(
+        callerWith(refused).workspace.slugAvailable({ slug: workspace.slug }),
+        "TOO_MANY_REQUESTS",
+      );
+      expect(error.message).toBe("Too many workspace URL checks; try again in 42 seconds.");
+      await expectCode(callerWith(refused).workspace.suggestSlug({ name: "Anything" }), "TOO_MANY_REQUESTS");
+    }
   });
 
   test("a taken slug is a CONFLICT; bad input is BAD_REQUEST with the rule", async () => {
