@@ -409,7 +409,11 @@ describe("no looser than the API", () => {
     expect(renamed.count).toBe(1);
     // The email is what invitations match: taking a victim's address must be impossible.
     await expectDenied(
-      as("bob", null, (db) => db.$executeRaw`UPDATE users SET email = 'victim@corp.io' WHERE id = ${t.users.bob}::uuid`),
+      as(
+        "bob",
+        null,
+        (db) => db.$executeRaw`UPDATE users SET email = 'victim@corp.io' WHERE id = ${t.users.bob}::uuid`,
+      ),
     );
     await expectDenied(
       as("bob", null, (db) => db.user.update({ where: { id: t.users.bob }, data: { email: "victim@corp.io" } })),
@@ -418,8 +422,11 @@ describe("no looser than the API", () => {
       as("bob", null, (db) => db.user.update({ where: { id: t.users.bob }, data: { provider: "google" } })),
     );
     await expectDenied(
-      as("bob", null, (db) =>
-        db.$executeRaw`INSERT INTO users (email, name, provider, provider_account_id)
+      as(
+        "bob",
+        null,
+        (db) =>
+          db.$executeRaw`INSERT INTO users (email, name, provider, provider_account_id)
                        VALUES ('new@example.com', 'New', 'github', 'new-account')`,
       ),
     );
@@ -430,8 +437,11 @@ describe("no looser than the API", () => {
 
   test("memberships are never inserted directly, not even by an owner, and never move", async () => {
     await expectDenied(
-      as("carol", "b", (db) =>
-        db.$executeRaw`INSERT INTO workspace_users (workspace_id, user_id, role)
+      as(
+        "carol",
+        "b",
+        (db) =>
+          db.$executeRaw`INSERT INTO workspace_users (workspace_id, user_id, role)
                        VALUES (${t.workspaces.b}::uuid, ${t.users.dave}::uuid, 'MEMBER')`,
       ),
     );
@@ -441,14 +451,20 @@ describe("no looser than the API", () => {
       ),
     );
     await expectDenied(
-      as("alice", "a", (db) =>
-        db.$executeRaw`UPDATE workspace_users SET user_id = ${t.users.dave}::uuid
+      as(
+        "alice",
+        "a",
+        (db) =>
+          db.$executeRaw`UPDATE workspace_users SET user_id = ${t.users.dave}::uuid
                         WHERE workspace_id = ${t.workspaces.a}::uuid AND user_id = ${t.users.bob}::uuid`,
       ),
     );
     await expectDenied(
-      as("alice", "a", (db) =>
-        db.$executeRaw`UPDATE workspace_users SET workspace_id = ${t.workspaces.b}::uuid
+      as(
+        "alice",
+        "a",
+        (db) =>
+          db.$executeRaw`UPDATE workspace_users SET workspace_id = ${t.workspaces.b}::uuid
                         WHERE workspace_id = ${t.workspaces.a}::uuid AND user_id = ${t.users.bob}::uuid`,
       ),
     );
@@ -536,7 +552,10 @@ describe("the sync worker", () => {
     ];
     for (const call of calls) await expectDenied(asWorker("a", call));
     // Its own context still reads.
-    const own = await asWorker("a", (db) => db.$queryRaw<{ id: string }[]>`SELECT app.current_workspace_id()::text AS id`);
+    const own = await asWorker(
+      "a",
+      (db) => db.$queryRaw<{ id: string }[]>`SELECT app.current_workspace_id()::text AS id`,
+    );
     expect(own).toEqual([{ id: t.workspaces.a }]);
   });
 });
