@@ -11,7 +11,7 @@ import { useToast } from "./Toasts.tsx";
 // The invitations waiting for my answer. Nobody joins a workspace by being invited: the person
 // decides here, one invitation at a time, and lands in the workspace they accepted.
 
-export function MyInvitations({ email }: { email: string | undefined }) {
+export function MyInvitations() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const navigate = useNavigate();
@@ -42,7 +42,7 @@ export function MyInvitations({ email }: { email: string | undefined }) {
     <Loaded query={invitations} placeholder={<CardSkeletons count={1} height="3rem" />}>
       {(pending) =>
         pending.length === 0 ? (
-          <p className="muted">No invitations are waiting for {email ?? "your email"}.</p>
+          <p className="muted">No invitations right now.</p>
         ) : (
           <ul className="list" aria-label="Invitations for you">
             {pending.map((invitation) => (

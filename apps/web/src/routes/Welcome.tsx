@@ -70,7 +70,11 @@ export function Welcome() {
 
         <section aria-labelledby="invites-title" className="section">
           <h2 id="invites-title">Invitations</h2>
-          <MyInvitations email={me.data?.email} />
+          <p className="muted">
+            Invitations sent to {me.data?.email ?? "your email"} wait here for your answer: you join a workspace only by
+            accepting its invitation.
+          </p>
+          <MyInvitations />
           {workspaces.data && workspaces.data.length > 0 ? (
             <ul className="plain-list">
               {workspaces.data.map((workspace) => (
