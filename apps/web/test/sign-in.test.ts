@@ -244,14 +244,15 @@ describe("rate limits", () => {
         }),
         sessionCookieName,
       );
+      // Declining an invitation that does not exist: a mutation that changes nothing (NOT_FOUND).
       const mutate = () =>
-        fetch(`${limited.url}/trpc/me.acceptInvitations`, {
+        fetch(`${limited.url}/trpc/me.declineInvitation`, {
           method: "POST",
           headers: { cookie: session ?? "", "content-type": "application/json", origin: limited.url },
-          body: "{}",
+          body: JSON.stringify({ json: { invitationId: "00000000-0000-4000-8000-000000000000" } }),
         });
-      expect((await mutate()).status).toBe(200);
-      expect((await mutate()).status).toBe(200);
+      expect((await mutate()).status).toBe(404);
+      expect((await mutate()).status).toBe(404);
       const refused = await mutate();
       expect(refused.status).toBe(429);
       expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);

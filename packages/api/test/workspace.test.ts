@@ -181,7 +181,7 @@ describe("members", () => {
     await expectCode(outsider.caller.workspace.members.list({ workspaceId: workspace.id }), "NOT_FOUND");
   });
 
-  test("invite by email: admins invite non-owners, owners anyone; the invitee joins on sign-in", async () => {
+  test("invite by email: admins invite non-owners, owners anyone; the invitee joins by accepting", async () => {
     const team = await createWorkspace(ctx().admin, [
       [owner.id, "OWNER"],
       [admin.id, "ADMIN"],
@@ -218,9 +218,11 @@ describe("members", () => {
     expect(already.message).toBe("This person is already a member.");
     expect(await member.caller.workspace.members.invitations({ workspaceId: team.id })).toHaveLength(1);
 
-    // Signing in again accepts it.
-    const token = await signIn(ctx().db, invitee.id);
-    const mine = await callerFor(ctx().db, token).me.workspaces();
+    // Signing in joins nothing; accepting does.
+    const invited = callerFor(ctx().db, await signIn(ctx().db, invitee.id));
+    expect((await invited.me.workspaces()).find((w) => w.id === team.id)).toBeUndefined();
+    await invited.me.acceptInvitation({ invitationId: invitation.id });
+    const mine = await invited.me.workspaces();
     expect(mine.find((w) => w.id === team.id)?.role).toBe("VIEWER");
     expect(await member.caller.workspace.members.invitations({ workspaceId: team.id })).toHaveLength(0);
 

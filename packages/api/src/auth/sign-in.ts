@@ -9,7 +9,6 @@ import {
   type ProviderName,
   providerNameSchema,
 } from "./config.ts";
-import { acceptInvitations } from "../invitations.ts";
 import { cookieNameFor, isSecureContext, serializeCookie, type SetCookie } from "./cookies.ts";
 import { SignInError } from "./errors.ts";
 import { fetchProfile } from "./profile.ts";
@@ -49,8 +48,6 @@ export interface SignInResult {
   /** Deletes the sign-in state cookie. */
   clearStateCookie: SetCookie;
   user: SignedInUser;
-  /** Workspaces joined by accepting pending invitations. */
-  joinedWorkspaceIds: string[];
 }
 
 export interface CallbackParams {
@@ -121,26 +118,18 @@ export function createAuth(options: { database: Database; config: AuthConfig; cl
 
   async function startSession(userId: string, userAgent: string | null): Promise<SignInResult> {
     const now = clock();
-    const { user, session, joined } = await database.withContext(
-      { userId, workspaceId: null },
-      async (db: ScopedDb) => {
-        const joined = await acceptInvitations(db);
-        const found = await db.user.findUnique({ where: { id: userId }, select: userSelect });
-        if (!found) throw new SignInError("invalid_state", "This account no longer exists.");
-        return {
-          user: found,
-          session: await createSession(db, userId, now, userAgent),
-          joined,
-        };
-      },
-    );
+    // Signing in joins nothing: invitations wait for the user's own answer (me.invitations).
+    const { user, session } = await database.withContext({ userId, workspaceId: null }, async (db: ScopedDb) => {
+      const found = await db.user.findUnique({ where: { id: userId }, select: userSelect });
+      if (!found) throw new SignInError("invalid_state", "This account no longer exists.");
+      return { user: found, session: await createSession(db, userId, now, userAgent) };
+    });
     return {
       sessionToken: session.token,
       expiresAt: session.expiresAt,
       sessionCookie: sessionCookie(session.token, session.expiresAt, now, secure),
       clearStateCookie: clearStateCookie(),
       user,
-      joinedWorkspaceIds: joined,
     };
   }
 
@@ -203,6 +192,8 @@ export function createAuth(options: { database: Database; config: AuthConfig; cl
           cause: error,
         });
       }
+      // Creates the user, or refreshes their email, name and picture from the provider: invitations
+      // match the email the provider verifies today. An email another account holds is refused.
       let userId: string | undefined;
       try {
         const signIn = sql<{ id: string }>`
