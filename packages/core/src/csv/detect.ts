@@ -255,9 +255,10 @@ export function resolveSettings(
 }
 
 /**
- * The file's decimal separator: the one that cells only it reads vote for. With no such cell, only
- * cells like "1,234" (1234, or 1.234?): a semicolon file means a decimal comma, a comma file a
- * decimal point (its "1,234" had to be quoted: a thousands separator); a tab file is asked about.
+ * The file's decimal separator: the one that cells only it reads vote for. With no such cell, a
+ * semicolon file means a decimal comma (that is why spreadsheets chose the semicolon), a comma file
+ * a decimal point (its "1,234" had to be quoted: a thousands separator); a tab or pipe file with
+ * cells like "1,234" (1234, or 1.234?) is asked about.
  */
 function decideDecimal(
   columns: (ColumnProfile | undefined)[],
@@ -273,8 +274,8 @@ function decideDecimal(
     if (column.numbers.ambiguous > 0) examples.push(...column.ambiguousNumbers);
   }
   if (point !== comma) return { decimal: point > comma ? "." : "," };
-  if (examples.length === 0 || delimiter === ",") return { decimal: "." };
   if (delimiter === ";") return { decimal: "," };
+  if (examples.length === 0 || delimiter === ",") return { decimal: "." };
   return {
     question: {
       kind: "ambiguous_decimal",

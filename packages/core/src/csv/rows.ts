@@ -19,11 +19,10 @@ export function rowReader(settings: CsvSettings): RowReader {
     const { line, cells } = record;
     const problems: CsvProblem[] = [];
     if (record.quoteError) {
-      problems.push({
-        code: "bad_quotes",
-        column: null,
-        message: `Line ${line}: a quoted value is not closed properly`,
-      });
+      // Its cells cannot be trusted: the quote may have swallowed delimiters and lines.
+      const swallowed = record.endLine > line ? ` (lines ${line} to ${record.endLine} were read as one row)` : "";
+      const message = `Line ${line}: a quoted value is not closed properly${swallowed}`;
+      return { line, errors: [message], problems: [{ code: "bad_quotes", column: null, message }] };
     }
     if (cells.length !== columnCount) {
       const unquoted =

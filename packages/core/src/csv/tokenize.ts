@@ -10,8 +10,9 @@ export const delimiters: readonly Delimiter[] = ["\t", ";", ",", "|"];
 export type Newline = "\n" | "\r\n" | "\r";
 
 export interface RawRecord {
-  /** 1-based line the record starts on. */
+  /** 1-based line the record starts on, and the line it ends on (quoted line breaks). */
   line: number;
+  endLine: number;
   cells: string[];
   /** A quoted field was not closed properly (or never). */
   quoteError: boolean;
@@ -93,7 +94,7 @@ export class CsvTokenizer {
         for (let at = cell.indexOf(this.lineBreak); at >= 0; at = cell.indexOf(this.lineBreak, at + 1)) lines++;
       }
       this.nextLine += lines;
-      records.push({ line, cells, quoteError: badRows.has(index) });
+      records.push({ line, endLine: line + lines - 1, cells, quoteError: badRows.has(index) });
     }
     return records;
   }
