@@ -52,8 +52,11 @@ interface LocalTime {
   offset: number | null;
 }
 
+const monthDays = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return (monthDays[month - 1] ?? 0) + (leap ? 1 : 0);
 }
 
 function offsetOf(text: string | undefined): number | null {
@@ -67,10 +70,23 @@ function offsetOf(text: string | undefined): number | null {
   return sign * (hours * 60 + minutes) * 60_000;
 }
 
-/** Validated fields to a LocalTime; `clock` groups are hour, minute, second, fraction, AM/PM, offset. */
-function localTime(year: number, month: number, dayOfMonth: number, clock: (string | undefined)[]): LocalTime | null {
+/**
+ * Validated fields to a LocalTime. The time's groups (hour, minute, second, fraction, AM/PM,
+ * offset) are read from `match` starting at group `at`; no match means midnight.
+ */
+function localTime(
+  year: number,
+  month: number,
+  dayOfMonth: number,
+  match: RegExpExecArray | null,
+  at: number,
+): LocalTime | null {
   if (month < 1 || month > 12 || dayOfMonth < 1 || dayOfMonth > daysInMonth(year, month)) return null;
-  const [hourText, minuteText, secondText, fraction, meridiem, offsetText] = clock;
+  const hourText = match?.[at];
+  const minuteText = match?.[at + 1];
+  const secondText = match?.[at + 2];
+  const fraction = match?.[at + 3];
+  const meridiem = match?.[at + 4];
   let hour = hourText === undefined ? 0 : Number(hourText);
   const minute = minuteText === undefined ? 0 : Number(minuteText);
   const second = secondText === undefined ? 0 : Number(secondText);
@@ -79,12 +95,17 @@ function localTime(year: number, month: number, dayOfMonth: number, clock: (stri
     hour = (hour % 12) + (meridiem.toLowerCase() === "pm" ? 12 : 0);
   }
   if (hour > 23 || minute > 59 || second > 59) return null;
-  const offset = offsetOf(offsetText);
+  const offset = offsetOf(match?.[at + 5]);
   if (Number.isNaN(offset)) return null;
   const millisecond = fraction === undefined ? 0 : Number(fraction.slice(0, 3).padEnd(3, "0"));
-  const date = new Date(Date.UTC(2000, month - 1, dayOfMonth, hour, minute, second, millisecond));
-  date.setUTCFullYear(year); // Date.UTC reads years 0-99 as 1900-1999
-  return { local: date.getTime(), offset };
+  let local = Date.UTC(year, month - 1, dayOfMonth, hour, minute, second, millisecond);
+  if (year < 100) {
+    // Date.UTC reads years 0-99 as 1900-1999.
+    const date = new Date(local);
+    date.setUTCFullYear(year);
+    local = date.getTime();
+  }
+  return { local, offset };
 }
 
 function parseLocal(cell: string, format: DateFormat): LocalTime | null {
@@ -92,15 +113,15 @@ function parseLocal(cell: string, format: DateFormat): LocalTime | null {
     case "YYYY-MM-DD": {
       const match = isoPattern.exec(cell);
       if (!match) return null;
-      return localTime(Number(match[1]), Number(match[2]), Number(match[3] ?? 1), match.slice(4));
+      return localTime(Number(match[1]), Number(match[2]), Number(match[3] ?? 1), match, 4);
     }
     case "YYYY/MM/DD": {
       const match = yearFirstSlash.exec(cell);
       if (!match) return null;
-      return localTime(Number(match[1]), Number(match[2]), Number(match[3]), match.slice(4));
+      return localTime(Number(match[1]), Number(match[2]), Number(match[3]), match, 4);
     }
     case "YYYY":
-      return yearPattern.test(cell) ? localTime(Number(cell), 1, 1, []) : null;
+      return yearPattern.test(cell) ? localTime(Number(cell), 1, 1, null, 0) : null;
     case "epoch seconds":
       return epochNumber.test(cell) ? { local: Math.round(Number(cell) * 1000), offset: 0 } : null;
     case "epoch milliseconds":
@@ -111,7 +132,7 @@ function parseLocal(cell: string, format: DateFormat): LocalTime | null {
       const first = Number(match[1]);
       const second = Number(match[3]);
       const dayFirst = format.startsWith("DD");
-      return localTime(Number(match[4]), dayFirst ? second : first, dayFirst ? first : second, match.slice(5));
+      return localTime(Number(match[4]), dayFirst ? second : first, dayFirst ? first : second, match, 5);
     }
   }
 }
