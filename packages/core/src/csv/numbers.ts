@@ -15,7 +15,6 @@ const groupedPoint = /^[+-]?\d{1,3}([,' \u00a0\u202f])\d{3}(?:\1\d{3})*(?:\.\d+)
 const groupedComma = /^[+-]?\d{1,3}([.' \u00a0\u202f])\d{3}(?:\1\d{3})*(?:,\d+)?$/;
 const plainPoint = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const plainComma = /^[+-]?(?:\d+(?:,\d*)?|,\d+)(?:[eE][+-]?\d+)?$/;
-const groupSeparators = /[,.' \u00a0\u202f]/g;
 const currencySigns = "$€£¥";
 
 function withoutCurrency(text: string): string {
@@ -39,12 +38,17 @@ export function parseNumber(cell: string, format: NumberFormat): number | null |
   let value: number;
   if (format.decimal === ".") {
     if (plainPoint.test(text)) value = Number(text);
-    else if (groupedPoint.test(text)) value = Number(text.replace(groupSeparators, (sep) => (sep === "." ? "." : "")));
-    else return undefined;
+    else {
+      const grouped = groupedPoint.exec(text);
+      if (!grouped?.[1]) return undefined;
+      value = Number(text.replaceAll(grouped[1], ""));
+    }
   } else if (plainComma.test(text)) value = Number(text.replace(",", "."));
-  else if (groupedComma.test(text)) {
-    value = Number(text.replace(groupSeparators, (sep) => (sep === "," ? "." : "")));
-  } else return undefined;
+  else {
+    const grouped = groupedComma.exec(text);
+    if (!grouped?.[1]) return undefined;
+    value = Number(text.replaceAll(grouped[1], "").replace(",", "."));
+  }
   return Number.isFinite(value) ? value : undefined;
 }
 

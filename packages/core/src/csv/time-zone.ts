@@ -78,7 +78,18 @@ export function zoneClock(timeZone: string): ZoneClock {
     return early; // valid before the change, or in the gap: shifted forward by the gap
   };
 
-  // Most local days are nowhere near a change: one offset, looked up once per day (Intl is slow).
+  // Most local days are nowhere near a change: one offset, looked up once per day (Intl is slow),
+  // from the offsets at UTC midnights two days before and three days after (each asked once).
+  const midnightOffsets = new Map<number, number>();
+  const offsetAtMidnight = (utcDay: number): number => {
+    let offset = midnightOffsets.get(utcDay);
+    if (offset === undefined) {
+      offset = offsetAt(utcDay * day);
+      if (midnightOffsets.size > 50_000) midnightOffsets.clear();
+      midnightOffsets.set(utcDay, offset);
+    }
+    return offset;
+  };
   const dayOffsets = new Map<number, number | null>();
   return {
     timeZone,
@@ -86,8 +97,8 @@ export function zoneClock(timeZone: string): ZoneClock {
       const key = Math.floor(localMs / day);
       let offset = dayOffsets.get(key);
       if (offset === undefined) {
-        const first = offsetAt(key * day - 2 * day);
-        offset = first === offsetAt(key * day + 3 * day) ? first : null;
+        const first = offsetAtMidnight(key - 2);
+        offset = first === offsetAtMidnight(key + 3) ? first : null;
         if (dayOffsets.size > 50_000) dayOffsets.clear();
         dayOffsets.set(key, offset);
       }

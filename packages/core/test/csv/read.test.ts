@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
-import { readCsv, readCsvText } from "../../src/csv/read.ts";
+import { readCsv, readCsvBatches, readCsvText } from "../../src/csv/read.ts";
 import { type CsvRow, CsvSettingsError, isRowError } from "../../src/csv/settings.ts";
+import { CsvFormatError } from "../../src/csv/tokenize.ts";
 
 // The reader on files shaped like the ones people have (the public time series of issue 13):
 // more than two columns, quoted thousands, European spreadsheets, TSV, epoch time, offsets.
@@ -215,6 +216,24 @@ describe("reading CSV files as they come", () => {
       [2, "2026-01-01T00:00:00.000Z", [1]],
       [4, "2026-01-02T00:00:00.000Z", [2]],
     ]);
+  });
+
+  test("a quote never closed in a large stream is refused once one row passes 1 MiB, not read into memory", () => {
+    function* text() {
+      yield 'date,v\n2026-01-01,1\n2026-01-02,"';
+      for (let i = 0; i < 40; i++) yield `${"x".repeat(32_767)}\n`;
+    }
+    expect(() => [...readCsvText(text())]).toThrow(CsvFormatError);
+    expect(() => [...readCsvText(text())]).toThrow(
+      /^Line 3: one record runs over 1,048,576 characters; is a quote \("\) never closed\?$/,
+    );
+  });
+
+  test("readCsvBatches gives the same rows, a slice of text at a time", async () => {
+    const expected = [...readCsvText(text("seattle-weather.csv"))];
+    const batches: CsvRow[][] = [];
+    for await (const batch of readCsvBatches(text("seattle-weather.csv"))) batches.push(batch);
+    expect(batches.flat()).toEqual(expected);
   });
 
   test("a web ReadableStream (fetch's body, File.stream()) is read too", async () => {
