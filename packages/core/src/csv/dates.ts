@@ -1,3 +1,4 @@
+import { quoteCell } from "./settings.ts";
 import { type ZoneClock, zoneClock } from "./time-zone.ts";
 
 // Timestamps as files write them, read by an explicit format, never by `new Date(text)` (which reads
@@ -172,5 +173,5 @@ export function explainDate(cell: string, format: DateFormat): string {
   if (text === "") return "the timestamp is empty";
   const swapped = swappedDayMonth(format);
   const hint = swapped && parseLocal(text, swapped) ? ` (it reads as ${swapped}: does the file mix formats?)` : "";
-  return `"${text}" is not a date in the format ${format}${hint}`;
+  return `${quoteCell(text)} is not a date in the format ${format}${hint}`;
 }

@@ -1,6 +1,6 @@
 import { type DateReader, dateReader, explainDate } from "./dates.ts";
 import { type NumberFormat, parseNumber } from "./numbers.ts";
-import type { CsvProblem, CsvRow, CsvSettings } from "./settings.ts";
+import { type CsvProblem, type CsvRow, type CsvSettings, quoteCell } from "./settings.ts";
 import type { RawRecord } from "./tokenize.ts";
 
 // One record to one row under settled settings: its timestamp and chosen values, or every problem
@@ -13,6 +13,7 @@ export function rowReader(settings: CsvSettings): RowReader {
   const numberFormat: NumberFormat = { decimal: settings.decimal };
   const { columns, columnCount, timestampColumn, valueColumns } = settings;
   const name = (index: number) => columns[index] ?? `column ${index + 1}`;
+  const label = (index: number) => `column ${quoteCell(name(index))}`;
   const decimalHint = settings.decimal === "," ? " with a decimal comma" : "";
 
   return (record) => {
@@ -42,7 +43,7 @@ export function rowReader(settings: CsvSettings): RowReader {
       problems.push({
         code: timestampCell === "" ? "missing_timestamp" : "not_a_date",
         column: name(timestampColumn),
-        message: `Line ${line}, column "${name(timestampColumn)}": ${explainDate(timestampCell, settings.dateFormat)}`,
+        message: `Line ${line}, ${label(timestampColumn)}: ${explainDate(timestampCell, settings.dateFormat)}`,
       });
     }
     const values: (number | null)[] = [];
@@ -53,7 +54,7 @@ export function rowReader(settings: CsvSettings): RowReader {
         problems.push({
           code: "not_a_number",
           column: name(column),
-          message: `Line ${line}, column "${name(column)}": "${cell.trim()}" is not a number${decimalHint}`,
+          message: `Line ${line}, ${label(column)}: ${quoteCell(cell)} is not a number${decimalHint}`,
         });
       } else values.push(value);
     }

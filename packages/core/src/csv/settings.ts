@@ -78,3 +78,9 @@ export function isRowError(row: CsvRow): row is Extract<CsvRow, { errors: string
 
 /** Most rows a reader takes by default; more is refused rather than read for minutes. */
 export const csvMaxRows = 1_000_000;
+
+/** A cell as messages quote it: cut to 40 characters, so a huge cell cannot make a huge message. */
+export function quoteCell(cell: string): string {
+  const text = cell.trim();
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+}

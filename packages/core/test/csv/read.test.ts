@@ -229,6 +229,15 @@ describe("reading CSV files as they come", () => {
     );
   });
 
+  test("messages quote at most 40 characters of a cell", () => {
+    const [row] = [
+      ...readCsvText(`date,v\n2026-01-01,${"9".repeat(30)}x${"9".repeat(100)}\n`, { valueColumns: ["v"] }),
+    ];
+    expect(row).toMatchObject({
+      errors: [`Line 2, column "v": "${"9".repeat(30)}x${"9".repeat(9)}…" is not a number`],
+    });
+  });
+
   test("readCsvBatches gives the same rows, a slice of text at a time", async () => {
     const expected = [...readCsvText(text("seattle-weather.csv"))];
     const batches: CsvRow[][] = [];
