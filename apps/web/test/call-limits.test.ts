@@ -25,7 +25,12 @@ afterAll(async () => {
 // NOT_FOUND. A refused call answers TOO_MANY_REQUESTS (or BAD_REQUEST) before it runs.
 function noops(on: RunningHost, cookie: string, count: number) {
   const paths = Array.from({ length: count }, () => "me.declineInvitation");
-  return mutate(on, cookie, paths, paths.map(() => ({ invitationId: "00000000-0000-4000-8000-000000000000" })));
+  return mutate(
+    on,
+    cookie,
+    paths,
+    paths.map(() => ({ invitationId: "00000000-0000-4000-8000-000000000000" })),
+  );
 }
 const ran = (count: number) => Array.from({ length: count }, () => "NOT_FOUND");
 

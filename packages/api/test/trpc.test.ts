@@ -151,7 +151,9 @@ describe("per-call limits (the host's CallLimits)", () => {
     await caller.me.get();
     await caller.kpi.list({ workspaceId: workspace.id });
     // A mutation that runs and finds no such invitation: charged all the same.
-    await expect(caller.me.declineInvitation({ invitationId: "00000000-0000-4000-8000-000000000000" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(
+      caller.me.declineInvitation({ invitationId: "00000000-0000-4000-8000-000000000000" }),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
     const key = `user:${owner.id}`;
     expect(recorded.log).toEqual([
       `charge query ${key}`,
