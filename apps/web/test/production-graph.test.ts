@@ -1,10 +1,10 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
+import { generateKeyPair } from "@northstar/db";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { testSecret, useHostDatabase } from "./support.ts";
 
@@ -40,7 +40,8 @@ afterAll(async () => {
   await rm(logDir, { recursive: true, force: true });
 });
 
-const keyring = () => `graph:${randomBytes(32).toString("base64")}`;
+// The host seals to the public half; only the worker holds the private one.
+const keys = generateKeyPair("graph");
 
 /**
  * Starts `entry` under `cwd` as production does (tsx), records the modules it resolves until a log
@@ -104,7 +105,7 @@ describe("production loads no development tooling", () => {
         PUBLIC_URL: "http://127.0.0.1:3000",
         DATABASE_URL: context().database.appUrl,
         NORTHSTAR_AUTH_SECRET: testSecret,
-        NORTHSTAR_CREDENTIALS_KEYS: keyring(),
+        NORTHSTAR_CREDENTIALS_PUBLIC_KEY: keys.publicKey,
       },
       "Northstar listening",
     );
@@ -118,7 +119,7 @@ describe("production loads no development tooling", () => {
       "src/main.ts",
       {
         DATABASE_URL: context().database.appUrl,
-        NORTHSTAR_CREDENTIALS_KEYS: keyring(),
+        NORTHSTAR_CREDENTIALS_PRIVATE_KEYS: keys.privateKey,
         WORKER_HTTP_PORT: "0",
         // Nothing is due in this database; the schedules stay out of the way all the same.
         WORKER_DISPATCH_CRON: "0 0 1 1 *",
