@@ -21,6 +21,7 @@ import {
 } from "./auth/session.ts";
 import { toTRPCError } from "./errors.ts";
 import { ImportLinesError } from "./kpi/import.ts";
+import type { Billing } from "./billing/config.ts";
 
 /**
  * 1. CONTEXT
@@ -51,6 +52,8 @@ export interface CreateContextOptions {
   credentialsKeyring?: Keyring;
   /** Hands work to the integration worker's queue; none: "sync now" only marks the row due. */
   jobs?: Jobs;
+  /** Plans from Stripe, or one configured plan (billing off); none: subscriptions decide, no checkout. */
+  billing?: Billing;
 }
 
 /** What the API asks of the worker's job queue (the host wires it to pg-boss). */
@@ -86,6 +89,7 @@ export function createTRPCContext(options: CreateContextOptions) {
     setCookie: options.setCookie ?? ((): void => undefined),
     credentialsKeyring: options.credentialsKeyring ?? null,
     jobs: options.jobs ?? null,
+    billing: options.billing ?? null,
   };
 }
 
