@@ -2,6 +2,7 @@ import { getConnInfo } from "@hono/node-server/conninfo";
 import {
   appRouter,
   type AuthConfig,
+  type Billing,
   createAuth,
   createTRPCContext,
   isSecureContext,
@@ -23,6 +24,7 @@ import { authRoutes } from "./auth-routes.ts";
 import { type ClientDevServer, clientRoutes } from "./client.ts";
 import { type RateLimit, RateLimiter } from "./rate-limit.ts";
 import type { HostBindings } from "./request.ts";
+import { stripeWebhookRoutes } from "./stripe-webhook.ts";
 
 // The host: one Hono app that mounts the tRPC router, the sign-in routes, the probes and the
 // client. Everything it needs comes in through createApp's options, so tests build it directly.
@@ -51,6 +53,8 @@ export interface AppOptions {
   };
   /** How long /readyz waits for the database (default 2 s). */
   readinessTimeoutMs?: number;
+  /** Stripe, or billing off (one configured plan); none: subscriptions decide and nothing can be bought. */
+  billing?: Billing | null;
 }
 
 export const defaultRateLimits = {
@@ -125,6 +129,11 @@ export function createApp(options: AppOptions): Hono<HostBindings> {
   const signInLimiter = new RateLimiter(options.rateLimits?.signIn ?? defaultRateLimits.signIn);
   const mutationLimiter = new RateLimiter(options.rateLimits?.mutations ?? defaultRateLimits.mutations);
   const maxBody = options.bodyLimitBytes ?? 1024 * 1024;
+  // Stripe sends people back to the app's own origin.
+  const billing =
+    options.billing?.mode === "stripe"
+      ? { ...options.billing, appUrl: options.auth.baseUrl }
+      : (options.billing ?? null);
   const app = new Hono<HostBindings>();
 
   // 1. Request id (an incoming X-Request-Id is kept when well-formed, and echoed), logging.
@@ -217,6 +226,7 @@ export function createApp(options: AppOptions): Hono<HostBindings> {
           secureCookies: secure,
           credentialsKeyring: options.credentialsKeyring ?? undefined,
           jobs: options.jobs ?? undefined,
+          billing: billing ?? undefined,
           setCookie: (cookie) => {
             resHeaders.append("set-cookie", cookie.header);
           },
@@ -231,7 +241,10 @@ export function createApp(options: AppOptions): Hono<HostBindings> {
     }),
   );
 
-  // 6. The client, last: its fallback answers every other GET.
+  // 6. Stripe's webhook: signed, not cookie-authenticated; its own narrow database path.
+  app.route("/webhooks/stripe", stripeWebhookRoutes({ database, billing }));
+
+  // 7. The client, last: its fallback answers every other GET.
   app.route(
     "/",
     clientRoutes({

@@ -1,10 +1,4 @@
-import {
-  historyStart,
-  limitLabels,
-  planLimits,
-  type PlanLimits,
-  type PlanName,
-} from "@northstar/core/plans";
+import { historyStart, limitLabels, planLimits, type PlanLimits, type PlanName } from "@northstar/core/plans";
 import { queryRows, type RowsOf, type ScopedDb, sql, type Plan } from "@northstar/db";
 import { TRPCError } from "@trpc/server";
 import type { Billing } from "./billing/config.ts";

@@ -87,7 +87,10 @@ describe("plans", () => {
 
       await addKpis(ctx().admin, workspace.id, limits.kpis - 1);
       await owner.caller.kpi.create({ ...ref, name: "The last one allowed" });
-      const kpiError = await expectCode(owner.caller.kpi.create({ ...ref, name: "One too many" }), "PRECONDITION_FAILED");
+      const kpiError = await expectCode(
+        owner.caller.kpi.create({ ...ref, name: "One too many" }),
+        "PRECONDITION_FAILED",
+      );
       expect(kpiError.message).toBe(
         `The ${plan} plan allows ${limits.kpis} active KPIs per workspace; upgrade the plan to add more.`,
       );
@@ -135,11 +138,22 @@ describe("plans", () => {
     );
     const [first, , , , , , , , , tenth, eleventh] = byAge.rows.map((row) => row.id);
     if (!first || !tenth || !eleventh) throw new Error("expected twelve KPIs");
-    await owner.caller.kpi.recordPoint({ ...ref, kpiId: eleventh, value: 5, timestamp: new Date(Date.now() - 200 * day) });
+    await owner.caller.kpi.recordPoint({
+      ...ref,
+      kpiId: eleventh,
+      value: 5,
+      timestamp: new Date(Date.now() - 200 * day),
+    });
 
     // The subscription lapses: FREE again.
-    await ctx().admin.query("UPDATE subscriptions SET status = 'CANCELED' WHERE external_subscription_id = 'sub_lapse_1'");
-    expect((await owner.caller.subscription.workspace(ref)).overLimit).toEqual({ kpis: 2, integrations: 0, members: 0 });
+    await ctx().admin.query(
+      "UPDATE subscriptions SET status = 'CANCELED' WHERE external_subscription_id = 'sub_lapse_1'",
+    );
+    expect((await owner.caller.subscription.workspace(ref)).overLimit).toEqual({
+      kpis: 2,
+      integrations: 0,
+      members: 0,
+    });
     const readOnly = await expectCode(
       owner.caller.kpi.update({ ...ref, kpiId: eleventh, name: "Renamed" }),
       "PRECONDITION_FAILED",
@@ -166,7 +180,8 @@ describe("plans", () => {
       [owner.id],
     );
     await owner.caller.kpi.restore({ ...ref, kpiId: first });
-    for (const id of byAge.rows.map((row) => row.id)) await owner.caller.kpi.update({ ...ref, kpiId: id, description: "ok" });
+    for (const id of byAge.rows.map((row) => row.id))
+      await owner.caller.kpi.update({ ...ref, kpiId: id, description: "ok" });
     const rows = await ctx().admin.query<{ kpis: number; points: number }>(
       `SELECT (SELECT count(*)::int FROM kpis WHERE workspace_id = $1) AS kpis,
               (SELECT count(*)::int FROM kpi_data_points WHERE workspace_id = $1) AS points`,
@@ -186,7 +201,12 @@ describe("plans", () => {
     await ctx().db.withContext({ userId: owner.id, workspaceId: ref.workspaceId }, (db) =>
       assertIntegrationCapacity(db, ref.workspaceId, unlimited),
     );
-    await owner.caller.kpi.recordPoint({ ...ref, kpiId: kpi.id, value: 1, timestamp: new Date("2000-01-03T00:00:00Z") });
+    await owner.caller.kpi.recordPoint({
+      ...ref,
+      kpiId: kpi.id,
+      value: 1,
+      timestamp: new Date("2000-01-03T00:00:00Z"),
+    });
     const points = await owner.caller.kpi.points({ ...ref, kpiId: kpi.id });
     expect(points.items).toHaveLength(1);
     expect(points.hidden).toBeNull();

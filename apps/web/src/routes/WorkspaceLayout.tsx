@@ -2,6 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef } from "react";
 import { Link, NavLink, Outlet, useLocation, useNavigate, useNavigation, useParams } from "react-router";
 import { ErrorState } from "../components/Feedback.tsx";
+import { PastDueBanner } from "../components/PastDueBanner.tsx";
 import { PageSkeleton } from "../components/PageSkeleton.tsx";
 import { errorCode } from "../lib/errors.ts";
 import { useTRPC } from "../trpc.ts";
@@ -81,6 +82,7 @@ export function WorkspaceLayout() {
   } else {
     content = (
       <WorkspaceContext value={current}>
+        <PastDueBanner />
         <Outlet />
       </WorkspaceContext>
     );

@@ -80,7 +80,8 @@ export function createStripeClient(secretKey: string, apiUrl?: string): Stripe {
 
 export function parseBillingEnv(env: Environment, appUrl: string): Billing {
   const settings = parseSettings(billingEnvSchema, env, "billing");
-  if (settings.STRIPE_SECRET_KEY === undefined) return { mode: "self-hosted", plan: settings.NORTHSTAR_PLAN ?? "UNLIMITED" };
+  if (settings.STRIPE_SECRET_KEY === undefined)
+    return { mode: "self-hosted", plan: settings.NORTHSTAR_PLAN ?? "UNLIMITED" };
   const required = (value: string | undefined): string => {
     // Checked by the schema's refinement above; here for the type.
     if (value === undefined) throw new Error("billing settings: a required Stripe setting is missing");

@@ -128,13 +128,18 @@ export async function handleStripeWebhook(
   return database.withContext({ userId: null, workspaceId: null }, async (db) => {
     const claimed = await queryRows(
       db,
-      sql<{ fresh: boolean }>`SELECT app.billing_claim_event(${event.id}, ${event.type}, ${eventAt}::timestamptz) AS fresh`,
+      sql<{
+        fresh: boolean;
+      }>`SELECT app.billing_claim_event(${event.id}, ${event.type}, ${eventAt}::timestamptz) AS fresh`,
     );
     if (!claimed[0]?.fresh) return { status: 200, outcome: "duplicate" } as const;
     switch (event.type) {
       case "checkout.session.completed":
         return checkedOut
-          ? { status: 200, outcome: await applySubscription(db, billing, checkedOut.subscription, checkedOut.observedAt) }
+          ? {
+              status: 200,
+              outcome: await applySubscription(db, billing, checkedOut.subscription, checkedOut.observedAt),
+            }
           : ({ status: 200, outcome: "ignored" } as const);
       case "customer.subscription.created":
       case "customer.subscription.updated":

@@ -5,7 +5,13 @@ import { z } from "zod";
 import { createCheckoutSession, createPortalSession, stripeBillingOf } from "../billing/checkout.ts";
 import { overLimit, planLimits, userPlan, workspacePlan } from "../plans.ts";
 import { myPlan, stripeCustomerOf } from "../subscription.ts";
-import { authedProcedure, createCallerFactory, createTRPCRouter, publicProcedure, workspaceProcedure } from "../trpc.ts";
+import {
+  authedProcedure,
+  createCallerFactory,
+  createTRPCRouter,
+  publicProcedure,
+  workspaceProcedure,
+} from "../trpc.ts";
 
 /**
  * What checkout and the portal need from the database, read in its own short transaction (an

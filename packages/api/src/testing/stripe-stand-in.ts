@@ -138,7 +138,10 @@ export function useStripeStandIn(): StripeStandIn {
 
   async function pay(sessionId: string, response: ServerResponse): Promise<void> {
     const form = sessions.get(sessionId);
-    if (!form) return json(response, 404, { error: { message: "No such checkout session" } });
+    if (!form) {
+      json(response, 404, { error: { message: "No such checkout session" } });
+      return;
+    }
     const subscription = stripeSubscription({
       customer: form.customer ?? `cus_${sessionId}`,
       userId: form[`subscription_data[metadata][${userIdKey}]`] ?? null,
@@ -160,19 +163,29 @@ export function useStripeStandIn(): StripeStandIn {
     if (request.method === "POST" && path === "/v1/checkout/sessions") {
       const id = `cs_test_${requests.length}`;
       sessions.set(id, form);
-      return json(response, 200, { id, object: "checkout.session", url: `${url}/pay/${id}` });
+      json(response, 200, { id, object: "checkout.session", url: `${url}/pay/${id}` });
+      return;
     }
     if (request.method === "POST" && path === "/v1/billing_portal/sessions") {
-      return json(response, 200, { id: `bps_${requests.length}`, object: "billing_portal.session", url: `${url}/portal` });
+      json(response, 200, {
+        id: `bps_${requests.length}`,
+        object: "billing_portal.session",
+        url: `${url}/portal`,
+      });
+      return;
     }
     const subscription = /^\/v1\/subscriptions\/([\w-]+)$/.exec(path);
     if (request.method === "GET" && subscription?.[1]) {
       const found = subscriptions.get(subscription[1]);
-      return found ? json(response, 200, found) : json(response, 404, { error: { message: "No such subscription" } });
+      if (found) json(response, 200, found);
+      else json(response, 404, { error: { message: "No such subscription" } });
+      return;
     }
     const page = /^\/pay\/([\w-]+)$/.exec(path);
     if (request.method === "GET" && page?.[1]) return pay(page[1], response);
-    return json(response, 404, { error: { type: "invalid_request_error", message: `Unrecognized request URL (${path})` } });
+    json(response, 404, {
+      error: { type: "invalid_request_error", message: `Unrecognized request URL (${path})` },
+    });
   }
 
   let server: Server | null = null;
