@@ -82,15 +82,16 @@ export const subscriptionRouter = {
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const billing = stripeBillingOf(ctx.billing);
+      // Signed in first: without a session the answer is UNAUTHORIZED, whatever billing is.
       const account = await accountCaller(ctx).account();
+      const billing = stripeBillingOf(ctx.billing);
       return { url: await createCheckoutSession(billing, { ...account, ...input }) };
     }),
 
   /** A Stripe Billing Portal session (payment method, invoices, cancel); the browser goes to its URL. */
   portal: publicProcedure.input(z.object({ workspaceSlug: slugSchema })).mutation(async ({ ctx, input }) => {
-    const billing = stripeBillingOf(ctx.billing);
     const account = await accountCaller(ctx).account();
+    const billing = stripeBillingOf(ctx.billing);
     if (!account.customer) {
       throw new TRPCError({
         code: "PRECONDITION_FAILED",
