@@ -2,7 +2,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { AuthConfig } from "@northstar/api";
+import type { AuthConfig, Billing } from "@northstar/api";
 import type { PublicKeyring } from "@northstar/db";
 import { createNorthstarClient, type NorthstarClient } from "@northstar/api/client";
 import type { AxeResults } from "axe-core";
@@ -39,10 +39,12 @@ interface E2EOptions {
   credentialsKeyring?: PublicKeyring;
   /** "Sync now" sends jobs to the worker's queue, as main.ts wires it. */
   jobs?: boolean;
+  /** Billing for the host, built once the file's other servers run (the Stripe stand-in). */
+  billing?: () => Billing;
 }
 
 /** The host, the browser and the superuser pool for one test file. */
-export function useE2E({ auth = {}, credentialsKeyring, jobs = false }: E2EOptions = {}): () => E2E {
+export function useE2E({ auth = {}, credentialsKeyring, jobs = false, billing }: E2EOptions = {}): () => E2E {
   const ctx = useHostDatabase();
   let state: E2E | undefined;
   let sender: JobSender | null = null;
@@ -57,6 +59,7 @@ export function useE2E({ auth = {}, credentialsKeyring, jobs = false }: E2EOptio
       clientDir: inject("clientDir"),
       auth: { developmentSignIn: true, ...auth },
       credentialsKeyring: credentialsKeyring ?? null,
+      billing: billing?.() ?? null,
       // A browser run makes many calls from one address; the limits have their own tests.
       rateLimits: { signIn: { burst: 1_000, perSecond: 100 }, mutations: { burst: 1_000, perSecond: 100 } },
     });

@@ -2,6 +2,7 @@ import { getConnInfo } from "@hono/node-server/conninfo";
 import {
   appRouter,
   type AuthConfig,
+  type Billing,
   createAuth,
   createTRPCContext,
   isSecureContext,
@@ -25,6 +26,7 @@ import { type CallLimitSettings, defaultCallLimits, hostCallLimits } from "./cal
 import { type RateLimit, RateLimiter } from "./rate-limit.ts";
 import { sameOriginWrites } from "./same-origin.ts";
 import { clientAddressFrom, type HostBindings } from "./request.ts";
+import { stripeWebhookRoutes } from "./stripe-webhook.ts";
 
 // The host: one Hono app that mounts the tRPC router, the sign-in routes, the probes and the
 // client. Everything it needs comes in through createApp's options, so tests build it directly.
@@ -57,6 +59,8 @@ export interface AppOptions {
   maxBatchCalls?: number;
   /** How long /readyz waits for the database (default 2 s). */
   readinessTimeoutMs?: number;
+  /** Stripe, or billing off (one configured plan); none: subscriptions decide and nothing can be bought. */
+  billing?: Billing | null;
 }
 
 export const defaultRateLimits = {
@@ -133,6 +137,11 @@ export function createApp(options: AppOptions): Hono<HostBindings> {
   const maxBatchCalls = options.maxBatchCalls ?? defaultMaxBatchCalls;
   const maxBody = options.bodyLimitBytes ?? 1024 * 1024;
   const proxyHops = options.trustedProxyHops ?? 0;
+  // Stripe sends people back to the app's own origin.
+  const billing =
+    options.billing?.mode === "stripe"
+      ? { ...options.billing, appUrl: options.auth.baseUrl }
+      : (options.billing ?? null);
   const app = new Hono<HostBindings>();
 
   // 1. Request id (an incoming X-Request-Id is kept when well-formed, and echoed), logging.
@@ -233,6 +242,7 @@ export function createApp(options: AppOptions): Hono<HostBindings> {
           credentialsKeyring: options.credentialsKeyring ?? undefined,
           jobs: options.jobs ?? undefined,
           limits: callLimits,
+          billing: billing ?? undefined,
           setCookie: (cookie) => {
             resHeaders.append("set-cookie", cookie.header);
           },
@@ -252,7 +262,10 @@ export function createApp(options: AppOptions): Hono<HostBindings> {
     }),
   );
 
-  // 6. The client, last: its fallback answers every other GET.
+  // 6. Stripe's webhook: signed, not cookie-authenticated; its own narrow database path.
+  app.route("/webhooks/stripe", stripeWebhookRoutes({ database, billing }));
+
+  // 7. The client, last: its fallback answers every other GET.
   app.route(
     "/",
     clientRoutes({

@@ -1,7 +1,14 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { type AuthConfig, type OAuthProviderConfig, parseAuthEnv, type ProviderName } from "@northstar/api";
+import {
+  type AuthConfig,
+  type Billing,
+  type OAuthProviderConfig,
+  parseAuthEnv,
+  parseBillingEnv,
+  type ProviderName,
+} from "@northstar/api";
 import { type Environment, httpUrl, logLevel, nodeEnv, parseSettings, port } from "@northstar/core/settings";
 import {
   databaseOptionsFromEnv,
@@ -89,6 +96,8 @@ export interface HostEnv {
   credentialsKeyring: PublicKeyring | null;
   /** The built Vite client (served in production when it exists). */
   clientDir: string;
+  /** Stripe (STRIPE_* settings), or billing off: every workspace on NORTHSTAR_PLAN (default UNLIMITED). */
+  billing: Billing;
 }
 
 function endpointOverrides(settings: z.infer<typeof hostEnvSchema>, name: ProviderName): Partial<OAuthProviderConfig> {
@@ -139,6 +148,7 @@ export function parseEnv(source: Environment): HostEnv {
       ? publicKeyring(settings.NORTHSTAR_CREDENTIALS_PUBLIC_KEY)
       : null,
     clientDir: path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../dist"),
+    billing: parseBillingEnv(source, publicUrl),
   };
 }
 

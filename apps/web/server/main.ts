@@ -50,6 +50,7 @@ const app = createApp({
   auth: env.auth,
   credentialsKeyring: env.credentialsKeyring,
   jobs: jobSender.jobs,
+  billing: env.billing,
   logger,
   clientDir: env.production ? env.clientDir : null,
   clientDevServer,

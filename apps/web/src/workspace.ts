@@ -1,4 +1,5 @@
 import { createContext, useContext } from "react";
+import type { PlanName } from "@northstar/core/plans";
 import type { Role } from "./lib/permissions.ts";
 
 // The workspace the URL names, for every page inside the shell.
@@ -9,7 +10,7 @@ export interface CurrentWorkspace {
   slug: string;
   name: string;
   role: Role;
-  plan: "FREE" | "PRO" | "BUSINESS";
+  plan: PlanName;
 }
 
 export const WorkspaceContext = createContext<CurrentWorkspace | null>(null);

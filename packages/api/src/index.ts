@@ -23,3 +23,5 @@ export { workspacePlanQuery } from "./plans.ts";
 export { kpiListQuery } from "./kpi/list.ts";
 export { goalListQueries } from "./goal/list.ts";
 export { sessionLookupSql } from "./auth/session.ts";
+export { type Billing, parseBillingEnv, createStripeClient } from "./billing/config.ts";
+export { handleStripeWebhook, type WebhookOutcome } from "./billing/webhook.ts";

@@ -1,27 +1,18 @@
-import { type Plan, queryRows, type RowsOf, type ScopedDb, sql } from "@northstar/db";
+import { historyStart, limitLabels, planLimits, type PlanLimits, type PlanName } from "@northstar/core/plans";
+import { queryRows, type RowsOf, type ScopedDb, sql, type Plan } from "@northstar/db";
 import { TRPCError } from "@trpc/server";
+import type { Billing } from "./billing/config.ts";
+import { myPlan } from "./subscription.ts";
 
-// What each plan allows, enforced here (the database does not know about plans). A workspace's
-// plan is the best current plan among its owners (app.workspace_plan()); a user's own plan limits
-// how many workspaces they may own.
+// What each plan allows (defined once in @northstar/core/plans), enforced here: the database does
+// not know about plans. A workspace's plan is the best current plan among its owners
+// (app.workspace_plan()); a user's own plan limits how many workspaces they may own. With billing
+// off (a self-hosted install) every workspace and user is on the configured plan instead.
+//
+// A downgrade never deletes anything: what is over a limit stays readable, and writes to it are
+// refused with a message naming the limit until the plan allows it again.
 
-export interface PlanLimits {
-  /** Workspaces a user may own. */
-  workspaces: number;
-  /** Active KPIs per workspace. */
-  kpis: number;
-  integrations: number;
-  /** How far back data points may be recorded and read. */
-  historyDays: number;
-}
-
-export const planLimits = {
-  FREE: { workspaces: 1, kpis: 10, integrations: 1, historyDays: 90 },
-  PRO: { workspaces: 5, kpis: 200, integrations: 20, historyDays: 3 * 365 },
-  BUSINESS: { workspaces: 50, kpis: 5_000, integrations: 200, historyDays: 10 * 365 },
-} as const satisfies Record<Plan, PlanLimits>;
-
-const dayMs = 24 * 60 * 60 * 1000;
+export { historyStart, planLimits, type PlanLimits, type PlanName };
 
 /**
  * The one statement for the context workspace's plan: app.workspace_plan() computes it from its
@@ -29,18 +20,30 @@ const dayMs = 24 * 60 * 60 * 1000;
  */
 export const workspacePlanQuery = sql<{ plan: Plan | null }>`SELECT app.workspace_plan()::text AS plan`;
 
+/** The plan billing puts everyone on, when it does (billing off); null: subscriptions decide. */
+export function configuredPlan(billing: Billing | null): PlanName | null {
+  return billing?.mode === "self-hosted" ? billing.plan : null;
+}
+
 /** The plan an answer of workspacePlanQuery names: FREE when there is none. */
-export function planOf(rows: RowsOf<typeof workspacePlanQuery>): Plan {
-  return rows[0]?.plan ?? "FREE";
+export function planOf(rows: RowsOf<typeof workspacePlanQuery>, billing: Billing | null): PlanName {
+  return configuredPlan(billing) ?? rows[0]?.plan ?? "FREE";
 }
 
 /** The context workspace's plan (db scoped to a workspace the caller belongs to). */
-export async function workspacePlan(db: ScopedDb): Promise<Plan> {
-  return planOf(await queryRows(db, workspacePlanQuery));
+export async function workspacePlan(db: ScopedDb, billing: Billing | null): Promise<PlanName> {
+  const configured = configuredPlan(billing);
+  if (configured) return configured;
+  return planOf(await queryRows(db, workspacePlanQuery), billing);
+}
+
+/** A user's own plan (for the workspaces they may own). */
+export async function userPlan(db: ScopedDb, userId: string, now: Date, billing: Billing | null): Promise<PlanName> {
+  return configuredPlan(billing) ?? (await myPlan(db, userId, now)).plan;
 }
 
 /** `what` names one of the limited things, and `many` several ("owned workspace(s)"). */
-export function limitReached(plan: Plan, limit: number, what: { one: string; many: string }): TRPCError {
+export function limitReached(plan: PlanName, limit: number, what: { one: string; many: string }): TRPCError {
   return new TRPCError({
     code: "PRECONDITION_FAILED",
     message: `The ${plan} plan allows ${limit} ${limit === 1 ? what.one : what.many}; upgrade the plan to add more.`,
@@ -56,35 +59,102 @@ export async function lockLimit(db: ScopedDb, key: string): Promise<void> {
   await db.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`northstar:limit:${key}`}, 0))`;
 }
 
+/** Refuses going from `used` to `used + adding` of `limit` on `plan`. */
+function assertRoom(plan: PlanName, limit: keyof PlanLimits, used: number, adding: number): void {
+  const allowed = planLimits[plan][limit];
+  if (allowed !== null && used + adding > allowed) throw limitReached(plan, allowed, limitLabels[limit]);
+}
+
 /** Refuses adding `adding` active KPIs beyond the plan's limit. */
-export async function assertKpiCapacity(db: ScopedDb, workspaceId: string, adding: number): Promise<void> {
+export async function assertKpiCapacity(
+  db: ScopedDb,
+  workspaceId: string,
+  adding: number,
+  billing: Billing | null,
+): Promise<void> {
+  const plan = await workspacePlan(db, billing);
+  if (planLimits[plan].kpis === null) return;
   await lockLimit(db, `kpis:${workspaceId}`);
-  const plan = await workspacePlan(db);
-  const limit = planLimits[plan].kpis;
-  const active = await db.kpi.count({ where: { workspaceId, isActive: true } });
-  if (active + adding > limit)
-    throw limitReached(plan, limit, { one: "active KPI per workspace", many: "active KPIs per workspace" });
-}
-
-/** The oldest instant the plan lets a workspace record or read. */
-export function historyStart(plan: Plan, now: Date): Date {
-  return new Date(now.getTime() - planLimits[plan].historyDays * dayMs);
-}
-
-export function historyLimitReached(plan: Plan): TRPCError {
-  const days = planLimits[plan].historyDays;
-  return new TRPCError({
-    code: "PRECONDITION_FAILED",
-    message: `The ${plan} plan keeps ${days} days of history; upgrade the plan to use older data.`,
-  });
+  assertRoom(plan, "kpis", await db.kpi.count({ where: { workspaceId, isActive: true } }), adding);
 }
 
 /** Refuses connecting another integration beyond the plan's limit (for the integration router). */
-export async function assertIntegrationCapacity(db: ScopedDb, workspaceId: string): Promise<void> {
+export async function assertIntegrationCapacity(
+  db: ScopedDb,
+  workspaceId: string,
+  billing: Billing | null,
+): Promise<void> {
+  const plan = await workspacePlan(db, billing);
+  if (planLimits[plan].integrations === null) return;
   await lockLimit(db, `integrations:${workspaceId}`);
-  const plan = await workspacePlan(db);
-  const limit = planLimits[plan].integrations;
-  const connected = await db.integration.count({ where: { workspaceId } });
-  if (connected + 1 > limit)
-    throw limitReached(plan, limit, { one: "integration per workspace", many: "integrations per workspace" });
+  assertRoom(plan, "integrations", await db.integration.count({ where: { workspaceId } }), 1);
+}
+
+/** Refuses adding `adding` members beyond the plan's limit (owners included). */
+export async function assertMemberCapacity(
+  db: ScopedDb,
+  workspaceId: string,
+  adding: number,
+  billing: Billing | null,
+): Promise<void> {
+  const plan = await workspacePlan(db, billing);
+  if (planLimits[plan].members === null) return;
+  await lockLimit(db, `members:${workspaceId}`);
+  assertRoom(plan, "members", await db.workspaceUser.count({ where: { workspaceId } }), adding);
+}
+
+/** Refuses owning another workspace beyond the user's own plan. */
+export async function assertWorkspaceCapacity(
+  db: ScopedDb,
+  userId: string,
+  now: Date,
+  billing: Billing | null,
+): Promise<void> {
+  const plan = await userPlan(db, userId, now, billing);
+  if (planLimits[plan].workspaces === null) return;
+  await lockLimit(db, `workspaces:${userId}`);
+  assertRoom(plan, "workspaces", await db.workspaceUser.count({ where: { userId, role: "OWNER" } }), 1);
+}
+
+/**
+ * Refuses writes to a KPI beyond the plan's active-KPI limit: after a downgrade or a lapse the
+ * workspace's oldest active KPIs (by creation) stay writable, the rest read-only until the plan
+ * allows them again or others are archived. Archiving stays allowed, so that the owner can choose.
+ */
+export async function assertKpiWritable(
+  db: ScopedDb,
+  workspaceId: string,
+  kpiId: string,
+  billing: Billing | null,
+): Promise<void> {
+  const plan = await workspacePlan(db, billing);
+  const limit: number | null = planLimits[plan].kpis;
+  if (limit === null) return;
+  const rows = await queryRows(
+    db,
+    sql<{ position: number | null }>`
+      SELECT (SELECT count(*)::int FROM kpis AS o
+                WHERE o.workspace_id = k.workspace_id AND o.is_active
+                  AND (o.created_at, o.id) <= (k.created_at, k.id)) AS position
+        FROM kpis AS k
+       WHERE k.workspace_id = ${workspaceId}::uuid AND k.id = ${kpiId}::uuid AND k.is_active`,
+  );
+  const position = rows[0]?.position ?? 0;
+  if (position > limit) {
+    throw new TRPCError({
+      code: "PRECONDITION_FAILED",
+      message: `This KPI is read-only: the ${plan} plan allows ${limit} ${limit === 1 ? limitLabels.kpis.one : limitLabels.kpis.many} and it is beyond them. Upgrade the plan or archive other KPIs to edit it.`,
+    });
+  }
+}
+
+/** Workspace things over the plan's limits (kept, read-only), for the Billing page. */
+export function overLimit(plan: PlanName, usage: { activeKpis: number; integrations: number; members: number }) {
+  const limits = planLimits[plan];
+  const over = (used: number, limit: number | null) => (limit === null ? 0 : Math.max(0, used - limit));
+  return {
+    kpis: over(usage.activeKpis, limits.kpis),
+    integrations: over(usage.integrations, limits.integrations),
+    members: over(usage.members, limits.members),
+  };
 }

@@ -40,3 +40,13 @@ export async function myPlan(db: Prisma.TransactionClient, userId: string, now: 
   }
   return subscription;
 }
+
+/** The Stripe customer the user pays as (from their newest subscription); null before their first checkout. */
+export async function stripeCustomerOf(db: Prisma.TransactionClient, userId: string): Promise<string | null> {
+  const subscription = await db.subscription.findFirst({
+    where: { userId, externalCustomerId: { not: null } },
+    orderBy: { createdAt: "desc" },
+    select: { externalCustomerId: true },
+  });
+  return subscription?.externalCustomerId ?? null;
+}

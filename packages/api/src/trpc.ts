@@ -22,6 +22,7 @@ import {
 } from "./auth/session.ts";
 import { toTRPCError } from "./errors.ts";
 import { ImportLinesError } from "./kpi/import.ts";
+import type { Billing } from "./billing/config.ts";
 
 /**
  * 1. CONTEXT
@@ -57,6 +58,8 @@ export interface CreateContextOptions {
    * none (server-side callers, tests of other things): calls are not limited.
    */
   limits?: CallLimits;
+  /** Plans from Stripe, or one configured plan (billing off); none: subscriptions decide, no checkout. */
+  billing?: Billing;
 }
 
 /** What the API asks of the worker's job queue (the host wires it to pg-boss). */
@@ -93,6 +96,7 @@ export function createTRPCContext(options: CreateContextOptions) {
     credentialsKeyring: options.credentialsKeyring ?? null,
     jobs: options.jobs ?? null,
     limits: options.limits ?? null,
+    billing: options.billing ?? null,
   };
 }
 

@@ -200,22 +200,23 @@ describe("data points", () => {
     expect(older.id).toBeTruthy();
   });
 
-  test("FREE keeps 90 days: older points are refused, naming the limit", async () => {
+  test("FREE shows 90 days: older points are kept, and the answers say how many are hidden", async () => {
     const freeOwner = await signedInUser(ctx(), "FreeHistory");
     const free = await createWorkspace(ctx().admin, [[freeOwner.id, "OWNER"]]);
     const kpi = await freeOwner.caller.kpi.create({ workspaceId: free.id, name: "Old" });
-    const error = await expectCode(
-      freeOwner.caller.kpi.recordPoint({ workspaceId: free.id, kpiId: kpi.id, value: 1, timestamp: daysAgo(91) }),
-      "PRECONDITION_FAILED",
-    );
-    expect(error.message).toBe("The FREE plan keeps 90 days of history; upgrade the plan to use older data.");
-    await expectCode(
-      freeOwner.caller.kpi.series({ workspaceId: free.id, kpiId: kpi.id, from: daysAgo(120), to: new Date() }),
-      "PRECONDITION_FAILED",
-    );
-    // The PRO owner's workspace keeps longer.
+    const ref = { workspaceId: free.id, kpiId: kpi.id };
+    await freeOwner.caller.kpi.recordPoint({ ...ref, value: 1, timestamp: daysAgo(91) });
+    await freeOwner.caller.kpi.recordPoint({ ...ref, value: 2, timestamp: daysAgo(1) });
+    const listed = await freeOwner.caller.kpi.points(ref);
+    expect(listed.items.map((point) => point.value)).toEqual([2]);
+    expect(listed.hidden).toMatchObject({ points: 1 });
+    const series = await freeOwner.caller.kpi.series({ ...ref, from: daysAgo(120), to: new Date(), buckets: 4 });
+    expect(series.columns.count.reduce((sum, count) => sum + count, 0)).toBe(1);
+    expect(series.hidden).toMatchObject({ points: 1 });
+    // The PRO owner's workspace shows longer.
     const proKpi = await owner.caller.kpi.create({ ...ws, name: "Long history" });
     await owner.caller.kpi.recordPoint({ ...ws, kpiId: proKpi.id, value: 1, timestamp: daysAgo(200) });
+    expect((await owner.caller.kpi.points({ ...ws, kpiId: proKpi.id })).hidden).toBeNull();
   });
 
   test("import CSV: all or nothing, with line numbers", async () => {
@@ -266,7 +267,7 @@ describe("data points", () => {
       limit: 2,
       cursor: first.nextCursor ?? undefined,
     });
-    expect(second).toEqual({ items: [expect.objectContaining({ value: 10 })], nextCursor: null });
+    expect(second).toEqual({ items: [expect.objectContaining({ value: 10 })], nextCursor: null, hidden: null });
     // A clash with points already stored rolls the whole import back.
     const clash = await expectCode(
       member.caller.kpi.importPoints({
@@ -280,7 +281,7 @@ describe("data points", () => {
     expect(await pointCount(kpi.id)).toBe(3);
   });
 
-  test("import a JSON array; the plan's history applies per line", async () => {
+  test("import a JSON array, points of any age", async () => {
     const kpi = await owner.caller.kpi.create({ ...ws, name: "Imported JSON" });
     const error = await expectCode(
       member.caller.kpi.importPoints({
@@ -310,15 +311,14 @@ describe("data points", () => {
     const freeOwner = await signedInUser(ctx(), "FreeImport");
     const free = await createWorkspace(ctx().admin, [[freeOwner.id, "OWNER"]]);
     const freeKpi = await freeOwner.caller.kpi.create({ workspaceId: free.id, name: "Old import" });
-    const old = await expectCode(
-      freeOwner.caller.kpi.importPoints({
+    // Imports keep every point whatever its age; the FREE plan only shows the last 90 days.
+    expect(
+      await freeOwner.caller.kpi.importPoints({
         workspaceId: free.id,
         kpiId: freeKpi.id,
         data: [{ timestamp: daysAgo(100), value: 1 }],
       }),
-      "PRECONDITION_FAILED",
-    );
-    expect(old.message).toContain("90 days of history");
+    ).toEqual({ imported: 1 });
   });
 
   test("series: buckets from the database and the previous period for comparison", async () => {

@@ -69,6 +69,8 @@ const signedInOnly = [
   "workspace.slugAvailable",
   "workspace.create",
   "subscription.mine",
+  "subscription.checkout",
+  "subscription.portal",
 ];
 
 const procedures: [string, Permission, (caller: Caller) => Promise<unknown>][] = [

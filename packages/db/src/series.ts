@@ -20,6 +20,8 @@ export interface KpiSeriesInput {
   to: Date;
   /** Upper bound on the number of buckets, 1..2000; the width is the range split that many ways. */
   buckets: number;
+  /** Points before this instant are left out (the plan's history window); the buckets stay the same. */
+  visibleFrom?: Date | null;
 }
 
 export interface KpiSeriesBucket {
@@ -69,6 +71,7 @@ export function seriesBuckets(input: KpiSeriesInput): { widthMs: number; count: 
  */
 export function kpiSeriesQuery(input: KpiSeriesInput): Query<KpiSeriesBucket> {
   const { widthMs } = seriesBuckets(input);
+  const visibleFrom = input.visibleFrom && input.visibleFrom > input.from ? input.visibleFrom : input.from;
   return sql<KpiSeriesBucket>`
     SELECT date_bin(${widthMs}::bigint * interval '1 millisecond', p."timestamp", ${input.from}::timestamptz) AS "bucketStart",
            avg(p.value) AS avg, min(p.value) AS min, max(p.value) AS max,
@@ -76,9 +79,19 @@ export function kpiSeriesQuery(input: KpiSeriesInput): Query<KpiSeriesBucket> {
            count(*)::int AS count
       FROM kpi_data_points AS p
      WHERE p.kpi_id = ${input.kpiId}::uuid
-       AND p."timestamp" >= ${input.from}::timestamptz
+       AND p."timestamp" >= ${visibleFrom}::timestamptz
        AND p."timestamp" < ${input.to}::timestamptz
      GROUP BY 1`;
+}
+
+/** How many of a KPI's points lie before `before` (none asked: zero), for "upgrade to see N older points". */
+export function hiddenPointsQuery(kpiId: string, before: Date | null): Query<{ points: number }> {
+  assertUuid("kpiId", kpiId);
+  return sql<{ points: number }>`
+    SELECT count(*)::int AS points
+      FROM kpi_data_points AS p
+     WHERE ${before}::timestamptz IS NOT NULL
+       AND p.kpi_id = ${kpiId}::uuid AND p."timestamp" < ${before}::timestamptz`;
 }
 
 /** The rows of kpiSeriesQuery(input) as the full series: every bucket, gaps included. */

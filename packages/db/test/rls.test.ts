@@ -590,6 +590,7 @@ describe("the roles themselves", () => {
         ORDER BY c.relname`,
     );
     expect(tables.rows.map((r) => r.relname)).toEqual([
+      "billing_events",
       "goal_kpis",
       "goals",
       "integration_metrics",

@@ -3,6 +3,7 @@ import { useEffect, useMemo, useRef } from "react";
 import { Link, NavLink, Outlet, useLocation, useNavigate, useNavigation, useParams } from "react-router";
 import { ErrorState } from "../components/Feedback.tsx";
 import { InvitationsNotice } from "../components/InvitationsNotice.tsx";
+import { PastDueBanner } from "../components/PastDueBanner.tsx";
 import { PageSkeleton } from "../components/PageSkeleton.tsx";
 import { errorCode } from "../lib/errors.ts";
 import { useTRPC } from "../trpc.ts";
@@ -82,6 +83,7 @@ export function WorkspaceLayout() {
   } else {
     content = (
       <WorkspaceContext value={current}>
+        <PastDueBanner />
         <Outlet />
       </WorkspaceContext>
     );

@@ -181,7 +181,7 @@ export const integrationRouter = {
       const credentials = parseFor(provider.credentials, input.credentials, "credentials");
       const config = parseFor(provider.config, input.config, "config");
       const keyring = keyringOf(ctx.credentialsKeyring);
-      await assertIntegrationCapacity(ctx.db, ctx.workspace.id);
+      await assertIntegrationCapacity(ctx.db, ctx.workspace.id, ctx.billing);
       // The id is chosen here so the ciphertext can be bound to its row before the insert.
       const id = randomUUID();
       const sealed = sealFor(keyring, provider, credentials, config, ctx.workspace.id, id);

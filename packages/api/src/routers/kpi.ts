@@ -6,6 +6,7 @@ import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 import { checkImport, ImportLinesError, maxImportRows, parseCsv, parseJsonRows } from "../kpi/import.ts";
 import {
+  hiddenPointsQuery,
   kpiSeriesQuery,
   kpiSummaries,
   maxBuckets,
@@ -20,7 +21,7 @@ import { compareLast, seriesColumns } from "../kpi/compare.ts";
 import { pageOf } from "../pagination.ts";
 import {
   assertKpiCapacity,
-  historyLimitReached,
+  assertKpiWritable,
   historyStart,
   planOf,
   workspacePlan,
@@ -56,11 +57,15 @@ async function findKpi(db: ScopedDb, workspaceId: string, id: string): Promise<K
   return kpi;
 }
 
-/** Refuses timestamps older than the plan's history window. */
-async function assertWithinHistory(db: ScopedDb, now: Date, timestamps: Date[]): Promise<void> {
-  const plan = await workspacePlan(db);
-  const start = historyStart(plan, now);
-  if (timestamps.some((timestamp) => timestamp < start)) throw historyLimitReached(plan);
+/**
+ * The plan's history is what it shows, not what it keeps: points of any age are accepted, and
+ * reads start at the plan's window. The answer says what lies before it, for "upgrade to see N
+ * older points" (null: nothing is hidden).
+ */
+async function hiddenHistory(db: ScopedDb, kpiId: string, start: Date | null) {
+  if (!start) return null;
+  const older = await db.kpiDataPoint.count({ where: { kpiId, timestamp: { lt: start } } });
+  return older > 0 ? { before: start, points: older } : null;
 }
 
 const importInput = kpiRef.extend({
@@ -116,7 +121,7 @@ export const kpiRouter = {
   create: workspaceProcedure("kpi.write")
     .input(kpiInputSchema)
     .mutation(async ({ ctx, input }) => {
-      await assertKpiCapacity(ctx.db, ctx.workspace.id, 1);
+      await assertKpiCapacity(ctx.db, ctx.workspace.id, 1, ctx.billing);
       const kpi = await ctx.db.kpi.create({
         data: { ...withoutWorkspaceRef(input), workspaceId: ctx.workspace.id },
         select: kpiSelect,
@@ -129,6 +134,7 @@ export const kpiRouter = {
     .mutation(async ({ ctx, input }) => {
       const { kpiId: id, ...data } = withoutWorkspaceRef(input);
       await findKpi(ctx.db, ctx.workspace.id, id);
+      await assertKpiWritable(ctx.db, ctx.workspace.id, id, ctx.billing);
       const kpi = await ctx.db.kpi.update({
         where: { workspaceId_id: { workspaceId: ctx.workspace.id, id } },
         data,
@@ -155,7 +161,7 @@ export const kpiRouter = {
     .mutation(async ({ ctx, input }) => {
       const existing = await findKpi(ctx.db, ctx.workspace.id, input.kpiId);
       if (existing.isActive) return withProgress(existing);
-      await assertKpiCapacity(ctx.db, ctx.workspace.id, 1);
+      await assertKpiCapacity(ctx.db, ctx.workspace.id, 1, ctx.billing);
       const kpi = await ctx.db.kpi.update({
         where: { workspaceId_id: { workspaceId: ctx.workspace.id, id: input.kpiId } },
         data: { isActive: true, archivedAt: null },
@@ -179,7 +185,7 @@ export const kpiRouter = {
     .input(kpiRef.extend(dataPointInputSchema.shape))
     .mutation(async ({ ctx, input }) => {
       await findKpi(ctx.db, ctx.workspace.id, input.kpiId);
-      await assertWithinHistory(ctx.db, ctx.clock(), [input.timestamp]);
+      await assertKpiWritable(ctx.db, ctx.workspace.id, input.kpiId, ctx.billing);
       return ctx.db.kpiDataPoint.create({
         data: {
           workspaceId: ctx.workspace.id,
@@ -197,23 +203,17 @@ export const kpiRouter = {
     .input(importInput)
     .mutation(async ({ ctx, input }) => {
       await findKpi(ctx.db, ctx.workspace.id, input.kpiId);
+      await assertKpiWritable(ctx.db, ctx.workspace.id, input.kpiId, ctx.billing);
       const rows = typeof input.data === "string" ? parseCsv(input.data) : parseJsonRows(input.data);
       if (rows.length > maxImportRows) {
         throw new TRPCError({ code: "BAD_REQUEST", message: `Import at most ${maxImportRows} points at a time.` });
       }
       const { points, errors } = checkImport(rows);
-      const plan = await workspacePlan(ctx.db);
-      const start = historyStart(plan, ctx.clock());
-      for (const point of points) {
-        if (point.timestamp < start) errors.push({ line: point.line, message: historyLimitReached(plan).message });
-      }
       if (errors.length > 0) {
         errors.sort((a, b) => a.line - b.line);
         const first = errors.slice(0, 3).map((error) => `line ${error.line}: ${error.message}`);
         throw new TRPCError({
-          code: errors.every((error) => error.message === historyLimitReached(plan).message)
-            ? "PRECONDITION_FAILED"
-            : "BAD_REQUEST",
+          code: "BAD_REQUEST",
           message: `Nothing was imported: ${errors.length} line(s) need fixing (${first.join("; ")}${errors.length > 3 ? "; …" : ""}).`,
           cause: new ImportLinesError(errors),
         });
@@ -242,7 +242,10 @@ export const kpiRouter = {
       return { deleted: true };
     }),
 
-  /** Raw points, newest first, a page at a time (pass the returned nextCursor for older ones); charts use `series`. */
+  /**
+   * Raw points within the plan's history, newest first, a page at a time (pass the returned
+   * nextCursor for older ones); `hidden` counts the older ones. Charts use `series`.
+   */
   points: workspaceProcedure("kpi.read")
     .input(
       kpiRef.extend({
@@ -252,12 +255,12 @@ export const kpiRouter = {
     )
     .query(async ({ ctx, input }) => {
       await findKpi(ctx.db, ctx.workspace.id, input.kpiId);
-      const plan = await workspacePlan(ctx.db);
+      const start = historyStart(await workspacePlan(ctx.db, ctx.billing), ctx.clock());
       const rows = await ctx.db.kpiDataPoint.findMany({
         where: {
           workspaceId: ctx.workspace.id,
           kpiId: input.kpiId,
-          timestamp: { gte: historyStart(plan, ctx.clock()) },
+          ...(start ? { timestamp: { gte: start } } : {}),
         },
         select: dataPointSelect,
         orderBy: [{ timestamp: "desc" }, { id: "desc" }],
@@ -266,12 +269,13 @@ export const kpiRouter = {
           ? { cursor: { workspaceId_id: { workspaceId: ctx.workspace.id, id: input.cursor } }, skip: 1 }
           : {}),
       });
-      return pageOf(rows, input.limit);
+      return { ...pageOf(rows, input.limit), hidden: await hiddenHistory(ctx.db, input.kpiId, start) };
     }),
 
   /**
    * The KPI over [from, to) in at most `buckets` buckets (downsampled in the database), and the
-   * same stretch just before it for comparison; as columns (bucket starts in epoch ms).
+   * same stretch just before it for comparison; as columns (bucket starts in epoch ms). Points
+   * before the plan's history window are left out (empty buckets); `hidden` counts them.
    */
   series: workspaceReadProcedure("kpi.read")
     .input(
@@ -296,28 +300,31 @@ export const kpiRouter = {
         from: new Date(input.from.getTime() - (input.to.getTime() - input.from.getTime())),
         to: input.from,
       };
-      // One round trip, one snapshot: the KPI, the plan, and both periods (the plan decides below
-      // whether they may be shown).
-      const [kpis, plans, currentRows, previousRows] = await ctx.read.batch(
+      // Two round trips: the KPI and the plan, then the periods clipped to the plan's window.
+      const [kpis, plans] = await ctx.read.batch(
         kpiListQuery({ workspaceId: ctx.workspace.id, status: "all", take: 1, id: input.kpiId }),
         workspacePlanQuery,
-        kpiSeriesQuery(range),
-        ...(input.compare ? [kpiSeriesQuery(previousRange)] : []),
       );
       const kpi = kpis[0];
       if (!kpi) throw kpiNotFound();
-      const plan = planOf(plans);
-      const start = historyStart(plan, ctx.clock());
-      if (input.from < start) throw historyLimitReached(plan);
+      const start = historyStart(planOf(plans, ctx.billing), ctx.clock());
+      const [currentRows, hiddenRows, previousRows] = await ctx.read.batch(
+        kpiSeriesQuery({ ...range, visibleFrom: start }),
+        hiddenPointsQuery(input.kpiId, start),
+        ...(input.compare ? [kpiSeriesQuery({ ...previousRange, visibleFrom: start })] : []),
+      );
       const current = seriesFromRows(range, currentRows);
-      // The previous period is shown only where the plan's history reaches.
-      const previous = previousRows && previousRange.from >= start ? seriesFromRows(previousRange, previousRows) : null;
+      // The previous period is compared only where the plan's history reaches all of it.
+      const previous =
+        previousRows && (!start || previousRange.from >= start) ? seriesFromRows(previousRange, previousRows) : null;
+      const hiddenPoints = hiddenRows[0]?.points ?? 0;
       return {
         kpi: { id: kpi.id, name: kpi.name, unit: kpi.unit, direction: kpi.direction, targetValue: kpi.targetValue },
         bucketWidthMs: current.bucketWidthMs,
         columns: seriesColumns(current.buckets),
         previous: previous ? { bucketWidthMs: previous.bucketWidthMs, columns: seriesColumns(previous.buckets) } : null,
         comparison: previous ? compareLast(kpi.direction, current.buckets, previous.buckets) : null,
+        hidden: start && hiddenPoints > 0 ? { before: start, points: hiddenPoints } : null,
       };
     }),
 

@@ -2,8 +2,7 @@ import { type Prisma, queryRows, sql } from "@northstar/db";
 import { workspaceInputSchema } from "@northstar/core/schemas";
 import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
-import { limitReached, lockLimit, planLimits, workspacePlan } from "../plans.ts";
-import { myPlan } from "../subscription.ts";
+import { assertWorkspaceCapacity, workspacePlan } from "../plans.ts";
 import { authedProcedure, existenceCheckProcedure, workspaceProcedure } from "../trpc.ts";
 import { memberRouter } from "./member.ts";
 
@@ -56,12 +55,7 @@ export const workspaceRouter = {
 
   /** Creates a workspace with the caller as its OWNER (app.create_workspace). */
   create: authedProcedure.input(workspaceInputSchema).mutation(async ({ ctx, input }) => {
-    await lockLimit(ctx.db, `workspaces:${ctx.session.userId}`);
-    const { plan } = await myPlan(ctx.db, ctx.session.userId, ctx.clock());
-    const owned = await ctx.db.workspaceUser.count({ where: { userId: ctx.session.userId, role: "OWNER" } });
-    if (owned >= planLimits[plan].workspaces) {
-      throw limitReached(plan, planLimits[plan].workspaces, { one: "owned workspace", many: "owned workspaces" });
-    }
+    await assertWorkspaceCapacity(ctx.db, ctx.session.userId, ctx.clock(), ctx.billing);
     if (!(await slugAvailable(ctx.db, input.slug))) {
       throw new TRPCError({ code: "CONFLICT", message: "That workspace URL is taken; choose another slug." });
     }
@@ -80,7 +74,7 @@ export const workspaceRouter = {
       where: { id: ctx.workspace.id },
       select: workspaceSelect,
     });
-    return { ...workspace, role: ctx.workspace.role, plan: await workspacePlan(ctx.db) };
+    return { ...workspace, role: ctx.workspace.role, plan: await workspacePlan(ctx.db, ctx.billing) };
   }),
 
   rename: workspaceProcedure("workspace.update")
