@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { parseKeyring } from "@northstar/db";
+import { createDatabase, type Database, parseKeyring } from "@northstar/db";
 import type { Page } from "playwright-core";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -29,6 +29,8 @@ let providerUrl = "";
 let acceptedSecret = secret;
 let provider: Server;
 let worker: RunningWorker;
+// The worker connects with its own login, as apps/worker's main.ts does.
+let workerDatabase: Database;
 
 beforeAll(async () => {
   provider = createServer((request, response) => {
@@ -40,9 +42,10 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => provider.listen(0, "127.0.0.1", resolve));
   providerUrl = `http://127.0.0.1:${(provider.address() as AddressInfo).port}`;
+  workerDatabase = createDatabase({ url: e2e().database.database.workerUrl, poolSize: 4 });
   worker = await startWorker({
-    database: e2e().database.db,
-    queueUrl: e2e().database.database.appUrl,
+    database: workerDatabase,
+    queueUrl: e2e().database.database.workerUrl,
     keyring,
     connectors: createConnectors({ githubApiUrl: "http://127.0.0.1:9", stripeApiUrl: "http://127.0.0.1:9" }),
     logger: pino({ level: "silent" }),
@@ -69,6 +72,7 @@ async function syncNow(page: Page): Promise<void> {
 
 afterAll(async () => {
   await worker.stop(5_000);
+  await workerDatabase.close();
   await new Promise<void>((resolve) => {
     provider.closeAllConnections();
     provider.close(() => {

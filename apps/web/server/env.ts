@@ -13,7 +13,7 @@ import { z } from "zod";
 // a per-process secret, no credentials sealing.
 const requiredInProduction = [
   "PUBLIC_URL",
-  "DATABASE_URL",
+  "APP_DATABASE_URL",
   "NORTHSTAR_AUTH_SECRET",
   "NORTHSTAR_CREDENTIALS_KEYS",
 ] as const;
@@ -32,7 +32,9 @@ const hostEnvSchema = z
     NORTHSTAR_AUTH_SECRET: z.string().optional(),
     // Keys that seal integration credentials: `id:base64key,...`, the first one current.
     NORTHSTAR_CREDENTIALS_KEYS: z.string().optional(),
-    DATABASE_URL: z.string().optional(),
+    // The host's own login (northstar_app, northstar_queue); the owner's DATABASE_URL is only for
+    // `pnpm dev`'s development database, which then creates this login itself.
+    APP_DATABASE_URL: z.string().optional(),
     // Endpoint overrides, e.g. to sign in against a local OIDC server; the defaults are the providers'.
     GITHUB_AUTHORIZATION_URL: httpUrl.optional(),
     GITHUB_TOKEN_URL: httpUrl.optional(),
@@ -56,7 +58,7 @@ export interface HostEnv {
   publicUrl: string;
   logLevel: z.infer<typeof hostEnvSchema>["LOG_LEVEL"];
   trustProxy: boolean;
-  /** The application's connection; null: no DATABASE_URL, main.ts opens the embedded dev server. */
+  /** The host's login; null: no APP_DATABASE_URL, main.ts opens the development database and its login. */
   database: DatabaseOptions | null;
   auth: AuthConfig;
   /** Seals integration credentials; null: connecting an integration is refused with a clear message. */
@@ -107,7 +109,7 @@ export function parseEnv(source: Environment): HostEnv {
     publicUrl,
     logLevel: settings.LOG_LEVEL,
     trustProxy: settings.NORTHSTAR_TRUST_PROXY,
-    database: settings.DATABASE_URL ? databaseOptionsFromEnv(source) : null,
+    database: settings.APP_DATABASE_URL ? databaseOptionsFromEnv(source, "host") : null,
     auth,
     credentialsKeyring: settings.NORTHSTAR_CREDENTIALS_KEYS ? parseKeyring(settings.NORTHSTAR_CREDENTIALS_KEYS) : null,
     clientDir: path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../dist"),

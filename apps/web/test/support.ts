@@ -8,7 +8,7 @@ import { type ListeningApp, listenOnFreePort } from "./listen.ts";
 
 export { createUser } from "@northstar/db/testing";
 
-export type AdminPool = Database["pool"];
+export type AdminPool = TestContext["admin"];
 export type HostTestDatabase = TestContext;
 export const useHostDatabase = useTestDatabase;
 

@@ -95,8 +95,8 @@ export interface WorkerEnv {
   sync: SyncSettings;
   endpoints: ConnectorEndpoints;
   /**
-   * The application's connection (APP_DATABASE_URL, else DATABASE_URL); null: no DATABASE_URL
-   * (dev script supplies one).
+   * The worker's own login (WORKER_DATABASE_URL: northstar_worker and northstar_queue only); null
+   * when unset (main.ts refuses to start; the dev script supplies its development login).
    */
   database: DatabaseOptions | null;
   keyring: Keyring;
@@ -128,7 +128,7 @@ export function parseWorkerEnv(source: Environment): WorkerEnv {
       allowPrivateNetwork: env.WORKER_ALLOW_PRIVATE_NETWORK,
     },
     endpoints: { githubApiUrl: env.WORKER_GITHUB_API_URL, stripeApiUrl: env.WORKER_STRIPE_API_URL },
-    database: source.DATABASE_URL ? databaseOptionsFromEnv(source) : null,
+    database: source.WORKER_DATABASE_URL ? databaseOptionsFromEnv(source, "worker") : null,
     keyring: parseKeyring(env.NORTHSTAR_CREDENTIALS_KEYS),
   };
 }
@@ -139,14 +139,15 @@ export function readWorkerEnv(): WorkerEnv {
 }
 
 /**
- * The environment `pnpm dev` runs the worker in: this process's, on the development database, with
- * the web host's development key (apps/web's dev script: the worker opens what the host sealed) and
- * integrations allowed to reach servers on this machine (production: public addresses only).
+ * The environment `pnpm dev` runs the worker in: this process's, on the development database
+ * through the worker's development login, with the web host's development key (apps/web's dev
+ * script: the worker opens what the host sealed) and integrations allowed to reach servers on this
+ * machine (production: public addresses only).
  */
-export function developmentEnvironment(databaseUrl: string, env: Environment = process.env): NodeJS.ProcessEnv {
+export function developmentEnvironment(workerDatabaseUrl: string, env: Environment = process.env): NodeJS.ProcessEnv {
   return {
     ...env,
-    DATABASE_URL: databaseUrl,
+    WORKER_DATABASE_URL: workerDatabaseUrl,
     NORTHSTAR_CREDENTIALS_KEYS: env.NORTHSTAR_CREDENTIALS_KEYS ?? "dev:ZGV2ZWxvcG1lbnQta2V5LW5vdC1hLXNlY3JldC0zMmI",
     WORKER_ALLOW_PRIVATE_NETWORK: env.WORKER_ALLOW_PRIVATE_NETWORK ?? "1",
   };

@@ -25,7 +25,7 @@ import {
 // What operators rely on: key rotation, /metrics and /healthz, settings validated at start, and
 // the backoff's shape.
 
-const context = useTestDatabase();
+const context = useTestDatabase("worker");
 
 describe("key rotation", () => {
   test("re-seals each integration sealed under an old key, in all workspaces; the sync still opens them", async () => {
@@ -176,7 +176,7 @@ describe("settings", () => {
   test("defaults, and every setting checked once with a message naming it", () => {
     const env = parseWorkerEnv({
       NORTHSTAR_CREDENTIALS_KEYS: keyringEnv,
-      DATABASE_URL: "postgresql://login@db.internal:5432/northstar",
+      WORKER_DATABASE_URL: "postgresql://login@db.internal:5432/northstar",
     });
     expect(env).toMatchObject({
       concurrency: 8,
