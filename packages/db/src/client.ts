@@ -175,17 +175,23 @@ export function createDatabase(options: DatabaseOptions): Database {
     } catch (error) {
       return rethrowAsDatabaseError(error);
     }
+    let statements: pg.QueryConfig[];
+    try {
+      // Built before anything is sent: a statement that cannot be built must not leave BEGIN open.
+      statements = queries.map((query) => ({
+        name: preparedName(client, query.text),
+        text: query.text,
+        values: query.values,
+      }));
+    } catch (error) {
+      client.release();
+      throw error;
+    }
     // All are written at once and answered in order. Should BEGIN or the settings fail, the
     // statements meet an aborted transaction and fail too; COMMIT then only rolls back.
     const [opened, ...answers] = await Promise.allSettled([
       client.query(begin),
-      ...queries.map((query) =>
-        client.query<pg.QueryResultRow>({
-          name: preparedName(client, query.text),
-          text: query.text,
-          values: query.values,
-        }),
-      ),
+      ...statements.map((statement) => client.query<pg.QueryResultRow>(statement)),
       client.query("COMMIT"),
     ]);
     const closed = answers.pop();
