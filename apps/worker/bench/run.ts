@@ -10,14 +10,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import {
-  configuredDatabaseUrl,
-  createDatabase,
-  credentialsBinding,
-  type Database,
-  parseKeyring,
-  seal,
-} from "@northstar/db";
+import { configuredDatabaseUrl, createDatabase, credentialsBinding, parseKeyring, seal } from "@northstar/db";
 import { copyRaw, prepareRawCopy } from "@northstar/db/generate";
 import { createQueueClient, ensureQueues } from "@northstar/db/queue";
 import { migrate, withDatabaseServer } from "@northstar/db/server";

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
-import { credentialsBinding, type Database, type Keyring, parseKeyring, seal } from "@northstar/db";
+import { credentialsBinding, type Keyring, parseKeyring, seal } from "@northstar/db";
 import type { ProviderId } from "@northstar/core/providers";
 import { createQueueClient, ensureQueues, sendSync, type SyncJob } from "@northstar/db/queue";
 import { operatorTransaction } from "@northstar/db/testing";

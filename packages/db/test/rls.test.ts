@@ -30,7 +30,7 @@ async function asHostLogin(sql: string): Promise<unknown[]> {
   const client = new pg.Client({ connectionString: ctx().database.hostUrl });
   await client.connect();
   try {
-    return (await client.query(sql)).rows;
+    return (await client.query<Record<string, unknown>>(sql)).rows;
   } finally {
     await client.end();
   }
