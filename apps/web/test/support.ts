@@ -1,6 +1,5 @@
 import { Writable } from "node:stream";
 import type { AuthConfig } from "@northstar/api";
-import type { Database } from "@northstar/db";
 import { type TestContext, useTestDatabase } from "@northstar/db/testing/vitest";
 import { pino } from "pino";
 import { type AppOptions, createApp } from "../server/app.ts";
