@@ -1,7 +1,6 @@
-import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createDatabase, type Database, parseKeyring } from "@northstar/db";
+import { createDatabase, type Database, generateKeyPair, parseKeyring, parsePublicKeyring } from "@northstar/db";
 import type { Page } from "playwright-core";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -20,10 +19,13 @@ import {
 // An HTTP JSON integration end to end: connect it through the form, map its metric to a KPI,
 // "Sync now" (the host sends the job to the queue), and the worker (in this process, built as
 // apps/worker's main.ts builds it) fetches from a local provider server; the page shows the run,
-// the KPI the value. Then the provider refuses the credentials and the page says so in plain words.
+// the KPI the value. Then the provider refuses the credentials and the page says so in plain words;
+// a URL moved to another site asks for the credentials again.
 
-const keyring = parseKeyring(`e2e:${randomBytes(32).toString("base64")}`);
-const e2e = useE2E({ credentialsKeyring: keyring, jobs: true });
+// The host seals to the public key; only the worker holds the private one.
+const keys = generateKeyPair("e2e");
+const keyring = parseKeyring(keys.privateKey);
+const e2e = useE2E({ credentialsKeyring: parsePublicKeyring(keys.publicKey), jobs: true });
 const secret = "Bearer s3cret-token-value";
 let providerUrl = "";
 let acceptedSecret = secret;
@@ -149,6 +151,23 @@ describe("integrations", () => {
       await page.getByRole("status").filter({ hasText: "Settings saved." }).waitFor();
       await page.getByRole("heading", { name: /Revenue \(daily\)/ }).waitFor();
       await page.getByText("every day").waitFor();
+
+      // The URL moved to another site: the form asks for the credentials again and says why (a new
+      // path on the same site does not); saved with them, the integration names the new URL.
+      await page.getByRole("button", { name: "Edit settings" }).click();
+      const move = page.getByRole("dialog", { name: "Edit settings" });
+      const why = move.getByText("Credentials are only ever sent to the site they were entered for");
+      await move.getByLabel("URL", { exact: true }).fill(`${providerUrl}/v2/revenue.json?period=day`);
+      expect(await why.count()).toBe(0);
+      const movedUrl = `${providerUrl.replace("127.0.0.1", "localhost")}/revenue.json`;
+      await move.getByLabel("URL", { exact: true }).fill(movedUrl);
+      await why.waitFor();
+      await move.getByLabel("Auth header name (e.g. Authorization) (optional)").fill("Authorization");
+      await move.getByLabel("Auth header value (optional)").fill(acceptedSecret);
+      await move.getByRole("button", { name: "Save settings" }).click();
+      await move.waitFor({ state: "hidden" });
+      await page.getByText(movedUrl).waitFor();
+      expect(await page.content()).not.toContain(acceptedSecret);
       expectNoProblems(session);
     } finally {
       await session.context.close();

@@ -9,13 +9,14 @@ import {
   useE2E,
 } from "./support.ts";
 
-// Members: an owner invites someone, who joins by signing in; the owner makes them a VIEWER; the
-// viewer sees no edit controls, and the API refuses them when they try anyway.
+// Members: an owner invites someone, who signs in, sees the invitation and accepts it (signing in
+// alone joins nothing); the owner makes them a VIEWER; the viewer sees no edit controls, and the
+// API refuses them when they try anyway.
 
 const e2e = useE2E();
 
 describe("members and roles", () => {
-  test("invite a member, make them a viewer; a viewer sees no edit controls and the API refuses them", async () => {
+  test("invite a member who accepts, make them a viewer; a viewer sees no edit controls and the API refuses them", async () => {
     const owner = await createUser(e2e().admin, "Olga Owner");
     const ownerSession = await openBrowser(e2e());
     const inviteeEmail = `vera-${Date.now()}@example.com`;
@@ -42,14 +43,28 @@ describe("members and roles", () => {
         .getByRole("status")
         .filter({ hasText: `Invitation sent to ${inviteeEmail}` })
         .waitFor();
-      await page.getByRole("list", { name: "Pending invitations" }).getByText(inviteeEmail).waitFor();
+      const sent = page.getByTestId(`invitation-${inviteeEmail}`);
+      await sent.getByText("Pending", { exact: true }).waitFor();
       expect(await accessibilityViolations(page), "members page").toEqual([]);
 
-      // The invitee signs in with that email and lands in the workspace.
+      // The invitee signs in with that email: no workspace yet, the invitation waits for them.
       const invitee = await createUser(e2e().admin, "Vera Viewer", inviteeEmail);
       const viewerPage = viewerSession.page;
       await devSignIn(viewerPage, invitee.id);
+      await viewerPage.waitForURL(/\/welcome$/);
+      const waiting = viewerPage.getByRole("list", { name: "Invitations for you" }).getByRole("listitem");
+      await waiting.filter({ hasText: "Team Co" }).filter({ hasText: "invited by Olga Owner" }).waitFor();
+      expect(await waiting.count()).toBe(1);
+      expect(await accessibilityViolations(viewerPage), "welcome page with an invitation").toEqual([]);
+      // The owner still sees only themselves: nobody joins without saying yes.
+      await page.reload();
+      await page.getByTestId(`member-${inviteeEmail}`).or(sent).first().waitFor();
+      expect(await page.getByTestId(`member-${inviteeEmail}`).count()).toBe(0);
+
+      // Accepting lands them in the workspace.
+      await waiting.getByRole("button", { name: "Accept" }).click();
       await viewerPage.waitForURL(/\/w\/team-co$/);
+      await viewerPage.getByRole("status").filter({ hasText: "You joined “Team Co”." }).waitFor();
       await viewerPage.getByRole("button", { name: "New KPI" }).waitFor();
 
       // The owner sees them as a member now and makes them a viewer.
@@ -59,7 +74,7 @@ describe("members and roles", () => {
       await page.getByRole("status").filter({ hasText: "Vera Viewer is now viewer." }).waitFor();
       await page.reload();
       expect(await row.getByRole("combobox", { name: "Role of Vera Viewer" }).inputValue()).toBe("VIEWER");
-      expect(await page.getByRole("list", { name: "Pending invitations" }).count()).toBe(0);
+      expect(await page.getByRole("list", { name: "Invitations", exact: true }).count()).toBe(0);
 
       // The viewer: no controls that change anything.
       await viewerPage.goto("/w/team-co");

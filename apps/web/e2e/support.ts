@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AuthConfig } from "@northstar/api";
-import type { Keyring } from "@northstar/db";
+import type { PublicKeyring } from "@northstar/db";
 import { createNorthstarClient, type NorthstarClient } from "@northstar/api/client";
 import type { AxeResults } from "axe-core";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -36,7 +36,7 @@ export interface E2E {
 
 interface E2EOptions {
   auth?: Partial<AuthConfig>;
-  credentialsKeyring?: Keyring;
+  credentialsKeyring?: PublicKeyring;
   /** "Sync now" sends jobs to the worker's queue, as main.ts wires it. */
   jobs?: boolean;
 }
@@ -128,6 +128,8 @@ export async function apiFor(e2e: E2E, context: BrowserContext): Promise<Northst
   return createNorthstarClient(`${e2e.host.url}/trpc`, (input, init) => {
     const headers = new Headers(init?.headers);
     headers.set("cookie", `${session.name}=${session.value}`);
+    // The host takes writes only from its own origin, as the browser's own calls are.
+    headers.set("origin", new URL(e2e.host.url).origin);
     return fetch(input, { ...init, headers });
   });
 }

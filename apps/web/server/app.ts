@@ -6,10 +6,10 @@ import {
   createTRPCContext,
   isSecureContext,
   type Jobs,
-  parseCookies,
-  sessionCookieName,
+  retryAfterSeconds,
+  sessionCookieFrom,
 } from "@northstar/api";
-import type { Database, Keyring } from "@northstar/db";
+import type { Database, PublicKeyring } from "@northstar/db";
 import { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { type Context, Hono, type MiddlewareHandler } from "hono";
@@ -21,8 +21,10 @@ import { secureHeaders } from "hono/secure-headers";
 import type { Logger } from "pino";
 import { authRoutes } from "./auth-routes.ts";
 import { type ClientDevServer, clientRoutes } from "./client.ts";
+import { type CallLimitSettings, defaultCallLimits, hostCallLimits } from "./call-limits.ts";
 import { type RateLimit, RateLimiter } from "./rate-limit.ts";
-import type { HostBindings } from "./request.ts";
+import { sameOriginWrites } from "./same-origin.ts";
+import { clientAddressFrom, type HostBindings } from "./request.ts";
 
 // The host: one Hono app that mounts the tRPC router, the sign-in routes, the probes and the
 // client. Everything it needs comes in through createApp's options, so tests build it directly.
@@ -31,7 +33,7 @@ export interface AppOptions {
   database: Database;
   auth: AuthConfig;
   /** Seals integration credentials (see @northstar/db's credentials.ts). */
-  credentialsKeyring?: Keyring | null;
+  credentialsKeyring?: PublicKeyring | null;
   /** The worker's job queue ("sync now"); none: the integration is only marked due. */
   jobs?: Jobs | null;
   logger: Logger;
@@ -39,32 +41,35 @@ export interface AppOptions {
   clientDir?: string | null;
   /** Development: Vite's dev server serves the client (takes precedence over clientDir). */
   clientDevServer?: ClientDevServer | null;
-  /** Take the client's address from X-Forwarded-For (only behind a proxy that sets it). */
-  trustProxy?: boolean;
+  /**
+   * Reverse proxies in front of the host that append to X-Forwarded-For (default 0: the socket's
+   * address is the client's). See clientAddressFrom.
+   */
+  trustedProxyHops?: number;
   /** Largest request body accepted, in bytes (default 1 MiB). */
   bodyLimitBytes?: number;
-  rateLimits?: {
+  /** Per-call budgets and the in-flight limit (call-limits.ts); each unset one keeps its default. */
+  rateLimits?: Partial<CallLimitSettings> & {
     /** Sign-in routes (start, callback, dev) per client address. */
     signIn?: RateLimit;
-    /** tRPC calls that carry a mutation, per client address. */
-    mutations?: RateLimit;
   };
+  /** Calls one tRPC batch may carry (default 20); a longer batch is refused before any of it runs. */
+  maxBatchCalls?: number;
   /** How long /readyz waits for the database (default 2 s). */
   readinessTimeoutMs?: number;
 }
 
 export const defaultRateLimits = {
   signIn: { burst: 10, perSecond: 10 / 60 },
-  mutations: { burst: 60, perSecond: 2 },
-} satisfies Record<string, RateLimit>;
+  ...defaultCallLimits,
+};
+
+/** The web client splits its batches at this size too (apps/web/src/trpc.ts). */
+export const defaultMaxBatchCalls = 20;
 
 const probes = new Set(["/healthz", "/readyz"]);
 
-function clientAddress(c: Context<HostBindings>, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
-    if (forwarded) return forwarded;
-  }
+function socketAddress(c: Context<HostBindings>): string {
   try {
     return getConnInfo(c).remote.address ?? "unknown";
   } catch {
@@ -121,17 +126,20 @@ function contentSecurityPolicy(auth: AuthConfig) {
 export function createApp(options: AppOptions): Hono<HostBindings> {
   const { database, logger } = options;
   const secure = isSecureContext(options.auth.baseUrl);
+  const publicOrigin = new URL(options.auth.baseUrl).origin;
   const auth = createAuth({ database, config: options.auth });
   const signInLimiter = new RateLimiter(options.rateLimits?.signIn ?? defaultRateLimits.signIn);
-  const mutationLimiter = new RateLimiter(options.rateLimits?.mutations ?? defaultRateLimits.mutations);
+  const callLimits = hostCallLimits({ ...defaultCallLimits, ...options.rateLimits });
+  const maxBatchCalls = options.maxBatchCalls ?? defaultMaxBatchCalls;
   const maxBody = options.bodyLimitBytes ?? 1024 * 1024;
+  const proxyHops = options.trustedProxyHops ?? 0;
   const app = new Hono<HostBindings>();
 
   // 1. Request id (an incoming X-Request-Id is kept when well-formed, and echoed), logging.
   app.use(requestId());
   app.use(async (c, next) => {
     const started = performance.now();
-    c.set("clientIp", clientAddress(c, options.trustProxy ?? false));
+    c.set("clientIp", clientAddressFrom(c.req.header("x-forwarded-for"), socketAddress(c), proxyHops));
     c.set("log", logger.child({ requestId: c.var.requestId }));
     await next();
     const entry = {
@@ -190,37 +198,50 @@ export function createApp(options: AppOptions): Hono<HostBindings> {
   app.use("/auth/:provider/start", signInLimit);
   app.use("/auth/:provider/callback", signInLimit);
   app.use("/auth/dev", signInLimit);
-  app.use("/auth/*", csrf({ origin: new URL(options.auth.baseUrl).origin }));
+  app.use("/auth/*", csrf({ origin: publicOrigin }));
   app.route("/auth", authRoutes({ auth, config: options.auth, database }));
 
-  // 5. tRPC: the context from the session cookie; calls carrying a mutation are rate limited.
+  // 5. tRPC: writes only from our own pages; batches of at most maxBatchCalls; the context from
+  // the session cookie. Each call is charged and admitted by the API's procedures (callLimits):
+  // only they know whose call it is.
+  app.use("/trpc/*", sameOriginWrites(publicOrigin));
   app.all("/trpc/*", (c) =>
     fetchRequestHandler({
       endpoint: "/trpc",
       req: c.req.raw,
       router: appRouter,
       createContext: ({ req, resHeaders, info }) => {
-        if (info.calls.some((call) => call.procedure?._def.type === "mutation")) {
-          const decision = mutationLimiter.take(`mutations:${c.var.clientIp}`);
-          if (!decision.allowed) {
-            resHeaders.set("retry-after", String(decision.retryAfterSeconds));
-            throw new TRPCError({
-              code: "TOO_MANY_REQUESTS",
-              message: `Too many changes in a short time; try again in ${decision.retryAfterSeconds} seconds.`,
-            });
-          }
+        if (info.calls.length > maxBatchCalls) {
+          throw new TRPCError({
+            code: "BAD_REQUEST",
+            message: `A batch may carry at most ${maxBatchCalls} calls; this one carries ${info.calls.length}.`,
+          });
+        }
+        const sessionCookie = sessionCookieFrom(req.headers.get("cookie"), secure);
+        if (sessionCookie.kind === "several") {
+          throw new TRPCError({
+            code: "BAD_REQUEST",
+            message:
+              "This browser sent two Northstar session cookies, so neither is trusted; clear this site's cookies and sign in again.",
+          });
         }
         return createTRPCContext({
           database,
-          sessionToken: () => parseCookies(req.headers.get("cookie")).get(sessionCookieName),
+          sessionToken: sessionCookie.kind === "one" ? sessionCookie.token : null,
           request: { ip: c.var.clientIp, userAgent: req.headers.get("user-agent"), requestId: c.var.requestId },
           secureCookies: secure,
           credentialsKeyring: options.credentialsKeyring ?? undefined,
           jobs: options.jobs ?? undefined,
+          limits: callLimits,
           setCookie: (cookie) => {
             resHeaders.append("set-cookie", cookie.header);
           },
         });
+      },
+      // A refusal for too many calls says when to come back.
+      responseMeta: ({ errors }) => {
+        const wait = retryAfterSeconds(errors);
+        return wait === null ? {} : { headers: new Headers({ "retry-after": String(wait) }) };
       },
       onError: ({ error, path, type }) => {
         // The api's formatter keeps internal errors' text out of responses; it belongs here.

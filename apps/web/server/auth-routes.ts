@@ -2,13 +2,13 @@ import {
   type Auth,
   type AuthConfig,
   clearedSessionCookie,
+  cookieValues,
   createCallerFactory,
   createTRPCContext,
   isSecureContext,
-  parseCookies,
-  sessionCookieName,
+  sessionCookieFrom,
   SignInError,
-  stateCookieName,
+  stateCookieNameFor,
   appRouter,
 } from "@northstar/api";
 import { type Database, queryRows, sql } from "@northstar/db";
@@ -77,12 +77,13 @@ export function authRoutes({ auth, config, database }: AuthRouteOptions): Hono<H
 
   routes.get("/:provider/callback", async (c) => {
     const provider = c.req.param("provider");
-    const cookies = parseCookies(c.req.header("cookie"));
+    // Two state cookies: one was planted; the sign-in starts again rather than guess.
+    const stateCookies = cookieValues(c.req.header("cookie"), stateCookieNameFor(secure));
     try {
       const result = await auth.completeSignIn(provider, {
         code: c.req.query("code"),
         state: c.req.query("state"),
-        stateCookie: cookies.get(stateCookieName),
+        stateCookie: stateCookies.length === 1 ? stateCookies[0] : null,
         userAgent: c.req.header("user-agent") ?? null,
       });
       c.header("set-cookie", result.sessionCookie.header, { append: true });
@@ -98,7 +99,9 @@ export function authRoutes({ auth, config, database }: AuthRouteOptions): Hono<H
   });
 
   routes.post("/sign-out", async (c) => {
-    const token = parseCookies(c.req.header("cookie")).get(sessionCookieName) ?? null;
+    // With two session cookies neither is revoked (either may be planted); ours is cleared.
+    const sessionCookie = sessionCookieFrom(c.req.header("cookie"), secure);
+    const token = sessionCookie.kind === "one" ? sessionCookie.token : null;
     const setCookies: string[] = [];
     const caller = createCaller(
       createTRPCContext({

@@ -2,8 +2,14 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type AuthConfig, type OAuthProviderConfig, parseAuthEnv, type ProviderName } from "@northstar/api";
-import { type Environment, flag, httpUrl, logLevel, nodeEnv, parseSettings, port } from "@northstar/core/settings";
-import { databaseOptionsFromEnv, type DatabaseOptions, type Keyring, parseKeyring } from "@northstar/db";
+import { type Environment, httpUrl, logLevel, nodeEnv, parseSettings, port } from "@northstar/core/settings";
+import {
+  databaseOptionsFromEnv,
+  type DatabaseOptions,
+  publicKeyring,
+  type PublicKeyring,
+  publicKeysSchema,
+} from "@northstar/db";
 import { z } from "zod";
 
 // The host's settings, validated once at startup. Nothing else in the host reads process.env:
@@ -15,7 +21,7 @@ const requiredInProduction = [
   "PUBLIC_URL",
   "APP_DATABASE_URL",
   "NORTHSTAR_AUTH_SECRET",
-  "NORTHSTAR_CREDENTIALS_KEYS",
+  "NORTHSTAR_CREDENTIALS_PUBLIC_KEY",
 ] as const;
 
 const hostEnvSchema = z
@@ -27,11 +33,30 @@ const hostEnvSchema = z
     /** The origin users reach the app at (OAuth callbacks, cookies' Secure flag). */
     PUBLIC_URL: httpUrl.optional(),
     LOG_LEVEL: logLevel,
-    /** Behind a reverse proxy: take the client's address from X-Forwarded-For (rate limits, logs). */
-    NORTHSTAR_TRUST_PROXY: flag,
+    /** Reverse proxies in front of the host: the client's address is X-Forwarded-For's entry this far from the right. */
+    NORTHSTAR_TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(16).default(0),
+    // The old switch trusted X-Forwarded-For's leftmost entry, which the client writes: refused, not ignored.
+    NORTHSTAR_TRUST_PROXY: z
+      .string()
+      .optional()
+      .refine((value) => value === undefined || value === "", {
+        error:
+          "no longer read: set NORTHSTAR_TRUSTED_PROXY_HOPS to the number of reverse proxies in front of the host (1 for one proxy; 0, the default, trusts none) and unset NORTHSTAR_TRUST_PROXY",
+      }),
     NORTHSTAR_AUTH_SECRET: z.string().optional(),
-    // Keys that seal integration credentials: `id:base64key,...`, the first one current.
-    NORTHSTAR_CREDENTIALS_KEYS: z.string().optional(),
+    // The worker's public key that integration credentials are sealed to (`id:base64`, from
+    // credentials:keygen). The host holds no key that opens them: the old symmetric keyring is refused.
+    NORTHSTAR_CREDENTIALS_PUBLIC_KEY: publicKeysSchema
+      .refine((keys) => keys.length === 1, { error: "one key: the host seals to the worker's current key only" })
+      .optional(),
+    NORTHSTAR_CREDENTIALS_KEYS: z
+      .undefined({
+        error:
+          "the host no longer holds the keys that open integration credentials: remove it here, give the host " +
+          "NORTHSTAR_CREDENTIALS_PUBLIC_KEY and the worker NORTHSTAR_CREDENTIALS_PRIVATE_KEYS (credentials:keygen), " +
+          "and keep the old keys on the worker (NORTHSTAR_CREDENTIALS_KEYS) until its re-seal job has run",
+      })
+      .optional(),
     // The host's own login (northstar_app, northstar_queue); the owner's DATABASE_URL is only for
     // `pnpm dev`'s development database, which then creates this login itself.
     APP_DATABASE_URL: z.string().optional(),
@@ -57,12 +82,13 @@ export interface HostEnv {
   host: string;
   publicUrl: string;
   logLevel: z.infer<typeof hostEnvSchema>["LOG_LEVEL"];
-  trustProxy: boolean;
+  /** Reverse proxies in front of the host (0: the socket's address is the client's). */
+  trustedProxyHops: number;
   /** The host's login; null: no APP_DATABASE_URL, main.ts opens the development database and its login. */
   database: DatabaseOptions | null;
   auth: AuthConfig;
-  /** Seals integration credentials; null: connecting an integration is refused with a clear message. */
-  credentialsKeyring: Keyring | null;
+  /** Seals integration credentials (public key only); null: connecting an integration is refused with a clear message. */
+  credentialsKeyring: PublicKeyring | null;
   /** The built Vite client (served in production when it exists). */
   clientDir: string;
 }
@@ -108,10 +134,12 @@ export function parseEnv(source: Environment): HostEnv {
     host: settings.HOST ?? (production ? "0.0.0.0" : "127.0.0.1"),
     publicUrl,
     logLevel: settings.LOG_LEVEL,
-    trustProxy: settings.NORTHSTAR_TRUST_PROXY,
+    trustedProxyHops: settings.NORTHSTAR_TRUSTED_PROXY_HOPS,
     database: settings.APP_DATABASE_URL ? databaseOptionsFromEnv(source, "host") : null,
     auth,
-    credentialsKeyring: settings.NORTHSTAR_CREDENTIALS_KEYS ? parseKeyring(settings.NORTHSTAR_CREDENTIALS_KEYS) : null,
+    credentialsKeyring: settings.NORTHSTAR_CREDENTIALS_PUBLIC_KEY
+      ? publicKeyring(settings.NORTHSTAR_CREDENTIALS_PUBLIC_KEY)
+      : null,
     clientDir: path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../dist"),
   };
 }

@@ -1,6 +1,6 @@
 import { serve } from "@hono/node-server";
 import { createDatabase } from "@northstar/db";
-import { type DevelopmentDatabase, openDevelopmentDatabase, openDevelopmentLogins } from "@northstar/db/dev-database";
+import type { DevelopmentDatabase } from "@northstar/db/dev-database";
 import { pino } from "pino";
 import { createApp } from "./app.ts";
 import { startJobSender } from "./jobs.ts";
@@ -15,10 +15,15 @@ const logger = pino({ level: env.logLevel, base: { service: "northstar-web" } })
 // Outside production, `pnpm dev`: the development database (DATABASE_URL, or the embedded one
 // under .northstar/), migrated, and seeded when empty, reached through the host's own development
 // login (created there). Production migrates with `pnpm db:deploy` and sets APP_DATABASE_URL.
+// Imported only here: it brings embedded PostgreSQL, which production neither installs nor loads.
 let development: DevelopmentDatabase | null = null;
-if (!env.production) development = await openDevelopmentDatabase({ migrate: true, seedIfEmpty: true });
-const databaseOptions =
-  env.database ?? (development ? { url: (await openDevelopmentLogins(development.url)).hostUrl } : null);
+let developmentHostUrl: string | null = null;
+if (!env.production) {
+  const { openDevelopmentDatabase, openDevelopmentLogins } = await import("@northstar/db/dev-database");
+  development = await openDevelopmentDatabase({ migrate: true, seedIfEmpty: true });
+  if (!env.database) developmentHostUrl = (await openDevelopmentLogins(development.url)).hostUrl;
+}
+const databaseOptions = env.database ?? (developmentHostUrl ? { url: developmentHostUrl } : null);
 if (!databaseOptions) throw new Error("APP_DATABASE_URL is required in production");
 const database = createDatabase({
   ...databaseOptions,
@@ -45,7 +50,7 @@ const app = createApp({
   logger,
   clientDir: env.production ? env.clientDir : null,
   clientDevServer,
-  trustProxy: env.trustProxy,
+  trustedProxyHops: env.trustedProxyHops,
 });
 
 const server = serve({ fetch: app.fetch, port: env.port, hostname: env.host }, (info) => {

@@ -9,8 +9,18 @@ export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRou
 
 export function createApiClient() {
   return createTRPCClient<AppRouter>({
-    // Same origin: the session cookie goes along. Long batches split rather than overflow a URL.
-    links: [httpBatchLink({ url: "/trpc", transformer: superjson, maxURLLength: 4000 })],
+    // Same origin: the session cookie goes along. Long batches split rather than overflow a URL,
+    // and at the host's cap of 20 calls a batch (apps/web/server/app.ts), which refuses longer ones.
+    // The header marks our own client's writes (see the host's same-origin.ts).
+    links: [
+      httpBatchLink({
+        url: "/trpc",
+        transformer: superjson,
+        maxURLLength: 4000,
+        maxItems: 20,
+        headers: { "x-trpc-source": "web" },
+      }),
+    ],
   });
 }
 

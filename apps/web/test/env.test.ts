@@ -1,15 +1,17 @@
+import { generateKeyPair } from "@northstar/db";
 import { expect, test } from "vitest";
 import { parseEnv } from "../server/env.ts";
 
 // The host's settings: validated once, the development sign-in off unless asked for, and never
 // in production.
 
+const keys = generateKeyPair("2026-11");
 const production = {
   NODE_ENV: "production",
   PUBLIC_URL: "https://northstar.example.com",
   APP_DATABASE_URL: "postgresql://app@db.example.com/northstar",
   NORTHSTAR_AUTH_SECRET: "a-production-secret-of-thirty-two-chars!",
-  NORTHSTAR_CREDENTIALS_KEYS: `2026-11:${Buffer.alloc(32, 7).toString("base64")}`,
+  NORTHSTAR_CREDENTIALS_PUBLIC_KEY: keys.publicKey,
   GITHUB_CLIENT_ID: "id",
   GITHUB_CLIENT_SECRET: "secret",
 };
@@ -63,12 +65,32 @@ test("the development sign-in is refused in production, as are missing or malfor
   expect(() => parseEnv({ ...production, APP_DATABASE_URL: undefined })).toThrow(
     /APP_DATABASE_URL: required in production/,
   );
-  expect(() => parseEnv({ ...production, NORTHSTAR_CREDENTIALS_KEYS: undefined })).toThrow(
-    /NORTHSTAR_CREDENTIALS_KEYS: required in production/,
+  expect(() => parseEnv({ ...production, NORTHSTAR_CREDENTIALS_PUBLIC_KEY: undefined })).toThrow(
+    /NORTHSTAR_CREDENTIALS_PUBLIC_KEY: required in production/,
   );
-  expect(() => parseEnv({ ...production, NORTHSTAR_CREDENTIALS_KEYS: "2026-11:c2hvcnQ=" })).toThrow(/32 bytes/);
+  expect(() => parseEnv({ ...production, NORTHSTAR_CREDENTIALS_PUBLIC_KEY: "2026-11:c2hvcnQ=" })).toThrow(
+    /NORTHSTAR_CREDENTIALS_PUBLIC_KEY: Key "2026-11" must be an X25519 public key/,
+  );
   expect(() => parseEnv({ PORT: "http" })).toThrow(/PORT/);
   expect(() => parseEnv({ APP_DATABASE_URL: "mysql://x" })).toThrow(/APP_DATABASE_URL must be a postgres/);
   expect(() => parseEnv({ NORTHSTAR_DEV_SIGN_IN: "yes" })).toThrow(/NORTHSTAR_DEV_SIGN_IN/);
   expect(() => parseEnv({ GITHUB_CLIENT_ID: "only-the-id" })).toThrow(/GITHUB_CLIENT_SECRET/);
+});
+
+test("the host holds the public key only: a private key or the old symmetric keyring is refused, saying what to do", () => {
+  const env = parseEnv(production);
+  expect(env.credentialsKeyring?.current.id).toBe("2026-11");
+  expect(env.credentialsKeyring?.current.publicKey.type).toBe("public");
+  expect(() => parseEnv({ ...production, NORTHSTAR_CREDENTIALS_PUBLIC_KEY: keys.privateKey })).toThrow(
+    /NORTHSTAR_CREDENTIALS_PUBLIC_KEY: Key "2026-11" is a PRIVATE key/,
+  );
+  expect(() =>
+    parseEnv({
+      ...production,
+      NORTHSTAR_CREDENTIALS_PUBLIC_KEY: `${keys.publicKey},${generateKeyPair("old").publicKey}`,
+    }),
+  ).toThrow(/one key/);
+  expect(() =>
+    parseEnv({ ...production, NORTHSTAR_CREDENTIALS_KEYS: `2026-10:${Buffer.alloc(32, 7).toString("base64")}` }),
+  ).toThrow(/NORTHSTAR_CREDENTIALS_KEYS: the host no longer holds the keys that open integration credentials/);
 });

@@ -119,7 +119,7 @@ describe("security headers and limits", () => {
     });
     const response = await fetch(`${host.url}/trpc/workspace.create`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", origin: host.url },
       body,
       duplex: "half",
     });

@@ -10,7 +10,14 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { configuredDatabaseUrl, createDatabase, credentialsBinding, parseKeyring, seal } from "@northstar/db";
+import {
+  configuredDatabaseUrl,
+  createDatabase,
+  credentialsBinding,
+  generateKeyPair,
+  parseKeyring,
+  seal,
+} from "@northstar/db";
 import { copyRaw, prepareRawCopy } from "@northstar/db/generate";
 import { createQueueClient, ensureQueues } from "@northstar/db/queue";
 import { migrate, withDatabaseServer } from "@northstar/db/server";
@@ -31,7 +38,7 @@ const integrations = workspaces * integrationsPerWorkspace;
 const pointsPerIntegration = 1_000;
 const totalPoints = integrations * pointsPerIntegration;
 const concurrency = 16;
-const keyring = parseKeyring(`bench:${Buffer.alloc(32, 7).toString("base64")}`);
+const keyring = parseKeyring(generateKeyPair("bench").privateKey);
 
 async function freshDatabase(serverUrl: string): Promise<TestDatabase> {
   const database = await createTestDatabase(serverUrl, "template0");
@@ -63,12 +70,13 @@ async function arrange(admin: OperatorPool, providerUrl: string): Promise<void> 
       ]);
       for (let i = 0; i < integrationsPerWorkspace; i++) {
         const integrationId = randomUUID();
-        const sealed = seal(keyring, {}, credentialsBinding(workspaceId, integrationId));
+        const config = { url: `${providerUrl}/series/${w}/${i}`, valuePath: "$.points" };
+        const sealed = seal(keyring, {}, credentialsBinding(workspaceId, integrationId, "http-json", config));
         rows.push([
           workspaceId,
           integrationId,
           randomUUID(),
-          JSON.stringify({ url: `${providerUrl}/series/${w}/${i}`, valuePath: "$.points" }),
+          JSON.stringify(config),
           Buffer.from(sealed.ciphertext),
           sealed.keyId,
         ]);

@@ -1,5 +1,12 @@
 import { type Environment, httpUrl, logLevel, nodeEnv, parseSettings, port } from "@northstar/core/settings";
-import { databaseOptionsFromEnv, type DatabaseOptions, type Keyring, parseKeyring } from "@northstar/db";
+import {
+  createKeyring,
+  databaseOptionsFromEnv,
+  type DatabaseOptions,
+  type Keyring,
+  legacyKeysSchema,
+  privateKeysSchema,
+} from "@northstar/db";
 import { z } from "zod";
 import type { ConnectorEndpoints } from "./providers/index.ts";
 
@@ -58,9 +65,18 @@ const workerEnvSchema = z
     /** The providers' API roots (overridden to reach a local server in tests). */
     WORKER_GITHUB_API_URL: httpUrl.default("https://api.github.com"),
     WORKER_STRIPE_API_URL: httpUrl.default("https://api.stripe.com"),
-    NORTHSTAR_CREDENTIALS_KEYS: z.string({
-      error: "NORTHSTAR_CREDENTIALS_KEYS is required: the worker opens integration credentials",
-    }),
+    // The private keys that open integration credentials (keyId:base64, the first current; the web
+    // host gets the public halves). `pnpm --filter @northstar/db credentials:keygen` makes a pair.
+    NORTHSTAR_CREDENTIALS_PRIVATE_KEYS: z
+      .string({
+        error:
+          "NORTHSTAR_CREDENTIALS_PRIVATE_KEYS is required: the worker opens integration credentials " +
+          "(pnpm --filter @northstar/db credentials:keygen makes a key pair)",
+      })
+      .pipe(privateKeysSchema),
+    // The symmetric keys of before the sealed box: only to open rows sealed with them until the
+    // re-seal job has moved them to the current public key; then remove.
+    NORTHSTAR_CREDENTIALS_KEYS: legacyKeysSchema.optional(),
   })
   .refine((env) => env.WORKER_RETRY_MAX_SECONDS >= env.WORKER_RETRY_BASE_SECONDS, {
     error: "WORKER_RETRY_MAX_SECONDS must be at least WORKER_RETRY_BASE_SECONDS",
@@ -129,7 +145,7 @@ export function parseWorkerEnv(source: Environment): WorkerEnv {
     },
     endpoints: { githubApiUrl: env.WORKER_GITHUB_API_URL, stripeApiUrl: env.WORKER_STRIPE_API_URL },
     database: source.WORKER_DATABASE_URL ? databaseOptionsFromEnv(source, "worker") : null,
-    keyring: parseKeyring(env.NORTHSTAR_CREDENTIALS_KEYS),
+    keyring: createKeyring(env.NORTHSTAR_CREDENTIALS_PRIVATE_KEYS, env.NORTHSTAR_CREDENTIALS_KEYS),
   };
 }
 
@@ -139,16 +155,25 @@ export function readWorkerEnv(): WorkerEnv {
 }
 
 /**
+ * The fixed, public development key pair's private half: apps/web's dev script seals to its public
+ * half (`dev-box:MCowBQYDK2VuAyEAx9inGF7rhOGsvQL1YfWKzionzZvOpSFZZCLsWdTxtV8=`). Not a secret.
+ */
+export const developmentPrivateKey = "dev-box:MC4CAQAwBQYDK2VuBCIEIHBcIvj1rcpVrpLB/1yYLH/BhJGjPWg9EsDwzohWRkV4";
+/** The development symmetric key of before the sealed box: development rows sealed with it still open (and are re-sealed). */
+const developmentLegacyKey = "dev:ZGV2ZWxvcG1lbnQta2V5LW5vdC1hLXNlY3JldC0zMmI";
+
+/**
  * The environment `pnpm dev` runs the worker in: this process's, on the development database
- * through the worker's development login, with the web host's development key (apps/web's dev
- * script: the worker opens what the host sealed) and integrations allowed to reach servers on this
- * machine (production: public addresses only).
+ * through the worker's development login, with the development private key (apps/web's dev script seals to its public half, so the worker opens
+ * what the host sealed) and integrations allowed to reach servers on this machine (production:
+ * public addresses only).
  */
 export function developmentEnvironment(workerDatabaseUrl: string, env: Environment = process.env): NodeJS.ProcessEnv {
   return {
     ...env,
     WORKER_DATABASE_URL: workerDatabaseUrl,
-    NORTHSTAR_CREDENTIALS_KEYS: env.NORTHSTAR_CREDENTIALS_KEYS ?? "dev:ZGV2ZWxvcG1lbnQta2V5LW5vdC1hLXNlY3JldC0zMmI",
+    NORTHSTAR_CREDENTIALS_PRIVATE_KEYS: env.NORTHSTAR_CREDENTIALS_PRIVATE_KEYS ?? developmentPrivateKey,
+    NORTHSTAR_CREDENTIALS_KEYS: env.NORTHSTAR_CREDENTIALS_KEYS ?? developmentLegacyKey,
     WORKER_ALLOW_PRIVATE_NETWORK: env.WORKER_ALLOW_PRIVATE_NETWORK ?? "1",
   };
 }

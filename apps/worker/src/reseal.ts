@@ -11,9 +11,11 @@ import {
 import type { Logger } from "pino";
 
 // Key rotation: re-seal every integration's credentials sealed under a key other than the
-// current one. Listed across workspaces by app.integrations_to_reseal() (ids only), each re-sealed
-// inside its own workspace's context. Opened in memory only; a row that does not open is left
-// alone and counted (the next sync disables it with a message the user can act on).
+// current one, to the current public key (rows sealed with the old symmetric keys included: that is
+// how an upgrade moves them into the sealed box). Listed across workspaces by
+// app.integrations_to_reseal() (ids only), each re-sealed inside its own workspace's context, for
+// the origin its config names now. Opened in memory only; a row that does not open is left alone
+// and counted (the next sync disables it with a message the user can act on).
 
 export interface ResealResult {
   resealed: number;
@@ -51,13 +53,18 @@ export async function resealCredentials(
       const outcome = await database.withWorkerContext(workspaceId, async (tx) => {
         const found = await queryRows(
           tx,
-          sql<{ credentials: Uint8Array | null; keyId: string | null }>`
-            SELECT credentials, credentials_key_id AS "keyId" FROM integrations
+          sql<{
+            credentials: Uint8Array | null;
+            keyId: string | null;
+            provider: string;
+            config: Readonly<Record<string, unknown>> | null;
+          }>`
+            SELECT credentials, credentials_key_id AS "keyId", provider, config FROM integrations
              WHERE workspace_id = ${workspaceId}::uuid AND id = ${integrationId}::uuid FOR UPDATE`,
         );
         const row = found[0];
         if (!row?.credentials || !row.keyId || !needsReseal(keyring, row.keyId)) return "current";
-        const binding = credentialsBinding(workspaceId, integrationId);
+        const binding = credentialsBinding(workspaceId, integrationId, row.provider, row.config ?? {});
         let plain: unknown;
         try {
           plain = open(keyring, { ciphertext: row.credentials, keyId: row.keyId }, binding);

@@ -1,10 +1,11 @@
-import { randomBytes } from "node:crypto";
-import { credentialsBinding, open, parseKeyring } from "@northstar/db";
+import { createCipheriv, randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { credentialsBinding, generateKeyPair, open, parseKeyring, parsePublicKeyring } from "@northstar/db";
 import { sendSync } from "@northstar/db/queue";
 import { useTestDatabase } from "@northstar/db/testing/vitest";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { parseWorkerEnv } from "../src/env.ts";
+import { developmentEnvironment, parseWorkerEnv } from "../src/env.ts";
 import { resealCredentials } from "../src/reseal.ts";
 import { retryDelaySeconds } from "../src/sync/backoff.ts";
 import { scrub } from "../src/sync/errors.ts";
@@ -27,66 +28,127 @@ import {
 
 const context = useTestDatabase("worker");
 
+/** A row as it was sealed before the sealed box: AES-256-GCM under a shared key, bound to the row only. */
+function sealLegacy(key: Buffer, json: unknown, workspaceId: string, integrationId: string): Buffer {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv("aes-256-gcm", key, iv, { authTagLength: 16 });
+  cipher.setAAD(Buffer.from(`${workspaceId}:${integrationId}`, "utf8"));
+  const data = Buffer.concat([cipher.update(JSON.stringify(json), "utf8"), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), data]);
+}
+
 describe("key rotation", () => {
-  test("re-seals each integration sealed under an old key, in all workspaces; the sync still opens them", async () => {
+  test("re-seals rows under an old private key or an old symmetric key, in all workspaces, to the new public key; a worker holding only the new key then syncs them", async () => {
     const { admin, db } = context();
-    const old = parseKeyring(`old-key:${randomBytes(32).toString("base64")}`);
+    const oldPair = generateKeyPair("old-key");
+    const newPair = generateKeyPair("new-key");
+    const legacyKey = randomBytes(32);
+    // The worker during the rotation: [new, old] private keys, and the symmetric key of before the upgrade.
     const rotated = parseKeyring(
-      `new-key:${randomBytes(32).toString("base64")},old-key:${Buffer.from(old.current.key).toString("base64")}`,
+      `${newPair.privateKey},${oldPair.privateKey}`,
+      `legacy-key:${legacyKey.toString("base64")}`,
     );
-    const tenants = await Promise.all([createTenant(admin, 1), createTenant(admin, 1)]);
-    const ids = await Promise.all(
-      tenants.map((tenant, index) =>
-        createIntegration(
-          admin,
-          tenant.workspaceId,
-          {
-            provider: "github",
-            credentials: { token: `ghp_token_${index}_abcdef` },
-            config: { owner: "o", repo: "r" },
-            metrics: {},
-          },
-          old,
+    const provider = await startProviderServer((request, response) => {
+      if (request.headers["x-api-key"] !== "hdr-rotation-secret") json(response, 401, { error: "no key" });
+      else json(response, 200, { value: 42 });
+    });
+    try {
+      const tenants = await Promise.all([createTenant(admin, 1), createTenant(admin, 1)]);
+      const ids = await Promise.all(
+        tenants.map((tenant, index) =>
+          createIntegration(
+            admin,
+            tenant.workspaceId,
+            {
+              provider: "github",
+              credentials: { token: `ghp_token_${index}_abcdef` },
+              config: { owner: "o", repo: "r" },
+              metrics: {},
+            },
+            parsePublicKeyring(oldPair.publicKey),
+          ),
         ),
-      ),
-    );
-    // One row nobody can open (a key the ring has never had): left alone and counted.
-    const stranger = parseKeyring(`lost-key:${randomBytes(32).toString("base64")}`);
-    const lost = await createIntegration(
-      admin,
-      tenants[0].workspaceId,
-      {
-        provider: "github",
-        credentials: { token: "ghp_lost_token_123" },
-        config: { owner: "o", repo: "r" },
-        metrics: {},
-      },
-      stranger,
-    );
-    const logs: string[] = [];
-    const logger = pino({ level: "info" }, { write: (line: string) => void logs.push(line) });
-    expect(await resealCredentials(db, rotated, logger)).toEqual({ resealed: 2, unreadable: 1 });
-    for (const [index, id] of ids.entries()) {
-      const row = await admin.query<{ workspace_id: string; credentials: Buffer; credentials_key_id: string }>(
-        "SELECT workspace_id, credentials, credentials_key_id FROM integrations WHERE id = $1",
-        [id],
       );
-      const stored = row.rows[0];
-      expect(stored?.credentials_key_id).toBe("new-key");
-      expect(
-        open(
-          rotated,
-          { ciphertext: stored?.credentials ?? new Uint8Array(), keyId: "new-key" },
-          credentialsBinding(stored?.workspace_id ?? "", id),
-        ),
-      ).toEqual({ token: `ghp_token_${index}_abcdef` });
+      const feed = {
+        provider: "http-json" as const,
+        credentials: { headerName: "X-Api-Key", headerValue: "hdr-rotation-secret" },
+        config: { url: `${provider.url}/value`, valuePath: "$.value" },
+      };
+      const sealedOld = await createIntegration(
+        admin,
+        tenants[1].workspaceId,
+        { ...feed, metrics: { value: tenants[1].kpiIds[0] ?? "" } },
+        parsePublicKeyring(oldPair.publicKey),
+      );
+      const sealedLegacy = await createIntegration(admin, tenants[0].workspaceId, {
+        ...feed,
+        metrics: { value: tenants[0].kpiIds[0] ?? "" },
+      });
+      await admin.query("UPDATE integrations SET credentials = $2, credentials_key_id = 'legacy-key' WHERE id = $1", [
+        sealedLegacy,
+        sealLegacy(legacyKey, feed.credentials, tenants[0].workspaceId, sealedLegacy),
+      ]);
+      // One row nobody can open (a key the ring has never had): left alone and counted.
+      const lost = await createIntegration(
+        admin,
+        tenants[0].workspaceId,
+        {
+          provider: "github",
+          credentials: { token: "ghp_lost_token_123" },
+          config: { owner: "o", repo: "r" },
+          metrics: {},
+        },
+        parsePublicKeyring(generateKeyPair("lost-key").publicKey),
+      );
+      const logs: string[] = [];
+      const logger = pino({ level: "info" }, { write: (line: string) => void logs.push(line) });
+      expect(await resealCredentials(db, rotated, logger)).toEqual({ resealed: 4, unreadable: 1 });
+
+      // Every re-sealed row opens with the new private key alone.
+      const newOnly = parseKeyring(newPair.privateKey);
+      for (const [index, id] of ids.entries()) {
+        const row = await admin.query<{ workspace_id: string; credentials: Buffer; credentials_key_id: string }>(
+          "SELECT workspace_id, credentials, credentials_key_id FROM integrations WHERE id = $1",
+          [id],
+        );
+        const stored = row.rows[0];
+        expect(stored?.credentials_key_id).toBe("new-key");
+        expect(
+          open(
+            newOnly,
+            { ciphertext: stored?.credentials ?? new Uint8Array(), keyId: "new-key" },
+            credentialsBinding(stored?.workspace_id ?? "", id, "github", { owner: "o", repo: "r" }),
+          ),
+        ).toEqual({ token: `ghp_token_${index}_abcdef` });
+      }
+      expect((await admin.query("SELECT credentials_key_id FROM integrations WHERE id = $1", [lost])).rows).toEqual([
+        { credentials_key_id: "lost-key" },
+      ]);
+      // Nothing left to do; and no secret in what was logged.
+      expect(await resealCredentials(db, rotated, logger)).toEqual({ resealed: 0, unreadable: 1 });
+      expect(logs.join("\n")).not.toMatch(/ghp_|hdr-rotation/);
+
+      // End to end: the old keys are gone from the worker, and both feeds still sync with their header.
+      const worker = await startTestWorker(context(), { keyring: newOnly });
+      try {
+        for (const [tenant, integrationId] of [
+          [tenants[1], sealedOld],
+          [tenants[0], sealedLegacy],
+        ] as const) {
+          const outcome = worker.nextOutcome(integrationId);
+          await sendSync(worker.boss, { workspaceId: tenant.workspaceId, integrationId, reason: "requested" });
+          expect(await outcome).toMatchObject({ kind: "succeeded", pointsWritten: 1 });
+        }
+      } finally {
+        await worker.stop(5_000);
+      }
+      expect(provider.requests.map((request) => request.headers["x-api-key"])).toEqual([
+        "hdr-rotation-secret",
+        "hdr-rotation-secret",
+      ]);
+    } finally {
+      await provider.close();
     }
-    expect((await admin.query("SELECT credentials_key_id FROM integrations WHERE id = $1", [lost])).rows).toEqual([
-      { credentials_key_id: "lost-key" },
-    ]);
-    // Nothing left to do; and no secret in what was logged.
-    expect(await resealCredentials(db, rotated, logger)).toEqual({ resealed: 0, unreadable: 1 });
-    expect(logs.join("\n")).not.toContain("ghp_");
   });
 });
 
@@ -175,7 +237,7 @@ describe("the queue's settings", () => {
 describe("settings", () => {
   test("defaults, and every setting checked once with a message naming it", () => {
     const env = parseWorkerEnv({
-      NORTHSTAR_CREDENTIALS_KEYS: keyringEnv,
+      NORTHSTAR_CREDENTIALS_PRIVATE_KEYS: keyringEnv,
       WORKER_DATABASE_URL: "postgresql://login@db.internal:5432/northstar",
     });
     expect(env).toMatchObject({
@@ -188,19 +250,42 @@ describe("settings", () => {
     expect(env.sync).toMatchObject({ leaseSeconds: 300, maxConsecutiveFailures: 5, overlapSeconds: 300 });
     expect(env.database?.url).toBe("postgresql://login@db.internal:5432/northstar");
     expect(env.keyring.current.id).toBe(testKeyring.current.id);
-    expect(() => parseWorkerEnv({})).toThrow(/NORTHSTAR_CREDENTIALS_KEYS is required/);
-    expect(() => parseWorkerEnv({ NORTHSTAR_CREDENTIALS_KEYS: keyringEnv, WORKER_HEARTBEAT_SECONDS: "5" })).toThrow(
-      /WORKER_HEARTBEAT_SECONDS/,
-    );
+    expect(() => parseWorkerEnv({})).toThrow(/NORTHSTAR_CREDENTIALS_PRIVATE_KEYS is required/);
+    expect(() =>
+      parseWorkerEnv({ NORTHSTAR_CREDENTIALS_PRIVATE_KEYS: keyringEnv, WORKER_HEARTBEAT_SECONDS: "5" }),
+    ).toThrow(/WORKER_HEARTBEAT_SECONDS/);
     expect(() =>
       parseWorkerEnv({
-        NORTHSTAR_CREDENTIALS_KEYS: keyringEnv,
+        NORTHSTAR_CREDENTIALS_PRIVATE_KEYS: keyringEnv,
         WORKER_RETRY_BASE_SECONDS: "600",
         WORKER_RETRY_MAX_SECONDS: "60",
       }),
     ).toThrow(/WORKER_RETRY_MAX_SECONDS/);
-    expect(() => parseWorkerEnv({ NORTHSTAR_CREDENTIALS_KEYS: "nope" })).toThrow(/keyId:base64key/);
-    expect(parseWorkerEnv({ NORTHSTAR_CREDENTIALS_KEYS: keyringEnv }).database).toBeNull();
+    expect(parseWorkerEnv({ NORTHSTAR_CREDENTIALS_PRIVATE_KEYS: keyringEnv }).database).toBeNull();
+  });
+
+  test("credentials keys: private keys (the first current), old symmetric keys beside them; malformed ones named", () => {
+    const legacy = `2026-11:${randomBytes(32).toString("base64")}`;
+    const env = parseWorkerEnv({ NORTHSTAR_CREDENTIALS_PRIVATE_KEYS: keyringEnv, NORTHSTAR_CREDENTIALS_KEYS: legacy });
+    expect([...env.keyring.privateKeys.keys()]).toEqual(["test-current"]);
+    expect([...env.keyring.legacyKeys.keys()]).toEqual(["2026-11"]);
+    expect(() => parseWorkerEnv({ NORTHSTAR_CREDENTIALS_PRIVATE_KEYS: "nope" })).toThrow(
+      /NORTHSTAR_CREDENTIALS_PRIVATE_KEYS: Each private key must be written keyId:base64key/,
+    );
+    expect(() => parseWorkerEnv({ NORTHSTAR_CREDENTIALS_PRIVATE_KEYS: generateKeyPair("k").publicKey })).toThrow(
+      /NORTHSTAR_CREDENTIALS_PRIVATE_KEYS: Key "k" is a public key/,
+    );
+    expect(() =>
+      parseWorkerEnv({ NORTHSTAR_CREDENTIALS_PRIVATE_KEYS: keyringEnv, NORTHSTAR_CREDENTIALS_KEYS: "old:c2hvcnQ=" }),
+    ).toThrow(/NORTHSTAR_CREDENTIALS_KEYS: Key "old" must be 32 bytes/);
+    // Only the development environment's own pair is built in: the host's dev script seals to its public half.
+    const development = parseWorkerEnv(developmentEnvironment("postgresql://dev@127.0.0.1/dev", {}));
+    const webDev = /NORTHSTAR_CREDENTIALS_PUBLIC_KEY:-([^}]+)\}/.exec(
+      readFileSync(new URL("../../web/package.json", import.meta.url), "utf8"),
+    )?.[1];
+    const hostKey = parsePublicKeyring(webDev).current;
+    expect(hostKey.id).toBe(development.keyring.current.id);
+    expect(hostKey.publicKey.equals(development.keyring.current.publicKey)).toBe(true);
   });
 });
 

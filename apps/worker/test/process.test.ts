@@ -76,7 +76,7 @@ function spawnWorker(extraEnv: Record<string, string> = {}): WorkerProcess {
       PATH: process.env.PATH ?? "",
       NODE_ENV: "test",
       WORKER_DATABASE_URL: context().database.workerUrl,
-      NORTHSTAR_CREDENTIALS_KEYS: keyringEnv,
+      NORTHSTAR_CREDENTIALS_PRIVATE_KEYS: keyringEnv,
       WORKER_HTTP_PORT: "0",
       // The provider is a server on 127.0.0.1.
       WORKER_ALLOW_PRIVATE_NETWORK: "1",

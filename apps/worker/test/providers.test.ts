@@ -1,4 +1,5 @@
 import { providers } from "@northstar/core/provider-schemas";
+import { urlOrigin } from "@northstar/core/providers";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import type { Connector, FetchRequest } from "../src/providers/connector.ts";
 import { parseCsv } from "../src/providers/csv.ts";
@@ -245,6 +246,8 @@ function request(
   return {
     credentials,
     config,
+    // As the sync opens them: sealed for the origin of the URL the config names (HTTP JSON).
+    credentialsOrigin: config.url === undefined ? null : urlOrigin(config.url),
     since,
     now,
     signal: new AbortController().signal,
@@ -539,6 +542,44 @@ describe("the network", () => {
       expect(redirecting.requests.at(-1)?.headers["x-api-key"]).toBe("SECRET-123");
     } finally {
       await Promise.all([target.close(), redirecting.close()]);
+    }
+  });
+
+  test("credentials go to the origin they were sealed for only: a URL elsewhere is refused unsent, and a redirect chain through another origin carries no header", async () => {
+    const other = await startProviderServer((_request, response, url) => {
+      if (url.pathname === "/hop") response.writeHead(302, { location: "/final" }).end();
+      else json(response, 200, { value: 9 });
+    });
+    const sealedFor = await startProviderServer((_request, response) => {
+      response.writeHead(307, { location: `${other.url}/hop` }).end();
+    });
+    try {
+      const credentials = { headerName: "X-Api-Key", headerValue: "SEALED-FOR-A-123" };
+      // The sync opened the credentials for sealedFor's origin; the URL names another.
+      const refused = await failure(
+        connector("http-json").fetch(
+          request(
+            credentials,
+            { url: `${other.url}/steal`, valuePath: "$.value" },
+            { credentialsOrigin: urlOrigin(sealedFor.url) },
+          ),
+        ),
+      );
+      expect(refused.code).toBe("credentials_unreadable");
+      expect(refused.message).toMatch(/not the one its credentials were entered for/);
+      expect(other.requests).toEqual([]);
+      // A -> B (307) -> B (302): the header reaches A only.
+      const points = await connector("http-json").fetch(
+        request(credentials, { url: `${sealedFor.url}/start`, valuePath: "$.value" }),
+      );
+      expect(points.map((point) => point.value)).toEqual([9]);
+      expect(sealedFor.requests.map((seen) => seen.headers["x-api-key"])).toEqual(["SEALED-FOR-A-123"]);
+      expect(other.requests.map((seen) => [seen.path, seen.headers["x-api-key"]])).toEqual([
+        ["/hop", undefined],
+        ["/final", undefined],
+      ]);
+    } finally {
+      await Promise.all([other.close(), sealedFor.close()]);
     }
   });
 });

@@ -1,8 +1,15 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
-import { credentialsBinding, type Keyring, parseKeyring, seal } from "@northstar/db";
+import {
+  credentialsBinding,
+  generateKeyPair,
+  type Keyring,
+  parseKeyring,
+  type PublicKeyring,
+  seal,
+} from "@northstar/db";
 import type { ProviderId } from "@northstar/core/providers";
 import { createQueueClient, ensureQueues, sendSync, type SyncJob } from "@northstar/db/queue";
 import { operatorTransaction } from "@northstar/db/testing";
@@ -19,8 +26,11 @@ import { type RunningWorker, startWorker, type WorkerOptions } from "../src/work
 /** A superuser pool: the operator's hand, never the code under test's. */
 export type AdminPool = TestContext["admin"];
 
-export const testKeyring: Keyring = parseKeyring(`test-current:${randomBytes(32).toString("base64")}`);
-export const keyringEnv = `test-current:${Buffer.from(testKeyring.current.key).toString("base64")}`;
+const testKeyPair = generateKeyPair("test-current");
+/** The worker's keyring in these tests (a fresh pair per run); its environment form is keyringEnv. */
+export const testKeyring: Keyring = parseKeyring(testKeyPair.privateKey);
+/** NORTHSTAR_CREDENTIALS_PRIVATE_KEYS for a worker process that opens what testKeyring's public key sealed. */
+export const keyringEnv = testKeyPair.privateKey;
 
 export { testSyncSettings };
 
@@ -163,15 +173,22 @@ export interface IntegrationSpec {
   nextSyncAt?: Date | null;
 }
 
-/** An integration with sealed credentials and its metric mappings, inserted by the superuser. */
+/**
+ * An integration with its credentials sealed as the host seals them (to `keyring`'s public key, for
+ * its config's origin, or for `sealedFor`'s config instead) and its metric mappings, inserted by the superuser.
+ */
 export async function createIntegration(
   admin: AdminPool,
   workspaceId: string,
-  spec: IntegrationSpec,
-  keyring: Keyring = testKeyring,
+  spec: IntegrationSpec & { sealedFor?: Record<string, string> },
+  keyring: PublicKeyring = testKeyring,
 ): Promise<string> {
   const id = randomUUID();
-  const sealed = seal(keyring, spec.credentials, credentialsBinding(workspaceId, id));
+  const sealed = seal(
+    keyring,
+    spec.credentials,
+    credentialsBinding(workspaceId, id, spec.provider, spec.sealedFor ?? spec.config),
+  );
   await admin.query(
     `INSERT INTO integrations (id, workspace_id, provider, name, config, credentials, credentials_key_id, sync_interval_seconds, next_sync_at)
      VALUES ($1, $2, $3, 'Test integration', $4, $5, $6, $7, $8)`,

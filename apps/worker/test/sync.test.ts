@@ -335,6 +335,36 @@ describe("a sync run", () => {
     expect(await syncNow(target)).toMatchObject({ kind: "failed", code: "credentials_unreadable", status: "DISABLED" });
     expect(hits("/copied-target")).toEqual([]);
   });
+
+  test("credentials sealed for one origin, with a URL pointed at another: nothing is sent there; DISABLED, saying why", async () => {
+    const { admin } = context();
+    const elsewhere = await startProviderServer((_request, response) => {
+      json(response, 200, series([1]));
+    });
+    try {
+      const tenant = await createTenant(admin, 1);
+      // As an admin's URL-only edit left it: sealed for the provider's origin, config naming another.
+      const integrationId = await createIntegration(admin, tenant.workspaceId, {
+        provider: "http-json",
+        credentials: { headerName: "x-api-key", headerValue: secret },
+        sealedFor: { url: script("/sealed-origin", { status: 200, body: series([1]) }), valuePath: "$.data.points" },
+        config: { url: `${elsewhere.url}/collect`, valuePath: "$.data.points" },
+        metrics: { value: tenant.kpiIds[0] ?? "" },
+      });
+      expect(await syncNow({ workspaceId: tenant.workspaceId, integrationId })).toMatchObject({
+        kind: "failed",
+        code: "credentials_unreadable",
+        status: "DISABLED",
+      });
+      expect(elsewhere.requests).toEqual([]);
+      expect(hits("/sealed-origin")).toEqual([]);
+      const state = await integrationState(admin, integrationId);
+      expect(state.last_error_message).toMatch(/entered for another address .*enter them again/);
+      expect(await pointsOf(admin, tenant.kpiIds[0] ?? "")).toEqual([]);
+    } finally {
+      await elsewhere.close();
+    }
+  });
 });
 
 describe("tenancy", () => {

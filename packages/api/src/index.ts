@@ -9,6 +9,14 @@ export {
   type RequestMetadata,
 } from "./trpc.ts";
 export * from "./auth/index.ts";
+export {
+  type CallBudget,
+  type CallDecision,
+  type CallLimits,
+  CallsRefused,
+  type CallSlot,
+  retryAfterSeconds,
+} from "./call-limits.ts";
 export { planLimits, type PlanLimits } from "./plans.ts";
 // The hot reads' statements, for benchmarks that run them raw.
 export { workspacePlanQuery } from "./plans.ts";

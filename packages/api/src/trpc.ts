@@ -4,12 +4,13 @@
  * 2. You want a new kind of procedure (section 3): most routers only import the procedures.
  */
 import { can, type Permission } from "@northstar/core/permissions";
-import { type Database, type Keyring, Prisma, type ScopedDb, sql, type WorkspaceRole } from "@northstar/db";
+import { type Database, Prisma, type PublicKeyring, type ScopedDb, sql, type WorkspaceRole } from "@northstar/db";
 import { slugSchema } from "@northstar/core/schemas";
-import { initTRPC, TRPCError } from "@trpc/server";
+import { initTRPC, type ProcedureType, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z, ZodError } from "zod";
 import type { SetCookie } from "./auth/cookies.ts";
+import { callerKey, type CallLimits, tooManyCalls } from "./call-limits.ts";
 import {
   extendSession,
   findSession,
@@ -47,10 +48,15 @@ export interface CreateContextOptions {
   secureCookies?: boolean;
   /** Receives each Set-Cookie header a procedure wants sent (sliding session, sign-out). */
   setCookie?: (cookie: SetCookie) => void;
-  /** Seals integration credentials (parseKeyring of the host's validated env); none: connecting is refused. */
-  credentialsKeyring?: Keyring;
+  /** Seals integration credentials to the worker's public key (the host cannot open them); none: connecting is refused. */
+  credentialsKeyring?: PublicKeyring;
   /** Hands work to the integration worker's queue; none: "sync now" only marks the row due. */
   jobs?: Jobs;
+  /**
+   * Each call's budget and in-flight slot (see call-limits.ts). The host always passes them;
+   * none (server-side callers, tests of other things): calls are not limited.
+   */
+  limits?: CallLimits;
 }
 
 /** What the API asks of the worker's job queue (the host wires it to pg-boss). */
@@ -86,6 +92,7 @@ export function createTRPCContext(options: CreateContextOptions) {
     setCookie: options.setCookie ?? ((): void => undefined),
     credentialsKeyring: options.credentialsKeyring ?? null,
     jobs: options.jobs ?? null,
+    limits: options.limits ?? null,
   };
 }
 
@@ -136,10 +143,55 @@ export const createTRPCRouter = t.router;
  * user and the workspace), or workspaceReadProcedure(permission) for hot reads (ctx.read). Each
  * ctx.db call runs in ONE transaction: whatever the handler wrote is rolled back when it fails
  * (tRPC's next() returns errors rather than throwing them, so the transaction rethrows them).
+ * Before its transaction or reads, a signed-in call is charged to its user's budget and takes one
+ * of their in-flight slots (withinLimits); a call without a session is charged to its address.
  */
 export const publicProcedure = t.procedure;
 
-const signedInProcedure = publicProcedure.use(async ({ ctx, next }) => {
+/** Refuses a call without a live session: UNAUTHORIZED, or 429 once its address has made too many. */
+function signInRequired(ctx: Context): TRPCError {
+  const decision = ctx.limits?.charge("anonymous", callerKey.address(ctx.request.ip)) ?? { allowed: true };
+  if (!decision.allowed)
+    return tooManyCalls(
+      `Too many requests from your address; try again in ${decision.retryAfterSeconds} seconds.`,
+      decision.retryAfterSeconds,
+    );
+  return new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
+}
+
+/**
+ * Runs a signed-in user's call within their limits: one token from their budget for its kind
+ * (reads and writes apart), then one of their in-flight slots for as long as it runs. Before
+ * the call's transaction or reads, so that a refused call takes no connection.
+ */
+async function withinLimits<R>(
+  ctx: Context,
+  userId: string,
+  call: { type: ProcedureType; signal: AbortSignal | undefined },
+  run: () => Promise<R>,
+): Promise<R> {
+  const limits = ctx.limits;
+  if (!limits) return run();
+  const key = callerKey.user(userId);
+  const budget = call.type === "mutation" ? "mutation" : "query";
+  const decision = limits.charge(budget, key);
+  if (!decision.allowed) {
+    const what = budget === "mutation" ? "changes" : "requests";
+    throw tooManyCalls(
+      `Too many ${what} in a short time; try again in ${decision.retryAfterSeconds} seconds.`,
+      decision.retryAfterSeconds,
+    );
+  }
+  const slot = await limits.enter(key, call.signal);
+  if (!slot) throw tooManyCalls("Too many of your requests are still running; try again in 1 second.", 1);
+  try {
+    return await run();
+  } finally {
+    slot.release();
+  }
+}
+
+const signedInProcedure = publicProcedure.use(async ({ ctx, next, type, signal }) => {
   const token = ctx.sessionToken();
   let session: SessionInfo | null = null;
   if (token) {
@@ -149,8 +201,11 @@ const signedInProcedure = publicProcedure.use(async ({ ctx, next }) => {
       throw toTRPCError(error);
     }
   }
-  if (!session || !token) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
-  return next({ ctx: { session, sessionToken: () => token } });
+  if (!session || !token) throw signInRequired(ctx);
+  const signedIn = session;
+  return withinLimits(ctx, signedIn.userId, { type, signal }, () =>
+    next({ ctx: { session: signedIn, sessionToken: () => token } }),
+  );
 });
 
 type SignedInContext = Context & { session: SessionInfo };
@@ -182,6 +237,25 @@ async function inTransaction<R extends { ok: boolean }>(
 export const authedProcedure = signedInProcedure.use(({ ctx, next }) =>
   inTransaction(ctx, null, (db) => next({ ctx: { db } })),
 );
+
+/**
+ * Like authedProcedure, for a question whose answer tells whether something outside the
+ * caller's reach exists (is this workspace URL taken?): budgeted like sign-in, per user and per
+ * address, so that it cannot be used to list other tenants' workspaces.
+ */
+export const existenceCheckProcedure = signedInProcedure
+  .use(({ ctx, next }) => {
+    for (const key of [callerKey.user(ctx.session.userId), callerKey.address(ctx.request.ip)]) {
+      const decision = ctx.limits?.charge("existence", key) ?? { allowed: true };
+      if (!decision.allowed)
+        throw tooManyCalls(
+          `Too many workspace URL checks; try again in ${decision.retryAfterSeconds} seconds.`,
+          decision.retryAfterSeconds,
+        );
+    }
+    return next();
+  })
+  .use(({ ctx, next }) => inTransaction(ctx, null, (db) => next({ ctx: { db } })));
 
 export interface WorkspaceMembership {
   id: string;
@@ -230,7 +304,7 @@ async function resolveMember(
 ): Promise<Member> {
   const token = ctx.sessionToken();
   const lookup = token ? sessionLookupSql(token) : null;
-  if (!token || !lookup) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
+  if (!token || !lookup) throw signInRequired(ctx);
   const match =
     ref.workspaceId !== undefined
       ? Prisma.sql`w.id = ${ref.workspaceId}::uuid`
@@ -252,7 +326,7 @@ async function resolveMember(
     throw toTRPCError(error);
   }
   const session = liveSession(sessions[0], ctx.clock());
-  if (!session) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
+  if (!session) throw signInRequired(ctx);
   const workspace = memberships[0];
   // Never reveal that a workspace exists to someone outside it.
   if (!workspace) throw new TRPCError({ code: "NOT_FOUND", message: "Workspace not found." });
@@ -267,11 +341,13 @@ async function resolveMember(
 
 /** A member whose role has `permission`; the handler's `ctx.db` is one transaction in the user's and workspace's context. */
 export function workspaceProcedure(permission: Permission) {
-  return publicProcedure.input(workspaceInput).use(async ({ ctx, input, next }) => {
+  return publicProcedure.input(workspaceInput).use(async ({ ctx, input, next, type, signal }) => {
     const { session, token, workspace } = await resolveMember(ctx, input, permission);
     const signedIn = { ...ctx, session, sessionToken: () => token };
-    return inTransaction(signedIn, workspace.id, (db) =>
-      next({ ctx: { session, sessionToken: signedIn.sessionToken, db, workspace } }),
+    return withinLimits(ctx, session.userId, { type, signal }, () =>
+      inTransaction(signedIn, workspace.id, (db) =>
+        next({ ctx: { session, sessionToken: signedIn.sessionToken, db, workspace } }),
+      ),
     );
   });
 }
@@ -282,12 +358,15 @@ export function workspaceProcedure(permission: Permission) {
  * in one snapshot) instead of a Prisma transaction.
  */
 export function workspaceReadProcedure(permission: Permission) {
-  return publicProcedure.input(workspaceInput).use(async ({ ctx, input, next }) => {
+  return publicProcedure.input(workspaceInput).use(async ({ ctx, input, next, type, signal }) => {
     const { session, token, workspace } = await resolveMember(ctx, input, permission);
     const signedIn = { ...ctx, session, sessionToken: () => token };
-    // Sliding the session is a write: its own short transaction, about once in 15 days per session.
-    if (needsExtension(session, ctx.clock())) await inTransaction(signedIn, null, () => Promise.resolve({ ok: true }));
-    const read = databaseOf(ctx).reader({ userId: session.userId, workspaceId: workspace.id });
-    return next({ ctx: { session, sessionToken: signedIn.sessionToken, read, workspace } });
+    return withinLimits(ctx, session.userId, { type, signal }, async () => {
+      // Sliding the session is a write: its own short transaction, about once in 15 days per session.
+      if (needsExtension(session, ctx.clock()))
+        await inTransaction(signedIn, null, () => Promise.resolve({ ok: true }));
+      const read = databaseOf(ctx).reader({ userId: session.userId, workspaceId: workspace.id });
+      return next({ ctx: { session, sessionToken: signedIn.sessionToken, read, workspace } });
+    });
   });
 }

@@ -118,7 +118,7 @@ describe("OAuth sign-in (authorization code + state + PKCE)", () => {
     expect(user.rows[0]).toEqual({ provider: "google", provider_account_id: profile.sub });
   });
 
-  test("a second sign-in links to the same user by provider account id and refreshes the name", async () => {
+  test("a second sign-in links to the same user by provider account id and refreshes name and email", async () => {
     const auth = createAuth({ database: ctx().db, config: config() });
     const profile = newProfile();
     const first = auth.beginSignIn("google");
@@ -128,16 +128,76 @@ describe("OAuth sign-in (authorization code + state + PKCE)", () => {
     });
     const second = auth.beginSignIn("google");
     const { picture: _dropped, ...withoutPicture } = profile;
-    const renamed = { ...withoutPicture, name: "Renamed Person", email: "changed@example.com" };
+    const changedEmail = `changed-${profile.sub}@example.com`;
+    const renamed = { ...withoutPicture, name: "Renamed Person", email: changedEmail };
     const two = await auth.completeSignIn("google", {
       ...(await authorize(second.url, renamed)),
       stateCookie: second.stateCookie.value,
     });
     expect(two.user.id).toBe(one.user.id);
     expect(two.user.name).toBe("Renamed Person");
-    expect(two.user.email).toBe(profile.email);
+    // The provider's verified email of today, not the one the account was created with.
+    expect(two.user.email).toBe(changedEmail);
     expect(two.user.image).toBeNull();
     expect(_dropped).toBeTruthy();
+    const stored = await ctx().admin.query("SELECT email FROM users WHERE id = $1", [one.user.id]);
+    expect(stored.rows).toEqual([{ email: changedEmail }]);
+  });
+
+  test("after the email changes at the provider, invitations to the old address no longer match", async () => {
+    const owner = await createUser(ctx().admin, "Owner");
+    const workspace = await createWorkspace(ctx().admin, [[owner.id, "OWNER"]]);
+    const auth = createAuth({ database: ctx().db, config: config() });
+    const signInWith = async (profile: Profile) => {
+      const begin = auth.beginSignIn("google");
+      return auth.completeSignIn("google", {
+        ...(await authorize(begin.url, profile)),
+        stateCookie: begin.stateCookie.value,
+      });
+    };
+    const profile = newProfile();
+    await signInWith(profile);
+    const invited = await ctx().admin.query<{ id: string }>(
+      `INSERT INTO invitations (workspace_id, email, role, invited_by_id, expires_at)
+       VALUES ($1, $2, 'MEMBER', $3, now() + interval '1 day') RETURNING id`,
+      [workspace.id, profile.email, owner.id],
+    );
+    const invitationId = invited.rows[0]?.id ?? "";
+    const moved = await signInWith({ ...profile, email: `moved-${profile.sub}@example.com` });
+    const caller = callerFor(ctx().db, moved.sessionToken);
+    expect(await caller.me.invitations()).toEqual([]);
+    await expectCode(caller.me.acceptInvitation({ invitationId }), "NOT_FOUND");
+    await expectCode(caller.me.declineInvitation({ invitationId }), "NOT_FOUND");
+    expect(await caller.me.workspaces()).toEqual([]);
+  });
+
+  test("an email that another account holds is refused at a later sign-in too: no takeover", async () => {
+    const existing = await createUser(ctx().admin, "Existing");
+    const auth = createAuth({ database: ctx().db, config: config() });
+    const profile = newProfile();
+    const first = auth.beginSignIn("google");
+    const mine = await auth.completeSignIn("google", {
+      ...(await authorize(first.url, profile)),
+      stateCookie: first.stateCookie.value,
+    });
+    const second = auth.beginSignIn("google");
+    await expectSignInError(
+      auth.completeSignIn("google", {
+        ...(await authorize(second.url, { ...profile, email: existing.email })),
+        stateCookie: second.stateCookie.value,
+      }),
+      "email_taken",
+    );
+    const emails = await ctx().admin.query<{ id: string; email: string }>(
+      "SELECT id, email FROM users WHERE id = ANY($1::uuid[]) ORDER BY email",
+      [[existing.id, mine.user.id]],
+    );
+    expect(new Map(emails.rows.map((row) => [row.id, row.email]))).toEqual(
+      new Map([
+        [existing.id, existing.email],
+        [mine.user.id, profile.email],
+      ]),
+    );
   });
 
   test("a tampered state, a forged cookie or another provider's cookie is refused", async () => {
@@ -232,14 +292,14 @@ describe("OAuth sign-in (authorization code + state + PKCE)", () => {
     );
   });
 
-  test("pending invitations are accepted on sign-in", async () => {
+  test("sign-in joins nothing: a pending invitation waits for the invitee's answer", async () => {
     const owner = await createUser(ctx().admin, "Owner");
     const workspace = await createWorkspace(ctx().admin, [[owner.id, "OWNER"]]);
     const profile = newProfile();
     await ctx().admin.query(
-      `INSERT INTO invitations (workspace_id, email, role, expires_at)
-       VALUES ($1, $2, 'ADMIN', now() + interval '1 day')`,
-      [workspace.id, profile.email],
+      `INSERT INTO invitations (workspace_id, email, role, invited_by_id, expires_at)
+       VALUES ($1, $2, 'ADMIN', $3, now() + interval '1 day')`,
+      [workspace.id, profile.email, owner.id],
     );
     const auth = createAuth({ database: ctx().db, config: config() });
     const begin = auth.beginSignIn("google");
@@ -247,13 +307,19 @@ describe("OAuth sign-in (authorization code + state + PKCE)", () => {
       ...(await authorize(begin.url, profile)),
       stateCookie: begin.stateCookie.value,
     });
-    expect(result.joinedWorkspaceIds).toEqual([workspace.id]);
-    const mine = await callerFor(ctx().db, result.sessionToken).me.workspaces();
-    expect(mine).toEqual([
-      { id: workspace.id, name: `Workspace ${workspace.slug}`, slug: workspace.slug, role: "ADMIN" },
+    const caller = callerFor(ctx().db, result.sessionToken);
+    expect(await caller.me.workspaces()).toEqual([]);
+    await expectCode(caller.workspace.get({ workspaceId: workspace.id }), "NOT_FOUND");
+    expect(await caller.me.invitations()).toEqual([
+      expect.objectContaining({
+        workspaceId: workspace.id,
+        workspaceName: `Workspace ${workspace.slug}`,
+        role: "ADMIN",
+        invitedByName: "Owner",
+      }),
     ]);
-    const left = await ctx().admin.query("SELECT 1 FROM invitations WHERE workspace_id = $1", [workspace.id]);
-    expect(left.rowCount).toBe(0);
+    const left = await ctx().admin.query("SELECT status FROM invitations WHERE workspace_id = $1", [workspace.id]);
+    expect(left.rows).toEqual([{ status: "PENDING" }]);
   });
 
   test("GitHub-style profiles: the verified primary email from /user/emails", async () => {

@@ -122,6 +122,9 @@ describe("a member of A passing ids of B, inside A", () => {
         "members.cancelInvitation",
         () => alice.caller.workspace.members.cancelInvitation({ ...a, invitationId: ids.invitationB }),
       ],
+      // An invitation's id is no capability: only the user whose email it names answers it.
+      ["me.acceptInvitation", () => alice.caller.me.acceptInvitation({ invitationId: ids.invitationB })],
+      ["me.declineInvitation", () => alice.caller.me.declineInvitation({ invitationId: ids.invitationB })],
       ["integration.get", () => alice.caller.integration.get({ ...a, integrationId: ids.integrationB })],
       [
         "integration.update",

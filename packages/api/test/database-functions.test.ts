@@ -1,17 +1,20 @@
-import { DatabaseError, queryRows } from "@northstar/db";
+import { DatabaseError, queryRows, type ScopedDb, sql } from "@northstar/db";
 import { describe, expect, test } from "vitest";
 import { workspacePlanQuery } from "../src/plans.ts";
 import { createUser, createWorkspace, useApiDatabase } from "./support.ts";
 
-// The 20261125000400_auth migration's functions and table, checked at the database: definer
-// functions owned by northstar_definer with an empty search_path, executable by northstar_app only;
-// invitations under the same row-level rules as memberships.
+// The definer functions of the 20261125000400_auth and 20261130000100_invitation_consent
+// migrations, checked at the database: owned by northstar_definer with an empty search_path,
+// executable by northstar_app only; invitations under the same row-level rules as memberships,
+// answered only by the user whose email they name.
 
 const ctx = useApiDatabase();
 const functions = [
   "app.session_for_token(bytea)",
   "app.sign_in_user(text, text, text, text, text)",
-  "app.accept_invitations()",
+  "app.my_invitations()",
+  "app.accept_invitation(uuid)",
+  "app.decline_invitation(uuid)",
   "app.workspace_slug_available(text)",
   "app.workspace_plan()",
 ];
@@ -58,27 +61,65 @@ describe("auth functions", () => {
     },
   );
 
-  test("accepting invitations skips expired ones and never demotes an existing member", async () => {
+  test("an invitation is answered only by its invitee, once, before it expires; a member keeps their role", async () => {
     const owner = await createUser(ctx().admin, "InviteOwner");
     const invitee = await createUser(ctx().admin, "Invitee");
+    const other = await createUser(ctx().admin, "Other");
     const fresh = await createWorkspace(ctx().admin, [[owner.id, "OWNER"]]);
     const stale = await createWorkspace(ctx().admin, [[owner.id, "OWNER"]]);
     const already = await createWorkspace(ctx().admin, [
       [owner.id, "OWNER"],
       [invitee.id, "ADMIN"],
     ]);
-    await ctx().admin.query(
-      `INSERT INTO invitations (workspace_id, email, role, expires_at, created_at) VALUES
-         ($1, $4, 'MEMBER', now() + interval '1 day', now()),
-         ($2, $4, 'MEMBER', now() - interval '1 day', now() - interval '2 days'),
-         ($3, $4, 'VIEWER', now() + interval '1 day', now())`,
-      [fresh.id, stale.id, already.id, invitee.email],
+    const declined = await createWorkspace(ctx().admin, [[owner.id, "OWNER"]]);
+    const invitations = await ctx().admin.query<{ id: string; workspace_id: string }>(
+      `INSERT INTO invitations (workspace_id, email, role, invited_by_id, expires_at, created_at) VALUES
+         ($1, $5, 'MEMBER', $6, now() + interval '1 day', now()),
+         ($2, $5, 'MEMBER', $6, now() - interval '1 day', now() - interval '2 days'),
+         ($3, $5, 'VIEWER', $6, now() + interval '1 day', now()),
+         ($4, $5, 'OWNER', $6, now() + interval '1 day', now())
+       RETURNING id, workspace_id`,
+      [fresh.id, stale.id, already.id, declined.id, invitee.email, owner.id],
     );
-    const joined = await ctx().db.withContext(
-      { userId: invitee.id, workspaceId: null },
-      (db) => db.$queryRaw<{ id: string }[]>`SELECT id::text AS id FROM app.accept_invitations() AS id`,
+    const idOf = (workspaceId: string) => invitations.rows.find((row) => row.workspace_id === workspaceId)?.id ?? "";
+    const as = <T>(userId: string | null, work: (db: ScopedDb) => Promise<T>) =>
+      ctx().db.withContext({ userId, workspaceId: null }, work);
+    const accept = (userId: string | null, workspaceId: string) =>
+      as(userId, (db) =>
+        queryRows(db, sql<{ id: string | null }>`SELECT app.accept_invitation(${idOf(workspaceId)}::uuid)::text AS id`),
+      );
+    const decline = (userId: string, workspaceId: string) =>
+      as(userId, (db) =>
+        queryRows(db, sql<{ done: boolean }>`SELECT app.decline_invitation(${idOf(workspaceId)}::uuid) AS done`),
+      );
+
+    // Listed: the unexpired ones, with the workspace's name and the inviter's.
+    const listed = await as(invitee.id, (db) =>
+      queryRows(
+        db,
+        sql<{ workspace_id: string; workspace_name: string; invited_by_name: string }>`
+          SELECT workspace_id::text, workspace_name, invited_by_name FROM app.my_invitations()`,
+      ),
     );
-    expect(joined).toEqual([{ id: fresh.id }]);
+    expect(listed.map((row) => row.workspace_id).sort()).toEqual([fresh.id, already.id, declined.id].sort());
+    expect(listed[0]).toMatchObject({ invited_by_name: "InviteOwner" });
+    expect(await as(other.id, (db) => queryRows(db, sql<{ n: number }>`SELECT * FROM app.my_invitations()`))).toEqual(
+      [],
+    );
+
+    // Someone else cannot answer it, whoever they are.
+    expect(await accept(other.id, fresh.id)).toEqual([{ id: null }]);
+    expect(await decline(other.id, fresh.id)).toEqual([{ done: false }]);
+    expect(await accept(owner.id, fresh.id)).toEqual([{ id: null }]);
+    // The invitee: expired is gone, declined cannot then be accepted, a member keeps their role.
+    expect(await accept(invitee.id, stale.id)).toEqual([{ id: null }]);
+    expect(await decline(invitee.id, declined.id)).toEqual([{ done: true }]);
+    expect(await accept(invitee.id, declined.id)).toEqual([{ id: null }]);
+    expect(await decline(invitee.id, declined.id)).toEqual([{ done: false }]);
+    expect(await accept(invitee.id, fresh.id)).toEqual([{ id: fresh.id }]);
+    expect(await accept(invitee.id, fresh.id)).toEqual([{ id: null }]);
+    expect(await accept(invitee.id, already.id)).toEqual([{ id: already.id }]);
+
     const roles = await ctx().admin.query<{ workspace_id: string; role: string }>(
       "SELECT workspace_id, role FROM workspace_users WHERE user_id = $1",
       [invitee.id],
@@ -89,9 +130,17 @@ describe("auth functions", () => {
         [already.id, "ADMIN"],
       ]),
     );
-    await failure(
-      ctx().db.withContext({ userId: null, workspaceId: null }, (db) => db.$queryRaw`SELECT app.accept_invitations()`),
+    const left = await ctx().admin.query<{ workspace_id: string; status: string }>(
+      "SELECT workspace_id, status FROM invitations WHERE email = $1 ORDER BY status",
+      [invitee.email],
     );
+    expect(new Map(left.rows.map((row) => [row.workspace_id, row.status]))).toEqual(
+      new Map([
+        [stale.id, "PENDING"],
+        [declined.id, "DECLINED"],
+      ]),
+    );
+    await failure(accept(null, fresh.id));
   });
 
   test("invitations: admins cannot invite owners, members cannot invite, outsiders see none", async () => {
@@ -107,7 +156,13 @@ describe("auth functions", () => {
     const invite = (userId: string, role: "OWNER" | "MEMBER", email: string) =>
       ctx().db.withContext({ userId, workspaceId: workspace.id }, (db) =>
         db.invitation.create({
-          data: { workspaceId: workspace.id, email, role, expiresAt: new Date(Date.now() + 86_400_000) },
+          data: {
+            workspaceId: workspace.id,
+            email,
+            role,
+            invitedById: userId,
+            expiresAt: new Date(Date.now() + 86_400_000),
+          },
           select: { id: true },
         }),
       );

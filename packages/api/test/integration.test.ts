@@ -14,6 +14,7 @@ import {
   giveSubscription,
   signedInUser,
   testKeyring,
+  testOpeningKeyring,
   useApiDatabase,
 } from "./support.ts";
 
@@ -127,15 +128,15 @@ describe("connect", () => {
     const row = await storedRow(connected.id);
     expect(row.credentials.toString("utf8")).not.toContain(token);
     expect(row.credentials_key_id).toBe(testKeyring.current.id);
-    const binding = credentialsBinding(row.workspace_id, connected.id);
-    expect(open(testKeyring, { ciphertext: row.credentials, keyId: row.credentials_key_id }, binding)).toEqual({
+    const binding = credentialsBinding(row.workspace_id, connected.id, "github", row.config);
+    expect(open(testOpeningKeyring, { ciphertext: row.credentials, keyId: row.credentials_key_id }, binding)).toEqual({
       token,
     });
     expect(() =>
       open(
-        testKeyring,
+        testOpeningKeyring,
         { ciphertext: row.credentials, keyId: row.credentials_key_id },
-        credentialsBinding(row.workspace_id, randomUUID()),
+        credentialsBinding(row.workspace_id, randomUUID(), "github", row.config),
       ),
     ).toThrow(CredentialsError);
 
@@ -150,9 +151,9 @@ describe("connect", () => {
     const moved = await storedRow(other.id);
     expect(() =>
       open(
-        testKeyring,
+        testOpeningKeyring,
         { ciphertext: moved.credentials, keyId: moved.credentials_key_id },
-        credentialsBinding(moved.workspace_id, other.id),
+        credentialsBinding(moved.workspace_id, other.id, "stripe", moved.config),
       ),
     ).toThrow(CredentialsError);
   });
@@ -251,7 +252,139 @@ describe("connect", () => {
   test("a server without a keyring refuses to connect", async () => {
     const caller = callerFor(ctx().db, ownerToken, { keyring: null });
     const error = await expectCode(caller.integration.connect({ ...ref, ...github() }), "PRECONDITION_FAILED");
-    expect(error.message).toMatch(/no credentials keyring/);
+    expect(error.message).toMatch(/no credentials public key/);
+  });
+});
+
+describe("credentials bound to the URL's origin", () => {
+  const header = { headerName: "X-Api-Key", headerValue: "hdr-s3cret-7788" };
+  const feed = (url: string) => ({
+    provider: "http-json" as const,
+    name: "Feed",
+    credentials: header,
+    config: { url, valuePath: "$.value" },
+  });
+
+  /** Whether the stored credentials open for the row as its config now stands (as the worker opens them). */
+  async function opensFor(id: string): Promise<unknown> {
+    const row = await storedRow(id);
+    return open(
+      testOpeningKeyring,
+      { ciphertext: row.credentials, keyId: row.credentials_key_id },
+      credentialsBinding(row.workspace_id, id, "http-json", row.config),
+    );
+  }
+
+  test("an ADMIN who changes only the URL to another origin is refused; nothing changes", async () => {
+    const { id } = await as("OWNER").integration.connect({ ...ref, ...feed("https://metrics.example.com/kpi") });
+    const before = await storedRow(id);
+    for (const url of [
+      "https://attacker.example.net/collect",
+      "http://metrics.example.com/kpi",
+      "https://metrics.example.com:8443/kpi",
+    ]) {
+      const refused = await expectCode(
+        as("ADMIN").integration.update({ ...ref, integrationId: id, config: { url, valuePath: "$.value" } }),
+        "BAD_REQUEST",
+      );
+      expect(refused.message).toMatch(/The URL's origin changed .*: enter the credentials again/);
+    }
+    const after = await storedRow(id);
+    expect(after.config.url).toBe("https://metrics.example.com/kpi");
+    expect(after.credentials.equals(before.credentials)).toBe(true);
+    expect(await opensFor(id)).toEqual(header);
+  });
+
+  test("a new path or query on the same origin keeps the credentials; a new origin with new credentials seals them for it", async () => {
+    const { id } = await as("OWNER").integration.connect({ ...ref, ...feed("https://metrics.example.com/kpi") });
+    const sealed = (await storedRow(id)).credentials;
+    await as("ADMIN").integration.update({
+      ...ref,
+      integrationId: id,
+      config: { url: "https://METRICS.example.com:443/v2/kpi?period=day", valuePath: "$.total" },
+    });
+    expect((await storedRow(id)).credentials.equals(sealed)).toBe(true);
+    expect(await opensFor(id)).toEqual(header);
+
+    const moved = { headerName: "Authorization", headerValue: "Bearer other-origin-1234" };
+    const updated = await as("ADMIN").integration.update({
+      ...ref,
+      integrationId: id,
+      config: { url: "https://new-metrics.example.org/kpi", valuePath: "$.total" },
+      credentials: moved,
+    });
+    expect(updated.credentialsHint).toBe("••••1234");
+    expect(await opensFor(id)).toEqual(moved);
+    // Put back on the old origin by someone with database access, they no longer open.
+    await ctx().admin.query(
+      `UPDATE integrations SET config = jsonb_set(config, '{url}', '"https://metrics.example.com/kpi"') WHERE id = $1`,
+      [id],
+    );
+    await expect(opensFor(id)).rejects.toThrow(CredentialsError);
+  });
+
+  test("an integration without auth moves to another origin with empty credentials", async () => {
+    const { id } = await as("OWNER").integration.connect({
+      ...ref,
+      ...feed("https://open.example.com/kpi"),
+      credentials: {},
+    });
+    await as("ADMIN").integration.update({
+      ...ref,
+      integrationId: id,
+      config: { url: "https://open.example.net/kpi", valuePath: "$.value" },
+      credentials: {},
+    });
+    expect(await opensFor(id)).toEqual({});
+  });
+
+  test("a user name or password in the URL is refused: it belongs in the sealed auth header", async () => {
+    const refused = await expectCode(
+      as("OWNER").integration.connect({ ...ref, ...feed("https://user:pw@metrics.example.com/kpi") }),
+      "BAD_REQUEST",
+    );
+    expect(refused.message).toMatch(/must not contain a user name or password/);
+  });
+});
+
+describe("URLs as each role sees them", () => {
+  test("MEMBER and VIEWER see origin and path only; OWNER and ADMIN the whole URL", async () => {
+    const full = "https://metrics.example.com/v1/kpi?api_key=qs-s3cret-4455&period=day";
+    const { id } = await as("OWNER").integration.connect({
+      ...ref,
+      provider: "http-json",
+      name: "Keyed feed",
+      credentials: {},
+      config: { url: full, valuePath: "$.value" },
+    });
+    // A URL with user-info from before it was refused, written by the operator.
+    const legacy = await as("OWNER").integration.connect({
+      ...ref,
+      provider: "http-json",
+      name: "Legacy feed",
+      credentials: {},
+      config: { url: "https://metrics.example.com/old", valuePath: "$.value" },
+    });
+    await ctx().admin.query(
+      `UPDATE integrations SET config = jsonb_set(config, '{url}', '"https://ui-user:ui-pass@metrics.example.com/old#frag"') WHERE id = $1`,
+      [legacy.id],
+    );
+    for (const role of ["MEMBER", "VIEWER"] as const) {
+      const list = await as(role).integration.list(ref);
+      expectNoSecrets(list, "qs-s3cret-4455", "api_key", "ui-user", "ui-pass");
+      expect(list.find((item) => item.id === id)?.config).toEqual({
+        url: "https://metrics.example.com/v1/kpi",
+        valuePath: "$.value",
+      });
+      expect(list.find((item) => item.id === legacy.id)?.config.url).toBe("https://metrics.example.com/old");
+      const got = await as(role).integration.get({ ...ref, integrationId: id });
+      expect(got.config.url).toBe("https://metrics.example.com/v1/kpi");
+    }
+    for (const role of ["OWNER", "ADMIN"] as const) {
+      const list = await as(role).integration.list(ref);
+      expect(list.find((item) => item.id === id)?.config.url).toBe(full);
+      expect((await as(role).integration.get({ ...ref, integrationId: id })).config.url).toBe(full);
+    }
   });
 });
 
@@ -300,9 +433,9 @@ describe("update, disable, enable, syncNow", () => {
     const row = await storedRow(id);
     expect(
       open(
-        testKeyring,
+        testOpeningKeyring,
         { ciphertext: row.credentials, keyId: row.credentials_key_id },
-        credentialsBinding(row.workspace_id, id),
+        credentialsBinding(row.workspace_id, id, "github", row.config),
       ),
     ).toEqual({ token: newToken });
   });

@@ -61,7 +61,9 @@ async function leaveAndRejoin(caller: Caller): Promise<unknown> {
 const signedInOnly = [
   "me.get",
   "me.workspaces",
-  "me.acceptInvitations",
+  "me.invitations",
+  "me.acceptInvitation",
+  "me.declineInvitation",
   "me.signOut",
   "workspace.suggestSlug",
   "workspace.slugAvailable",

@@ -1,6 +1,15 @@
 import { describe, expect, test } from "vitest";
 import { assertIntegrationCapacity, historyStart, planLimits, workspacePlan } from "../src/plans.ts";
-import { createWorkspace, giveSubscription, signedInUser, trpcError, useApiDatabase } from "./support.ts";
+import {
+  callerFor,
+  createUser,
+  createWorkspace,
+  giveSubscription,
+  signedInUser,
+  signIn,
+  trpcError,
+  useApiDatabase,
+} from "./support.ts";
 
 // Plan limits: FREE is 1 workspace, 10 KPIs, 1 integration, 90 days of history; the workspace's
 // plan is its owners' best current plan.
@@ -30,6 +39,21 @@ describe("plans", () => {
       plan: "PRO",
       limits: planLimits.PRO,
     });
+  });
+
+  test("inviting a paying customer as OWNER raises the plan only once they accept", async () => {
+    const owner = await signedInUser(ctx(), "FreeOwner");
+    const workspace = await createWorkspace(ctx().admin, [[owner.id, "OWNER"]]);
+    const ref = { workspaceId: workspace.id };
+    const customer = await createUser(ctx().admin, "PayingCustomer");
+    await giveSubscription(ctx().admin, customer.id, "BUSINESS");
+    const invitation = await owner.caller.workspace.members.invite({ ...ref, email: customer.email, role: "OWNER" });
+    // The customer signs in (as they would anyway, for their own workspaces): nothing changes here.
+    const customerCaller = callerFor(ctx().db, await signIn(ctx().db, customer.id));
+    expect(await owner.caller.subscription.workspace(ref)).toMatchObject({ plan: "FREE" });
+    expect((await owner.caller.workspace.get(ref)).plan).toBe("FREE");
+    await customerCaller.me.acceptInvitation({ invitationId: invitation.id });
+    expect(await owner.caller.subscription.workspace(ref)).toMatchObject({ plan: "BUSINESS" });
   });
 
   test("FREE: one integration per workspace", async () => {

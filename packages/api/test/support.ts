@@ -1,5 +1,14 @@
-import { randomBytes, randomUUID } from "node:crypto";
-import { type Database, type Keyring, parseKeyring, type Plan, type WorkspaceRole } from "@northstar/db";
+import { randomUUID } from "node:crypto";
+import {
+  type Database,
+  generateKeyPair,
+  type Keyring,
+  parseKeyring,
+  parsePublicKeyring,
+  type Plan,
+  type PublicKeyring,
+  type WorkspaceRole,
+} from "@northstar/db";
 import { createUser, operatorTransaction } from "@northstar/db/testing";
 import { type TestContext, useTestDatabase } from "@northstar/db/testing/vitest";
 import { TRPCError } from "@trpc/server";
@@ -17,14 +26,17 @@ export { createUser };
 
 const createCaller = createCallerFactory(appRouter);
 
-/** The keyring every test caller seals integration credentials with (a fresh key per run). */
-export const testKeyring: Keyring = parseKeyring(`test-current:${randomBytes(32).toString("base64")}`);
+const testKeyPair = generateKeyPair("test-current");
+/** The public key every test caller seals integration credentials to (a fresh pair per run), as the host holds it. */
+export const testKeyring: PublicKeyring = parsePublicKeyring(testKeyPair.publicKey);
+/** Its private key, as only the worker holds it: tests open what the API sealed with it. */
+export const testOpeningKeyring: Keyring = parseKeyring(testKeyPair.privateKey);
 
 export interface CallerOptions {
   clock?: () => Date;
   cookies?: SetCookie[];
   /** null: a server without a keyring. */
-  keyring?: Keyring | null;
+  keyring?: PublicKeyring | null;
 }
 
 /** A caller as the holder of `token` (or nobody), through a real context. */

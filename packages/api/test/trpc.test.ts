@@ -3,7 +3,14 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { beforeAll, describe, expect, test } from "vitest";
 import { createNorthstarClient } from "../src/client.ts";
 import { appRouter, type AppRouter } from "../src/root.ts";
-import { createCallerFactory, createTRPCContext, createTRPCRouter, workspaceProcedure } from "../src/trpc.ts";
+import type { CallBudget, CallLimits } from "../src/call-limits.ts";
+import {
+  authedProcedure,
+  createCallerFactory,
+  createTRPCContext,
+  createTRPCRouter,
+  workspaceProcedure,
+} from "../src/trpc.ts";
 import { callerFor, createWorkspace, expectCode, signedInUser, useApiDatabase } from "./support.ts";
 
 // The procedure layers themselves: who gets in, what a handler can reach, what a failure leaves.
@@ -104,6 +111,104 @@ describe("procedure layers", () => {
     expect(error.message).toBe("This KPI is already linked to the goal.");
     const goals = await ctx().admin.query("SELECT 1 FROM goals WHERE title = 'Half-written goal'");
     expect(goals.rowCount).toBe(0);
+  });
+});
+
+/** CallLimits that write down what each call asked for, and refuse what the test says. */
+function recordingLimits(refuse: { budget?: CallBudget; slots?: boolean } = {}) {
+  const log: string[] = [];
+  let running = 0;
+  const limits: CallLimits = {
+    charge(budget, key) {
+      log.push(`charge ${budget} ${key}`);
+      return budget === refuse.budget ? { allowed: false, retryAfterSeconds: 7 } : { allowed: true };
+    },
+    enter(key) {
+      log.push(`enter ${key}`);
+      if (refuse.slots === true) return Promise.resolve(null);
+      running += 1;
+      return Promise.resolve({
+        release: () => {
+          running -= 1;
+          log.push(`release ${key}`);
+        },
+      });
+    },
+  };
+  return { limits, log, running: () => running };
+}
+
+describe("per-call limits (the host's CallLimits)", () => {
+  function limitedCaller(token: string | null, limits: CallLimits) {
+    return createCallerFactory(appRouter)(
+      createTRPCContext({ database: ctx().db, sessionToken: token, request: { ip: "192.0.2.7" }, limits }),
+    );
+  }
+
+  test("each call is charged to its user's read or write budget and holds a slot while it runs", async () => {
+    const recorded = recordingLimits();
+    const caller = limitedCaller(owner.token, recorded.limits);
+    await caller.me.get();
+    await caller.kpi.list({ workspaceId: workspace.id });
+    // A mutation that runs and finds no such invitation: charged all the same.
+    await expect(
+      caller.me.declineInvitation({ invitationId: "00000000-0000-4000-8000-000000000000" }),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
+    const key = `user:${owner.id}`;
+    expect(recorded.log).toEqual([
+      `charge query ${key}`,
+      `enter ${key}`,
+      `release ${key}`,
+      `charge query ${key}`,
+      `enter ${key}`,
+      `release ${key}`,
+      `charge mutation ${key}`,
+      `enter ${key}`,
+      `release ${key}`,
+    ]);
+  });
+
+  test("a call that fails gives its slot back", async () => {
+    const recorded = recordingLimits();
+    const failing = createTRPCRouter({
+      fail: authedProcedure.mutation(() => {
+        throw new Error("boom");
+      }),
+    });
+    const caller = createCallerFactory(failing)(
+      createTRPCContext({ database: ctx().db, sessionToken: owner.token, limits: recorded.limits }),
+    );
+    await expectCode(caller.fail(), "INTERNAL_SERVER_ERROR");
+    expect(recorded.running()).toBe(0);
+    expect(recorded.log.at(-1)).toBe(`release user:${owner.id}`);
+  });
+
+  test("refusals are TOO_MANY_REQUESTS naming the wait, before the handler runs", async () => {
+    const writes = limitedCaller(owner.token, recordingLimits({ budget: "mutation" }).limits);
+    const refused = await expectCode(
+      writes.kpi.create({ workspaceId: workspace.id, name: "Never" }),
+      "TOO_MANY_REQUESTS",
+    );
+    expect(refused.message).toBe("Too many changes in a short time; try again in 7 seconds.");
+    const kpis = await ctx().admin.query("SELECT 1 FROM kpis WHERE name = 'Never'");
+    expect(kpis.rowCount).toBe(0);
+
+    const busy = recordingLimits({ slots: true });
+    const crowded = await expectCode(limitedCaller(owner.token, busy.limits).me.get(), "TOO_MANY_REQUESTS");
+    expect(crowded.message).toBe("Too many of your requests are still running; try again in 1 second.");
+  });
+
+  test("a call without a live session is charged to its address; once that is spent, 429 instead of 401", async () => {
+    const counted = recordingLimits();
+    await expectCode(limitedCaller(null, counted.limits).me.get(), "UNAUTHORIZED");
+    await expectCode(
+      limitedCaller("A".repeat(43), counted.limits).kpi.list({ workspaceId: workspace.id }),
+      "UNAUTHORIZED",
+    );
+    expect(counted.log).toEqual(["charge anonymous address:192.0.2.7", "charge anonymous address:192.0.2.7"]);
+    const spent = recordingLimits({ budget: "anonymous" });
+    const refused = await expectCode(limitedCaller(null, spent.limits).me.get(), "TOO_MANY_REQUESTS");
+    expect(refused.message).toBe("Too many requests from your address; try again in 7 seconds.");
   });
 });
 

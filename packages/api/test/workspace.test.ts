@@ -1,5 +1,8 @@
 import { beforeAll, describe, expect, test } from "vitest";
+import type { CallLimits } from "../src/call-limits.ts";
+import { appRouter } from "../src/root.ts";
 import { slugFromName } from "../src/routers/workspace.ts";
+import { createCallerFactory, createTRPCContext } from "../src/trpc.ts";
 import {
   callerFor,
   createWorkspace,
@@ -58,6 +61,45 @@ describe("workspace: create, slugs, limits", () => {
     );
     const mine = await creator.caller.me.workspaces();
     expect(mine).toEqual([{ id: created.id, name: "Rocket", slug, role: "OWNER" }]);
+  });
+
+  test("slug checks tell whether a workspace exists, so they are budgeted per user and per address", async () => {
+    const charged: string[] = [];
+    const limits = (refused: string | null): CallLimits => ({
+      charge: (budget, key) => {
+        charged.push(`${budget} ${key}`);
+        return budget === "existence" && key === refused
+          ? { allowed: false, retryAfterSeconds: 42 }
+          : { allowed: true };
+      },
+      enter: () => Promise.resolve({ release: () => undefined }),
+    });
+    const callerWith = (refused: string | null) =>
+      createCallerFactory(appRouter)(
+        createTRPCContext({
+          database: ctx().db,
+          sessionToken: outsider.token,
+          request: { ip: "198.51.100.4" },
+          limits: limits(refused),
+        }),
+      );
+    expect(await callerWith(null).workspace.slugAvailable({ slug: workspace.slug })).toEqual({
+      slug: workspace.slug,
+      available: false,
+    });
+    expect(charged).toEqual([
+      `query user:${outsider.id}`,
+      `existence user:${outsider.id}`,
+      "existence address:198.51.100.4",
+    ]);
+    for (const refused of [`user:${outsider.id}`, "address:198.51.100.4"]) {
+      const error = await expectCode(
+        callerWith(refused).workspace.slugAvailable({ slug: workspace.slug }),
+        "TOO_MANY_REQUESTS",
+      );
+      expect(error.message).toBe("Too many workspace URL checks; try again in 42 seconds.");
+      await expectCode(callerWith(refused).workspace.suggestSlug({ name: "Anything" }), "TOO_MANY_REQUESTS");
+    }
   });
 
   test("a taken slug is a CONFLICT; bad input is BAD_REQUEST with the rule", async () => {
@@ -139,7 +181,7 @@ describe("members", () => {
     await expectCode(outsider.caller.workspace.members.list({ workspaceId: workspace.id }), "NOT_FOUND");
   });
 
-  test("invite by email: admins invite non-owners, owners anyone; the invitee joins on sign-in", async () => {
+  test("invite by email: admins invite non-owners, owners anyone; the invitee joins by accepting", async () => {
     const team = await createWorkspace(ctx().admin, [
       [owner.id, "OWNER"],
       [admin.id, "ADMIN"],
@@ -176,9 +218,11 @@ describe("members", () => {
     expect(already.message).toBe("This person is already a member.");
     expect(await member.caller.workspace.members.invitations({ workspaceId: team.id })).toHaveLength(1);
 
-    // Signing in again accepts it.
-    const token = await signIn(ctx().db, invitee.id);
-    const mine = await callerFor(ctx().db, token).me.workspaces();
+    // Signing in joins nothing; accepting does.
+    const invited = callerFor(ctx().db, await signIn(ctx().db, invitee.id));
+    expect((await invited.me.workspaces()).find((w) => w.id === team.id)).toBeUndefined();
+    await invited.me.acceptInvitation({ invitationId: invitation.id });
+    const mine = await invited.me.workspaces();
     expect(mine.find((w) => w.id === team.id)?.role).toBe("VIEWER");
     expect(await member.caller.workspace.members.invitations({ workspaceId: team.id })).toHaveLength(0);
 

@@ -37,7 +37,14 @@ const httpJson: ProviderDefinition = {
       path: ["headerValue"],
     }),
   config: z.object({
-    url: httpUrl("URL"),
+    // Settings are shown to admins and sent as typed: a password belongs in the (sealed) auth header.
+    url: httpUrl("URL").refine(
+      (value) => {
+        const url = URL.parse(value);
+        return url === null || (url.username === "" && url.password === "");
+      },
+      { error: "URL must not contain a user name or password; send them in the auth header instead" },
+    ),
     valuePath: z
       .string({ error: "JSON path is required" })
       .trim()

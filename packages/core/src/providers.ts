@@ -30,6 +30,12 @@ export interface ProviderEntry {
   configFields: readonly CredentialField[];
   /** The credential a redacted hint is made from, if any. */
   hintField: string | null;
+  /**
+   * The config field holding the URL the credentials are sent to, when an admin can change it: the
+   * credentials are sealed for that URL's origin and go nowhere else (null: the target is fixed by
+   * the operator, or is itself one of the sealed credentials).
+   */
+  originField: string | null;
   metrics: readonly ProviderMetric[];
 }
 
@@ -47,6 +53,7 @@ export const providerEntries: Readonly<Record<ProviderId, ProviderEntry>> = {
       { name: "headerValue", label: "Auth header value", type: "password", required: false },
     ],
     hintField: "headerValue",
+    originField: "url",
     metrics: [{ key: "value", name: "Value at the JSON path", unit: "number" }],
   },
   csv: {
@@ -59,6 +66,7 @@ export const providerEntries: Readonly<Record<ProviderId, ProviderEntry>> = {
     ],
     credentialFields: [{ name: "url", label: "CSV URL", type: "url", required: true }],
     hintField: "url",
+    originField: null,
     metrics: [{ key: "value", name: "Value column", unit: "number" }],
   },
   github: {
@@ -71,6 +79,7 @@ export const providerEntries: Readonly<Record<ProviderId, ProviderEntry>> = {
     ],
     credentialFields: [{ name: "token", label: "Personal access token", type: "password", required: true }],
     hintField: "token",
+    originField: null,
     metrics: [
       { key: "stars", name: "Stars", unit: "count" },
       { key: "open_issues", name: "Open issues", unit: "count" },
@@ -86,6 +95,7 @@ export const providerEntries: Readonly<Record<ProviderId, ProviderEntry>> = {
     ],
     credentialFields: [{ name: "apiKey", label: "Secret or restricted API key", type: "password", required: true }],
     hintField: "apiKey",
+    originField: null,
     metrics: [
       { key: "mrr", name: "Monthly recurring revenue", unit: "currency" },
       { key: "new_customers", name: "New customers", unit: "count" },
@@ -104,6 +114,7 @@ export function providerCatalogue() {
       description: provider.description,
       credentialFields: provider.credentialFields,
       configFields: provider.configFields,
+      originField: provider.originField,
       metrics: provider.metrics,
     };
   });
@@ -128,4 +139,38 @@ export function credentialsHint(
     return url ? `${url.host}/••••` : "••••";
   }
   return value.length > 8 ? `••••${value.slice(-4)}` : "••••";
+}
+
+const defaultPorts: Readonly<Record<string, string>> = { "http:": "80", "https:": "443" };
+
+/**
+ * An http(s) URL's origin as credentials are bound to it: scheme://host:port, the port always
+ * written (https://a.example and https://a.example:443 are one origin); null for anything else.
+ */
+export function urlOrigin(value: string): string | null {
+  const url = URL.parse(value);
+  const defaultPort = url ? defaultPorts[url.protocol] : undefined;
+  if (!url || defaultPort === undefined || url.hostname === "") return null;
+  return `${url.protocol}//${url.hostname}:${url.port === "" ? defaultPort : url.port}`;
+}
+
+/**
+ * The origin a provider's credentials are sealed for, from its config: the origin of the URL in
+ * its `originField`; null for providers without one. A config without a valid URL there binds to
+ * "invalid", which no sealed origin matches.
+ */
+export function credentialsOrigin(
+  provider: Pick<ProviderEntry, "originField">,
+  config: Readonly<Record<string, unknown>>,
+): string | null {
+  if (provider.originField === null) return null;
+  const value = config[provider.originField];
+  return (typeof value === "string" ? urlOrigin(value) : null) ?? "invalid";
+}
+
+/** A URL as members who may not manage integrations see it: origin and path, without user-info or query. */
+export function urlWithoutSecrets(value: string): string {
+  const url = URL.parse(value);
+  if (!url) return "";
+  return `${url.origin}${url.pathname}`;
 }

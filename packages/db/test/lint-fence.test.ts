@@ -54,12 +54,13 @@ describe("packages/api/src imports from an allow-list", () => {
       'import { TRPCError } from "@trpc/server";',
       'import { queryRows, type ScopedDb, sql } from "@northstar/db";',
       'import { can } from "@northstar/core/permissions";',
+      'import { readCsvBatches } from "@northstar/core/csv/read";',
       'import { workspaceProcedure } from "../trpc.ts";',
       'import { kpiListQuery } from "../kpi/list.ts";',
       'import { toTRPCError } from "./errors.ts";',
     ];
     const uses =
-      "export const used = [z, TRPCError, queryRows, sql, can, workspaceProcedure, kpiListQuery, toTRPCError];";
+      "export const used = [z, TRPCError, queryRows, sql, can, workspaceProcedure, kpiListQuery, toTRPCError, readCsvBatches];";
     expect(
       await violations(
         "packages/api/src/routers/fence.ts",

@@ -413,6 +413,113 @@ describe("memberships and roles", () => {
   });
 });
 
+describe("no looser than the API", () => {
+  test("a user changes their own name and picture, never their email, and creates no user", async () => {
+    const renamed = await as("bob", null, (db) =>
+      db.user.updateMany({ where: { id: t.users.bob }, data: { name: "Robert", image: null } }),
+    );
+    expect(renamed.count).toBe(1);
+    // The email is what invitations match: taking a victim's address must be impossible.
+    await expectDenied(
+      as(
+        "bob",
+        null,
+        (db) => db.$executeRaw`UPDATE users SET email = 'victim@corp.io' WHERE id = ${t.users.bob}::uuid`,
+      ),
+    );
+    await expectDenied(
+      as("bob", null, (db) => db.user.update({ where: { id: t.users.bob }, data: { email: "victim@corp.io" } })),
+    );
+    await expectDenied(
+      as("bob", null, (db) => db.user.update({ where: { id: t.users.bob }, data: { provider: "google" } })),
+    );
+    await expectDenied(
+      as(
+        "bob",
+        null,
+        (db) =>
+          db.$executeRaw`INSERT INTO users (email, name, provider, provider_account_id)
+                       VALUES ('new@example.com', 'New', 'github', 'new-account')`,
+      ),
+    );
+    await expectDenied(as("bob", null, (db) => db.$executeRaw`DELETE FROM users WHERE id = ${t.users.bob}::uuid`));
+    const email = await ctx().admin.query<{ email: string }>("SELECT email FROM users WHERE id = $1", [t.users.bob]);
+    expect(email.rows[0]?.email).toMatch(/^bob-/);
+  });
+
+  test("memberships are never inserted directly, not even by an owner, and never move", async () => {
+    await expectDenied(
+      as(
+        "carol",
+        "b",
+        (db) =>
+          db.$executeRaw`INSERT INTO workspace_users (workspace_id, user_id, role)
+                       VALUES (${t.workspaces.b}::uuid, ${t.users.dave}::uuid, 'MEMBER')`,
+      ),
+    );
+    await expectDenied(
+      as("alice", "b", (db) =>
+        db.workspaceUser.create({ data: { workspaceId: t.workspaces.b, userId: t.users.dave, role: "VIEWER" } }),
+      ),
+    );
+    await expectDenied(
+      as(
+        "alice",
+        "a",
+        (db) =>
+          db.$executeRaw`UPDATE workspace_users SET user_id = ${t.users.dave}::uuid
+                        WHERE workspace_id = ${t.workspaces.a}::uuid AND user_id = ${t.users.bob}::uuid`,
+      ),
+    );
+    await expectDenied(
+      as(
+        "alice",
+        "a",
+        (db) =>
+          db.$executeRaw`UPDATE workspace_users SET workspace_id = ${t.workspaces.b}::uuid
+                        WHERE workspace_id = ${t.workspaces.a}::uuid AND user_id = ${t.users.bob}::uuid`,
+      ),
+    );
+    const dave = await ctx().admin.query(
+      "SELECT 1 FROM workspace_users WHERE user_id = $1 AND workspace_id = ANY($2::uuid[])",
+      [t.users.dave, [t.workspaces.a, t.workspaces.b]],
+    );
+    expect(dave.rowCount).toBe(0);
+    // What the API does still works: a role changes (here and back).
+    for (const role of ["VIEWER", "MEMBER"] as const) {
+      const changed = await as("alice", "a", (db) =>
+        db.workspaceUser.updateMany({ where: { userId: t.users.bob }, data: { role } }),
+      );
+      expect(changed.count).toBe(1);
+    }
+  });
+
+  test("an invitation starts pending in its inviter's name, and only its invitee answers it", async () => {
+    const invite = (data: { invitedById?: string; status?: "PENDING" | "DECLINED" }) =>
+      as("carol", "b", (db) =>
+        db.invitation.create({
+          data: {
+            workspaceId: t.workspaces.b,
+            email: `guest-${randomUUID().slice(0, 8)}@example.com`,
+            expiresAt: new Date(Date.now() + 86_400_000),
+            ...data,
+          },
+          select: { id: true },
+        }),
+      );
+    await expectDenied(invite({ invitedById: t.users.alice }));
+    await expectDenied(invite({ invitedById: t.users.carol, status: "DECLINED" }));
+    const invitation = await invite({ invitedById: t.users.carol });
+    await expectDenied(
+      as("carol", "b", (db) =>
+        db.invitation.updateMany({ where: { id: invitation.id }, data: { role: "OWNER", status: "PENDING" } }),
+      ),
+    );
+    const withdrawn = await as("carol", "b", (db) => db.invitation.deleteMany({ where: { id: invitation.id } }));
+    expect(withdrawn.count).toBe(1);
+  });
+});
+
 describe("the sync worker", () => {
   // The worker's own login: the host's cannot take northstar_worker (see logins.test.ts).
   let worker: Database;
@@ -452,6 +559,23 @@ describe("the sync worker", () => {
     await expectDenied(writePoint("b", "b"));
     await expectDenied(writePoint("a", "b"), "foreign_key_violation");
     await expectDenied(asWorker("a", (db) => db.kpi.updateMany({ data: { name: "Renamed by worker" } })));
+  });
+
+  test("cannot ask who belongs where: the membership helpers and the user context are not its", async () => {
+    const calls: ((db: ScopedDb) => Promise<unknown>)[] = [
+      (db) => db.$queryRaw`SELECT app_private.is_context_member()`,
+      (db) => db.$queryRaw`SELECT * FROM app_private.context_member_user_ids()`,
+      (db) => db.$queryRaw`SELECT app.member_workspace_id()`,
+      (db) => db.$queryRaw`SELECT app.current_workspace_role()`,
+      (db) => db.$queryRaw`SELECT app.current_user_id()`,
+    ];
+    for (const call of calls) await expectDenied(asWorker("a", call));
+    // Its own context still reads.
+    const own = await asWorker(
+      "a",
+      (db) => db.$queryRaw<{ id: string }[]>`SELECT app.current_workspace_id()::text AS id`,
+    );
+    expect(own).toEqual([{ id: t.workspaces.a }]);
   });
 });
 

@@ -1,10 +1,11 @@
 import { integrationRules } from "@northstar/core/field-rules";
-import type { CredentialField } from "@northstar/core/providers";
+import { type CatalogueProvider, type CredentialField, urlOrigin } from "@northstar/core/providers";
 import { Field } from "./Feedback.tsx";
 import { formatInterval, syncIntervals } from "./Integration.tsx";
 
 // The form pieces the integration forms share (connect, edit settings, replace credentials): the
-// integration's name, the provider's fields as inputs, and the sync interval.
+// integration's name, the provider's fields as inputs, the sync interval, and the credentials
+// asked for again when an edit points the provider's URL at another origin.
 
 /** The name the integration goes by in this workspace. */
 export function IntegrationNameField({
@@ -105,4 +106,47 @@ export function SyncIntervalField({
 /** The non-empty values, as the API takes them (an empty optional field is left out). */
 export function filledIn(values: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(values).filter(([, value]) => value.trim() !== ""));
+}
+
+/**
+ * The new origin when an edit points the provider's URL (its catalogue `originField`) at another
+ * site than before; null otherwise (same origin, no such field, or not a URL yet). Credentials are
+ * sealed for one origin, so the API refuses such an edit without them.
+ */
+export function changedOrigin(
+  provider: CatalogueProvider | undefined,
+  before: Record<string, string>,
+  after: Record<string, string>,
+): string | null {
+  const field = provider?.originField;
+  if (!field) return null;
+  const to = urlOrigin(after[field] ?? "");
+  return to !== null && to !== urlOrigin(before[field] ?? "") ? to : null;
+}
+
+/** The provider's credential fields, asked for again because the URL now points at `origin`. */
+export function CredentialsForNewOrigin({
+  idPrefix,
+  origin,
+  fields,
+  values,
+  onChange,
+}: {
+  idPrefix: string;
+  origin: string;
+  fields: readonly CredentialField[];
+  values: Record<string, string>;
+  onChange: (values: Record<string, string>) => void;
+}) {
+  const optional = fields.every((field) => !field.required);
+  return (
+    <fieldset className="stack">
+      <legend>Credentials for the new address</legend>
+      <p className="callout" role="note">
+        The URL now points at another site ({origin}). Credentials are only ever sent to the site they were entered for,
+        so enter them again for this one{optional ? " (leave them empty if it needs none)" : ""}.
+      </p>
+      <ProviderFieldInputs idPrefix={idPrefix} fields={fields} values={values} onChange={onChange} secret />
+    </fieldset>
+  );
 }

@@ -3,9 +3,31 @@ import { isApiError } from "../trpc.ts";
 // What a person reads when a call fails: the API's own message (it is written for them), or a
 // plain sentence when the network, not the API, failed.
 
+/** The HTTP status of a failed call's response, when the server answered at all. */
+function statusOf(error: unknown): number | null {
+  if (!isApiError(error)) return null;
+  const response = error.meta?.response;
+  return response instanceof Response ? response.status : null;
+}
+
+/** The Retry-After of a refused call's response, in seconds. */
+function retryAfterOf(error: unknown): number | null {
+  if (!isApiError(error)) return null;
+  const response = error.meta?.response;
+  const seconds = response instanceof Response ? Number(response.headers.get("retry-after")) : Number.NaN;
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : null;
+}
+
 export function errorMessage(error: unknown): string {
   if (isApiError(error)) {
     if (error.data?.code === "INTERNAL_SERVER_ERROR") return "Something went wrong on our side; try again.";
+    // The API's own refusal names the wait; a proxy's bare 429 does not, but its Retry-After may.
+    if (error.data?.code !== "TOO_MANY_REQUESTS" && statusOf(error) === 429) {
+      const wait = retryAfterOf(error);
+      return wait === null
+        ? "Too many requests in a short time; wait a moment and try again."
+        : `Too many requests in a short time; try again in ${wait} seconds.`;
+    }
     if (error.message.startsWith("Failed to fetch") || error.message.includes("NetworkError"))
       return "Northstar cannot be reached; check your connection and try again.";
     return error.message;

@@ -5,6 +5,8 @@ import { Dialog } from "../components/Dialog.tsx";
 import { EmptyState, ErrorState, FormActions, Skeleton } from "../components/Feedback.tsx";
 import { catalogueEntry, formatInterval, plainError, SyncStatusBadge } from "../components/Integration.tsx";
 import {
+  changedOrigin,
+  CredentialsForNewOrigin,
   filledIn,
   IntegrationNameField,
   ProviderFieldInputs,
@@ -80,20 +82,26 @@ function ReplaceCredentials({
 
 type Integration = RouterOutputs["integration"]["get"];
 
-/** Name, settings (the form comes from the provider's config fields) and sync interval. */
+/**
+ * Name, settings (the form comes from the provider's config fields) and sync interval; a URL moved
+ * to another site asks for the credentials again.
+ */
 function EditSettings({ integration, onDone }: { integration: Integration; onDone: () => void }) {
   const { id: workspaceId } = useWorkspace();
   const id = useId();
   const [name, setName] = useState(integration.name);
-  const [config, setConfig] = useState<Record<string, string>>(() =>
+  const [saved] = useState<Record<string, string>>(() =>
     Object.fromEntries(
       Object.entries(integration.config).flatMap(([key, value]) => (typeof value === "string" ? [[key, value]] : [])),
     ),
   );
+  const [config, setConfig] = useState(saved);
+  const [credentials, setCredentials] = useState<Record<string, string>>({});
   const [interval, setSyncInterval] = useState(integration.syncIntervalSeconds);
   const update = useIntegrationUpdate("Settings saved.", onDone);
   const flat = fieldErrors(update.error);
-  const fields = catalogueEntry(integration.provider)?.configFields ?? [];
+  const entry = catalogueEntry(integration.provider);
+  const newOrigin = changedOrigin(entry, saved, config);
   return (
     <form
       className="stack"
@@ -106,11 +114,26 @@ function EditSettings({ integration, onDone }: { integration: Integration; onDon
           name,
           config: filledIn(config),
           syncIntervalSeconds: interval,
+          ...(newOrigin === null ? {} : { credentials: filledIn(credentials) }),
         });
       }}
     >
       <IntegrationNameField id={`${id}-name`} value={name} onChange={setName} error={flat.name} />
-      <ProviderFieldInputs idPrefix={`${id}-config`} fields={fields} values={config} onChange={setConfig} />
+      <ProviderFieldInputs
+        idPrefix={`${id}-config`}
+        fields={entry?.configFields ?? []}
+        values={config}
+        onChange={setConfig}
+      />
+      {newOrigin === null ? null : (
+        <CredentialsForNewOrigin
+          idPrefix={`${id}-cred`}
+          origin={newOrigin}
+          fields={entry?.credentialFields ?? []}
+          values={credentials}
+          onChange={setCredentials}
+        />
+      )}
       <SyncIntervalField
         id={`${id}-interval`}
         value={interval}

@@ -79,7 +79,12 @@ function ConnectForm({
       />
       <fieldset className="stack">
         <legend>Credentials</legend>
-        <p className="muted small">Stored encrypted; never shown again.</p>
+        <p className="muted small">
+          Stored encrypted; never shown again.
+          {provider.originField
+            ? " Sent only to the site of the URL above: a URL on another site needs them again."
+            : ""}
+        </p>
         <ProviderFieldInputs
           idPrefix={`${id}-cred`}
           fields={provider.credentialFields}

@@ -13,7 +13,9 @@ import { useTRPC } from "../trpc.ts";
 import { useWorkspace } from "../workspace.ts";
 
 // Members and invitations. Controls follow the caller's role (the API refuses the rest anyway):
-// owners and admins invite, change roles and remove; only an owner touches the owner role.
+// owners and admins invite, change roles and remove; only an owner touches the owner role. An
+// invitation stays here, with the invitee's answer, until they accept it (they become a member) or
+// someone withdraws it.
 
 const roleHelp: Record<Role, string> = {
   OWNER: "everything, including billing and deleting the workspace",
@@ -21,6 +23,25 @@ const roleHelp: Record<Role, string> = {
   MEMBER: "create and edit KPIs, values and goals",
   VIEWER: "read only",
 };
+
+interface SentInvitation {
+  status: "PENDING" | "DECLINED";
+  respondedAt: Date | null;
+  expiresAt: Date;
+}
+
+/** What became of an invitation: waiting, declined (and when), or expired unanswered. */
+function invitationStatus(invitation: SentInvitation): {
+  label: string;
+  tone: "info" | "warn" | "bad";
+  detail: string;
+} {
+  if (invitation.status === "DECLINED")
+    return { label: "Declined", tone: "bad", detail: `declined ${formatDate(invitation.respondedAt ?? new Date())}` };
+  if (invitation.expiresAt.getTime() <= Date.now())
+    return { label: "Expired", tone: "warn", detail: `expired ${formatDate(invitation.expiresAt)}` };
+  return { label: "Pending", tone: "info", detail: `expires ${formatDate(invitation.expiresAt)}` };
+}
 
 function InviteForm() {
   const trpc = useTRPC();
@@ -35,7 +56,9 @@ function InviteForm() {
       meta: { inlineErrors: true },
       onSuccess: async (invitation) => {
         setEmail("");
-        toast.success(`Invitation sent to ${invitation.email}. They join when they next sign in with that email.`);
+        toast.success(
+          `Invitation sent to ${invitation.email}. They join once they accept it, signed in with that email.`,
+        );
         await queryClient.invalidateQueries(trpc.workspace.members.invitations.queryFilter());
       },
     }),
@@ -128,7 +151,7 @@ export function Members() {
   const cancel = useMutation(
     trpc.workspace.members.cancelInvitation.mutationOptions({
       onSuccess: async () => {
-        toast.success("Invitation cancelled.");
+        toast.success("Invitation withdrawn.");
         await queryClient.invalidateQueries(trpc.workspace.members.invitations.queryFilter());
       },
     }),
@@ -223,29 +246,33 @@ export function Members() {
       </section>
 
       <section className="section" aria-labelledby="invitations-title">
-        <h2 id="invitations-title">Pending invitations</h2>
+        <h2 id="invitations-title">Invitations</h2>
         <Loaded query={invitations} placeholder={<CardSkeletons count={1} height="3rem" />}>
-          {(pending) =>
-            pending.length === 0 ? (
-              <p className="muted">No pending invitations.</p>
+          {(sent) =>
+            sent.length === 0 ? (
+              <p className="muted">No open invitations.</p>
             ) : (
-              <ul className="list" aria-label="Pending invitations">
-                {pending.map((invitation) => (
-                  <li key={invitation.id} className="list-row">
-                    <span>{invitation.email}</span>
-                    <span className="role-label">{roleLabels[invitation.role]}</span>
-                    <span className="muted small">expires {formatDate(invitation.expiresAt)}</span>
-                    {canManage && canAssignRole(role, invitation.role, null) ? (
-                      <MutationButton
-                        className="button button-small button-quiet"
-                        mutation={cancel}
-                        input={{ workspaceId, invitationId: invitation.id }}
-                      >
-                        Cancel
-                      </MutationButton>
-                    ) : null}
-                  </li>
-                ))}
+              <ul className="list" aria-label="Invitations">
+                {sent.map((invitation) => {
+                  const status = invitationStatus(invitation);
+                  return (
+                    <li key={invitation.id} className="list-row" data-testid={`invitation-${invitation.email}`}>
+                      <span>{invitation.email}</span>
+                      <span className="role-label">{roleLabels[invitation.role]}</span>
+                      <Badge tone={status.tone}>{status.label}</Badge>
+                      <span className="muted small">{status.detail}</span>
+                      {canManage && canAssignRole(role, invitation.role, null) ? (
+                        <MutationButton
+                          className="button button-small button-quiet"
+                          mutation={cancel}
+                          input={{ workspaceId, invitationId: invitation.id }}
+                        >
+                          {invitation.status === "DECLINED" ? "Remove" : "Withdraw"}
+                        </MutationButton>
+                      ) : null}
+                    </li>
+                  );
+                })}
               </ul>
             )
           }

@@ -3,11 +3,13 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { Field, FormError } from "../components/Feedback.tsx";
+import { MyInvitations } from "../components/MyInvitations.tsx";
 import { useToast } from "../components/Toasts.tsx";
 import { fieldErrors, formError } from "../lib/errors.ts";
 import { useTRPC } from "../trpc.ts";
 
-// Onboarding and "new workspace": join the workspaces someone invited me to, or create one.
+// Onboarding and "new workspace": answer the invitations waiting for me (accept or decline each),
+// go to a workspace I am in, or create one.
 
 export function Welcome() {
   const trpc = useTRPC();
@@ -48,18 +50,6 @@ export function Welcome() {
     }),
   );
 
-  const accept = useMutation(
-    trpc.me.acceptInvitations.mutationOptions({
-      onSuccess: async ({ joinedWorkspaceIds }) => {
-        await queryClient.invalidateQueries(trpc.me.workspaces.queryFilter());
-        if (joinedWorkspaceIds.length === 0)
-          toast.show("info", `No pending invitations for ${me.data?.email ?? "your email"}.`);
-        else
-          toast.success(`Joined ${joinedWorkspaceIds.length} workspace${joinedWorkspaceIds.length === 1 ? "" : "s"}.`);
-      },
-    }),
-  );
-
   const errors = fieldErrors(create.error);
   const submit = (event: React.SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -73,7 +63,7 @@ export function Welcome() {
         <h1>{first ? "Welcome to Northstar" : "New workspace"}</h1>
         {first ? (
           <p className="muted">
-            A workspace holds your team’s KPIs, goals and integrations. Join one you were invited to, or create your
+            A workspace holds your team’s KPIs, goals and integrations. Accept an invitation to join one, or create your
             own.
           </p>
         ) : null}
@@ -81,19 +71,10 @@ export function Welcome() {
         <section aria-labelledby="invites-title" className="section">
           <h2 id="invites-title">Invitations</h2>
           <p className="muted">
-            Invitations sent to {me.data?.email ?? "your email"} are accepted when you sign in. Invited just now? Check
-            again.
+            Invitations sent to {me.data?.email ?? "your email"} wait here for your answer: you join a workspace only by
+            accepting its invitation.
           </p>
-          <button
-            type="button"
-            className="button"
-            disabled={accept.isPending}
-            onClick={() => {
-              accept.mutate();
-            }}
-          >
-            {accept.isPending ? "Checking…" : "Check for invitations"}
-          </button>
+          <MyInvitations />
           {workspaces.data && workspaces.data.length > 0 ? (
             <ul className="plain-list">
               {workspaces.data.map((workspace) => (

@@ -2,6 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef } from "react";
 import { Link, NavLink, Outlet, useLocation, useNavigate, useNavigation, useParams } from "react-router";
 import { ErrorState } from "../components/Feedback.tsx";
+import { InvitationsNotice } from "../components/InvitationsNotice.tsx";
 import { PageSkeleton } from "../components/PageSkeleton.tsx";
 import { errorCode } from "../lib/errors.ts";
 import { useTRPC } from "../trpc.ts";
@@ -145,6 +146,7 @@ export function WorkspaceLayout() {
         ))}
       </nav>
       <main id="main" className="main" tabIndex={-1}>
+        <InvitationsNotice />
         {content}
       </main>
     </div>

@@ -15,6 +15,11 @@ export interface DataPoint {
 export interface FetchRequest {
   credentials: Record<string, string | undefined>;
   config: Record<string, string | undefined>;
+  /**
+   * The origin the credentials were sealed for and opened with (providers whose URL an admin edits;
+   * see credentialsBinding): they are sent nowhere else. Null: the provider's target is fixed.
+   */
+  credentialsOrigin: string | null;
   /** Fetch points at or after this instant (the cursor minus the overlap window, or the backfill start). */
   since: Date;
   now: Date;

@@ -2,8 +2,9 @@ import { SyncError } from "../sync/errors.ts";
 import { type Connector, type DataPoint, finiteNumber, parseTimestamp, snapshotTime } from "./connector.ts";
 import { getJson } from "./http.ts";
 
-// HTTP JSON: GET a URL (optionally with one auth header), follow a JSON path ($.a.b[0]) to either a
-// number (one snapshot point per hour) or an array of {timestamp, value} (a series).
+// HTTP JSON: GET a URL (optionally with one auth header, sent only to the origin it was sealed
+// for), follow a JSON path ($.a.b[0]) to either a number (one snapshot point per hour) or an array
+// of {timestamp, value} (a series).
 
 const provider = "The JSON endpoint";
 
@@ -44,13 +45,15 @@ function seriesPoint(item: unknown, position: number): DataPoint {
 export const httpJsonConnector: Connector = {
   id: "http-json",
   overlapSeconds: 0,
-  async fetch({ credentials, config, since, now, signal, timeoutMs, network }) {
+  async fetch({ credentials, credentialsOrigin, config, since, now, signal, timeoutMs, network }) {
     const url = config.url;
     const path = config.valuePath;
     if (!url || !path) throw new SyncError("config_invalid", "The integration needs a URL and a JSON path.");
+    if (credentialsOrigin === null)
+      throw new SyncError("credentials_unreadable", "The credentials are not bound to an address; enter them again.");
     const headers: Record<string, string> = { accept: "application/json" };
     if (credentials.headerName && credentials.headerValue) headers[credentials.headerName] = credentials.headerValue;
-    const { body } = await getJson({ url, headers }, { signal, timeoutMs, network }, provider);
+    const { body } = await getJson({ url, headers, credentialsOrigin }, { signal, timeoutMs, network }, provider);
     const found = valueAtPath(body, path);
     if (Array.isArray(found)) return found.map(seriesPoint).filter((point) => point.timestamp >= since);
     const value = finiteNumber(found);

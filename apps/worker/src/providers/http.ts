@@ -1,3 +1,4 @@
+import { urlOrigin } from "@northstar/core/providers";
 import { SyncError } from "../sync/errors.ts";
 import { AddressRefusedError, type Network, type NetworkResponse } from "./network.ts";
 
@@ -18,6 +19,11 @@ export interface HttpOptions {
 export interface HttpRequest {
   url: string;
   headers?: Record<string, string>;
+  /**
+   * The origin (scheme://host:port) the headers' credentials were sealed for: a URL elsewhere is
+   * refused before anything is sent. Default: the URL's own origin.
+   */
+  credentialsOrigin?: string;
 }
 
 export type ResponseHeaders = NetworkResponse["headers"];
@@ -80,19 +86,26 @@ const redirectStatuses: ReadonlySet<number> = new Set([301, 302, 303, 307, 308])
 
 /**
  * GET, returning the status, headers and body of any answer; network failures and timeouts become
- * SyncErrors. Redirects are followed here, at most 5, each hop through the network's address
- * check; a hop to another origin goes without the request's headers (they may carry credentials:
- * fetch itself strips only Authorization).
+ * SyncErrors. The headers (they may carry credentials) go to the credentials' origin only: a
+ * request for another URL is refused unsent, and a redirect elsewhere goes without them (fetch
+ * itself strips only Authorization). Redirects are followed here, at most 5, each hop through the
+ * network's address check.
  */
 export async function httpGet(request: HttpRequest, options: HttpOptions, provider: string): Promise<HttpResponse> {
   const signal = AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]);
-  const origin = new URL(request.url).origin;
+  const origin = request.credentialsOrigin ?? urlOrigin(request.url);
+  if (origin === null || urlOrigin(request.url) !== origin) {
+    throw new SyncError(
+      "credentials_unreadable",
+      `${provider}'s address is not the one its credentials were entered for; enter them again.`,
+    );
+  }
   let url = request.url;
   let response: NetworkResponse;
   for (let hop = 0; ; hop++) {
     try {
       response = await options.network.get(url, {
-        headers: new URL(url).origin === origin ? (request.headers ?? {}) : {},
+        headers: urlOrigin(url) === origin ? (request.headers ?? {}) : {},
         signal,
       });
     } catch (error) {

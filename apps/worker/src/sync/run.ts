@@ -12,9 +12,10 @@ import { scrub, SyncError, toSyncError } from "./errors.ts";
 import type { ProviderLimiter } from "./limiter.ts";
 import * as store from "./store.ts";
 
-// One sync of one integration: claim the lease (SYNCING), open the credentials in memory, fetch
-// outside any transaction, then write the points, the cursor and last_synced_at in one
-// transaction that first checks the lease is still ours. Failures are recorded with a backoff.
+// One sync of one integration: claim the lease (SYNCING), open the credentials in memory (bound to
+// the row and to the origin of the URL its config now names), fetch outside any transaction, then
+// write the points, the cursor and last_synced_at in one transaction that first checks the lease
+// is still ours. Failures are recorded with a backoff.
 
 export interface SyncDependencies {
   database: Database;
@@ -146,17 +147,24 @@ export async function runSync(deps: SyncDependencies, job: SyncJob, signal: Abor
     const definition = providers[providerId];
     if (!claimed.credentials || !claimed.credentialsKeyId)
       throw new SyncError("credentials_unreadable", "The integration has no stored credentials; connect it again.");
+    const config = parsed(
+      definition.config,
+      claimed.config,
+      "The integration's settings are no longer valid for its provider; update them.",
+    );
+    // Opened for the config as it is now: credentials sealed for another origin than its URL's do
+    // not open, so they are never sent there.
+    const binding = credentialsBinding(workspaceId, integrationId, providerId, config);
     let opened: unknown;
     try {
-      opened = open(
-        deps.keyring,
-        { ciphertext: claimed.credentials, keyId: claimed.credentialsKeyId },
-        credentialsBinding(workspaceId, integrationId),
-      );
+      opened = open(deps.keyring, { ciphertext: claimed.credentials, keyId: claimed.credentialsKeyId }, binding);
     } catch (error) {
       throw new SyncError(
         "credentials_unreadable",
-        "The stored credentials cannot be opened (unknown key or tampered); enter them again.",
+        binding.origin === null
+          ? "The stored credentials cannot be opened (unknown key or tampered); enter them again."
+          : "The stored credentials cannot be opened for this URL: they were entered for another address " +
+              "(or are tampered, or under an unknown key); enter them again.",
         null,
         { cause: error },
       );
@@ -167,11 +175,6 @@ export async function runSync(deps: SyncDependencies, job: SyncJob, signal: Abor
       "The stored credentials no longer match what the provider needs; enter them again.",
     );
     for (const value of Object.values(credentials)) if (typeof value === "string") secrets.push(value);
-    const config = parsed(
-      definition.config,
-      claimed.config,
-      "The integration's settings are no longer valid for its provider; update them.",
-    );
 
     const now = new Date();
     const cursor = cursorTime(claimed.syncCursor);
@@ -183,6 +186,7 @@ export async function runSync(deps: SyncDependencies, job: SyncJob, signal: Abor
     const points = await deps.limiter.run(providerId, runSignal, () =>
       connector.fetch({
         credentials,
+        credentialsOrigin: binding.origin,
         config,
         since,
         now,

@@ -19,9 +19,23 @@ export interface CookieOptions {
 const cookieName = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const cookieValue = /^[!#$%&'()*+\-./0-9:<=>?@A-Z[\]^_`a-z{|}~]*$/;
 
+const hostPrefix = "__Host-";
+
+/**
+ * The name a cookie goes by: `__Host-` + `name` wherever it is Secure. Browsers keep such a cookie
+ * host-only with Path=/ and refuse it from plain http or with a Domain, so a sibling subdomain
+ * cannot set or shadow it. Plain-http localhost keeps the bare name (the prefix needs Secure).
+ */
+export function cookieNameFor(name: string, secure: boolean): string {
+  return secure ? `${hostPrefix}${name}` : name;
+}
+
 export function serializeCookie(name: string, value: string, options: CookieOptions): SetCookie {
   if (!cookieName.test(name)) throw new TypeError(`invalid cookie name ${JSON.stringify(name)}`);
   if (!cookieValue.test(value)) throw new TypeError("cookie value has characters a cookie cannot carry");
+  // A browser drops a __Host- cookie that breaks these rules, so the sign-in would silently fail.
+  if (name.startsWith(hostPrefix) && (!options.secure || (options.path ?? "/") !== "/"))
+    throw new TypeError(`a ${hostPrefix} cookie must be Secure with Path=/`);
   const parts = [`${name}=${value}`, `Path=${options.path ?? "/"}`, "HttpOnly", "SameSite=Lax"];
   if (options.maxAgeSeconds !== undefined) parts.push(`Max-Age=${Math.max(0, Math.floor(options.maxAgeSeconds))}`);
   if (options.secure) parts.push("Secure");
@@ -38,6 +52,16 @@ export function parseCookies(header: string | null | undefined): Map<string, str
     if (!cookies.has(name)) cookies.set(name, pair.slice(at + 1).trim());
   }
   return cookies;
+}
+
+/** Every value the Cookie header carries for `name`, in order (a browser may send a name twice). */
+export function cookieValues(header: string | null | undefined, name: string): string[] {
+  const values: string[] = [];
+  for (const pair of (header ?? "").split(";")) {
+    const at = pair.indexOf("=");
+    if (at > 0 && pair.slice(0, at).trim() === name) values.push(pair.slice(at + 1).trim());
+  }
+  return values;
 }
 
 /** Browsers refuse Secure cookies over plain http except on localhost; everything else is https. */

@@ -9,7 +9,7 @@ export {
   providerNames,
 } from "./config.ts";
 export { parseAuthEnv } from "./env.ts";
-export { isSecureContext, parseCookies, serializeCookie, type SetCookie } from "./cookies.ts";
+export { cookieValues, isSecureContext, parseCookies, serializeCookie, type SetCookie } from "./cookies.ts";
 export { SignInError, type SignInErrorCode } from "./errors.ts";
 export {
   type Auth,
@@ -18,5 +18,13 @@ export {
   type SignedInUser,
   type SignInResult,
   stateCookieName,
+  stateCookieNameFor,
 } from "./sign-in.ts";
-export { clearedSessionCookie, sessionCookieName, sessionTtlMs } from "./session.ts";
+export {
+  clearedSessionCookie,
+  type SessionCookie,
+  sessionCookieFrom,
+  sessionCookieName,
+  sessionCookieNameFor,
+  sessionTtlMs,
+} from "./session.ts";

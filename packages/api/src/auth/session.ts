@@ -1,12 +1,30 @@
 import { createHash, randomBytes } from "node:crypto";
 import { type Database, type Query, queryRows, type ScopedDb, sql } from "@northstar/db";
-import { serializeCookie, type SetCookie } from "./cookies.ts";
+import { cookieNameFor, cookieValues, serializeCookie, type SetCookie } from "./cookies.ts";
 
 // Sessions: a random 32-byte token lives only in the client's cookie; the database keeps its
 // SHA-256. They last 30 days and slide: a session used when less than half of that remains is
 // extended. Signing out deletes the row.
 
+/** The session cookie's name on plain-http localhost; wherever cookies are Secure, see sessionCookieNameFor. */
 export const sessionCookieName = "northstar_session";
+
+/** `__Host-northstar_session` wherever cookies are Secure, so that no sibling host can plant one. */
+export function sessionCookieNameFor(secure: boolean): string {
+  return cookieNameFor(sessionCookieName, secure);
+}
+
+/**
+ * The session cookie a request carries. Two of them mean a cookie we did not set shadows ours
+ * (planted by a sibling host or an old path): neither can be trusted to be the person's own.
+ */
+export type SessionCookie = { kind: "none" } | { kind: "one"; token: string } | { kind: "several" };
+
+export function sessionCookieFrom(cookieHeader: string | null | undefined, secure: boolean): SessionCookie {
+  const [token, ...others] = cookieValues(cookieHeader, sessionCookieNameFor(secure));
+  if (token === undefined) return { kind: "none" };
+  return others.length === 0 ? { kind: "one", token } : { kind: "several" };
+}
 export const sessionTtlMs = 30 * 24 * 60 * 60 * 1000;
 
 export interface SessionInfo {
@@ -84,12 +102,12 @@ export async function extendSession(db: ScopedDb, session: SessionInfo, now: Dat
 }
 
 export function sessionCookie(token: string, expiresAt: Date, now: Date, secure: boolean): SetCookie {
-  return serializeCookie(sessionCookieName, token, {
+  return serializeCookie(sessionCookieNameFor(secure), token, {
     secure,
     maxAgeSeconds: (expiresAt.getTime() - now.getTime()) / 1000,
   });
 }
 
 export function clearedSessionCookie(secure: boolean): SetCookie {
-  return serializeCookie(sessionCookieName, "", { secure, maxAgeSeconds: 0 });
+  return serializeCookie(sessionCookieNameFor(secure), "", { secure, maxAgeSeconds: 0 });
 }

@@ -9,8 +9,7 @@ import {
   type ProviderName,
   providerNameSchema,
 } from "./config.ts";
-import { acceptInvitations } from "../invitations.ts";
-import { isSecureContext, serializeCookie, type SetCookie } from "./cookies.ts";
+import { cookieNameFor, isSecureContext, serializeCookie, type SetCookie } from "./cookies.ts";
 import { SignInError } from "./errors.ts";
 import { fetchProfile } from "./profile.ts";
 import { createSession, sessionCookie } from "./session.ts";
@@ -22,7 +21,17 @@ import { createSession, sessionCookie } from "./session.ts";
 // PKCE verifier travel in a short-lived, HMAC-signed, HttpOnly cookie; the provider's one-time
 // code and the verifier are what stop a replay.
 
+/** The sign-in state cookie's name on plain-http localhost (see stateCookieNameFor). */
 export const stateCookieName = "northstar_oauth";
+
+/**
+ * `__Host-northstar_oauth` (Path=/) wherever cookies are Secure: a sibling host cannot plant its
+ * own signed state and so sign the person in as someone else. On plain-http localhost the bare
+ * name, kept to /auth.
+ */
+export function stateCookieNameFor(secure: boolean): string {
+  return cookieNameFor(stateCookieName, secure);
+}
 const stateTtlMs = 10 * 60 * 1000;
 
 export interface SignedInUser {
@@ -39,14 +48,12 @@ export interface SignInResult {
   /** Deletes the sign-in state cookie. */
   clearStateCookie: SetCookie;
   user: SignedInUser;
-  /** Workspaces joined by accepting pending invitations. */
-  joinedWorkspaceIds: string[];
 }
 
 export interface CallbackParams {
   code: string | null | undefined;
   state: string | null | undefined;
-  /** The value of the state cookie (stateCookieName) sent with the callback. */
+  /** The value of the state cookie (stateCookieNameFor) sent with the callback; null when there were two. */
   stateCookie: string | null | undefined;
   userAgent?: string | null;
 }
@@ -66,6 +73,7 @@ export function createAuth(options: { database: Database; config: AuthConfig; cl
   const { database, config } = options;
   const clock = options.clock ?? (() => new Date());
   const secure = isSecureContext(config.baseUrl);
+  const stateCookie = { name: stateCookieNameFor(secure), path: secure ? "/" : "/auth" };
   const fetcher = config.fetch ?? fetch;
   if (config.secret.length < 32) throw new TypeError("the auth secret must be at least 32 characters");
 
@@ -84,7 +92,7 @@ export function createAuth(options: { database: Database; config: AuthConfig; cl
   }
 
   function clearStateCookie(): SetCookie {
-    return serializeCookie(stateCookieName, "", { secure, maxAgeSeconds: 0, path: "/auth" });
+    return serializeCookie(stateCookie.name, "", { secure, maxAgeSeconds: 0, path: stateCookie.path });
   }
 
   function readStateCookie(value: string | null | undefined, provider: ProviderName): z.infer<typeof statePayload> {
@@ -110,26 +118,18 @@ export function createAuth(options: { database: Database; config: AuthConfig; cl
 
   async function startSession(userId: string, userAgent: string | null): Promise<SignInResult> {
     const now = clock();
-    const { user, session, joined } = await database.withContext(
-      { userId, workspaceId: null },
-      async (db: ScopedDb) => {
-        const joined = await acceptInvitations(db);
-        const found = await db.user.findUnique({ where: { id: userId }, select: userSelect });
-        if (!found) throw new SignInError("invalid_state", "This account no longer exists.");
-        return {
-          user: found,
-          session: await createSession(db, userId, now, userAgent),
-          joined,
-        };
-      },
-    );
+    // Signing in joins nothing: invitations wait for the user's own answer (me.invitations).
+    const { user, session } = await database.withContext({ userId, workspaceId: null }, async (db: ScopedDb) => {
+      const found = await db.user.findUnique({ where: { id: userId }, select: userSelect });
+      if (!found) throw new SignInError("invalid_state", "This account no longer exists.");
+      return { user: found, session: await createSession(db, userId, now, userAgent) };
+    });
     return {
       sessionToken: session.token,
       expiresAt: session.expiresAt,
       sessionCookie: sessionCookie(session.token, session.expiresAt, now, secure),
       clearStateCookie: clearStateCookie(),
       user,
-      joinedWorkspaceIds: joined,
     };
   }
 
@@ -148,12 +148,12 @@ export function createAuth(options: { database: Database; config: AuthConfig; cl
       const body = Buffer.from(
         JSON.stringify({ p: name, s: state, v: codeVerifier, e: clock().getTime() + stateTtlMs }),
       ).toString("base64url");
-      const stateCookie = serializeCookie(stateCookieName, `${body}.${mac(body)}`, {
+      const signed = serializeCookie(stateCookie.name, `${body}.${mac(body)}`, {
         secure,
         maxAgeSeconds: stateTtlMs / 1000,
-        path: "/auth",
+        path: stateCookie.path,
       });
-      return { url: url.toString(), stateCookie };
+      return { url: url.toString(), stateCookie: signed };
     },
 
     async completeSignIn(providerName, params) {
@@ -192,6 +192,8 @@ export function createAuth(options: { database: Database; config: AuthConfig; cl
           cause: error,
         });
       }
+      // Creates the user, or refreshes their email, name and picture from the provider: invitations
+      // match the email the provider verifies today. An email another account holds is refused.
       let userId: string | undefined;
       try {
         const signIn = sql<{ id: string }>`

@@ -1,8 +1,15 @@
+import { previewCsvText } from "@northstar/core/csv/preview";
+import { readCsvText, settingsAsOptions } from "@northstar/core/csv/read";
+import { type CsvOptions, type CsvProblem, CsvSettingsError, isRowError } from "@northstar/core/csv/settings";
+import { CsvFormatError } from "@northstar/core/csv/tokenize";
 import { dataPointInputSchema } from "@northstar/core/schemas";
 
 // Bulk data points from CSV text (`timestamp,value` per line, an optional header) or a JSON array
 // of { timestamp, value }. All lines are checked before anything is written; each problem names
-// its line (1-based, the header included; for JSON the array position + 1).
+// its line (1-based, the header included; for JSON the array position + 1). CSV is read by the
+// shared reader (@northstar/core/csv): RFC 4180 quoting, a comma, semicolon or tab delimiter,
+// decimal commas and thousands separators, and a date format detected from the whole column (dates
+// without an offset are UTC). A column whose dates read both as DD/MM and MM/DD is refused, not guessed.
 
 export const maxImportRows = 10_000;
 
@@ -25,13 +32,6 @@ export class ImportLinesError extends Error {
   }
 }
 
-function unquote(cell: string): string {
-  const trimmed = cell.trim();
-  return trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"')
-    ? trimmed.slice(1, -1).replace(/""/g, '"')
-    : trimmed;
-}
-
 function checkRow(line: number, raw: { timestamp: unknown; value: unknown }): ImportedPoint | LineError {
   const value = typeof raw.value === "string" && raw.value.trim() !== "" ? Number(raw.value) : raw.value;
   const parsed = dataPointInputSchema.safeParse({ timestamp: raw.timestamp, value });
@@ -40,21 +40,46 @@ function checkRow(line: number, raw: { timestamp: unknown; value: unknown }): Im
   return { line, message: messages.join("; ") };
 }
 
+/** The two-column import: the timestamp first, the value second, exactly two cells a line. */
+const twoColumns: CsvOptions = { columnCount: 2, timestampColumn: 0, valueColumns: [1] };
+
+// This import's messages, by the reader's problem codes.
+const problemMessages: Record<CsvProblem["code"], string> = {
+  column_count: "Expected two columns: timestamp,value",
+  bad_quotes: "A quoted value is not closed properly",
+  missing_timestamp: "Timestamp must be a date",
+  not_a_date: "Timestamp must be a date",
+  not_a_number: "Value must be a finite number",
+};
+
 export function parseCsv(text: string): (ImportedPoint | LineError)[] {
-  const rows: (ImportedPoint | LineError)[] = [];
-  const lines = text.split(/\r?\n/);
-  lines.forEach((content, index) => {
-    if (content.trim() === "") return;
-    const cells = content.split(",").map(unquote);
-    if (index === 0 && cells.length === 2 && /^[a-z_ ]+$/i.test(cells[0] ?? "") && /^[a-z_ ]+$/i.test(cells[1] ?? ""))
-      return;
-    if (cells.length !== 2) {
-      rows.push({ line: index + 1, message: "Expected two columns: timestamp,value" });
-      return;
+  try {
+    // A first pass settles the date format from the whole column; the second reads every line by it.
+    const preview = previewCsvText(text, { ...twoColumns, rows: 1 });
+    if (!preview.settings) {
+      const line = preview.sample[0]?.line ?? 1;
+      return preview.questions.map((question) => ({
+        line,
+        message:
+          question.kind === "ambiguous_date"
+            ? `Dates such as "${question.examples[0] ?? ""}" read as ${question.candidates.join(" or ")}: write them as YYYY-MM-DD`
+            : question.message,
+      }));
     }
-    rows.push(checkRow(index + 1, { timestamp: cells[0], value: cells[1] }));
-  });
-  return rows;
+    const rows: (ImportedPoint | LineError)[] = [];
+    for (const row of readCsvText(text, settingsAsOptions(preview.settings))) {
+      if (isRowError(row)) {
+        const messages = new Set(row.problems.map((problem) => problemMessages[problem.code]));
+        rows.push({ line: row.line, message: [...messages].join("; ") });
+      } else rows.push(checkRow(row.line, { timestamp: row.timestamp, value: row.values[0] }));
+    }
+    return rows;
+  } catch (error) {
+    if (error instanceof CsvSettingsError && error.code === "empty") return [];
+    if (error instanceof CsvSettingsError || error instanceof CsvFormatError)
+      return [{ line: 1, message: error.message }];
+    throw error;
+  }
 }
 
 export function parseJsonRows(rows: unknown[]): (ImportedPoint | LineError)[] {

@@ -1,16 +1,27 @@
 import { randomUUID } from "node:crypto";
 import { type ProviderDefinition, providerIdSchema, providers } from "@northstar/core/provider-schemas";
-import { credentialsHint, providerCatalogue, type ProviderMetric } from "@northstar/core/providers";
+import { can } from "@northstar/core/permissions";
+import {
+  credentialsHint,
+  credentialsOrigin,
+  providerCatalogue,
+  type ProviderMetric,
+  urlOrigin,
+  urlWithoutSecrets,
+} from "@northstar/core/providers";
 import { integrationNameSchema, syncIntervalSchema } from "@northstar/core/schemas";
-import { credentialsBinding, type Keyring, Prisma, type ScopedDb, seal } from "@northstar/db";
+import { credentialsBinding, type PublicKeyring, Prisma, type ScopedDb, seal, type WorkspaceRole } from "@northstar/db";
 import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 import { pageOf } from "../pagination.ts";
 import { assertIntegrationCapacity } from "../plans.ts";
 import { workspaceProcedure } from "../trpc.ts";
 
-// Connected integrations. Credentials are sealed here (bound to their row) and never selected
-// again by the API: responses carry only the redacted hint made at connect time.
+// Connected integrations. Credentials are sealed here to the worker's public key (bound to their
+// row and, for a provider whose URL is in its settings, to that URL's origin) and never selected
+// again: the host cannot open them, and responses carry only the redacted hint made at connect
+// time. A new origin needs the credentials entered again. Members who may not manage
+// integrations see URLs without user-info or query string, which often carry keys.
 
 /** The key in `config` that keeps the redacted hint; provider config schemas strip it from input. */
 const hintKey = "__credentialsHint";
@@ -36,10 +47,28 @@ const integrationSelect = {
 
 type IntegrationRow = Prisma.IntegrationGetPayload<{ select: typeof integrationSelect }>;
 
-function present(row: IntegrationRow) {
+/** The stored config, without the hint, and the hint. */
+function storedConfig(row: IntegrationRow): { config: Prisma.JsonObject; hint: string | null } {
   const stored = typeof row.config === "object" && row.config !== null && !Array.isArray(row.config) ? row.config : {};
   const { [hintKey]: hint, ...config } = stored;
-  return { ...row, config, credentialsHint: typeof hint === "string" ? hint : null };
+  return { config, hint: typeof hint === "string" ? hint : null };
+}
+
+/**
+ * The row as `role` may see it: to members who do not manage integrations, every http(s) URL in
+ * the settings without its user-info and query string (an api_key there is a credential).
+ */
+function present(row: IntegrationRow, role: WorkspaceRole) {
+  const { config, hint } = storedConfig(row);
+  const shown = can(role, "integration.manage")
+    ? config
+    : Object.fromEntries(
+        Object.entries(config).map(([key, value]) => [
+          key,
+          typeof value === "string" && urlOrigin(value) !== null ? urlWithoutSecrets(value) : value,
+        ]),
+      );
+  return { ...row, config: shown, credentialsHint: hint };
 }
 
 const integrationId = z.uuid({ error: "Integration id must be a UUID" });
@@ -60,23 +89,25 @@ function parseFor<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
   });
 }
 
-function keyringOf(keyring: Keyring | null): Keyring {
+function keyringOf(keyring: PublicKeyring | null): PublicKeyring {
   if (!keyring)
     throw new TRPCError({
       code: "PRECONDITION_FAILED",
-      message: "Integrations are not configured on this server (no credentials keyring).",
+      message: "Integrations are not configured on this server (no credentials public key).",
     });
   return keyring;
 }
 
+/** Sealed to the worker's public key for this row and the origin its config targets. */
 function sealFor(
-  keyring: Keyring,
+  keyring: PublicKeyring,
   provider: ProviderDefinition,
   credentials: Record<string, string | undefined>,
+  config: Record<string, unknown>,
   workspaceId: string,
   id: string,
 ) {
-  const sealed = seal(keyring, credentials, credentialsBinding(workspaceId, id));
+  const sealed = seal(keyring, credentials, credentialsBinding(workspaceId, id, provider.id, config));
   return {
     credentials: sealed.ciphertext,
     credentialsKeyId: sealed.keyId,
@@ -126,12 +157,14 @@ export const integrationRouter = {
       select: integrationSelect,
       orderBy: [{ name: "asc" }, { id: "asc" }],
     });
-    return rows.map(present);
+    return rows.map((row) => present(row, ctx.workspace.role));
   }),
 
   get: workspaceProcedure("integration.read")
     .input(integrationRef)
-    .query(async ({ ctx, input }) => present(await findIntegration(ctx.db, ctx.workspace.id, input.integrationId))),
+    .query(async ({ ctx, input }) =>
+      present(await findIntegration(ctx.db, ctx.workspace.id, input.integrationId), ctx.workspace.role),
+    ),
 
   connect: workspaceProcedure("integration.manage")
     .input(
@@ -151,7 +184,7 @@ export const integrationRouter = {
       await assertIntegrationCapacity(ctx.db, ctx.workspace.id);
       // The id is chosen here so the ciphertext can be bound to its row before the insert.
       const id = randomUUID();
-      const sealed = sealFor(keyring, provider, credentials, ctx.workspace.id, id);
+      const sealed = sealFor(keyring, provider, credentials, config, ctx.workspace.id, id);
       const row = await ctx.db.integration.create({
         data: {
           id,
@@ -166,7 +199,7 @@ export const integrationRouter = {
         },
         select: integrationSelect,
       });
-      return present(row);
+      return present(row, ctx.workspace.role);
     }),
 
   /** Renames, reconfigures, changes the interval, or replaces the credentials (never shown back). */
@@ -180,22 +213,40 @@ export const integrationRouter = {
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const current = present(await findIntegration(ctx.db, ctx.workspace.id, input.integrationId));
+      const current = await findIntegration(ctx.db, ctx.workspace.id, input.integrationId);
+      const stored = storedConfig(current);
       const provider = providerOf(current.provider);
       const config = input.config === undefined ? undefined : parseFor(provider.config, input.config, "config");
       const credentials =
         input.credentials === undefined ? undefined : parseFor(provider.credentials, input.credentials, "credentials");
+      // The stored credentials are sealed for the current origin and the worker will not send them
+      // anywhere else: a new origin takes the credentials again (refused rather than dropped, so
+      // that a sync never quietly runs without them).
+      const originBefore = credentialsOrigin(provider, stored.config);
+      const originAfter = config === undefined ? originBefore : credentialsOrigin(provider, config);
+      if (originAfter !== originBefore && credentials === undefined)
+        throw new TRPCError({
+          code: "BAD_REQUEST",
+          message: `The URL's origin changed (${originBefore ?? "none"} to ${originAfter ?? "none"}): enter the credentials again; they are only sent to the address they were entered for.`,
+        });
       const sealed =
         credentials === undefined
           ? undefined
-          : sealFor(keyringOf(ctx.credentialsKeyring), provider, credentials, ctx.workspace.id, current.id);
-      const hint = sealed ? sealed.hint : current.credentialsHint;
+          : sealFor(
+              keyringOf(ctx.credentialsKeyring),
+              provider,
+              credentials,
+              config ?? stored.config,
+              ctx.workspace.id,
+              current.id,
+            );
+      const hint = sealed ? sealed.hint : stored.hint;
       const data: Prisma.IntegrationUpdateInput = {
         ...(input.name === undefined ? {} : { name: input.name }),
         ...(input.syncIntervalSeconds === undefined ? {} : { syncIntervalSeconds: input.syncIntervalSeconds }),
         ...(config === undefined && sealed === undefined
           ? {}
-          : { config: { ...(config ?? current.config), [hintKey]: hint } }),
+          : { config: { ...(config ?? stored.config), [hintKey]: hint } }),
         // New credentials deserve a new chance: the worker stops waiting on the old ones.
         ...(sealed === undefined
           ? {}
@@ -217,7 +268,7 @@ export const integrationRouter = {
         data,
         select: integrationSelect,
       });
-      return present(row);
+      return present(row, ctx.workspace.role);
     }),
 
   disable: workspaceProcedure("integration.manage")
@@ -229,7 +280,7 @@ export const integrationRouter = {
         data: { syncStatus: "DISABLED" },
         select: integrationSelect,
       });
-      return present(row);
+      return present(row, ctx.workspace.role);
     }),
 
   /** Back to IDLE and due now; a disabled integration's auth failure and failure count are forgiven. */
@@ -237,13 +288,13 @@ export const integrationRouter = {
     .input(integrationRef)
     .mutation(async ({ ctx, input }) => {
       const current = await findIntegration(ctx.db, ctx.workspace.id, input.integrationId);
-      if (current.syncStatus !== "DISABLED") return present(current);
+      if (current.syncStatus !== "DISABLED") return present(current, ctx.workspace.role);
       const row = await ctx.db.integration.update({
         where: { workspaceId_id: { workspaceId: ctx.workspace.id, id: input.integrationId } },
         data: { syncStatus: "IDLE", authFailedAt: null, consecutiveFailures: 0, nextSyncAt: ctx.clock() },
         select: integrationSelect,
       });
-      return present(row);
+      return present(row, ctx.workspace.role);
     }),
 
   /** Queues a sync now (a running sync is left to finish; a disabled integration must be enabled first). */
@@ -257,7 +308,7 @@ export const integrationRouter = {
           message: "This integration is disabled; enable it (and fix its credentials) first.",
         });
       }
-      if (current.syncStatus === "SYNCING") return present(current);
+      if (current.syncStatus === "SYNCING") return present(current, ctx.workspace.role);
       // Status and due time in one update, inside the procedure's transaction; then the job. The
       // queue is another connection: a worker that takes the job at once waits on this row's lock
       // until the transaction commits. Should the send be lost, the row is due now and the
@@ -270,7 +321,7 @@ export const integrationRouter = {
       await ctx.jobs
         ?.requestSync({ workspaceId: ctx.workspace.id, integrationId: input.integrationId })
         .catch(() => undefined);
-      return present(row);
+      return present(row, ctx.workspace.role);
     }),
 
   /** The provider's metrics, each with the KPI it writes into (null: not mapped). */

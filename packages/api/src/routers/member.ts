@@ -7,7 +7,9 @@ import { workspaceProcedure } from "../trpc.ts";
 
 // Members and invitations of the context workspace. The rules (only an OWNER touches the OWNER
 // role, the last OWNER stays) are checked here for clear errors; the database's policies and its
-// deferred "keeps an owner" trigger enforce them again.
+// deferred "keeps an owner" trigger enforce them again. An invitation makes nobody a member: the
+// invitee accepts or declines it (me.acceptInvitation, me.declineInvitation), and until then
+// nothing here says whether the email belongs to an account.
 
 const invitationTtlMs = 14 * 24 * 60 * 60 * 1000;
 
@@ -18,10 +20,13 @@ const memberSelect = {
   user: { select: { id: true, name: true, email: true, image: true } },
 } satisfies Prisma.WorkspaceUserSelect;
 
+// What the inviter typed and the invitee's answer; nothing of any account behind the email.
 const invitationSelect = {
   id: true,
   email: true,
   role: true,
+  status: true,
+  respondedAt: true,
   expiresAt: true,
   createdAt: true,
 } satisfies Prisma.InvitationSelect;
@@ -83,15 +88,31 @@ export const memberRouter = {
     }),
   ),
 
-  /** Invites an email; the person joins when they next sign in with a verified address. */
+  /**
+   * Invites an email (only an OWNER invites to the OWNER role). The person joins once they accept,
+   * signed in with that email verified by their provider.
+   */
   invite: workspaceProcedure("member.manage")
     .input(z.object({ email: emailSchema, role: workspaceRoleSchema.default("MEMBER") }))
     .mutation(async ({ ctx, input }) => {
       if (!canAssignRole(ctx.workspace.role, null, input.role)) throw notAllowed();
+      // Members are visible to the inviter anyway; whether anyone else has an account is not.
       const existing = await ctx.db.workspaceUser.count({
         where: { workspaceId: ctx.workspace.id, user: { email: input.email } },
       });
       if (existing > 0) throw new TRPCError({ code: "CONFLICT", message: "This person is already a member." });
+      const invited = await ctx.db.invitation.findUnique({
+        where: { workspaceId_email: { workspaceId: ctx.workspace.id, email: input.email } },
+        select: { status: true },
+      });
+      if (invited)
+        throw new TRPCError({
+          code: "CONFLICT",
+          message:
+            invited.status === "DECLINED"
+              ? "This email declined an invitation; withdraw it to invite them again."
+              : "This email already has a pending invitation.",
+        });
       return ctx.db.invitation.create({
         data: {
           workspaceId: ctx.workspace.id,

@@ -4,7 +4,7 @@ import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 import { limitReached, lockLimit, planLimits, workspacePlan } from "../plans.ts";
 import { myPlan } from "../subscription.ts";
-import { authedProcedure, workspaceProcedure } from "../trpc.ts";
+import { authedProcedure, existenceCheckProcedure, workspaceProcedure } from "../trpc.ts";
 import { memberRouter } from "./member.ts";
 
 const workspaceSelect = {
@@ -37,8 +37,8 @@ async function slugAvailable(db: Prisma.TransactionClient, slug: string): Promis
 }
 
 export const workspaceRouter = {
-  /** A free slug for a name: the name's own, else with a number appended. */
-  suggestSlug: authedProcedure
+  /** A free slug for a name: the name's own, else with a number appended (so it tells what is taken, too). */
+  suggestSlug: existenceCheckProcedure
     .input(z.object({ name: workspaceInputSchema.shape.name }))
     .query(async ({ ctx, input }) => {
       const base = slugFromName(input.name);
@@ -49,7 +49,8 @@ export const workspaceRouter = {
       return { slug: `${base}-${Math.random().toString(36).slice(2, 8)}` };
     }),
 
-  slugAvailable: authedProcedure
+  /** Whether a slug is free: it tells anyone whether a workspace exists, so it is budgeted like sign-in. */
+  slugAvailable: existenceCheckProcedure
     .input(z.object({ slug: workspaceInputSchema.shape.slug }))
     .query(async ({ ctx, input }) => ({ slug: input.slug, available: await slugAvailable(ctx.db, input.slug) })),
 
