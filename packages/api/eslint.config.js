@@ -1,26 +1,64 @@
-// The monorepo's rules, plus the module boundary that keeps handlers on their scoped client:
-// routers get `ctx.db` from the procedures and may not build or import a database of their own.
-import root from "../../eslint.config.js";
+// The monorepo's rules, plus the module boundary that keeps handlers on their scoped client. All of
+// src/ but trpc.ts and auth/ (which build the request's context and its sign-in) may import only
+// what is allowed below: handlers get `ctx.db` / `ctx.read` from the procedures, already scoped to a
+// role, a user and a workspace, and can neither build nor import a database of their own.
+import root, { envImport, rawUnsafeFence, roleFence, sqlFence } from "../../eslint.config.js";
 
-const unscoped = "Handlers use ctx.db (scoped by workspaceProcedure/authedProcedure); never an unscoped client.";
+const unscoped =
+  "packages/api/src imports only zod, @trpc/server, @trpc/client, superjson, @northstar/core, @northstar/db " +
+  "(not createDatabase) and its own files: handlers use ctx.db / ctx.read, scoped by the procedures in trpc.ts.";
+
+// Exact module names (no subpaths of @northstar/db: server, dev-database, generate, queue, testing).
+const allowedModules = [
+  "zod",
+  "superjson",
+  "@trpc/server",
+  "@trpc/client",
+  "@northstar/core",
+  "@northstar/db",
+  "node:crypto",
+];
+const escape = (name) => name.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+
+/** Everything that is not an allowed module, a @northstar/core module, or a file of src/ itself. */
+function allowList(extraModules = []) {
+  const allowed = [
+    ...[...allowedModules, ...extraModules].map(escape),
+    // @northstar/core is zod and pure functions only (its own lint fence): any module of it.
+    "@northstar/core(?:/[\\w-]+)+",
+    // ./x.ts, ./dir/x.ts, ../x.ts, ../dir/x.ts: one level up at most, so never out of src/.
+    "\\.{1,2}/(?:[\\w-]+/)*[\\w-]+(?:\\.[\\w-]+)*",
+  ];
+  return [
+    "error",
+    {
+      paths: [{ name: "@northstar/db", importNames: ["createDatabase"], message: unscoped }],
+      patterns: [{ regex: `^(?!(?:${allowed.join("|")})$)`, message: unscoped }],
+    },
+  ];
+}
+
+const dynamicImport = { selector: "ImportExpression", message: unscoped };
 
 export default [
   ...root,
   {
-    files: ["src/routers/**/*.ts", "src/kpi/**/*.ts", "src/goal/**/*.ts"],
+    files: ["src/**/*.ts"],
+    ignores: ["src/trpc.ts", "src/auth/**"],
     rules: {
-      "no-restricted-imports": [
-        "error",
-        {
-          paths: [
-            { name: "@northstar/db", importNames: ["createDatabase"], message: unscoped },
-            { name: "pg", message: unscoped },
-            { name: "@prisma/client", message: unscoped },
-            { name: "@northstar/db/server", message: unscoped },
-            { name: "@northstar/db/testing", message: unscoped },
-          ],
-        },
-      ],
+      "no-restricted-imports": allowList(),
+      "no-restricted-syntax": ["error", envImport, ...sqlFence, dynamicImport],
     },
   },
+  {
+    files: ["src/**/*.test.ts", "src/testing/**/*.ts"],
+    ignores: ["src/auth/**"],
+    rules: {
+      "no-restricted-imports": allowList(["vitest", "oauth2-mock-server"]),
+      "no-restricted-syntax": ["error", ...sqlFence, dynamicImport],
+    },
+  },
+  // trpc.ts makes the session's user the context user in the same round trip as the session
+  // lookup (set_config of app.user_id, inside the reader's transaction); changing role stays fenced.
+  { files: ["src/trpc.ts"], rules: { "no-restricted-syntax": ["error", envImport, ...rawUnsafeFence, ...roleFence] } },
 ];

@@ -15,7 +15,14 @@ import {
 } from "@northstar/api";
 import { configuredDatabaseUrl, createDatabase, type Database, kpiSeriesQuery, Prisma } from "@northstar/db";
 import { migrate, withDatabaseServer } from "@northstar/db/server";
-import { createTestDatabase, ensureTestLogin, printTable, quantile } from "@northstar/db/testing";
+import {
+  createTestDatabase,
+  ensureTestLogin,
+  type OperatorPool,
+  operatorPool,
+  printTable,
+  quantile,
+} from "@northstar/db/testing";
 import autocannon from "autocannon";
 import { pino } from "pino";
 // generateData is not among @northstar/db's exports (its own scripts import it by path, too).
@@ -23,7 +30,7 @@ import { generateData } from "@northstar/db/generate";
 import { createApp } from "../server/app.ts";
 import { type ListeningApp, listenOnFreePort } from "../test/listen.ts";
 
-type Pool = Database["pool"];
+type Pool = OperatorPool;
 
 const { values: flags } = parseArgs({
   options: {
@@ -410,8 +417,7 @@ function tokenOf(cookie: string): string {
 async function run(serverUrl: string): Promise<void> {
   const runStarted = performance.now();
   const testDatabase = await createTestDatabase(serverUrl, "template0");
-  const operator = createDatabase({ url: testDatabase.adminUrl, poolSize: 2 });
-  const admin = operator.pool;
+  const admin = operatorPool(testDatabase.adminUrl);
   let database: Database | undefined;
   let host: ListeningApp | undefined;
   try {
@@ -449,7 +455,7 @@ async function run(serverUrl: string): Promise<void> {
         `plans, goals and VACUUM ANALYZE ${seconds(started)} s`,
     );
 
-    database = createDatabase({ url: testDatabase.appUrl, poolSize: 10 });
+    database = createDatabase({ url: testDatabase.hostUrl, poolSize: 10 });
     host = await startHost(database);
     const signed: Signed[] = [];
     for (const tenant of await tenants(admin, userCount))
@@ -531,7 +537,7 @@ async function run(serverUrl: string): Promise<void> {
   } finally {
     await host?.close();
     await database?.close();
-    await operator.close();
+    await admin.end();
     await testDatabase.drop();
     console.log(`\nDatabase dropped; whole run ${seconds(runStarted)} s`);
   }

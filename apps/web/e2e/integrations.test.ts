@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { generateKeyPair, parseKeyring, parsePublicKeyring } from "@northstar/db";
+import { createDatabase, type Database, generateKeyPair, parseKeyring, parsePublicKeyring } from "@northstar/db";
 import type { Page } from "playwright-core";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -31,6 +31,8 @@ let providerUrl = "";
 let acceptedSecret = secret;
 let provider: Server;
 let worker: RunningWorker;
+// The worker connects with its own login, as apps/worker's main.ts does.
+let workerDatabase: Database;
 
 beforeAll(async () => {
   provider = createServer((request, response) => {
@@ -42,9 +44,10 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => provider.listen(0, "127.0.0.1", resolve));
   providerUrl = `http://127.0.0.1:${(provider.address() as AddressInfo).port}`;
+  workerDatabase = createDatabase({ url: e2e().database.database.workerUrl, poolSize: 4 });
   worker = await startWorker({
-    database: e2e().database.db,
-    queueUrl: e2e().database.database.appUrl,
+    database: workerDatabase,
+    queueUrl: e2e().database.database.workerUrl,
     keyring,
     connectors: createConnectors({ githubApiUrl: "http://127.0.0.1:9", stripeApiUrl: "http://127.0.0.1:9" }),
     logger: pino({ level: "silent" }),
@@ -71,6 +74,7 @@ async function syncNow(page: Page): Promise<void> {
 
 afterAll(async () => {
   await worker.stop(5_000);
+  await workerDatabase.close();
   await new Promise<void>((resolve) => {
     provider.closeAllConnections();
     provider.close(() => {

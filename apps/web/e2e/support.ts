@@ -51,7 +51,7 @@ export function useE2E({ auth = {}, credentialsKeyring, jobs = false, billing }:
   beforeAll(async () => {
     // The send's give-up bound is the subject of no test here: far above a loaded machine's insert.
     sender = jobs
-      ? await startJobSender(ctx().database.appUrl, pino({ level: "silent" }), { sendTimeoutMs: 60_000 })
+      ? await startJobSender(ctx().database.hostUrl, pino({ level: "silent" }), { sendTimeoutMs: 60_000 })
       : null;
     const host = await startHost({
       jobs: sender?.jobs ?? null,

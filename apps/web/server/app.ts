@@ -194,7 +194,7 @@ export function createApp(options: AppOptions): Hono<HostBindings> {
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {
     try {
-      await withTimeout(database.pool.query("SELECT 1"), options.readinessTimeoutMs ?? 2_000);
+      await withTimeout(database.ping(), options.readinessTimeoutMs ?? 2_000);
       return c.json({ status: "ready" });
     } catch (error) {
       c.var.log.warn({ err: error }, "readiness check failed");

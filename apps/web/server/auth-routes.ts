@@ -11,7 +11,7 @@ import {
   stateCookieNameFor,
   appRouter,
 } from "@northstar/api";
-import type { Database } from "@northstar/db";
+import { type Database, queryRows, sql } from "@northstar/db";
 import { TRPCError } from "@trpc/server";
 import { type Context, Hono } from "hono";
 import { html } from "hono/html";
@@ -124,16 +124,14 @@ export function authRoutes({ auth, config, database }: AuthRouteOptions): Hono<H
   });
 
   if (config.developmentSignIn === true) {
-    // Local development only (the flag is refused in production): whoever the pool can see.
+    // Local development only (the flag is refused in production): the users app.development_users()
+    // lists, as northstar_app; only a development database lets that role call it (dev-database.ts).
     const developmentUsers = () =>
-      database.pool
-        .query<{ id: string; name: string; email: string }>(
-          "SELECT id::text AS id, name, email FROM users ORDER BY created_at, email LIMIT 50",
-        )
-        .then(
-          (result) => result.rows,
-          () => [],
-        );
+      queryRows(
+        database.reader({ userId: null, workspaceId: null }),
+        sql<{ id: string; name: string; email: string }>`SELECT id::text AS id, name, email
+          FROM app.development_users(50)`,
+      ).catch(() => []);
 
     routes.get("/dev/users", async (c) => {
       c.header("cache-control", "no-store");

@@ -26,7 +26,7 @@ import { z } from "zod";
 // a per-process secret, no credentials sealing.
 const requiredInProduction = [
   "PUBLIC_URL",
-  "DATABASE_URL",
+  "APP_DATABASE_URL",
   "NORTHSTAR_AUTH_SECRET",
   "NORTHSTAR_CREDENTIALS_PUBLIC_KEY",
 ] as const;
@@ -64,7 +64,9 @@ const hostEnvSchema = z
           "and keep the old keys on the worker (NORTHSTAR_CREDENTIALS_KEYS) until its re-seal job has run",
       })
       .optional(),
-    DATABASE_URL: z.string().optional(),
+    // The host's own login (northstar_app, northstar_queue); the owner's DATABASE_URL is only for
+    // `pnpm dev`'s development database, which then creates this login itself.
+    APP_DATABASE_URL: z.string().optional(),
     // Endpoint overrides, e.g. to sign in against a local OIDC server; the defaults are the providers'.
     GITHUB_AUTHORIZATION_URL: httpUrl.optional(),
     GITHUB_TOKEN_URL: httpUrl.optional(),
@@ -89,7 +91,7 @@ export interface HostEnv {
   logLevel: z.infer<typeof hostEnvSchema>["LOG_LEVEL"];
   /** Reverse proxies in front of the host (0: the socket's address is the client's). */
   trustedProxyHops: number;
-  /** The application's connection; null: no DATABASE_URL, main.ts opens the embedded dev server. */
+  /** The host's login; null: no APP_DATABASE_URL, main.ts opens the development database and its login. */
   database: DatabaseOptions | null;
   auth: AuthConfig;
   /** Seals integration credentials (public key only); null: connecting an integration is refused with a clear message. */
@@ -142,7 +144,7 @@ export function parseEnv(source: Environment): HostEnv {
     publicUrl,
     logLevel: settings.LOG_LEVEL,
     trustedProxyHops: settings.NORTHSTAR_TRUSTED_PROXY_HOPS,
-    database: settings.DATABASE_URL ? databaseOptionsFromEnv(source) : null,
+    database: settings.APP_DATABASE_URL ? databaseOptionsFromEnv(source, "host") : null,
     auth,
     credentialsKeyring: settings.NORTHSTAR_CREDENTIALS_PUBLIC_KEY
       ? publicKeyring(settings.NORTHSTAR_CREDENTIALS_PUBLIC_KEY)

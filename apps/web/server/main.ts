@@ -13,28 +13,25 @@ const env = readEnv();
 const logger = pino({ level: env.logLevel, base: { service: "northstar-web" } });
 
 // Outside production, `pnpm dev`: the development database (DATABASE_URL, or the embedded one
-// under .northstar/), migrated, and seeded when empty. Production migrates with `pnpm db:deploy`.
+// under .northstar/), migrated, and seeded when empty, reached through the host's own development
+// login (created there). Production migrates with `pnpm db:deploy` and sets APP_DATABASE_URL.
 // Imported only here: it brings embedded PostgreSQL, which production neither installs nor loads.
 let development: DevelopmentDatabase | null = null;
+let developmentHostUrl: string | null = null;
 if (!env.production) {
-  const { openDevelopmentDatabase } = await import("@northstar/db/dev-database");
+  const { openDevelopmentDatabase, openDevelopmentLogins } = await import("@northstar/db/dev-database");
   development = await openDevelopmentDatabase({ migrate: true, seedIfEmpty: true });
+  if (!env.database) developmentHostUrl = (await openDevelopmentLogins(development.url)).hostUrl;
 }
-const databaseOptions = env.database ?? (development ? { url: development.url } : null);
-if (!databaseOptions) throw new Error("DATABASE_URL is required in production");
-if (development?.embedded && !env.database) {
-  logger.warn(
-    { database: "embedded PostgreSQL, data in .northstar/postgres" },
-    "No DATABASE_URL: using the embedded development database through its owner (superuser) login; " +
-      "each transaction still switches to northstar_app. " +
-      "Production must set DATABASE_URL and APP_DATABASE_URL with a non-superuser login.",
-  );
-}
-const database = createDatabase(databaseOptions);
-// An idle pooled connection the server drops (restart, the dev database stopping first) would
-// otherwise be an unhandled 'error' event that ends the process; the pool replaces it.
-database.pool.on("error", (error) => {
-  logger.warn({ err: error }, "an idle database connection failed");
+const databaseOptions = env.database ?? (developmentHostUrl ? { url: developmentHostUrl } : null);
+if (!databaseOptions) throw new Error("APP_DATABASE_URL is required in production");
+const database = createDatabase({
+  ...databaseOptions,
+  // An idle pooled connection the server drops (restart, the dev database stopping first) is
+  // replaced by the pool; worth a line in the log.
+  onIdleConnectionError: (error) => {
+    logger.warn({ err: error }, "an idle database connection failed");
+  },
 });
 
 // "Sync now" sends a job to the worker's queue (pg-boss, in this same database).

@@ -1,5 +1,5 @@
 import { oauthProvider } from "@northstar/api";
-import { createDatabase, type Database } from "@northstar/db";
+import { allowDevelopmentSignIn } from "@northstar/db/dev-database";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createUser, type RunningHost, startHost, useHostDatabase } from "./support.ts";
 
@@ -9,21 +9,18 @@ import { createUser, type RunningHost, startHost, useHostDatabase } from "./supp
 const ctx = useHostDatabase();
 let plain: RunningHost;
 let dev: RunningHost;
-// `pnpm dev` connects as the database's owner, which sees every user; the app's own login sees
-// only users it shares a workspace with (row-level security), so the list would be empty.
-let owner: Database;
 
+// Both hosts connect with the host's own login, as `pnpm dev` does: it never sees every user by
+// itself (row-level security); app.development_users() lists them once the database allows it.
 beforeAll(async () => {
   const github = oauthProvider("github", { clientId: "id", clientSecret: "secret" });
-  owner = createDatabase({ url: ctx().database.adminUrl, poolSize: 2 });
   plain = await startHost({ database: ctx().db, auth: { providers: { github } } });
-  dev = await startHost({ database: owner, auth: { developmentSignIn: true } });
+  dev = await startHost({ database: ctx().db, auth: { developmentSignIn: true } });
 });
 
 afterAll(async () => {
   await plain.close();
   await dev.close();
-  await owner.close();
 });
 
 describe("/auth/options", () => {
@@ -35,9 +32,13 @@ describe("/auth/options", () => {
     expect(await (await fetch(`${dev.url}/auth/options`)).json()).toEqual({ providers: [], developmentSignIn: true });
   });
 
-  test("/auth/dev/users lists users only when the development sign-in is on", async () => {
+  test("/auth/dev/users lists users only when the development sign-in is on, and the database allows it", async () => {
     const user = await createUser(ctx().admin, "Listed");
     expect((await fetch(`${plain.url}/auth/dev/users`)).status).toBe(404);
+    // A database migrated as production is: the host's login may not list users.
+    expect(await (await fetch(`${dev.url}/auth/dev/users`)).json()).toEqual({ users: [] });
+    // What `pnpm dev` does to its development database (dev-database.ts).
+    await allowDevelopmentSignIn(ctx().database.adminUrl);
     const response = await fetch(`${dev.url}/auth/dev/users`);
     expect(response.status).toBe(200);
     const body = (await response.json()) as { users: { id: string; email: string }[] };

@@ -9,7 +9,6 @@ const keys = generateKeyPair("2026-11");
 const production = {
   NODE_ENV: "production",
   PUBLIC_URL: "https://northstar.example.com",
-  DATABASE_URL: "postgresql://owner@db.example.com/northstar",
   APP_DATABASE_URL: "postgresql://app@db.example.com/northstar",
   NORTHSTAR_AUTH_SECRET: "a-production-secret-of-thirty-two-chars!",
   NORTHSTAR_CREDENTIALS_PUBLIC_KEY: keys.publicKey,
@@ -62,7 +61,10 @@ test("the development sign-in is refused in production, as are missing or malfor
   expect(() => parseEnv({ ...production, NORTHSTAR_AUTH_SECRET: undefined })).toThrow(
     /NORTHSTAR_AUTH_SECRET: required in production/,
   );
-  expect(() => parseEnv({ ...production, DATABASE_URL: undefined })).toThrow(/DATABASE_URL: required in production/);
+  // The host's own login; the owner's DATABASE_URL is neither needed nor used.
+  expect(() => parseEnv({ ...production, APP_DATABASE_URL: undefined })).toThrow(
+    /APP_DATABASE_URL: required in production/,
+  );
   expect(() => parseEnv({ ...production, NORTHSTAR_CREDENTIALS_PUBLIC_KEY: undefined })).toThrow(
     /NORTHSTAR_CREDENTIALS_PUBLIC_KEY: required in production/,
   );
@@ -70,7 +72,7 @@ test("the development sign-in is refused in production, as are missing or malfor
     /NORTHSTAR_CREDENTIALS_PUBLIC_KEY: Key "2026-11" must be an X25519 public key/,
   );
   expect(() => parseEnv({ PORT: "http" })).toThrow(/PORT/);
-  expect(() => parseEnv({ DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL must be a postgres/);
+  expect(() => parseEnv({ APP_DATABASE_URL: "mysql://x" })).toThrow(/APP_DATABASE_URL must be a postgres/);
   expect(() => parseEnv({ NORTHSTAR_DEV_SIGN_IN: "yes" })).toThrow(/NORTHSTAR_DEV_SIGN_IN/);
   expect(() => parseEnv({ GITHUB_CLIENT_ID: "only-the-id" })).toThrow(/GITHUB_CLIENT_SECRET/);
 });

@@ -30,7 +30,7 @@ describe("probes", () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: "ready" });
 
-    const closed = createDatabase({ url: ctx().database.appUrl, poolSize: 1 });
+    const closed = createDatabase({ url: ctx().database.hostUrl, poolSize: 1 });
     await closed.close();
     const other = await startHost({ database: closed });
     try {

@@ -17,7 +17,7 @@ const queuedJobs = async () =>
 
 test("sends a sync job, and survives the database dropping every one of the queue's connections", async () => {
   const logs = new LogCapture();
-  const sender = await startJobSender(ctx().database.appUrl, pino({ level: "info" }, logs.stream));
+  const sender = await startJobSender(ctx().database.hostUrl, pino({ level: "info" }, logs.stream));
   try {
     const job = { workspaceId: randomUUID(), integrationId: randomUUID() };
     await sender.jobs.requestSync(job);

@@ -40,7 +40,7 @@ afterAll(async () => {
   await rm(logDir, { recursive: true, force: true });
 });
 
-// The host seals to the public half; only the worker holds the private one.
+// The host seals to the public half, the worker opens with the private half.
 const keys = generateKeyPair("graph");
 
 /**
@@ -103,7 +103,7 @@ describe("production loads no development tooling", () => {
         PORT: "0",
         HOST: "127.0.0.1",
         PUBLIC_URL: "http://127.0.0.1:3000",
-        DATABASE_URL: context().database.appUrl,
+        APP_DATABASE_URL: context().database.hostUrl,
         NORTHSTAR_AUTH_SECRET: testSecret,
         NORTHSTAR_CREDENTIALS_PUBLIC_KEY: keys.publicKey,
       },
@@ -118,7 +118,7 @@ describe("production loads no development tooling", () => {
       workerRoot,
       "src/main.ts",
       {
-        DATABASE_URL: context().database.appUrl,
+        WORKER_DATABASE_URL: context().database.workerUrl,
         NORTHSTAR_CREDENTIALS_PRIVATE_KEYS: keys.privateKey,
         WORKER_HTTP_PORT: "0",
         // Nothing is due in this database; the schedules stay out of the way all the same.

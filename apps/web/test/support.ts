@@ -1,6 +1,5 @@
 import { Writable } from "node:stream";
 import type { AuthConfig } from "@northstar/api";
-import type { Database } from "@northstar/db";
 import { type TestContext, useTestDatabase } from "@northstar/db/testing/vitest";
 import { pino } from "pino";
 import { type AppOptions, createApp } from "../server/app.ts";
@@ -8,7 +7,7 @@ import { type ListeningApp, listenOnFreePort } from "./listen.ts";
 
 export { createUser } from "@northstar/db/testing";
 
-export type AdminPool = Database["pool"];
+export type AdminPool = TestContext["admin"];
 export type HostTestDatabase = TestContext;
 export const useHostDatabase = useTestDatabase;
 

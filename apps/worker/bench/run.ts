@@ -14,7 +14,6 @@ import {
   configuredDatabaseUrl,
   createDatabase,
   credentialsBinding,
-  type Database,
   generateKeyPair,
   parseKeyring,
   seal,
@@ -22,7 +21,13 @@ import {
 import { copyRaw, prepareRawCopy } from "@northstar/db/generate";
 import { createQueueClient, ensureQueues } from "@northstar/db/queue";
 import { migrate, withDatabaseServer } from "@northstar/db/server";
-import { createTestDatabase, ensureTestLogin, type TestDatabase } from "@northstar/db/testing";
+import {
+  createTestDatabase,
+  ensureTestLogin,
+  type OperatorPool,
+  operatorPool,
+  type TestDatabase,
+} from "@northstar/db/testing";
 import { pino } from "pino";
 import { createConnectors } from "../src/providers/index.ts";
 import { startWorker } from "../src/worker.ts";
@@ -43,8 +48,8 @@ async function freshDatabase(serverUrl: string): Promise<TestDatabase> {
 }
 
 /** 100 workspaces with an owner, 10 KPIs each, one HTTP JSON integration per KPI, mapped, all due now. */
-async function arrange(admin: Database, providerUrl: string): Promise<void> {
-  const client = await admin.pool.connect();
+async function arrange(admin: OperatorPool, providerUrl: string): Promise<void> {
+  const client = await admin.connect();
   try {
     await client.query("BEGIN");
     const rows: Array<[string, string, string, string, Buffer, string]> = [];
@@ -128,8 +133,8 @@ async function copyCeiling(serverUrl: string): Promise<number> {
   }
 }
 
-async function queueAlone(appUrl: string): Promise<number> {
-  const boss = createQueueClient({ url: appUrl, supervise: false, poolSize: concurrency + 4 });
+async function queueAlone(workerUrl: string): Promise<number> {
+  const boss = createQueueClient({ url: workerUrl, supervise: false, poolSize: concurrency + 4 });
   await boss.start();
   try {
     await ensureQueues(boss);
@@ -175,14 +180,15 @@ async function run(serverUrl: string): Promise<void> {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const providerUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const db = createDatabase({ url: database.appUrl, poolSize: concurrency + 4, transactionTimeoutMs: 60_000 });
-  // The superuser's hand, for arranging and counting (a Database's pool carries no context).
-  const admin = createDatabase({ url: database.adminUrl, poolSize: 2 });
+  // The worker's own login, as apps/worker's main.ts connects.
+  const db = createDatabase({ url: database.workerUrl, poolSize: concurrency + 4, transactionTimeoutMs: 60_000 });
+  // The superuser's hand, for arranging and counting.
+  const admin = operatorPool(database.adminUrl);
   try {
     await arrange(admin, providerUrl);
     const worker = await startWorker({
       database: db,
-      queueUrl: database.appUrl,
+      queueUrl: database.workerUrl,
       keyring,
       connectors: createConnectors(),
       logger: pino({ level: "warn" }),
@@ -221,7 +227,7 @@ async function run(serverUrl: string): Promise<void> {
         round = resolve;
       });
       // Due now (arranged due tomorrow, so the worker's own start-up dispatch found nothing).
-      await admin.pool.query("UPDATE integrations SET next_sync_at = now() - interval '1 minute'");
+      await admin.query("UPDATE integrations SET next_sync_at = now() - interval '1 minute'");
       const started = performance.now();
       const { due } = await worker.dispatch();
       if (due !== integrations) throw new Error(`expected ${integrations} due integrations, found ${due}`);
@@ -231,9 +237,7 @@ async function run(serverUrl: string): Promise<void> {
     };
 
     const ingestSeconds = await measureRound();
-    const written = Number(
-      (await admin.pool.query<{ n: string }>("SELECT count(*) AS n FROM kpi_data_points")).rows[0]?.n,
-    );
+    const written = Number((await admin.query<{ n: string }>("SELECT count(*) AS n FROM kpi_data_points")).rows[0]?.n);
     if (written !== totalPoints) throw new Error(`expected ${totalPoints} points, found ${written}`);
     const pointsPerSecond = totalPoints / ingestSeconds;
 
@@ -241,7 +245,7 @@ async function run(serverUrl: string): Promise<void> {
     answer = JSON.stringify({ points: [] });
     const noopSeconds = await measureRound();
     await worker.stop(10_000);
-    const queueJobsPerSecond = await queueAlone(database.appUrl);
+    const queueJobsPerSecond = await queueAlone(database.workerUrl);
 
     console.log(
       `worker ingest: ${integrations.toLocaleString("en")} integrations x ` +
@@ -260,7 +264,7 @@ async function run(serverUrl: string): Promise<void> {
     );
   } finally {
     await db.close();
-    await admin.close();
+    await admin.end();
     await new Promise<void>((resolve) =>
       server.close(() => {
         resolve();

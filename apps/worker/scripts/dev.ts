@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
-import { openDevelopmentDatabase } from "@northstar/db/dev-database";
+import { openDevelopmentDatabase, openDevelopmentLogins } from "@northstar/db/dev-database";
 import { developmentEnvironment } from "../src/env.ts";
 
 // `pnpm dev` (turbo runs it beside apps/web's dev): the worker against the development database,
@@ -9,11 +9,12 @@ import { developmentEnvironment } from "../src/env.ts";
 // before the worker starts. Seeding is left to apps/web's dev.
 
 const database = await openDevelopmentDatabase({ migrate: true });
+const logins = await openDevelopmentLogins(database.url);
 // tsx watch, like apps/web's dev: restarts on changes to the workspace's sources, not node_modules.
 const tsxCli = createRequire(import.meta.url).resolve("tsx/cli");
 const child = spawn(process.execPath, [tsxCli, "watch", "--clear-screen=false", "src/main.ts"], {
   stdio: "inherit",
-  env: developmentEnvironment(database.url),
+  env: developmentEnvironment(logins.workerUrl),
 });
 
 let closing = false;

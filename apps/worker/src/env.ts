@@ -111,8 +111,8 @@ export interface WorkerEnv {
   sync: SyncSettings;
   endpoints: ConnectorEndpoints;
   /**
-   * The application's connection (APP_DATABASE_URL, else DATABASE_URL); null: no DATABASE_URL
-   * (dev script supplies one).
+   * The worker's own login (WORKER_DATABASE_URL: northstar_worker and northstar_queue only); null
+   * when unset (main.ts refuses to start; the dev script supplies its development login).
    */
   database: DatabaseOptions | null;
   keyring: Keyring;
@@ -144,7 +144,7 @@ export function parseWorkerEnv(source: Environment): WorkerEnv {
       allowPrivateNetwork: env.WORKER_ALLOW_PRIVATE_NETWORK,
     },
     endpoints: { githubApiUrl: env.WORKER_GITHUB_API_URL, stripeApiUrl: env.WORKER_STRIPE_API_URL },
-    database: source.DATABASE_URL ? databaseOptionsFromEnv(source) : null,
+    database: source.WORKER_DATABASE_URL ? databaseOptionsFromEnv(source, "worker") : null,
     keyring: createKeyring(env.NORTHSTAR_CREDENTIALS_PRIVATE_KEYS, env.NORTHSTAR_CREDENTIALS_KEYS),
   };
 }
@@ -163,15 +163,15 @@ export const developmentPrivateKey = "dev-box:MC4CAQAwBQYDK2VuBCIEIHBcIvj1rcpVrp
 const developmentLegacyKey = "dev:ZGV2ZWxvcG1lbnQta2V5LW5vdC1hLXNlY3JldC0zMmI";
 
 /**
- * The environment `pnpm dev` runs the worker in: this process's, on the development database, with
- * the development private key (apps/web's dev script seals to its public half, so the worker opens
+ * The environment `pnpm dev` runs the worker in: this process's, on the development database
+ * through the worker's development login, with the development private key (apps/web's dev script seals to its public half, so the worker opens
  * what the host sealed) and integrations allowed to reach servers on this machine (production:
  * public addresses only).
  */
-export function developmentEnvironment(databaseUrl: string, env: Environment = process.env): NodeJS.ProcessEnv {
+export function developmentEnvironment(workerDatabaseUrl: string, env: Environment = process.env): NodeJS.ProcessEnv {
   return {
     ...env,
-    DATABASE_URL: databaseUrl,
+    WORKER_DATABASE_URL: workerDatabaseUrl,
     NORTHSTAR_CREDENTIALS_PRIVATE_KEYS: env.NORTHSTAR_CREDENTIALS_PRIVATE_KEYS ?? developmentPrivateKey,
     NORTHSTAR_CREDENTIALS_KEYS: env.NORTHSTAR_CREDENTIALS_KEYS ?? developmentLegacyKey,
     WORKER_ALLOW_PRIVATE_NETWORK: env.WORKER_ALLOW_PRIVATE_NETWORK ?? "1",

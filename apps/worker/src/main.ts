@@ -17,11 +17,14 @@ const logger = pino({
     censor: "[redacted]",
   },
 });
-if (!env.database) throw new Error("DATABASE_URL is required (pnpm dev supplies the development database's)");
+if (!env.database) throw new Error("WORKER_DATABASE_URL is required (pnpm dev supplies its development login's)");
 
-const database = createDatabase({ ...env.database, transactionTimeoutMs: 60_000 });
-database.pool.on("error", (error) => {
-  logger.warn({ error: error.message }, "an idle database connection failed");
+const database = createDatabase({
+  ...env.database,
+  transactionTimeoutMs: 60_000,
+  onIdleConnectionError: (error) => {
+    logger.warn({ error: error.message }, "an idle database connection failed");
+  },
 });
 
 const worker = await startWorker({

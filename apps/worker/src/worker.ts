@@ -196,7 +196,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   if (options.http) {
     const app = createHttpApp({
       metrics,
-      ready: async () => !stopping && (await database.pool.query("SELECT 1")).rowCount === 1,
+      ready: async () => !stopping && (await database.ping().then(() => true)),
     });
     const { port, host } = options.http;
     server = await new Promise<ServerType>((resolve) => {

@@ -25,7 +25,7 @@ import {
 // Two workers never run one integration at once (the stately queue, and under it the lease); one
 // workspace's many integrations cannot starve another's; a provider's concurrency is capped.
 
-const context = useTestDatabase();
+const context = useTestDatabase("worker");
 let provider: ProviderServer;
 const inFlight = new Map<string, number>();
 const maxInFlight = new Map<string, number>();

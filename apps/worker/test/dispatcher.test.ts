@@ -6,7 +6,7 @@ import { createIntegration, createTenant, integrationState } from "./support.ts"
 
 // The dispatcher's tick with no worker taking the jobs: what it marks and what it sends.
 
-const context = useTestDatabase();
+const context = useTestDatabase("worker");
 
 test("due integrations show QUEUED once their jobs are sent; a running or future one keeps its status", async () => {
   const { admin, db } = context();
@@ -36,7 +36,7 @@ test("due integrations show QUEUED once their jobs are sent; a running or future
     [running],
   );
 
-  const boss = createQueueClient({ url: context().database.appUrl });
+  const boss = createQueueClient({ url: context().database.workerUrl });
   await boss.start();
   try {
     await ensureQueues(boss);

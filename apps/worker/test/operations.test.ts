@@ -26,7 +26,7 @@ import {
 // What operators rely on: key rotation, /metrics and /healthz, settings validated at start, and
 // the backoff's shape.
 
-const context = useTestDatabase();
+const context = useTestDatabase("worker");
 
 /** A row as it was sealed before the sealed box: AES-256-GCM under a shared key, bound to the row only. */
 function sealLegacy(key: Buffer, json: unknown, workspaceId: string, integrationId: string): Buffer {
@@ -238,7 +238,7 @@ describe("settings", () => {
   test("defaults, and every setting checked once with a message naming it", () => {
     const env = parseWorkerEnv({
       NORTHSTAR_CREDENTIALS_PRIVATE_KEYS: keyringEnv,
-      DATABASE_URL: "postgresql://login@db.internal:5432/northstar",
+      WORKER_DATABASE_URL: "postgresql://login@db.internal:5432/northstar",
     });
     expect(env).toMatchObject({
       concurrency: 8,

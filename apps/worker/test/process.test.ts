@@ -23,7 +23,7 @@ import {
 // retried by another worker with no duplicate and no lost point; stopped with SIGTERM, it lets a
 // run finish, or releases it when the run outlasts the grace period, and loses no job.
 
-const context = useTestDatabase();
+const context = useTestDatabase("worker");
 const workerRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const pointCount = 50;
 
@@ -75,7 +75,7 @@ function spawnWorker(extraEnv: Record<string, string> = {}): WorkerProcess {
     env: {
       PATH: process.env.PATH ?? "",
       NODE_ENV: "test",
-      DATABASE_URL: context().database.appUrl,
+      WORKER_DATABASE_URL: context().database.workerUrl,
       NORTHSTAR_CREDENTIALS_PRIVATE_KEYS: keyringEnv,
       WORKER_HTTP_PORT: "0",
       // The provider is a server on 127.0.0.1.

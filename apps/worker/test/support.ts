@@ -4,7 +4,6 @@ import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import {
   credentialsBinding,
-  type Database,
   generateKeyPair,
   type Keyring,
   parseKeyring,
@@ -24,8 +23,8 @@ import { type RunningWorker, startWorker, type WorkerOptions } from "../src/work
 // Fixtures for the worker's tests: tenants arranged by the superuser (as an operator would), real
 // HTTP servers on 127.0.0.1 that speak the providers' protocols, and workers built like main.ts.
 
-/** A superuser pool (pg's, as Database exposes it): the operator's hand, never the code under test's. */
-export type AdminPool = Database["pool"];
+/** A superuser pool: the operator's hand, never the code under test's. */
+export type AdminPool = TestContext["admin"];
 
 const testKeyPair = generateKeyPair("test-current");
 /** The worker's keyring in these tests (a fresh pair per run); its environment form is keyringEnv. */
@@ -279,7 +278,7 @@ export async function startTestWorker(
   const { endpoints, ...options } = overrides;
   const worker = await startWorker({
     database: context.db,
-    queueUrl: context.database.appUrl,
+    queueUrl: context.database.workerUrl,
     keyring: testKeyring,
     connectors: createConnectors(
       endpoints ?? { githubApiUrl: "http://127.0.0.1:9", stripeApiUrl: "http://127.0.0.1:9" },
@@ -329,7 +328,7 @@ export async function startTestWorker(
 
 /** Sends one sync job the way the web host does: a bare sender on the queue role, no worker. */
 export async function sendAsHost(context: TestContext, job: SyncJob): Promise<string | null> {
-  const boss = createQueueClient({ url: context.database.appUrl });
+  const boss = createQueueClient({ url: context.database.hostUrl });
   await boss.start();
   try {
     await ensureQueues(boss);

@@ -20,7 +20,7 @@ import {
 // The sync's semantics end to end: a real worker (pg-boss on the queue role, the worker role under
 // RLS) against an HTTP JSON provider on 127.0.0.1 whose answers each test scripts.
 
-const context = useTestDatabase();
+const context = useTestDatabase("worker");
 const secret = "s3cr3t-header-value-1234567890";
 
 interface Script {

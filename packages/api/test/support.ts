@@ -17,8 +17,8 @@ import { createAuth, type SetCookie } from "../src/auth/index.ts";
 import { appRouter } from "../src/root.ts";
 import { createCallerFactory, createTRPCContext } from "../src/trpc.ts";
 
-/** A superuser pool (pg's, as Database exposes it): the operator's hand, never the code under test's. */
-export type AdminPool = Database["pool"];
+/** A superuser pool: the operator's hand, never the code under test's. */
+export type AdminPool = TestContext["admin"];
 export type ApiTestContext = TestContext;
 export const useApiDatabase = useTestDatabase;
 

@@ -271,9 +271,9 @@ async function run(serverUrl: string): Promise<void> {
     await admin.end(); // a database is copied only while nobody is connected to it
     withoutRls = await copyWithoutRowLevelSecurity(serverUrl, database.adminUrl);
     admin = new pg.Pool({ connectionString: database.adminUrl, max: 2 });
-    db = createDatabase({ url: database.appUrl, poolSize: 1 });
+    db = createDatabase({ url: database.hostUrl, poolSize: 1 });
     started = performance.now();
-    await readBenchmarks(admin, database.appUrl, database.adminUrl, withoutRls.appUrl, db);
+    await readBenchmarks(admin, database.hostUrl, database.adminUrl, withoutRls.hostUrl, db);
     console.log(`(read benchmarks took ${((performance.now() - started) / 1000).toFixed(1)} s)`);
     await ingestBenchmark(database.adminUrl);
   } finally {

@@ -51,7 +51,10 @@ export interface ContextReader extends RawQueryable {
 }
 
 export interface DatabaseOptions {
-  /** The login to connect as (it must be allowed to SET ROLE to the runtime roles). */
+  /**
+   * The login to connect as: the process's own (src/logins.ts), allowed to SET ROLE to its runtime
+   * role only. Work as another role fails with 42501.
+   */
   url: string;
   poolSize?: number;
   /** Connections of the readers' pool (see Database.reader); defaults to poolSize. */
@@ -60,6 +63,11 @@ export interface DatabaseOptions {
   connectionTimeoutMs?: number;
   /** Longest a request's transaction may stay open. */
   transactionTimeoutMs?: number;
+  /**
+   * Told when an idle pooled connection fails (server restart); the pool drops and replaces it.
+   * Without a listener the failure is ignored rather than ending the process.
+   */
+  onIdleConnectionError?: (error: Error) => void;
 }
 
 export interface Database {
@@ -74,8 +82,11 @@ export interface Database {
    * across workspaces (app.due_integrations, app.integrations_to_reseal), which need no context.
    */
   workerReader(): ContextReader;
-  /** The pool, for readiness checks and bulk COPY; it has no context of its own. */
-  readonly pool: pg.Pool;
+  /**
+   * Resolves once the server answers a trivial statement (readiness probes). There is no raw pool
+   * to query: every statement runs in a role and context set by the methods above.
+   */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -126,12 +137,13 @@ export function createDatabase(options: DatabaseOptions): Database {
   };
   const pool = new pg.Pool({ ...poolOptions, max: options.poolSize ?? 10 });
   // Pipeline mode writes queued statements without waiting for the previous answer. Its own pool:
-  // Prisma waits for each answer anyway, and pipelining refuses COPY streams (used on `pool`).
+  // Prisma waits for each answer anyway.
   const readPool = new pg.Pool({ ...poolOptions, max: options.readPoolSize ?? options.poolSize ?? 10, pipeline: true });
   // An idle connection that dies (server restart) is dropped by its pool; without a listener the
-  // pool's error event would end the process. Callers may add their own to log it.
-  pool.on("error", () => undefined);
-  readPool.on("error", () => undefined);
+  // pool's error event would end the process.
+  const onIdleError = options.onIdleConnectionError ?? (() => undefined);
+  pool.on("error", onIdleError);
+  readPool.on("error", onIdleError);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const timeout = options.transactionTimeoutMs ?? 10_000;
 
@@ -163,17 +175,23 @@ export function createDatabase(options: DatabaseOptions): Database {
     } catch (error) {
       return rethrowAsDatabaseError(error);
     }
+    let statements: pg.QueryConfig[];
+    try {
+      // Built before anything is sent: a statement that cannot be built must not leave BEGIN open.
+      statements = queries.map((query) => ({
+        name: preparedName(client, query.text),
+        text: query.text,
+        values: query.values,
+      }));
+    } catch (error) {
+      client.release();
+      throw error;
+    }
     // All are written at once and answered in order. Should BEGIN or the settings fail, the
     // statements meet an aborted transaction and fail too; COMMIT then only rolls back.
     const [opened, ...answers] = await Promise.allSettled([
       client.query(begin),
-      ...queries.map((query) =>
-        client.query<pg.QueryResultRow>({
-          name: preparedName(client, query.text),
-          text: query.text,
-          values: query.values,
-        }),
-      ),
+      ...statements.map((statement) => client.query<pg.QueryResultRow>(statement)),
       client.query("COMMIT"),
     ]);
     const closed = answers.pop();
@@ -205,11 +223,17 @@ export function createDatabase(options: DatabaseOptions): Database {
   }
 
   return {
-    pool,
     withContext: (context, work) => run("northstar_app", context, work),
     withWorkerContext: (workspaceId, work) => run("northstar_worker", { userId: null, workspaceId }, work),
     reader: (context) => readerAs("northstar_app", context),
     workerReader: () => readerAs("northstar_worker", { userId: null, workspaceId: null }),
+    async ping() {
+      try {
+        await pool.query("SELECT 1");
+      } catch (error) {
+        rethrowAsDatabaseError(error);
+      }
+    },
     async close() {
       await prisma.$disconnect();
       await Promise.all([pool.end(), readPool.end()]);

@@ -1,17 +1,22 @@
 import { type Environment, parseSettings } from "@northstar/core/settings";
 import { z } from "zod";
 import type { DatabaseOptions } from "./client.ts";
+import type { ProcessLogin } from "./logins.ts";
 
 // The database settings, validated once; everything else takes them as arguments. The development
 // tools' DATABASE_URL and the environment the Prisma CLI runs in are read from the process here.
+// The owner's DATABASE_URL is for migrations and the development tools only: the host and the
+// worker each connect with their own login (APP_DATABASE_URL, WORKER_DATABASE_URL), never the owner.
 
 const postgresUrl = (name: string) =>
   z.url({ protocol: /^postgres(ql)?$/, error: `${name} must be a postgres:// or postgresql:// URL` });
 
 const databaseEnvSchema = z.object({
-  DATABASE_URL: postgresUrl("DATABASE_URL"),
-  // The login the application connects with, when it differs from the migration owner's.
+  DATABASE_URL: postgresUrl("DATABASE_URL").optional(),
+  // The web host's login (northstar_app, northstar_queue) and the worker's (northstar_worker,
+  // northstar_queue); see src/logins.ts.
   APP_DATABASE_URL: postgresUrl("APP_DATABASE_URL").optional(),
+  WORKER_DATABASE_URL: postgresUrl("WORKER_DATABASE_URL").optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   DATABASE_CONNECTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
@@ -23,11 +28,23 @@ export function parseDatabaseEnv(env: Environment): DatabaseEnv {
   return parseSettings(databaseEnvSchema, env, "database");
 }
 
-/** The client's options from the environment: the application's login when one is given. */
-export function databaseOptionsFromEnv(env: Environment): DatabaseOptions {
+/** The variable holding each process's login URL. */
+export const loginUrlVariables = {
+  host: "APP_DATABASE_URL",
+  worker: "WORKER_DATABASE_URL",
+} as const satisfies Record<ProcessLogin, keyof DatabaseEnv>;
+
+/**
+ * The client's options from the environment for one process: its own login's URL is required
+ * (there is no fallback to the owner's DATABASE_URL, which would hand the process every role).
+ */
+export function databaseOptionsFromEnv(env: Environment, login: ProcessLogin): DatabaseOptions {
+  const variable = loginUrlVariables[login];
   const parsed = parseDatabaseEnv(env);
+  const url = parsed[variable];
+  if (!url) throw new Error(`Invalid database settings:\n  ${variable}: required: the ${login}'s own login`);
   return {
-    url: parsed.APP_DATABASE_URL ?? parsed.DATABASE_URL,
+    url,
     poolSize: parsed.DATABASE_POOL_SIZE,
     statementTimeoutMs: parsed.DATABASE_STATEMENT_TIMEOUT_MS,
     connectionTimeoutMs: parsed.DATABASE_CONNECTION_TIMEOUT_MS,

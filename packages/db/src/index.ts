@@ -13,7 +13,14 @@ export {
   type ScopedDb,
 } from "./client.ts";
 export { columns, type Query, type RowsOf, sql } from "./query.ts";
-export { configuredDatabaseUrl, databaseOptionsFromEnv, parseDatabaseEnv, type DatabaseEnv } from "./env.ts";
+export {
+  configuredDatabaseUrl,
+  databaseOptionsFromEnv,
+  loginUrlVariables,
+  parseDatabaseEnv,
+  type DatabaseEnv,
+} from "./env.ts";
+export { loginRoles, type ProcessLogin } from "./logins.ts";
 export * from "./credentials.ts";
 export {
   DatabaseError,

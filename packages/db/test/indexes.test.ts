@@ -134,7 +134,7 @@ async function plan(query: Prisma.Sql, options: { generic?: boolean; as?: "app" 
   }
   // PostgreSQL 15 has no EXPLAIN (GENERIC_PLAN): prepare, force the generic plan, explain EXECUTE,
   // in the same context shape as withContext's, on a connection of the test's own.
-  const client = new pg.Client({ connectionString: ctx().database.appUrl });
+  const client = new pg.Client({ connectionString: ctx().database.hostUrl });
   await client.connect();
   try {
     await client.query("BEGIN");

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import { beforeAll, describe, expect, test } from "vitest";
-import type { ScopedDb } from "../src/client.ts";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createDatabase, type Database, type ScopedDb } from "../src/client.ts";
 import { DatabaseError } from "../src/errors.ts";
 import { queueConnectionUrl } from "../src/queue.ts";
 import { useTestDatabase } from "../src/testing/use-test-database.ts";
@@ -13,8 +13,11 @@ import { arrangeTenancy, type Tenancy } from "./fixtures.ts";
 
 const ctx = useTestDatabase();
 let t: Tenancy;
+// The worker's own login (ctx().db is the host's).
+let worker: Database;
 
 beforeAll(async () => {
+  worker = createDatabase({ url: ctx().database.workerUrl, poolSize: 2 });
   t = await arrangeTenancy(ctx().admin);
   for (const ws of ["a", "b"] as const) {
     await ctx().admin.query(
@@ -24,6 +27,8 @@ beforeAll(async () => {
   }
 });
 
+afterAll(() => worker.close());
+
 type UserName = keyof Tenancy["users"];
 type WorkspaceName = keyof Tenancy["workspaces"];
 
@@ -32,7 +37,7 @@ function as<T>(user: UserName, workspace: WorkspaceName, work: (db: ScopedDb) =>
 }
 
 function asWorker<T>(workspace: WorkspaceName, work: (db: ScopedDb) => Promise<T>): Promise<T> {
-  return ctx().db.withWorkerContext(t.workspaces[workspace], work);
+  return worker.withWorkerContext(t.workspaces[workspace], work);
 }
 
 async function failure(promise: Promise<unknown>): Promise<DatabaseError> {
@@ -51,9 +56,14 @@ const mapping = (ws: WorkspaceName, metricKey: string, kpi: WorkspaceName = ws) 
   kpiId: t.kpis[kpi],
 });
 
-/** Runs `sql` in one transaction as the given role through the test login (SET LOCAL ROLE). */
+/**
+ * Runs `sql` in one transaction as the given role (SET LOCAL ROLE) through the test login that
+ * holds it: the worker's for northstar_worker, the host's for the others.
+ */
 async function asRole<T extends pg.QueryResultRow>(role: string, sql: string, values: unknown[] = []): Promise<T[]> {
-  const client = await ctx().db.pool.connect();
+  const login = role === "northstar_worker" ? ctx().database.workerUrl : ctx().database.hostUrl;
+  const client = new pg.Client({ connectionString: login });
+  await client.connect();
   try {
     await client.query("BEGIN");
     await client.query(`SET LOCAL ROLE ${role}`);
@@ -64,7 +74,7 @@ async function asRole<T extends pg.QueryResultRow>(role: string, sql: string, va
     await client.query("ROLLBACK");
     throw error;
   } finally {
-    client.release();
+    await client.end();
   }
 }
 
@@ -288,7 +298,12 @@ describe("functions that cross workspaces", () => {
     await expect(asRole("northstar_app", "SELECT * FROM app.integrations_to_reseal('x', 10)")).rejects.toMatchObject({
       code: "42501",
     });
-    await expect(ctx().db.pool.query("SELECT * FROM app.due_integrations(10)")).rejects.toMatchObject({
+    // The worker's login itself, outside any transaction and role.
+    const login = new pg.Client({ connectionString: ctx().database.workerUrl });
+    await login.connect();
+    await expect(
+      login.query("SELECT * FROM app.due_integrations(10)").finally(() => login.end()),
+    ).rejects.toMatchObject({
       code: "42501",
     });
     const owners = await ctx().admin.query<{ proname: string; owner: string; secdef: boolean }>(
@@ -328,14 +343,14 @@ describe("the job queue's role and schema", () => {
     });
   });
 
-  test("the test login takes the queue role at connection startup (queueConnectionUrl)", async () => {
-    const client = new pg.Client({ connectionString: queueConnectionUrl(ctx().database.appUrl) });
+  test("the test logins take the queue role at connection startup (queueConnectionUrl)", async () => {
+    const client = new pg.Client({ connectionString: queueConnectionUrl(ctx().database.workerUrl) });
     await client.connect();
     try {
       const who = await client.query<{ current_user: string; session_user: string }>(
         "SELECT current_user, session_user",
       );
-      expect(who.rows[0]).toEqual({ current_user: "northstar_queue", session_user: "northstar_test_login" });
+      expect(who.rows[0]).toEqual({ current_user: "northstar_queue", session_user: "northstar_test_worker" });
       await client.query("CREATE TABLE pgboss.probe (id int)");
       await client.query("DROP TABLE pgboss.probe");
     } finally {

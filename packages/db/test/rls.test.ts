@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { beforeAll, describe, expect, test } from "vitest";
-import { createDatabase, type ScopedDb } from "../src/client.ts";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createDatabase, type Database, type ScopedDb } from "../src/client.ts";
 import { DatabaseError } from "../src/errors.ts";
 import { arrangeTenancy, type Tenancy } from "./fixtures.ts";
 import { useTestDatabase } from "../src/testing/use-test-database.ts";
@@ -22,6 +23,17 @@ function as<T>(user: UserName | null, workspace: WorkspaceName | null, work: (db
     { userId: user ? t.users[user] : null, workspaceId: workspace ? t.workspaces[workspace] : null },
     work,
   );
+}
+
+/** One statement as the host's login itself, outside any transaction and role. */
+async function asHostLogin(sql: string): Promise<unknown[]> {
+  const client = new pg.Client({ connectionString: ctx().database.hostUrl });
+  await client.connect();
+  try {
+    return (await client.query<Record<string, unknown>>(sql)).rows;
+  } finally {
+    await client.end();
+  }
 }
 
 async function visibleCounts(db: ScopedDb) {
@@ -92,7 +104,7 @@ describe("reading", () => {
   });
 
   test("a pooled connection does not carry one request's context into the next", async () => {
-    const single = createDatabase({ url: ctx().database.appUrl, poolSize: 1 });
+    const single = createDatabase({ url: ctx().database.hostUrl, poolSize: 1 });
     try {
       expect(await single.withContext({ userId: t.users.alice, workspaceId: t.workspaces.a }, visibleCounts)).toEqual(
         oneWorkspace,
@@ -107,14 +119,14 @@ describe("reading", () => {
       );
       expect(settings).toEqual([{ user_id: "", workspace_id: "", role: "northstar_app" }]);
       // Outside any transaction the login itself can do nothing.
-      await expect(single.pool.query("SELECT count(*) FROM kpis")).rejects.toMatchObject({ code: "42501" });
+      await expect(asHostLogin("SELECT count(*) FROM kpis")).rejects.toMatchObject({ code: "42501" });
     } finally {
       await single.close();
     }
   });
 
   test("parallel requests for different workspaces on a pool of one never bleed", async () => {
-    const single = createDatabase({ url: ctx().database.appUrl, poolSize: 1 });
+    const single = createDatabase({ url: ctx().database.hostUrl, poolSize: 1 });
     try {
       const runs = Array.from({ length: 24 }, (_, i) => {
         const [user, workspace] = i % 2 === 0 ? (["bob", "a"] as const) : (["carol", "b"] as const);
@@ -328,7 +340,7 @@ describe("memberships and roles", () => {
   });
 
   test("a transaction refused at commit returns its connection to the pool", async () => {
-    const single = createDatabase({ url: ctx().database.appUrl, poolSize: 1, connectionTimeoutMs: 2_000 });
+    const single = createDatabase({ url: ctx().database.hostUrl, poolSize: 1, connectionTimeoutMs: 2_000 });
     try {
       for (let attempt = 0; attempt < 3; attempt++) {
         await expectDenied(
@@ -509,8 +521,15 @@ describe("no looser than the API", () => {
 });
 
 describe("the sync worker", () => {
+  // The worker's own login: the host's cannot take northstar_worker (see logins.test.ts).
+  let worker: Database;
+  beforeAll(() => {
+    worker = createDatabase({ url: ctx().database.workerUrl, poolSize: 2 });
+  });
+  afterAll(() => worker.close());
+
   function asWorker<T>(workspace: WorkspaceName, work: (db: ScopedDb) => Promise<T>) {
-    return ctx().db.withWorkerContext(t.workspaces[workspace], work);
+    return worker.withWorkerContext(t.workspaces[workspace], work);
   }
 
   test("sees its workspace's KPIs and integrations only, and nothing it does not need", async () => {
@@ -566,12 +585,14 @@ describe("the roles themselves", () => {
       `SELECT r.rolname, r.rolsuper, r.rolbypassrls,
               (SELECT count(*) FROM pg_class c
                 WHERE c.relowner = r.oid AND c.relnamespace = 'public'::regnamespace) AS owns
-         FROM pg_roles r WHERE r.rolname IN ('northstar_app', 'northstar_worker', 'northstar_test_login')
+         FROM pg_roles r
+        WHERE r.rolname IN ('northstar_app', 'northstar_worker', 'northstar_test_host', 'northstar_test_worker')
         ORDER BY r.rolname`,
     );
     expect(roles.rows).toEqual([
       { rolname: "northstar_app", rolsuper: false, rolbypassrls: false, owns: "0" },
-      { rolname: "northstar_test_login", rolsuper: false, rolbypassrls: false, owns: "0" },
+      { rolname: "northstar_test_host", rolsuper: false, rolbypassrls: false, owns: "0" },
+      { rolname: "northstar_test_worker", rolsuper: false, rolbypassrls: false, owns: "0" },
       { rolname: "northstar_worker", rolsuper: false, rolbypassrls: false, owns: "0" },
     ]);
   });
@@ -612,7 +633,7 @@ describe("the roles themselves", () => {
   });
 
   test("the application login cannot read the migrations table or raise its own privileges", async () => {
-    await expect(ctx().db.pool.query("SELECT * FROM _prisma_migrations")).rejects.toMatchObject({ code: "42501" });
+    await expect(asHostLogin("SELECT * FROM _prisma_migrations")).rejects.toMatchObject({ code: "42501" });
     await expectDenied(as("alice", "a", (db) => db.$executeRaw`SELECT set_config('role', 'postgres', true)`));
     await expectDenied(as("alice", "a", (db) => db.$executeRaw`ALTER TABLE kpis DISABLE ROW LEVEL SECURITY`));
   });

@@ -333,7 +333,7 @@ describe.each(handles)("kpiSummaries through %s", (_, run) => {
 
 describe("database.reader", () => {
   test("one connection serves interleaved contexts, failures included, without mixing them up", async () => {
-    const db = createDatabase({ url: ctx().database.appUrl, poolSize: 1 });
+    const db = createDatabase({ url: ctx().database.hostUrl, poolSize: 1 });
     try {
       const kpisOf = async (context: RequestContext) =>
         (

@@ -1,21 +1,29 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { ensureLogin, loginUrl, type ProcessLogin } from "../logins.ts";
 import { databaseUrlWith } from "../server.ts";
 
 export { printTable, quantile } from "./bench-report.ts";
-export { createUser, operatorTransaction } from "./operator.ts";
+export { createUser, type OperatorPool, operatorPool, operatorTransaction } from "./operator.ts";
 
 // Each test file gets its own database, cloned from a migrated template (milliseconds), and
-// connects as a login role that is neither superuser nor owner: exactly the application's footing.
+// connects as the login of the process under test (host or worker): neither superuser nor owner,
+// each holding only its own roles, exactly the application's footing.
 
-export const testLoginRole = "northstar_test_login";
+/** The tests' logins, one per process (see src/logins.ts); created once per server, cluster-wide. */
+export const testLogins = {
+  host: "northstar_test_host",
+  worker: "northstar_test_worker",
+} as const satisfies Record<ProcessLogin, string>;
 const testLoginPassword = "northstar_test";
 
 export interface TestDatabase {
   /** Superuser connection: for arranging data as an operator would, never for the code under test. */
   adminUrl: string;
-  /** The application's connection: a login that can only become northstar_app / northstar_worker. */
-  appUrl: string;
+  /** The web host's connection: a login that can only become northstar_app (and northstar_queue, to send jobs). */
+  hostUrl: string;
+  /** The worker's connection: a login that can only become northstar_worker and northstar_queue. */
+  workerUrl: string;
   drop(): Promise<void>;
 }
 
@@ -29,18 +37,10 @@ async function withAdmin<T>(url: string, work: (client: pg.Client) => Promise<T>
   }
 }
 
-/** Creates the login role the tests connect as (idempotent: roles are cluster-wide). */
+/** Creates the logins the tests connect as (idempotent: roles are cluster-wide). */
 export async function ensureTestLogin(adminUrl: string): Promise<void> {
-  await withAdmin(adminUrl, async (client) => {
-    await client.query(`DO $$ BEGIN
-      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${testLoginRole}') THEN
-        CREATE ROLE ${testLoginRole} LOGIN NOINHERIT NOSUPERUSER NOBYPASSRLS PASSWORD '${testLoginPassword}';
-      END IF;
-    END $$`);
-    await client.query(`GRANT northstar_app, northstar_worker TO ${testLoginRole}`);
-    // The job queue's role (pg-boss's schema owner): taken at connection startup, see src/queue.ts.
-    await client.query(`GRANT northstar_queue TO ${testLoginRole}`);
-  });
+  for (const process of ["host", "worker"] as const)
+    await ensureLogin(adminUrl, { name: testLogins[process], password: testLoginPassword, process });
 }
 
 // pg's Pool.end() resolves before its connections have closed. Copying a database needs its
@@ -74,8 +74,10 @@ export async function createTestDatabase(serverUrl: string, template: string): P
   const name = `northstar_test_${randomBytes(6).toString("hex")}`;
   await createDatabaseFromTemplate(serverUrl, template, name);
   const adminUrl = databaseUrlWith(serverUrl, name);
-  const app = new URL(adminUrl);
-  app.username = testLoginRole;
-  app.password = testLoginPassword;
-  return { adminUrl, appUrl: app.toString(), drop: () => dropDatabase(serverUrl, name) };
+  return {
+    adminUrl,
+    hostUrl: loginUrl(adminUrl, testLogins.host, testLoginPassword),
+    workerUrl: loginUrl(adminUrl, testLogins.worker, testLoginPassword),
+    drop: () => dropDatabase(serverUrl, name),
+  };
 }

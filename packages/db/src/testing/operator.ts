@@ -1,8 +1,15 @@
 import { randomUUID } from "node:crypto";
-import type pg from "pg";
+import pg from "pg";
 
 // Arranging rows as an operator would: with the superuser pool, the way the tests of every package
 // set up users and tenants before the code under test (which never gets this pool) runs.
+
+/** The operator's pool: a superuser's connections, for arranging and counting rows (tests, benches). */
+export type OperatorPool = pg.Pool;
+
+export function operatorPool(adminUrl: string, max = 2): OperatorPool {
+  return new pg.Pool({ connectionString: adminUrl, max });
+}
 
 /** Runs `work` on one connection of the superuser pool in a transaction; rolls back if it throws. */
 export async function operatorTransaction<T>(admin: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
