@@ -50,11 +50,14 @@ export default [
       "no-restricted-syntax": ["error", envImport, ...sqlFence, dynamicImport],
     },
   },
+  // Billing talks to Stripe through its official SDK, and to nothing else outside the allow-list.
+  { files: ["src/billing/**/*.ts"], rules: { "no-restricted-imports": allowList(["stripe"]) } },
   {
     files: ["src/**/*.test.ts", "src/testing/**/*.ts"],
     ignores: ["src/auth/**"],
     rules: {
-      "no-restricted-imports": allowList(["vitest", "oauth2-mock-server"]),
+      // Test servers (the OAuth issuer, the Stripe stand-in) listen on 127.0.0.1.
+      "no-restricted-imports": allowList(["vitest", "oauth2-mock-server", "stripe", "node:http"]),
       "no-restricted-syntax": ["error", ...sqlFence, dynamicImport],
     },
   },
