@@ -96,11 +96,15 @@ export async function assertMemberCapacity(
   workspaceId: string,
   adding: number,
   billing: Billing | null,
+  now: Date = new Date(),
 ): Promise<void> {
   const plan = await workspacePlan(db, billing);
   if (planLimits[plan].members === null) return;
   await lockLimit(db, `members:${workspaceId}`);
-  assertRoom(plan, "members", await db.workspaceUser.count({ where: { workspaceId } }), adding);
+  // An open invitation holds a seat: its invitee may accept at any time without asking the plan.
+  const members = await db.workspaceUser.count({ where: { workspaceId } });
+  const invited = await db.invitation.count({ where: { workspaceId, status: "PENDING", expiresAt: { gt: now } } });
+  assertRoom(plan, "members", members + invited, adding);
 }
 
 /** Refuses owning another workspace beyond the user's own plan. */

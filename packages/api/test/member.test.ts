@@ -3,6 +3,7 @@ import {
   createUser,
   createWorkspace,
   expectCode,
+  giveSubscription,
   ownerMemberViewer,
   signedInUser,
   signIn,
@@ -101,6 +102,8 @@ describe("invitations wait for the invitee", () => {
 describe("who may invite whom", () => {
   test("an ADMIN inviting as OWNER is FORBIDDEN; an OWNER may", async () => {
     const { owner, member, ws } = await ownerMemberViewer(ctx());
+    // Four members already: PRO has room for the invitations (FREE's seats are tested below).
+    await giveSubscription(ctx().admin, owner.id, "PRO");
     const admin = await signedInUser(ctx(), "Adam Admin");
     await ctx().admin.query("INSERT INTO workspace_users (workspace_id, user_id, role) VALUES ($1, $2, 'ADMIN')", [
       ws.workspaceId,
@@ -140,5 +143,23 @@ describe("who may invite whom", () => {
     expect(JSON.stringify(listed)).not.toMatch(/Famous|famous\.png/);
     const members = await owner.caller.workspace.members.list(ws);
     expect(members.map((member) => member.user.id)).toEqual([owner.id]);
+  });
+});
+
+describe("seats", () => {
+  test("an open invitation holds a seat: FREE's 3 members are the owner and two invitations", async () => {
+    const { owner, ws } = await ownerAndInvitee();
+    await owner.caller.workspace.members.invite({ ...ws, email: "first@example.com" });
+    await owner.caller.workspace.members.invite({ ...ws, email: "second@example.com" });
+    const refused = await expectCode(
+      owner.caller.workspace.members.invite({ ...ws, email: "third@example.com" }),
+      "PRECONDITION_FAILED",
+    );
+    expect(refused.message).toBe("The FREE plan allows 3 members per workspace; upgrade the plan to add more.");
+    // Withdrawing one gives its seat back.
+    const pending = await owner.caller.workspace.members.invitations(ws);
+    const first = pending.find((invitation) => invitation.email === "first@example.com");
+    await owner.caller.workspace.members.cancelInvitation({ ...ws, invitationId: first?.id ?? "" });
+    await owner.caller.workspace.members.invite({ ...ws, email: "third@example.com" });
   });
 });

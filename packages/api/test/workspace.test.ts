@@ -187,6 +187,8 @@ describe("members", () => {
       [admin.id, "ADMIN"],
       [member.id, "MEMBER"],
     ]);
+    // Three members already: PRO has room for the invitations.
+    await giveSubscription(ctx().admin, owner.id, "PRO");
     const invitee = await signedInUser(ctx(), "Invitee");
     await expectCode(
       member.caller.workspace.members.invite({ workspaceId: team.id, email: invitee.email }),

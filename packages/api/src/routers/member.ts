@@ -3,6 +3,7 @@ import { type Prisma, queryRows, type ScopedDb, sql, type WorkspaceRole } from "
 import { emailSchema, workspaceRoleSchema } from "@northstar/core/schemas";
 import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
+import { assertMemberCapacity } from "../plans.ts";
 import { workspaceProcedure } from "../trpc.ts";
 
 // Members and invitations of the context workspace. The rules (only an OWNER touches the OWNER
@@ -113,6 +114,7 @@ export const memberRouter = {
               ? "This email declined an invitation; withdraw it to invite them again."
               : "This email already has a pending invitation.",
         });
+      await assertMemberCapacity(ctx.db, ctx.workspace.id, 1, ctx.billing, ctx.clock());
       return ctx.db.invitation.create({
         data: {
           workspaceId: ctx.workspace.id,
