@@ -27,7 +27,9 @@ const database = createDatabase({
   },
 });
 
-const worker = await startWorker({
+// The signal handlers are in place before the worker starts: a SIGTERM while it starts (after it
+// has logged "worker started", say) still stops it in order instead of killing the process.
+const started = startWorker({
   database,
   queueUrl: env.database.url,
   keyring: env.keyring,
@@ -49,8 +51,8 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down");
-    worker
-      .stop(env.shutdownSeconds * 1000)
+    started
+      .then((worker) => worker.stop(env.shutdownSeconds * 1000))
       .then(() => database.close())
       .then(
         () => process.exit(0),
@@ -61,3 +63,5 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
       );
   });
 }
+
+await started;
