@@ -1,5 +1,5 @@
 import { historyStart, limitLabels, planLimits, type PlanLimits, type PlanName } from "@northstar/core/plans";
-import { queryRows, type RowsOf, type ScopedDb, sql, type Plan } from "@northstar/db";
+import { type Query, queryRows, type RowsOf, type ScopedDb, sql, type Plan } from "@northstar/db";
 import { TRPCError } from "@trpc/server";
 import type { Billing } from "./billing/config.ts";
 import { myPlan } from "./subscription.ts";
@@ -121,35 +121,71 @@ export async function assertWorkspaceCapacity(
 }
 
 /**
- * Refuses writes to a KPI beyond the plan's active-KPI limit: after a downgrade or a lapse the
- * workspace's oldest active KPIs (by creation) stay writable, the rest read-only until the plan
- * allows them again or others are archived. Archiving stays allowed, so that the owner can choose.
+ * Where a row stands among its workspace's rows that count toward a limit, oldest first (by
+ * creation, then id): after a downgrade or a lapse the first `limit` stay writable and the rest
+ * read-only, until the plan allows them again or others go. Null: the row does not count.
  */
-export async function assertKpiWritable(
+const kpiPositionQuery = (workspaceId: string, kpiId: string) =>
+  sql<{ position: number | null }>`
+    SELECT (SELECT count(*)::int FROM kpis AS o
+              WHERE o.workspace_id = k.workspace_id AND o.is_active
+                AND (o.created_at, o.id) <= (k.created_at, k.id)) AS position
+      FROM kpis AS k
+     WHERE k.workspace_id = ${workspaceId}::uuid AND k.id = ${kpiId}::uuid AND k.is_active`;
+
+const integrationPositionQuery = (workspaceId: string, integrationId: string) =>
+  sql<{ position: number | null }>`
+    SELECT (SELECT count(*)::int FROM integrations AS o
+              WHERE o.workspace_id = i.workspace_id
+                AND (o.created_at, o.id) <= (i.created_at, i.id)) AS position
+      FROM integrations AS i
+     WHERE i.workspace_id = ${workspaceId}::uuid AND i.id = ${integrationId}::uuid`;
+
+async function assertWithinLimit(
+  db: ScopedDb,
+  billing: Billing | null,
+  limit: "kpis" | "integrations",
+  position: Query<{ position: number | null }>,
+  what: string,
+  /** Besides upgrading, e.g. "archive other KPIs". */
+  remedy?: string,
+): Promise<void> {
+  const plan = await workspacePlan(db, billing);
+  const allowed: number | null = planLimits[plan][limit];
+  if (allowed === null) return;
+  const rows = await queryRows(db, position);
+  if ((rows[0]?.position ?? 0) <= allowed) return;
+  const label = allowed === 1 ? limitLabels[limit].one : limitLabels[limit].many;
+  throw new TRPCError({
+    code: "PRECONDITION_FAILED",
+    message: `This ${what} is read-only: the ${plan} plan allows ${allowed} ${label} and it is beyond them. ${remedy ? `Upgrade the plan or ${remedy}` : "Upgrade the plan"} to edit it.`,
+  });
+}
+
+/** Refuses writes to a KPI beyond the plan's active-KPI limit (archiving stays allowed, so the owner can choose). */
+export function assertKpiWritable(
   db: ScopedDb,
   workspaceId: string,
   kpiId: string,
   billing: Billing | null,
 ): Promise<void> {
-  const plan = await workspacePlan(db, billing);
-  const limit: number | null = planLimits[plan].kpis;
-  if (limit === null) return;
-  const rows = await queryRows(
+  return assertWithinLimit(db, billing, "kpis", kpiPositionQuery(workspaceId, kpiId), "KPI", "archive other KPIs");
+}
+
+/** Refuses changes to, and manual syncs of, an integration beyond the plan's limit (disabling stays allowed). */
+export function assertIntegrationWritable(
+  db: ScopedDb,
+  workspaceId: string,
+  integrationId: string,
+  billing: Billing | null,
+): Promise<void> {
+  return assertWithinLimit(
     db,
-    sql<{ position: number | null }>`
-      SELECT (SELECT count(*)::int FROM kpis AS o
-                WHERE o.workspace_id = k.workspace_id AND o.is_active
-                  AND (o.created_at, o.id) <= (k.created_at, k.id)) AS position
-        FROM kpis AS k
-       WHERE k.workspace_id = ${workspaceId}::uuid AND k.id = ${kpiId}::uuid AND k.is_active`,
+    billing,
+    "integrations",
+    integrationPositionQuery(workspaceId, integrationId),
+    "integration",
   );
-  const position = rows[0]?.position ?? 0;
-  if (position > limit) {
-    throw new TRPCError({
-      code: "PRECONDITION_FAILED",
-      message: `This KPI is read-only: the ${plan} plan allows ${limit} ${limit === 1 ? limitLabels.kpis.one : limitLabels.kpis.many} and it is beyond them. Upgrade the plan or archive other KPIs to edit it.`,
-    });
-  }
 }
 
 /** Workspace things over the plan's limits (kept, read-only), for the Billing page. */

@@ -139,6 +139,44 @@ describe("plans", () => {
     },
   );
 
+  test("over the limit, an integration is read-only and a read-only KPI's points cannot be deleted", async () => {
+    const owner = await signedInUser(ctx(), "OverLimit");
+    const workspace = await createWorkspace(ctx().admin, [[owner.id, "OWNER"]]);
+    const ref = { workspaceId: workspace.id };
+    // FREE allows one integration and ten active KPIs; these came before a downgrade.
+    await addIntegrations(ctx().admin, workspace.id, 2);
+    await addKpis(ctx().admin, workspace.id, 11);
+    const integrations = await ctx().admin.query<{ id: string }>(
+      "SELECT id FROM integrations WHERE workspace_id = $1 ORDER BY created_at, id",
+      [workspace.id],
+    );
+    const [older, newer] = integrations.rows.map((row) => row.id);
+    if (!older || !newer) throw new Error("expected two integrations");
+    await owner.caller.integration.update({ ...ref, integrationId: older, name: "Still writable" });
+    const refused = await expectCode(
+      owner.caller.integration.update({ ...ref, integrationId: newer, name: "Renamed" }),
+      "PRECONDITION_FAILED",
+    );
+    expect(refused.message).toBe(
+      "This integration is read-only: the FREE plan allows 1 integration per workspace and it is beyond them. Upgrade the plan to edit it.",
+    );
+    await expectCode(owner.caller.integration.syncNow({ ...ref, integrationId: newer }), "PRECONDITION_FAILED");
+
+    const kpis = await ctx().admin.query<{ id: string }>(
+      "SELECT id FROM kpis WHERE workspace_id = $1 ORDER BY created_at, id",
+      [workspace.id],
+    );
+    const eleventh = kpis.rows[10]?.id;
+    if (!eleventh) throw new Error("expected eleven KPIs");
+    const point = await ctx().admin.query<{ id: string }>(
+      "INSERT INTO kpi_data_points (workspace_id, kpi_id, timestamp, value) VALUES ($1, $2, now(), 1) RETURNING id",
+      [workspace.id, eleventh],
+    );
+    const pointId = point.rows[0]?.id ?? "";
+    await expectCode(owner.caller.kpi.deletePoint({ ...ref, pointId }), "PRECONDITION_FAILED");
+    expect((await ctx().admin.query("SELECT 1 FROM kpi_data_points WHERE id = $1", [pointId])).rowCount).toBe(1);
+  });
+
   test("a lapse keeps every row: KPIs over the limit turn read-only, a re-subscribe makes them writable again", async () => {
     const owner = await signedInUser(ctx(), "Lapser");
     await ctx().admin.query(

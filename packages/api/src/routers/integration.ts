@@ -14,7 +14,7 @@ import { credentialsBinding, type PublicKeyring, Prisma, type ScopedDb, seal, ty
 import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 import { pageOf } from "../pagination.ts";
-import { assertIntegrationCapacity } from "../plans.ts";
+import { assertIntegrationCapacity, assertIntegrationWritable } from "../plans.ts";
 import { workspaceProcedure } from "../trpc.ts";
 
 // Connected integrations. Credentials are sealed here to the worker's public key (bound to their
@@ -214,6 +214,7 @@ export const integrationRouter = {
     )
     .mutation(async ({ ctx, input }) => {
       const current = await findIntegration(ctx.db, ctx.workspace.id, input.integrationId);
+      await assertIntegrationWritable(ctx.db, ctx.workspace.id, current.id, ctx.billing);
       const stored = storedConfig(current);
       const provider = providerOf(current.provider);
       const config = input.config === undefined ? undefined : parseFor(provider.config, input.config, "config");
@@ -289,6 +290,7 @@ export const integrationRouter = {
     .mutation(async ({ ctx, input }) => {
       const current = await findIntegration(ctx.db, ctx.workspace.id, input.integrationId);
       if (current.syncStatus !== "DISABLED") return present(current, ctx.workspace.role);
+      await assertIntegrationWritable(ctx.db, ctx.workspace.id, current.id, ctx.billing);
       const row = await ctx.db.integration.update({
         where: { workspaceId_id: { workspaceId: ctx.workspace.id, id: input.integrationId } },
         data: { syncStatus: "IDLE", authFailedAt: null, consecutiveFailures: 0, nextSyncAt: ctx.clock() },
@@ -309,6 +311,7 @@ export const integrationRouter = {
         });
       }
       if (current.syncStatus === "SYNCING") return present(current, ctx.workspace.role);
+      await assertIntegrationWritable(ctx.db, ctx.workspace.id, current.id, ctx.billing);
       // Status and due time in one update, inside the procedure's transaction; then the job. The
       // queue is another connection: a worker that takes the job at once waits on this row's lock
       // until the transaction commits. Should the send be lost, the row is due now and the
@@ -345,6 +348,7 @@ export const integrationRouter = {
     .input(integrationRef.extend({ metricKey: metricKeySchema, kpiId: z.uuid({ error: "KPI id must be a UUID" }) }))
     .mutation(async ({ ctx, input }) => {
       const integration = await findIntegration(ctx.db, ctx.workspace.id, input.integrationId);
+      await assertIntegrationWritable(ctx.db, ctx.workspace.id, integration.id, ctx.billing);
       const metric = metricOf(providerOf(integration.provider), input.metricKey);
       const kpi = await ctx.db.kpi.findUnique({
         where: { workspaceId_id: { workspaceId: ctx.workspace.id, id: input.kpiId } },
@@ -370,6 +374,7 @@ export const integrationRouter = {
     .input(integrationRef.extend({ metricKey: metricKeySchema }))
     .mutation(async ({ ctx, input }) => {
       const integration = await findIntegration(ctx.db, ctx.workspace.id, input.integrationId);
+      await assertIntegrationWritable(ctx.db, ctx.workspace.id, integration.id, ctx.billing);
       const metric = metricOf(providerOf(integration.provider), input.metricKey);
       const removed = await ctx.db.integrationMetric.deleteMany({
         where: { workspaceId: ctx.workspace.id, integrationId: integration.id, metricKey: metric.key },

@@ -235,6 +235,12 @@ export const kpiRouter = {
   deletePoint: workspaceProcedure("kpi.write")
     .input(z.object({ pointId: z.uuid({ error: "Data point id must be a UUID" }) }))
     .mutation(async ({ ctx, input }) => {
+      const point = await ctx.db.kpiDataPoint.findFirst({
+        where: { workspaceId: ctx.workspace.id, id: input.pointId },
+        select: { kpiId: true },
+      });
+      if (!point) throw new TRPCError({ code: "NOT_FOUND", message: "Data point not found." });
+      await assertKpiWritable(ctx.db, ctx.workspace.id, point.kpiId, ctx.billing);
       const deleted = await ctx.db.kpiDataPoint.deleteMany({
         where: { workspaceId: ctx.workspace.id, id: input.pointId },
       });
