@@ -22,7 +22,7 @@ import { z } from "zod";
 // The host's settings, validated once at startup. Nothing else in the host reads process.env:
 // main.ts calls readEnv() and hands the pieces to createApp().
 
-// Production must set these; elsewhere each has a fallback: a localhost URL, the embedded database,
+// Production must set these; elsewhere each has a fallback: a loopback URL, the embedded database,
 // a per-process secret, no credentials sealing.
 const requiredInProduction = [
   "PUBLIC_URL",
@@ -122,7 +122,9 @@ function endpointOverrides(settings: z.infer<typeof hostEnvSchema>, name: Provid
 export function parseEnv(source: Environment): HostEnv {
   const settings = parseSettings(hostEnvSchema, source, "server");
   const production = settings.NODE_ENV === "production";
-  const publicUrl = settings.PUBLIC_URL ?? `http://localhost:${settings.PORT}`;
+  // The address the host listens on outside production, and the one the README tells people to
+  // open: writes and sign-in are taken only from this origin (same-origin.ts).
+  const publicUrl = settings.PUBLIC_URL ?? `http://127.0.0.1:${settings.PORT}`;
   // Outside production a per-process secret is enough: it only signs the ten-minute sign-in state.
   const secret = settings.NORTHSTAR_AUTH_SECRET ?? randomBytes(32).toString("base64url");
   // The sign-in settings are the api package's to validate (ids, secrets, the dev sign-in flag,

@@ -22,7 +22,7 @@ test("development defaults: port 3000 on 127.0.0.1, no database (embedded), no d
     production: false,
     port: 3000,
     host: "127.0.0.1",
-    publicUrl: "http://localhost:3000",
+    publicUrl: "http://127.0.0.1:3000",
     database: null,
   });
   expect(env.auth.developmentSignIn).toBe(false);
