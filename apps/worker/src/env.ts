@@ -57,6 +57,12 @@ const workerEnvSchema = z
       .enum(["0", "1"], { error: "WORKER_ALLOW_PRIVATE_NETWORK must be 0 or 1" })
       .default("0")
       .transform((value) => value === "1"),
+    // Serve the built-in demo source at /demo/* beside /metrics (development: the seeded
+    // integrations sync from it). Off by default.
+    WORKER_DEMO_SOURCE: z
+      .enum(["0", "1"], { error: "WORKER_DEMO_SOURCE must be 0 or 1" })
+      .default("0")
+      .transform((value) => value === "1"),
     /** On SIGTERM, how long running syncs may take to finish before they are released. */
     WORKER_SHUTDOWN_SECONDS: seconds(1, 3_600).default(25),
     /** The dispatcher's schedule (pg-boss cron, UTC). */
@@ -100,7 +106,7 @@ export interface SyncSettings {
 export interface WorkerEnv {
   production: boolean;
   logLevel: z.infer<typeof workerEnvSchema>["LOG_LEVEL"];
-  http: { port: number; host: string };
+  http: { port: number; host: string; demo: boolean };
   concurrency: number;
   providerConcurrency: number;
   workspaceConcurrency: number;
@@ -123,7 +129,7 @@ export function parseWorkerEnv(source: Environment): WorkerEnv {
   return {
     production: env.NODE_ENV === "production",
     logLevel: env.LOG_LEVEL,
-    http: { port: env.WORKER_HTTP_PORT, host: env.WORKER_HTTP_HOST },
+    http: { port: env.WORKER_HTTP_PORT, host: env.WORKER_HTTP_HOST, demo: env.WORKER_DEMO_SOURCE },
     concurrency: env.WORKER_CONCURRENCY,
     providerConcurrency: env.WORKER_PROVIDER_CONCURRENCY,
     workspaceConcurrency: env.WORKER_WORKSPACE_CONCURRENCY,
@@ -165,8 +171,9 @@ const developmentLegacyKey = "dev:ZGV2ZWxvcG1lbnQta2V5LW5vdC1hLXNlY3JldC0zMmI";
 /**
  * The environment `pnpm dev` runs the worker in: this process's, on the development database
  * through the worker's development login, with the development private key (apps/web's dev script seals to its public half, so the worker opens
- * what the host sealed) and integrations allowed to reach servers on this machine (production:
- * public addresses only).
+ * what the host sealed), integrations allowed to reach servers on this machine (production:
+ * public addresses only; the seeded integrations read the demo source on 127.0.0.1) and the demo
+ * source served.
  */
 export function developmentEnvironment(workerDatabaseUrl: string, env: Environment = process.env): NodeJS.ProcessEnv {
   return {
@@ -175,5 +182,6 @@ export function developmentEnvironment(workerDatabaseUrl: string, env: Environme
     NORTHSTAR_CREDENTIALS_PRIVATE_KEYS: env.NORTHSTAR_CREDENTIALS_PRIVATE_KEYS ?? developmentPrivateKey,
     NORTHSTAR_CREDENTIALS_KEYS: env.NORTHSTAR_CREDENTIALS_KEYS ?? developmentLegacyKey,
     WORKER_ALLOW_PRIVATE_NETWORK: env.WORKER_ALLOW_PRIVATE_NETWORK ?? "1",
+    WORKER_DEMO_SOURCE: env.WORKER_DEMO_SOURCE ?? "1",
   };
 }

@@ -38,8 +38,8 @@ export interface WorkerOptions {
   heartbeatSeconds: number;
   dispatchCron: string;
   resealCron: string;
-  /** /metrics and /healthz; null: none (tests that do not need them). */
-  http: { port: number; host: string } | null;
+  /** /metrics and /healthz (and /demo/* with `demo`); null: none (tests that do not need them). */
+  http: { port: number; host: string; demo?: boolean } | null;
   /** Polling interval of the queues in seconds (pg-boss's minimum is 0.5). */
   pollingIntervalSeconds?: number;
   random?: () => number;
@@ -151,6 +151,24 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     heartbeatSeconds: options.heartbeatSeconds,
     expireInSeconds: options.sync.runTimeoutSeconds + 60,
   });
+  // Listening before any sync runs: the demo source (development) must answer the first syncs.
+  let server: ServerType | null = null;
+  let httpUrl: string | null = null;
+  if (options.http) {
+    const app = createHttpApp({
+      metrics,
+      ready: async () => !stopping && (await database.ping().then(() => true)),
+      demo: options.http.demo ?? false,
+    });
+    const { port, host } = options.http;
+    server = await new Promise<ServerType>((resolve) => {
+      const started = serve({ fetch: app.fetch, port, hostname: host }, () => {
+        resolve(started);
+      });
+    });
+    const address = server.address() as AddressInfo;
+    httpUrl = `http://${address.address.includes(":") ? `[${address.address}]` : address.address}:${address.port}`;
+  }
   const pollingIntervalSeconds = options.pollingIntervalSeconds ?? 0.5;
   // One job per fetch, one poller per slot, and a poller that comes back at once while its fetches
   // come back full: pg-boss otherwise waits out the polling interval between jobs (its other burst
@@ -191,22 +209,6 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   await boss.send(queueNames.dispatch, {});
   await boss.send(queueNames.reseal, {});
 
-  let server: ServerType | null = null;
-  let httpUrl: string | null = null;
-  if (options.http) {
-    const app = createHttpApp({
-      metrics,
-      ready: async () => !stopping && (await database.ping().then(() => true)),
-    });
-    const { port, host } = options.http;
-    server = await new Promise<ServerType>((resolve) => {
-      const started = serve({ fetch: app.fetch, port, hostname: host }, () => {
-        resolve(started);
-      });
-    });
-    const address = server.address() as AddressInfo;
-    httpUrl = `http://${address.address.includes(":") ? `[${address.address}]` : address.address}:${address.port}`;
-  }
   logger.info({ concurrency: options.concurrency, http: httpUrl }, "worker started");
 
   return {

@@ -2,7 +2,6 @@ import { providers } from "@northstar/core/provider-schemas";
 import { urlOrigin } from "@northstar/core/providers";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import type { Connector, FetchRequest } from "../src/providers/connector.ts";
-import { parseCsv } from "../src/providers/csv.ts";
 import { nextLink } from "../src/providers/github.ts";
 import { parseRetryAfter } from "../src/providers/http.ts";
 import { createConnectors } from "../src/providers/index.ts";
@@ -218,7 +217,34 @@ beforeAll(async () => {
     }
     if (url.pathname === "/bad.csv") {
       response.writeHead(200, { "content-type": "text/csv" });
-      return void response.end("timestamp,value\n2026-11-24,abc\n");
+      return void response.end("timestamp,value\n2026-11-23,1\n2026-11-24,abc\n");
+    }
+    if (url.pathname === "/unterminated.csv") {
+      response.writeHead(200, { "content-type": "text/csv" });
+      return void response.end('timestamp,value\n2026-11-23,1\n2026-11-24,"2\n');
+    }
+    if (url.pathname === "/europe.csv") {
+      // What a spreadsheet in much of Europe saves: semicolons, decimal commas, grouped thousands.
+      response.writeHead(200, { "content-type": "text/csv" });
+      return void response.end("Datum;Umsatz;Kosten\n22.11.2026;1.234,5;10\n23.11.2026;2.000,25;11\n24.11.2026;;12\n");
+    }
+    if (url.pathname === "/thousands.csv") {
+      response.writeHead(200, { "content-type": "text/csv" });
+      return void response.end('date,revenue,note\n2026-11-23,"1,234.5",a\n2026-11-24,"12,000",b\n');
+    }
+    if (url.pathname === "/ambiguous.csv") {
+      // 01/11 to 12/11: November 1 to 12, or January 11 to December 11? No row tells.
+      response.writeHead(200, { "content-type": "text/csv" });
+      const days = Array.from({ length: 12 }, (_, i) => `${String(i + 1).padStart(2, "0")}/11/2026,${i}`);
+      return void response.end(`day,value\n${days.join("\n")}\n`);
+    }
+    if (url.pathname === "/big.csv") {
+      // 40 MB in 80,000 rows, past the 32 MB bound: refused while streaming (no content-length declared).
+      response.writeHead(200, { "content-type": "text/csv" });
+      const block = `2026-11-24,1,${"x".repeat(500)}\n`.repeat(2_000);
+      response.write("timestamp,value,note\n");
+      for (let sent = 0; sent < 40; sent++) response.write(block);
+      return void response.end();
     }
     json(response, 404, {});
   });
@@ -457,21 +483,71 @@ describe("CSV", () => {
       [iso("2026-11-23"), 1.5],
       [iso("2026-11-24"), 2.5],
     ]);
-    expect(parseCsv('a,"b ""c""",\n"x\ny",2,3')).toEqual([
-      ["a", 'b "c"', ""],
-      ["x\ny", "2", "3"],
+  });
+
+  test("a semicolon file with decimal commas and grouped thousands, dates read in the configured time zone", async () => {
+    const points = await connector("csv").fetch(
+      request(
+        { url: `${plain.url}/europe.csv` },
+        { timestampColumn: "Datum", valueColumn: "Umsatz", timeZone: "Europe/Berlin" },
+        { since: new Date("2026-11-01T00:00:00Z") },
+      ),
+    );
+    // Midnight in Berlin (UTC+1 in November) is 23:00 UTC the day before; the empty cell is a gap.
+    expect(byMetric(points, "value")).toEqual([
+      [iso("2026-11-21T23:00:00Z"), 1234.5],
+      [iso("2026-11-22T23:00:00Z"), 2000.25],
     ]);
   });
 
-  test("a row without a number, a missing column, an unterminated quote", async () => {
-    expect((await failure(connector("csv").fetch(request({ url: `${plain.url}/bad.csv` }, {})))).code).toBe(
-      "provider_bad_response",
+  test("a quoted value with a thousands separator is one number", async () => {
+    const points = await connector("csv").fetch(
+      request({ url: `${plain.url}/thousands.csv` }, { timestampColumn: "date", valueColumn: "revenue" }),
     );
-    expect(
-      (await failure(connector("csv").fetch(request({ url: `${plain.url}/data.csv` }, { timestampColumn: "when" }))))
-        .code,
-    ).toBe("config_invalid");
-    expect(() => parseCsv('a,"b')).toThrow(SyncError);
+    expect(byMetric(points, "value")).toEqual([
+      [iso("2026-11-23"), 1234.5],
+      [iso("2026-11-24"), 12000],
+    ]);
+  });
+
+  test("an ambiguous date column is refused with a request for the date format, never guessed; with it, read", async () => {
+    const refused = await failure(
+      connector("csv").fetch(request({ url: `${plain.url}/ambiguous.csv` }, { timestampColumn: "day" })),
+    );
+    expect(refused.code).toBe("config_invalid");
+    expect(refused.disables).toBe(true);
+    expect(refused.message).toMatch(/DD\/MM\/YYYY or MM\/DD\/YYYY.*set the integration's date format/);
+    const points = await connector("csv").fetch(
+      request(
+        { url: `${plain.url}/ambiguous.csv` },
+        { timestampColumn: "day", dateFormat: "DD/MM/YYYY" },
+        { since: new Date("2026-11-11T00:00:00Z") },
+      ),
+    );
+    expect(byMetric(points, "value")).toEqual([
+      [iso("2026-11-11"), 10],
+      [iso("2026-11-12"), 11],
+    ]);
+  });
+
+  test("a row without a number, an unterminated quote: the line is named; a missing column is a config error", async () => {
+    const notNumber = await failure(connector("csv").fetch(request({ url: `${plain.url}/bad.csv` }, {})));
+    expect(notNumber.code).toBe("provider_bad_response");
+    expect(notNumber.message).toBe('CSV line 3, column "value", has a value that is not a number.');
+    const unterminated = await failure(connector("csv").fetch(request({ url: `${plain.url}/unterminated.csv` }, {})));
+    expect(unterminated.code).toBe("provider_bad_response");
+    expect(unterminated.message).toMatch(/^CSV line 3 has a quoted value that is not closed properly/);
+    const missing = await failure(
+      connector("csv").fetch(request({ url: `${plain.url}/data.csv` }, { timestampColumn: "when" })),
+    );
+    expect(missing.code).toBe("config_invalid");
+    expect(missing.message).toMatch(/no column named "when"/);
+  });
+
+  test("a body past the size bound is refused while it streams", async () => {
+    const refused = await failure(connector("csv").fetch(request({ url: `${plain.url}/big.csv` }, {})));
+    expect(refused.code).toBe("provider_bad_response");
+    expect(refused.message).toMatch(/larger than \d+ bytes/);
   });
 });
 

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { dateFormats } from "./csv/dates.ts";
+import { checkTimeZone } from "./csv/time-zone.ts";
 import { type ProviderEntry, providerEntries, type ProviderId, providerIds } from "./providers.ts";
 
 // Each provider's credential and config schemas joined to its catalogue entry, for the API and the
@@ -69,6 +71,26 @@ const csv: ProviderDefinition = {
       .min(1, "Value column is required")
       .max(100, "Value column must be at most 100 characters")
       .default("value"),
+    // The answers to what the file may leave open: its date format (01/02/2026) and decimal
+    // separator; dates without an offset are read in the time zone (default UTC).
+    dateFormat: z.enum(dateFormats, { error: `Date format must be one of: ${dateFormats.join(", ")}` }).optional(),
+    decimalSeparator: z.enum([".", ","], { error: "Decimal separator must be . or ," }).optional(),
+    timeZone: z
+      .string()
+      .trim()
+      .max(100, "Time zone must be at most 100 characters")
+      .refine(
+        (value) => {
+          try {
+            checkTimeZone(value);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { error: "Time zone must be an IANA name such as Europe/Berlin or UTC" },
+      )
+      .optional(),
   }),
 };
 

@@ -1,5 +1,9 @@
+import { dateFormats } from "./csv/dates.ts";
+
 // The providers a workspace can connect, as plain data (form fields, metrics, credential hints): the
 // web client renders its forms from it; provider-schemas.ts adds the zod rules; connectors fetch.
+
+const dateFormatChoices = dateFormats.map((format) => ({ value: format, label: format }));
 
 export const providerIds = ["http-json", "csv", "github", "stripe"] as const;
 export type ProviderId = (typeof providerIds)[number];
@@ -11,6 +15,8 @@ export interface CredentialField {
   type: "text" | "password" | "url";
   required: boolean;
   placeholder?: string;
+  /** The values it may take, shown as a choice (the first, "", when the field is optional). */
+  choices?: readonly { value: string; label: string }[];
 }
 
 export interface ProviderMetric {
@@ -63,6 +69,31 @@ export const providerEntries: Readonly<Record<ProviderId, ProviderEntry>> = {
     configFields: [
       { name: "timestampColumn", label: "Timestamp column", type: "text", required: false, placeholder: "timestamp" },
       { name: "valueColumn", label: "Value column", type: "text", required: false, placeholder: "value" },
+      {
+        name: "dateFormat",
+        label: "Date format",
+        type: "text",
+        required: false,
+        choices: [{ value: "", label: "Detect (asks when dates like 01/02/2026 are ambiguous)" }, ...dateFormatChoices],
+      },
+      {
+        name: "decimalSeparator",
+        label: "Decimal separator",
+        type: "text",
+        required: false,
+        choices: [
+          { value: "", label: "Detect" },
+          { value: ".", label: "Point (1,234.5)" },
+          { value: ",", label: "Comma (1.234,5)" },
+        ],
+      },
+      {
+        name: "timeZone",
+        label: "Time zone of dates without an offset",
+        type: "text",
+        required: false,
+        placeholder: "UTC",
+      },
     ],
     credentialFields: [{ name: "url", label: "CSV URL", type: "url", required: true }],
     hintField: "url",

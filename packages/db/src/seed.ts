@@ -1,8 +1,10 @@
 import pg from "pg";
+import { credentialsBinding, parsePublicKeyring, type PublicKeyring, seal } from "./credentials.ts";
 import { prng } from "./prng.ts";
 
 // Development data: two workspaces with overlapping members (every role present), a dozen KPIs
-// with 90 days of history, goals, integrations in each sync state, and subscriptions.
+// with 90 days of history, goals, integrations connected to the worker's built-in demo source
+// (so that a first `pnpm dev` syncs for real), and subscriptions.
 // Idempotent: fixed ids, upserts that rewrite only rows whose content differs, one transaction,
 // values from a seeded PRNG, so a second run on the same day writes nothing. The history ends at
 // UTC midnight of `now`: on a later day the window slides (values rewritten, points of the seed
@@ -12,7 +14,18 @@ import { prng } from "./prng.ts";
 export interface SeedOptions {
   /** The history ends at UTC midnight of this instant. Default: now. */
   now?: Date;
+  /** Where the worker serves its demo source (WORKER_DEMO_SOURCE). Default: the dev worker's, on 127.0.0.1:9464. */
+  demoSourceUrl?: string;
+  /** The public key (keyId:base64) the seeded integrations' credentials are sealed to. Default: the development one. */
+  credentialsPublicKey?: string;
 }
+
+/**
+ * The development key pair's public half: apps/web's dev script seals to it, and the worker's dev
+ * environment opens with its private half (apps/worker's `developmentPrivateKey`). Not a secret.
+ */
+export const developmentCredentialsPublicKey = "dev-box:MCowBQYDK2VuAyEAx9inGF7rhOGsvQL1YfWKzionzZvOpSFZZCLsWdTxtV8=";
+export const defaultDemoSourceUrl = "http://127.0.0.1:9464/demo";
 
 export interface SeedSummary {
   users: number;
@@ -24,7 +37,6 @@ export interface SeedSummary {
   goalKpis: number;
   integrations: number;
   integrationMetrics: number;
-  syncRuns: number;
   subscriptions: number;
   /** Rows inserted, changed or removed by this run: 0 when the database already held the seed. */
   written: number;
@@ -67,9 +79,12 @@ const memberships: [WorkspaceKey, SeededUser, "OWNER" | "ADMIN" | "MEMBER" | "VI
   ["globex", "ada", "MEMBER"],
 ];
 
-const integrationNumbers = { stripe: 1, github: 2, revenueFeed: 3, analytics: 4 };
+const integrationNumbers = { billing: 1, deploys: 2, revenueFeed: 3, sessions: 4 };
 type IntegrationKey = keyof typeof integrationNumbers;
 const integrationId = (key: IntegrationKey) => seedId(7, integrationNumbers[key]);
+export const seededIntegrationIds = Object.fromEntries(
+  (Object.keys(integrationNumbers) as IntegrationKey[]).map((key) => [key, integrationId(key)]),
+) as Record<IntegrationKey, string>;
 
 interface SeedKpi {
   n: number;
@@ -88,6 +103,7 @@ interface SeedKpi {
   weekly?: number;
   daily?: number;
   decimals: number;
+  /** Fed by this seeded integration: its history comes from the demo source, not from the seed. */
   integration?: IntegrationKey;
   /** The series stops this many days before the end (a broken feed, an archived KPI). */
   stopsDaysAgo?: number;
@@ -106,7 +122,7 @@ const kpis: SeedKpi[] = [
     to: 104_000,
     noise: 0.01,
     decimals: 0,
-    integration: "stripe",
+    integration: "billing",
   },
   {
     n: 2,
@@ -120,7 +136,6 @@ const kpis: SeedKpi[] = [
     to: 2.6,
     noise: 0.08,
     decimals: 2,
-    integration: "stripe",
   },
   {
     n: 3,
@@ -204,8 +219,7 @@ const kpis: SeedKpi[] = [
     noise: 0.3,
     weekly: 0.7,
     decimals: 0,
-    integration: "github",
-    stopsDaysAgo: 2,
+    integration: "deploys",
   },
   {
     n: 9,
@@ -219,6 +233,7 @@ const kpis: SeedKpi[] = [
     noise: 0.05,
     weekly: 0.2,
     decimals: 0,
+    integration: "revenueFeed",
   },
   {
     n: 10,
@@ -244,8 +259,7 @@ const kpis: SeedKpi[] = [
     noise: 0.06,
     weekly: 0.3,
     decimals: 0,
-    integration: "analytics",
-    stopsDaysAgo: 9,
+    integration: "sessions",
   },
   {
     n: 12,
@@ -444,29 +458,43 @@ async function upsert(client: pg.ClientBase, spec: TableRows): Promise<number> {
   return result.rowCount ?? 0;
 }
 
+/** The sealed credentials of a seeded integration, as its row's columns (bytea as hex text). */
+type SealCredentials = (
+  key: IntegrationKey,
+  workspace: WorkspaceKey,
+  provider: string,
+  config: Record<string, string>,
+  credentials: Record<string, string>,
+) => { credentials: string; credentials_key_id: string };
+
 /** Every table but the data points, parents before children. */
-function seedRows(end: number): TableRows[] {
+function seedRows(end: number, demoSourceUrl: string, sealed: SealCredentials): TableRows[] {
   const at = (hours: number, seconds = 0) => new Date(end + hours * hourMs + seconds * 1000).toISOString();
   const created = at(-120 * 24);
   const stamps = { created_at: created, updated_at: created };
-  const integration = (
+  // Each connected to a demo series (apps/worker/src/demo): HTTP JSON needs no credentials (sealed
+  // empty: every integration has a sealed set), a CSV's URL is itself the credential.
+  const demo = (
     key: IntegrationKey,
     workspace: WorkspaceKey,
-    provider: string,
+    provider: "http-json" | "csv",
     name: string,
-    config: object,
+    config: Record<string, string>,
+    credentials: Record<string, string> = {},
   ) => ({
     id: integrationId(key),
     workspace_id: seededWorkspaceIds[workspace],
     provider,
     name,
     config: JSON.stringify(config),
+    ...sealed(key, workspace, provider, config, credentials),
+    // A first-run state: due now, so the worker's first dispatch syncs it.
     sync_status: "IDLE",
     sync_started_at: null,
     last_synced_at: null,
     last_attempt_at: null,
-    next_sync_at: null,
-    sync_interval_seconds: 3600,
+    next_sync_at: at(0),
+    sync_interval_seconds: 900,
     consecutive_failures: 0,
     last_error_code: null,
     last_error_message: null,
@@ -475,25 +503,6 @@ function seedRows(end: number): TableRows[] {
     sync_cursor: null,
     ...stamps,
   });
-  const badGateway = "GitHub answered 502 Bad Gateway; retrying with backoff.";
-  const revoked = "The refresh token was revoked; reconnect the integration.";
-  const syncRuns: [
-    IntegrationKey,
-    WorkspaceKey,
-    "SUCCEEDED" | "FAILED",
-    number,
-    number,
-    string | null,
-    string | null,
-  ][] = [
-    ["stripe", "acme", "SUCCEEDED", -3, 1, null, null],
-    ["stripe", "acme", "SUCCEEDED", -2, 1, null, null],
-    ["stripe", "acme", "SUCCEEDED", -1, 2, null, null],
-    ["github", "acme", "SUCCEEDED", -48, 1, null, null],
-    ["github", "acme", "FAILED", -2, 0, "upstream_unavailable", badGateway],
-    ["github", "acme", "FAILED", -1, 0, "upstream_unavailable", badGateway],
-    ["analytics", "globex", "FAILED", -9 * 24 + 1, 0, "auth_failed", revoked],
-  ];
   return [
     tableRows({
       table: "users",
@@ -546,7 +555,8 @@ function seedRows(end: number): TableRows[] {
         ...stamps,
       })),
     }),
-    // Credentials stay NULL (not even listed): a developer who connected one keeps it.
+    // The demo source's series; rewritten to this first-run state on every seed (credentials kept
+    // when they are already there: sealing again would write new bytes each run).
     tableRows({
       table: "integrations",
       columns: {
@@ -555,6 +565,8 @@ function seedRows(end: number): TableRows[] {
         provider: "text",
         name: "text",
         config: "jsonb",
+        credentials: "bytea",
+        credentials_key_id: "text",
         sync_status: '"SyncStatus"',
         sync_started_at: "timestamptz",
         last_synced_at: "timestamptz",
@@ -572,76 +584,31 @@ function seedRows(end: number): TableRows[] {
       },
       conflict: ["workspace_id", "id"],
       rows: [
-        {
-          ...integration("stripe", "acme", "stripe", "Stripe billing", { account: "acct_seed_acme" }),
-          sync_status: "SUCCEEDED",
-          last_synced_at: at(-1),
-          last_attempt_at: at(-1),
-          next_sync_at: at(0),
-          sync_cursor: JSON.stringify({ after: "evt_seed_0090" }),
-          updated_at: at(-1),
-        },
-        {
-          ...integration("github", "acme", "github", "GitHub deployments", { repository: "acme/web" }),
-          sync_status: "FAILED",
-          last_synced_at: at(-48),
-          last_attempt_at: at(-1),
-          next_sync_at: at(3),
-          consecutive_failures: 3,
-          last_error_code: "upstream_unavailable",
-          last_error_message: badGateway,
-          last_error_at: at(-1),
-          updated_at: at(-1),
-        },
-        {
-          ...integration("revenueFeed", "globex", "http-json", "Revenue feed", {
-            url: "http://127.0.0.1:4010/revenue.json",
-            valuePath: "$.total",
-          }),
-          sync_interval_seconds: 900,
-          next_sync_at: at(0),
-        },
-        {
-          ...integration("analytics", "globex", "google-analytics", "Google Analytics", {
-            property: "properties/000000",
-          }),
-          sync_status: "DISABLED",
-          last_synced_at: at(-9 * 24),
-          last_attempt_at: at(-9 * 24 + 1),
-          consecutive_failures: 1,
-          last_error_code: "auth_failed",
-          last_error_message: revoked,
-          last_error_at: at(-9 * 24 + 1),
-          auth_failed_at: at(-9 * 24 + 1),
-          updated_at: at(-9 * 24 + 1),
-        },
+        demo("billing", "acme", "http-json", "Billing (demo source)", {
+          url: `${demoSourceUrl}/mrr.json`,
+          valuePath: "$.points",
+        }),
+        demo(
+          "deploys",
+          "acme",
+          "csv",
+          "Deploys (demo CSV)",
+          { timestampColumn: "timestamp", valueColumn: "deploys" },
+          { url: `${demoSourceUrl}/deploys.csv` },
+        ),
+        demo("revenueFeed", "globex", "http-json", "Revenue feed (demo source)", {
+          url: `${demoSourceUrl}/revenue.json`,
+          valuePath: "$.points",
+        }),
+        demo(
+          "sessions",
+          "globex",
+          "csv",
+          "Website sessions (demo spreadsheet export)",
+          { timestampColumn: "Datum", valueColumn: "sessions" },
+          { url: `${demoSourceUrl}/sessions.csv?format=europe` },
+        ),
       ],
-    }),
-    tableRows({
-      table: "sync_runs",
-      columns: {
-        id: "uuid",
-        workspace_id: "uuid",
-        integration_id: "uuid",
-        status: '"SyncRunStatus"',
-        started_at: "timestamptz",
-        finished_at: "timestamptz",
-        points_written: "int4",
-        error_code: "text",
-        error_message: "text",
-      },
-      conflict: ["workspace_id", "id"],
-      rows: syncRuns.map(([key, workspace, status, hours, points, code, message], i) => ({
-        id: seedId(8, i + 1),
-        workspace_id: seededWorkspaceIds[workspace],
-        integration_id: integrationId(key),
-        status,
-        started_at: at(hours),
-        finished_at: at(hours, 12),
-        points_written: points,
-        error_code: code,
-        error_message: message,
-      })),
     }),
     // current_value and current_value_at are the points trigger's: never written here.
     tableRows({
@@ -675,8 +642,7 @@ function seedRows(end: number): TableRows[] {
         ...stamps,
       })),
     }),
-    // Which KPI each seeded integration's metric writes into (the worker's targets). The Google
-    // Analytics row is a provider no connector serves: nothing of it is mapped.
+    // Which KPI each seeded integration's metric writes into (the worker's targets).
     tableRows({
       table: "integration_metrics",
       columns: {
@@ -690,20 +656,20 @@ function seedRows(end: number): TableRows[] {
       },
       conflict: ["workspace_id", "integration_id", "metric_key"],
       insertOnly: ["id"],
-      rows: (
-        [
-          ["stripe", "acme", "mrr", "Monthly recurring revenue"],
-          ["github", "acme", "merged_prs_per_day", "Deploys"],
-          ["revenueFeed", "globex", "value", "Revenue"],
-        ] as const
-      ).map(([key, workspace, metric, kpi], i) => ({
-        id: seedId(10, i + 1),
-        workspace_id: seededWorkspaceIds[workspace],
-        integration_id: integrationId(key),
-        metric_key: metric,
-        kpi_id: kpiId(kpi),
-        ...stamps,
-      })),
+      rows: kpis.flatMap((kpi) =>
+        kpi.integration
+          ? [
+              {
+                id: seedId(10, integrationNumbers[kpi.integration]),
+                workspace_id: seededWorkspaceIds[kpi.workspace],
+                integration_id: integrationId(kpi.integration),
+                metric_key: "value",
+                kpi_id: seedId(4, kpi.n),
+                ...stamps,
+              },
+            ]
+          : [],
+      ),
     }),
     tableRows({
       table: "goals",
@@ -788,13 +754,17 @@ function seedRows(end: number): TableRows[] {
   ];
 }
 
-/** One KPI's history in one statement (one pass of the current-value trigger); returns rows written. */
+/**
+ * One KPI's history in one statement (one pass of the current-value trigger); returns rows written.
+ * A KPI fed by a seeded integration has none from the seed (its first sync brings 90 days from the
+ * demo source): the seed's own points of it, from before, are removed.
+ */
 async function upsertSeries(
   client: pg.ClientBase,
   kpi: SeedKpi,
   end: number,
 ): Promise<{ points: number; written: number }> {
-  const { timestamps, values } = series(kpi, end);
+  const { timestamps, values } = kpi.integration ? { timestamps: [], values: [] } : series(kpi, end);
   const prefix = pointIdPrefix(kpi.n);
   const ids = timestamps.map((timestamp) => `${prefix}-4000-8000-${hex(Date.parse(timestamp) / 60_000, 12)}`);
   const workspaceId = seededWorkspaceIds[kpi.workspace];
@@ -804,15 +774,7 @@ async function upsertSeries(
        FROM unnest($5::uuid[], $6::float8[], $7::timestamptz[]) AS u(id, value, at)
      ON CONFLICT (workspace_id, kpi_id, "timestamp", source) DO UPDATE SET value = EXCLUDED.value
        WHERE p.value IS DISTINCT FROM EXCLUDED.value`,
-    [
-      workspaceId,
-      seedId(4, kpi.n),
-      kpi.integration ? "INTEGRATION" : "IMPORT",
-      kpi.integration ? integrationId(kpi.integration) : null,
-      ids,
-      values,
-      timestamps,
-    ],
+    [workspaceId, seedId(4, kpi.n), "IMPORT", null, ids, values, timestamps],
   );
   // The seed's own points that slid out of the window: their ids carry this KPI's prefix.
   const removed = await client.query(
@@ -821,7 +783,7 @@ async function upsertSeries(
     [
       workspaceId,
       seedId(4, kpi.n),
-      timestamps[0] ?? new Date(end).toISOString(),
+      timestamps[0] ?? "infinity",
       `${prefix}-0000-0000-000000000000`,
       `${prefix}-ffff-ffff-ffffffffffff`,
     ],
@@ -829,16 +791,61 @@ async function upsertSeries(
   return { points: timestamps.length, written: (inserted.rowCount ?? 0) + (removed.rowCount ?? 0) };
 }
 
+/**
+ * Seals each seeded integration's credentials, or keeps the ones its row already holds for the same
+ * provider (sealing is randomised: sealing again would rewrite the row on every run).
+ */
+async function credentialsSealer(client: pg.ClientBase, keyring: PublicKeyring): Promise<SealCredentials> {
+  const { rows } = await client.query<{ id: string; provider: string; credentials: Buffer; key_id: string }>(
+    `SELECT id, provider, credentials, credentials_key_id AS key_id FROM integrations
+      WHERE id = ANY($1::uuid[]) AND credentials IS NOT NULL AND credentials_key_id IS NOT NULL`,
+    [Object.values(seededIntegrationIds)],
+  );
+  const kept = new Map(rows.map((row) => [row.id, row]));
+  const bytea = (bytes: Uint8Array) => `\\x${Buffer.from(bytes).toString("hex")}`;
+  return (key, workspace, provider, config, credentials) => {
+    const id = integrationId(key);
+    const existing = kept.get(id);
+    if (existing?.provider === provider)
+      return { credentials: bytea(existing.credentials), credentials_key_id: existing.key_id };
+    const box = seal(keyring, credentials, credentialsBinding(seededWorkspaceIds[workspace], id, provider, config));
+    return { credentials: bytea(box.ciphertext), credentials_key_id: box.keyId };
+  };
+}
+
+/**
+ * What earlier seeds wrote and this one no longer does: made-up sync runs, mappings of old metrics,
+ * and its points marked as an integration's (the seed's points are imports now; a synced KPI's come
+ * from the worker).
+ */
+async function removeRetired(client: pg.ClientBase): Promise<number> {
+  const points = await client.query(
+    `DELETE FROM kpi_data_points WHERE source = 'INTEGRATION' AND id BETWEEN $1 AND $2`,
+    [`${pointIdPrefix(0)}-0000-0000-000000000000`, `${pointIdPrefix(0xffff)}-ffff-ffff-ffffffffffff`],
+  );
+  const runs = await client.query("DELETE FROM sync_runs WHERE id BETWEEN $1 AND $2", [
+    seedId(8, 0),
+    seedId(8, 0xffff_ffff_ffff),
+  ]);
+  const mappings = await client.query(
+    "DELETE FROM integration_metrics WHERE integration_id = ANY($1::uuid[]) AND metric_key <> 'value'",
+    [Object.values(seededIntegrationIds)],
+  );
+  return (points.rowCount ?? 0) + (runs.rowCount ?? 0) + (mappings.rowCount ?? 0);
+}
+
 export async function seed(url: string, options: SeedOptions = {}): Promise<SeedSummary> {
   const end = Math.floor((options.now ?? new Date()).getTime() / dayMs) * dayMs;
-  const tables = seedRows(end);
+  const keyring = parsePublicKeyring(options.credentialsPublicKey ?? developmentCredentialsPublicKey);
   const client = new pg.Client({ connectionString: url, application_name: "northstar-seed" });
   await client.connect();
   try {
     await client.query("BEGIN");
     // A second seed started meanwhile waits here instead of failing on the first one's rows.
     await client.query("SELECT pg_advisory_xact_lock(hashtext('northstar.seed'))");
-    let written = 0;
+    const sealer = await credentialsSealer(client, keyring);
+    const tables = seedRows(end, options.demoSourceUrl ?? defaultDemoSourceUrl, sealer);
+    let written = await removeRetired(client);
     for (const table of tables) written += await upsert(client, table);
     let dataPoints = 0;
     for (const kpi of kpis) {
@@ -859,7 +866,6 @@ export async function seed(url: string, options: SeedOptions = {}): Promise<Seed
       goalKpis: count("goal_kpis"),
       integrations: count("integrations"),
       integrationMetrics: count("integration_metrics"),
-      syncRuns: count("sync_runs"),
       subscriptions: count("subscriptions"),
       written,
     };

@@ -2,7 +2,14 @@ import type pg from "pg";
 import { describe, expect, test } from "vitest";
 import type { ScopedDb } from "../src/client.ts";
 import { DatabaseError } from "../src/errors.ts";
-import { seed, seededUserIds, seededWorkspaceIds, type SeededUser, type SeedSummary } from "../src/seed.ts";
+import {
+  seed,
+  seededIntegrationIds,
+  seededUserIds,
+  seededWorkspaceIds,
+  type SeededUser,
+  type SeedSummary,
+} from "../src/seed.ts";
 import { useTestDatabase } from "../src/testing/use-test-database.ts";
 
 // The development seed: idempotent to the byte, consistent, and visible through row-level
@@ -45,8 +52,7 @@ async function kpisWithStaleCurrentValue(admin: pg.Pool): Promise<string[]> {
          SELECT p.value, p."timestamp" FROM kpi_data_points AS p
           WHERE p.workspace_id = k.workspace_id AND p.kpi_id = k.id
           ORDER BY p."timestamp" DESC, p.source DESC LIMIT 1) AS newest ON true
-      WHERE newest.value IS NULL
-         OR (k.current_value, k.current_value_at) IS DISTINCT FROM (newest.value, newest."timestamp")`,
+      WHERE (k.current_value, k.current_value_at) IS DISTINCT FROM (newest.value, newest."timestamp")`,
   );
   return rows.map((row) => row.name);
 }
@@ -90,13 +96,19 @@ describe("the seeded data", () => {
     expect(workspacesOf("linus")).toBe(1);
   });
 
-  test("each KPI's current value is its newest point, over 90 days of history", async () => {
+  test("each KPI's current value is its newest point, over 90 days of history; synced KPIs wait for their sync", async () => {
     expect(await kpisWithStaleCurrentValue(ctx().admin)).toEqual([]);
     const { rows } = await ctx().admin.query<{ oldest: Date; newest: Date; points: string }>(
       `SELECT min("timestamp") AS oldest, max("timestamp") AS newest, count(*) AS points
          FROM kpi_data_points GROUP BY kpi_id`,
     );
-    expect(rows).toHaveLength(first.kpis);
+    // A KPI an integration feeds gets its history from the demo source on the first sync, not from the seed.
+    const { rows: empty } = await ctx().admin.query<{ mapped: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM integration_metrics AS m WHERE m.kpi_id = k.id) AS mapped
+         FROM kpis AS k WHERE NOT EXISTS (SELECT 1 FROM kpi_data_points AS p WHERE p.kpi_id = k.id)`,
+    );
+    expect(empty.map((row) => row.mapped)).toEqual(Array.from({ length: first.integrationMetrics }, () => true));
+    expect(rows).toHaveLength(first.kpis - first.integrationMetrics);
     const midnight = Date.parse("2026-11-25T00:00:00Z");
     for (const row of rows) {
       expect(row.newest.getTime()).toBeLessThanOrEqual(midnight);
@@ -105,26 +117,51 @@ describe("the seeded data", () => {
     }
   });
 
-  test("KPIs, integrations and subscriptions cover the states the app must show", async () => {
+  test("KPIs and subscriptions cover the states the app must show", async () => {
     const one = async (sql: string) => (await ctx().admin.query<{ values: string[] }>(sql)).rows[0]?.values;
     expect(await one("SELECT array_agg(DISTINCT category ORDER BY category) AS values FROM kpis")).toEqual(
       expect.arrayContaining(["Growth", "Product", "Revenue", "Support"]),
     );
     expect(await one("SELECT array_agg(DISTINCT direction::text) AS values FROM kpis")).toHaveLength(2);
-    expect(await one("SELECT array_agg(DISTINCT sync_status::text) AS values FROM integrations")).toEqual(
-      expect.arrayContaining(["IDLE", "SUCCEEDED", "FAILED", "DISABLED"]),
-    );
     expect(await one("SELECT array_agg(DISTINCT plan::text ORDER BY plan::text) AS values FROM subscriptions")).toEqual(
       ["FREE", "PRO"],
     );
-    const problems = await ctx().admin.query(
-      `SELECT id FROM integrations
-        WHERE credentials IS NOT NULL
-           OR (sync_status = 'FAILED'
-               AND (last_error_code IS NULL OR last_error_message IS NULL OR last_error_at IS NULL))
-           OR (sync_status = 'DISABLED' AND auth_failed_at IS NULL)`,
+  });
+
+  test("every integration is connected to the demo source: sealed credentials, due, no error, no made-up runs", async () => {
+    const { rows } = await ctx().admin.query<{
+      id: string;
+      provider: string;
+      key_id: string | null;
+      sealed: boolean;
+      status: string;
+      due: boolean;
+      error: string | null;
+      metrics: string;
+    }>(
+      `SELECT i.id, i.provider, i.credentials_key_id AS key_id, i.credentials IS NOT NULL AS sealed,
+              i.sync_status::text AS status, i.next_sync_at <= $1 AS due, i.last_error_code AS error,
+              (SELECT count(*) FROM integration_metrics AS m WHERE m.integration_id = i.id) AS metrics
+         FROM integrations AS i ORDER BY i.id`,
+      [now],
     );
-    expect(problems.rows).toEqual([]);
+    expect(rows.map((row) => row.id)).toEqual(Object.values(seededIntegrationIds).sort());
+    for (const row of rows) {
+      expect(row).toMatchObject({
+        key_id: "dev-box",
+        sealed: true,
+        status: "IDLE",
+        due: true,
+        error: null,
+        metrics: "1",
+      });
+      expect(["http-json", "csv"]).toContain(row.provider);
+    }
+    const { rows: configs } = await ctx().admin.query<{ config: Record<string, string> }>(
+      "SELECT config FROM integrations WHERE provider = 'http-json'",
+    );
+    for (const { config } of configs) expect(config.url).toMatch(/^http:\/\/127\.0\.0\.1:9464\/demo\//);
+    expect(Number((await ctx().admin.query<{ n: string }>("SELECT count(*) AS n FROM sync_runs")).rows[0]?.n)).toBe(0);
   });
 });
 

@@ -34,7 +34,11 @@ export function IntegrationNameField({
   );
 }
 
-/** One input per field of the provider's catalogue entry; secrets are never autocompleted. */
+/**
+ * One input per field of the provider's catalogue entry; secrets are never autocompleted. A field
+ * with choices (the CSV source's date format and decimal separator) is a select: a typed "DD/MM/YY"
+ * would only come back as an error.
+ */
 export function ProviderFieldInputs({
   idPrefix,
   fields,
@@ -54,17 +58,34 @@ export function ProviderFieldInputs({
       label={`${field.label}${field.required ? "" : " (optional)"}`}
       htmlFor={`${idPrefix}-${field.name}`}
     >
-      <input
-        id={`${idPrefix}-${field.name}`}
-        type={field.type}
-        required={field.required}
-        placeholder={field.placeholder}
-        {...(secret ? { autoComplete: "off" } : {})}
-        value={values[field.name] ?? ""}
-        onChange={(event) => {
-          onChange({ ...values, [field.name]: event.target.value });
-        }}
-      />
+      {field.choices ? (
+        <select
+          id={`${idPrefix}-${field.name}`}
+          required={field.required}
+          value={values[field.name] ?? ""}
+          onChange={(event) => {
+            onChange({ ...values, [field.name]: event.target.value });
+          }}
+        >
+          {field.choices.map((choice) => (
+            <option key={choice.value} value={choice.value}>
+              {choice.label}
+            </option>
+          ))}
+        </select>
+      ) : (
+        <input
+          id={`${idPrefix}-${field.name}`}
+          type={field.type}
+          required={field.required}
+          placeholder={field.placeholder}
+          {...(secret ? { autoComplete: "off" } : {})}
+          value={values[field.name] ?? ""}
+          onChange={(event) => {
+            onChange({ ...values, [field.name]: event.target.value });
+          }}
+        />
+      )}
     </Field>
   ));
 }

@@ -45,23 +45,27 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
-async function readBounded(response: NetworkResponse, maxBytes: number): Promise<string> {
+/** The body's chunks, refused once they pass maxBytes (declared or counted); the rest is dropped when the reader stops early. */
+async function* boundedChunks(response: NetworkResponse, maxBytes: number): AsyncGenerator<Uint8Array> {
+  const tooLarge = () =>
+    new SyncError("provider_bad_response", `The provider's response is larger than ${maxBytes} bytes.`);
   const declared = Number(response.headers.get("content-length") ?? "0");
   if (declared > maxBytes) {
     await response.cancel();
-    throw new SyncError("provider_bad_response", `The provider's response is larger than ${maxBytes} bytes.`);
+    throw tooLarge();
   }
-  const chunks: Uint8Array[] = [];
   let total = 0;
-  for (let chunk = await response.read(); chunk !== null; chunk = await response.read()) {
-    total += chunk.byteLength;
-    if (total > maxBytes) {
-      await response.cancel();
-      throw new SyncError("provider_bad_response", `The provider's response is larger than ${maxBytes} bytes.`);
+  let done = false;
+  try {
+    for (let chunk = await response.read(); chunk !== null; chunk = await response.read()) {
+      total += chunk.byteLength;
+      if (total > maxBytes) throw tooLarge();
+      yield chunk;
     }
-    chunks.push(chunk);
+    done = true;
+  } finally {
+    if (!done) await response.cancel();
   }
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** Maps a non-2xx status to a SyncError (providers refine 403 and 404 themselves where it matters). */
@@ -84,6 +88,13 @@ export function statusError(status: number, headers: ResponseHeaders, provider: 
 const maxRedirects = 5;
 const redirectStatuses: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 
+/** A 2xx-or-not answer whose body is read as it arrives (bounded, errors as SyncErrors). */
+export interface HttpStreamResponse {
+  status: number;
+  headers: ResponseHeaders;
+  body: AsyncGenerator<Uint8Array>;
+}
+
 /**
  * GET, returning the status, headers and body of any answer; network failures and timeouts become
  * SyncErrors. The headers (they may carry credentials) go to the credentials' origin only: a
@@ -92,6 +103,22 @@ const redirectStatuses: ReadonlySet<number> = new Set([301, 302, 303, 307, 308])
  * network's address check.
  */
 export async function httpGet(request: HttpRequest, options: HttpOptions, provider: string): Promise<HttpResponse> {
+  const response = await httpGetStream(request, options, provider);
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of response.body) chunks.push(chunk);
+  return { status: response.status, headers: response.headers, text: Buffer.concat(chunks).toString("utf8") };
+}
+
+/**
+ * httpGet with the body left unread: a reader (the CSV connector's) takes it chunk by chunk, so
+ * memory holds a chunk, not the file. The size bound and the error mapping are httpGet's; a reader
+ * that stops early drops the rest of the body.
+ */
+export async function httpGetStream(
+  request: HttpRequest,
+  options: HttpOptions,
+  provider: string,
+): Promise<HttpStreamResponse> {
   const signal = AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]);
   const origin = request.credentialsOrigin ?? urlOrigin(request.url);
   if (origin === null || urlOrigin(request.url) !== origin) {
@@ -122,14 +149,23 @@ export async function httpGet(request: HttpRequest, options: HttpOptions, provid
       throw new SyncError("provider_bad_response", `${provider} redirected more than ${maxRedirects} times.`);
     url = next.toString();
   }
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: mappedErrors(boundedChunks(response, options.maxBytes ?? defaultMaxBytes), options.signal, provider),
+  };
+}
+
+/** The chunks, with a failure while reading them turned into a SyncError like the request's own. */
+async function* mappedErrors(
+  chunks: AsyncGenerator<Uint8Array>,
+  jobSignal: AbortSignal,
+  provider: string,
+): AsyncGenerator<Uint8Array> {
   try {
-    return {
-      status: response.status,
-      headers: response.headers,
-      text: await readBounded(response, options.maxBytes ?? defaultMaxBytes),
-    };
+    yield* chunks;
   } catch (error) {
-    throw requestError(error, options.signal, provider);
+    throw requestError(error, jobSignal, provider);
   }
 }
 
