@@ -11,6 +11,8 @@ import { z } from "zod";
 export interface IdPools {
   own: string[];
   other: string[];
+  /** The caller's own ids by the field that names them ("kpiId"), for inputs meant to get through. */
+  ownByField: Record<string, string>;
 }
 
 const nastyStrings = [
@@ -70,11 +72,20 @@ const hostileNumber: fc.Arbitrary<number> = fc.oneof(
   fc.integer({ min: 1, max: 100 }),
 );
 
+/** Where four-digit years end, and just past: what databases and drivers disagree about. */
+export const edgeDates = [
+  new Date("0001-01-01T00:00:00.000Z"),
+  new Date("9999-12-31T23:59:59.999Z"),
+  new Date("+010000-01-01T00:00:00.000Z"),
+  new Date("-000001-01-01T00:00:00.000Z"),
+];
+
 /** Dates from the valid range's ends to a plain yesterday; invalid ones and date-like strings too. */
 const hostileDate: fc.Arbitrary<unknown> = fc.oneof(
   fc.date({ noInvalidDate: false }),
   fc.date({ min: new Date(Date.now() - 90 * 86_400_000), max: new Date() }),
   fc.constantFrom(new Date(8.64e15), new Date(-8.64e15), new Date(0), new Date(Number.NaN)),
+  fc.constantFrom(...edgeDates),
   fc.constantFrom("9999-99-99", "2026-02-30", "-000001-01-01T00:00:00Z", "+275760-09-13T00:00:00Z"),
   hostileNumber,
 );
@@ -196,30 +207,37 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * plain and valid: the cases the random search must not be left to find by luck (a NUL byte
  * reaches PostgreSQL only if every other field passes).
  */
-export function uniformInput(schemas: z.core.$ZodType[], text: string, ids: IdPools, ownWorkspaceId: string): unknown {
-  const values = schemas.map((schema) => plainValue(schema, text, ids));
+export function uniformInput(
+  schemas: z.core.$ZodType[],
+  fill: { text: string; date: Date },
+  ids: IdPools,
+  ownWorkspaceId: string,
+): unknown {
+  const values = schemas.map((schema) => plainValue(schema, fill, ids));
   const objects = values.filter(isRecord);
   const merged = Object.fromEntries(objects.flatMap((value) => Object.entries(value)));
   return "workspaceId" in merged ? { ...merged, workspaceId: ownWorkspaceId, workspaceSlug: undefined } : merged;
 }
 
-function plainValue(schema: z.core.$ZodType, text: string, ids: IdPools): unknown {
+function plainValue(schema: z.core.$ZodType, fill: { text: string; date: Date }, ids: IdPools, field = ""): unknown {
+  const { text } = fill;
   if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable || schema instanceof z.ZodDefault) {
-    return plainValue(schema.unwrap(), text, ids);
+    return plainValue(schema.unwrap(), fill, ids, field);
   }
   if (schema instanceof z.ZodObject) {
     return Object.fromEntries(
-      Object.entries<z.core.$ZodType>(schema.shape).map(([key, field]) => [key, plainValue(field, text, ids)]),
+      Object.entries<z.core.$ZodType>(schema.shape).map(([key, inner]) => [key, plainValue(inner, fill, ids, key)]),
     );
   }
-  if (schema instanceof z.ZodArray) return [plainValue(schema.element, text, ids)];
-  if (schema instanceof z.ZodUnion) return plainValue(schema.options[0] ?? z.string(), text, ids);
+  if (schema instanceof z.ZodArray) return [plainValue(schema.element, fill, ids, field)];
+  if (schema instanceof z.ZodUnion) return plainValue(schema.options[0] ?? z.string(), fill, ids);
   if (schema instanceof z.ZodEnum) return schema.options[0];
   if (schema instanceof z.ZodBoolean) return true;
   if (schema instanceof z.ZodNumber) return 1;
-  if (schema instanceof z.ZodDate) return new Date(Date.now() - 86_400_000);
+  if (schema instanceof z.ZodDate) return fill.date;
   if (schema instanceof z.ZodRecord) return { token: text, owner: text, repo: text, url: text };
-  if (schema instanceof z.ZodUUID || (schema instanceof z.ZodString && schema.format === "uuid")) return ids.own[0];
+  if (schema instanceof z.ZodUUID || (schema instanceof z.ZodString && schema.format === "uuid"))
+    return ids.ownByField[field] ?? ids.own[0];
   if (schema instanceof z.ZodString) return text;
   return text;
 }

@@ -13,7 +13,7 @@ import {
   signIn,
   useApiDatabase,
 } from "./support.ts";
-import { type IdPools, procedureInput, uniformInput } from "./fuzz-inputs.ts";
+import { edgeDates, type IdPools, procedureInput, uniformInput } from "./fuzz-inputs.ts";
 
 // Every procedure of the router, called with hostile inputs (fuzz-inputs.ts) by the OWNER of
 // workspace A. Properties: every failure is a TRPCError with a 4xx status (never a 500), no
@@ -26,6 +26,7 @@ const seed = 20261130;
 /** Runs per procedure: about 60 procedures, so a few thousand calls in all. */
 const numRuns = 25;
 const markerB = "tenant-b-private";
+const yesterday = new Date(Date.now() - 86_400_000);
 const uniformTexts = ["a\u0000b", "\uD800x", "'; DROP TABLE kpis; --", "<script>alert(1)</script>", "😀".repeat(60)];
 
 let caller: Caller;
@@ -53,7 +54,6 @@ beforeAll(async () => {
   usersB = [carol.id, bob.id];
   const a = { workspaceId: workspaceA };
   const b = { workspaceId: workspaceB.id };
-  const yesterday = new Date(Date.now() - 86_400_000);
 
   const kpiA = (await alice.caller.kpi.create({ ...a, name: "A's KPI", targetValue: 10 })).id;
   const pointA = (await alice.caller.kpi.recordPoint({ ...a, kpiId: kpiA, value: 1, timestamp: yesterday })).id;
@@ -70,6 +70,15 @@ beforeAll(async () => {
   ids = {
     own: [workspaceA, kpiA, pointA, goalA, integrationA, invitationA, alice.id],
     other: [workspaceB.id, kpiB, pointB, goalB, integrationB, invitationB, carol.id, bob.id],
+    ownByField: {
+      workspaceId: workspaceA,
+      kpiId: kpiA,
+      pointId: pointA,
+      goalId: goalA,
+      integrationId: integrationA,
+      invitationId: invitationA,
+      userId: alice.id,
+    },
   };
   checksumBefore = await checksumOfB(ctx().admin);
 });
@@ -189,8 +198,12 @@ describe("every procedure under hostile input", () => {
       {
         seed,
         numRuns,
-        // Tried first, whatever the seed: every string a NUL byte, a lone surrogate, SQL, markup.
-        examples: uniformTexts.map((text): [unknown] => [uniformInput(inputSchemas(path), text, ids, workspaceA)]),
+        // Tried first, whatever the seed: every string a NUL byte, a lone surrogate, SQL, markup;
+        // every date at or just past the ends of four-digit years.
+        examples: [
+          ...uniformTexts.map((text) => ({ text, date: yesterday })),
+          ...edgeDates.map((date) => ({ text: "plain", date })),
+        ].map((fill): [unknown] => [uniformInput(inputSchemas(path), fill, ids, workspaceA)]),
       },
     );
   });
