@@ -542,3 +542,46 @@ describe("headers and cookie flags on every kind of answer", () => {
     expect(cookies).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe("hostile request bodies over HTTP", () => {
+  test("NUL, lone surrogates, deep nesting: 4xx; prototype keys in data or superjson's meta: no 5xx, prototype intact", async () => {
+    const prototypeBefore = Object.getOwnPropertyNames(Object.prototype).sort();
+    const ws = JSON.stringify(alice.workspaceId);
+    const deep = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
+    const bodies: [string, string][] = [
+      ["kpi.create", `{"json":{"workspaceId":${ws},"name":"a\\u0000b"}}`],
+      ["kpi.create", `{"json":{"workspaceId":${ws},"name":"\\ud800"}}`],
+      ["kpi.create", `{"json":{"workspaceId":${ws},"name":"x","__proto__":{"polluted":"yes"}}}`],
+      ["kpi.create", `{"json":{"workspaceId":${ws},"name":"x"},"meta":{"values":{"__proto__.polluted":["Date"]}}}`],
+      [
+        "kpi.create",
+        `{"json":{"workspaceId":${ws},"name":"x"},"meta":{"referentialEqualities":{"name":["__proto__.polluted"]}}}`,
+      ],
+      [
+        "kpi.create",
+        `{"json":{"workspaceId":${ws},"name":"x"},"meta":{"values":{"constructor.prototype.polluted":["Date"]}}}`,
+      ],
+      ["kpi.create", `{"json":{"workspaceId":${ws},"name":"x"},"meta":{"values":{"name":${deep}}}}`],
+      [
+        "integration.connect",
+        `{"json":{"workspaceId":${ws},"provider":"github","name":"x","credentials":{"token":${deep}},"config":{"__proto__":{"polluted":1}}}}`,
+      ],
+    ];
+    for (const [name, body] of bodies) {
+      const response = await fetch(`${host.url}/trpc/${name}`, {
+        method: "POST",
+        headers: { cookie: alice.cookie, "content-type": "application/json", origin: publicUrl },
+        body,
+      });
+      const text = await response.text();
+      // An unknown key is dropped and the call may succeed; nothing may fail on the server's side.
+      expect(response.status, `${body.slice(0, 120)}: ${text.slice(0, 300)}`).toBeLessThan(500);
+      if (body.includes("\\u0000") || body.includes("\\ud800") || body.includes(deep)) {
+        expect(response.status, body.slice(0, 120)).toBeGreaterThanOrEqual(400);
+      }
+    }
+    // The host runs in this process: a polluted prototype would show here.
+    expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(prototypeBefore);
+    expect(Reflect.get({}, "polluted")).toBeUndefined();
+  });
+});
