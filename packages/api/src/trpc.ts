@@ -139,6 +139,30 @@ const t = initTRPC.context<Context>().create({
 export const createCallerFactory = t.createCallerFactory;
 export const createTRPCRouter = t.router;
 
+// In a `u` regex a surrogate pair is one code point, so only unpaired halves match.
+const loneSurrogate = /[\uD800-\uDFFF]/u;
+
+/**
+ * Whether any string (or key) in the input holds half a UTF-16 surrogate pair, as a JSON `\ud800`
+ * escape makes. PostgreSQL cannot store one and Prisma's engine fails on it with an unknown error
+ * (a 500), so it is refused up front. Iterative: inputs may nest deeper than the stack.
+ */
+function holdsLoneSurrogate(input: unknown): boolean {
+  const pending: unknown[] = [input];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value === "string") {
+      if (loneSurrogate.test(value)) return true;
+    } else if (typeof value === "object" && value !== null) {
+      for (const [key, item] of Object.entries(value)) {
+        if (loneSurrogate.test(key)) return true;
+        pending.push(item);
+      }
+    }
+  }
+  return false;
+}
+
 /**
  * 3. PROCEDURES
  *
@@ -150,7 +174,12 @@ export const createTRPCRouter = t.router;
  * Before its transaction or reads, a signed-in call is charged to its user's budget and takes one
  * of their in-flight slots (withinLimits); a call without a session is charged to its address.
  */
-export const publicProcedure = t.procedure;
+export const publicProcedure = t.procedure.use(async ({ getRawInput, next }) => {
+  if (holdsLoneSurrogate(await getRawInput())) {
+    throw new TRPCError({ code: "BAD_REQUEST", message: "Text must be valid Unicode (a lone surrogate was sent)." });
+  }
+  return next();
+});
 
 /** Refuses a call without a live session: UNAUTHORIZED, or 429 once its address has made too many. */
 function signInRequired(ctx: Context): TRPCError {
@@ -370,7 +399,10 @@ export function workspaceReadProcedure(permission: Permission) {
       if (needsExtension(session, ctx.clock()))
         await inTransaction(signedIn, null, () => Promise.resolve({ ok: true }));
       const read = databaseOf(ctx).reader({ userId: session.userId, workspaceId: workspace.id });
-      return next({ ctx: { session, sessionToken: signedIn.sessionToken, read, workspace } });
+      const result = await next({ ctx: { session, sessionToken: signedIn.sessionToken, read, workspace } });
+      // The reader's refusals (input the database rejects) are mapped as inTransaction maps them, not left a 500.
+      if (!result.ok) throw toTRPCError(result.error);
+      return result;
     });
   });
 }

@@ -52,15 +52,24 @@ export const kpiInputSchema = z.object({
   targetValue: finite("Target").nullable().default(null),
 });
 
+// Prisma's engine reads dates as ISO 8601 with four-digit years: a date outside them failed there (a 500).
+const earliestDate = new Date("0001-01-01T00:00:00.000Z");
+const latestDate = new Date("9999-12-31T23:59:59.999Z");
+const storableDate = (label: string) =>
+  z.coerce
+    .date({ error: `${label} must be a date` })
+    .min(earliestDate, `${label} must be in the years 1 to 9999`)
+    .max(latestDate, `${label} must be in the years 1 to 9999`);
+
 export const dataPointInputSchema = z.object({
   value: finite("Value"),
-  timestamp: z.coerce.date({ error: "Timestamp must be a date" }),
+  timestamp: storableDate("Timestamp"),
 });
 
 export const goalInputSchema = z.object({
   title: trimmed("Goal title", goalRules.titleMax),
   description: optionalText("Description", goalRules.descriptionMax),
-  targetDate: z.coerce.date().nullable().default(null),
+  targetDate: storableDate("Target date").nullable().default(null),
   status: z.enum(goalStatuses).default("NOT_STARTED"),
 });
 

@@ -40,6 +40,9 @@ const kindBySqlState = new Map<string, DatabaseErrorKind>(
     "22001": "invalid_input",
     "22007": "invalid_input",
     "22008": "invalid_input",
+    // A NUL character in text (22021) or in JSON (22P05): PostgreSQL stores neither.
+    "22021": "invalid_input",
+    "22P05": "invalid_input",
     "57014": "timeout",
   }),
 );

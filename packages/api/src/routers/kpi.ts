@@ -10,6 +10,7 @@ import {
   kpiSeriesQuery,
   kpiSummaries,
   maxBuckets,
+  maxRangeMs,
   maxSummaries,
   Prisma,
   queryRows,
@@ -297,7 +298,16 @@ export const kpiRouter = {
             .default(100),
           compare: z.boolean().default(true),
         })
-        .refine((value) => value.from < value.to, { error: "From must be before to", path: ["from"] }),
+        .refine((value) => value.from < value.to, { error: "From must be before to", path: ["from"] })
+        // The database layer refuses these with a RangeError (a 500): answer them as bad input.
+        .refine((value) => value.to.getTime() - value.from.getTime() <= maxRangeMs, {
+          error: "From and to must be at most 100 years apart",
+          path: ["from"],
+        })
+        .refine((value) => !Number.isNaN(new Date(2 * value.from.getTime() - value.to.getTime()).getTime()), {
+          error: "From is too far in the past",
+          path: ["from"],
+        }),
     )
     .query(async ({ ctx, input }) => {
       const range = { kpiId: input.kpiId, from: input.from, to: input.to, buckets: input.buckets };
