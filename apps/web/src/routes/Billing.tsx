@@ -166,14 +166,21 @@ export function Billing() {
         <Loaded query={mine} placeholder={<Skeleton height="6rem" />}>
           {(subscription) => (
             <>
-              <p>
-                <span className="plan-name">{planNames[subscription.plan]}</span>
-                {subscription.status ? ` · ${statusNames[subscription.status]}` : " · no paid subscription"}
-                {subscription.billingPeriod
-                  ? ` · billed ${subscription.billingPeriod === "YEARLY" ? "yearly" : "monthly"}`
-                  : ""}
-              </p>
-              {subscription.currentPeriodEnd ? (
+              {subscription.billing === "off" ? (
+                <p>
+                  <span className="plan-name">{planNames[subscription.plan]}</span> · set by this server's
+                  administrator; nothing is billed
+                </p>
+              ) : (
+                <p>
+                  <span className="plan-name">{planNames[subscription.plan]}</span>
+                  {subscription.status ? ` · ${statusNames[subscription.status]}` : " · no paid subscription"}
+                  {subscription.billingPeriod
+                    ? ` · billed ${subscription.billingPeriod === "YEARLY" ? "yearly" : "monthly"}`
+                    : ""}
+                </p>
+              )}
+              {subscription.billing !== "off" && subscription.currentPeriodEnd ? (
                 <p>
                   Current period {formatDate(subscription.currentPeriodStart)} –{" "}
                   {formatDate(subscription.currentPeriodEnd)}
