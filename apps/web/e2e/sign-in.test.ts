@@ -29,11 +29,33 @@ describe("sign in and onboarding", () => {
       await page.waitForURL(/\/sign-in/);
       await expect.poll(() => page.getByRole("link", { name: "Continue with Google" }).count()).toBe(1);
       expect(await accessibilityViolations(page), "sign-in page").toEqual([]);
+      // The first invitations list is held until its loading state has been checked too.
+      let releaseInvitations = (): void => undefined;
+      const released = new Promise<void>((release) => {
+        releaseInvitations = release;
+      });
+      const invitationsHeld = new Promise<void>((held) => {
+        void page.route(
+          (url) => url.pathname.includes("me.invitations"),
+          async (route) => {
+            held();
+            await released;
+            await route.continue();
+          },
+          { times: 1 },
+        );
+      });
       await devSignIn(page, person.id);
 
       // No workspace yet: onboarding, with the slug suggested from the name.
       await page.waitForURL(/\/welcome$/);
       await page.getByRole("heading", { name: "Welcome to Northstar" }).waitFor();
+      await invitationsHeld;
+      const loading = page.locator('[aria-busy="true"]');
+      await loading.first().waitFor();
+      expect(await accessibilityViolations(page), "onboarding page, loading").toEqual([]);
+      releaseInvitations();
+      await expect.poll(() => loading.count()).toBe(0);
       expect(await accessibilityViolations(page), "onboarding page").toEqual([]);
       await page.getByLabel("Name").fill("Rocket Science Ltd");
       await expect.poll(() => page.getByLabel("URL").inputValue()).toBe("rocket-science-ltd");

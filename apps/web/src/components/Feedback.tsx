@@ -18,7 +18,8 @@ export function Skeleton({
 /** A block of placeholder cards with the real cards' size, so nothing jumps when data arrives. */
 export function CardSkeletons({ count, height = "11.4rem" }: { count: number; height?: string }) {
   return (
-    <div className="card-grid" aria-busy="true" aria-label="Loading">
+    // A status region may carry a name; a plain div may not (ARIA prohibits naming the generic role).
+    <div className="card-grid" role="status" aria-busy="true" aria-label="Loading">
       {Array.from({ length: count }, (_, index) => (
         <div key={index} className="card">
           <Skeleton height={height} />
