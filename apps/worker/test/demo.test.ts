@@ -71,13 +71,21 @@ describe("a fresh development database", () => {
     const results: SyncOutcome[] = await outcomes;
     for (const [index, outcome] of results.entries()) expect(outcome, ids[index]).toMatchObject({ kind: "succeeded" });
 
-    const { rows } = await admin.query<{ id: string; status: string; error: string | null; runs: string[] }>(
-      `SELECT i.id, i.sync_status::text AS status, i.last_error_message AS error,
-              array(SELECT r.status::text || ':' || (r.points_written > 0)::text FROM sync_runs AS r
-                     WHERE r.integration_id = i.id) AS runs
-         FROM integrations AS i ORDER BY i.id`,
-    );
-    expect(rows).toEqual(ids.sort().map((id) => ({ id, status: "SUCCEEDED", error: null, runs: ["SUCCEEDED:true"] })));
+    // The worker's own start-up dispatch may have found the seeded rows due too: a second sync of an
+    // integration then runs after the first (never beside it). Wait until none is running; every
+    // run must have succeeded and written points.
+    const settled = async () =>
+      (
+        await admin.query<{ id: string; status: string; error: string | null; runs: string[]; wrote: boolean }>(
+          `SELECT i.id, i.sync_status::text AS status, i.last_error_message AS error,
+                  array(SELECT DISTINCT r.status::text FROM sync_runs AS r WHERE r.integration_id = i.id) AS runs,
+                  EXISTS (SELECT FROM sync_runs AS r WHERE r.integration_id = i.id AND r.points_written > 0) AS wrote
+             FROM integrations AS i ORDER BY i.id`,
+        )
+      ).rows;
+    await expect
+      .poll(settled)
+      .toEqual(ids.sort().map((id) => ({ id, status: "SUCCEEDED", error: null, runs: ["SUCCEEDED"], wrote: true })));
     // Each synced KPI now has its 90 days, up to today, from the demo source.
     const { rows: kpis } = await admin.query<{ name: string; points: string; newest: Date | null }>(
       `SELECT k.name, count(p.*) AS points, max(p."timestamp") AS newest
