@@ -4,6 +4,10 @@
 export const kpiDirections = ["HIGHER_IS_BETTER", "LOWER_IS_BETTER"] as const;
 export type KpiDirection = (typeof kpiDirections)[number];
 
+/** How a KPI's points add up over a period: counts and amounts SUM, rates AVERAGE, levels LAST. */
+export const kpiAggregations = ["SUM", "AVERAGE", "LAST", "MIN", "MAX"] as const;
+export type KpiAggregation = (typeof kpiAggregations)[number];
+
 export type KpiTrend = "better" | "worse" | "flat";
 
 /**
