@@ -4,8 +4,8 @@ import { createDatabase, type Database, generateKeyPair, parseKeyring, parsePubl
 import type { Page } from "playwright-core";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createConnectors, type RunningWorker, startWorker } from "@northstar/worker";
-import { testSyncSettings } from "@northstar/worker/testing/sync-settings";
+import { type RunningWorker, startWorker } from "@northstar/worker";
+import { testWorkerOptions } from "@northstar/worker/testing/worker-options";
 import {
   accessibilityViolations,
   apiFor,
@@ -45,23 +45,17 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => provider.listen(0, "127.0.0.1", resolve));
   providerUrl = `http://127.0.0.1:${(provider.address() as AddressInfo).port}`;
   workerDatabase = createDatabase({ url: e2e().database.database.workerUrl, poolSize: 4 });
-  worker = await startWorker({
-    database: workerDatabase,
-    queueUrl: e2e().database.database.workerUrl,
-    keyring,
-    connectors: createConnectors({ githubApiUrl: "http://127.0.0.1:9", stripeApiUrl: "http://127.0.0.1:9" }),
-    logger: pino({ level: "silent" }),
-    sync: testSyncSettings,
-    concurrency: 2,
-    providerConcurrency: 2,
-    workspaceConcurrency: 2,
-    heartbeatSeconds: 10,
-    // "Sync now" sends its own job; the every-minute dispatcher (due integrations) is not needed.
-    dispatchCron: "0 0 1 1 *",
-    resealCron: "0 0 1 1 *",
-    http: null,
-    pollingIntervalSeconds: 0.5,
-  });
+  // "Sync now" sends its own job; the every-minute dispatcher (due integrations) never fires here.
+  worker = await startWorker(
+    testWorkerOptions({
+      database: workerDatabase,
+      queueUrl: e2e().database.database.workerUrl,
+      keyring,
+      logger: pino({ level: "silent" }),
+      concurrency: 2,
+      providerConcurrency: 2,
+    }),
+  );
 });
 
 /** Presses "Sync now"; resolves once the API has answered (the badge says "Queued" before that). */

@@ -67,6 +67,7 @@ async function queueDepth(boss: PgBoss, set: (queue: string, state: string, valu
   }
 }
 
+/** Starts the queues' workers; resolves once the start-up dispatch has queued whatever was due. */
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const { database, logger } = options;
   const boss = createQueueClient({
@@ -205,8 +206,18 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   });
   await boss.schedule(queueNames.dispatch, options.dispatchCron, null, { tz: "UTC" });
   await boss.schedule(queueNames.reseal, options.resealCron, null, { tz: "UTC" });
-  // A worker that starts does both once at once, rather than waiting for the clock.
-  await boss.send(queueNames.dispatch, {});
+  // A worker that starts does both once at once, rather than waiting for the clock. The dispatch
+  // runs here, before startWorker resolves, so whatever was due is queued by then and anything
+  // created afterwards waits for a tick (a sent dispatch job ran at a moment nobody could order
+  // against). Several workers starting together are safe: queued jobs absorb duplicates.
+  try {
+    logger.info(await dispatchDue(database, boss), "dispatched due integrations at start-up");
+  } catch (error) {
+    logger.error(
+      { error: error instanceof Error ? error.message : String(error) },
+      "the start-up dispatch failed; the next tick will send what is due",
+    );
+  }
   await boss.send(queueNames.reseal, {});
 
   logger.info({ concurrency: options.concurrency, http: httpUrl }, "worker started");

@@ -17,6 +17,7 @@ import type { TestContext } from "@northstar/db/testing/vitest";
 import { pino } from "pino";
 import { createConnectors } from "../src/providers/index.ts";
 import { testSyncSettings } from "../src/testing/sync-settings.ts";
+import { testWorkerOptions } from "../src/testing/worker-options.ts";
 import type { SyncOutcome } from "../src/sync/run.ts";
 import { type RunningWorker, startWorker, type WorkerOptions } from "../src/worker.ts";
 
@@ -276,26 +277,16 @@ export async function startTestWorker(
 ): Promise<TestWorker> {
   const logs = new LogCapture();
   const { endpoints, ...options } = overrides;
-  const worker = await startWorker({
-    database: context.db,
-    queueUrl: context.database.workerUrl,
-    keyring: testKeyring,
-    connectors: createConnectors(
-      endpoints ?? { githubApiUrl: "http://127.0.0.1:9", stripeApiUrl: "http://127.0.0.1:9" },
-    ),
-    logger: pino({ level: "debug" }, logs.stream),
-    sync: testSyncSettings,
-    concurrency: 4,
-    providerConcurrency: 4,
-    workspaceConcurrency: 2,
-    heartbeatSeconds: 10,
-    // Never fires during a test: ticks are run explicitly with dispatch().
-    dispatchCron: "0 0 1 1 *",
-    resealCron: "0 0 1 1 *",
-    http: null,
-    pollingIntervalSeconds: 0.5,
-    ...options,
-  });
+  const worker = await startWorker(
+    testWorkerOptions({
+      database: context.db,
+      queueUrl: context.database.workerUrl,
+      keyring: testKeyring,
+      logger: pino({ level: "debug" }, logs.stream),
+      ...(endpoints ? { connectors: createConnectors(endpoints) } : {}),
+      ...options,
+    }),
+  );
   const outcomes: TestWorker["outcomes"] = [];
   const waiters: Array<{ integrationId: string; resolve: (outcome: SyncOutcome) => void }> = [];
   worker.onOutcome((job, outcome) => {
