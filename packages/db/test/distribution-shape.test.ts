@@ -47,4 +47,25 @@ describe("the schema's shape for distribution by workspace_id", () => {
       "workspace_users.workspace_users_user_id_fkey",
     ]);
   });
+
+  test("unique indexes include the distribution column too (Citus asks it of indexes, not only constraints)", async () => {
+    // Unique indexes made with CREATE UNIQUE INDEX (the active KPI name, a point's natural key) are
+    // not constraints, so the test above does not see them. On the root the column is `id`; its
+    // slug index is the known exception, which docs/scaling.md moves to a reference table.
+    const { rows } = await ctx().admin.query<{ index: string }>(
+      `SELECT i.indexrelid::regclass::text AS index
+         FROM pg_index i
+         JOIN pg_class t ON t.oid = i.indrelid
+         JOIN pg_namespace n ON n.oid = t.relnamespace
+        WHERE n.nspname = 'public' AND i.indisunique AND NOT t.relispartition
+          AND (t.relname = 'workspaces'
+               OR EXISTS (SELECT FROM pg_attribute a
+                           WHERE a.attrelid = t.oid AND a.attname = 'workspace_id' AND NOT a.attisdropped))
+          AND NOT EXISTS (SELECT FROM unnest(i.indkey) AS k(attnum)
+                            JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
+                           WHERE a.attname = CASE WHEN t.relname = 'workspaces' THEN 'id' ELSE 'workspace_id' END)
+        ORDER BY 1`,
+    );
+    expect(rows.map((row) => row.index)).toEqual(["workspaces_slug_key"]);
+  });
 });
