@@ -25,3 +25,9 @@ export { goalListQueries } from "./goal/list.ts";
 export { sessionLookupSql } from "./auth/session.ts";
 export { type Billing, parseBillingEnv, createStripeClient } from "./billing/config.ts";
 export { handleStripeWebhook, type WebhookOutcome } from "./billing/webhook.ts";
+export {
+  type ExportDownload,
+  type ExportFormat,
+  exportFormats,
+  openWorkspaceExport,
+} from "./export/open.ts";
