@@ -269,7 +269,7 @@ describe("who may export", () => {
       );
     for (const user of [admin, member, viewer]) {
       const error = await expectCode(open(user.id), "FORBIDDEN");
-      expect(error.message).toMatch(/does not allow this; ask an owner/);
+      expect(error.message).toBe("Only an owner of this workspace can export its data; ask an owner to export it.");
     }
     // As for a workspace that does not exist.
     expect((await expectCode(open(outsider.id), "NOT_FOUND")).message).toBe("Workspace not found.");

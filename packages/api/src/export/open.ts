@@ -1,4 +1,5 @@
 import { queryRows } from "@northstar/db";
+import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { planOf, workspacePlanQuery } from "../plans.ts";
 import { type Context, createCallerFactory, createTRPCRouter, workspaceReadProcedure } from "../trpc.ts";
@@ -54,10 +55,19 @@ const exportRouter = createTRPCRouter({
 
 const createExportCaller = createCallerFactory(exportRouter);
 
+const forbidden = "Only an owner of this workspace can export its data; ask an owner to export it.";
+
 /** Checks the caller and opens the export; throws the TRPCError a tRPC call would. */
 export async function openWorkspaceExport(
   context: Context,
   input: { workspaceId: string; format: ExportFormat },
 ): Promise<ExportDownload> {
-  return createExportCaller(context).open(input);
+  try {
+    return await createExportCaller(context).open(input);
+  } catch (error) {
+    // The procedures' refusal says "ask an owner or admin"; for an export only an owner will do.
+    if (error instanceof TRPCError && error.code === "FORBIDDEN")
+      throw new TRPCError({ code: "FORBIDDEN", message: forbidden, cause: error });
+    throw error;
+  }
 }
