@@ -20,6 +20,10 @@ import type { HostBindings } from "./request.ts";
 // codes and messages as JSON. The file is streamed as it is read, a page of rows at a time: the
 // response never holds the whole export, and a client that goes away stops the reads.
 //
+// An export keeps reading for as long as the client keeps taking pages, past the call's in-flight
+// slot: each user may run one at a time in this process (a second gets 429), so that no one can
+// hold the read pool with parallel downloads.
+//
 // A GET changes nothing, but it hands out the whole workspace: a request another site started
 // (Sec-Fetch-Site: cross-site, e.g. a link that downloads into a victim's browser) is refused.
 
@@ -38,6 +42,7 @@ function refusal(c: Context<HostBindings>, status: ContentfulStatusCode, code: s
 
 export function exportRoutes(options: ExportRouteOptions): Hono<HostBindings> {
   const routes = new Hono<HostBindings>();
+  const running = new Set<string>();
 
   async function download(c: Context<HostBindings>, format: ExportFormat) {
     if (c.req.header("sec-fetch-site") === "cross-site")
@@ -88,6 +93,26 @@ export function exportRoutes(options: ExportRouteOptions): Hono<HostBindings> {
     }
 
     const body = opened.body;
+    for (const cookie of cookies) c.header("set-cookie", cookie, { append: true });
+    if (c.req.method === "HEAD" || running.has(opened.userId)) {
+      // Nothing was read yet: ending the generator now ends the export.
+      await body.return(undefined);
+      if (c.req.method === "HEAD") return c.body(null, 200);
+      c.header("retry-after", "10");
+      return refusal(
+        c,
+        429,
+        "TOO_MANY_REQUESTS",
+        "An export of yours is still downloading; wait for it to finish (or cancel it), then try again.",
+      );
+    }
+    const userId = opened.userId;
+    running.add(userId);
+    let finished = false;
+    const finish = () => {
+      if (!finished) running.delete(userId);
+      finished = true;
+    };
     const log = c.var.log.child({ workspaceId, format });
     const started = performance.now();
     let bytes = 0;
@@ -100,6 +125,7 @@ export function exportRoutes(options: ExportRouteOptions): Hono<HostBindings> {
           // The client left while this page was read: the stream takes nothing more.
           if (cancelled) return;
           if (next.done) {
+            finish();
             log.info({ bytes, ms: Math.round(performance.now() - started) }, "workspace exported");
             controller.close();
             return;
@@ -108,6 +134,7 @@ export function exportRoutes(options: ExportRouteOptions): Hono<HostBindings> {
           controller.enqueue(next.value);
         } catch (error) {
           // Too late for a status: the connection is cut, so the file is visibly incomplete.
+          finish();
           log.error({ err: error, bytes }, "workspace export failed midway");
           controller.error(error);
         }
@@ -115,11 +142,14 @@ export function exportRoutes(options: ExportRouteOptions): Hono<HostBindings> {
       async cancel() {
         cancelled = true;
         // Waits for a page being read to arrive, then ends the reads (the generator's finally).
-        await body.return(undefined);
+        try {
+          await body.return(undefined);
+        } finally {
+          finish();
+        }
         log.info({ bytes }, "workspace export cancelled by the client");
       },
     });
-    for (const cookie of cookies) c.header("set-cookie", cookie, { append: true });
     c.header("content-type", opened.contentType);
     c.header("content-disposition", `attachment; filename="${opened.filename}"`);
     c.header("cache-control", "no-store");

@@ -102,7 +102,7 @@ describe("an owner downloads", () => {
     expect(rows.data.find((row) => row.value === "6172.5")?.timestamp).toBe("2026-01-09T13:45:00.000Z");
   });
 
-  test("a client that stops reading stops the export's reads", async () => {
+  test("a client that stops reading stops the export's reads; one export per user at a time", async () => {
     // The data points wait behind the operator's lock, so the client surely leaves mid-export.
     const locker = await ctx().admin.connect();
     try {
@@ -112,6 +112,11 @@ describe("an owner downloads", () => {
       const reader = response.body?.getReader();
       if (!reader) throw new Error("no body");
       expect((await reader.read()).done).toBe(false);
+      // While it runs, a second one of the same user is refused before it reads anything.
+      const second = await fetch(exportUrl("zip"), { headers: { cookie: owner.cookie } });
+      expect(second.status).toBe(429);
+      expect(second.headers.get("retry-after")).toBe("10");
+      expect(((await second.json()) as { error: { message: string } }).error.message).toMatch(/still downloading/);
       await reader.cancel();
     } finally {
       await locker.query("ROLLBACK");
@@ -128,6 +133,12 @@ describe("an owner downloads", () => {
     );
     // Only the first test's full download finished.
     expect(finished).toHaveLength(1);
+    // Once it has ended, the user may export again.
+    const again = await fetch(exportUrl("json"), { headers: { cookie: owner.cookie } });
+    expect(again.status).toBe(200);
+    expect(((await again.json()) as { tables: { kpi_data_points: unknown[] } }).tables.kpi_data_points).toHaveLength(
+      points,
+    );
   });
 });
 

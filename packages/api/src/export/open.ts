@@ -21,6 +21,8 @@ export const exportFormats = ["json", "zip"] as const;
 export type ExportFormat = (typeof exportFormats)[number];
 
 export interface ExportDownload {
+  /** Who asked (the host allows one running export per user). */
+  userId: string;
   /** A file name for Content-Disposition: the workspace's slug and the day, ASCII only. */
   filename: string;
   contentType: string;
@@ -45,11 +47,17 @@ const exportRouter = createTRPCRouter({
       const stem = `northstar-${ctx.workspace.slug}-${now.toISOString().slice(0, 10)}`;
       return input.format === "json"
         ? {
+            userId: ctx.session.userId,
             filename: `${stem}.json`,
             contentType: "application/json; charset=utf-8",
             body: jsonExport(ctx.read, header, tables),
           }
-        : { filename: `${stem}.zip`, contentType: "application/zip", body: csvZipExport(ctx.read, header, tables) };
+        : {
+            userId: ctx.session.userId,
+            filename: `${stem}.zip`,
+            contentType: "application/zip",
+            body: csvZipExport(ctx.read, header, tables),
+          };
     }),
 });
 
