@@ -2,6 +2,7 @@ import {
   type Billing,
   type CallLimits,
   createTRPCContext,
+  type ExportDownload,
   type ExportFormat,
   openWorkspaceExport,
   retryAfterSeconds,
@@ -73,7 +74,7 @@ export function exportRoutes(options: ExportRouteOptions): Hono<HostBindings> {
       },
     });
     const workspaceId = c.req.param("workspaceId") ?? "";
-    let opened;
+    let opened: ExportDownload;
     try {
       opened = await openWorkspaceExport(context, { workspaceId, format });
     } catch (error) {
