@@ -114,7 +114,8 @@ export function exportRoutes(options: ExportRouteOptions): Hono<HostBindings> {
       if (!finished) running.delete(userId);
       finished = true;
     };
-    const log = c.var.log.child({ workspaceId, format });
+    // Who took which workspace's data, and how much of it: the audit trail of exports.
+    const log = c.var.log.child({ workspaceId, format, userId });
     const started = performance.now();
     let bytes = 0;
     let cancelled = false;
