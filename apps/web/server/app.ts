@@ -263,11 +263,11 @@ export function createApp(options: AppOptions): Hono<HostBindings> {
     }),
   );
 
-  // 5b. The workspace export, a download for owners checked like a tRPC call (export.ts).
-  app.route("/api/workspaces", exportRoutes({ database, secure, limits: callLimits, billing }));
-
   // 6. Stripe's webhook: signed, not cookie-authenticated; its own narrow database path.
   app.route("/webhooks/stripe", stripeWebhookRoutes({ database, billing }));
+
+  // 6b. The workspace export, a download for owners checked like a tRPC call (export.ts).
+  app.route("/api/workspaces", exportRoutes({ database, secure, limits: callLimits, billing }));
 
   // 7. The client, last: its fallback answers every other GET.
   app.route(

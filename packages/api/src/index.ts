@@ -9,6 +9,13 @@ export {
   type RequestMetadata,
 } from "./trpc.ts";
 export * from "./auth/index.ts";
+// The workspace export, streamed by the host's download route.
+export {
+  type ExportDownload,
+  type ExportFormat,
+  exportFormats,
+  openWorkspaceExport,
+} from "./export/open.ts";
 export {
   type CallBudget,
   type CallDecision,
@@ -25,9 +32,3 @@ export { goalListQueries } from "./goal/list.ts";
 export { sessionLookupSql } from "./auth/session.ts";
 export { type Billing, parseBillingEnv, createStripeClient } from "./billing/config.ts";
 export { handleStripeWebhook, type WebhookOutcome } from "./billing/webhook.ts";
-export {
-  type ExportDownload,
-  type ExportFormat,
-  exportFormats,
-  openWorkspaceExport,
-} from "./export/open.ts";

@@ -2,17 +2,16 @@ import { workspaceRules } from "@northstar/core/field-rules";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { useNavigate } from "react-router";
-import { ExportData } from "../components/ExportData.tsx";
 import { Field } from "../components/Feedback.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
+import { ExportData } from "../components/ExportData.tsx";
 import { useToast } from "../components/Toasts.tsx";
 import { errorMessage, fieldErrors } from "../lib/errors.ts";
 import { can } from "../lib/permissions.ts";
 import { useTRPC } from "../trpc.ts";
 import { useWorkspace } from "../workspace.ts";
 
-// Workspace settings: rename (owners and admins), export its data (owners), delete (owners, typing
-// the slug to confirm).
+// Workspace settings: rename (owners and admins), delete (owners, typing the slug to confirm).
 
 export function Settings() {
   const trpc = useTRPC();
