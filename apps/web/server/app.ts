@@ -27,6 +27,7 @@ import { type RateLimit, RateLimiter } from "./rate-limit.ts";
 import { sameOriginWrites } from "./same-origin.ts";
 import { clientAddressFrom, type HostBindings } from "./request.ts";
 import { stripeWebhookRoutes } from "./stripe-webhook.ts";
+import { exportRoutes } from "./export.ts";
 
 // The host: one Hono app that mounts the tRPC router, the sign-in routes, the probes and the
 // client. Everything it needs comes in through createApp's options, so tests build it directly.
@@ -264,6 +265,9 @@ export function createApp(options: AppOptions): Hono<HostBindings> {
 
   // 6. Stripe's webhook: signed, not cookie-authenticated; its own narrow database path.
   app.route("/webhooks/stripe", stripeWebhookRoutes({ database, billing }));
+
+  // 6b. The workspace export, a download for owners checked like a tRPC call (export.ts).
+  app.route("/api/workspaces", exportRoutes({ database, secure, limits: callLimits, billing }));
 
   // 7. The client, last: its fallback answers every other GET.
   app.route(

@@ -9,6 +9,13 @@ export {
   type RequestMetadata,
 } from "./trpc.ts";
 export * from "./auth/index.ts";
+// The workspace export, streamed by the host's download route.
+export {
+  type ExportDownload,
+  type ExportFormat,
+  exportFormats,
+  openWorkspaceExport,
+} from "./export/open.ts";
 export {
   type CallBudget,
   type CallDecision,

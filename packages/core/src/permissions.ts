@@ -13,6 +13,8 @@ export const permissions = {
   "workspace.read": everyone,
   "workspace.update": managers,
   "workspace.delete": owners,
+  // Everything the workspace holds, in one download: its owners' data to take with them.
+  "workspace.export": owners,
   "member.read": everyone,
   "member.manage": managers,
   "member.leave": everyone,

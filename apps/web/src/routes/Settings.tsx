@@ -4,6 +4,7 @@ import { useId, useState } from "react";
 import { useNavigate } from "react-router";
 import { Field } from "../components/Feedback.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
+import { ExportData } from "../components/ExportData.tsx";
 import { useToast } from "../components/Toasts.tsx";
 import { errorMessage, fieldErrors } from "../lib/errors.ts";
 import { can } from "../lib/permissions.ts";
@@ -88,6 +89,8 @@ export function Settings() {
         )}
         <p className="muted small">The address stays /w/{slug}.</p>
       </section>
+
+      <ExportData workspaceId={workspaceId} role={role} />
 
       <section className="card section danger-zone" aria-labelledby="delete-title">
         <h2 id="delete-title">Delete the workspace</h2>
