@@ -25,7 +25,7 @@ test("sends a sync job, and survives the database dropping every one of the queu
 
     const { rowCount } = await ctx().admin.query(
       `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-        WHERE application_name = 'northstar-web-jobs' AND pid <> pg_backend_pid()`,
+        WHERE application_name = 'northstar-web-jobs' AND datname = current_database() AND pid <> pg_backend_pid()`,
     );
     expect(rowCount).toBeGreaterThan(0);
     // Every dropped connection is noticed and logged, none ends the process.
