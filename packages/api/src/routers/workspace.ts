@@ -42,18 +42,22 @@ async function slugAvailable(db: Prisma.TransactionClient, slug: string): Promis
  * ZONE bucket the charts) and so does this runtime (Intl: local timestamps are read with it).
  */
 async function assertKnownTimeZone(db: Prisma.TransactionClient, timeZone: string): Promise<void> {
-  const rows = await queryRows(
-    db,
-    sql<{ known: boolean }>`SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = ${timeZone}) AS known`,
-  );
-  let runtimeKnows = true;
+  let known = true;
   try {
     checkTimeZone(timeZone);
   } catch (error) {
     if (!(error instanceof TimeZoneError)) throw error;
-    runtimeKnows = false;
+    known = false;
   }
-  if (rows[0]?.known !== true || !runtimeKnows) {
+  // Asked only for a name Intl knows: never sends PostgreSQL text it would refuse (a NUL byte).
+  if (known) {
+    const rows = await queryRows(
+      db,
+      sql<{ known: boolean }>`SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = ${timeZone}) AS known`,
+    );
+    known = rows[0]?.known === true;
+  }
+  if (!known) {
     throw new TRPCError({
       code: "BAD_REQUEST",
       message: `"${timeZone.slice(0, 64)}" is not a time zone we know: use an IANA name such as Europe/Berlin, America/New_York or UTC.`,
