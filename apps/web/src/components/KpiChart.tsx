@@ -249,7 +249,7 @@ export function KpiChart({ kpiId, refreshKey }: { kpiId: string; refreshKey: num
       </div>
       {series.data ? (
         <p className="muted small">
-          {series.data.columns.start.length} points of {formatBucket(series.data.bucketWidthMs, series.data.calendar)}{" "}
+          {series.data.columns.start.length} buckets of {formatBucket(series.data.bucketWidthMs, series.data.calendar)}{" "}
           each, {aggregationWords[series.data.kpi.aggregation]}
           {series.data.calendar ? ` (${series.data.timeZone} time)` : ""}.
         </p>

@@ -305,7 +305,7 @@ export function Dashboard() {
             </select>
           </label>
           <label className="toolbar-field">
-            <span>Change over</span>
+            <span>Period</span>
             <select
               value={period}
               onChange={(event) => {
@@ -314,7 +314,7 @@ export function Dashboard() {
             >
               {periods.map((item) => (
                 <option key={item.value} value={item.value}>
-                  one {item.label}
+                  {item.value === "day" ? "today" : `this ${item.label}`} vs the one before
                 </option>
               ))}
             </select>
