@@ -12,8 +12,8 @@ import { columns, type GoalStatus, kpiPeriodValueSql, Prisma, periodBoundsSql, t
 export const goalPeriod = "month" as const;
 
 /**
- * The fields of a goal and of its links that clients see: Prisma's reads select them, the list
- * statements read the same.
+ * The fields of a goal and of its links that clients see, as a Prisma select (for its row type):
+ * the statements below read the same fields, a linked KPI's currentValue being its goalPeriod value.
  */
 export const goalSelect = {
   id: true,
