@@ -317,20 +317,18 @@ function statementsFor(
       return around([statement(kpiListQuery({ workspaceId: tenant.workspaceId, status: "active", take: 51 }), true)]);
     case "goal.list":
       return around(
-        goalListQueries({ workspaceId: tenant.workspaceId, statuses: null, excluded: ["ARCHIVED"] }).map((sql) =>
-          statement(sql, true),
-        ),
+        goalListQueries({
+          workspaceId: tenant.workspaceId,
+          statuses: null,
+          excluded: ["ARCHIVED"],
+          now: new Date(),
+        }).map((sql) => statement(sql, true)),
       );
     case "kpi.series": {
       const kpiId = String(input.kpiId);
       const { from, to } = seriesRange();
-      const previous = kpiSeriesQuery({
-        kpiId,
-        from: new Date(from.getTime() - (to.getTime() - from.getTime())),
-        to: from,
-        buckets: 365,
-      });
       const current = kpiSeriesQuery({ kpiId, from, to, buckets: 365 });
+      const previous = kpiSeriesQuery({ kpiId, from, to, buckets: 365, previous: true });
       return around([
         statement(kpiListQuery({ workspaceId: tenant.workspaceId, status: "all", take: 1, id: kpiId }), true),
         statement(workspacePlanQuery, false),

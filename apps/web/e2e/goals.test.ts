@@ -34,8 +34,15 @@ describe("goals", () => {
         name: "Revenue",
         unit: "USD",
         targetValue: 100,
+        // Levels: their newest value counts toward the goal, whichever month it falls in.
+        aggregation: "LAST",
       });
-      const nps = await api.kpi.create.mutate({ workspaceId: workspace.id, name: "NPS", targetValue: 200 });
+      const nps = await api.kpi.create.mutate({
+        workspaceId: workspace.id,
+        name: "NPS",
+        targetValue: 200,
+        aggregation: "LAST",
+      });
       await api.kpi.recordPoint.mutate({
         workspaceId: workspace.id,
         kpiId: revenue.id,

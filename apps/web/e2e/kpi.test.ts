@@ -119,6 +119,65 @@ describe("KPIs", () => {
     }
   });
 
+  test("a SUM KPI in a workspace in Berlin: the form's aggregation, the Settings time zone, daily totals", async () => {
+    const owner = await createUser(e2e().admin, "Counter");
+    const session = await openBrowser(e2e());
+    const { page } = session;
+    try {
+      await devSignIn(page, owner.id);
+      const api = await apiFor(e2e(), session.context);
+      const workspace = await api.workspace.create.mutate({ name: "Count Co", slug: "count-co" });
+
+      // The time zone, picked in Settings.
+      await page.goto("/w/count-co/settings");
+      await page.getByRole("combobox", { name: "Time zone" }).selectOption("Europe/Berlin");
+      await page.getByRole("button", { name: "Save time zone" }).click();
+      await page.getByRole("status").filter({ hasText: "Time zone set to Europe/Berlin." }).waitFor();
+      expect((await api.workspace.get.query({ workspaceId: workspace.id })).timeZone).toBe("Europe/Berlin");
+
+      // A count per day adds up: Sum, chosen in the form.
+      await page.goto("/w/count-co");
+      await page.getByRole("button", { name: "Create your first KPI" }).click();
+      const dialog = page.getByRole("dialog", { name: "New KPI" });
+      await dialog.getByLabel("Name").fill("Deploys");
+      await dialog.getByLabel("Adds up as").selectOption("SUM");
+      await dialog.getByRole("button", { name: "Create KPI" }).click();
+      await page.getByRole("status").filter({ hasText: "KPI “Deploys” created." }).waitFor();
+      const [kpi] = (await api.kpi.list.query({ workspaceId: workspace.id })).items;
+      expect(kpi?.aggregation).toBe("SUM");
+      if (!kpi) throw new Error("the KPI was not created");
+
+      // Two deploys yesterday (local time in Berlin, read by the API) and one today.
+      const berlinDate = (daysAgo: number) =>
+        new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Berlin" }).format(
+          new Date(Date.now() - daysAgo * 24 * hour),
+        );
+      for (const [date, value] of [
+        [`${berlinDate(1)}T09:00`, 2],
+        [`${berlinDate(1)}T17:00`, 3],
+      ] as const) {
+        await api.kpi.recordPoint.mutate({ workspaceId: workspace.id, kpiId: kpi.id, value, timestamp: date });
+      }
+      const to = new Date();
+      const series = await api.kpi.series.query({
+        workspaceId: workspace.id,
+        kpiId: kpi.id,
+        from: new Date(to.getTime() - 2 * 24 * hour),
+        to,
+        buckets: 10,
+        calendar: "day",
+      });
+      expect(series.timeZone).toBe("Europe/Berlin");
+      expect(series.columns.value.filter((value) => value !== null)).toEqual([5]);
+
+      await page.getByRole("article").filter({ hasText: "Deploys" }).getByRole("link", { name: "Deploys" }).click();
+      await page.getByText(/each the total of its values \(Europe\/Berlin time\)/).waitFor();
+      expectNoProblems(session);
+    } finally {
+      await session.context.close();
+    }
+  });
+
   test("validation messages from the API appear beside the field", async () => {
     const owner = await createUser(e2e().admin, "Typo");
     const session = await openBrowser(e2e());

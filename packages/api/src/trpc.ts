@@ -295,6 +295,8 @@ export interface WorkspaceMembership {
   slug: string;
   name: string;
   role: WorkspaceRole;
+  /** The workspace's IANA time zone: calendar buckets and periods start at its midnight. */
+  timeZone: string;
 }
 
 const workspaceInput = z
@@ -350,7 +352,7 @@ async function resolveMember(
       .batch(
         sql<SessionInfo>`SELECT s.*, set_config('app.user_id', s."userId", true) FROM (${lookup}) AS s`,
         sql<WorkspaceMembership>`
-          SELECT w.id::text AS id, w.slug, w.name, wu.role::text AS role
+          SELECT w.id::text AS id, w.slug, w.name, wu.role::text AS role, w.time_zone AS "timeZone"
             FROM workspaces AS w
             JOIN workspace_users AS wu ON wu.workspace_id = w.id AND wu.user_id = app.current_user_id()
            WHERE ${match}`,

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from "vitest";
-import { expectCode, ownerMemberViewer, type SignedInUser, useApiDatabase } from "./support.ts";
+import { callerFor, expectCode, ownerMemberViewer, type SignedInUser, useApiDatabase } from "./support.ts";
 
 const ctx = useApiDatabase();
 let owner: SignedInUser, member: SignedInUser, viewer: SignedInUser;
@@ -8,8 +8,17 @@ let revenue: string, churn: string;
 
 beforeAll(async () => {
   ({ owner, member, viewer, ws } = await ownerMemberViewer(ctx()));
-  revenue = (await owner.caller.kpi.create({ ...ws, name: "Revenue", targetValue: 1000 })).id;
-  churn = (await owner.caller.kpi.create({ ...ws, name: "Churn", targetValue: 2, direction: "LOWER_IS_BETTER" })).id;
+  // Levels (LAST): their progress is their newest value's, whichever month it is.
+  revenue = (await owner.caller.kpi.create({ ...ws, name: "Revenue", targetValue: 1000, aggregation: "LAST" })).id;
+  churn = (
+    await owner.caller.kpi.create({
+      ...ws,
+      name: "Churn",
+      targetValue: 2,
+      direction: "LOWER_IS_BETTER",
+      aggregation: "LAST",
+    })
+  ).id;
   await owner.caller.kpi.recordPoint({
     ...ws,
     kpiId: revenue,
@@ -39,6 +48,43 @@ describe("goals", () => {
     expect(goal.pace?.suggestion).toBe("ON_TRACK");
     expect(goal.status).toBe("NOT_STARTED");
     expect(await viewer.caller.goal.get({ ...ws, goalId: goal.id })).toMatchObject({ id: goal.id, progressPct: 50 });
+  });
+
+  test("a SUM KPI counts this month's total so far toward its target; LAST its newest value", async () => {
+    // The API's clock on 2026-03-11 12:00 UTC (the workspace is in UTC): this month is March.
+    const clock = () => new Date("2026-03-11T12:00:00Z");
+    const clocked = callerFor(ctx().db, member.token, { clock });
+    const deploys = await owner.caller.kpi.create({ ...ws, name: "Deploys", targetValue: 100, aggregation: "SUM" });
+    const mrr = await owner.caller.kpi.create({ ...ws, name: "MRR", targetValue: 1000, aggregation: "LAST" });
+    const points: [string, string, number][] = [
+      [deploys.id, "2026-02-27T10:00:00Z", 500], // last month
+      [deploys.id, "2026-03-02T10:00:00Z", 30],
+      [deploys.id, "2026-03-10T10:00:00Z", 20],
+      [deploys.id, "2026-03-20T10:00:00Z", 1000], // after now
+      [mrr.id, "2026-01-15T10:00:00Z", 800],
+      [mrr.id, "2026-03-12T10:00:00Z", 5000], // after now
+    ];
+    for (const [kpiId, timestamp, value] of points)
+      await owner.caller.kpi.recordPoint({ ...ws, kpiId, value, timestamp: new Date(timestamp) });
+    const goal = await clocked.goal.create({
+      ...ws,
+      title: "Ship and earn",
+      kpis: [{ kpiId: deploys.id }, { kpiId: mrr.id }],
+    });
+    expect(
+      goal.kpiLinks.map((link) => [link.kpi.name, link.kpi.aggregation, link.kpi.currentValue, link.progressPct]),
+    ).toEqual([
+      ["Deploys", "SUM", 50, 50],
+      ["MRR", "LAST", 800, 80],
+    ]);
+    expect(goal.progressPct).toBe(65);
+    const listed = (await callerFor(ctx().db, viewer.token, { clock }).goal.list(ws)).find((g) => g.id === goal.id);
+    expect(listed?.progressPct).toBe(65);
+    // In April, March's deploys no longer count: nothing shipped yet this month is 0 toward the goal.
+    const april = callerFor(ctx().db, viewer.token, { clock: () => new Date("2026-04-01T00:30:00Z") });
+    const inApril = await april.goal.get({ ...ws, goalId: goal.id });
+    expect(inApril.kpiLinks.map((link) => link.kpi.currentValue)).toEqual([null, 5000]);
+    expect(inApril.progressPct).toBe(50);
   });
 
   test("viewers read but do not write; validation names the rule", async () => {

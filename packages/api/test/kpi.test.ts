@@ -2,6 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { beforeAll, describe, expect, test } from "vitest";
 import { ImportLinesError } from "../src/kpi/import.ts";
 import {
+  callerFor,
   createWorkspace,
   expectCode,
   giveSubscription,
@@ -334,58 +335,135 @@ describe("data points", () => {
     ];
     await owner.caller.kpi.importPoints({ ...ws, kpiId: kpi.id, data: points });
     const series = await viewer.caller.kpi.series({ ...ws, kpiId: kpi.id, from, to, buckets: 4 });
-    expect(series.bucketWidthMs).toBe(day);
+    expect(series.kpi.aggregation).toBe("AVERAGE");
+    // A width of exactly a day: the workspace's (UTC) calendar days.
+    expect(series).toMatchObject({ bucketWidthMs: day, calendar: "day", timeZone: "UTC" });
     expect(series.columns).toEqual({
       start: [0, 1, 2, 3].map((k) => from.getTime() + k * day),
+      end: [1, 2, 3, 4].map((k) => from.getTime() + k * day),
       count: [2, 0, 1, 0],
+      // AVERAGE (the default): each bucket's value is its mean.
+      value: [6, null, 8, null],
+      sum: [12, null, 8, null],
       avg: [6, null, 8, null],
       min: [5, null, 8, null],
       max: [7, null, 8, null],
       last: [7, null, 8, null],
     });
     expect(series.previous?.columns.count).toEqual([0, 1, 0, 1]);
-    expect(series.comparison).toEqual({ current: 8, previous: 4, change: 4, changePct: 100, trend: "better" });
+    // The periods compared as the aggregation adds them up: the mean of all points of each.
+    expect(series.comparison).toEqual({
+      current: 20 / 3,
+      previous: 3,
+      change: 20 / 3 - 3,
+      changePct: (100 * (20 / 3 - 3)) / 3,
+      trend: "better",
+    });
+    // As a SUM KPI: each bucket's value is its total, and so is each period's.
+    await owner.caller.kpi.update({ ...ws, kpiId: kpi.id, aggregation: "SUM" });
+    const summed = await viewer.caller.kpi.series({ ...ws, kpiId: kpi.id, from, to, buckets: 4 });
+    expect(summed.kpi.aggregation).toBe("SUM");
+    expect(summed.columns.value).toEqual([12, null, 8, null]);
+    expect(summed.comparison).toMatchObject({ current: 20, previous: 6, change: 14 });
+    // Calendar buckets on request: weeks start on Monday (2026-11-16), the first one whole.
+    const weekly = await viewer.caller.kpi.series({ ...ws, kpiId: kpi.id, from, to, buckets: 4, calendar: "week" });
+    expect(weekly.calendar).toBe("week");
+    expect(weekly.columns.start).toEqual([Date.UTC(2026, 10, 16)]);
+    expect(weekly.columns.value).toEqual([20]);
+    await expectCode(
+      viewer.caller.kpi.series({ ...ws, kpiId: kpi.id, from, to, calendar: "fortnight" as "week" }),
+      "BAD_REQUEST",
+    );
     await expectCode(viewer.caller.kpi.series({ ...ws, kpiId: kpi.id, from: to, to: from }), "BAD_REQUEST");
     await expectCode(viewer.caller.kpi.series({ ...ws, kpiId: kpi.id, from, to, buckets: 5000 }), "BAD_REQUEST");
     const plain = await viewer.caller.kpi.series({ ...ws, kpiId: kpi.id, from, to, buckets: 2, compare: false });
     expect(plain.previous).toBeNull();
   });
 
-  test("summary: current, target, progress and change per active KPI", async () => {
+  test("recordPoint reads a timestamp without an offset in the workspace's time zone", async () => {
+    const berlinOwner = await signedInUser(ctx(), "BerlinOwner");
+    const berlin = await createWorkspace(ctx().admin, [[berlinOwner.id, "OWNER"]]);
+    const ref = { workspaceId: berlin.id };
+    await berlinOwner.caller.workspace.update({ ...ref, timeZone: "Europe/Berlin" });
+    const kpi = await berlinOwner.caller.kpi.create({ ...ref, name: "Local times" });
+    const record = async (timestamp: string | Date | number) =>
+      (await berlinOwner.caller.kpi.recordPoint({ ...ref, kpiId: kpi.id, value: 1, timestamp })).timestamp;
+    // Summer time (CEST, +02:00) from 2026-03-29 03:00; a date alone is local midnight (CET, +01:00).
+    expect(await record("2026-03-29T10:00")).toEqual(new Date("2026-03-29T08:00:00Z"));
+    expect(await record("2026-03-28")).toEqual(new Date("2026-03-27T23:00:00Z"));
+    // An offset or an instant says which instant it is.
+    expect(await record("2026-03-29T10:00:00Z")).toEqual(new Date("2026-03-29T10:00:00Z"));
+    expect(await record("2026-03-29T10:00:00+05:30")).toEqual(new Date("2026-03-29T04:30:00Z"));
+    expect(await record(new Date("2026-03-30T10:00:00Z"))).toEqual(new Date("2026-03-30T10:00:00Z"));
+    expect(await record(Date.UTC(2026, 2, 31, 10))).toEqual(new Date("2026-03-31T10:00:00Z"));
+    const bad = await expectCode(record("03/29/2026"), "BAD_REQUEST");
+    expect(bad.message).toContain("is not an ISO 8601 date");
+    await expectCode(record("10000-01-01"), "BAD_REQUEST");
+  });
+
+  test("summary: each KPI's value for the period as it adds up, target, progress and change", async () => {
     const summaryWs = await createWorkspace(ctx().admin, [
       [owner.id, "OWNER"],
       [viewer.id, "VIEWER"],
     ]);
     const ref = { workspaceId: summaryWs.id };
-    const up = await owner.caller.kpi.create({ ...ref, name: "Up", targetValue: 100, category: "A" });
+    // The API's clock at the next Wednesday 12:00 UTC: this week began on Monday, and the week
+    // before is compared up to its Wednesday noon.
+    const today = new Date();
+    const wednesday = new Date(
+      Date.UTC(
+        today.getUTCFullYear(),
+        today.getUTCMonth(),
+        today.getUTCDate() + ((3 - today.getUTCDay() + 7) % 7 || 7),
+        12,
+      ),
+    );
+    const at = (daysFromWednesday: number, hours = 0) =>
+      new Date(wednesday.getTime() + daysFromWednesday * day + hours * 3_600_000);
+    const clockedViewer = callerFor(ctx().db, viewer.token, { clock: () => wednesday });
+    const up = await owner.caller.kpi.create({
+      ...ref,
+      name: "Up",
+      targetValue: 100,
+      category: "A",
+      aggregation: "LAST",
+    });
     const down = await owner.caller.kpi.create({
       ...ref,
       name: "Down",
       targetValue: 10,
       direction: "LOWER_IS_BETTER",
+      aggregation: "SUM",
       category: "B",
     });
+    expect(down.aggregation).toBe("SUM");
     await owner.caller.kpi.importPoints({
       ...ref,
       kpiId: up.id,
       data: [
-        { timestamp: daysAgo(10), value: 40 },
-        { timestamp: daysAgo(1), value: 50 },
+        { timestamp: at(-10), value: 40 },
+        { timestamp: at(-1), value: 50 },
       ],
     });
     await owner.caller.kpi.importPoints({
       ...ref,
       kpiId: down.id,
       data: [
-        { timestamp: daysAgo(10), value: 40 },
-        { timestamp: daysAgo(1), value: 20 },
+        { timestamp: at(-2, -2), value: 20 }, // Monday 10:00
+        { timestamp: at(-1), value: 5 },
+        { timestamp: at(0, 1), value: 1000 }, // after now
+        { timestamp: at(-8), value: 40 }, // last Tuesday
+        { timestamp: at(-6), value: 1000 }, // last Thursday: later into last week than now is into this one
       ],
     });
-    const summary = await viewer.caller.kpi.summary({ ...ref, period: "week" });
+    const summary = await clockedViewer.kpi.summary({ ...ref, period: "week" });
+    // LAST: the newest value (50) against the newest a week earlier (40). SUM, lower is better:
+    // this week's total so far (25) against last week's up to Wednesday noon (40); 10 / 25 = 40%.
     expect(summary.map((s) => [s.name, s.currentValue, s.previousValue, s.progressPct, s.change, s.trend])).toEqual([
       ["Up", 50, 40, 50, 10, "better"],
-      ["Down", 20, 40, 50, -20, "better"],
+      ["Down", 25, 40, 40, -15, "better"],
     ]);
+    expect(summary[1]?.periodStart).toEqual(at(-2, -12));
     expect(await viewer.caller.kpi.summary({ ...ref, category: "B" })).toHaveLength(1);
     await expectCode(viewer.caller.kpi.summary({ ...ref, period: "decade" as "day" }), "BAD_REQUEST");
   });

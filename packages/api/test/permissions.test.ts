@@ -76,6 +76,7 @@ const signedInOnly = [
 const procedures: [string, Permission, (caller: Caller) => Promise<unknown>][] = [
   ["workspace.get", "workspace.read", (c) => c.workspace.get(ref)],
   ["workspace.rename", "workspace.update", (c) => c.workspace.rename({ ...ref, name: "Renamed" })],
+  ["workspace.update", "workspace.update", (c) => c.workspace.update({ ...ref, timeZone: "UTC" })],
   ["workspace.delete", "workspace.delete", (c) => c.workspace.delete({ ...ref, confirmSlug: "wrong-slug" })],
   ["workspace.members.list", "member.read", (c) => c.workspace.members.list(ref)],
   ["workspace.members.invitations", "member.read", (c) => c.workspace.members.invitations(ref)],

@@ -154,6 +154,32 @@ describe("workspace: get, rename, delete", () => {
     await expectCode(owner.caller.workspace.rename({ workspaceId: workspace.id, name: " " }), "BAD_REQUEST");
   });
 
+  test("owners and admins set the time zone; a zone PostgreSQL does not know is refused by name", async () => {
+    expect(await owner.caller.workspace.get({ workspaceId: workspace.id })).toMatchObject({ timeZone: "UTC" });
+    expect(await admin.caller.workspace.update({ workspaceId: workspace.id, timeZone: "Europe/Berlin" })).toMatchObject(
+      { timeZone: "Europe/Berlin" },
+    );
+    expect(await viewer.caller.workspace.get({ workspaceId: workspace.id })).toMatchObject({
+      timeZone: "Europe/Berlin",
+    });
+    for (const bad of ["Mars/Olympus", "Europe/Berlin; DROP TABLE kpis", "posix/Nowhere"]) {
+      const error = await expectCode(
+        owner.caller.workspace.update({ workspaceId: workspace.id, timeZone: bad }),
+        "BAD_REQUEST",
+      );
+      expect(error.message).toContain(`"${bad}" is not a time zone`);
+    }
+    await expectCode(owner.caller.workspace.update({ workspaceId: workspace.id, timeZone: "" }), "BAD_REQUEST");
+    await expectCode(owner.caller.workspace.update({ workspaceId: workspace.id }), "BAD_REQUEST");
+    await expectCode(
+      member.caller.workspace.update({ workspaceId: workspace.id, timeZone: "America/New_York" }),
+      "FORBIDDEN",
+    );
+    expect(
+      await owner.caller.workspace.update({ workspaceId: workspace.id, timeZone: "UTC", name: "Back in UTC" }),
+    ).toMatchObject({ timeZone: "UTC", name: "Back in UTC" });
+  });
+
   test("only the owner deletes, confirming with the slug", async () => {
     const doomed = await createWorkspace(ctx().admin, [
       [owner.id, "OWNER"],

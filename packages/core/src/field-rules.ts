@@ -9,6 +9,8 @@ export const workspaceRules = {
   slugMax: 48,
   /** Lowercase letters and digits, single dashes between them (an HTML `pattern`: anchored by the browser). */
   slugPattern: "[a-z0-9]+(-[a-z0-9]+)*",
+  /** workspaces.time_zone is varchar(64). */
+  timeZoneMax: 64,
 } as const;
 
 export const kpiRules = { nameMax: 120, descriptionMax: 2000, unitMax: 32, categoryMax: 64 } as const;

@@ -4,6 +4,11 @@ import { type KpiDirection, progressPct } from "./kpi-progress.ts";
 // and direction aware (REACH_TARGET follows the KPI's direction; STAY_ABOVE / STAY_BELOW say it
 // outright). A KPI without a value or a target counts as 0. Pace compares that with the share of
 // the time to the target date already gone.
+//
+// A KPI's `currentValue` here is its value for the goal's period as its aggregation adds up (the
+// API reads it: the current calendar month in the workspace's time zone). So a SUM KPI's progress
+// is that period's total against the target (100 deploys a month: 50 so far is halfway), a LAST
+// KPI's is its newest value, an AVERAGE KPI's the period's mean.
 
 export const goalStatuses = ["NOT_STARTED", "ON_TRACK", "AT_RISK", "OFF_TRACK", "COMPLETED", "ARCHIVED"] as const;
 export type GoalStatus = (typeof goalStatuses)[number];

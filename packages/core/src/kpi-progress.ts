@@ -47,12 +47,17 @@ export function kpiChange(direction: KpiDirection, current: number | null, previ
 interface KpiValues {
   direction: KpiDirection;
   targetValue: number | null;
+  /** The current period's value as the KPI's aggregation adds up (a SUM KPI: the period's total so far). */
   currentValue: number | null;
-  /** The value one period ago (the summary's comparison point). */
+  /** The previous period's value, the same way and up to the same point in it (the summary's comparison). */
   previousValue: number | null;
 }
 
-/** A KPI's values with its progress and its change since the previous value: the summary's figures. */
+/**
+ * A KPI's values with its progress and its change against the previous period: the summary's
+ * figures. Progress is the period's value against the target, so a SUM KPI with a target of 100
+ * is halfway once the period's total reaches 50.
+ */
 export function summarizeKpi<Row extends KpiValues>(row: Row): Row & { progressPct: number | null } & KpiChange {
   return {
     ...row,

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { goalRules, integrationRules, kpiRules, userRules, workspaceRules } from "./field-rules.ts";
 import { goalCriteria, goalStatuses } from "./goal-progress.ts";
-import { kpiDirections } from "./kpi-progress.ts";
+import { kpiAggregations, kpiDirections } from "./kpi-progress.ts";
 import { workspaceRoles } from "./permissions.ts";
 
 // Input rules shared by the API, the worker and the web client: the CHECK constraints in
@@ -49,6 +49,10 @@ export const kpiInputSchema = z.object({
   unit: optionalText("Unit", kpiRules.unitMax),
   category: trimmed("Category", kpiRules.categoryMax).default("General"),
   direction: z.enum(kpiDirections).default("HIGHER_IS_BETTER"),
+  /** How points add up over a period: counts and amounts SUM, rates AVERAGE, levels (MRR) LAST. */
+  aggregation: z
+    .enum(kpiAggregations, { error: `Aggregation must be one of ${kpiAggregations.join(", ")}` })
+    .default("AVERAGE"),
   targetValue: finite("Target").nullable().default(null),
 });
 
@@ -65,6 +69,27 @@ export const dataPointInputSchema = z.object({
   value: finite("Value"),
   timestamp: storableDate("Timestamp"),
 });
+
+/**
+ * A point's timestamp as the API takes it: a Date or epoch milliseconds (instants), or ISO 8601
+ * text. Text without an offset is a local time of the workspace's time zone, so it stays text
+ * here: @northstar/core/timestamps' pointInstant reads it once the zone is known.
+ */
+export const pointTimestampSchema = z.union(
+  [
+    z.date({ error: "Timestamp must be a date" }),
+    z.number({ error: "Timestamp must be a date" }),
+    z.string().trim().min(1, "Timestamp must not be empty").max(64, "Timestamp must be at most 64 characters"),
+  ],
+  { error: "Timestamp must be a date, epoch milliseconds or ISO 8601 text such as 2026-03-29T10:00" },
+);
+
+/** A workspace's time zone: an IANA name (the API checks it against the zones PostgreSQL knows). */
+export const timeZoneSchema = z
+  .string({ error: "Time zone must be an IANA name such as Europe/Berlin" })
+  .trim()
+  .min(1, "Time zone must not be empty")
+  .max(workspaceRules.timeZoneMax, `Time zone must be at most ${workspaceRules.timeZoneMax} characters`);
 
 export const goalInputSchema = z.object({
   title: trimmed("Goal title", goalRules.titleMax),

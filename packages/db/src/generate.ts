@@ -38,6 +38,8 @@ interface Profile {
   unit: string;
   category: string;
   direction: "HIGHER_IS_BETTER" | "LOWER_IS_BETTER";
+  /** Counts per point SUM (their target is a month's total), rates AVERAGE, levels LAST. */
+  aggregation: "SUM" | "AVERAGE" | "LAST";
   base: number;
   decimals: number;
   daily: number;
@@ -51,6 +53,7 @@ const profiles: Profile[] = [
     unit: "USD",
     category: "Revenue",
     direction: "HIGHER_IS_BETTER",
+    aggregation: "LAST",
     base: 90_000,
     decimals: 0,
     daily: 0,
@@ -62,6 +65,7 @@ const profiles: Profile[] = [
     unit: "%",
     category: "Revenue",
     direction: "LOWER_IS_BETTER",
+    aggregation: "AVERAGE",
     base: 3,
     decimals: 2,
     daily: 0,
@@ -73,6 +77,7 @@ const profiles: Profile[] = [
     unit: "signups",
     category: "Growth",
     direction: "HIGHER_IS_BETTER",
+    aggregation: "SUM",
     base: 40,
     decimals: 0,
     daily: 0.5,
@@ -84,6 +89,7 @@ const profiles: Profile[] = [
     unit: "%",
     category: "Growth",
     direction: "HIGHER_IS_BETTER",
+    aggregation: "AVERAGE",
     base: 38,
     decimals: 1,
     daily: 0,
@@ -95,6 +101,7 @@ const profiles: Profile[] = [
     unit: "users",
     category: "Product",
     direction: "HIGHER_IS_BETTER",
+    aggregation: "LAST",
     base: 2_500,
     decimals: 0,
     daily: 0.6,
@@ -106,6 +113,7 @@ const profiles: Profile[] = [
     unit: "ms",
     category: "Product",
     direction: "LOWER_IS_BETTER",
+    aggregation: "AVERAGE",
     base: 280,
     decimals: 0,
     daily: 0.2,
@@ -117,6 +125,7 @@ const profiles: Profile[] = [
     unit: "%",
     category: "Product",
     direction: "LOWER_IS_BETTER",
+    aggregation: "AVERAGE",
     base: 0.8,
     decimals: 3,
     daily: 0.3,
@@ -128,6 +137,7 @@ const profiles: Profile[] = [
     unit: "tickets",
     category: "Support",
     direction: "LOWER_IS_BETTER",
+    aggregation: "LAST",
     base: 55,
     decimals: 0,
     daily: 0.15,
@@ -139,6 +149,7 @@ const profiles: Profile[] = [
     unit: "min",
     category: "Support",
     direction: "LOWER_IS_BETTER",
+    aggregation: "AVERAGE",
     base: 42,
     decimals: 1,
     daily: 0.3,
@@ -150,6 +161,7 @@ const profiles: Profile[] = [
     unit: "deploys",
     category: "Engineering",
     direction: "HIGHER_IS_BETTER",
+    aggregation: "SUM",
     base: 3,
     decimals: 0,
     daily: 0.8,
@@ -157,6 +169,12 @@ const profiles: Profile[] = [
     noise: 0.3,
   },
 ];
+
+/** A quarter past (or below) the base; a SUM KPI's is a month of points' worth (goal progress counts a month's total). */
+function targetOf(profile: Profile, intervalSeconds: number): number {
+  const perPoint = profile.base * (profile.direction === "HIGHER_IS_BETTER" ? 1.25 : 0.75);
+  return profile.aggregation === "SUM" ? perPoint * Math.max(1, Math.round((30 * 86_400) / intervalSeconds)) : perPoint;
+}
 
 interface LoadKpi {
   workspaceId: string;
@@ -183,7 +201,12 @@ function assertShape(options: Omit<GenerateOptions, "url" | "onProgress">): numb
 }
 
 /** Owners, workspaces, memberships and KPIs in one transaction (the owner check is deferred to its commit). */
-async function createTenants(client: pg.ClientBase, workspaces: number, kpisPerWorkspace: number): Promise<LoadKpi[]> {
+async function createTenants(
+  client: pg.ClientBase,
+  workspaces: number,
+  kpisPerWorkspace: number,
+  intervalSeconds: number,
+): Promise<LoadKpi[]> {
   const run = randomBytes(4).toString("hex");
   const userIds = Array.from({ length: workspaces }, () => randomUUID());
   const workspaceIds = Array.from({ length: workspaces }, () => randomUUID());
@@ -219,9 +242,9 @@ async function createTenants(client: pg.ClientBase, workspaces: number, kpisPerW
       [workspaceIds, userIds],
     );
     await client.query(
-      `INSERT INTO kpis (id, workspace_id, name, unit, category, direction, target_value)
+      `INSERT INTO kpis (id, workspace_id, name, unit, category, direction, target_value, aggregation)
        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::"KpiDirection"[],
-                            $7::float8[])`,
+                            $7::float8[], $8::"KpiAggregation"[])`,
       [
         kpis.map((kpi) => kpi.kpiId),
         kpis.map((kpi) => kpi.workspaceId),
@@ -229,7 +252,8 @@ async function createTenants(client: pg.ClientBase, workspaces: number, kpisPerW
         kpis.map((kpi) => kpi.profile.unit),
         kpis.map((kpi) => kpi.profile.category),
         kpis.map((kpi) => kpi.profile.direction),
-        kpis.map((kpi) => kpi.profile.base * (kpi.profile.direction === "HIGHER_IS_BETTER" ? 1.25 : 0.75)),
+        kpis.map((kpi) => targetOf(kpi.profile, intervalSeconds)),
+        kpis.map((kpi) => kpi.profile.aggregation),
       ],
     );
     await client.query("COMMIT");
@@ -309,7 +333,7 @@ export async function generateData(options: GenerateOptions): Promise<GenerateRe
   const client = new pg.Client({ connectionString: options.url, application_name: "northstar-generate" });
   await client.connect();
   try {
-    const kpis = await createTenants(client, options.workspaces, options.kpisPerWorkspace);
+    const kpis = await createTenants(client, options.workspaces, options.kpisPerWorkspace, options.intervalSeconds);
     const timeline = buildTimeline(perKpi, options.intervalSeconds, Date.now());
     const total = kpis.length * perKpi;
     const kpisPerBatch = Math.max(1, Math.floor(rowsPerBatch / perKpi));
@@ -344,7 +368,7 @@ export async function prepareRawCopy(
   const client = new pg.Client({ connectionString: options.url });
   await client.connect();
   try {
-    const kpis = await createTenants(client, options.workspaces, options.kpisPerWorkspace);
+    const kpis = await createTenants(client, options.workspaces, options.kpisPerWorkspace, options.intervalSeconds);
     const timeline = buildTimeline(perKpi, options.intervalSeconds, Date.now());
     await pipeline(Readable.from(texts(renderPoints(kpis, timeline))), createWriteStream(options.file));
     return { points: kpis.length * perKpi };

@@ -123,6 +123,17 @@ describe("the seeded data", () => {
       expect.arrayContaining(["Growth", "Product", "Revenue", "Support"]),
     );
     expect(await one("SELECT array_agg(DISTINCT direction::text) AS values FROM kpis")).toHaveLength(2);
+    // Counts and amounts add up, rates average, levels keep their last value.
+    expect(
+      await one(`SELECT array_agg(name || ': ' || aggregation::text ORDER BY name) AS values FROM kpis
+                  WHERE name IN ('Deploys', 'New signups', 'Monthly recurring revenue', 'Churn rate', 'Open support tickets')`),
+    ).toEqual([
+      "Churn rate: AVERAGE",
+      "Deploys: SUM",
+      "Monthly recurring revenue: LAST",
+      "New signups: SUM",
+      "Open support tickets: LAST",
+    ]);
     expect(await one("SELECT array_agg(DISTINCT plan::text ORDER BY plan::text) AS values FROM subscriptions")).toEqual(
       ["FREE", "PRO"],
     );

@@ -9,9 +9,11 @@ import { EmptyState, ErrorState, Skeleton } from "./Feedback.tsx";
 import { TrendText } from "./Pace.tsx";
 import { Segmented } from "./Segmented.tsx";
 
-// A KPI over a chosen range: the API downsamples it to about one bucket per few pixels; the
-// chart shows each bucket's average, the same stretch of the period before (dashed), and the
-// target. Hovering shows the values in the legend.
+// A KPI over a chosen range: the API downsamples it into calendar buckets of the workspace's time
+// zone (the finest of hours, days, weeks, … that gives about one bucket per few pixels); the chart
+// shows each bucket's value as the KPI adds up (a SUM KPI: each day's total; AVERAGE: its mean),
+// the same number of buckets just before (dashed), and the target. Hovering shows the values in
+// the legend.
 
 type Series = RouterOutputs["kpi"]["series"];
 const dayMs = 86_400_000;
@@ -69,8 +71,8 @@ function chartData(series: Series | undefined): uPlot.AlignedData {
   const { columns, previous } = series;
   const times = columns.start.map((start) => start / 1000);
   const target = columns.start.map(() => series.kpi.targetValue);
-  if (!previous) return [times, columns.avg, target];
-  return [times, columns.avg, columns.start.map((_, index) => previous.columns.avg[index] ?? null), target];
+  if (!previous) return [times, columns.value, target];
+  return [times, columns.value, columns.start.map((_, index) => previous.columns.value[index] ?? null), target];
 }
 
 export function KpiChart({ kpiId, refreshKey }: { kpiId: string; refreshKey: number }) {
@@ -106,6 +108,7 @@ export function KpiChart({ kpiId, refreshKey }: { kpiId: string; refreshKey: num
       from: range?.from ?? end,
       to: range?.to ?? end,
       buckets,
+      calendar: "auto",
       compare: true,
     }),
     enabled: range !== null,
@@ -246,8 +249,9 @@ export function KpiChart({ kpiId, refreshKey }: { kpiId: string; refreshKey: num
       </div>
       {series.data ? (
         <p className="muted small">
-          {series.data.columns.start.length} points of {formatBucket(series.data.bucketWidthMs)} each, averaged by the
-          server.
+          {series.data.columns.start.length} buckets of {formatBucket(series.data.bucketWidthMs, series.data.calendar)}{" "}
+          each, {aggregationWords[series.data.kpi.aggregation]}
+          {series.data.calendar ? ` (${series.data.timeZone} time)` : ""}.
         </p>
       ) : null}
     </section>
@@ -259,7 +263,16 @@ function formatAxis(value: number): string {
   return axisFormat.format(value);
 }
 
-function formatBucket(ms: number): string {
+const aggregationWords = {
+  SUM: "each the total of its values",
+  AVERAGE: "each the average of its values",
+  LAST: "each its last value",
+  MIN: "each its lowest value",
+  MAX: "each its highest value",
+} as const;
+
+function formatBucket(ms: number, calendar: Series["calendar"]): string {
+  if (calendar) return `one ${calendar}`;
   if (ms >= dayMs) return `${Math.round((ms / dayMs) * 10) / 10} days`;
   if (ms >= 3_600_000) return `${Math.round((ms / 3_600_000) * 10) / 10} hours`;
   return `${Math.max(1, Math.round(ms / 60_000))} minutes`;

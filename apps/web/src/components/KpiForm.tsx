@@ -1,4 +1,5 @@
 import { kpiRules } from "@northstar/core/field-rules";
+import { type KpiAggregation, kpiAggregations } from "@northstar/core/kpi-progress";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { fieldErrors, formError } from "../lib/errors.ts";
@@ -7,9 +8,23 @@ import { useWorkspace } from "../workspace.ts";
 import { Field, FormActions } from "./Feedback.tsx";
 import { useToast } from "./Toasts.tsx";
 
-// Create a KPI, or edit one: name, what it measures, its unit, category, direction and target.
+// Create a KPI, or edit one: name, what it measures, its unit, category, direction, how its values
+// add up over a period (aggregation) and target.
 
 type Kpi = RouterOutputs["kpi"]["get"];
+
+/** Each aggregation in plain words, with the kind of KPI it suits. */
+const aggregationChoices: Record<KpiAggregation, { label: string; hint: string }> = {
+  SUM: { label: "Sum", hint: "counts and amounts: signups, revenue, deploys" },
+  AVERAGE: { label: "Average", hint: "rates and durations: conversion %, response time" },
+  LAST: { label: "Last value", hint: "levels: MRR, open tickets, headcount" },
+  MIN: { label: "Lowest", hint: "the smallest value in the period" },
+  MAX: { label: "Highest", hint: "the largest value in the period" },
+};
+
+function isAggregation(value: string): value is KpiAggregation {
+  return (kpiAggregations as readonly string[]).includes(value);
+}
 
 interface KpiFormProps {
   kpi?: Kpi;
@@ -30,6 +45,7 @@ export function KpiForm({ kpi, categories, onDone, onCancel }: KpiFormProps) {
     unit: kpi?.unit ?? "",
     category: kpi?.category ?? "General",
     direction: kpi?.direction ?? "HIGHER_IS_BETTER",
+    aggregation: kpi?.aggregation ?? "AVERAGE",
     target: kpi?.targetValue === null || kpi?.targetValue === undefined ? "" : String(kpi.targetValue),
   });
   const [targetError, setTargetError] = useState<string | null>(null);
@@ -68,6 +84,7 @@ export function KpiForm({ kpi, categories, onDone, onCancel }: KpiFormProps) {
       unit: values.unit,
       category: values.category.trim() || "General",
       direction,
+      aggregation: isAggregation(values.aggregation) ? values.aggregation : "AVERAGE",
       targetValue: target,
     } as const;
     if (kpi) update.mutate({ workspaceId, kpiId: kpi.id, ...body });
@@ -121,6 +138,22 @@ export function KpiForm({ kpi, categories, onDone, onCancel }: KpiFormProps) {
           <input id={`${id}-target`} value={values.target} onChange={set("target")} inputMode="decimal" />
         </Field>
       </div>
+      <Field
+        label="Adds up as"
+        htmlFor={`${id}-aggregation`}
+        error={errors.aggregation}
+        hint={`How values add up over a day, week or month, in charts, the dashboard and goals. ${
+          isAggregation(values.aggregation) ? `Suits ${aggregationChoices[values.aggregation].hint}.` : ""
+        }`}
+      >
+        <select id={`${id}-aggregation`} value={values.aggregation} onChange={set("aggregation")}>
+          {kpiAggregations.map((aggregation) => (
+            <option key={aggregation} value={aggregation}>
+              {aggregationChoices[aggregation].label} ({aggregationChoices[aggregation].hint})
+            </option>
+          ))}
+        </select>
+      </Field>
       <Field label="Description" htmlFor={`${id}-description`} error={errors.description}>
         <textarea
           id={`${id}-description`}

@@ -67,13 +67,21 @@ function KpiSparkline({ kpi }: { kpi: Summary }) {
   const [ref, visible] = useVisible<HTMLDivElement>();
   const [range] = useState(sparklineRange);
   const series = useQuery({
-    ...trpc.kpi.series.queryOptions({ workspaceId, kpiId: kpi.id, ...range, buckets: 30, compare: false }),
+    // Local days of the workspace, each valued as the KPI adds up (a SUM KPI: each day's total).
+    ...trpc.kpi.series.queryOptions({
+      workspaceId,
+      kpiId: kpi.id,
+      ...range,
+      buckets: 40,
+      calendar: "day",
+      compare: false,
+    }),
     enabled: visible,
     staleTime: 5 * 60_000,
   });
   const data = useMemo(() => {
     const columns = series.data?.columns;
-    return { times: columns?.start.map((start) => start / 1000) ?? [], values: columns?.last ?? [] };
+    return { times: columns?.start.map((start) => start / 1000) ?? [], values: columns?.value ?? [] };
   }, [series.data]);
   return (
     <div ref={ref} className="sparkline-slot">
@@ -84,7 +92,24 @@ function KpiSparkline({ kpi }: { kpi: Summary }) {
   );
 }
 
-function KpiCard({ kpi }: { kpi: Summary }) {
+/** What the card's value is: "Total this week", "Latest value", … */
+function valueCaption(kpi: Summary, period: Period): string {
+  const within = period === "day" ? "today so far" : `this ${period} so far`;
+  switch (kpi.aggregation) {
+    case "SUM":
+      return `Total ${within}`;
+    case "AVERAGE":
+      return `Average ${within}`;
+    case "MIN":
+      return `Lowest ${within}`;
+    case "MAX":
+      return `Highest ${within}`;
+    case "LAST":
+      return "Latest value";
+  }
+}
+
+function KpiCard({ kpi, period }: { kpi: Summary; period: Period }) {
   const { slug } = useWorkspace();
   return (
     <article className="card kpi-card" aria-labelledby={`kpi-${kpi.id}`}>
@@ -96,6 +121,11 @@ function KpiCard({ kpi }: { kpi: Summary }) {
         </h3>
       </header>
       <p className="kpi-value">{formatValue(kpi.currentValue, kpi.unit, { compact: true })}</p>
+      <p className="muted small">
+        {kpi.currentValue === null && kpi.latestValue !== null
+          ? `No values this ${period} yet`
+          : valueCaption(kpi, period)}
+      </p>
       <p className="kpi-meta">
         <TrendText change={kpi.change} changePct={kpi.changePct} trend={kpi.trend} unit={kpi.unit} />
         <span className="muted">Target {formatValue(kpi.targetValue, kpi.unit, { compact: true })}</span>
@@ -275,7 +305,7 @@ export function Dashboard() {
             </select>
           </label>
           <label className="toolbar-field">
-            <span>Change over</span>
+            <span>Period</span>
             <select
               value={period}
               onChange={(event) => {
@@ -284,7 +314,7 @@ export function Dashboard() {
             >
               {periods.map((item) => (
                 <option key={item.value} value={item.value}>
-                  one {item.label}
+                  {item.value === "day" ? "today" : `this ${item.label}`} vs the one before
                 </option>
               ))}
             </select>
@@ -314,7 +344,7 @@ export function Dashboard() {
                     <h3 className="category-title">{group}</h3>
                     <div className="card-grid">
                       {kpis.map((kpi) => (
-                        <KpiCard key={kpi.id} kpi={kpi} />
+                        <KpiCard key={kpi.id} kpi={kpi} period={period} />
                       ))}
                     </div>
                   </section>

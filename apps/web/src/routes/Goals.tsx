@@ -14,9 +14,18 @@ import { can } from "../lib/permissions.ts";
 import { type RouterOutputs, useTRPC } from "../trpc.ts";
 import { useWorkspace } from "../workspace.ts";
 
-// Goals by status, each with its weighted progress, its pace, and what every KPI contributes.
+// Goals by status, each with its weighted progress, its pace, and what every KPI contributes. A
+// KPI's value toward a goal is this month's (the workspace's time zone) as the KPI adds up.
 
 type Goal = RouterOutputs["goal"]["list"][number];
+/** What "this month" means for each kind of KPI (the cell's tooltip). */
+const monthValueTitles = {
+  SUM: "This month's total so far",
+  AVERAGE: "This month's average so far",
+  LAST: "The latest value",
+  MIN: "This month's lowest value so far",
+  MAX: "This month's highest value so far",
+} as const;
 const statusOrder: GoalStatus[] = ["ON_TRACK", "AT_RISK", "OFF_TRACK", "NOT_STARTED", "COMPLETED", "ARCHIVED"];
 const statusTone = {
   NOT_STARTED: "neutral",
@@ -84,7 +93,7 @@ function GoalCard({ goal, canWrite, onEdit }: { goal: Goal; canWrite: boolean; o
                   Criterion
                 </th>
                 <th scope="col" className="hide-narrow">
-                  Now / target
+                  This month / target
                 </th>
                 <th scope="col">Progress</th>
               </tr>
@@ -99,7 +108,7 @@ function GoalCard({ goal, canWrite, onEdit }: { goal: Goal; canWrite: boolean; o
                     {formatPercent(totalWeight > 0 ? (100 * link.weight) / totalWeight : null)}
                   </td>
                   <td className="hide-narrow">{criterionLabels[link.criterion]}</td>
-                  <td className="hide-narrow">
+                  <td className="hide-narrow" title={monthValueTitles[link.kpi.aggregation]}>
                     {formatValue(link.kpi.currentValue, link.kpi.unit, { compact: true })} /{" "}
                     {formatValue(link.kpi.targetValue, link.kpi.unit, { compact: true })}
                   </td>

@@ -1,6 +1,6 @@
 import { workspaceRules } from "@northstar/core/field-rules";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useId, useState } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useId, useMemo, useState } from "react";
 import { useNavigate } from "react-router";
 import { Field } from "../components/Feedback.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
@@ -11,7 +11,101 @@ import { can } from "../lib/permissions.ts";
 import { useTRPC } from "../trpc.ts";
 import { useWorkspace } from "../workspace.ts";
 
-// Workspace settings: rename (owners and admins), delete (owners, typing the slug to confirm).
+// Workspace settings: rename and set the time zone (owners and admins), delete (owners, typing the
+// slug to confirm).
+
+/** The zones this browser knows (IANA names), UTC first; the server checks the choice against PostgreSQL's. */
+function timeZoneNames(current: string): string[] {
+  const names = Intl.supportedValuesOf("timeZone").filter((name) => name !== "UTC");
+  if (current !== "UTC" && !names.includes(current)) names.push(current);
+  return ["UTC", ...names.sort()];
+}
+
+function browserTimeZone(): string | null {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone;
+  } catch {
+    return null;
+  }
+}
+
+/** The workspace's time zone: where days, weeks and months start in charts, the dashboard and goals. */
+function TimeZoneSection({ canChange }: { canChange: boolean }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const toast = useToast();
+  const { id: workspaceId, slug } = useWorkspace();
+  const selectId = useId();
+  // The same query (and cache entry) as the workspace shell's.
+  const workspace = useQuery(trpc.workspace.get.queryOptions({ workspaceSlug: slug }));
+  const current = workspace.data?.timeZone ?? "UTC";
+  const [chosen, setChosen] = useState<string | null>(null);
+  const value = chosen ?? current;
+  const names = useMemo(() => timeZoneNames(current), [current]);
+  const browser = browserTimeZone();
+  const update = useMutation(
+    trpc.workspace.update.mutationOptions({
+      meta: { inlineErrors: true },
+      onSuccess: async (saved) => {
+        toast.success(`Time zone set to ${saved.timeZone}.`);
+        setChosen(null);
+        await queryClient.invalidateQueries(trpc.workspace.get.queryFilter());
+        // Buckets, periods and goal progress all move with the zone.
+        await queryClient.invalidateQueries(trpc.kpi.pathFilter());
+        await queryClient.invalidateQueries(trpc.goal.pathFilter());
+      },
+    }),
+  );
+  const errors = fieldErrors(update.error);
+
+  return (
+    <section className="card section" aria-labelledby="time-zone-title">
+      <h2 id="time-zone-title">Time zone</h2>
+      <p className="muted small">
+        Days, weeks (from Monday) and months start at midnight here, in charts, the dashboard and goals; dates without a
+        time zone (in imports and the API) are read in it.
+      </p>
+      {canChange ? (
+        <form
+          className="inline-form"
+          noValidate
+          onSubmit={(event: React.SubmitEvent<HTMLFormElement>) => {
+            event.preventDefault();
+            update.mutate({ workspaceId, timeZone: value });
+          }}
+        >
+          <Field
+            label="Time zone"
+            htmlFor={selectId}
+            error={errors.timeZone ?? (update.isError ? errorMessage(update.error) : undefined)}
+            hint={browser && browser !== value ? `This browser is in ${browser}.` : undefined}
+          >
+            <select
+              id={selectId}
+              value={value}
+              onChange={(event) => {
+                setChosen(event.target.value);
+              }}
+            >
+              {names.map((name) => (
+                <option key={name} value={name}>
+                  {name.replaceAll("_", " ")}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <button type="submit" className="button button-primary" disabled={update.isPending || value === current}>
+            Save time zone
+          </button>
+        </form>
+      ) : (
+        <p>
+          {current} <span className="muted">(owners and admins can change it)</span>
+        </p>
+      )}
+    </section>
+  );
+}
 
 export function Settings() {
   const trpc = useTRPC();
@@ -89,6 +183,8 @@ export function Settings() {
         )}
         <p className="muted small">The address stays /w/{slug}.</p>
       </section>
+
+      <TimeZoneSection canChange={canRename} />
 
       <ExportData workspaceId={workspaceId} role={role} />
 

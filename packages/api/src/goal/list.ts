@@ -1,11 +1,19 @@
-import { columns, type GoalStatus, Prisma, type Query, sql } from "@northstar/db";
+import { columns, type GoalStatus, kpiPeriodValueSql, Prisma, periodBoundsSql, type Query, sql } from "@northstar/db";
 
-// A goal with its linked KPIs as clients get it, and goals as two hand-written statements for the
-// one-round-trip reader (read in one snapshot with read.batch): the same shape as Prisma's reads.
+// A goal with its linked KPIs as clients get it, as two hand-written statements (read in one
+// snapshot with read.batch, or one after the other in a write's transaction).
+//
+// What a linked KPI's value is for a goal: its value for the current calendar month of the
+// workspace's time zone (the dashboard's default period), as its aggregation adds up. A SUM KPI
+// (signups, deploys) counts this month's total so far against its target, so "50 deploys" is met
+// once this month has 50; AVERAGE this month's mean; MIN / MAX this month's extreme; LAST the
+// newest value, however old (a level such as MRR holds until it changes). A KPI without points
+// this month (AVERAGE, SUM, MIN, MAX) has no value and counts as 0 toward the goal.
+export const goalPeriod = "month" as const;
 
 /**
- * The fields of a goal and of its links that clients see: Prisma's reads select them, the list
- * statements read the same.
+ * The fields of a goal and of its links that clients see, as a Prisma select (for its row type):
+ * the statements below read the same fields, a linked KPI's currentValue being its goalPeriod value.
  */
 export const goalSelect = {
   id: true,
@@ -26,6 +34,7 @@ export const goalSelect = {
           name: true,
           unit: true,
           direction: true,
+          aggregation: true,
           targetValue: true,
           currentValue: true,
           isActive: true,
@@ -67,10 +76,10 @@ const linkColumns = columns({
   kpiName: "k.name",
   kpiUnit: "k.unit",
   kpiDirection: "k.direction::text",
+  kpiAggregation: "k.aggregation::text",
   kpiTargetValue: "k.target_value",
-  kpiCurrentValue: "k.current_value",
   kpiIsActive: "k.is_active",
-} satisfies Record<keyof FlatLink, string>);
+} satisfies Record<Exclude<keyof FlatLink, "kpiCurrentValue">, string>);
 
 export interface GoalFilter {
   workspaceId: string;
@@ -78,6 +87,8 @@ export interface GoalFilter {
   statuses: readonly GoalStatus[] | null;
   excluded: readonly GoalStatus[];
   goalId?: string;
+  /** The instant the goal period is taken at (the API's clock). */
+  now: Date;
 }
 
 function goalConditions(filter: GoalFilter, alias: Prisma.Sql): Prisma.Sql {
@@ -89,18 +100,21 @@ function goalConditions(filter: GoalFilter, alias: Prisma.Sql): Prisma.Sql {
   return Prisma.join(conditions, " AND ");
 }
 
-/** [goals, their links]: pass both answers of read.batch to assembleGoals. */
+/** [goals, their links]: pass both answers to assembleGoals. The links carry each KPI's value for goalPeriod. */
 export function goalListQueries(filter: GoalFilter): [Query<GoalFields>, Query<FlatLink>] {
   const goals = sql<GoalFields>`
     SELECT ${goalColumns}
       FROM goals AS g
      WHERE ${goalConditions(filter, Prisma.raw("g"))}
      ORDER BY g.target_date ASC NULLS LAST, g.title ASC`;
+  const k = Prisma.raw("k");
   const links = sql<FlatLink>`
-    SELECT ${linkColumns}
+    SELECT ${linkColumns},
+           ${kpiPeriodValueSql(k, Prisma.sql`b.period_start`, Prisma.sql`b.at`)} AS "kpiCurrentValue"
       FROM goal_kpis AS gk
       JOIN goals AS g ON g.workspace_id = gk.workspace_id AND g.id = gk.goal_id
       JOIN kpis AS k ON k.workspace_id = gk.workspace_id AND k.id = gk.kpi_id
+     CROSS JOIN (${periodBoundsSql(filter.workspaceId, goalPeriod, filter.now)}) AS b
      WHERE gk.workspace_id = ${filter.workspaceId}::uuid AND ${goalConditions(filter, Prisma.raw("g"))}
      ORDER BY k.name ASC`;
   return [goals, links];
@@ -118,6 +132,7 @@ export function assembleGoals(goals: readonly GoalFields[], links: readonly Flat
         name: link.kpiName,
         unit: link.kpiUnit,
         direction: link.kpiDirection,
+        aggregation: link.kpiAggregation,
         targetValue: link.kpiTargetValue,
         currentValue: link.kpiCurrentValue,
         isActive: link.kpiIsActive,

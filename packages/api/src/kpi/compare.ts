@@ -1,36 +1,58 @@
-import { type KpiDirection, kpiChange } from "@northstar/core/kpi-progress";
+import { type KpiAggregation, type KpiDirection, kpiChange } from "@northstar/core/kpi-progress";
 import type { KpiSeriesBucket } from "@northstar/db";
 
-// A series against the period before it: the newest value of each, and the change between them
-// (@northstar/core's kpiChange: the same maths as the KPI summary's).
+// A series against the period before it: each period's value as the KPI's aggregation adds it up
+// over all its buckets, and the change between them (@northstar/core's kpiChange: the same maths
+// as the KPI summary's).
 
-function lastValue(buckets: { last: number | null }[]): number | null {
-  for (let index = buckets.length - 1; index >= 0; index--) {
-    const value = buckets[index]?.last;
-    if (value !== null && value !== undefined) return value;
+type Figures = Pick<KpiSeriesBucket, "sum" | "min" | "max" | "last" | "count">;
+
+/**
+ * A whole period's value from its buckets: SUM the total, AVERAGE the mean of all its points
+ * (not of the bucket means), MIN / MAX the extreme, LAST the newest bucket's last; null without points.
+ */
+export function periodValue(aggregation: KpiAggregation, buckets: readonly Figures[]): number | null {
+  const filled = buckets.filter((bucket) => bucket.count > 0);
+  if (filled.length === 0) return null;
+  const total = filled.reduce((sum, bucket) => sum + (bucket.sum ?? 0), 0);
+  switch (aggregation) {
+    case "SUM":
+      return total;
+    case "AVERAGE":
+      return total / filled.reduce((count, bucket) => count + bucket.count, 0);
+    case "MIN":
+      return Math.min(...filled.map((bucket) => bucket.min ?? Number.POSITIVE_INFINITY));
+    case "MAX":
+      return Math.max(...filled.map((bucket) => bucket.max ?? Number.NEGATIVE_INFINITY));
+    case "LAST":
+      return filled.at(-1)?.last ?? null;
   }
-  return null;
 }
 
-/** The newest value of each period compared. */
-export function compareLast(
+/** Each period's value and the change from the previous one to the current one. */
+export function comparePeriods(
+  aggregation: KpiAggregation,
   direction: KpiDirection,
-  current: { last: number | null }[],
-  previous: { last: number | null }[],
+  current: readonly Figures[],
+  previous: readonly Figures[],
 ) {
-  const newest = lastValue(current);
-  const before = lastValue(previous);
-  return { current: newest, previous: before, ...kpiChange(direction, newest, before) };
+  const now = periodValue(aggregation, current);
+  const before = periodValue(aggregation, previous);
+  return { current: now, previous: before, ...kpiChange(direction, now, before) };
 }
 
 /**
  * A series as columns (bucket starts in epoch milliseconds), the shape a chart plots directly and
  * the cheapest to send: superjson walks arrays of numbers far faster than objects holding Dates
- * (5.3 ms vs 1.6 ms for a year and its previous year, measured).
+ * (5.3 ms vs 1.6 ms for a year and its previous year, measured). `value` is the figure the KPI's
+ * aggregation names; `end` is where each bucket ends (calendar buckets differ in length).
  */
 export function seriesColumns(buckets: readonly KpiSeriesBucket[]) {
   return {
     start: buckets.map((bucket) => bucket.bucketStart.getTime()),
+    end: buckets.map((bucket) => bucket.bucketEnd.getTime()),
+    value: buckets.map((bucket) => bucket.value),
+    sum: buckets.map((bucket) => bucket.sum),
     avg: buckets.map((bucket) => bucket.avg),
     min: buckets.map((bucket) => bucket.min),
     max: buckets.map((bucket) => bucket.max),

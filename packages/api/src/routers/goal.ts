@@ -1,10 +1,10 @@
-import type { ContextReader, ScopedDb } from "@northstar/db";
+import { type ContextReader, queryRows, type ScopedDb } from "@northstar/db";
 import { goalPace, goalProgress, linkProgress } from "@northstar/core/goal-progress";
 import { goalCriterionSchema, goalInputSchema, goalKpiWeightSchema } from "@northstar/core/schemas";
 import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 import { withoutWorkspaceRef, workspaceProcedure, workspaceReadProcedure } from "../trpc.ts";
-import { assembleGoals, type GoalFilter, type GoalListRow, goalListQueries, goalSelect } from "../goal/list.ts";
+import { assembleGoals, type GoalFilter, type GoalListRow, goalListQueries } from "../goal/list.ts";
 
 function withProgress(goal: GoalListRow, now: Date) {
   const progressPct = goalProgress(goal.kpiLinks);
@@ -25,8 +25,10 @@ const linkInput = z.object({
   criterion: goalCriterionSchema.default("REACH_TARGET"),
 });
 
-async function findGoal(db: ScopedDb, workspaceId: string, id: string): Promise<GoalListRow> {
-  const goal = await db.goal.findUnique({ where: { workspaceId_id: { workspaceId, id } }, select: goalSelect });
+/** A goal read in a write's transaction: the same statements (and KPI values) as the list's. */
+async function findGoal(db: ScopedDb, workspaceId: string, id: string, now: Date): Promise<GoalListRow> {
+  const [goalsQuery, linksQuery] = goalListQueries({ workspaceId, statuses: null, excluded: [], goalId: id, now });
+  const [goal] = assembleGoals(await queryRows(db, goalsQuery), await queryRows(db, linksQuery));
   if (!goal) throw new TRPCError({ code: "NOT_FOUND", message: "Goal not found." });
   return goal;
 }
@@ -50,12 +52,13 @@ export const goalRouter = {
         .default({ includeArchived: false }),
     )
     .query(async ({ ctx, input }) => {
+      const now = ctx.clock();
       const goals = await readGoals(ctx.read, {
         workspaceId: ctx.workspace.id,
         statuses: input.status ?? null,
         excluded: input.includeArchived ? [] : ["ARCHIVED"],
+        now,
       });
-      const now = ctx.clock();
       return goals.map((goal) => withProgress(goal, now));
     }),
 
@@ -67,6 +70,7 @@ export const goalRouter = {
         statuses: null,
         excluded: [],
         goalId: input.goalId,
+        now: ctx.clock(),
       });
       if (!goal) throw new TRPCError({ code: "NOT_FOUND", message: "Goal not found." });
       return withProgress(goal, ctx.clock());
@@ -91,7 +95,7 @@ export const goalRouter = {
           data: kpis.map((link) => ({ ...link, workspaceId: ctx.workspace.id, goalId: created.id })),
         });
       }
-      return withProgress(await findGoal(ctx.db, ctx.workspace.id, created.id), ctx.clock());
+      return withProgress(await findGoal(ctx.db, ctx.workspace.id, created.id, ctx.clock()), ctx.clock());
     }),
 
   update: workspaceProcedure("goal.write")
@@ -105,13 +109,13 @@ export const goalRouter = {
     )
     .mutation(async ({ ctx, input }) => {
       const { goalId: id, ...data } = withoutWorkspaceRef(input);
-      await findGoal(ctx.db, ctx.workspace.id, id);
+      await findGoal(ctx.db, ctx.workspace.id, id, ctx.clock());
       await ctx.db.goal.update({
         where: { workspaceId_id: { workspaceId: ctx.workspace.id, id } },
         data,
         select: { id: true },
       });
-      return withProgress(await findGoal(ctx.db, ctx.workspace.id, id), ctx.clock());
+      return withProgress(await findGoal(ctx.db, ctx.workspace.id, id, ctx.clock()), ctx.clock());
     }),
 
   archive: workspaceProcedure("goal.write")
@@ -122,7 +126,7 @@ export const goalRouter = {
         data: { status: "ARCHIVED" },
       });
       if (updated.count === 0) throw new TRPCError({ code: "NOT_FOUND", message: "Goal not found." });
-      return withProgress(await findGoal(ctx.db, ctx.workspace.id, input.goalId), ctx.clock());
+      return withProgress(await findGoal(ctx.db, ctx.workspace.id, input.goalId, ctx.clock()), ctx.clock());
     }),
 
   delete: workspaceProcedure("goal.write")
@@ -137,7 +141,7 @@ export const goalRouter = {
   linkKpi: workspaceProcedure("goal.write")
     .input(goalRef.extend(linkInput.shape))
     .mutation(async ({ ctx, input }) => {
-      await findGoal(ctx.db, ctx.workspace.id, input.goalId);
+      await findGoal(ctx.db, ctx.workspace.id, input.goalId, ctx.clock());
       await assertKpisExist(ctx.db, ctx.workspace.id, [input.kpiId]);
       await ctx.db.goalKpi.upsert({
         where: {
@@ -153,7 +157,7 @@ export const goalRouter = {
         update: { weight: input.weight, criterion: input.criterion },
         select: { id: true },
       });
-      return withProgress(await findGoal(ctx.db, ctx.workspace.id, input.goalId), ctx.clock());
+      return withProgress(await findGoal(ctx.db, ctx.workspace.id, input.goalId, ctx.clock()), ctx.clock());
     }),
 
   unlinkKpi: workspaceProcedure("goal.write")
@@ -164,6 +168,6 @@ export const goalRouter = {
       });
       if (deleted.count === 0)
         throw new TRPCError({ code: "NOT_FOUND", message: "This KPI is not linked to the goal." });
-      return withProgress(await findGoal(ctx.db, ctx.workspace.id, input.goalId), ctx.clock());
+      return withProgress(await findGoal(ctx.db, ctx.workspace.id, input.goalId, ctx.clock()), ctx.clock());
     }),
 } satisfies TRPCRouterRecord;

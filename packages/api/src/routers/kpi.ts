@@ -1,12 +1,16 @@
 import type { ScopedDb } from "@northstar/db";
 import { kpiRules } from "@northstar/core/field-rules";
 import { progressPct, summarizeKpi } from "@northstar/core/kpi-progress";
-import { dataPointInputSchema, kpiInputSchema } from "@northstar/core/schemas";
+import { dataPointInputSchema, kpiInputSchema, pointTimestampSchema } from "@northstar/core/schemas";
+import { pointInstant, TimestampError } from "@northstar/core/timestamps";
 import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 import { checkImport, ImportLinesError, maxImportRows, parseCsv, parseJsonRows } from "../kpi/import.ts";
 import {
+  calendarBound,
+  calendarUnits,
   hiddenPointsQuery,
+  type KpiSeriesInput,
   kpiSeriesQuery,
   kpiSummaries,
   maxBuckets,
@@ -18,7 +22,7 @@ import {
   type SummaryPeriod,
 } from "@northstar/db";
 import { type KpiListRow, kpiListQuery, kpiSelect } from "../kpi/list.ts";
-import { compareLast, seriesColumns } from "../kpi/compare.ts";
+import { comparePeriods, seriesColumns } from "../kpi/compare.ts";
 import { pageOf } from "../pagination.ts";
 import {
   assertKpiCapacity,
@@ -84,6 +88,7 @@ const updateInput = kpiRef.extend({
   unit: kpiInputSchema.shape.unit.unwrap().optional(),
   category: kpiInputSchema.shape.category.unwrap().optional(),
   direction: kpiInputSchema.shape.direction.unwrap().optional(),
+  aggregation: kpiInputSchema.shape.aggregation.unwrap().optional(),
   targetValue: kpiInputSchema.shape.targetValue.unwrap().optional(),
 });
 
@@ -182,9 +187,17 @@ export const kpiRouter = {
     return groups.map((group) => ({ category: group.category, kpis: group._count._all }));
   }),
 
+  /** A timestamp without an offset ("2026-03-29T10:00") is read in the workspace's time zone. */
   recordPoint: workspaceProcedure("kpi.write")
-    .input(kpiRef.extend(dataPointInputSchema.shape))
+    .input(kpiRef.extend({ value: dataPointInputSchema.shape.value, timestamp: pointTimestampSchema }))
     .mutation(async ({ ctx, input }) => {
+      let timestamp: Date;
+      try {
+        timestamp = pointInstant(input.timestamp, ctx.workspace.timeZone);
+      } catch (error) {
+        if (error instanceof TimestampError) throw new TRPCError({ code: "BAD_REQUEST", message: `${error.message}.` });
+        throw error;
+      }
       await findKpi(ctx.db, ctx.workspace.id, input.kpiId);
       await assertKpiWritable(ctx.db, ctx.workspace.id, input.kpiId, ctx.billing);
       return ctx.db.kpiDataPoint.create({
@@ -192,7 +205,7 @@ export const kpiRouter = {
           workspaceId: ctx.workspace.id,
           kpiId: input.kpiId,
           value: input.value,
-          timestamp: input.timestamp,
+          timestamp,
           source: "MANUAL",
         },
         select: dataPointSelect,
@@ -281,8 +294,12 @@ export const kpiRouter = {
 
   /**
    * The KPI over [from, to) in at most `buckets` buckets (downsampled in the database), and the
-   * same stretch just before it for comparison; as columns (bucket starts in epoch ms). Points
-   * before the plan's history window are left out (empty buckets); `hidden` counts them.
+   * same number of buckets just before it for comparison; as columns (bucket starts in epoch ms).
+   * Each bucket's `value` follows the KPI's aggregation (sum, avg, min, max, last and count are
+   * there too). `calendar` asks for local hours, days, weeks (from Monday), months, quarters or
+   * years of the workspace's time zone ("auto": the finest that fits in `buckets`); a width of
+   * exactly a day or a week is calendar days or weeks anyway. Points before the plan's history
+   * window are left out (empty buckets); `hidden` counts them.
    */
   series: workspaceReadProcedure("kpi.read")
     .input(
@@ -296,6 +313,11 @@ export const kpiRouter = {
             .min(1, "Buckets must be at least 1")
             .max(maxBuckets, `Buckets must be at most ${maxBuckets}`)
             .default(100),
+          calendar: z
+            .enum([...calendarUnits, "auto"], {
+              error: `Calendar must be auto or one of ${calendarUnits.join(", ")}`,
+            })
+            .optional(),
           compare: z.boolean().default(true),
         })
         .refine((value) => value.from < value.to, { error: "From must be before to", path: ["from"] })
@@ -307,15 +329,16 @@ export const kpiRouter = {
         .refine((value) => !Number.isNaN(new Date(2 * value.from.getTime() - value.to.getTime()).getTime()), {
           error: "From is too far in the past",
           path: ["from"],
-        }),
+        })
+        .refine(
+          (value) =>
+            value.calendar === undefined ||
+            value.calendar === "auto" ||
+            calendarBound(value.calendar, value.to.getTime() - value.from.getTime()) <= maxBuckets + 1,
+          { error: `That range has more than ${maxBuckets} buckets of that calendar unit`, path: ["calendar"] },
+        ),
     )
     .query(async ({ ctx, input }) => {
-      const range = { kpiId: input.kpiId, from: input.from, to: input.to, buckets: input.buckets };
-      const previousRange = {
-        ...range,
-        from: new Date(input.from.getTime() - (input.to.getTime() - input.from.getTime())),
-        to: input.from,
-      };
       // Two round trips: the KPI and the plan, then the periods clipped to the plan's window.
       const [kpis, plans] = await ctx.read.batch(
         kpiListQuery({ workspaceId: ctx.workspace.id, status: "all", take: 1, id: input.kpiId }),
@@ -324,27 +347,52 @@ export const kpiRouter = {
       const kpi = kpis[0];
       if (!kpi) throw kpiNotFound();
       const start = historyStart(planOf(plans, ctx.billing), ctx.clock());
+      const range: KpiSeriesInput = {
+        kpiId: input.kpiId,
+        from: input.from,
+        to: input.to,
+        buckets: input.buckets,
+        aggregation: kpi.aggregation,
+        timeZone: ctx.workspace.timeZone,
+        visibleFrom: start,
+        ...(input.calendar ? { calendar: input.calendar } : {}),
+      };
       const [currentRows, hiddenRows, previousRows] = await ctx.read.batch(
-        kpiSeriesQuery({ ...range, visibleFrom: start }),
+        kpiSeriesQuery(range),
         hiddenPointsQuery(input.kpiId, start),
-        ...(input.compare ? [kpiSeriesQuery({ ...previousRange, visibleFrom: start })] : []),
+        ...(input.compare ? [kpiSeriesQuery({ ...range, previous: true })] : []),
       );
       const current = seriesFromRows(range, currentRows);
+      const previousSeries = previousRows ? seriesFromRows({ ...range, previous: true }, previousRows) : null;
       // The previous period is compared only where the plan's history reaches all of it.
-      const previous =
-        previousRows && (!start || previousRange.from >= start) ? seriesFromRows(previousRange, previousRows) : null;
+      const previousStart = previousSeries?.buckets[0]?.bucketStart;
+      const previous = previousSeries && previousStart && (!start || previousStart >= start) ? previousSeries : null;
       const hiddenPoints = hiddenRows[0]?.points ?? 0;
       return {
-        kpi: { id: kpi.id, name: kpi.name, unit: kpi.unit, direction: kpi.direction, targetValue: kpi.targetValue },
+        kpi: {
+          id: kpi.id,
+          name: kpi.name,
+          unit: kpi.unit,
+          direction: kpi.direction,
+          aggregation: kpi.aggregation,
+          targetValue: kpi.targetValue,
+        },
         bucketWidthMs: current.bucketWidthMs,
+        calendar: current.calendar,
+        timeZone: current.timeZone,
         columns: seriesColumns(current.buckets),
         previous: previous ? { bucketWidthMs: previous.bucketWidthMs, columns: seriesColumns(previous.buckets) } : null,
-        comparison: previous ? compareLast(kpi.direction, current.buckets, previous.buckets) : null,
+        comparison: previous ? comparePeriods(kpi.aggregation, kpi.direction, current.buckets, previous.buckets) : null,
         hidden: start && hiddenPoints > 0 ? { before: start, points: hiddenPoints } : null,
       };
     }),
 
-  /** Per active KPI: current value, target, progress % and change since one period ago. */
+  /**
+   * Per active KPI: its value for the current period (the calendar day, week, month, quarter or
+   * year so far, in the workspace's time zone) as its aggregation adds up (SUM the total, AVERAGE
+   * the mean, MIN / MAX the extreme, LAST the newest value), the target and progress toward it,
+   * and the change against the previous period up to the same point in it.
+   */
   summary: workspaceReadProcedure("kpi.read")
     .input(
       z.object({
@@ -358,6 +406,7 @@ export const kpiRouter = {
         workspaceId: ctx.workspace.id,
         period: input.period,
         limit: input.limit,
+        now: ctx.clock(),
         ...(input.category ? { category: input.category } : {}),
       });
       return rows.map(summarizeKpi);

@@ -1,5 +1,6 @@
 import { type Prisma, queryRows, sql } from "@northstar/db";
-import { workspaceInputSchema } from "@northstar/core/schemas";
+import { checkTimeZone, TimeZoneError } from "@northstar/core/csv/time-zone";
+import { timeZoneSchema, workspaceInputSchema } from "@northstar/core/schemas";
 import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 import { assertWorkspaceCapacity, workspacePlan } from "../plans.ts";
@@ -10,6 +11,7 @@ const workspaceSelect = {
   id: true,
   name: true,
   slug: true,
+  timeZone: true,
   createdAt: true,
   updatedAt: true,
 } satisfies Prisma.WorkspaceSelect;
@@ -33,6 +35,34 @@ async function slugAvailable(db: Prisma.TransactionClient, slug: string): Promis
     sql<{ available: boolean }>`SELECT app.workspace_slug_available(${slug}) AS available`,
   );
   return rows[0]?.available === true;
+}
+
+/**
+ * Refuses a time zone unless PostgreSQL knows it (pg_timezone_names: its date_trunc and AT TIME
+ * ZONE bucket the charts) and so does this runtime (Intl: local timestamps are read with it).
+ */
+async function assertKnownTimeZone(db: Prisma.TransactionClient, timeZone: string): Promise<void> {
+  let known = true;
+  try {
+    checkTimeZone(timeZone);
+  } catch (error) {
+    if (!(error instanceof TimeZoneError)) throw error;
+    known = false;
+  }
+  // Asked only for a name Intl knows: never sends PostgreSQL text it would refuse (a NUL byte).
+  if (known) {
+    const rows = await queryRows(
+      db,
+      sql<{ known: boolean }>`SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = ${timeZone}) AS known`,
+    );
+    known = rows[0]?.known === true;
+  }
+  if (!known) {
+    throw new TRPCError({
+      code: "BAD_REQUEST",
+      message: `"${timeZone.slice(0, 64)}" is not a time zone we know: use an IANA name such as Europe/Berlin, America/New_York or UTC.`,
+    });
+  }
 }
 
 export const workspaceRouter = {
@@ -82,6 +112,30 @@ export const workspaceRouter = {
     .mutation(({ ctx, input }) =>
       ctx.db.workspace.update({ where: { id: ctx.workspace.id }, data: { name: input.name }, select: workspaceSelect }),
     ),
+
+  /**
+   * Changes the workspace's name and/or time zone (OWNER and ADMIN). The time zone decides where
+   * calendar buckets and the dashboard's periods start, and how dates without an offset are read.
+   */
+  update: workspaceProcedure("workspace.update")
+    .input(
+      z
+        .object({ name: workspaceInputSchema.shape.name.optional(), timeZone: timeZoneSchema.optional() })
+        .refine((value) => value.name !== undefined || value.timeZone !== undefined, {
+          error: "Give a name or a time zone to change",
+        }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      if (input.timeZone !== undefined) await assertKnownTimeZone(ctx.db, input.timeZone);
+      return ctx.db.workspace.update({
+        where: { id: ctx.workspace.id },
+        data: {
+          ...(input.name !== undefined ? { name: input.name } : {}),
+          ...(input.timeZone !== undefined ? { timeZone: input.timeZone } : {}),
+        },
+        select: workspaceSelect,
+      });
+    }),
 
   /** Deletes the workspace and everything in it; the OWNER confirms by typing its slug. */
   delete: workspaceProcedure("workspace.delete")
