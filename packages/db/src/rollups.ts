@@ -24,6 +24,11 @@ interface RangeInput {
   from: Date;
   /** Exclusive end. */
   to: Date;
+  /**
+   * Points before this instant are left out (a plan's history window, as in src/series.ts); the
+   * buckets stay those of `from`.
+   */
+  visibleFrom?: Date | null;
 }
 
 /** Equal-width buckets [from + k * width, from + (k + 1) * width), as src/series.ts draws them. */
@@ -71,6 +76,8 @@ function checkInput(input: RollupSeriesInput): void {
   if (rangeMs <= 0)
     throw new RangeError(`from (${input.from.toISOString()}) must be before to (${input.to.toISOString()})`);
   if (rangeMs > maxRangeMs) throw new RangeError("from and to must be at most 100 years apart");
+  if (input.visibleFrom != null && (!(input.visibleFrom instanceof Date) || Number.isNaN(input.visibleFrom.getTime())))
+    throw new TypeError("visibleFrom must be a valid Date or null");
   if (isCalendar(input)) {
     if (!calendarUnits.includes(input.unit))
       throw new RangeError(`unit must be one of ${calendarUnits.join(", ")}, got ${JSON.stringify(input.unit)}`);
@@ -79,6 +86,11 @@ function checkInput(input: RollupSeriesInput): void {
   } else if (!Number.isSafeInteger(input.bucketWidthMs) || input.bucketWidthMs < 1) {
     throw new RangeError(`bucketWidthMs must be a whole number of milliseconds, got ${String(input.bucketWidthMs)}`);
   }
+}
+
+/** The first instant whose points count. */
+function lowerBound(input: RollupSeriesInput): Date {
+  return input.visibleFrom && input.visibleFrom > input.from ? input.visibleFrom : input.from;
 }
 
 /** The bucket an instant falls in, as SQL: the same expression for raw points and rollup rows. */
@@ -99,29 +111,32 @@ export function rawRollupSeriesQuery(input: RollupSeriesInput): Query<RollupBuck
            (min(ARRAY[-date_part('epoch', p."timestamp"), p.value]))[2] AS last
       FROM kpi_data_points AS p
      WHERE p.kpi_id = ${input.kpiId}::uuid
-       AND p."timestamp" >= ${input.from}::timestamptz AND p."timestamp" < ${input.to}::timestamptz
+       AND p."timestamp" >= ${lowerBound(input)}::timestamptz AND p."timestamp" < ${input.to}::timestamptz
      GROUP BY 1
      ORDER BY 1`;
 }
 
 /**
  * The same answer from the rollups. Daily rows count where their [bucket_start, bucket_end) lies in
- * [from, to) and in one bucket; the rest of the range is cut into gaps between those days. Hourly
+ * [from, to) (from: the later of from and visibleFrom) and in one bucket; the rest of the range is cut into gaps between those days. Hourly
  * rows count where the hour lies in a gap and in one bucket; any other hour that meets a gap is read
  * from its raw points, clipped to the gap. Rows are read under the caller's row-level security.
  */
 export function rollupSeriesQuery(input: RollupSeriesInput): Query<RollupBucket> {
   checkInput(input);
-  const from = Prisma.sql`${input.from}::timestamptz`;
+  const from = Prisma.sql`${lowerBound(input)}::timestamptz`;
   const to = Prisma.sql`${input.to}::timestamptz`;
   const kpiId = Prisma.sql`${input.kpiId}::uuid`;
   const bucket = (instant: string) => bucketOf(input, Prisma.raw(instant));
   return sql<RollupBucket>`
-    WITH good_days AS MATERIALIZED (
-      SELECT d.bucket_start, d.bucket_end, d.sum, d.count, d.min, d.max, d.last_at, d.last_value
+    WITH days AS MATERIALIZED (
+      SELECT d.bucket_start, d.bucket_end, d.sum, d.count, d.min, d.max, d.last_at, d.last_value,
+             ${bucket("d.bucket_start")} AS start, ${bucket("d.bucket_end - interval '1 microsecond'")} AS end_start
         FROM kpi_rollups_daily AS d
        WHERE d.kpi_id = ${kpiId} AND d.bucket_start >= ${from} AND d.bucket_start < ${to} AND d.bucket_end <= ${to}
-         AND ${bucket("d.bucket_start")} = ${bucket("d.bucket_end - interval '1 microsecond'")}
+    ), good_days AS (
+      -- Each bucket expression computed once per row (above), not once per use.
+      SELECT * FROM days AS d WHERE d.start = d.end_start
     ), gaps AS (
       SELECT coalesce(lag(g.bucket_end) OVER (ORDER BY g.bucket_start), ${from}) AS gap_start, g.bucket_start AS gap_end
         FROM good_days AS g
@@ -138,7 +153,7 @@ export function rollupSeriesQuery(input: RollupSeriesInput): Query<RollupBucket>
           ON h.kpi_id = ${kpiId} AND h.bucket_start > g.gap_start - interval '1 hour' AND h.bucket_start < g.gap_end
        WHERE g.gap_start < g.gap_end
     ), parts AS (
-      SELECT ${bucket("g.bucket_start")} AS start, g.sum, g.count, g.min, g.max, g.last_at, g.last_value
+      SELECT g.start, g.sum, g.count, g.min, g.max, g.last_at, g.last_value
         FROM good_days AS g
       UNION ALL
       SELECT ${bucket("h.bucket_start")}, h.sum, h.count, h.min, h.max, h.last_at, h.last_value

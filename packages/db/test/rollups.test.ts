@@ -277,6 +277,8 @@ describe("property: the rollups answer what the raw points answer", () => {
   const read = fc.record({
     kpi: fc.nat(2),
     from: instant,
+    // A plan's history window: points before it are left out, the buckets stay.
+    visibleAfterMs: fc.option(fc.integer({ min: 0, max: 20 * day }), { freq: 4 }),
     lengthMs: fc.oneof(
       fc.integer({ min: 1, max: span }),
       fc.integer({ min: 1, max: 30 }).map((n) => n * day),
@@ -339,7 +341,12 @@ describe("property: the rollups answer what the raw points answer", () => {
             }
             for (const r of reads) {
               const kpiId = kpiIds[r.kpi] ?? "";
-              const range = { kpiId, from: at(r.from), to: at(r.from + r.lengthMs) };
+              const range = {
+                kpiId,
+                from: at(r.from),
+                to: at(r.from + r.lengthMs),
+                visibleFrom: r.visibleAfterMs === null ? null : at(r.from + r.visibleAfterMs),
+              };
               const input: RollupSeriesInput =
                 "unit" in r.mode
                   ? { ...range, unit: r.mode.unit, timeZone: r.mode.zone }
