@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import fc from "fast-check";
 import { beforeAll, describe, expect, test } from "vitest";
 import { createDatabase, queryRows, type RequestContext } from "../src/client.ts";
+import { generateData } from "../src/generate.ts";
 import {
   checkRollups,
   type RollupBucket,
@@ -10,6 +11,8 @@ import {
   readRollupSeries,
   rebuildRollups,
 } from "../src/rollups.ts";
+import { bulkLoad } from "../src/testing/bulk-load.ts";
+import { operatorTransaction } from "../src/testing/operator.ts";
 import { arrangeTenancy, type Tenancy } from "./fixtures.ts";
 import { useTestDatabase } from "../src/testing/use-test-database.ts";
 
@@ -249,6 +252,27 @@ describe("drift check and rebuild", () => {
     } finally {
       client.release();
     }
+  });
+});
+
+describe("bulk writers", () => {
+  test("the data generator (COPY, triggers on) and the bulk load (triggers off, then a rebuild) leave exact rollups", async () => {
+    const { admin, database } = ctx();
+    const generated = await generateData({
+      url: database.adminUrl,
+      workspaces: 2,
+      kpisPerWorkspace: 2,
+      days: 3,
+      intervalSeconds: 1_800,
+    });
+    expect(generated.points).toBe(2 * 2 * 144);
+    const loaded = await operatorTransaction(admin, (client) =>
+      bulkLoad(client, { prefix: "rollups", workspaces: 2, kpisPerWorkspace: 2, pointsPerKpi: 50 }),
+    );
+    expect(loaded).toBe(200);
+    const { rows } = await admin.query<{ n: number }>("SELECT count(*)::int AS n FROM kpi_rollups_hourly");
+    expect(rows[0]?.n).toBeGreaterThanOrEqual(2 * 2 * 72 + 200);
+    await expectNoDrift();
   });
 });
 
