@@ -128,10 +128,16 @@ export function rollupSeriesQuery(input: RollupSeriesInput): Query<RollupBucket>
   const to = Prisma.sql`${input.to}::timestamptz`;
   const kpiId = Prisma.sql`${input.kpiId}::uuid`;
   const bucket = (instant: string) => bucketOf(input, Prisma.raw(instant));
+  // A daily row written in the zone asked for is a day of it already: its own start is its bucket.
+  const dayStart = (computed: Prisma.Sql) =>
+    isCalendar(input) && input.unit === "day"
+      ? Prisma.sql`CASE WHEN d.time_zone = ${input.timeZone}::text THEN d.bucket_start ELSE ${computed} END`
+      : computed;
   return sql<RollupBucket>`
     WITH days AS MATERIALIZED (
       SELECT d.bucket_start, d.bucket_end, d.sum, d.count, d.min, d.max, d.last_at, d.last_value,
-             ${bucket("d.bucket_start")} AS start, ${bucket("d.bucket_end - interval '1 microsecond'")} AS end_start
+             ${dayStart(bucket("d.bucket_start"))} AS start,
+             ${dayStart(bucket("d.bucket_end - interval '1 microsecond'"))} AS end_start
         FROM kpi_rollups_daily AS d
        WHERE d.kpi_id = ${kpiId} AND d.bucket_start >= ${from} AND d.bucket_start < ${to} AND d.bucket_end <= ${to}
     ), good_days AS (
@@ -218,23 +224,23 @@ const inScope = (alias: string) =>
 const driftQuery = `
   WITH expected_hourly AS (
     SELECT p.workspace_id, p.kpi_id, date_trunc('hour', p."timestamp", 'UTC') AS bucket_start,
-           NULL::timestamptz AS bucket_end, ${aggregates}
+           NULL::timestamptz AS bucket_end, NULL::text AS zone, ${aggregates}
       FROM kpi_data_points AS p WHERE ${inScope("p")} GROUP BY 1, 2, 3
   ), stored_hourly AS (
-    SELECT r.workspace_id, r.kpi_id, r.bucket_start, NULL::timestamptz AS bucket_end, r.sum, r.count, r.min, r.max,
-           r.last_at, r.last_value
+    SELECT r.workspace_id, r.kpi_id, r.bucket_start, NULL::timestamptz AS bucket_end, NULL::text AS zone, r.sum,
+           r.count, r.min, r.max, r.last_at, r.last_value
       FROM kpi_rollups_hourly AS r WHERE ${inScope("r")}
   ), expected_daily AS (
     SELECT d.workspace_id, d.kpi_id, d.bucket_start,
-           (d.bucket_start AT TIME ZONE d.zone + interval '1 day') AT TIME ZONE d.zone AS bucket_end,
+           (d.bucket_start AT TIME ZONE d.zone + interval '1 day') AT TIME ZONE d.zone AS bucket_end, d.zone::text AS zone,
            d.sum, d.count, d.min, d.max, d.last_at, d.last_value
       FROM (SELECT p.workspace_id, p.kpi_id, w.time_zone AS zone,
                    date_trunc('day', p."timestamp", w.time_zone) AS bucket_start, ${aggregates}
               FROM kpi_data_points AS p JOIN workspaces AS w ON w.id = p.workspace_id
              WHERE ${inScope("p")} GROUP BY 1, 2, 3, 4) AS d
   ), stored_daily AS (
-    SELECT r.workspace_id, r.kpi_id, r.bucket_start, r.bucket_end, r.sum, r.count, r.min, r.max, r.last_at,
-           r.last_value
+    SELECT r.workspace_id, r.kpi_id, r.bucket_start, r.bucket_end, r.time_zone::text AS zone, r.sum, r.count, r.min,
+           r.max, r.last_at, r.last_value
       FROM kpi_rollups_daily AS r WHERE ${inScope("r")}
   ), compared AS (
     SELECT 'hourly' AS level, e AS expected, s AS stored, coalesce(e.workspace_id, s.workspace_id) AS workspace_id,
@@ -254,10 +260,10 @@ const driftQuery = `
               WHEN (c.expected).workspace_id IS NULL THEN 'extra' ELSE 'differs' END AS problem
     FROM compared AS c
    WHERE (c.stored).workspace_id IS NULL OR (c.expected).workspace_id IS NULL
-      OR ((c.expected).bucket_end, (c.expected).sum, (c.expected).count, (c.expected).min, (c.expected).max,
+      OR ((c.expected).bucket_end, (c.expected).zone, (c.expected).sum, (c.expected).count, (c.expected).min, (c.expected).max,
           (c.expected).last_at, (c.expected).last_value)
          IS DISTINCT FROM
-         ((c.stored).bucket_end, (c.stored).sum, (c.stored).count, (c.stored).min, (c.stored).max,
+         ((c.stored).bucket_end, (c.stored).zone, (c.stored).sum, (c.stored).count, (c.stored).min, (c.stored).max,
           (c.stored).last_at, (c.stored).last_value)
    ORDER BY 2, 3, 1, 4`;
 

@@ -3,7 +3,8 @@
 --
 -- Two levels. Hourly rows are UTC hours: they serve any bucketing whose edges fall on whole hours,
 -- which is every whole-hour-offset time zone. Daily rows are days in the workspace's time zone,
--- and each row carries its own [bucket_start, bucket_end): a row is the exact aggregate of that
+-- and each row carries its own [bucket_start, bucket_end) (and, to spare readers that ask for days
+-- in that zone the calendar arithmetic, the zone's name): a row is the exact aggregate of that
 -- interval whatever the zone, and a reader uses a row only when the interval lies inside one of
 -- its buckets. When the workspace's zone changes, its daily rows are rebuilt in the new zone in the
 -- same transaction, so at any snapshot every point lies in exactly one daily row.
@@ -46,6 +47,7 @@ CREATE TABLE "kpi_rollups_daily" (
     "kpi_id" UUID NOT NULL,
     "bucket_start" TIMESTAMPTZ(6) NOT NULL,
     "bucket_end" TIMESTAMPTZ(6) NOT NULL,
+    "time_zone" VARCHAR(64) NOT NULL,
     "sum" DECIMAL NOT NULL,
     "count" INTEGER NOT NULL,
     "min" DOUBLE PRECISION NOT NULL,
@@ -123,9 +125,9 @@ BEGIN
                       ELSE least(r.last_value, excluded.last_value) END;
 
   -- The zone is read after the lock above, in this statement's own snapshot.
-  INSERT INTO public.kpi_rollups_daily AS r (workspace_id, kpi_id, bucket_start, bucket_end, sum, count, min, max,
-                                             last_at, last_value)
-  SELECT d.workspace_id, d.kpi_id, d.day, (d.day AT TIME ZONE d.zone + interval '1 day') AT TIME ZONE d.zone,
+  INSERT INTO public.kpi_rollups_daily AS r (workspace_id, kpi_id, bucket_start, bucket_end, time_zone, sum, count,
+                                             min, max, last_at, last_value)
+  SELECT d.workspace_id, d.kpi_id, d.day, (d.day AT TIME ZONE d.zone + interval '1 day') AT TIME ZONE d.zone, d.zone,
          sum(d.value::numeric), count(*), min(d.value), max(d.value), max(d."timestamp"),
          (min(ARRAY[-date_part('epoch', d."timestamp"), d.value]))[2]
     FROM (SELECT n.workspace_id, n.kpi_id, n.value, n."timestamp", w.time_zone AS zone,
@@ -205,11 +207,11 @@ BEGIN
   attempt := 0;
   LOOP
     attempt := attempt + 1;
-    INSERT INTO public.kpi_rollups_daily (workspace_id, kpi_id, bucket_start, bucket_end, sum, count, min, max, last_at,
-                                          last_value)
+    INSERT INTO public.kpi_rollups_daily (workspace_id, kpi_id, bucket_start, bucket_end, time_zone, sum, count, min,
+                                          max, last_at, last_value)
     SELECT DISTINCT p.w, p.k, date_trunc('day', p.t, ws.time_zone),
            (date_trunc('day', p.t, ws.time_zone) AT TIME ZONE ws.time_zone + interval '1 day') AT TIME ZONE ws.time_zone,
-           0, 0, 'Infinity'::float8, '-Infinity'::float8, '-infinity'::timestamptz, 'Infinity'::float8
+           ws.time_zone, 0, 0, 'Infinity'::float8, '-Infinity'::float8, '-infinity'::timestamptz, 'Infinity'::float8
       FROM unnest(point_workspaces, point_kpis, point_times) AS p(w, k, t)
       JOIN public.kpis AS k ON k.workspace_id = p.w AND k.id = p.k
       JOIN public.workspaces AS ws ON ws.id = p.w
@@ -294,9 +296,9 @@ BEGIN
   END IF;
   DELETE FROM public.kpi_rollups_daily AS r
    WHERE r.workspace_id = target_workspace AND (target_kpi IS NULL OR r.kpi_id = target_kpi);
-  INSERT INTO public.kpi_rollups_daily (workspace_id, kpi_id, bucket_start, bucket_end, sum, count, min, max, last_at,
-                                        last_value)
-  SELECT d.workspace_id, d.kpi_id, d.day, (d.day AT TIME ZONE d.zone + interval '1 day') AT TIME ZONE d.zone,
+  INSERT INTO public.kpi_rollups_daily (workspace_id, kpi_id, bucket_start, bucket_end, time_zone, sum, count, min,
+                                        max, last_at, last_value)
+  SELECT d.workspace_id, d.kpi_id, d.day, (d.day AT TIME ZONE d.zone + interval '1 day') AT TIME ZONE d.zone, d.zone,
          sum(d.value::numeric), count(*), min(d.value), max(d.value), max(d."timestamp"),
          (min(ARRAY[-date_part('epoch', d."timestamp"), d.value]))[2]
     FROM (SELECT p.workspace_id, p.kpi_id, p.value, p."timestamp", w.time_zone AS zone,
