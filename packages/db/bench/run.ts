@@ -8,7 +8,7 @@ import path from "node:path";
 import pg from "pg";
 import { createDatabase, type Database, queryRows, type RequestContext } from "../src/client.ts";
 import { configuredDatabaseUrl } from "../src/env.ts";
-import { copyRaw, generateData, prepareRawCopy } from "../src/generate.ts";
+import { copyRaw, type GenerateResult, generateData, prepareRawCopy } from "../src/generate.ts";
 import { printTable, quantile } from "../src/testing/bench-report.ts";
 import type { Prisma } from "../src/generated/prisma/client.ts";
 import { sql } from "../src/query.ts";
@@ -213,51 +213,64 @@ async function readBenchmarks(
   }
 }
 
+const ingestRounds = 2;
+
 /**
  * (d): the generator (rendering and COPY per batch, every trigger on: current values and rollups)
  * against a raw COPY of the same rows from a file into the same table with its triggers off (the
- * foreign-key checks stay on).
+ * foreign-key checks stay on). Alternated, each twice, and the faster of each compared: a single
+ * pair on a shared machine mostly measures who else was busy at the time.
  */
 async function ingestBenchmark(admin: pg.Pool, adminUrl: string): Promise<void> {
   const shape = { url: adminUrl, workspaces: 20, kpisPerWorkspace: 10, days: 90, intervalSeconds: 3_600 };
   const folder = await mkdtemp(path.join(tmpdir(), "northstar-bench-"));
+  const generatedRuns: GenerateResult[] = [];
+  const copiedRuns: GenerateResult[] = [];
   try {
-    const generated = await generateData(shape);
-    const file = path.join(folder, "points.copy");
-    await prepareRawCopy({ ...shape, file });
-    await admin.query("ALTER TABLE kpi_data_points DISABLE TRIGGER USER");
-    let copied;
-    try {
-      copied = await copyRaw({ url: adminUrl, file });
-    } finally {
-      await admin.query("ALTER TABLE kpi_data_points ENABLE TRIGGER USER");
+    for (let round = 0; round < ingestRounds; round++) {
+      generatedRuns.push(await generateData(shape));
+      const file = path.join(folder, `points-${round}.copy`);
+      await prepareRawCopy({ ...shape, file });
+      await admin.query("ALTER TABLE kpi_data_points DISABLE TRIGGER USER");
+      try {
+        copiedRuns.push(await copyRaw({ url: adminUrl, file }));
+      } finally {
+        await admin.query("ALTER TABLE kpi_data_points ENABLE TRIGGER USER");
+      }
     }
-    const ratio = generated.pointsPerSecond / copied.pointsPerSecond;
-    printTable(
-      "Ingest (one run each)",
-      ["writer", "points", "seconds", "points/s", "ratio", "target"],
-      [
-        [
-          "(d) raw COPY of a prepared file, triggers off",
-          String(copied.points),
-          copied.seconds.toFixed(2),
-          copied.pointsPerSecond.toFixed(0),
-          "1.00x",
-          "",
-        ],
-        [
-          "(d) generateData, triggers on (current value, rollups)",
-          String(generated.points),
-          generated.seconds.toFixed(2),
-          generated.pointsPerSecond.toFixed(0),
-          `${ratio.toFixed(2)}x`,
-          `>= 0.50x ${ratio >= 0.5 ? "ok" : "MISSED"}`,
-        ],
-      ],
-    );
   } finally {
     await rm(folder, { recursive: true, force: true });
   }
+  const fastest = (runs: GenerateResult[]) =>
+    runs.reduce((best, run) => (run.pointsPerSecond > best.pointsPerSecond ? run : best));
+  const generated = fastest(generatedRuns);
+  const copied = fastest(copiedRuns);
+  const ratio = generated.pointsPerSecond / copied.pointsPerSecond;
+  const all = (runs: GenerateResult[]) => runs.map((run) => run.pointsPerSecond.toFixed(0)).join(", ");
+  printTable(
+    `Ingest (${ingestRounds} runs each, alternated; the faster of each)`,
+    ["writer", "points", "seconds", "points/s", "all runs, points/s", "ratio", "target"],
+    [
+      [
+        "(d) raw COPY of a prepared file, triggers off",
+        String(copied.points),
+        copied.seconds.toFixed(2),
+        copied.pointsPerSecond.toFixed(0),
+        all(copiedRuns),
+        "1.00x",
+        "",
+      ],
+      [
+        "(d) generateData, triggers on (current value, rollups)",
+        String(generated.points),
+        generated.seconds.toFixed(2),
+        generated.pointsPerSecond.toFixed(0),
+        all(generatedRuns),
+        `${ratio.toFixed(2)}x`,
+        `>= 0.50x ${ratio >= 0.5 ? "ok" : "MISSED"}`,
+      ],
+    ],
+  );
 }
 
 /**

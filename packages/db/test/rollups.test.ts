@@ -389,3 +389,16 @@ describe("property: the rollups answer what the raw points answer", () => {
     );
   });
 });
+
+// Last: it empties the table for every test above.
+describe("truncate", () => {
+  test("TRUNCATE of the points empties the rollups", async () => {
+    const { admin } = ctx();
+    await admin.query("TRUNCATE kpi_data_points");
+    const { rows } = await admin.query<{ n: number }>(
+      "SELECT ((SELECT count(*) FROM kpi_rollups_hourly) + (SELECT count(*) FROM kpi_rollups_daily))::int AS n",
+    );
+    expect(rows[0]).toEqual({ n: 0 });
+    await expectNoDrift();
+  });
+});

@@ -98,8 +98,10 @@ AS $$
   SELECT hashtextextended('kpi_rollups_zone:' || workspace::text, 0)
 $$;
 
--- New points: each statement's aggregates per bucket, merged into the stored rows. The sort gives
--- every writer the same lock order.
+-- New points: each statement's aggregates per bucket, merged into the stored rows. One pass over
+-- the points: aggregates per fragment (the part of a UTC hour inside one local day: the whole hour
+-- in a whole-hour-offset zone), then merged into days and into hours. The sorts give every writer
+-- the same lock order (hourly rows, then daily rows, as the recomputation below).
 CREATE OR REPLACE FUNCTION app_private.kpi_rollups_inserted() RETURNS trigger
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = ''
 AS $$
@@ -107,33 +109,39 @@ BEGIN
   PERFORM pg_advisory_xact_lock_shared(app_private.kpi_rollups_lock_key(w.workspace_id))
      FROM (SELECT DISTINCT n.workspace_id FROM new_points AS n ORDER BY 1) AS w;
 
+  -- The zone is read after the lock above, in this statement's own snapshot. The daily upsert, a
+  -- data-modifying WITH that the main statement does not read, runs after the hourly one.
+  WITH fragments AS MATERIALIZED (
+    SELECT n.workspace_id, n.kpi_id, date_trunc('hour', n."timestamp", 'UTC') AS hour,
+           date_trunc('day', n."timestamp", w.time_zone) AS day, w.time_zone AS zone,
+           sum(n.value::numeric) AS sum, count(*) AS count, min(n.value) AS min, max(n.value) AS max,
+           max(n."timestamp") AS last_at, (min(ARRAY[-date_part('epoch', n."timestamp"), n.value]))[2] AS last_value
+      FROM new_points AS n JOIN public.workspaces AS w ON w.id = n.workspace_id
+     GROUP BY 1, 2, 3, 4, 5
+  ), daily AS (
+    INSERT INTO public.kpi_rollups_daily AS r (workspace_id, kpi_id, bucket_start, bucket_end, time_zone, sum, count,
+                                               min, max, last_at, last_value)
+    SELECT f.workspace_id, f.kpi_id, f.day, (f.day AT TIME ZONE f.zone + interval '1 day') AT TIME ZONE f.zone, f.zone,
+           sum(f.sum), sum(f.count), min(f.min), max(f.max), max(f.last_at),
+           (min(ARRAY[-date_part('epoch', f.last_at), f.last_value]))[2]
+      FROM fragments AS f
+     GROUP BY f.workspace_id, f.kpi_id, f.day, f.zone
+     ORDER BY 1, 2, 3
+    ON CONFLICT (workspace_id, kpi_id, bucket_start) DO UPDATE SET
+      sum = r.sum + excluded.sum,
+      count = r.count + excluded.count,
+      min = least(r.min, excluded.min),
+      max = greatest(r.max, excluded.max),
+      last_at = greatest(r.last_at, excluded.last_at),
+      last_value = CASE WHEN excluded.last_at > r.last_at THEN excluded.last_value
+                        WHEN excluded.last_at < r.last_at THEN r.last_value
+                        ELSE least(r.last_value, excluded.last_value) END
+  )
   INSERT INTO public.kpi_rollups_hourly AS r (workspace_id, kpi_id, bucket_start, sum, count, min, max, last_at, last_value)
-  SELECT n.workspace_id, n.kpi_id, date_trunc('hour', n."timestamp", 'UTC'),
-         sum(n.value::numeric), count(*), min(n.value), max(n.value), max(n."timestamp"),
-         (min(ARRAY[-date_part('epoch', n."timestamp"), n.value]))[2]
-    FROM new_points AS n
+  SELECT f.workspace_id, f.kpi_id, f.hour, sum(f.sum), sum(f.count), min(f.min), max(f.max), max(f.last_at),
+         (min(ARRAY[-date_part('epoch', f.last_at), f.last_value]))[2]
+    FROM fragments AS f
    GROUP BY 1, 2, 3
-   ORDER BY 1, 2, 3
-  ON CONFLICT (workspace_id, kpi_id, bucket_start) DO UPDATE SET
-    sum = r.sum + excluded.sum,
-    count = r.count + excluded.count,
-    min = least(r.min, excluded.min),
-    max = greatest(r.max, excluded.max),
-    last_at = greatest(r.last_at, excluded.last_at),
-    last_value = CASE WHEN excluded.last_at > r.last_at THEN excluded.last_value
-                      WHEN excluded.last_at < r.last_at THEN r.last_value
-                      ELSE least(r.last_value, excluded.last_value) END;
-
-  -- The zone is read after the lock above, in this statement's own snapshot.
-  INSERT INTO public.kpi_rollups_daily AS r (workspace_id, kpi_id, bucket_start, bucket_end, time_zone, sum, count,
-                                             min, max, last_at, last_value)
-  SELECT d.workspace_id, d.kpi_id, d.day, (d.day AT TIME ZONE d.zone + interval '1 day') AT TIME ZONE d.zone, d.zone,
-         sum(d.value::numeric), count(*), min(d.value), max(d.value), max(d."timestamp"),
-         (min(ARRAY[-date_part('epoch', d."timestamp"), d.value]))[2]
-    FROM (SELECT n.workspace_id, n.kpi_id, n.value, n."timestamp", w.time_zone AS zone,
-                 date_trunc('day', n."timestamp", w.time_zone) AS day
-            FROM new_points AS n JOIN public.workspaces AS w ON w.id = n.workspace_id) AS d
-   GROUP BY d.workspace_id, d.kpi_id, d.day, d.zone
    ORDER BY 1, 2, 3
   ON CONFLICT (workspace_id, kpi_id, bucket_start) DO UPDATE SET
     sum = r.sum + excluded.sum,
@@ -320,6 +328,17 @@ BEGIN
 END
 $$;
 
+-- TRUNCATE removes every point of every workspace, so every rollup row goes with them.
+CREATE OR REPLACE FUNCTION app_private.kpi_rollups_truncated() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = ''
+AS $$
+BEGIN
+  DELETE FROM public.kpi_rollups_hourly;
+  DELETE FROM public.kpi_rollups_daily;
+  RETURN NULL;
+END
+$$;
+
 CREATE TRIGGER kpi_rollups_inserted AFTER INSERT ON kpi_data_points
   REFERENCING NEW TABLE AS new_points
   FOR EACH STATEMENT EXECUTE FUNCTION app_private.kpi_rollups_inserted();
@@ -329,6 +348,8 @@ CREATE TRIGGER kpi_rollups_updated AFTER UPDATE ON kpi_data_points
 CREATE TRIGGER kpi_rollups_deleted AFTER DELETE ON kpi_data_points
   REFERENCING OLD TABLE AS old_points
   FOR EACH STATEMENT EXECUTE FUNCTION app_private.kpi_rollups_deleted();
+CREATE TRIGGER kpi_rollups_truncated AFTER TRUNCATE ON kpi_data_points
+  FOR EACH STATEMENT EXECUTE FUNCTION app_private.kpi_rollups_truncated();
 CREATE TRIGGER kpi_rollups_zone_changed AFTER UPDATE OF time_zone ON workspaces
   FOR EACH ROW WHEN (OLD.time_zone IS DISTINCT FROM NEW.time_zone)
   EXECUTE FUNCTION app_private.kpi_rollups_zone_changed();
@@ -340,10 +361,11 @@ ALTER FUNCTION app_private.kpi_rollups_updated() OWNER TO northstar_definer;
 ALTER FUNCTION app_private.kpi_rollups_deleted() OWNER TO northstar_definer;
 ALTER FUNCTION app_private.kpi_rollups_rebuild(uuid, uuid, boolean) OWNER TO northstar_definer;
 ALTER FUNCTION app_private.kpi_rollups_zone_changed() OWNER TO northstar_definer;
+ALTER FUNCTION app_private.kpi_rollups_truncated() OWNER TO northstar_definer;
 REVOKE ALL ON FUNCTION app_private.kpi_rollups_lock_key(uuid), app_private.kpi_rollups_inserted(),
   app_private.kpi_rollups_recompute(uuid[], uuid[], timestamptz[]), app_private.kpi_rollups_updated(),
   app_private.kpi_rollups_deleted(), app_private.kpi_rollups_rebuild(uuid, uuid, boolean),
-  app_private.kpi_rollups_zone_changed() FROM PUBLIC;
+  app_private.kpi_rollups_zone_changed(), app_private.kpi_rollups_truncated() FROM PUBLIC;
 -- Triggers fire as the writer: the trigger functions only (the rebuild is for the owner's tools).
 GRANT EXECUTE ON FUNCTION app_private.kpi_rollups_inserted(), app_private.kpi_rollups_updated(),
   app_private.kpi_rollups_deleted(), app_private.kpi_rollups_zone_changed() TO northstar_app, northstar_worker;
