@@ -100,8 +100,8 @@ $$;
 
 -- New points: each statement's aggregates per bucket, merged into the stored rows. One pass over
 -- the points: aggregates per fragment (the part of a UTC hour inside one local day: the whole hour
--- in a whole-hour-offset zone), then merged into days and into hours. The sorts give every writer
--- the same lock order (hourly rows, then daily rows, as the recomputation below).
+-- in a whole-hour-offset zone), then merged into days and into hours. The sorts give writers the
+-- same lock order within each table; the row locks, not the order, are what keeps every addition.
 CREATE OR REPLACE FUNCTION app_private.kpi_rollups_inserted() RETURNS trigger
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = ''
 AS $$
@@ -109,8 +109,10 @@ BEGIN
   PERFORM pg_advisory_xact_lock_shared(app_private.kpi_rollups_lock_key(w.workspace_id))
      FROM (SELECT DISTINCT n.workspace_id FROM new_points AS n ORDER BY 1) AS w;
 
-  -- The zone is read after the lock above, in this statement's own snapshot. The daily upsert, a
-  -- data-modifying WITH that the main statement does not read, runs after the hourly one.
+  -- The zone is read after the lock above, in this statement's own snapshot. The daily upsert is a
+  -- data-modifying WITH that the main statement does not read: PostgreSQL runs it after the hourly
+  -- one (the order is not documented; another order could only end in a deadlock error, which
+  -- aborts one writer, never in a lost addition).
   WITH fragments AS MATERIALIZED (
     SELECT n.workspace_id, n.kpi_id, date_trunc('hour', n."timestamp", 'UTC') AS hour,
            date_trunc('day', n."timestamp", w.time_zone) AS day, w.time_zone AS zone,
