@@ -1,5 +1,5 @@
 // @northstar/db: the schema's client, the request context that row-level security reads, raw SQL
-// typed by its rows, typed database errors, and the chart and KPI-list reads.
+// typed by its rows, typed database errors, and the chart and KPI-list reads (raw and from rollups).
 export {
   type ContextReader,
   createDatabase,
@@ -31,5 +31,17 @@ export {
 } from "./errors.ts";
 export { Prisma } from "./generated/prisma/client.ts";
 export * from "./series.ts";
+// The operator's drift check and rebuild (checkRollups, rebuildRollups) stay out: scripts/rollups.ts.
+export {
+  type CalendarInput,
+  type CalendarUnit,
+  calendarUnits,
+  type FixedWidthInput,
+  type RollupBucket,
+  type RollupSeriesInput,
+  rawRollupSeriesQuery,
+  readRollupSeries,
+  rollupSeriesQuery,
+} from "./rollups.ts";
 export type * from "./generated/prisma/models.ts";
 export * from "./generated/prisma/enums.ts";

@@ -618,6 +618,8 @@ describe("the roles themselves", () => {
       "integrations",
       "invitations",
       "kpi_data_points",
+      "kpi_rollups_daily",
+      "kpi_rollups_hourly",
       "kpis",
       "sessions",
       "subscriptions",

@@ -21,7 +21,7 @@ const workspaceId = "md5($1::text || '-workspace-' || w)::uuid";
 /**
  * Workspaces with their owners and KPIs, and hourly points for every KPI, as an operator's bulk
  * load would: triggers and foreign-key checks off (session_replication_role), the secondary
- * indexes of kpi_data_points rebuilt afterwards, current values set in one pass. Runs in the
+ * indexes of kpi_data_points rebuilt afterwards, current values and rollups set in one pass each. Runs in the
  * caller's open transaction, whose settings it changes: the caller commits, then runs VACUUM
  * ANALYZE so that index-only scans need no heap visits. Returns the number of points.
  */
@@ -81,5 +81,10 @@ export async function bulkLoad(client: pg.ClientBase, shape: BulkShape): Promise
       WHERE k.workspace_id IN (${ours})`,
     [prefix, workspaces],
   );
+  // The rollup triggers were off too: the rollups are computed from the loaded points (src/rollups.ts).
+  await client.query(`SELECT app_private.kpi_rollups_rebuild(w, NULL, true) FROM (${ours}) AS o(w)`, [
+    prefix,
+    workspaces,
+  ]);
   return rowCount ?? 0;
 }
