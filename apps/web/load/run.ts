@@ -20,6 +20,9 @@ const { values: flags } = parseArgs({
     clients: { type: "string" },
     seconds: { type: "string" },
     burst: { type: "string" },
+    // The host-wide bound as "running/waiting" (NORTHSTAR_HOST_IN_FLIGHT), to see the burst without
+    // it (e.g. 100000/0); default: the production default.
+    "host-in-flight": { type: "string" },
   },
 });
 
@@ -53,10 +56,12 @@ const rssGrowthBoundMiB = 128;
 
 // The host's limits for this run: per-user budgets no load client reaches (a person makes a few
 // calls a second; the defaults would throttle the clients, not measure the host). The host-wide
-// bound (overload.ts) keeps its production default: the burst is there to meet it.
+// bound (overload.ts) keeps its production default unless --host-in-flight says otherwise: the
+// burst is there to meet it.
 const loadHostLimits = {
   NORTHSTAR_RATE_QUERIES: "100000/10000",
   NORTHSTAR_RATE_MUTATIONS: "100000/10000",
+  ...(flags["host-in-flight"] && { NORTHSTAR_HOST_IN_FLIGHT: flags["host-in-flight"] }),
 };
 
 const publicUrl = "http://127.0.0.1:3000";
@@ -198,10 +203,13 @@ async function run(serverUrl: string): Promise<void> {
     );
 
     // Verdicts.
-    for (const phase of ["steady", "after", "recovery"]) {
+    for (const phase of ["steady", "after"]) {
       const errors = [...stats.statusCounts(phase)].filter(([status]) => status >= 500 || status === 0);
       if (errors.length > 0) fail(`${phase}: ${statusLine(new Map(errors))}`);
     }
+    // The recovery probe waits for a normal answer; on the way it may meet refusals, not failures.
+    const probeErrors = [...stats.statusCounts("recovery")].filter(([status]) => status !== 200 && status !== 503);
+    if (probeErrors.length > 0) fail(`recovery: ${statusLine(new Map(probeErrors))}`);
     const burstWrong = [...stats.statusCounts("burst")].filter(
       ([status]) => !(status >= 200 && status < 300) && status !== 429 && status !== 503,
     );

@@ -37,12 +37,21 @@ export function overloadBound(limit: OverloadLimit): MiddlewareHandler<HostBindi
   if (!Number.isInteger(limit.retryAfterSeconds) || limit.retryAfterSeconds < 1)
     throw new RangeError("an overload bound's retryAfterSeconds must be a whole number of at least 1");
   const limiter = new InFlightLimiter(limit);
+  // A burst brings thousands of refusals: one log line a second says how many, not one each.
+  let refused = 0;
+  let loggedAt = Number.NEGATIVE_INFINITY;
   return async (c, next) => {
     // A client that hangs up while waiting leaves the line.
     const slot = await limiter.enter(everyone, c.req.raw.signal);
     if (!slot) {
       c.set("overloaded", limit.retryAfterSeconds);
-      c.var.log.warn({ retryAfterSeconds: limit.retryAfterSeconds }, "host busy: request refused");
+      refused += 1;
+      const now = Date.now();
+      if (now - loggedAt >= 1_000) {
+        c.var.log.warn({ refused, running: limit.running, waiting: limit.waiting }, "host busy: requests refused");
+        refused = 0;
+        loggedAt = now;
+      }
       await next();
       return;
     }
