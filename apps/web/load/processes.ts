@@ -34,6 +34,8 @@ export interface Running {
   pid: number;
   /** Log lines at error level or above (pino's 50+), the first few kept. */
   errors: { count: number; first: string[] };
+  /** The host's own time per request (its request log's ms), by status and by when it was logged. */
+  requestTimes: { at: number; status: number; ms: number }[];
   /** The last part of the output, for a failure report. */
   tail(): string;
   stop(): Promise<number | null>;
@@ -60,6 +62,7 @@ function start(
   let tail = "";
   let partial = "";
   const errors = { count: 0, first: [] as string[] };
+  const requestTimes: Running["requestTimes"] = [];
   const exited = new Promise<number | null>((resolve) => {
     child.once("exit", (code) => {
       resolve(code);
@@ -70,6 +73,7 @@ function start(
     child,
     pid: child.pid ?? 0,
     errors,
+    requestTimes,
     tail: () => tail,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
@@ -94,6 +98,8 @@ function start(
           errors.count += 1;
           if (errors.first.length < 5) errors.first.push(line.slice(0, 2_000));
         }
+        const request = /"status":(\d+),"ms":([\d.]+)/.exec(line);
+        if (request) requestTimes.push({ at: performance.now(), status: Number(request[1]), ms: Number(request[2]) });
         if (!started && line.includes(ready)) {
           started = true;
           resolve({ running, line });
