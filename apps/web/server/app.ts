@@ -2,6 +2,7 @@ import { getConnInfo } from "@hono/node-server/conninfo";
 import {
   appRouter,
   type AuthConfig,
+  CallsRefused,
   type Billing,
   createAuth,
   createTRPCContext,
@@ -23,6 +24,7 @@ import type { Logger } from "pino";
 import { authRoutes } from "./auth-routes.ts";
 import { type ClientDevServer, clientRoutes } from "./client.ts";
 import { type CallLimitSettings, defaultCallLimits, hostCallLimits } from "./call-limits.ts";
+import { defaultOverloadLimit, type OverloadLimit, overloadBound } from "./overload.ts";
 import { type RateLimit, RateLimiter } from "./rate-limit.ts";
 import { sameOriginWrites } from "./same-origin.ts";
 import { clientAddressFrom, type HostBindings } from "./request.ts";
@@ -56,6 +58,8 @@ export interface AppOptions {
     /** Sign-in routes (start, callback, dev) per client address. */
     signIn?: RateLimit;
   };
+  /** tRPC requests the whole host works on at once, and waiting (overload.ts); each unset one keeps its default. */
+  overload?: Partial<OverloadLimit>;
   /** Calls one tRPC batch may carry (default 20); a longer batch is refused before any of it runs. */
   maxBatchCalls?: number;
   /** How long /readyz waits for the database (default 2 s). */
@@ -211,10 +215,12 @@ export function createApp(options: AppOptions): Hono<HostBindings> {
   app.use("/auth/*", csrf({ origin: publicOrigin }));
   app.route("/auth", authRoutes({ auth, config: options.auth, database }));
 
-  // 5. tRPC: writes only from our own pages; batches of at most maxBatchCalls; the context from
+  // 5. tRPC: writes only from our own pages; at most so many requests at once host-wide (a busy
+  // host refuses the rest with 503 at once); batches of at most maxBatchCalls; the context from
   // the session cookie. Each call is charged and admitted by the API's procedures (callLimits):
   // only they know whose call it is.
   app.use("/trpc/*", sameOriginWrites(publicOrigin));
+  app.use("/trpc/*", overloadBound({ ...defaultOverloadLimit, ...options.overload }));
   app.all("/trpc/*", (c) =>
     fetchRequestHandler({
       endpoint: "/trpc",
@@ -225,6 +231,13 @@ export function createApp(options: AppOptions): Hono<HostBindings> {
           throw new TRPCError({
             code: "BAD_REQUEST",
             message: `A batch may carry at most ${maxBatchCalls} calls; this one carries ${info.calls.length}.`,
+          });
+        }
+        if (c.var.overloaded !== null) {
+          throw new TRPCError({
+            code: "SERVICE_UNAVAILABLE",
+            message: "Northstar is busy right now; try again in a moment.",
+            cause: new CallsRefused(c.var.overloaded),
           });
         }
         const sessionCookie = sessionCookieFrom(req.headers.get("cookie"), secure);
@@ -249,7 +262,7 @@ export function createApp(options: AppOptions): Hono<HostBindings> {
           },
         });
       },
-      // A refusal for too many calls says when to come back.
+      // A refusal for too many calls, or of a busy host, says when to come back.
       responseMeta: ({ errors }) => {
         const wait = retryAfterSeconds(errors);
         return wait === null ? {} : { headers: new Headers({ "retry-after": String(wait) }) };

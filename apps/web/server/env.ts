@@ -18,6 +18,8 @@ import {
   publicKeysSchema,
 } from "@northstar/db";
 import { z } from "zod";
+import type { CallLimitSettings } from "./call-limits.ts";
+import type { OverloadLimit } from "./overload.ts";
 
 // The host's settings, validated once at startup. Nothing else in the host reads process.env:
 // main.ts calls readEnv() and hands the pieces to createApp().
@@ -30,6 +32,19 @@ const requiredInProduction = [
   "NORTHSTAR_AUTH_SECRET",
   "NORTHSTAR_CREDENTIALS_PUBLIC_KEY",
 ] as const;
+
+// "a/b": two positive numbers (a burst and a refill rate per second, or running and waiting).
+const pair = (name: string, whole: boolean) =>
+  z
+    .string()
+    .regex(whole ? /^\d+\/\d+$/ : /^\d+(\.\d+)?\/\d+(\.\d+)?$/, {
+      error: `${name} must be two ${whole ? "whole " : ""}numbers as a/b`,
+    })
+    .transform((text) => text.split("/").map(Number) as [number, number])
+    .refine(([first, second]) => first >= 1 && (whole ? second >= 0 : second > 0), {
+      error: `${name}: the first number must be at least 1${whole ? "" : ", the second above 0"}`,
+    })
+    .optional();
 
 const hostEnvSchema = z
   .object({
@@ -51,6 +66,12 @@ const hostEnvSchema = z
           "no longer read: set NORTHSTAR_TRUSTED_PROXY_HOPS to the number of reverse proxies in front of the host (1 for one proxy; 0, the default, trusts none) and unset NORTHSTAR_TRUST_PROXY",
       }),
     NORTHSTAR_AUTH_SECRET: z.string().optional(),
+    // Per-user limits (call-limits.ts), "burst/perSecond" and "running/waiting"; the defaults suit
+    // people, a load test raises them. The host-wide bound (overload.ts), "running/waiting".
+    NORTHSTAR_RATE_QUERIES: pair("NORTHSTAR_RATE_QUERIES", false),
+    NORTHSTAR_RATE_MUTATIONS: pair("NORTHSTAR_RATE_MUTATIONS", false),
+    NORTHSTAR_USER_IN_FLIGHT: pair("NORTHSTAR_USER_IN_FLIGHT", true),
+    NORTHSTAR_HOST_IN_FLIGHT: pair("NORTHSTAR_HOST_IN_FLIGHT", true),
     // The worker's public key that integration credentials are sealed to (`id:base64`, from
     // credentials:keygen). The host holds no key that opens them: the old symmetric keyring is refused.
     NORTHSTAR_CREDENTIALS_PUBLIC_KEY: publicKeysSchema
@@ -91,6 +112,10 @@ export interface HostEnv {
   logLevel: z.infer<typeof hostEnvSchema>["LOG_LEVEL"];
   /** Reverse proxies in front of the host (0: the socket's address is the client's). */
   trustedProxyHops: number;
+  /** Per-user call limits that differ from the defaults. */
+  rateLimits: Partial<CallLimitSettings>;
+  /** The host-wide bound on tRPC requests, where it differs from the default. */
+  overload: Partial<OverloadLimit>;
   /** The host's login; null: no APP_DATABASE_URL, main.ts opens the development database and its login. */
   database: DatabaseOptions | null;
   auth: AuthConfig;
@@ -119,6 +144,9 @@ function endpointOverrides(settings: z.infer<typeof hostEnvSchema>, name: Provid
   return Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
 }
 
+const rate = ([burst, perSecond]: [number, number]) => ({ burst, perSecond });
+const inFlight = ([running, waiting]: [number, number]) => ({ running, waiting });
+
 export function parseEnv(source: Environment): HostEnv {
   const settings = parseSettings(hostEnvSchema, source, "server");
   const production = settings.NODE_ENV === "production";
@@ -146,6 +174,12 @@ export function parseEnv(source: Environment): HostEnv {
     publicUrl,
     logLevel: settings.LOG_LEVEL,
     trustedProxyHops: settings.NORTHSTAR_TRUSTED_PROXY_HOPS,
+    rateLimits: {
+      ...(settings.NORTHSTAR_RATE_QUERIES && { queries: rate(settings.NORTHSTAR_RATE_QUERIES) }),
+      ...(settings.NORTHSTAR_RATE_MUTATIONS && { mutations: rate(settings.NORTHSTAR_RATE_MUTATIONS) }),
+      ...(settings.NORTHSTAR_USER_IN_FLIGHT && { inFlight: inFlight(settings.NORTHSTAR_USER_IN_FLIGHT) }),
+    },
+    overload: settings.NORTHSTAR_HOST_IN_FLIGHT ? inFlight(settings.NORTHSTAR_HOST_IN_FLIGHT) : {},
     database: settings.APP_DATABASE_URL ? databaseOptionsFromEnv(source, "host") : null,
     auth,
     credentialsKeyring: settings.NORTHSTAR_CREDENTIALS_PUBLIC_KEY

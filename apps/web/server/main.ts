@@ -52,6 +52,8 @@ const app = createApp({
   clientDir: env.production ? env.clientDir : null,
   clientDevServer,
   trustedProxyHops: env.trustedProxyHops,
+  rateLimits: env.rateLimits,
+  overload: env.overload,
 });
 
 const server = serve({ fetch: app.fetch, port: env.port, hostname: env.host }, (info) => {

@@ -9,6 +9,8 @@ export interface HostBindings {
     log: Logger;
     /** The client's address: the socket's, or X-Forwarded-For's entry that the trusted proxies wrote. */
     clientIp: string;
+    /** tRPC requests: seconds to wait when the host is too busy to take this one (overload.ts), else null. */
+    overloaded: number | null;
   };
 }
 

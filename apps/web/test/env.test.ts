@@ -94,3 +94,23 @@ test("the host holds the public key only: a private key or the old symmetric key
     parseEnv({ ...production, NORTHSTAR_CREDENTIALS_KEYS: `2026-10:${Buffer.alloc(32, 7).toString("base64")}` }),
   ).toThrow(/NORTHSTAR_CREDENTIALS_KEYS: the host no longer holds the keys that open integration credentials/);
 });
+
+test("limits for a load test: per-user rates and in-flight, and the host-wide bound, as a/b", () => {
+  expect(parseEnv({})).toMatchObject({ rateLimits: {}, overload: {} });
+  const env = parseEnv({
+    NORTHSTAR_RATE_QUERIES: "5000/500",
+    NORTHSTAR_RATE_MUTATIONS: "1000/0.5",
+    NORTHSTAR_USER_IN_FLIGHT: "8/0",
+    NORTHSTAR_HOST_IN_FLIGHT: "30/120",
+  });
+  expect(env.rateLimits).toEqual({
+    queries: { burst: 5000, perSecond: 500 },
+    mutations: { burst: 1000, perSecond: 0.5 },
+    inFlight: { running: 8, waiting: 0 },
+  });
+  expect(env.overload).toEqual({ running: 30, waiting: 120 });
+  expect(() => parseEnv({ NORTHSTAR_RATE_QUERIES: "300" })).toThrow(/NORTHSTAR_RATE_QUERIES must be two numbers/);
+  expect(() => parseEnv({ NORTHSTAR_RATE_MUTATIONS: "60/0" })).toThrow(/the second above 0/);
+  expect(() => parseEnv({ NORTHSTAR_HOST_IN_FLIGHT: "0/10" })).toThrow(/at least 1/);
+  expect(() => parseEnv({ NORTHSTAR_USER_IN_FLIGHT: "4.5/10" })).toThrow(/two whole numbers/);
+});

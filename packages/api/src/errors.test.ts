@@ -1,6 +1,7 @@
 import { DatabaseError, type DatabaseErrorKind } from "@northstar/db";
 import { TRPCError } from "@trpc/server";
 import { describe, expect, test } from "vitest";
+import { retryAfterSeconds } from "./call-limits.ts";
 import { databaseErrorToTRPC, toTRPCError } from "./errors.ts";
 
 describe("database errors as tRPC errors", () => {
@@ -34,5 +35,19 @@ describe("database errors as tRPC errors", () => {
     const own = new TRPCError({ code: "NOT_FOUND", message: "KPI not found." });
     expect(toTRPCError(own)).toBe(own);
     expect(toTRPCError(new Error("anything else")).code).toBe("INTERNAL_SERVER_ERROR");
+  });
+
+  test("a saturated pool (pg-pool's acquire timeout, raw or wrapped) is 503 with a Retry-After", () => {
+    // What pg-pool 3 throws when no connection frees up within connectionTimeoutMillis.
+    const acquireTimeout = new Error("timeout exceeded when trying to connect");
+    for (const error of [acquireTimeout, new TRPCError({ code: "INTERNAL_SERVER_ERROR", cause: acquireTimeout })]) {
+      const mapped = toTRPCError(error);
+      expect(mapped.code).toBe("SERVICE_UNAVAILABLE");
+      expect(mapped.message).toMatch(/try again/);
+      expect(retryAfterSeconds([mapped])).toBeGreaterThan(0);
+    }
+    // The same words with a code are some other failure.
+    const coded = Object.assign(new Error("timeout exceeded when trying to connect"), { code: "ETIMEDOUT" });
+    expect(toTRPCError(coded).code).toBe("INTERNAL_SERVER_ERROR");
   });
 });

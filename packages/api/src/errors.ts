@@ -1,5 +1,6 @@
 import { type DatabaseError, type DatabaseErrorKind, toDatabaseError } from "@northstar/db";
 import { TRPCError } from "@trpc/server";
+import { CallsRefused } from "./call-limits.ts";
 
 // Database failures become tRPC errors with a stable code and a message a user can act on. The
 // database's own text never leaves the server (it stays in `cause`, for logs).
@@ -77,12 +78,31 @@ export function databaseErrorToTRPC(error: DatabaseError): TRPCError {
   });
 }
 
+// pg-pool's answer when none of its connections frees up within the connection timeout: the
+// pool is saturated, not broken. pg-pool gives it no code, so its fixed text is the only mark.
+const poolTimeoutMessage = "timeout exceeded when trying to connect";
+const poolBusyRetryAfterSeconds = 2;
+
+/** A pool-acquire timeout as 503 with Retry-After (the host's responseMeta reads CallsRefused), or null. */
+function poolSaturated(error: unknown): TRPCError | null {
+  if (!(error instanceof Error) || error.message !== poolTimeoutMessage || "code" in error) return null;
+  return new TRPCError({
+    code: "SERVICE_UNAVAILABLE",
+    message: "Northstar is busy right now; try again in a few seconds.",
+    cause: new CallsRefused(poolBusyRetryAfterSeconds),
+  });
+}
+
 /**
  * Any error out of a procedure as a TRPCError: database errors (raw, or wrapped by tRPC as the
- * cause of an INTERNAL_SERVER_ERROR) mapped; other TRPCErrors kept; anything else an
- * INTERNAL_SERVER_ERROR, whose text the error formatter never sends.
+ * cause of an INTERNAL_SERVER_ERROR) mapped, a saturated pool as SERVICE_UNAVAILABLE; other
+ * TRPCErrors kept; anything else an INTERNAL_SERVER_ERROR, whose text the error formatter never sends.
  */
 export function toTRPCError(error: unknown): TRPCError {
+  const saturated = poolSaturated(
+    error instanceof TRPCError && error.code === "INTERNAL_SERVER_ERROR" ? error.cause : error,
+  );
+  if (saturated) return saturated;
   if (error instanceof TRPCError) {
     if (error.code !== "INTERNAL_SERVER_ERROR") return error;
     const database = toDatabaseError(error.cause);
