@@ -4,6 +4,7 @@ import {
   type AuthConfig,
   type Billing,
   createAuth,
+  createRestApi,
   createTRPCContext,
   isSecureContext,
   type Jobs,
@@ -54,6 +55,8 @@ export interface AppOptions {
   rateLimits?: Partial<CallLimitSettings> & {
     /** Sign-in routes (start, callback, dev) per client address. */
     signIn?: RateLimit;
+    /** The REST API (/api/v1) per key, and failed key checks per client address. */
+    restApi?: RateLimit;
   };
   /** Calls one tRPC batch may carry (default 20); a longer batch is refused before any of it runs. */
   maxBatchCalls?: number;
@@ -65,6 +68,7 @@ export interface AppOptions {
 
 export const defaultRateLimits = {
   signIn: { burst: 10, perSecond: 10 / 60 },
+  restApi: { burst: 60, perSecond: 10 },
   ...defaultCallLimits,
 };
 
@@ -259,6 +263,23 @@ export function createApp(options: AppOptions): Hono<HostBindings> {
           c.var.log.error({ err: error.cause ?? error, path, type }, "tRPC call failed");
         else c.var.log.debug({ code: error.code, path, type }, "tRPC call refused");
       },
+    }),
+  );
+
+  // 5b. The public REST API: Bearer keys only (cookies are never read, so no same-origin check).
+  const restApi = createRestApi({
+    database,
+    billing,
+    limiter: new RateLimiter(options.rateLimits?.restApi ?? defaultRateLimits.restApi),
+    onError: (error) => {
+      logger.error({ err: error }, "REST API call failed");
+    },
+  });
+  app.all("/api/v1/*", (c) =>
+    restApi(c.req.raw, {
+      ip: c.var.clientIp,
+      userAgent: c.req.header("user-agent") ?? null,
+      requestId: c.var.requestId,
     }),
   );
 

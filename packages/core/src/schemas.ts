@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { goalRules, integrationRules, kpiRules, userRules, workspaceRules } from "./field-rules.ts";
 import { goalCriteria, goalStatuses } from "./goal-progress.ts";
-import { kpiDirections } from "./kpi-progress.ts";
+import { kpiAggregations, kpiDirections } from "./kpi-progress.ts";
 import { workspaceRoles } from "./permissions.ts";
 
 // Input rules shared by the API, the worker and the web client: the CHECK constraints in
@@ -49,6 +49,9 @@ export const kpiInputSchema = z.object({
   unit: optionalText("Unit", kpiRules.unitMax),
   category: trimmed("Category", kpiRules.categoryMax).default("General"),
   direction: z.enum(kpiDirections).default("HIGHER_IS_BETTER"),
+  aggregation: z
+    .enum(kpiAggregations, { error: `Aggregation must be one of ${kpiAggregations.join(", ")}` })
+    .default("AVERAGE"),
   targetValue: finite("Target").nullable().default(null),
 });
 
@@ -93,3 +96,16 @@ export const syncIntervalSchema = z
   .int("Sync interval must be whole seconds")
   .min(minInterval, `Sync at most every ${minInterval / 60} minutes (${minInterval} seconds)`)
   .max(maxInterval, `Sync at least every ${maxInterval / 86_400} days (${maxInterval} seconds)`);
+
+/** What an API key may do: `read` reads; `write` reads and writes (KPIs and their points). */
+export const apiKeyScopes = ["read", "write"] as const;
+export type ApiKeyScope = (typeof apiKeyScopes)[number];
+
+export const apiKeyInputSchema = z.object({
+  name: trimmed("Key name", 80),
+  scopes: z
+    .array(z.enum(apiKeyScopes, { error: `Scopes are ${apiKeyScopes.join(" and ")}` }))
+    .min(1, "Give the key at least one scope: read, or read and write")
+    .max(apiKeyScopes.length)
+    .transform((scopes) => [...new Set(scopes)]),
+});

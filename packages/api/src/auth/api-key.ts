@@ -1,0 +1,93 @@
+import { createHash, randomBytes } from "node:crypto";
+import { can, type WorkspaceRole } from "@northstar/core/permissions";
+import { type ApiKeyScope, apiKeyScopes } from "@northstar/core/schemas";
+import { type Query, sql } from "@northstar/db";
+
+// API keys for the public REST API: `ns_live_<public id>_<secret>`. The secret is 32 random bytes,
+// so the database keeps a plain SHA-256 of the whole key (a slow hash buys nothing against that
+// entropy) and the 12-character public id, which lists show so that people can tell keys apart
+// and find one in a log without the secret. A key acts for the person who created it, in its
+// workspace only, with at most its scope's role: `read` a VIEWER's, `write` a MEMBER's.
+
+const keyPrefix = "ns_live_";
+const publicIdAlphabet = "abcdefghijklmnopqrstuvwxyz234567";
+const keyPattern = /^ns_live_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
+
+/** A new key (shown once) with what the database keeps of it. */
+export function newApiKey(): { key: string; publicId: string; tokenHash: Uint8Array<ArrayBuffer> } {
+  const idBytes = randomBytes(12);
+  const publicId = Array.from(idBytes, (byte) => publicIdAlphabet[byte % 32]).join("");
+  const key = `${keyPrefix}${publicId}_${randomBytes(32).toString("base64url")}`;
+  return { key, publicId, tokenHash: hashApiKey(key) };
+}
+
+export function hashApiKey(key: string): Uint8Array<ArrayBuffer> {
+  return Uint8Array.from(createHash("sha256").update(key).digest());
+}
+
+/** The public id of a well-formed key, or null. */
+export function apiKeyPublicId(key: string): string | null {
+  return keyPattern.exec(key)?.[1] ?? null;
+}
+
+/** What a live key may do, as found by app.api_key_for_token. */
+export interface ApiKeyPrincipal {
+  keyId: string;
+  publicId: string;
+  workspaceId: string;
+  workspaceSlug: string;
+  workspaceName: string;
+  /** The key's creator: row-level security sees the key's requests as theirs. */
+  userId: string;
+  scopes: ApiKeyScope[];
+  /** The role the key acts with: its scope's, never more than its creator's role today. */
+  role: WorkspaceRole;
+}
+
+export interface ApiKeyRow {
+  keyId: string;
+  workspaceId: string;
+  workspaceSlug: string;
+  workspaceName: string;
+  userId: string;
+  scopes: string[];
+  creatorRole: WorkspaceRole | null;
+}
+
+/**
+ * The statement that finds a key's row (and marks it used, at most once a minute), or null for a
+ * malformed key. Before any context: only the definer function may look a key up by its hash.
+ */
+export function apiKeyLookupSql(key: string): Query<ApiKeyRow> | null {
+  const publicId = apiKeyPublicId(key);
+  if (!publicId) return null;
+  return sql<ApiKeyRow>`SELECT key_id::text AS "keyId", workspace_id::text AS "workspaceId",
+      workspace_slug AS "workspaceSlug", workspace_name AS "workspaceName", user_id::text AS "userId",
+      scopes, creator_role AS "creatorRole"
+    FROM app.api_key_for_token(${publicId}, ${hashApiKey(key)})`;
+}
+
+const roleRank: Record<WorkspaceRole, number> = { VIEWER: 0, MEMBER: 1, ADMIN: 2, OWNER: 3 };
+
+/**
+ * The principal of a found key, or null when it may not act: its creator has left the workspace.
+ * A creator demoted to VIEWER takes the key's writes with them.
+ */
+export function apiKeyPrincipal(key: string, row: ApiKeyRow | undefined): ApiKeyPrincipal | null {
+  const publicId = apiKeyPublicId(key);
+  if (!row || !publicId || !row.creatorRole) return null;
+  const scopes = apiKeyScopes.filter((scope) => row.scopes.includes(scope));
+  const scopeRole: WorkspaceRole = scopes.includes("write") ? "MEMBER" : "VIEWER";
+  const role = roleRank[row.creatorRole] < roleRank[scopeRole] ? row.creatorRole : scopeRole;
+  if (!can(role, "kpi.read")) return null;
+  return {
+    keyId: row.keyId,
+    publicId,
+    workspaceId: row.workspaceId,
+    workspaceSlug: row.workspaceSlug,
+    workspaceName: row.workspaceName,
+    userId: row.userId,
+    scopes,
+    role,
+  };
+}
