@@ -2,6 +2,7 @@ import { workspaceRules } from "@northstar/core/field-rules";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { useNavigate } from "react-router";
+import { ApiKeys } from "../components/ApiKeys.tsx";
 import { Field } from "../components/Feedback.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
 import { useToast } from "../components/Toasts.tsx";
@@ -10,7 +11,8 @@ import { can } from "../lib/permissions.ts";
 import { useTRPC } from "../trpc.ts";
 import { useWorkspace } from "../workspace.ts";
 
-// Workspace settings: rename (owners and admins), delete (owners, typing the slug to confirm).
+// Workspace settings: rename (owners and admins), API keys (owners and admins), delete (owners,
+// typing the slug to confirm).
 
 export function Settings() {
   const trpc = useTRPC();
@@ -88,6 +90,8 @@ export function Settings() {
         )}
         <p className="muted small">The address stays /w/{slug}.</p>
       </section>
+
+      {can(role, "apiKey.manage") ? <ApiKeys workspaceId={workspaceId} /> : null}
 
       <section className="card section danger-zone" aria-labelledby="delete-title">
         <h2 id="delete-title">Delete the workspace</h2>
