@@ -283,6 +283,12 @@ describe("the public REST API", () => {
   });
 });
 
+describe("the host's log", () => {
+  test("no call above failed on the server's side (every refusal was a known one)", () => {
+    expect(host.logs.lines.filter((line) => line.msg === "REST API call failed")).toEqual([]);
+  });
+});
+
 describe("per-key rate limits", () => {
   test("past its budget a key gets 429 with Retry-After, and another key is not charged", async () => {
     const limited = await startHost({

@@ -29,7 +29,13 @@ import {
   type SessionInfo,
 } from "./auth/session.ts";
 import { toTRPCError } from "./errors.ts";
-import { type ApiKeyPrincipal, apiKeyLookupSql, apiKeyPrincipal } from "./auth/api-key.ts";
+import {
+  type ApiKeyPrincipal,
+  apiKeyLookupSql,
+  apiKeyPrincipal,
+  apiKeyTouchSql,
+  apiKeyUseDue,
+} from "./auth/api-key.ts";
 import { ImportLinesError } from "./kpi/import.ts";
 import type { Billing } from "./billing/config.ts";
 
@@ -345,20 +351,23 @@ const apiKeyPermissions: ReadonlySet<Permission> = new Set<Permission>(["kpi.rea
 
 /**
  * The request's API key as a principal, or null (no key, or one that is malformed, unknown,
- * revoked, or whose creator has left the workspace). Looked up once per request, by the definer
- * function (no context exists yet), which also marks the key used at most once a minute: so in a
- * read-write transaction.
+ * revoked, or whose creator has left the workspace). Looked up once per request by the definer
+ * function (no context exists yet), in the one-round-trip reader; marking the key used is a write
+ * of its own, about once a minute per key.
  */
 export function apiKeyPrincipalOf(ctx: Context): Promise<ApiKeyPrincipal | null> {
   const key = ctx.apiKey;
   ctx.apiKeyLookup.promise ??= (async () => {
     const lookup = key ? apiKeyLookupSql(key) : null;
-    if (!key || !lookup) return null;
+    const touch = key ? apiKeyTouchSql(key) : null;
+    if (!key || !lookup || !touch) return null;
     try {
-      const rows = await databaseOf(ctx).withContext({ userId: null, workspaceId: null }, (db) =>
-        queryRows(db, lookup),
-      );
-      return apiKeyPrincipal(key, rows[0]);
+      const database = databaseOf(ctx);
+      const rows = await queryRows(database.reader({ userId: null, workspaceId: null }), lookup);
+      const row = rows[0];
+      if (row && apiKeyUseDue(row, ctx.clock()))
+        await database.withContext({ userId: null, workspaceId: null }, (db) => queryRows(db, touch));
+      return apiKeyPrincipal(key, row);
     } catch (error) {
       throw toTRPCError(error);
     }

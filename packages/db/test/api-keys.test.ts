@@ -67,6 +67,15 @@ function lookup(publicKeyId: string, secret: string) {
   );
 }
 
+async function touch(publicKeyId: string, secret: string): Promise<boolean | undefined> {
+  const rows = await as(null, null, (db) =>
+    db.$queryRaw<{ touched: boolean }[]>(
+      Prisma.sql`SELECT app.touch_api_key(${publicKeyId}, ${hashOf(secret)}) AS touched`,
+    ),
+  );
+  return rows[0]?.touched;
+}
+
 describe("api_keys", () => {
   test("owners and admins of the context workspace see and make its keys; members, viewers and other tenants none", async () => {
     const keyA = await insertKey("alice", "a");
@@ -118,7 +127,7 @@ describe("api_keys", () => {
     expect(byMember.count).toBe(0);
   });
 
-  test("the definer function finds a live key by its secret, marks it used once a minute, and not a revoked one", async () => {
+  test("the definer functions find a live key by its secret and mark it used once a minute; a revoked key is not found", async () => {
     const key = await insertKey("alice", "b");
     expect(await lookup(key.publicId, "wrong")).toEqual([]);
     expect(await lookup("k99999999999", key.secret)).toEqual([]);
@@ -135,10 +144,23 @@ describe("api_keys", () => {
           key.id,
         ])
       ).rows[0]?.used ?? null;
+    // Looking a key up writes nothing; marking it used writes once a minute, and only with the secret.
+    expect(await usedAt()).toBeNull();
+    expect(await touch(key.publicId, "wrong")).toBe(false);
+    expect(await usedAt()).toBeNull();
+    expect(await touch(key.publicId, key.secret)).toBe(true);
     const first = await usedAt();
     expect(first).not.toBeNull();
-    await lookup(key.publicId, key.secret);
+    expect(await touch(key.publicId, key.secret)).toBe(false);
     expect(await usedAt()).toEqual(first);
+    // A read-only lookup cannot be turned into a write by the application role either.
+    expect(
+      await refusal(
+        as(null, null, (db) =>
+          db.$executeRaw(Prisma.sql`UPDATE api_keys SET last_used_at = now() WHERE id = ${key.id}::uuid`),
+        ),
+      ),
+    ).toBe("permission_denied");
 
     await as("alice", "b", (db) => db.apiKey.updateMany({ where: { id: key.id }, data: { revokedAt: new Date() } }));
     expect(await lookup(key.publicId, key.secret)).toEqual([]);

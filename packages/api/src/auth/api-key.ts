@@ -52,19 +52,35 @@ export interface ApiKeyRow {
   userId: string;
   scopes: string[];
   creatorRole: WorkspaceRole | null;
+  lastUsedAt: Date | null;
 }
 
 /**
- * The statement that finds a key's row (and marks it used, at most once a minute), or null for a
- * malformed key. Before any context: only the definer function may look a key up by its hash.
+ * The statement that finds a key's row, or null for a malformed key. Before any context: only
+ * the definer function may look a key up by its hash.
  */
 export function apiKeyLookupSql(key: string): Query<ApiKeyRow> | null {
   const publicId = apiKeyPublicId(key);
   if (!publicId) return null;
   return sql<ApiKeyRow>`SELECT key_id::text AS "keyId", workspace_id::text AS "workspaceId",
       workspace_slug AS "workspaceSlug", workspace_name AS "workspaceName", user_id::text AS "userId",
-      scopes, creator_role AS "creatorRole"
+      scopes, creator_role AS "creatorRole", last_used_at AS "lastUsedAt"
     FROM app.api_key_for_token(${publicId}, ${hashApiKey(key)})`;
+}
+
+/** How often a key's last use is written: a busy key costs one write a minute, not one a request. */
+export const apiKeyUseResolutionMs = 60_000;
+
+/** Whether a key found at `now` should be marked used (app.touch_api_key writes at most once a minute). */
+export function apiKeyUseDue(row: ApiKeyRow, now: Date): boolean {
+  return !row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= apiKeyUseResolutionMs;
+}
+
+/** The statement that marks a key used (a no-op within a minute of the last mark), or null for a malformed key. */
+export function apiKeyTouchSql(key: string): Query<{ touched: boolean }> | null {
+  const publicId = apiKeyPublicId(key);
+  if (!publicId) return null;
+  return sql<{ touched: boolean }>`SELECT app.touch_api_key(${publicId}, ${hashApiKey(key)}) AS touched`;
 }
 
 const roleRank: Record<WorkspaceRole, number> = { VIEWER: 0, MEMBER: 1, ADMIN: 2, OWNER: 3 };

@@ -84,6 +84,7 @@ export const kpiAnswer = z.object({
   currentValueAt: isoDateTime.nullable(),
   progressPct: z.number().nullable(),
   isActive: z.boolean(),
+  archivedAt: isoDateTime.nullable(),
   createdAt: isoDateTime,
   updatedAt: isoDateTime,
 });

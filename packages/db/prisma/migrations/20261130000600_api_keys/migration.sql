@@ -73,30 +73,41 @@ GRANT SELECT (workspace_id, id, name, public_id, scopes, created_by, created_at,
 GRANT INSERT (workspace_id, name, public_id, token_hash, scopes, created_by) ON api_keys TO northstar_app;
 GRANT UPDATE (revoked_at) ON api_keys TO northstar_app;
 
--- The live key a token names, with the workspace it acts in (id, slug, name), the user who created it and that
--- user's role there now (NULL once they left: the caller refuses the key). Knowing the secret is
--- the proof, so this is asked before any context exists. Marks the key used, at most once a
--- minute, so that a busy key does not write a row per request.
+-- The live key a token names, with the workspace it acts in (id, slug, name), the user who
+-- created it and that user's role there now (NULL once they left: the caller refuses the key),
+-- and when it was last used. Knowing the secret is the proof, so this is asked before any
+-- context exists. STABLE, so that it runs in the one-round-trip read-only reader on every request.
 CREATE OR REPLACE FUNCTION app.api_key_for_token(key_public_id text, hash bytea)
   RETURNS TABLE (key_id uuid, workspace_id uuid, workspace_slug text, workspace_name text, user_id uuid,
-                 scopes text[], creator_role text)
-  LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = ''
+                 scopes text[], creator_role text, last_used_at timestamptz)
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = ''
 AS $$
-BEGIN
-  UPDATE public.api_keys AS k SET last_used_at = now()
+  SELECT k.id, k.workspace_id, w.slug::text, w.name::text, k.created_by, k.scopes::text[], wu.role::text,
+         k.last_used_at
+    FROM public.api_keys AS k
+    JOIN public.workspaces AS w ON w.id = k.workspace_id
+    LEFT JOIN public.workspace_users AS wu ON wu.workspace_id = k.workspace_id AND wu.user_id = k.created_by
    WHERE k.public_id = key_public_id AND k.token_hash = hash AND k.revoked_at IS NULL
-     AND (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute');
-  RETURN QUERY
-    SELECT k.id, k.workspace_id, w.slug::text, w.name::text, k.created_by, k.scopes::text[], wu.role::text
-      FROM public.api_keys AS k
-      JOIN public.workspaces AS w ON w.id = k.workspace_id
-      LEFT JOIN public.workspace_users AS wu ON wu.workspace_id = k.workspace_id AND wu.user_id = k.created_by
-     WHERE k.public_id = key_public_id AND k.token_hash = hash AND k.revoked_at IS NULL;
-END
+$$;
+
+-- Marks a live key used, at most once a minute (the caller asks only when the lookup's
+-- last_used_at is older), so that a busy key does not write a row per request. Again the secret
+-- is the proof.
+-- Answers whether it wrote.
+CREATE OR REPLACE FUNCTION app.touch_api_key(key_public_id text, hash bytea) RETURNS boolean
+  LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = ''
+AS $$
+  WITH touched AS (
+    UPDATE public.api_keys AS k SET last_used_at = now()
+     WHERE k.public_id = key_public_id AND k.token_hash = hash AND k.revoked_at IS NULL
+       AND (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute')
+    RETURNING 1)
+  SELECT EXISTS (SELECT FROM touched)
 $$;
 
 ALTER FUNCTION app.api_key_for_token(text, bytea) OWNER TO northstar_definer;
+ALTER FUNCTION app.touch_api_key(text, bytea) OWNER TO northstar_definer;
 GRANT SELECT ON api_keys TO northstar_definer;
 GRANT UPDATE (last_used_at) ON api_keys TO northstar_definer;
-REVOKE ALL ON FUNCTION app.api_key_for_token(text, bytea) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION app.api_key_for_token(text, bytea) TO northstar_app;
+REVOKE ALL ON FUNCTION app.api_key_for_token(text, bytea), app.touch_api_key(text, bytea) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app.api_key_for_token(text, bytea), app.touch_api_key(text, bytea) TO northstar_app;
