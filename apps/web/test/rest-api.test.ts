@@ -246,6 +246,17 @@ describe("the public REST API", () => {
     expect(forged.status).toBe(401);
   });
 
+  test("a key's call from another origin is not a cross-site request: the same-origin check does not apply", async () => {
+    const pushed = await api(
+      writeKey,
+      "POST",
+      `/kpis/${kpiId}/points`,
+      { points: [{ timestamp: "2026-12-24T00:00:00Z", value: 2 }] },
+      { origin: "https://elsewhere.example" },
+    );
+    expect(pushed).toMatchObject({ status: 200, body: { received: 1, written: 1 } });
+  });
+
   test("marks a key used, and a revoked key is refused from the next request on", async () => {
     const keys = (await trpc(alice, "apiKey.list", { workspaceId: alice.workspaceId }, "query")) as {
       id: string;
