@@ -389,10 +389,14 @@ async function resolveKeyMember(ctx: Context, ref: z.infer<typeof workspaceInput
       : ref.workspaceSlug === principal.workspaceSlug;
   // A key knows one workspace: any other is answered as a workspace that does not exist.
   if (!named) throw new TRPCError({ code: "NOT_FOUND", message: "Workspace not found." });
-  if (!apiKeyPermissions.has(permission) || !can(principal.role, permission)) {
+  if (!apiKeyPermissions.has(permission))
+    throw new TRPCError({ code: "FORBIDDEN", message: "API keys reach KPIs and their points only; sign in for this." });
+  if (!can(principal.role, permission)) {
     throw new TRPCError({
       code: "FORBIDDEN",
-      message: `This API key (scopes: ${principal.scopes.join(", ")}) does not allow this; use a key with the write scope.`,
+      message: principal.scopes.includes("write")
+        ? "This API key's creator may no longer change data in this workspace; ask an owner or admin for a new key."
+        : "This API key may only read; use a key with the write scope to change data.",
     });
   }
   const workspace: WorkspaceMembership = {
