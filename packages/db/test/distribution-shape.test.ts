@@ -41,8 +41,9 @@ describe("the schema's shape for distribution by workspace_id", () => {
         ORDER BY 1`,
     );
     expect(rows.filter((row) => !referenceTables.includes(row.referenced ?? ""))).toEqual([]);
-    // The exceptions are what they should be: who a membership or an invitation names.
+    // The exceptions are what they should be: who a membership, an invitation or an API key names.
     expect(rows.map((row) => row.constraint)).toEqual([
+      "api_keys.api_keys_created_by_fkey",
       "invitations.invitations_invited_by_id_fkey",
       "workspace_users.workspace_users_user_id_fkey",
     ]);
