@@ -6,6 +6,8 @@
 -- read, create and revoke keys; nobody reads another workspace's keys. A request with a key has
 -- no user context yet: it is looked up by app.api_key_for_token, a SECURITY DEFINER function,
 -- as sessions are by app.session_for_token, never through a policy that reads every workspace's keys.
+-- So public_id and token_hash are unique across workspaces (unique indexes, not constraints): on a
+-- database distributed by workspace_id, the lookup would need this table local or a reference table.
 
 -- CreateEnum
 CREATE TYPE "ApiKeyScope" AS ENUM ('read', 'write');
