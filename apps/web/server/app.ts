@@ -5,6 +5,7 @@ import {
   CallsRefused,
   type Billing,
   createAuth,
+  createRestApi,
   createTRPCContext,
   isSecureContext,
   type Jobs,
@@ -57,6 +58,8 @@ export interface AppOptions {
   rateLimits?: Partial<CallLimitSettings> & {
     /** Sign-in routes (start, callback, dev) per client address. */
     signIn?: RateLimit;
+    /** The REST API (/api/v1) per key, and failed key checks per client address. */
+    restApi?: RateLimit;
   };
   /** tRPC requests the whole host works on at once, and waiting (overload.ts); each unset one keeps its default. */
   overload?: Partial<OverloadLimit>;
@@ -70,6 +73,7 @@ export interface AppOptions {
 
 export const defaultRateLimits = {
   signIn: { burst: 10, perSecond: 10 / 60 },
+  restApi: { burst: 60, perSecond: 10 },
   ...defaultCallLimits,
 };
 
@@ -273,6 +277,23 @@ export function createApp(options: AppOptions): Hono<HostBindings> {
           c.var.log.error({ err: error.cause ?? error, path, type }, "tRPC call failed");
         else c.var.log.debug({ code: error.code, path, type }, "tRPC call refused");
       },
+    }),
+  );
+
+  // 5b. The public REST API: Bearer keys only (cookies are never read, so no same-origin check).
+  const restApi = createRestApi({
+    database,
+    billing,
+    limiter: new RateLimiter(options.rateLimits?.restApi ?? defaultRateLimits.restApi),
+    onError: (error) => {
+      logger.error({ err: error }, "REST API call failed");
+    },
+  });
+  app.all("/api/v1/*", (c) =>
+    restApi(c.req.raw, {
+      ip: c.var.clientIp,
+      userAgent: c.req.header("user-agent") ?? null,
+      requestId: c.var.requestId,
     }),
   );
 

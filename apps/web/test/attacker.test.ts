@@ -116,6 +116,7 @@ function plainValue(field: string, target: Tenant): unknown {
     plan: "PRO",
     period: "MONTHLY",
     slug: target.slug,
+    scopes: ["read"],
   };
   if (!(field in values)) throw new Error(`no plain value for the field "${field}": add one`);
   return values[field];
@@ -153,13 +154,17 @@ async function tenant(admin: AdminPool, label: string): Promise<Tenant> {
     await resultOf(as, "workspace.members.invite", { ...ws, email: `${label}-friend@example.com` }),
     "id",
   );
+  const keyId = stringField(
+    await resultOf(as, "apiKey.create", { ...ws, name: `${marker} key`, scopes: ["read"] }),
+    "id",
+  );
   return {
     userId,
     cookie,
     workspaceId,
     slug,
     marker,
-    ids: { kpiId, pointId, goalId, integrationId, invitationId, userId, cursor: kpiId },
+    ids: { kpiId, pointId, goalId, integrationId, invitationId, userId, cursor: kpiId, keyId },
   };
 }
 

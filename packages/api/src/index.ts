@@ -32,3 +32,5 @@ export { goalListQueries } from "./goal/list.ts";
 export { sessionLookupSql } from "./auth/session.ts";
 export { type Billing, parseBillingEnv, createStripeClient } from "./billing/config.ts";
 export { handleStripeWebhook, type WebhookOutcome } from "./billing/webhook.ts";
+// The public REST API (/api/v1), mounted by the host.
+export { createRestApi, type RestApiOptions, type RestRateLimiter } from "./rest/handler.ts";

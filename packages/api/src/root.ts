@@ -1,4 +1,5 @@
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
+import { apiKeyRouter } from "./routers/api-key.ts";
 import { goalRouter } from "./routers/goal.ts";
 import { integrationRouter } from "./routers/integration.ts";
 import { kpiRouter } from "./routers/kpi.ts";
@@ -14,6 +15,7 @@ export const appRouter = createTRPCRouter({
   goal: goalRouter,
   integration: integrationRouter,
   subscription: subscriptionRouter,
+  apiKey: apiKeyRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -4,7 +4,15 @@
  * 2. You want a new kind of procedure (section 3): most routers only import the procedures.
  */
 import { can, type Permission } from "@northstar/core/permissions";
-import { type Database, Prisma, type PublicKeyring, type ScopedDb, sql, type WorkspaceRole } from "@northstar/db";
+import {
+  type Database,
+  Prisma,
+  type PublicKeyring,
+  queryRows,
+  type ScopedDb,
+  sql,
+  type WorkspaceRole,
+} from "@northstar/db";
 import { slugSchema } from "@northstar/core/schemas";
 import { initTRPC, type ProcedureType, TRPCError } from "@trpc/server";
 import superjson from "superjson";
@@ -21,6 +29,13 @@ import {
   type SessionInfo,
 } from "./auth/session.ts";
 import { toTRPCError } from "./errors.ts";
+import {
+  type ApiKeyPrincipal,
+  apiKeyLookupSql,
+  apiKeyPrincipal,
+  apiKeyTouchSql,
+  apiKeyUseDue,
+} from "./auth/api-key.ts";
 import { ImportLinesError } from "./kpi/import.ts";
 import type { Billing } from "./billing/config.ts";
 
@@ -60,6 +75,11 @@ export interface CreateContextOptions {
   limits?: CallLimits;
   /** Plans from Stripe, or one configured plan (billing off); none: subscriptions decide, no checkout. */
   billing?: Billing;
+  /**
+   * An API key (the REST API's `Authorization: Bearer`), read instead of a session: workspace
+   * procedures then act as the key (apiKeyPrincipalOf). Never set together with a session token.
+   */
+  apiKey?: string | null;
 }
 
 /** What the API asks of the worker's job queue (the host wires it to pg-boss). */
@@ -97,6 +117,9 @@ export function createTRPCContext(options: CreateContextOptions) {
     jobs: options.jobs ?? null,
     limits: options.limits ?? null,
     billing: options.billing ?? null,
+    apiKey: options.apiKey ?? null,
+    // The key's principal, looked up once per request (see apiKeyPrincipalOf).
+    apiKeyLookup: { promise: null as Promise<ApiKeyPrincipal | null> | null },
   };
 }
 
@@ -325,18 +348,86 @@ interface Member {
   workspace: WorkspaceMembership;
 }
 
+/** What an API key may be used for: KPIs and their points, nothing about people or settings. */
+const apiKeyPermissions: ReadonlySet<Permission> = new Set<Permission>(["kpi.read", "kpi.write"]);
+
+/**
+ * The request's API key as a principal, or null (no key, or one that is malformed, unknown,
+ * revoked, or whose creator has left the workspace). Looked up once per request by the definer
+ * function (no context exists yet), in the one-round-trip reader; marking the key used is a write
+ * of its own, about once a minute per key.
+ */
+export function apiKeyPrincipalOf(ctx: Context): Promise<ApiKeyPrincipal | null> {
+  const key = ctx.apiKey;
+  ctx.apiKeyLookup.promise ??= (async () => {
+    const lookup = key ? apiKeyLookupSql(key) : null;
+    const touch = key ? apiKeyTouchSql(key) : null;
+    if (!key || !lookup || !touch) return null;
+    try {
+      const database = databaseOf(ctx);
+      const rows = await queryRows(database.reader({ userId: null, workspaceId: null }), lookup);
+      const row = rows[0];
+      if (row && apiKeyUseDue(row, ctx.clock()))
+        await database.withContext({ userId: null, workspaceId: null }, (db) => queryRows(db, touch));
+      return apiKeyPrincipal(key, row);
+    } catch (error) {
+      throw toTRPCError(error);
+    }
+  })();
+  return ctx.apiKeyLookup.promise;
+}
+
+/**
+ * A key's caller as a member of its own workspace. Row-level security sees the key's creator;
+ * the key's role (its scope's, capped by the creator's) and apiKeyPermissions are checked here.
+ * A key never slides or names a session: its "session" expires never and has the key's id.
+ */
+async function resolveKeyMember(ctx: Context, ref: z.infer<typeof workspaceInput>, permission: Permission) {
+  const principal = await apiKeyPrincipalOf(ctx);
+  if (!principal) throw new TRPCError({ code: "UNAUTHORIZED", message: "The API key is missing, unknown or revoked." });
+  const named =
+    ref.workspaceId !== undefined
+      ? ref.workspaceId === principal.workspaceId
+      : ref.workspaceSlug === principal.workspaceSlug;
+  // A key knows one workspace: any other is answered as a workspace that does not exist.
+  if (!named) throw new TRPCError({ code: "NOT_FOUND", message: "Workspace not found." });
+  if (!apiKeyPermissions.has(permission))
+    throw new TRPCError({ code: "FORBIDDEN", message: "API keys reach KPIs and their points only; sign in for this." });
+  if (!can(principal.role, permission)) {
+    throw new TRPCError({
+      code: "FORBIDDEN",
+      message: principal.scopes.includes("write")
+        ? "This API key's creator may no longer change data in this workspace; ask an owner or admin for a new key."
+        : "This API key may only read; use a key with the write scope to change data.",
+    });
+  }
+  const workspace: WorkspaceMembership = {
+    id: principal.workspaceId,
+    slug: principal.workspaceSlug,
+    name: principal.workspaceName,
+    timeZone: principal.workspaceTimeZone,
+    role: principal.role,
+  };
+  const session: SessionInfo = { id: principal.keyId, userId: principal.userId, expiresAt: keyNeverExpires };
+  return { session, token: "", workspace, principal };
+}
+
+// Far enough that needsExtension never slides a key's "session".
+const keyNeverExpires = new Date(8_640_000_000_000_000);
+
 /**
  * The caller's session and membership of the named workspace, read together in one round trip:
  * the first statement finds the session and makes its user the context user, so the second reads
  * the membership under that user's row-level security. UNAUTHORIZED without a live session,
  * NOT_FOUND for a workspace the caller is not in (or that does not exist), FORBIDDEN for a role
- * without the permission.
+ * without the permission. A request with an API key instead: see resolveKeyMember.
  */
 async function resolveMember(
   ctx: Context,
   ref: z.infer<typeof workspaceInput>,
   permission: Permission,
 ): Promise<Member> {
+  if (ctx.apiKey !== null) return resolveKeyMember(ctx, ref, permission);
   const token = ctx.sessionToken();
   const lookup = token ? sessionLookupSql(token) : null;
   if (!token || !lookup) throw signInRequired(ctx);

@@ -162,6 +162,9 @@ const procedures: [string, Permission, (caller: Caller) => Promise<unknown>][] =
     (c) => c.integration.unmapMetric({ ...ref, integrationId, metricKey: "stars" }),
   ],
   ["subscription.workspace", "plan.read", (c) => c.subscription.workspace(ref)],
+  ["apiKey.list", "apiKey.manage", (c) => c.apiKey.list(ref)],
+  ["apiKey.create", "apiKey.manage", (c) => c.apiKey.create({ ...ref, name: "Script", scopes: ["read"] })],
+  ["apiKey.revoke", "apiKey.manage", (c) => c.apiKey.revoke({ ...ref, keyId: crypto.randomUUID() })],
 ];
 
 describe("the permission map", () => {

@@ -25,6 +25,8 @@ export const permissions = {
   "integration.read": everyone,
   "integration.manage": managers,
   "plan.read": everyone,
+  // Keys for the public REST API act in the whole workspace: only those who manage it make them.
+  "apiKey.manage": managers,
 } as const satisfies Record<string, readonly WorkspaceRole[]>;
 
 export type Permission = keyof typeof permissions;

@@ -118,3 +118,16 @@ export const syncIntervalSchema = z
   .int("Sync interval must be whole seconds")
   .min(minInterval, `Sync at most every ${minInterval / 60} minutes (${minInterval} seconds)`)
   .max(maxInterval, `Sync at least every ${maxInterval / 86_400} days (${maxInterval} seconds)`);
+
+/** What an API key may do: `read` reads; `write` reads and writes (KPIs and their points). */
+export const apiKeyScopes = ["read", "write"] as const;
+export type ApiKeyScope = (typeof apiKeyScopes)[number];
+
+export const apiKeyInputSchema = z.object({
+  name: trimmed("Key name", 80),
+  scopes: z
+    .array(z.enum(apiKeyScopes, { error: `Scopes are ${apiKeyScopes.join(" and ")}` }))
+    .min(1, "Give the key at least one scope: read, or read and write")
+    .max(apiKeyScopes.length)
+    .transform((scopes) => [...new Set(scopes)]),
+});

@@ -41,8 +41,9 @@ describe("the schema's shape for distribution by workspace_id", () => {
         ORDER BY 1`,
     );
     expect(rows.filter((row) => !referenceTables.includes(row.referenced ?? ""))).toEqual([]);
-    // The exceptions are what they should be: who a membership or an invitation names.
+    // The exceptions are what they should be: who a membership, an invitation or an API key names.
     expect(rows.map((row) => row.constraint)).toEqual([
+      "api_keys.api_keys_created_by_fkey",
       "invitations.invitations_invited_by_id_fkey",
       "workspace_users.workspace_users_user_id_fkey",
     ]);
@@ -50,8 +51,9 @@ describe("the schema's shape for distribution by workspace_id", () => {
 
   test("unique indexes include the distribution column too (Citus asks it of indexes, not only constraints)", async () => {
     // Unique indexes made with CREATE UNIQUE INDEX (the active KPI name, a point's natural key) are
-    // not constraints, so the test above does not see them. On the root the column is `id`; its
-    // slug index is the known exception, which docs/scaling.md moves to a reference table.
+    // not constraints, so the test above does not see them. On the root the column is `id`. The
+    // known exceptions are lookups before any workspace is known, which docs/scaling.md moves to
+    // reference tables: a workspace by its slug, an API key by its public id (and hash).
     const { rows } = await ctx().admin.query<{ index: string }>(
       `SELECT i.indexrelid::regclass::text AS index
          FROM pg_index i
@@ -66,6 +68,10 @@ describe("the schema's shape for distribution by workspace_id", () => {
                            WHERE a.attname = CASE WHEN t.relname = 'workspaces' THEN 'id' ELSE 'workspace_id' END)
         ORDER BY 1`,
     );
-    expect(rows.map((row) => row.index)).toEqual(["workspaces_slug_key"]);
+    expect(rows.map((row) => row.index)).toEqual([
+      "api_keys_public_id_key",
+      "api_keys_token_hash_key",
+      "workspaces_slug_key",
+    ]);
   });
 });

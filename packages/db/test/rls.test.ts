@@ -611,6 +611,7 @@ describe("the roles themselves", () => {
         ORDER BY c.relname`,
     );
     expect(tables.rows.map((r) => r.relname)).toEqual([
+      "api_keys",
       "billing_events",
       "goal_kpis",
       "goals",

@@ -16,6 +16,7 @@ const sourceLabels: Record<Point["source"], string> = {
   MANUAL: "Manual",
   IMPORT: "Import",
   INTEGRATION: "Integration",
+  API: "API",
 };
 
 export function DataPointsTable({

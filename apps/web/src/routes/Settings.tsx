@@ -2,6 +2,7 @@ import { workspaceRules } from "@northstar/core/field-rules";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useMemo, useState } from "react";
 import { useNavigate } from "react-router";
+import { ApiKeys } from "../components/ApiKeys.tsx";
 import { Field } from "../components/Feedback.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
 import { ExportData } from "../components/ExportData.tsx";
@@ -11,8 +12,8 @@ import { can } from "../lib/permissions.ts";
 import { useTRPC } from "../trpc.ts";
 import { useWorkspace } from "../workspace.ts";
 
-// Workspace settings: rename and set the time zone (owners and admins), delete (owners, typing the
-// slug to confirm).
+// Workspace settings: rename and set the time zone (owners and admins), API keys (owners and
+// admins), export (owners), delete (owners, typing the slug to confirm).
 
 /** The zones this browser knows (IANA names), UTC first; the server checks the choice against PostgreSQL's. */
 function timeZoneNames(current: string): string[] {
@@ -185,6 +186,8 @@ export function Settings() {
       </section>
 
       <TimeZoneSection canChange={canRename} />
+
+      {can(role, "apiKey.manage") ? <ApiKeys workspaceId={workspaceId} /> : null}
 
       <ExportData workspaceId={workspaceId} role={role} />
 

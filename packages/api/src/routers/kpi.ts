@@ -56,7 +56,7 @@ function kpiNotFound(): TRPCError {
   return new TRPCError({ code: "NOT_FOUND", message: "KPI not found." });
 }
 
-async function findKpi(db: ScopedDb, workspaceId: string, id: string): Promise<KpiListRow> {
+export async function findKpi(db: ScopedDb, workspaceId: string, id: string): Promise<KpiListRow> {
   const kpi = await db.kpi.findUnique({ where: { workspaceId_id: { workspaceId, id } }, select: kpiSelect });
   if (!kpi) throw kpiNotFound();
   return kpi;
