@@ -21,6 +21,7 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { Logger } from "pino";
 import { authRoutes } from "./auth-routes.ts";
+import { importRoutes } from "./import-route.ts";
 import { type ClientDevServer, clientRoutes } from "./client.ts";
 import { type CallLimitSettings, defaultCallLimits, hostCallLimits } from "./call-limits.ts";
 import { type RateLimit, RateLimiter } from "./rate-limit.ts";
@@ -171,6 +172,8 @@ export function createApp(options: AppOptions): Hono<HostBindings> {
       referrerPolicy: "strict-origin-when-cross-origin",
     }),
   );
+  // File imports stream past the body limit below, under their own (import-route.ts).
+  app.route("/import", importRoutes({ database, publicOrigin, secure, limits: callLimits, billing }));
   app.use(
     bodyLimit({
       maxSize: maxBody,

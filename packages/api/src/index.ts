@@ -25,3 +25,15 @@ export { goalListQueries } from "./goal/list.ts";
 export { sessionLookupSql } from "./auth/session.ts";
 export { type Billing, parseBillingEnv, createStripeClient } from "./billing/config.ts";
 export { handleStripeWebhook, type WebhookOutcome } from "./billing/webhook.ts";
+// The import engine (CSV stream + mapping, in a caller's transaction) and the upload route's checks.
+export {
+  importCsv,
+  type CsvImportRequest,
+  type ImportedKpi,
+  ImportQuestionsError,
+  type ImportResult,
+  type ImportScope,
+} from "./import/engine.ts";
+export { importMappingSchema, type ImportMapping, type ImportTarget, kpiAggregations } from "./import/mapping.ts";
+export { type Importer, importUpload, resolveImporter, uploadTransactionMs } from "./import/upload.ts";
+export { ImportLinesError, type LineError } from "./kpi/import.ts";

@@ -1,5 +1,6 @@
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { goalRouter } from "./routers/goal.ts";
+import { importRouter } from "./routers/import.ts";
 import { integrationRouter } from "./routers/integration.ts";
 import { kpiRouter } from "./routers/kpi.ts";
 import { meRouter } from "./routers/me.ts";
@@ -11,6 +12,7 @@ export const appRouter = createTRPCRouter({
   me: meRouter,
   workspace: workspaceRouter,
   kpi: kpiRouter,
+  import: importRouter,
   goal: goalRouter,
   integration: integrationRouter,
   subscription: subscriptionRouter,
