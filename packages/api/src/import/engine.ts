@@ -144,6 +144,7 @@ export async function importCsv(db: ScopedDb, scope: ImportScope, request: CsvIm
     scope.workspaceId,
     kpis.map((kpi) => kpi.kpiId),
     kpis.map((kpi) => kpi.column),
+    kpis.map((kpi) => kpi.created),
   );
   let rows = 0;
   try {

@@ -1,5 +1,5 @@
 import type { ScopedDb } from "@northstar/db";
-import { Prisma } from "@northstar/db";
+import { type DatabaseError, Prisma, toDatabaseError } from "@northstar/db";
 import { ImportLinesError, type LineError } from "../kpi/import.ts";
 
 // The write half of an import: points in, batched idempotent upserts out, inside the caller's one
@@ -93,6 +93,8 @@ export class PointWriter {
   /** Timestamps of the batch being filled, per KPI: a statement must not touch a point twice. */
   private batchTimes: Set<number>[];
   private pending: Promise<void> | null = null;
+  /** A fresh KPI's INSERT met a point already sent (a repeat across batches): reported at the end. */
+  private repeated: DatabaseError | null = null;
   private readonly errors: LineError[] = [];
   private errorCount = 0;
   private points = 0;
@@ -106,13 +108,19 @@ export class PointWriter {
     private readonly kpiIds: readonly string[],
     /** How a KPI is named in messages (its column). */
     private readonly kpiLabels: readonly string[],
+    /**
+     * Per KPI: created by this import's transaction, so no other transaction can hold points of
+     * it and a plain INSERT is safe (it skips ON CONFLICT's speculative insertion: about twice as
+     * fast for a fresh million).
+     */
+    private readonly fresh: readonly boolean[] = kpiIds.map(() => false),
   ) {
     this.logs = kpiIds.map(() => new TimestampLog());
     this.batchTimes = kpiIds.map(() => new Set());
   }
 
   get failed(): boolean {
-    return this.errorCount > 0;
+    return this.errorCount > 0 || this.repeated !== null;
   }
 
   /** A bad line: nothing more is written, and finish() reports it. */
@@ -158,10 +166,12 @@ export class PointWriter {
         this.reject(second, `Line ${second}: same timestamp as line ${first} for ${JSON.stringify(label)}`);
       }
     }
-    if (this.failed) {
+    if (this.errorCount > 0) {
       this.errors.sort((a, b) => a.line - b.line);
       throw new ImportLinesError(this.errors, this.errorCount);
     }
+    // A unique violation the duplicate check cannot explain is a real failure.
+    if (this.repeated !== null) throw this.repeated;
     const written = this.inserted + this.updated;
     return {
       points: this.points,
@@ -180,38 +190,71 @@ export class PointWriter {
 
   private async send(): Promise<void> {
     await this.settle();
-    if (this.times.length === 0) return;
-    const statement = upsertStatement(this.workspaceId, this.kpiIds, this.kpiIndexes, this.times, this.values);
+    // The batch in flight may have failed meanwhile: then nothing more is sent.
+    if (this.failed || this.times.length === 0) return;
+    const statements = this.statements();
     this.kpiIndexes = [];
     this.times = [];
     this.values = [];
     this.batchTimes = this.kpiIds.map(() => new Set());
-    this.pending = this.db.$queryRaw<{ inserted: number; updated: number }[]>(statement).then((rows) => {
-      this.inserted += rows[0]?.inserted ?? 0;
-      this.updated += rows[0]?.updated ?? 0;
+    this.pending = (async () => {
+      for (const statement of statements) {
+        const rows = await this.db.$queryRaw<{ inserted: number; updated: number }[]>(statement);
+        this.inserted += rows[0]?.inserted ?? 0;
+        this.updated += rows[0]?.updated ?? 0;
+      }
+    })().catch((error: unknown) => {
+      // Only a fresh KPI's plain INSERT can meet its own earlier point: the end-of-import check names the lines.
+      const database = toDatabaseError(error);
+      if (database?.kind === "unique_violation" && this.fresh.some(Boolean)) this.repeated = database;
+      else throw error;
     });
     // Read later by settle(); until then a failure must not count as unhandled.
     this.pending.catch(() => undefined);
   }
+
+  /** The batch as one statement per kind of KPI: fresh ones inserted, existing ones upserted. */
+  private statements(): Prisma.Sql[] {
+    const split = { fresh: new Batch(), existing: new Batch() };
+    for (let index = 0; index < this.times.length; index++) {
+      const kpi = this.kpiIndexes[index] ?? 1;
+      const batch = this.fresh[kpi - 1] ? split.fresh : split.existing;
+      batch.add(kpi, this.times[index] ?? 0, this.values[index] ?? 0);
+    }
+    const statements: Prisma.Sql[] = [];
+    if (split.fresh.size > 0) statements.push(writeStatement(this.workspaceId, this.kpiIds, split.fresh, false));
+    if (split.existing.size > 0) statements.push(writeStatement(this.workspaceId, this.kpiIds, split.existing, true));
+    return statements;
+  }
 }
 
-function upsertStatement(
-  workspaceId: string,
-  kpiIds: readonly string[],
-  kpiIndexes: number[],
-  times: number[],
-  values: number[],
-): Prisma.Sql {
+class Batch {
+  readonly kpiIndexes: number[] = [];
+  readonly times: number[] = [];
+  readonly values: number[] = [];
+  add(kpi: number, time: number, value: number): void {
+    this.kpiIndexes.push(kpi);
+    this.times.push(time);
+    this.values.push(value);
+  }
+  get size(): number {
+    return this.times.length;
+  }
+}
+
+function writeStatement(workspaceId: string, kpiIds: readonly string[], batch: Batch, upsert: boolean): Prisma.Sql {
   // Epoch milliseconds travel as float8 and become timestamptz in the database: exact to the
   // millisecond, and far cheaper than a million ISO strings. `xmax = 0` tells an insert from an update.
+  const conflict = upsert
+    ? Prisma.sql`ON CONFLICT (workspace_id, kpi_id, "timestamp", source) DO UPDATE SET value = excluded.value
+        WHERE p.value IS DISTINCT FROM excluded.value`
+    : Prisma.empty;
   return Prisma.sql`
     WITH written AS (
       INSERT INTO kpi_data_points AS p (workspace_id, kpi_id, value, "timestamp", source)
-      SELECT ${workspaceId}::uuid, (${[...kpiIds]}::uuid[])[r.k], r.v,
-             to_timestamp(r.ms / 1000.0), 'IMPORT'
-        FROM unnest(${kpiIndexes}::int4[], ${times}::float8[], ${values}::float8[]) AS r(k, ms, v)
-      ON CONFLICT (workspace_id, kpi_id, "timestamp", source) DO UPDATE SET value = excluded.value
-        WHERE p.value IS DISTINCT FROM excluded.value
+      SELECT ${workspaceId}::uuid, (${[...kpiIds]}::uuid[])[r.k], r.v, to_timestamp(r.ms / 1000.0), 'IMPORT'
+        FROM unnest(${batch.kpiIndexes}::int4[], ${batch.times}::float8[], ${batch.values}::float8[]) AS r(k, ms, v)
+      ${conflict}
       RETURNING (p.xmax = 0) AS inserted
     )
     SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated
