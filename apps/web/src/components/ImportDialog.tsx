@@ -284,23 +284,20 @@ export function ImportDialog({
                   </label>
                   {choice?.include ? (
                     <>
-                      <label>
-                        <span className="visually-hidden">KPI for {name}</span>
-                        <select
-                          aria-label={`KPI for ${name}`}
-                          value={choice.target}
-                          onChange={(event) => {
-                            setChoice(column, { target: event.target.value });
-                          }}
-                        >
-                          <option value="new">New KPI</option>
-                          {kpiOptions.map((kpi) => (
-                            <option key={kpi.id} value={kpi.id}>
-                              {kpi.name}
-                            </option>
-                          ))}
-                        </select>
-                      </label>
+                      <select
+                        aria-label={`KPI for ${name}`}
+                        value={choice.target}
+                        onChange={(event) => {
+                          setChoice(column, { target: event.target.value });
+                        }}
+                      >
+                        <option value="new">New KPI</option>
+                        {kpiOptions.map((kpi) => (
+                          <option key={kpi.id} value={kpi.id}>
+                            {kpi.name}
+                          </option>
+                        ))}
+                      </select>
                       {choice.target === "new" ? (
                         <input
                           aria-label={`New KPI name for ${name}`}

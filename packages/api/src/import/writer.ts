@@ -6,9 +6,10 @@ import { ImportLinesError, type LineError } from "../kpi/import.ts";
 // transaction. Each batch is one INSERT … ON CONFLICT (workspace, KPI, timestamp, source) that
 // rewrites only a point whose value changed, so re-importing a file changes nothing and a changed
 // value updates its point; the statement-level triggers keep each KPI's current value in one pass
-// per batch. A batch is sent without waiting for the previous answer to be read: the file is
-// parsed while PostgreSQL writes. Once a line is bad nothing more is sent, and finish() throws,
-// so the caller's transaction rolls back whatever was written.
+// per batch. Points of a KPI the import itself created need no conflict check: a plain INSERT.
+// One batch is in flight while the next is parsed, so the file is read while PostgreSQL writes.
+// Once a line is bad nothing more is sent, and finish() throws, so the caller's transaction rolls
+// back whatever was written.
 
 /** Points per statement: large enough that a round trip is cheap beside it, small enough to stream. */
 const batchPoints = 5_000;
@@ -110,8 +111,7 @@ export class PointWriter {
     private readonly kpiLabels: readonly string[],
     /**
      * Per KPI: created by this import's transaction, so no other transaction can hold points of
-     * it and a plain INSERT is safe (it skips ON CONFLICT's speculative insertion: about twice as
-     * fast for a fresh million).
+     * it and a plain INSERT is safe, without ON CONFLICT's speculative insertion.
      */
     private readonly fresh: readonly boolean[] = kpiIds.map(() => false),
   ) {
