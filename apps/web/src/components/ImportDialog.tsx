@@ -179,7 +179,7 @@ export function ImportDialog({
     }));
   };
 
-  const question = shown?.questions.find((item) => item.kind === "ambiguous_date");
+  const question = shown?.questions.flatMap((item) => (item.kind === "ambiguous_date" ? [item] : []))[0];
   const kpiOptions = kpis.data?.items ?? [];
 
   return (
@@ -219,7 +219,7 @@ export function ImportDialog({
         </p>
       ) : null}
 
-      {question && question.kind === "ambiguous_date" ? (
+      {question ? (
         <Field
           label="Date format"
           htmlFor={`${id}-date-format`}
