@@ -2,8 +2,7 @@ import {
   type Billing,
   type CallLimits,
   importMappingSchema,
-  ImportLinesError,
-  ImportQuestionsError,
+  importRefusal,
   importUpload,
   resolveImporter,
   sessionCookieFrom,
@@ -46,26 +45,6 @@ const query = z.object({
   mapping: z.string().min(2, "mapping is required (JSON)").max(32_768, "mapping is too long"),
 });
 
-interface ErrorBody {
-  code: TRPCError["code"];
-  message: string;
-  lines?: { line: number; message: string }[];
-  totalLines?: number;
-  questions?: ImportQuestionsError["questions"];
-}
-
-function errorBody(error: TRPCError): ErrorBody {
-  const message =
-    error.code === "INTERNAL_SERVER_ERROR" ? "Something went wrong on our side; try again." : error.message;
-  const body: ErrorBody = { code: error.code, message };
-  if (error.cause instanceof ImportLinesError) {
-    body.lines = error.cause.lines;
-    body.totalLines = error.cause.total;
-  }
-  if (error.cause instanceof ImportQuestionsError) body.questions = error.cause.questions;
-  return body;
-}
-
 function parseMapping(text: string) {
   let json: unknown;
   try {
@@ -98,7 +77,7 @@ export function importRoutes(options: ImportRouteOptions): Hono<HostBindings> {
   app.post("/csv", async (c) => {
     const refuse = (error: TRPCError) => {
       const status = getHTTPStatusCodeFromError(error);
-      return c.json({ error: errorBody(error) }, status as 400);
+      return c.json({ error: importRefusal(error) }, status as 400);
     };
     const params = query.safeParse({ workspaceId: c.req.query("workspaceId"), mapping: c.req.query("mapping") });
     if (!params.success)
@@ -158,10 +137,9 @@ export function importRoutes(options: ImportRouteOptions): Hono<HostBindings> {
           log.info({ rows: result.rows, points: result.points, inserted: result.inserted }, "import done");
           send({ type: "done", result });
         } catch (error) {
-          const refusal =
-            error instanceof TRPCError ? error : new TRPCError({ code: "INTERNAL_SERVER_ERROR", cause: error });
-          if (refusal.code === "INTERNAL_SERVER_ERROR") log.error({ err: refusal.cause ?? refusal }, "import failed");
-          send({ type: "error", error: errorBody(refusal) });
+          const refusal = importRefusal(error);
+          if (refusal.code === "INTERNAL_SERVER_ERROR") log.error({ err: error }, "import failed");
+          send({ type: "error", error: refusal });
         }
         try {
           controller.close();

@@ -37,3 +37,4 @@ export {
 export { importMappingSchema, type ImportMapping, type ImportTarget, kpiAggregations } from "./import/mapping.ts";
 export { type Importer, importUpload, resolveImporter, uploadTransactionMs } from "./import/upload.ts";
 export { ImportLinesError, type LineError } from "./kpi/import.ts";
+export { type ImportRefusal, importRefusal } from "./import/refusal.ts";

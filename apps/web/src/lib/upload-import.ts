@@ -1,5 +1,4 @@
-import type { ImportMapping, ImportResult, LineError } from "@northstar/api";
-import type { CsvQuestion } from "@northstar/core/csv/settings";
+import type { ImportMapping, ImportResult, ImportRefusal as ServerRefusal } from "@northstar/api";
 
 // Sends a file to the host's import route (server/import-route.ts) as a text/csv body and follows
 // it: upload progress from the browser, then the rows the server has read, from the NDJSON lines
@@ -13,13 +12,8 @@ export interface ImportProgress {
   rows: number;
 }
 
-export interface ImportRefusal {
-  code: string;
-  message: string;
-  lines?: LineError[];
-  totalLines?: number;
-  questions?: CsvQuestion[];
-}
+/** The server's refusal (its tRPC code), or the client's own (NETWORK, INCOMPLETE, the HTTP status). */
+export type ImportRefusal = Omit<ServerRefusal, "code"> & { code: string };
 
 export class ImportFailed extends Error {
   override readonly name = "ImportFailed";
