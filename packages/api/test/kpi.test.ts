@@ -235,7 +235,7 @@ describe("data points", () => {
     expect(error.message).toMatch(
       new RegExp(
         /^Nothing was imported: 4 line\(s\) need fixing /.source +
-          /\(Line 3, column "timestamp": .*; Line 4, column "value": .*; Line 5: same timestamp as line 2 for "column 2"; …\)\.$/
+          /\(Line 3, column "timestamp": .*; Line 4, column "value": .*; Line 5: same timestamp as line 2 for "Imported"; …\)\.$/
             .source,
       ),
     );

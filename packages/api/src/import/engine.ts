@@ -143,7 +143,10 @@ export async function importCsv(db: ScopedDb, scope: ImportScope, request: CsvIm
     db,
     scope.workspaceId,
     kpis.map((kpi) => kpi.kpiId),
-    kpis.map((kpi) => kpi.column),
+    // Messages name a column by its header; one mapped by position, by its KPI.
+    mapping.columns.map(({ column }, index) =>
+      typeof column === "string" ? column : (kpis[index]?.name ?? columnLabel(column)),
+    ),
     kpis.map((kpi) => kpi.created),
   );
   let rows = 0;
