@@ -78,11 +78,11 @@ describe("KPIs", () => {
         .fill(`timestamp,value\n${day(10)},90\nlast tuesday,95\n${day(9)},101\n${day(8)},99\n`);
       await importDialog.getByRole("button", { name: "Import" }).click();
       const problem = importDialog.getByRole("alert");
-      await problem.getByText(/Nothing was imported: 1 line\(s\) need fixing \(line 3: /).waitFor();
+      await problem.getByText(/Nothing was imported: 1 line\(s\) need fixing \(Line 3, column "timestamp": /).waitFor();
       const lineRows = problem.getByRole("table", { name: "Lines to fix" }).locator("tbody tr");
       expect(await lineRows.count()).toBe(1);
       expect(await lineRows.first().locator("td").first().textContent()).toBe("3");
-      expect(await lineRows.first().locator("td").nth(1).textContent()).toMatch(/Timestamp must be a date/);
+      expect(await lineRows.first().locator("td").nth(1).textContent()).toMatch(/"last tuesday" is not a date/);
       await expect.poll(() => rows.count()).toBe(2);
 
       // Fixed, it goes in.

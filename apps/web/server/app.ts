@@ -23,6 +23,7 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { Logger } from "pino";
 import { authRoutes } from "./auth-routes.ts";
+import { importRoutes } from "./import-route.ts";
 import { type ClientDevServer, clientRoutes } from "./client.ts";
 import { type CallLimitSettings, defaultCallLimits, hostCallLimits } from "./call-limits.ts";
 import { defaultOverloadLimit, type OverloadLimit, overloadBound } from "./overload.ts";
@@ -180,6 +181,8 @@ export function createApp(options: AppOptions): Hono<HostBindings> {
       referrerPolicy: "strict-origin-when-cross-origin",
     }),
   );
+  // File imports stream past the body limit below, under their own (import-route.ts).
+  app.route("/import", importRoutes({ database, publicOrigin, secure, limits: callLimits, billing }));
   app.use(
     bodyLimit({
       maxSize: maxBody,

@@ -110,6 +110,8 @@ function plainValue(field: string, target: Tenant): unknown {
     email: "attacker-invitee@example.com",
     metricKey: "stars",
     data: "timestamp,value\n2026-01-01T00:00:00Z,1",
+    text: "timestamp,value\n2026-01-01T00:00:00Z,1",
+    mapping: { timestampColumn: 0, columns: [{ column: 1, target: { kpiId: target.ids.kpiId } }] },
     provider: "github",
     credentials: { token: "ghp_attacker1234" },
     confirmSlug: target.slug,

@@ -146,7 +146,15 @@ describe("the public REST API", () => {
       `/kpis/${kpiId}/import?timestampColumn=date&valueColumn=deploys&delimiter=semicolon`,
       csv,
     );
-    expect(imported).toMatchObject({ status: 200, body: { imported: 4 } });
+    expect(imported).toMatchObject({ status: 200, body: { imported: 4, inserted: 4, updated: 0, unchanged: 0 } });
+    // The same file again changes nothing.
+    const reimported = await api(
+      writeKey,
+      "POST",
+      `/kpis/${kpiId}/import?timestampColumn=date&valueColumn=deploys&delimiter=semicolon`,
+      csv,
+    );
+    expect(reimported).toMatchObject({ status: 200, body: { imported: 4, inserted: 0, updated: 0, unchanged: 4 } });
 
     const from = new Date(start).toISOString();
     const to = new Date(start + 7 * day).toISOString();

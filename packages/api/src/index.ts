@@ -34,3 +34,17 @@ export { type Billing, parseBillingEnv, createStripeClient } from "./billing/con
 export { handleStripeWebhook, type WebhookOutcome } from "./billing/webhook.ts";
 // The public REST API (/api/v1), mounted by the host.
 export { createRestApi, type RestApiOptions, type RestRateLimiter } from "./rest/handler.ts";
+
+// The import engine (CSV stream + mapping, in a caller's transaction) and the upload route's checks.
+export {
+  importCsv,
+  type CsvImportRequest,
+  type ImportedKpi,
+  ImportQuestionsError,
+  type ImportResult,
+  type ImportScope,
+} from "./import/engine.ts";
+export { importMappingSchema, type ImportMapping, type ImportTarget, kpiAggregations } from "./import/mapping.ts";
+export { type Importer, importUpload, resolveImporter, uploadTransactionMs } from "./import/upload.ts";
+export { ImportLinesError, type LineError } from "./kpi/import.ts";
+export { type ImportRefusal, importRefusal } from "./import/refusal.ts";

@@ -1,6 +1,7 @@
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { apiKeyRouter } from "./routers/api-key.ts";
 import { goalRouter } from "./routers/goal.ts";
+import { importRouter } from "./routers/import.ts";
 import { integrationRouter } from "./routers/integration.ts";
 import { kpiRouter } from "./routers/kpi.ts";
 import { meRouter } from "./routers/me.ts";
@@ -12,6 +13,7 @@ export const appRouter = createTRPCRouter({
   me: meRouter,
   workspace: workspaceRouter,
   kpi: kpiRouter,
+  import: importRouter,
   goal: goalRouter,
   integration: integrationRouter,
   subscription: subscriptionRouter,

@@ -236,7 +236,8 @@ describe("data points", () => {
     expect(error.message).toMatch(
       new RegExp(
         /^Nothing was imported: 4 line\(s\) need fixing /.source +
-          /\(line 3: .*; line 4: .*; line 5: Same timestamp as line 2; …\)\.$/.source,
+          /\(Line 3, column "timestamp": .*; Line 4, column "value": .*; Line 5: same timestamp as line 2 for "Imported"; …\)\.$/
+            .source,
       ),
     );
     expect(error.cause).toBeInstanceOf(ImportLinesError);
@@ -251,7 +252,11 @@ describe("data points", () => {
       "",
       `${daysAgo(1).toISOString()},-2`,
     ].join("\r\n");
-    expect(await member.caller.kpi.importPoints({ ...ws, kpiId: kpi.id, data: good })).toEqual({ imported: 3 });
+    expect(await member.caller.kpi.importPoints({ ...ws, kpiId: kpi.id, data: good })).toEqual({
+      imported: 3,
+      inserted: 3,
+      updated: 0,
+    });
     expect(await pointCount(kpi.id)).toBe(3);
     const points = await owner.caller.kpi.points({ ...ws, kpiId: kpi.id });
     expect(points.items.map((p) => [p.value, p.source])).toEqual([
@@ -269,17 +274,15 @@ describe("data points", () => {
       cursor: first.nextCursor ?? undefined,
     });
     expect(second).toEqual({ items: [expect.objectContaining({ value: 10 })], nextCursor: null, hidden: null });
-    // A clash with points already stored rolls the whole import back.
-    const clash = await expectCode(
-      member.caller.kpi.importPoints({
+    // Imports are idempotent: a point already stored takes the imported value.
+    expect(
+      await member.caller.kpi.importPoints({
         ...ws,
         kpiId: kpi.id,
         data: `${daysAgo(5).toISOString()},1\n${threeDaysAgo.toISOString()},2`,
       }),
-      "CONFLICT",
-    );
-    expect(clash.message).toContain("already has a value");
-    expect(await pointCount(kpi.id)).toBe(3);
+    ).toEqual({ imported: 2, inserted: 1, updated: 1 });
+    expect(await pointCount(kpi.id)).toBe(4);
   });
 
   test("import a JSON array, points of any age", async () => {
@@ -294,8 +297,8 @@ describe("data points", () => {
     );
     expect(error).toBeInstanceOf(TRPCError);
     expect((error.cause as ImportLinesError).lines).toEqual([
-      { line: 2, message: "Timestamp must be a date" },
-      { line: 3, message: "Expected an object with timestamp and value" },
+      { line: 2, message: "Line 2: Timestamp must be a date" },
+      { line: 3, message: "Line 3: Expected an object with timestamp and value" },
     ]);
     expect(
       await member.caller.kpi.importPoints({
@@ -306,7 +309,7 @@ describe("data points", () => {
           { timestamp: daysAgo(2).getTime(), value: "2" },
         ],
       }),
-    ).toEqual({ imported: 2 });
+    ).toEqual({ imported: 2, inserted: 2, updated: 0 });
     await expectCode(member.caller.kpi.importPoints({ ...ws, kpiId: kpi.id, data: [] }), "BAD_REQUEST");
 
     const freeOwner = await signedInUser(ctx(), "FreeImport");
@@ -319,7 +322,7 @@ describe("data points", () => {
         kpiId: freeKpi.id,
         data: [{ timestamp: daysAgo(100), value: 1 }],
       }),
-    ).toEqual({ imported: 1 });
+    ).toEqual({ imported: 1, inserted: 1, updated: 0 });
   });
 
   test("series: buckets from the database and the previous period for comparison", async () => {

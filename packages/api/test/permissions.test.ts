@@ -127,6 +127,17 @@ const procedures: [string, Permission, (caller: Caller) => Promise<unknown>][] =
       }),
   ],
   ["kpi.importPoints", "kpi.write", (c) => c.kpi.importPoints({ ...ref, kpiId, data: "not,a,csv" })],
+  ["import.preview", "kpi.write", (c) => c.import.preview({ ...ref, text: "t,v\n2026-01-01,1" })],
+  [
+    "import.csv",
+    "kpi.write",
+    (c) =>
+      c.import.csv({
+        ...ref,
+        text: "t,v\n2026-01-01,1",
+        mapping: { timestampColumn: "t", columns: [{ column: "v", target: { kpiId } }] },
+      }),
+  ],
   ["kpi.deletePoint", "kpi.write", (c) => c.kpi.deletePoint({ ...ref, pointId: crypto.randomUUID() })],
   ["goal.list", "goal.read", (c) => c.goal.list(ref)],
   ["goal.get", "goal.read", (c) => c.goal.get({ ...ref, goalId })],

@@ -269,7 +269,7 @@ describe("over HTTP: the typed client, superjson and error shapes", () => {
     expect(error).toBeInstanceOf(TRPCClientError);
     if (!(error instanceof TRPCClientError)) return;
     expect((error.shape as { data: { lineErrors: unknown } }).data.lineErrors).toEqual([
-      { line: 2, message: "Timestamp must be a date" },
+      { line: 2, message: 'Line 2, column "column 1": "later" is not a date in the format YYYY-MM-DD' },
     ]);
   });
 

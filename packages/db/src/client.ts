@@ -71,8 +71,15 @@ export interface DatabaseOptions {
 }
 
 export interface Database {
-  /** Runs `work` in one transaction as northstar_app for this user (and workspace, when given). */
-  withContext<T>(context: RequestContext, work: (db: ScopedDb) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` in one transaction as northstar_app for this user (and workspace, when given).
+   * `transactionTimeoutMs` lengthens this one transaction (a bulk import), not the others.
+   */
+  withContext<T>(
+    context: RequestContext,
+    work: (db: ScopedDb) => Promise<T>,
+    options?: { transactionTimeoutMs?: number },
+  ): Promise<T>;
   /** Runs `work` in one transaction as northstar_worker for this workspace. */
   withWorkerContext<T>(workspaceId: string, work: (db: ScopedDb) => Promise<T>): Promise<T>;
   /** A one-round-trip reader acting as northstar_app for this context (see ContextReader). */
@@ -147,7 +154,12 @@ export function createDatabase(options: DatabaseOptions): Database {
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const timeout = options.transactionTimeoutMs ?? 10_000;
 
-  async function run<T>(role: DatabaseRole, context: RequestContext, work: (db: ScopedDb) => Promise<T>): Promise<T> {
+  async function run<T>(
+    role: DatabaseRole,
+    context: RequestContext,
+    work: (db: ScopedDb) => Promise<T>,
+    transactionTimeoutMs = timeout,
+  ): Promise<T> {
     assertUuidOrNull("userId", context.userId);
     assertUuidOrNull("workspaceId", context.workspaceId);
     try {
@@ -161,7 +173,7 @@ export function createDatabase(options: DatabaseOptions): Database {
             set_config('app.workspace_id', ${context.workspaceId ?? ""}, true)`;
           return work(tx);
         },
-        { timeout, maxWait: options.connectionTimeoutMs ?? 5_000 },
+        { timeout: transactionTimeoutMs, maxWait: options.connectionTimeoutMs ?? 5_000 },
       );
     } catch (error) {
       return rethrowAsDatabaseError(error);
@@ -223,7 +235,7 @@ export function createDatabase(options: DatabaseOptions): Database {
   }
 
   return {
-    withContext: (context, work) => run("northstar_app", context, work),
+    withContext: (context, work, options) => run("northstar_app", context, work, options?.transactionTimeoutMs),
     withWorkerContext: (workspaceId, work) => run("northstar_worker", { userId: null, workspaceId }, work),
     reader: (context) => readerAs("northstar_app", context),
     workerReader: () => readerAs("northstar_worker", { userId: null, workspaceId: null }),

@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
 import { Link } from "react-router";
 import { Dialog } from "../components/Dialog.tsx";
+import { ImportDialog } from "../components/ImportDialog.tsx";
 import { CardSkeletons, EmptyState, ErrorState, ProgressBar } from "../components/Feedback.tsx";
 import { KpiForm } from "../components/KpiForm.tsx";
 import { Loaded } from "../components/Loaded.tsx";
@@ -226,6 +227,7 @@ export function Dashboard() {
   const [search, setSearch] = useState("");
   const [view, setView] = useState<View>("active");
   const [creating, setCreating] = useState(false);
+  const [importing, setImporting] = useState(false);
   const query = useDeferredValue(search.trim().toLowerCase());
   const categories = useQuery(trpc.kpi.categories.queryOptions({ workspaceId }));
   const summary = useQuery({
@@ -262,7 +264,26 @@ export function Dashboard() {
 
   return (
     <div className="page">
-      <PageHeader title="Dashboard" description={name} actions={createButton("New KPI")} />
+      <PageHeader
+        title="Dashboard"
+        description={name}
+        actions={
+          <>
+            {canWrite ? (
+              <button
+                type="button"
+                className="button"
+                onClick={() => {
+                  setImporting(true);
+                }}
+              >
+                Import CSV
+              </button>
+            ) : null}
+            {createButton("New KPI")}
+          </>
+        }
+      />
 
       <section aria-labelledby="goals-title" className="section">
         <div className="section-header">
@@ -355,6 +376,20 @@ export function Dashboard() {
         )}
       </section>
 
+      <Dialog
+        open={importing}
+        title="Import a CSV file"
+        onClose={() => {
+          setImporting(false);
+        }}
+        wide
+      >
+        <ImportDialog
+          onDone={() => {
+            setImporting(false);
+          }}
+        />
+      </Dialog>
       <Dialog
         open={creating}
         title="New KPI"

@@ -1,8 +1,8 @@
 import type { ApiKeyScope } from "@northstar/core/schemas";
 import { z } from "zod";
+import { importRouter } from "../routers/import.ts";
 import { kpiRouter } from "../routers/kpi.ts";
 import { createCallerFactory, createTRPCRouter } from "../trpc.ts";
-import { importCsv } from "./import-adapter.ts";
 import { pushPoints } from "./points.ts";
 import {
   importAnswer,
@@ -20,11 +20,16 @@ import { restBuckets } from "./series.ts";
 
 // The REST API's routes, as data: the handler (handler.ts) serves them and the OpenAPI document
 // (openapi.ts) describes them, from the same schemas, so the two cannot drift. Each route runs the
-// API's own procedures (kpiRouter's, and the push of points.ts) through a tRPC caller whose
+// API's own procedures (kpiRouter's, the import engine's, and the push of points.ts) through a tRPC caller whose
 // context is the request's API key: the same permission checks, plan limits, row-level security
 // and writes as the web app's calls.
 
-export const restRouter = createTRPCRouter({ kpi: kpiRouter, pushPoints });
+export const restRouter = createTRPCRouter({ kpi: kpiRouter, import: importRouter, pushPoints });
+
+/** A column named by its header, or by a 0-based position written as digits. */
+function column(name: string): string | number {
+  return /^\d+$/.test(name) ? Number(name) : name;
+}
 export const createRestCaller = createCallerFactory(restRouter);
 export type RestCaller = ReturnType<typeof createRestCaller>;
 
@@ -122,7 +127,7 @@ export const restRoutes: readonly RestRoute[] = [
     operationId: "importCsv",
     summary: "Import a CSV file",
     description:
-      "A `text/csv` body with a header row; `timestampColumn` and `valueColumn` name its columns (or give 0-based positions). Delimiter, decimal comma and date format are detected; an ambiguous date column (01/02/2026) is refused until `dateFormat` says which. Dates without an offset are read in `timeZone` (default UTC). All or nothing: any bad line and nothing is written (`lines` lists them).",
+      "A `text/csv` body with a header row; `timestampColumn` and `valueColumn` name its columns (or give 0-based positions). Delimiter, decimal comma and date format are detected; an ambiguous date column (01/02/2026) is refused until `dateFormat` says which. Dates without an offset are read in `timeZone` (default: the workspace's time zone). All or nothing: any bad line and nothing is written (`lines` lists them). Idempotent: importing the same file again changes nothing, and a changed value updates its point.",
     scope: "write",
     query: importQuery,
     body: { type: "csv" },
@@ -131,19 +136,24 @@ export const restRoutes: readonly RestRoute[] = [
     errors: [400, 403, 404, 409, 413, 415],
     async run({ caller, workspaceId, params, query, body }) {
       const input = importQuery.parse(query);
-      return importCsv(
-        {
-          workspaceId,
-          kpiId: params.kpiId ?? "",
-          csv: typeof body === "string" ? body : "",
-          timestampColumn: input.timestampColumn,
-          valueColumn: input.valueColumn,
-          dateFormat: input.dateFormat,
-          timeZone: input.timeZone,
-          delimiter: input.delimiter,
+      // The web app's import engine (all or nothing, idempotent), one value column into this KPI.
+      const result = await caller.import.csv({
+        workspaceId,
+        text: typeof body === "string" ? body : "",
+        mapping: {
+          timestampColumn: column(input.timestampColumn),
+          columns: [{ column: column(input.valueColumn), target: { kpiId: params.kpiId ?? "" } }],
+          ...(input.dateFormat ? { dateFormat: input.dateFormat } : {}),
+          ...(input.timeZone ? { timeZone: input.timeZone } : {}),
+          ...(input.delimiter ? { delimiter: input.delimiter } : {}),
         },
-        (imported) => caller.kpi.importPoints(imported),
-      );
+      });
+      return {
+        imported: result.points,
+        inserted: result.inserted,
+        updated: result.updated,
+        unchanged: result.unchanged,
+      };
     },
   },
   {

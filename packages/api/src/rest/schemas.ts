@@ -105,7 +105,12 @@ export const pointsAnswer = z.object({
   written: z.number().int().meta({ description: "Points inserted or changed; an unchanged point is not rewritten." }),
 });
 
-export const importAnswer = z.object({ imported: z.number().int() });
+export const importAnswer = z.object({
+  imported: z.number().int().meta({ description: "Points read from the file." }),
+  inserted: z.number().int().meta({ description: "Points that were new." }),
+  updated: z.number().int().meta({ description: "Points whose value changed." }),
+  unchanged: z.number().int().meta({ description: "Points already there with the same value." }),
+});
 
 export const seriesAnswer = z.object({
   bucketWidthMs: z.number().int(),

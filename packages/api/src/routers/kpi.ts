@@ -5,7 +5,9 @@ import { dataPointInputSchema, kpiInputSchema, pointTimestampSchema } from "@nor
 import { pointInstant, TimestampError } from "@northstar/core/timestamps";
 import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
-import { checkImport, ImportLinesError, maxImportRows, parseCsv, parseJsonRows } from "../kpi/import.ts";
+import { importCsv, importPointRows } from "../import/engine.ts";
+import { parseJsonRows } from "../kpi/import.ts";
+import { maxPastedRows } from "./import.ts";
 import {
   calendarBound,
   calendarUnits,
@@ -77,7 +79,7 @@ const importInput = kpiRef.extend({
   // CSV text, or a JSON array of { timestamp, value }.
   data: z.union([
     z.string().max(2_000_000, "Import at most 2 MB of CSV at a time"),
-    z.array(z.unknown()).max(maxImportRows, `Import at most ${maxImportRows} points at a time`),
+    z.array(z.unknown()).max(maxPastedRows, `Import at most ${maxPastedRows} points at a time`),
   ]),
 });
 
@@ -212,38 +214,23 @@ export const kpiRouter = {
       });
     }),
 
-  /** All or nothing: any bad line and nothing is written; the error lists the lines. */
+  /**
+   * CSV text (`timestamp,value`, a header or not) or a JSON array of { timestamp, value } into one
+   * KPI, through the import engine: all or nothing (the error lists the lines), idempotent.
+   */
   importPoints: workspaceProcedure("kpi.write")
     .input(importInput)
     .mutation(async ({ ctx, input }) => {
-      await findKpi(ctx.db, ctx.workspace.id, input.kpiId);
-      await assertKpiWritable(ctx.db, ctx.workspace.id, input.kpiId, ctx.billing);
-      const rows = typeof input.data === "string" ? parseCsv(input.data) : parseJsonRows(input.data);
-      if (rows.length > maxImportRows) {
-        throw new TRPCError({ code: "BAD_REQUEST", message: `Import at most ${maxImportRows} points at a time.` });
-      }
-      const { points, errors } = checkImport(rows);
-      if (errors.length > 0) {
-        errors.sort((a, b) => a.line - b.line);
-        const first = errors.slice(0, 3).map((error) => `line ${error.line}: ${error.message}`);
-        throw new TRPCError({
-          code: "BAD_REQUEST",
-          message: `Nothing was imported: ${errors.length} line(s) need fixing (${first.join("; ")}${errors.length > 3 ? "; …" : ""}).`,
-          cause: new ImportLinesError(errors),
-        });
-      }
-      if (points.length === 0)
-        throw new TRPCError({ code: "BAD_REQUEST", message: "Nothing to import: the data has no points." });
-      const created = await ctx.db.kpiDataPoint.createMany({
-        data: points.map((point) => ({
-          workspaceId: ctx.workspace.id,
-          kpiId: input.kpiId,
-          value: point.value,
-          timestamp: point.timestamp,
-          source: "IMPORT" as const,
-        })),
-      });
-      return { imported: created.count };
+      const scope = { workspaceId: ctx.workspace.id, billing: ctx.billing };
+      const result =
+        typeof input.data === "string"
+          ? await importCsv(ctx.db, scope, {
+              source: input.data,
+              mapping: { timestampColumn: 0, columns: [{ column: 1, target: { kpiId: input.kpiId } }] },
+              maxRows: maxPastedRows,
+            })
+          : await importPointRows(ctx.db, scope, input.kpiId, parseJsonRows(input.data));
+      return { imported: result.points, inserted: result.inserted, updated: result.updated };
     }),
 
   deletePoint: workspaceProcedure("kpi.write")
