@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { uuidPattern } from "@northstar/core/uuid";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
-import { rethrowAsDatabaseError } from "./errors.ts";
+import { isConnectionLost, rethrowAsDatabaseError, toDatabaseError } from "./errors.ts";
 import { PrismaClient, type Prisma } from "./generated/prisma/client.ts";
 import type { Query, RowsOf } from "./query.ts";
 
@@ -142,14 +142,42 @@ export function createDatabase(options: DatabaseOptions): Database {
   // An idle connection that dies (server restart) is dropped by its pool; without a listener the
   // pool's error event would end the process.
   const onIdleError = options.onIdleConnectionError ?? (() => undefined);
-  pool.on("error", onIdleError);
-  readPool.on("error", onIdleError);
+  // Connections that died so far (see lostDuring).
+  let connectionsLost = 0;
+  for (const each of [pool, readPool]) {
+    each.on("error", (error) => {
+      connectionsLost += 1;
+      onIdleError(error);
+    });
+    // A connection in use when it dies fails the statements it was running (their callers see the
+    // error) and then emits `error` on its client, which pg-pool listens to only while the client is
+    // idle: unheard, that event ended the process at a database restart. The pool drops the client
+    // when it comes back, being no longer queryable.
+    each.on("connect", (client) => {
+      client.on("error", () => {
+        connectionsLost += 1;
+      });
+    });
+  }
+  /**
+   * The error a unit of work failed with, told as a lost connection (SQLSTATE 08006) when it carries
+   * no code of its own and a pooled connection died meanwhile: pg refuses a statement on a client
+   * whose connection already died with a plain Error ("not queryable"), which would otherwise be
+   * an internal error rather than the database being unreachable.
+   */
+  function lostDuring(lostBefore: number, error: unknown): unknown {
+    if (connectionsLost === lostBefore || toDatabaseError(error) || isConnectionLost(error)) return error;
+    return Object.assign(new Error("The database connection was lost during the transaction.", { cause: error }), {
+      code: "08006",
+    });
+  }
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const timeout = options.transactionTimeoutMs ?? 10_000;
 
   async function run<T>(role: DatabaseRole, context: RequestContext, work: (db: ScopedDb) => Promise<T>): Promise<T> {
     assertUuidOrNull("userId", context.userId);
     assertUuidOrNull("workspaceId", context.workspaceId);
+    const lostBefore = connectionsLost;
     try {
       return await prisma.$transaction(
         async (tx) => {
@@ -164,7 +192,7 @@ export function createDatabase(options: DatabaseOptions): Database {
         { timeout, maxWait: options.connectionTimeoutMs ?? 5_000 },
       );
     } catch (error) {
-      return rethrowAsDatabaseError(error);
+      return rethrowAsDatabaseError(lostDuring(lostBefore, error));
     }
   }
 
