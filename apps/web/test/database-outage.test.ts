@@ -365,7 +365,7 @@ test("PostgreSQL stopped and started again: 503 with Retry-After meanwhile, reco
   const writtenUnacknowledged = unacknowledged.filter((write) => storedCopies(write) !== undefined).length;
 
   console.log(
-    `database outage: 503 ${timeTo503} ms after the stop began; recovered (first acknowledged write) ` +
+    `database outage: down ${startStarted - stopped} ms; 503 ${timeTo503} ms after the stop began; recovered (first acknowledged write) ` +
       `${timeToRecovery} ms after the start began (PostgreSQL took ${started - startStarted} ms to start); ` +
       `writes: ${writers.ledger.length} sent, ${acknowledgedWrites.length} acknowledged, ${lost.length} lost, ` +
       `${unacknowledged.length} refused (${[...byStatus].map(([status, n]) => `${n} x ${status}`).join(", ")}), ` +
