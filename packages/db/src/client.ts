@@ -144,18 +144,27 @@ export function createDatabase(options: DatabaseOptions): Database {
   const onIdleError = options.onIdleConnectionError ?? (() => undefined);
   // Connections that died so far (see lostDuring).
   let connectionsLost = 0;
+  const checkedOut = new WeakSet<pg.PoolClient>();
   for (const each of [pool, readPool]) {
     each.on("error", (error) => {
       connectionsLost += 1;
       onIdleError(error);
     });
+    each.on("acquire", (client) => checkedOut.add(client));
+    each.on("release", (_error, client) => checkedOut.delete(client));
     // A connection in use when it dies fails the statements it was running (their callers see the
     // error) and then emits `error` on its client, which pg-pool listens to only while the client is
-    // idle: unheard, that event ended the process at a database restart. The pool drops the client
-    // when it comes back, being no longer queryable.
+    // idle: unheard, that event ended the process at a database restart. Heard here, the client goes
+    // back to its pool at once, which drops it: Prisma's transaction manager releases a connection
+    // only after its ROLLBACK succeeded, which on a dead connection it never does, so each
+    // transaction open at a restart would hold its pool slot for good. Its holder's own release
+    // later is a no-op.
     each.on("connect", (client) => {
-      client.on("error", () => {
+      client.on("error", (error) => {
         connectionsLost += 1;
+        if (!checkedOut.has(client)) return;
+        client.release(error);
+        client.release = () => undefined;
       });
     });
   }
