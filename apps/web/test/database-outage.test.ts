@@ -292,6 +292,14 @@ test("PostgreSQL stopped and started again: 503 with Retry-After meanwhile, reco
   expect("message" in refused ? refused.message : "").toMatch(/database|try again/i);
   const notReady = await readiness(runningHost);
   expect(notReady).toEqual({ status: 503, body: { status: "unavailable", reason: "The database is not reachable." } });
+  // Down until every writer has been refused three times: the outage is met by all, and lasts.
+  await until(() => {
+    const refusals = new Map<string, number>();
+    for (const write of writers.ledger)
+      if (write.started >= stopped && write.answer.status === 503)
+        refusals.set(write.kpiId, (refusals.get(write.kpiId) ?? 0) + 1);
+    return refusals.size === writerOwners.length && [...refusals.values()].every((n) => n >= 3) ? true : undefined;
+  }, "every writer to be refused while the database is down");
 
   // One held sync gets its answer now: the worker can neither write its points nor record the
   // failure, and the job must be retried once the database is back.
