@@ -292,6 +292,9 @@ test("PostgreSQL stopped and started again: 503 with Retry-After meanwhile, reco
   expect("message" in refused ? refused.message : "").toMatch(/database|try again/i);
   const notReady = await readiness(runningHost);
   expect(notReady).toEqual({ status: 503, body: { status: "unavailable", reason: "The database is not reachable." } });
+  // What needs no database still works: the process is up, and the web app's page is served.
+  expect((await fetch(`${runningHost.url}/healthz`)).status).toBe(200);
+  expect((await fetch(`${runningHost.url}/`)).status).toBe(200);
   // Down until every writer has been refused three times: the outage is met by all, and lasts.
   await until(() => {
     const refusals = new Map<string, number>();
