@@ -170,9 +170,9 @@ export function createDatabase(options: DatabaseOptions): Database {
   }
   /**
    * The error a unit of work failed with, told as a lost connection (SQLSTATE 08006) when it carries
-   * no code of its own and a pooled connection died meanwhile: pg refuses a statement on a client
-   * whose connection already died with a plain Error ("not queryable"), which would otherwise be
-   * an internal error rather than the database being unreachable.
+   * no code of its own and a pooled connection died meanwhile: pg fails statements on a connection
+   * that ended, or had already died, with plain Errors ("Connection terminated unexpectedly", "not
+   * queryable"), which would otherwise be internal errors rather than the database being unreachable.
    */
   function lostDuring(lostBefore: number, error: unknown): unknown {
     if (connectionsLost === lostBefore || toDatabaseError(error) || isConnectionLost(error)) return error;
@@ -206,6 +206,7 @@ export function createDatabase(options: DatabaseOptions): Database {
   }
 
   async function readInContext(begin: string, queries: readonly Prisma.Sql[]): Promise<unknown[][]> {
+    const lostBefore = connectionsLost;
     let client: pg.PoolClient;
     try {
       client = await readPool.connect();
@@ -234,13 +235,13 @@ export function createDatabase(options: DatabaseOptions): Database {
     const closed = answers.pop();
     // Without a COMMIT answer the connection's state is unknown: drop it rather than reuse it.
     client.release(closed?.status !== "fulfilled");
-    if (opened.status === "rejected") return rethrowAsDatabaseError(opened.reason);
+    if (opened.status === "rejected") return rethrowAsDatabaseError(lostDuring(lostBefore, opened.reason));
     const rows: unknown[][] = [];
     for (const answer of answers) {
-      if (answer.status === "rejected") return rethrowAsDatabaseError(answer.reason);
+      if (answer.status === "rejected") return rethrowAsDatabaseError(lostDuring(lostBefore, answer.reason));
       rows.push(answer.value.rows);
     }
-    if (closed?.status === "rejected") return rethrowAsDatabaseError(closed.reason);
+    if (closed?.status === "rejected") return rethrowAsDatabaseError(lostDuring(lostBefore, closed.reason));
     return rows;
   }
 
