@@ -1,5 +1,5 @@
 import { mkdtemp, rm } from "node:fs/promises";
-import type { ServerResponse } from "node:http";
+import { createServer as createHttpServer, type ServerResponse } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -88,7 +88,6 @@ function answer(response: ServerResponse): void {
 }
 
 async function startProvider() {
-  const { createServer: createHttpServer } = await import("node:http");
   const requests = new Map<string, number>();
   const http = createHttpServer((request, response) => {
     const path = request.url ?? "/";
@@ -128,7 +127,8 @@ beforeAll(async () => {
   host = await startHostProcess({
     appDatabaseUrl: database.hostUrl,
     credentialsPublicKey: keys.publicKey,
-    // A small pool: a dead connection that came back would be met soon, not hidden among many.
+    // A small pool: a dead connection handed out again, or a slot never given back after the
+    // restart, would be met at once rather than hidden among many.
     env: { DATABASE_POOL_SIZE: "4" },
   });
   worker = await startWorkerProcess({
