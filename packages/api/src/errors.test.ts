@@ -46,8 +46,9 @@ describe("database errors as tRPC errors", () => {
       expect(mapped.message).toMatch(/try again/);
       expect(retryAfterSeconds([mapped])).toBeGreaterThan(0);
     }
-    // The same words with a code are some other failure.
-    const coded = Object.assign(new Error("timeout exceeded when trying to connect"), { code: "ETIMEDOUT" });
+    // The same words with a code are some other failure (not ETIMEDOUT: a socket timeout reaching
+    // the database is the database being unreachable, 503 too, but not "busy").
+    const coded = Object.assign(new Error("timeout exceeded when trying to connect"), { code: "XX000" });
     expect(toTRPCError(coded).code).toBe("INTERNAL_SERVER_ERROR");
   });
 });
