@@ -46,8 +46,38 @@ describe("database errors as tRPC errors", () => {
       expect(mapped.message).toMatch(/try again/);
       expect(retryAfterSeconds([mapped])).toBeGreaterThan(0);
     }
-    // The same words with a code are some other failure.
-    const coded = Object.assign(new Error("timeout exceeded when trying to connect"), { code: "ETIMEDOUT" });
+    // The same words with a code are some other failure (not ETIMEDOUT: a socket timeout reaching
+    // the database is the database being unreachable, 503 too, but not "busy").
+    const coded = Object.assign(new Error("timeout exceeded when trying to connect"), { code: "XX000" });
     expect(toTRPCError(coded).code).toBe("INTERNAL_SERVER_ERROR");
+  });
+});
+
+describe("an unreachable database", () => {
+  // What pg and Prisma throw while PostgreSQL is stopped or restarting, as the outage test met them.
+  const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), {
+    code: "ECONNREFUSED",
+    syscall: "connect",
+  });
+  const terminated = Object.assign(new Error("terminating connection due to administrator command"), {
+    code: "57P01",
+    severity: "FATAL",
+  });
+  const lost = Object.assign(new Error("The database connection was lost during the transaction."), { code: "08006" });
+  const prismaUnreachable = Object.assign(new Error("Can't reach database server"), { code: "P1001" });
+
+  test.each([refused, terminated, lost, prismaUnreachable])("%s -> SERVICE_UNAVAILABLE with a Retry-After", (error) => {
+    for (const thrown of [error, new TRPCError({ code: "INTERNAL_SERVER_ERROR", cause: error })]) {
+      const mapped = toTRPCError(thrown);
+      expect(mapped.code).toBe("SERVICE_UNAVAILABLE");
+      expect(mapped.message).toMatch(/database is not reachable.*try again in 5 seconds/);
+      expect(retryAfterSeconds([mapped])).toBe(5);
+    }
+  });
+
+  test("a statement the database refused is not an outage", () => {
+    const unique = Object.assign(new Error("duplicate key"), { code: "23505" });
+    expect(toTRPCError(unique).code).toBe("CONFLICT");
+    expect(retryAfterSeconds([toTRPCError(new Error("anything else"))])).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-import { type DatabaseError, type DatabaseErrorKind, toDatabaseError } from "@northstar/db";
+import { type DatabaseError, type DatabaseErrorKind, isConnectionLost, toDatabaseError } from "@northstar/db";
 import { TRPCError } from "@trpc/server";
 import { CallsRefused } from "./call-limits.ts";
 
@@ -93,10 +93,32 @@ function poolSaturated(error: unknown): TRPCError | null {
   });
 }
 
+// Prisma's codes for a server it cannot reach or that hung up (P1001, P1002, P1008, P1017); pg's own
+// (SQLSTATE class 08, 57P01-57P03, socket errors) are isConnectionLost's.
+const unreachablePrismaCodes: ReadonlySet<string> = new Set(["P1001", "P1002", "P1008", "P1017"]);
+
+/** How long a caller is asked to wait while the database is away (a restart takes seconds). */
+const databaseUnavailableRetryAfterSeconds = 5;
+
+/**
+ * The database is down or restarting: SERVICE_UNAVAILABLE (503) with a Retry-After, not an
+ * INTERNAL_SERVER_ERROR, so that clients and load balancers wait and try again.
+ */
+function databaseUnavailable(error: unknown): TRPCError | undefined {
+  const code: unknown = typeof error === "object" && error !== null ? Reflect.get(error, "code") : undefined;
+  if (!isConnectionLost(error) && !(typeof code === "string" && unreachablePrismaCodes.has(code))) return undefined;
+  return new TRPCError({
+    code: "SERVICE_UNAVAILABLE",
+    message: `The database is not reachable right now (it may be restarting); try again in ${databaseUnavailableRetryAfterSeconds} seconds.`,
+    cause: new CallsRefused(databaseUnavailableRetryAfterSeconds),
+  });
+}
+
 /**
  * Any error out of a procedure as a TRPCError: database errors (raw, or wrapped by tRPC as the
- * cause of an INTERNAL_SERVER_ERROR) mapped, a saturated pool as SERVICE_UNAVAILABLE; other
- * TRPCErrors kept; anything else an INTERNAL_SERVER_ERROR, whose text the error formatter never sends.
+ * cause of an INTERNAL_SERVER_ERROR) mapped, a saturated pool or an unreachable database as
+ * SERVICE_UNAVAILABLE; other TRPCErrors kept; anything else an INTERNAL_SERVER_ERROR, whose text
+ * the error formatter never sends.
  */
 export function toTRPCError(error: unknown): TRPCError {
   const saturated = poolSaturated(
@@ -106,8 +128,10 @@ export function toTRPCError(error: unknown): TRPCError {
   if (error instanceof TRPCError) {
     if (error.code !== "INTERNAL_SERVER_ERROR") return error;
     const database = toDatabaseError(error.cause);
-    return database ? databaseErrorToTRPC(database) : error;
+    return database ? databaseErrorToTRPC(database) : (databaseUnavailable(error.cause) ?? error);
   }
+  const unavailable = databaseUnavailable(error);
+  if (unavailable) return unavailable;
   const database = toDatabaseError(error);
   return database ? databaseErrorToTRPC(database) : new TRPCError({ code: "INTERNAL_SERVER_ERROR", cause: error });
 }

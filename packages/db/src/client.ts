@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { uuidPattern } from "@northstar/core/uuid";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
-import { rethrowAsDatabaseError } from "./errors.ts";
+import { isConnectionLost, rethrowAsDatabaseError, toDatabaseError } from "./errors.ts";
 import { PrismaClient, type Prisma } from "./generated/prisma/client.ts";
 import type { Query, RowsOf } from "./query.ts";
 
@@ -149,8 +149,44 @@ export function createDatabase(options: DatabaseOptions): Database {
   // An idle connection that dies (server restart) is dropped by its pool; without a listener the
   // pool's error event would end the process.
   const onIdleError = options.onIdleConnectionError ?? (() => undefined);
-  pool.on("error", onIdleError);
-  readPool.on("error", onIdleError);
+  // Connections that died so far (see lostDuring).
+  let connectionsLost = 0;
+  const checkedOut = new WeakSet<pg.PoolClient>();
+  for (const each of [pool, readPool]) {
+    each.on("error", (error) => {
+      connectionsLost += 1;
+      onIdleError(error);
+    });
+    each.on("acquire", (client) => checkedOut.add(client));
+    each.on("release", (_error, client) => checkedOut.delete(client));
+    // A connection in use when it dies fails the statements it was running (their callers see the
+    // error) and then emits `error` on its client, which pg-pool listens to only while the client is
+    // idle: unheard, that event ended the process at a database restart. Heard here, the client goes
+    // back to its pool at once, which drops it: Prisma's transaction manager releases a connection
+    // only after its ROLLBACK succeeded, which on a dead connection it never does, so each
+    // transaction open at a restart would hold its pool slot for good. Its holder's own release
+    // later is a no-op.
+    each.on("connect", (client) => {
+      client.on("error", (error) => {
+        connectionsLost += 1;
+        if (!checkedOut.has(client)) return;
+        client.release(error);
+        client.release = () => undefined;
+      });
+    });
+  }
+  /**
+   * The error a unit of work failed with, told as a lost connection (SQLSTATE 08006) when it carries
+   * no code of its own and a pooled connection died meanwhile: pg fails statements on a connection
+   * that ended, or had already died, with plain Errors ("Connection terminated unexpectedly", "not
+   * queryable"), which would otherwise be internal errors rather than the database being unreachable.
+   */
+  function lostDuring(lostBefore: number, error: unknown): unknown {
+    if (connectionsLost === lostBefore || toDatabaseError(error) || isConnectionLost(error)) return error;
+    return Object.assign(new Error("The database connection was lost during the transaction.", { cause: error }), {
+      code: "08006",
+    });
+  }
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const timeout = options.transactionTimeoutMs ?? 10_000;
 
@@ -162,6 +198,7 @@ export function createDatabase(options: DatabaseOptions): Database {
   ): Promise<T> {
     assertUuidOrNull("userId", context.userId);
     assertUuidOrNull("workspaceId", context.workspaceId);
+    const lostBefore = connectionsLost;
     try {
       return await prisma.$transaction(
         async (tx) => {
@@ -176,11 +213,12 @@ export function createDatabase(options: DatabaseOptions): Database {
         { timeout: transactionTimeoutMs, maxWait: options.connectionTimeoutMs ?? 5_000 },
       );
     } catch (error) {
-      return rethrowAsDatabaseError(error);
+      return rethrowAsDatabaseError(lostDuring(lostBefore, error));
     }
   }
 
   async function readInContext(begin: string, queries: readonly Prisma.Sql[]): Promise<unknown[][]> {
+    const lostBefore = connectionsLost;
     let client: pg.PoolClient;
     try {
       client = await readPool.connect();
@@ -209,13 +247,13 @@ export function createDatabase(options: DatabaseOptions): Database {
     const closed = answers.pop();
     // Without a COMMIT answer the connection's state is unknown: drop it rather than reuse it.
     client.release(closed?.status !== "fulfilled");
-    if (opened.status === "rejected") return rethrowAsDatabaseError(opened.reason);
+    if (opened.status === "rejected") return rethrowAsDatabaseError(lostDuring(lostBefore, opened.reason));
     const rows: unknown[][] = [];
     for (const answer of answers) {
-      if (answer.status === "rejected") return rethrowAsDatabaseError(answer.reason);
+      if (answer.status === "rejected") return rethrowAsDatabaseError(lostDuring(lostBefore, answer.reason));
       rows.push(answer.value.rows);
     }
-    if (closed?.status === "rejected") return rethrowAsDatabaseError(closed.reason);
+    if (closed?.status === "rejected") return rethrowAsDatabaseError(lostDuring(lostBefore, closed.reason));
     return rows;
   }
 
