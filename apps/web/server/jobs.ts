@@ -1,5 +1,5 @@
 import type { Jobs } from "@northstar/api";
-import { isConnectionLost } from "@northstar/db";
+import { errorSummary, isConnectionLost } from "@northstar/db";
 import { createQueueClient, ensureQueues, type SyncJob, sendSync } from "@northstar/db/queue";
 import type { Logger } from "pino";
 
@@ -53,13 +53,6 @@ export function jobsFromQueue(send: SendSync, logger: Logger, sendTimeoutMs = de
       }
     },
   };
-}
-
-// Only the message and code: pg's errors carry the client, its settings and all.
-function errorSummary(error: unknown): { message: string; code: string | undefined } {
-  return error instanceof Error
-    ? { message: error.message, code: "code" in error ? String(error.code) : undefined }
-    : { message: String(error), code: undefined };
 }
 
 export interface JobSender {

@@ -1,5 +1,5 @@
 import { serve } from "@hono/node-server";
-import { createDatabase } from "@northstar/db";
+import { createDatabase, errorSummary } from "@northstar/db";
 import type { DevelopmentDatabase } from "@northstar/db/dev-database";
 import { pino } from "pino";
 import { createApp } from "./app.ts";
@@ -30,7 +30,7 @@ const database = createDatabase({
   // An idle pooled connection the server drops (restart, the dev database stopping first) is
   // replaced by the pool; worth a line in the log.
   onIdleConnectionError: (error) => {
-    logger.warn({ err: error }, "an idle database connection failed");
+    logger.warn(errorSummary(error), "an idle database connection failed");
   },
 });
 

@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
-import type { Database, Keyring } from "@northstar/db";
+import { type Database, errorSummary, type Keyring } from "@northstar/db";
 import {
   createQueueClient,
   ensureQueues,
@@ -77,15 +77,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     applicationName: "northstar-worker",
     superviseIntervalSeconds: options.heartbeatSeconds,
   });
-  // Only the message and code: the errors pg-boss re-emits carry pg's client (its settings and all).
+  // Only the message and code: the errors pg-boss re-emits carry pg's client (its settings and all), or are plain objects.
   boss.on("error", (error: unknown) => {
-    logger.error(
-      {
-        error: error instanceof Error ? error.message : String(error),
-        code: error instanceof Error && "code" in error ? error.code : undefined,
-      },
-      "job queue error",
-    );
+    logger.error(errorSummary(error), "job queue error");
   });
   const metrics = createMetrics((set) => queueDepth(boss, set));
   const limiter = new ProviderLimiter(options.providerConcurrency);
@@ -135,10 +129,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       jobLogger.debug({ outcome: outcome.kind }, "sync not run");
     for (const listener of listeners) listener(data, outcome);
     await followUp(data, outcome).catch((error: unknown) => {
-      jobLogger.warn(
-        { error: error instanceof Error ? error.message : String(error) },
-        "could not queue the retry; the dispatcher will",
-      );
+      jobLogger.warn(errorSummary(error), "could not queue the retry; the dispatcher will");
     });
   }
 
@@ -213,10 +204,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   try {
     logger.info(await dispatchDue(database, boss), "dispatched due integrations at start-up");
   } catch (error) {
-    logger.error(
-      { error: error instanceof Error ? error.message : String(error) },
-      "the start-up dispatch failed; the next tick will send what is due",
-    );
+    logger.error(errorSummary(error), "the start-up dispatch failed; the next tick will send what is due");
   }
   await boss.send(queueNames.reseal, {});
 

@@ -123,3 +123,16 @@ export function isConnectionLost(error: unknown): boolean {
   if (code === undefined) return false;
   return code.startsWith("08") || /^57P0[123]$/.test(code) || lostConnectionSocketCodes.has(code);
 }
+
+/**
+ * An error as a log line may carry it: its message and code only. pg's errors hold their client
+ * (connection settings, type tables), and pg-boss re-emits plain objects, which String() would
+ * turn into "[object Object]".
+ */
+export function errorSummary(error: unknown): { message: string; code: string | undefined } {
+  const found = bag(error);
+  const message = found && typeof found.message === "string" ? found.message : String(error);
+  const code =
+    found && (typeof found.code === "string" || typeof found.code === "number") ? String(found.code) : undefined;
+  return { message, code };
+}

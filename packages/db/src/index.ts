@@ -25,6 +25,7 @@ export * from "./credentials.ts";
 export {
   DatabaseError,
   type DatabaseErrorKind,
+  errorSummary,
   isConnectionLost,
   rethrowAsDatabaseError,
   toDatabaseError,
