@@ -1,0 +1,90 @@
+-- An API key's scope enforced by row-level security too, not only by the API's permission checks.
+--
+-- A request made with a key runs as the key's creator (app.user_id), so until now the policies let
+-- a `read` key's requests write whatever its creator, an OWNER or ADMIN, may write. Such requests
+-- now also carry the key's id (app.api_key_id, set by packages/db client.ts next to the user and
+-- workspace), and while it is set:
+--   - app.current_workspace_role() answers the key's role: `read` -> VIEWER, `write` -> MEMBER,
+--     never above the creator's role in the workspace today;
+--   - app.current_user_id() answers the creator only while the key is live, belongs to the context
+--     workspace and was created by the context user; otherwise NULL, so a revoked, unknown or
+--     malformed key id reads and writes nothing at all (every policy and definer function asks it).
+-- Every workspace policy goes through these two functions. One policy changes: anyone may leave a
+-- workspace (delete their own membership), but a key may not make its creator leave.
+--
+-- Why forging the setting can only lower rights: settings are writable by the application role,
+-- so the key id is never trusted to grant anything. The lookup answers only a key created by the
+-- context user in the context workspace, and then at most that user's own role there; any other
+-- value answers no user and no role. Setting it (to anything) yields the same rights as without it
+-- or fewer. Clearing it yields the creator's rights: this wall stops a request path of the API that
+-- forgot a check, not SQL run by an attacker, who could reset any setting.
+--
+-- Speed: without the setting (sessions, the worker) both functions take their old path after one
+-- more current_setting() call; app.current_user_id() stays an inlinable SQL function. With a key,
+-- the lookup is one primary-key probe of api_keys (workspace_id, id) per evaluation, and policies
+-- evaluate it once per statement (wrapped in scalar sub-selects, see row_level_security).
+
+-- Whether the request acts with an API key: the setting is there, well-formed or not (a malformed
+-- one then matches no key). Plain SQL, so that it inlines into its callers.
+CREATE OR REPLACE FUNCTION app.acting_with_api_key() RETURNS boolean
+  LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT coalesce(current_setting('app.api_key_id', true), '') <> '' $$;
+
+-- The capped role of the context's key, or NULL. SECURITY DEFINER: the application role may not
+-- read api_keys of a workspace where it is not OWNER or ADMIN (a key's own requests never are), and
+-- a policy on workspace_users must not query it as the caller. It reads the settings itself, not
+-- through app.current_user_id(), which asks this function.
+CREATE OR REPLACE FUNCTION app_private.context_api_key_role() RETURNS public."WorkspaceRole"
+  LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = ''
+AS $$
+  -- The enum runs OWNER, ADMIN, MEMBER, VIEWER: GREATEST is the lesser of the two roles.
+  SELECT GREATEST(wu.role, CASE WHEN 'write' = ANY (k.scopes) THEN 'MEMBER' ELSE 'VIEWER' END::public."WorkspaceRole")
+    FROM public.api_keys AS k
+    JOIN public.workspace_users AS wu ON wu.workspace_id = k.workspace_id AND wu.user_id = k.created_by
+   WHERE k.workspace_id = app.uuid_or_null(current_setting('app.workspace_id', true))
+     AND k.id = app.uuid_or_null(current_setting('app.api_key_id', true))
+     AND k.created_by = app.uuid_or_null(current_setting('app.user_id', true))
+     AND k.revoked_at IS NULL
+$$;
+ALTER FUNCTION app_private.context_api_key_role() OWNER TO northstar_definer;
+
+-- Keeps its old body when no key is set; the context user only while the key lets them act.
+CREATE OR REPLACE FUNCTION app.current_user_id() RETURNS uuid
+  LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+  SELECT CASE
+    WHEN NOT app.acting_with_api_key() THEN app.uuid_or_null(current_setting('app.user_id', true))
+    WHEN app_private.context_api_key_role() IS NOT NULL THEN app.uuid_or_null(current_setting('app.user_id', true))
+  END
+$$;
+
+-- The old body when no key is set (PL/pgSQL caches its plan per connection); with a key, its cap.
+CREATE OR REPLACE FUNCTION app.current_workspace_role() RETURNS public."WorkspaceRole"
+  LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+BEGIN
+  IF app.acting_with_api_key() THEN
+    RETURN app_private.context_api_key_role();
+  END IF;
+  RETURN (
+    SELECT wu.role
+      FROM public.workspace_users AS wu
+     WHERE wu.workspace_id = app.current_workspace_id()
+       AND wu.user_id = app.current_user_id());
+END
+$$;
+
+-- Leaving a workspace is a person's choice, not a script's: a key's requests may not delete their
+-- creator's membership (OWNERs and ADMINs managing others are already capped out by the role).
+DROP POLICY workspace_users_delete ON workspace_users;
+CREATE POLICY workspace_users_delete ON workspace_users FOR DELETE TO northstar_app
+  USING (workspace_id = (SELECT app.current_workspace_id())
+         AND ((user_id = (SELECT app.current_user_id()) AND NOT (SELECT app.acting_with_api_key()))
+              OR (SELECT app.current_workspace_role()) = 'OWNER'
+              OR ((SELECT app.current_workspace_role()) = 'ADMIN' AND role <> 'OWNER')));
+
+-- Whoever asks app.current_user_id() needs these: the application, and the definer functions that
+-- run as northstar_definer (which owns the lookup). Not the worker: the user context is not its.
+REVOKE ALL ON FUNCTION app_private.context_api_key_role(), app.acting_with_api_key() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app_private.context_api_key_role() TO northstar_app;
+GRANT EXECUTE ON FUNCTION app.acting_with_api_key() TO northstar_app, northstar_definer;
