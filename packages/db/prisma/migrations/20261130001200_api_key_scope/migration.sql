@@ -23,6 +23,9 @@
 -- more current_setting() call; app.current_user_id() stays an inlinable SQL function. With a key,
 -- the lookup is one primary-key probe of api_keys (workspace_id, id) per evaluation, and policies
 -- evaluate it once per statement (wrapped in scalar sub-selects, see row_level_security).
+-- Measured (PostgreSQL 15, 1.1M points, EXPLAIN ANALYZE of a KPI's 90-day daily series as
+-- northstar_app, p50 of 8): 1.30-1.43 ms before, 1.14-1.34 ms after without a key (no slower), and
+-- 1.35-1.38 ms with a key (the lookup's InitPlan, about 0.2 ms once per statement).
 
 -- Whether the request acts with an API key: the setting is there, well-formed or not (a malformed
 -- one then matches no key). Plain SQL, so that it inlines into its callers.
