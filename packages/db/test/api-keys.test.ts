@@ -342,6 +342,37 @@ describe("a key's scope under row-level security", () => {
     expect(malformed).toEqual(nothing);
   });
 
+  test("a live key reaches its own workspace only: not its creator's other memberships, sessions, subscription or profile", async () => {
+    const key = await keyOf("alice", "a", ["read", "write"]);
+    await ctx().admin.query(
+      `INSERT INTO sessions (user_id, token_hash, expires_at) VALUES ($1, $2, now() + interval '1 day')`,
+      [t.users.alice, Buffer.from(hashOf(randomUUID()))],
+    );
+    await ctx().admin.query(
+      `INSERT INTO subscriptions (user_id, plan, current_period_start, current_period_end)
+       VALUES ($1, 'PRO', now(), now() + interval '30 days')`,
+      [t.users.alice],
+    );
+    const personal = (db: ScopedDb) =>
+      Promise.all([
+        db.workspace.count(),
+        db.workspaceUser.count({ where: { workspaceId: t.workspaces.b } }),
+        db.session.count(),
+        db.subscription.count(),
+      ]);
+    // The same user in the same workspace without a key reaches all of it.
+    expect(await as("alice", "a", personal)).toEqual([2, 1, 1, 1]);
+    expect(await withKey(key, "alice", "a", personal)).toEqual([1, 0, 0, 0]);
+    const changed = await withKey(key, "alice", "a", async (db) => [
+      (await db.user.updateMany({ where: { id: t.users.alice }, data: { name: "Renamed by a key" } })).count,
+      (await db.session.deleteMany({ where: { userId: t.users.alice } })).count,
+    ]);
+    expect(changed).toEqual([0, 0]);
+    // It still sees who it works with: the workspace's members, by name.
+    expect(await withKey(key, "alice", "a", (db) => db.workspaceUser.count())).toBe(3);
+    expect(await withKey(key, "alice", "a", (db) => db.user.count())).toBe(3);
+  });
+
   test("the key lookup is the definer's (empty search_path), and only the application may call it", async () => {
     const functions = await ctx().admin.query<{ owner: string; secdef: boolean; config: string[] | null }>(
       `SELECT pg_get_userbyid(p.proowner) AS owner, p.prosecdef AS secdef, p.proconfig AS config

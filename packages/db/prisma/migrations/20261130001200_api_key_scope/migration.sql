@@ -9,8 +9,10 @@
 --   - app.current_user_id() answers the creator only while the key is live, belongs to the context
 --     workspace and was created by the context user; otherwise NULL, so a revoked, unknown or
 --     malformed key id reads and writes nothing at all (every policy and definer function asks it).
--- Every workspace policy goes through these two functions. One policy changes: anyone may leave a
--- workspace (delete their own membership), but a key may not make its creator leave.
+-- Every workspace policy goes through these two functions. The policies that let a user reach
+-- their own rows, whatever the workspace, change: a key reaches its own workspace only, never its
+-- creator's memberships elsewhere (nor so their other workspaces), sessions, subscription or
+-- profile, and does not make its creator leave the workspace.
 --
 -- Why forging the setting can only lower rights: settings are writable by the application role,
 -- so the key id is never trusted to grant anything. The lookup answers only a key created by the
@@ -77,8 +79,30 @@ BEGIN
 END
 $$;
 
--- Leaving a workspace is a person's choice, not a script's: a key's requests may not delete their
--- creator's membership (OWNERs and ADMINs managing others are already capped out by the role).
+-- A person's own rows are theirs, not a script's. Each policy keeps its old shape and adds
+-- `NOT (SELECT app.acting_with_api_key())`, one InitPlan per statement, to the branch that matches
+-- on the user alone.
+DROP POLICY workspace_users_select ON workspace_users;
+CREATE POLICY workspace_users_select ON workspace_users FOR SELECT TO northstar_app
+  USING ((user_id = (SELECT app.current_user_id()) AND NOT (SELECT app.acting_with_api_key()))
+         OR (workspace_id = (SELECT app.current_workspace_id()) AND (SELECT app_private.is_context_member())));
+
+DROP POLICY users_update ON users;
+CREATE POLICY users_update ON users FOR UPDATE TO northstar_app
+  USING (id = (SELECT app.current_user_id()) AND NOT (SELECT app.acting_with_api_key()))
+  WITH CHECK (id = (SELECT app.current_user_id()) AND NOT (SELECT app.acting_with_api_key()));
+
+DROP POLICY sessions_own ON sessions;
+CREATE POLICY sessions_own ON sessions FOR ALL TO northstar_app
+  USING (user_id = (SELECT app.current_user_id()) AND NOT (SELECT app.acting_with_api_key()))
+  WITH CHECK (user_id = (SELECT app.current_user_id()) AND NOT (SELECT app.acting_with_api_key()));
+
+DROP POLICY subscriptions_select ON subscriptions;
+CREATE POLICY subscriptions_select ON subscriptions FOR SELECT TO northstar_app
+  USING (user_id = (SELECT app.current_user_id()) AND NOT (SELECT app.acting_with_api_key()));
+
+-- Leaving a workspace is a person's choice too (OWNERs and ADMINs managing others are already
+-- capped out by the key's role).
 DROP POLICY workspace_users_delete ON workspace_users;
 CREATE POLICY workspace_users_delete ON workspace_users FOR DELETE TO northstar_app
   USING (workspace_id = (SELECT app.current_workspace_id())
