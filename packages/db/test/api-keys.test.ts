@@ -373,6 +373,18 @@ describe("a key's scope under row-level security", () => {
     expect(await withKey(key, "alice", "a", (db) => db.user.count())).toBe(3);
   });
 
+  test("a key id that is not a UUID never reaches the database (the reader inlines it into its SQL)", async () => {
+    const forged = "x', true), set_config('app.api_key_id', '";
+    expect(() => ctx().db.reader({ userId: t.users.alice, workspaceId: t.workspaces.a, apiKeyId: forged })).toThrow(
+      /apiKeyId must be a UUID/,
+    );
+    await expect(
+      ctx().db.withContext({ userId: t.users.alice, workspaceId: t.workspaces.a, apiKeyId: forged }, (db) =>
+        db.kpi.count(),
+      ),
+    ).rejects.toThrow(/apiKeyId must be a UUID/);
+  });
+
   test("the key lookup is the definer's (empty search_path), and only the application may call it", async () => {
     const functions = await ctx().admin.query<{ owner: string; secdef: boolean; config: string[] | null }>(
       `SELECT pg_get_userbyid(p.proowner) AS owner, p.prosecdef AS secdef, p.proconfig AS config
