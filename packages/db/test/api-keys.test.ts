@@ -373,6 +373,43 @@ describe("a key's scope under row-level security", () => {
     expect(await withKey(key, "alice", "a", (db) => db.user.count())).toBe(3);
   });
 
+  test("a live key answers no invitation and creates no workspace in its creator's name", async () => {
+    const key = await keyOf("bob", "a", ["read", "write"]);
+    const invited = await ctx().admin.query<{ id: string }>(
+      `INSERT INTO invitations (workspace_id, email, role, invited_by_id, expires_at)
+       SELECT $1, email, 'ADMIN', $2, now() + interval '1 day' FROM users WHERE id = $3
+       RETURNING id::text AS id`,
+      [t.workspaces.b, t.users.carol, t.users.bob],
+    );
+    const invitationId = invited.rows[0]?.id ?? "";
+    const mine = (db: ScopedDb) =>
+      db.$queryRaw<{ id: string }[]>(Prisma.sql`SELECT invitation_id::text AS id FROM app.my_invitations()`);
+    expect(await as("bob", "a", mine)).toEqual([{ id: invitationId }]);
+    expect(await withKey(key, "bob", "a", mine)).toEqual([]);
+    expect(
+      await refusal(
+        withKey(key, "bob", "a", (db) =>
+          db.$queryRaw(Prisma.sql`SELECT app.accept_invitation(${invitationId}::uuid) AS workspace_id`),
+        ),
+      ),
+    ).toBe("permission_denied");
+    const declined = await withKey(key, "bob", "a", (db) =>
+      db.$queryRaw<{ declined: boolean }[]>(
+        Prisma.sql`SELECT app.decline_invitation(${invitationId}::uuid) AS declined`,
+      ),
+    );
+    expect(declined).toEqual([{ declined: false }]);
+    expect(
+      await refusal(
+        withKey(key, "bob", "a", (db) =>
+          db.$queryRaw(Prisma.sql`SELECT app.create_workspace('By a key', ${`by-a-key-${counter++}`}) AS id`),
+        ),
+      ),
+    ).toBe("permission_denied");
+    // The invitation is still Bob's to answer, himself.
+    expect(await as("bob", "a", mine)).toEqual([{ id: invitationId }]);
+  });
+
   test("a key id that is not a UUID never reaches the database (the reader inlines it into its SQL)", async () => {
     const forged = "x', true), set_config('app.api_key_id', '";
     expect(() => ctx().db.reader({ userId: t.users.alice, workspaceId: t.workspaces.a, apiKeyId: forged })).toThrow(

@@ -11,8 +11,8 @@
 --     malformed key id reads and writes nothing at all (every policy and definer function asks it).
 -- Every workspace policy goes through these two functions. The policies that let a user reach
 -- their own rows, whatever the workspace, change: a key reaches its own workspace only, never its
--- creator's memberships elsewhere (nor so their other workspaces), sessions, subscription or
--- profile, and does not make its creator leave the workspace.
+-- creator's memberships elsewhere (nor so their other workspaces), sessions, subscription,
+-- profile or invitations, creates no workspace, and does not make its creator leave the workspace.
 --
 -- Why forging the setting can only lower rights: settings are writable by the application role,
 -- so the key id is never trusted to grant anything. The lookup answers only a key created by the
@@ -119,6 +119,85 @@ DROP POLICY subscriptions_select ON subscriptions;
 CREATE POLICY subscriptions_select ON subscriptions FOR SELECT TO northstar_app
   USING (user_id = (SELECT app.current_user_id()) AND NOT (SELECT app.acting_with_api_key()));
 
+-- A person's own acts through definer functions (creating a workspace, answering invitations)
+-- are theirs too: these ask for the signed-in person, who is nobody while a key acts. Their bodies
+-- are those of row_level_security and invitation_consent with app.current_person_id() for
+-- app.current_user_id().
+CREATE OR REPLACE FUNCTION app.current_person_id() RETURNS uuid
+  LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT CASE WHEN NOT app.acting_with_api_key() THEN app.current_user_id() END $$;
+
+CREATE OR REPLACE FUNCTION app.create_workspace(workspace_name text, workspace_slug text) RETURNS uuid
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = ''
+AS $$
+DECLARE
+  creator uuid := app.current_person_id();
+  created uuid;
+BEGIN
+  IF creator IS NULL THEN
+    RAISE EXCEPTION 'no user in the request context' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  INSERT INTO public.workspaces (name, slug) VALUES (workspace_name, workspace_slug) RETURNING id INTO created;
+  INSERT INTO public.workspace_users (workspace_id, user_id, role) VALUES (created, creator, 'OWNER');
+  RETURN created;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION app.my_invitations()
+  RETURNS TABLE (invitation_id uuid, workspace_id uuid, workspace_name text, role public."WorkspaceRole",
+                 invited_by_name text, expires_at timestamptz, created_at timestamptz)
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = ''
+AS $$
+  SELECT i.id, i.workspace_id, w.name::text, i.role, inviter.name::text, i.expires_at, i.created_at
+    FROM public.users AS me
+    JOIN public.invitations AS i ON i.email = me.email
+    JOIN public.workspaces AS w ON w.id = i.workspace_id
+    LEFT JOIN public.users AS inviter ON inviter.id = i.invited_by_id
+   WHERE me.id = app.current_person_id()
+     AND i.status = 'PENDING'
+     AND i.expires_at > now()
+   ORDER BY i.created_at DESC, i.id
+$$;
+
+CREATE OR REPLACE FUNCTION app.accept_invitation(invitation_id uuid) RETURNS uuid
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = ''
+AS $$
+DECLARE
+  me uuid := app.current_person_id();
+  accepted_workspace uuid;
+  accepted_role public."WorkspaceRole";
+BEGIN
+  IF me IS NULL THEN
+    RAISE EXCEPTION 'no user in the request context' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  DELETE FROM public.invitations AS i
+   USING public.users AS u
+   WHERE i.id = invitation_id AND u.id = me AND i.email = u.email
+     AND i.status = 'PENDING' AND i.expires_at > now()
+  RETURNING i.workspace_id, i.role INTO accepted_workspace, accepted_role;
+  IF accepted_workspace IS NULL THEN
+    RETURN NULL;
+  END IF;
+  INSERT INTO public.workspace_users (workspace_id, user_id, role)
+  VALUES (accepted_workspace, me, accepted_role)
+  ON CONFLICT (workspace_id, user_id) DO NOTHING;
+  RETURN accepted_workspace;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION app.decline_invitation(invitation_id uuid) RETURNS boolean
+  LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = ''
+AS $$
+  WITH declined AS (
+    UPDATE public.invitations AS i
+       SET status = 'DECLINED', responded_at = now()
+      FROM public.users AS u
+     WHERE i.id = invitation_id AND u.id = app.current_person_id() AND i.email = u.email
+       AND i.status = 'PENDING' AND i.expires_at > now()
+    RETURNING i.id)
+  SELECT EXISTS (SELECT FROM declined)
+$$;
+
 -- Leaving a workspace is a person's choice too (OWNERs and ADMINs managing others are already
 -- capped out by the key's role).
 DROP POLICY workspace_users_delete ON workspace_users;
@@ -133,3 +212,5 @@ CREATE POLICY workspace_users_delete ON workspace_users FOR DELETE TO northstar_
 REVOKE ALL ON FUNCTION app_private.context_api_key_role(), app.acting_with_api_key() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app_private.context_api_key_role() TO northstar_app;
 GRANT EXECUTE ON FUNCTION app.acting_with_api_key() TO northstar_app, northstar_definer;
+REVOKE ALL ON FUNCTION app.current_person_id() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app.current_person_id() TO northstar_app, northstar_definer;
