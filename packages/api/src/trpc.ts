@@ -9,6 +9,7 @@ import {
   Prisma,
   type PublicKeyring,
   queryRows,
+  type RequestContext,
   type ScopedDb,
   sql,
   type WorkspaceRole,
@@ -266,15 +267,18 @@ const signedInProcedure = publicProcedure.use(async ({ ctx, next, type, signal }
 
 type SignedInContext = Context & { session: SessionInfo };
 
-/** Runs `work` in one transaction for the signed-in user (and workspace), sliding the session. */
+/**
+ * Runs `work` in one transaction for the signed-in user (and workspace, and API key: the database
+ * then caps the user's role at the key's scope), sliding the session.
+ */
 async function inTransaction<R extends { ok: boolean }>(
   ctx: SignedInContext,
-  workspaceId: string | null,
+  scope: Omit<RequestContext, "userId">,
   work: (db: ScopedDb) => Promise<R>,
 ): Promise<R> {
   const now = ctx.clock();
   try {
-    return await databaseOf(ctx).withContext({ userId: ctx.session.userId, workspaceId }, async (db) => {
+    return await databaseOf(ctx).withContext({ ...scope, userId: ctx.session.userId }, async (db) => {
       if (needsExtension(ctx.session, now)) {
         const token = ctx.sessionToken();
         const expiresAt = await extendSession(db, ctx.session, now);
@@ -291,7 +295,7 @@ async function inTransaction<R extends { ok: boolean }>(
 }
 
 export const authedProcedure = signedInProcedure.use(({ ctx, next }) =>
-  inTransaction(ctx, null, (db) => next({ ctx: { db } })),
+  inTransaction(ctx, { workspaceId: null }, (db) => next({ ctx: { db } })),
 );
 
 /**
@@ -311,7 +315,7 @@ export const existenceCheckProcedure = signedInProcedure
     }
     return next();
   })
-  .use(({ ctx, next }) => inTransaction(ctx, null, (db) => next({ ctx: { db } })));
+  .use(({ ctx, next }) => inTransaction(ctx, { workspaceId: null }, (db) => next({ ctx: { db } })));
 
 export interface WorkspaceMembership {
   id: string;
@@ -346,6 +350,8 @@ interface Member {
   session: SessionInfo;
   token: string;
   workspace: WorkspaceMembership;
+  /** The API key the caller acts with, handed to the database context (null: a session). */
+  apiKeyId: string | null;
 }
 
 /** What an API key may be used for: KPIs and their points, nothing about people or settings. */
@@ -378,11 +384,16 @@ export function apiKeyPrincipalOf(ctx: Context): Promise<ApiKeyPrincipal | null>
 }
 
 /**
- * A key's caller as a member of its own workspace. Row-level security sees the key's creator;
- * the key's role (its scope's, capped by the creator's) and apiKeyPermissions are checked here.
- * A key never slides or names a session: its "session" expires never and has the key's id.
+ * A key's caller as a member of its own workspace. Row-level security sees the key's creator
+ * with the key's role (its scope's, capped by the creator's; app.api_key_id), which is checked
+ * here too, with apiKeyPermissions. A key never slides or names a session: its "session" expires
+ * never and has the key's id.
  */
-async function resolveKeyMember(ctx: Context, ref: z.infer<typeof workspaceInput>, permission: Permission) {
+async function resolveKeyMember(
+  ctx: Context,
+  ref: z.infer<typeof workspaceInput>,
+  permission: Permission,
+): Promise<Member> {
   const principal = await apiKeyPrincipalOf(ctx);
   if (!principal) throw new TRPCError({ code: "UNAUTHORIZED", message: "The API key is missing, unknown or revoked." });
   const named =
@@ -409,7 +420,7 @@ async function resolveKeyMember(ctx: Context, ref: z.infer<typeof workspaceInput
     role: principal.role,
   };
   const session: SessionInfo = { id: principal.keyId, userId: principal.userId, expiresAt: keyNeverExpires };
-  return { session, token: "", workspace, principal };
+  return { session, token: "", workspace, apiKeyId: principal.keyId };
 }
 
 // Far enough that needsExtension never slides a key's "session".
@@ -462,16 +473,16 @@ async function resolveMember(
       message: `Your role in this workspace (${workspace.role}) does not allow this; ask an owner or admin.`,
     });
   }
-  return { session, token, workspace };
+  return { session, token, workspace, apiKeyId: null };
 }
 
 /** A member whose role has `permission`; the handler's `ctx.db` is one transaction in the user's and workspace's context. */
 export function workspaceProcedure(permission: Permission) {
   return publicProcedure.input(workspaceInput).use(async ({ ctx, input, next, type, signal }) => {
-    const { session, token, workspace } = await resolveMember(ctx, input, permission);
+    const { session, token, workspace, apiKeyId } = await resolveMember(ctx, input, permission);
     const signedIn = { ...ctx, session, sessionToken: () => token };
     return withinLimits(ctx, session.userId, { type, signal }, () =>
-      inTransaction(signedIn, workspace.id, (db) =>
+      inTransaction(signedIn, { workspaceId: workspace.id, apiKeyId }, (db) =>
         next({ ctx: { session, sessionToken: signedIn.sessionToken, db, workspace } }),
       ),
     );
@@ -485,13 +496,13 @@ export function workspaceProcedure(permission: Permission) {
  */
 export function workspaceReadProcedure(permission: Permission) {
   return publicProcedure.input(workspaceInput).use(async ({ ctx, input, next, type, signal }) => {
-    const { session, token, workspace } = await resolveMember(ctx, input, permission);
+    const { session, token, workspace, apiKeyId } = await resolveMember(ctx, input, permission);
     const signedIn = { ...ctx, session, sessionToken: () => token };
     return withinLimits(ctx, session.userId, { type, signal }, async () => {
       // Sliding the session is a write: its own short transaction, about once in 15 days per session.
       if (needsExtension(session, ctx.clock()))
-        await inTransaction(signedIn, null, () => Promise.resolve({ ok: true }));
-      const read = databaseOf(ctx).reader({ userId: session.userId, workspaceId: workspace.id });
+        await inTransaction(signedIn, { workspaceId: null }, () => Promise.resolve({ ok: true }));
+      const read = databaseOf(ctx).reader({ userId: session.userId, workspaceId: workspace.id, apiKeyId });
       const result = await next({ ctx: { session, sessionToken: signedIn.sessionToken, read, workspace } });
       // The reader's refusals (input the database rejects) are mapped as inTransaction maps them, not left a 500.
       if (!result.ok) throw toTRPCError(result.error);

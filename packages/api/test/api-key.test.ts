@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { beforeAll, describe, expect, test } from "vitest";
 import { appRouter } from "../src/root.ts";
-import { createCallerFactory, createTRPCContext } from "../src/trpc.ts";
+import { apiKeyPrincipalOf, createCallerFactory, createTRPCContext } from "../src/trpc.ts";
 import { type ApiTestContext, ownerMemberViewer, useApiDatabase } from "./support.ts";
 
 // API keys through the API's own procedures: made, listed and revoked by owners and admins; a
@@ -92,5 +92,30 @@ describe("a key's calls", () => {
     expect(await codeOf(keyCaller(key).kpi.list(team.ws))).toBeNull();
     await setRole(ctx(), team.member.id, null);
     expect(await codeOf(keyCaller(key).kpi.list(team.ws))).toBe("UNAUTHORIZED");
+  });
+});
+
+describe("the database's own check of a key", () => {
+  // The API's checks are bypassed on purpose here (the request's principal is swapped for a
+  // mistaken one before any procedure runs): what stops the key then is row-level security, which
+  // learns the key from the context the procedures hand the database (app.api_key_id).
+  async function callerBelieving(key: string, mistake: { role: "OWNER"; scopes: ("read" | "write")[] }) {
+    const context = createTRPCContext({ database: ctx().db, sessionToken: null, apiKey: key });
+    const principal = await apiKeyPrincipalOf(context);
+    if (!principal) throw new Error("the key was refused before the test could mistake it");
+    context.apiKeyLookup.promise = Promise.resolve({ ...principal, ...mistake });
+    return createCaller(context);
+  }
+
+  test("a read key taken for an owner's write key still cannot write, and a revoked key reads nothing", async () => {
+    const { key, id } = await team.owner.caller.apiKey.create({ ...team.ws, name: "Mistaken", scopes: ["read"] });
+    const mistaken = await callerBelieving(key, { role: "OWNER", scopes: ["read", "write"] });
+    expect(await codeOf(mistaken.kpi.create({ ...team.ws, name: "Past the API's check" }))).toBe("FORBIDDEN");
+    const visible = (await mistaken.kpi.list(team.ws)).items.length;
+    expect(visible).toBeGreaterThan(0);
+    // Revoked after the API looked it up: the database refuses it from then on.
+    const late = await callerBelieving(key, { role: "OWNER", scopes: ["read"] });
+    await team.owner.caller.apiKey.revoke({ ...team.ws, keyId: id });
+    expect((await late.kpi.list(team.ws)).items).toEqual([]);
   });
 });

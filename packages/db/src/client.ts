@@ -14,6 +14,11 @@ export type ScopedDb = Prisma.TransactionClient;
 export interface RequestContext {
   userId: string | null;
   workspaceId: string | null;
+  /**
+   * The API key a request acts with (its creator is userId): row-level security then caps the
+   * user's role at the key's scope, and a revoked key's requests see nothing (app.api_key_id).
+   */
+  apiKeyId?: string | null;
 }
 
 export type DatabaseRole = "northstar_app" | "northstar_worker";
@@ -102,6 +107,12 @@ function assertUuidOrNull(name: string, value: string | null): void {
     throw new TypeError(`${name} must be a UUID, got ${JSON.stringify(value)}`);
 }
 
+function assertContext(context: RequestContext): void {
+  assertUuidOrNull("userId", context.userId);
+  assertUuidOrNull("workspaceId", context.workspaceId);
+  assertUuidOrNull("apiKeyId", context.apiKeyId ?? null);
+}
+
 const roles: ReadonlySet<string> = new Set<DatabaseRole>(["northstar_app", "northstar_worker"]);
 
 /**
@@ -111,11 +122,11 @@ const roles: ReadonlySet<string> = new Set<DatabaseRole>(["northstar_app", "nort
  */
 function contextSettingsSql(role: DatabaseRole, context: RequestContext): string {
   if (!roles.has(role)) throw new TypeError(`unknown database role ${JSON.stringify(role)}`);
-  assertUuidOrNull("userId", context.userId);
-  assertUuidOrNull("workspaceId", context.workspaceId);
+  assertContext(context);
   return `SELECT set_config('role', '${role}', true),
     set_config('app.user_id', '${context.userId ?? ""}', true),
-    set_config('app.workspace_id', '${context.workspaceId ?? ""}', true)`;
+    set_config('app.workspace_id', '${context.workspaceId ?? ""}', true),
+    set_config('app.api_key_id', '${context.apiKeyId ?? ""}', true)`;
 }
 
 // The readers' statements are prepared: parsed and planned once per connection, then reused
@@ -196,18 +207,18 @@ export function createDatabase(options: DatabaseOptions): Database {
     work: (db: ScopedDb) => Promise<T>,
     transactionTimeoutMs = timeout,
   ): Promise<T> {
-    assertUuidOrNull("userId", context.userId);
-    assertUuidOrNull("workspaceId", context.workspaceId);
+    assertContext(context);
     const lostBefore = connectionsLost;
     try {
       return await prisma.$transaction(
         async (tx) => {
-          // One round trip: the role and both settings, all transaction-local, so a pooled
+          // One round trip: the role and the settings, all transaction-local, so a pooled
           // connection never carries this request's identity into the next one. It runs through
           // `tx` on purpose: that is what ties the settings to this very transaction.
           await tx.$executeRaw`SELECT set_config('role', ${role}, true),
             set_config('app.user_id', ${context.userId ?? ""}, true),
-            set_config('app.workspace_id', ${context.workspaceId ?? ""}, true)`;
+            set_config('app.workspace_id', ${context.workspaceId ?? ""}, true),
+            set_config('app.api_key_id', ${context.apiKeyId ?? ""}, true)`;
           return work(tx);
         },
         { timeout: transactionTimeoutMs, maxWait: options.connectionTimeoutMs ?? 5_000 },
@@ -258,7 +269,11 @@ export function createDatabase(options: DatabaseOptions): Database {
   }
 
   function readerAs(role: DatabaseRole, context: RequestContext): ContextReader {
-    const frozen = Object.freeze({ userId: context.userId, workspaceId: context.workspaceId });
+    const frozen = Object.freeze({
+      userId: context.userId,
+      workspaceId: context.workspaceId,
+      apiKeyId: context.apiKeyId ?? null,
+    });
     const settings = contextSettingsSql(role, frozen);
     const begin = `BEGIN READ ONLY; ${settings}`;
     const beginSnapshot = `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; ${settings}`;

@@ -7,7 +7,10 @@ import { type Query, sql } from "@northstar/db";
 // so the database keeps a plain SHA-256 of the whole key (a slow hash buys nothing against that
 // entropy) and the 12-character public id, which lists show so that people can tell keys apart
 // and find one in a log without the secret. A key acts for the person who created it, in its
-// workspace only, with at most its scope's role: `read` a VIEWER's, `write` a MEMBER's.
+// workspace only, with at most its scope's role: `read` a VIEWER's, `write` a MEMBER's. The API
+// checks that role, and so does row-level security: the key's id goes into the request's database
+// context (app.api_key_id), which caps the creator's role there the same way (migration
+// 20261130001200_api_key_scope) and refuses everything once the key is revoked.
 
 const keyPrefix = "ns_live_";
 const publicIdAlphabet = "abcdefghijklmnopqrstuvwxyz234567";
@@ -39,7 +42,7 @@ export interface ApiKeyPrincipal {
   workspaceName: string;
   /** The workspace's time zone: its days and months, and dates without an offset. */
   workspaceTimeZone: string;
-  /** The key's creator: row-level security sees the key's requests as theirs. */
+  /** The key's creator: row-level security sees the key's requests as theirs, capped by keyId's scope. */
   userId: string;
   scopes: ApiKeyScope[];
   /** The role the key acts with: its scope's, never more than its creator's role today. */
