@@ -27,12 +27,21 @@ export interface DevelopmentDatabase {
   close(): Promise<void>;
 }
 
-async function ensureDatabaseExists(server: DatabaseServer, name: string): Promise<void> {
+/** Creates the database `name` on `server` unless it is there; safe to run from several processes at once. */
+export async function ensureDatabaseExists(server: Pick<DatabaseServer, "urlFor">, name: string): Promise<void> {
   const client = new pg.Client({ connectionString: server.urlFor("postgres") });
   await client.connect();
   try {
     const found = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
-    if (found.rowCount === 0) await client.query(`CREATE DATABASE "${name}"`);
+    if (found.rowCount === 0) {
+      // The host's and the worker's dev processes start side by side and may both get here: the
+      // second CREATE fails as a duplicate (42P04, or 23505 on pg_database's index mid-race), which
+      // means the database is there.
+      await client.query(`CREATE DATABASE "${name}"`).catch((error: unknown) => {
+        const code = error instanceof Error && "code" in error ? error.code : undefined;
+        if (code !== "42P04" && code !== "23505") throw error;
+      });
+    }
   } finally {
     await client.end();
   }

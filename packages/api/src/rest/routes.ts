@@ -162,7 +162,7 @@ export const restRoutes: readonly RestRoute[] = [
     operationId: "getSeries",
     summary: "Read a KPI's series",
     description:
-      "The KPI over [from, to) in at most `buckets` buckets: even ones, or the workspace's calendar days, weeks or months (see `calendar`); a calendar bucket may start before `from` but counts only points from `from` on. `value` follows the KPI's aggregation; `sum`, `avg`, `min`, `max`, `last` and `count` are all given. An empty bucket has count 0 and null values.",
+      "The KPI over [from, to) in at most `buckets` buckets: even ones, or the workspace's calendar days, weeks or months (see `calendar`); the first calendar bucket is the whole unit that holds `from`, so it may start (and count points) before `from`. `value` follows the KPI's aggregation; `sum`, `avg`, `min`, `max`, `last` and `count` are all given. An empty bucket has count 0 and null values.",
     scope: "read",
     query: seriesQuery,
     body: null,
