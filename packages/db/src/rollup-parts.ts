@@ -1,0 +1,90 @@
+import { Prisma } from "./generated/prisma/client.ts";
+
+// The one way a range of a KPI's points is assembled from the rollups (migration
+// 20261130000700_rollups), shared by the chart reads (src/series.ts, src/rollups.ts) and the
+// dashboard's period values: daily rows where they lie wholly inside the range and inside one
+// bucket, hourly rows where they fill the gaps between those days and lie inside one bucket, and
+// the raw points of every other hour that meets a gap, clipped to it. Each point of the range is
+// then counted exactly once, whatever the bucketing, so the answer is the raw aggregation's.
+
+export interface RollupRange {
+  /** The KPI, as a uuid expression (a bind parameter, or a column of an outer query). */
+  kpiId: Prisma.Sql;
+  /** Its workspace, when the caller knows it: the rollups' primary keys lead with it. */
+  workspaceId?: Prisma.Sql;
+  /** Inclusive start and exclusive end, as timestamptz expressions (evaluated once per use). */
+  from: Prisma.Sql;
+  to: Prisma.Sql;
+  /** The bucket an instant falls in: the same expression for raw points and rollup rows. */
+  bucket: (instant: Prisma.Sql) => Prisma.Sql;
+  /**
+   * Buckets are local days of this zone: a daily row written in it is a day of it already, so its
+   * own start is its bucket (spares the calendar arithmetic on every row).
+   */
+  dayZone?: string;
+}
+
+/**
+ * The WITH entries (no leading WITH) that end in `parts (start, sum, count, min, max, last_at,
+ * last_value)`: one row per rollup row or raw point used, `start` its bucket, `sum` numeric.
+ * Aggregate them with partFigures, grouped by `start`.
+ */
+export function rollupPartsSql(range: RollupRange): Prisma.Sql {
+  const { kpiId, from, to } = range;
+  const sameWorkspace = (alias: string) =>
+    range.workspaceId ? Prisma.sql`${Prisma.raw(alias)}.workspace_id = ${range.workspaceId} AND` : Prisma.empty;
+  const bucket = (instant: string) => range.bucket(Prisma.raw(instant));
+  const dayStart = (computed: Prisma.Sql) =>
+    range.dayZone === undefined
+      ? computed
+      : Prisma.sql`CASE WHEN d.time_zone = ${range.dayZone}::text THEN d.bucket_start ELSE ${computed} END`;
+  return Prisma.sql`
+    days AS MATERIALIZED (
+      SELECT d.bucket_start, d.bucket_end, d.sum, d.count, d.min, d.max, d.last_at, d.last_value,
+             ${dayStart(bucket("d.bucket_start"))} AS start,
+             ${dayStart(bucket("d.bucket_end - interval '1 microsecond'"))} AS end_start
+        FROM kpi_rollups_daily AS d
+       WHERE ${sameWorkspace("d")} d.kpi_id = ${kpiId}
+         AND d.bucket_start >= ${from} AND d.bucket_start < ${to} AND d.bucket_end <= ${to}
+    ), good_days AS (
+      -- Each bucket expression computed once per row (above), not once per use.
+      SELECT * FROM days AS d WHERE d.start = d.end_start
+    ), gaps AS (
+      SELECT coalesce(lag(g.bucket_end) OVER (ORDER BY g.bucket_start), ${from}) AS gap_start, g.bucket_start AS gap_end
+        FROM good_days AS g
+      UNION ALL
+      SELECT coalesce(max(g.bucket_end), ${from}), ${to} FROM good_days AS g
+    ), hours AS MATERIALIZED (
+      SELECT h.bucket_start, h.sum, h.count, h.min, h.max, h.last_at, h.last_value,
+             greatest(h.bucket_start, g.gap_start) AS part_start,
+             least(h.bucket_start + interval '1 hour', g.gap_end) AS part_end,
+             (h.bucket_start >= g.gap_start AND h.bucket_start + interval '1 hour' <= g.gap_end
+              AND ${bucket("h.bucket_start")} = ${bucket("h.bucket_start + interval '59 minutes 59.999999 seconds'")}) AS whole
+        FROM gaps AS g
+        JOIN kpi_rollups_hourly AS h
+          ON ${sameWorkspace("h")} h.kpi_id = ${kpiId}
+         AND h.bucket_start > g.gap_start - interval '1 hour' AND h.bucket_start < g.gap_end
+       WHERE g.gap_start < g.gap_end
+    ), parts AS (
+      SELECT g.start, g.sum, g.count, g.min, g.max, g.last_at, g.last_value
+        FROM good_days AS g
+      UNION ALL
+      SELECT ${bucket("h.bucket_start")}, h.sum, h.count, h.min, h.max, h.last_at, h.last_value
+        FROM hours AS h WHERE h.whole
+      UNION ALL
+      SELECT ${bucket('p."timestamp"')}, p.value::numeric, 1, p.value, p.value, p."timestamp", p.value
+        FROM hours AS h
+        JOIN kpi_data_points AS p
+          ON ${sameWorkspace("p")} p.kpi_id = ${kpiId} AND p."timestamp" >= h.part_start AND p."timestamp" < h.part_end
+       WHERE NOT h.whole
+    )`;
+}
+
+/**
+ * A bucket's figures over its `parts` rows: sum (numeric, rounded once to float8), avg (that sum
+ * over the count), min, max, last (the newest part's last value; of equal instants the smallest)
+ * and count; all null but count (0) when there are no parts.
+ */
+export const partFigures = Prisma.sql`
+  sum(sum)::float8 AS sum, (sum(sum) / nullif(sum(count), 0))::float8 AS avg, min(min) AS min, max(max) AS max,
+  (min(ARRAY[-date_part('epoch', last_at), last_value]))[2] AS last, coalesce(sum(count), 0)::int AS count`;
