@@ -3,7 +3,7 @@ import { queryRows, type RawQueryable } from "./client.ts";
 import { Prisma } from "./generated/prisma/client.ts";
 import type { KpiAggregation, KpiDirection } from "./generated/prisma/enums.ts";
 import { type Query, sql } from "./query.ts";
-import { partFigures, rollupPartsSql } from "./rollup-parts.ts";
+import { partFigures, periodPartsSql, rollupPartsSql } from "./rollup-parts.ts";
 
 // Chart and KPI-list reads, computed in the database inside a workspace context: pass the ScopedDb
 // of withContext, or database.reader(context) for one round trip. Row-level security picks the
@@ -443,18 +443,17 @@ export type PeriodValueSql = (kpi: Prisma.Sql, from: Prisma.Sql, to: Prisma.Sql)
  * A KPI's value over [from, to] as its aggregation adds up: SUM the total, AVERAGE the mean,
  * MIN / MAX the extreme of the points in it (null without any); LAST the newest value at or before
  * `to`, however old (a level such as MRR holds until it changes). `kpi` is the alias of a kpis row.
- * SUM, AVERAGE, MIN and MAX read the rollups (the whole period is one bucket: every whole day and
- * hour of it is a rollup row) and raw points only for the ragged hours; LAST is one probe of
+ * SUM, AVERAGE, MIN and MAX read the rollups (periodPartsSql: `from` is a period start, a local
+ * midnight of the workspace's zone) and raw points only for the ragged hours; LAST is one probe of
  * kpi_data_points_series_idx, which no rollup beats. CASE runs only the branch it takes.
  */
 export const kpiPeriodValueSql: PeriodValueSql = (kpi, from, to) => {
-  const parts = rollupPartsSql({
+  const parts = periodPartsSql({
     kpiId: Prisma.sql`${kpi}.id`,
     workspaceId: Prisma.sql`${kpi}.workspace_id`,
     from,
     // `to` is inclusive; timestamptz counts microseconds.
     to: Prisma.sql`(${to} + interval '1 microsecond')`,
-    bucket: () => Prisma.sql`0`,
   });
   return Prisma.sql`CASE WHEN ${kpi}.aggregation = 'LAST' THEN (${lastValueSql(kpi, to)})
       ELSE (
