@@ -49,6 +49,12 @@ const aggregationFigure = {
 export interface KpiSeriesInput {
   kpiId: string;
   /**
+   * The KPI's workspace, when the caller knows it (the API: the context workspace). Stated again
+   * so that the rollups' primary keys, which lead with it, serve the statement without row-level
+   * security too (an operator's or the benchmark's connection); under RLS it changes nothing.
+   */
+  workspaceId?: string;
+  /**
    * Inclusive start. Even buckets: bucket k covers [from + k * width, from + (k + 1) * width).
    * Calendar buckets: the first is the one holding `from`, whole (it may start before `from`).
    */
@@ -112,6 +118,7 @@ function assertDate(name: string, value: Date): void {
 /** Checks the input and returns the bucket width and count: every bucket starts before `to`. */
 export function seriesBuckets(input: KpiSeriesInput): { widthMs: number; count: number } {
   assertUuid("kpiId", input.kpiId);
+  if (input.workspaceId !== undefined) assertUuid("workspaceId", input.workspaceId);
   assertDate("from", input.from);
   assertDate("to", input.to);
   const rangeMs = input.to.getTime() - input.from.getTime();
@@ -247,14 +254,17 @@ function calendarBucketsSql(input: KpiSeriesInput, calendar: CalendarUnit): Pris
  */
 export function kpiSeriesQuery(input: KpiSeriesInput): Query<BucketRow> {
   const calendar = seriesCalendar(input);
-  const kpiId = Prisma.sql`${input.kpiId}::uuid`;
+  const owner = {
+    kpiId: Prisma.sql`${input.kpiId}::uuid`,
+    ...(input.workspaceId === undefined ? {} : { workspaceId: Prisma.sql`${input.workspaceId}::uuid` }),
+  };
   if (calendar === null) {
     const { from, to } = evenRange(input);
     const { widthMs } = seriesBuckets(input);
     if (widthMs % hourMs !== 0 || from.getTime() % hourMs !== 0) return rawKpiSeriesQuery(input);
     const visibleFrom = input.visibleFrom && input.visibleFrom > from ? input.visibleFrom : from;
     const parts = rollupPartsSql({
-      kpiId,
+      ...owner,
       from: Prisma.sql`${visibleFrom}::timestamptz`,
       to: Prisma.sql`${to}::timestamptz`,
       bucket: (instant) =>
@@ -265,8 +275,12 @@ export function kpiSeriesQuery(input: KpiSeriesInput): Query<BucketRow> {
     SELECT start AS "bucketStart", ${partFigures} FROM parts GROUP BY start`;
   }
   const timeZone = input.timeZone ?? "UTC";
+  // Points count from the first bucket's start, or from the plan's window if that is later.
+  const lowest = input.visibleFrom
+    ? Prisma.sql`greatest(min(b.start), ${input.visibleFrom}::timestamptz)`
+    : Prisma.sql`min(b.start)`;
   const parts = rollupPartsSql({
-    kpiId,
+    ...owner,
     from: Prisma.sql`(SELECT r.lo FROM bounds AS r)`,
     to: Prisma.sql`(SELECT r.hi FROM bounds AS r)`,
     bucket: (instant) =>
@@ -278,8 +292,7 @@ export function kpiSeriesQuery(input: KpiSeriesInput): Query<BucketRow> {
   return sql<BucketRow>`
     WITH ${calendarBucketsSql(input, calendar)},
     bounds AS MATERIALIZED (
-      SELECT min(b.start) AS origin, greatest(min(b.start), ${input.visibleFrom ?? null}::timestamptz) AS lo,
-             max(b."end") AS hi
+      SELECT min(b.start) AS origin, ${lowest} AS lo, max(b."end") AS hi
         FROM buckets AS b
     ), ${parts}, figures AS (
       SELECT start, ${partFigures} FROM parts GROUP BY start

@@ -151,6 +151,8 @@ describe("property: kpi.series and the period values on rollups answer what the 
     from: instant,
     visibleAfterMs: fc.option(fc.integer({ min: 0, max: 20 * day }), { freq: 4 }),
     previous: fc.boolean(),
+    // The API states the workspace again (the rollups' keys lead with it); other callers may not.
+    statesWorkspace: fc.boolean(),
     zone: fc.constantFrom(...zones),
     shape: fc.oneof(
       // Even buckets of whole hours: length = buckets × width.
@@ -217,6 +219,7 @@ describe("property: kpi.series and the period values on rollups answer what the 
               const lengthMs = "widthHours" in r.shape ? r.shape.buckets * r.shape.widthHours * hour : r.shape.lengthMs;
               await expectSameSeries({
                 kpiId: kpiIds[r.kpi] ?? "",
+                ...(r.statesWorkspace ? { workspaceId: t.workspaces.a } : {}),
                 from: at(r.from),
                 to: at(r.from + lengthMs),
                 buckets: r.shape.buckets,
