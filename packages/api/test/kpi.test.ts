@@ -373,6 +373,12 @@ describe("data points", () => {
     expect(weekly.calendar).toBe("week");
     expect(weekly.columns.start).toEqual([Date.UTC(2026, 10, 16)]);
     expect(weekly.columns.value).toEqual([20]);
+    // Every calendar unit of the chart is accepted (the rollups bucket them all), quarters too.
+    const quarterly = await viewer.caller.kpi.series({ ...ws, kpiId: kpi.id, from, to, calendar: "quarter" });
+    expect(quarterly.calendar).toBe("quarter");
+    expect(quarterly.columns.start).toEqual([Date.UTC(2026, 9, 1)]);
+    // Whole, like the first week: the two points before `from` count too (20 + 2 + 4).
+    expect(quarterly.columns.value).toEqual([26]);
     await expectCode(
       viewer.caller.kpi.series({ ...ws, kpiId: kpi.id, from, to, calendar: "fortnight" as "week" }),
       "BAD_REQUEST",

@@ -3,7 +3,8 @@ import type pg from "pg";
 import { queryRows, type RawQueryable } from "./client.ts";
 import { Prisma } from "./generated/prisma/client.ts";
 import { type Query, sql } from "./query.ts";
-import { maxRangeMs } from "./series.ts";
+import { rollupPartsSql } from "./rollup-parts.ts";
+import { type CalendarUnit, calendarUnits, maxRangeMs } from "./series.ts";
 
 // Chart buckets read from the rollups (migration 20261130000700_rollups) instead of every raw
 // point: a year of daily buckets is 365 daily rows, not 8,760 hourly points. The answer is the
@@ -13,8 +14,8 @@ import { maxRangeMs } from "./series.ts";
 // answer (the reference the tests and the benchmark compare with), and the operator's drift check
 // and rebuild.
 
-export type CalendarUnit = "day" | "week" | "month";
-export const calendarUnits: readonly CalendarUnit[] = ["day", "week", "month"];
+// The chart's calendar units (hours to years): date_trunc buckets every one of them in a zone.
+export { type CalendarUnit, calendarUnits } from "./series.ts";
 
 const hourMs = 3_600_000;
 
@@ -37,8 +38,8 @@ export interface FixedWidthInput extends RangeInput {
 }
 
 /**
- * Calendar buckets: days, ISO weeks (from Monday) or months starting at midnight in `timeZone` (an
- * IANA name PostgreSQL knows). A bucket is keyed by the start of its period, which for the first
+ * Calendar buckets: local hours, days, ISO weeks (from Monday), months, quarters or years starting
+ * in `timeZone` (an IANA name PostgreSQL knows). A bucket is keyed by the start of its period, which for the first
  * one may lie before `from` (only points from `from` on count).
  */
 export interface CalendarInput extends RangeInput {
@@ -117,60 +118,20 @@ export function rawRollupSeriesQuery(input: RollupSeriesInput): Query<RollupBuck
 }
 
 /**
- * The same answer from the rollups. Daily rows count where their [bucket_start, bucket_end) lies in
- * [from, to) (from: the later of from and visibleFrom) and in one bucket; the rest of the range is cut into gaps between those days. Hourly
- * rows count where the hour lies in a gap and in one bucket; any other hour that meets a gap is read
- * from its raw points, clipped to the gap. Rows are read under the caller's row-level security.
+ * The same answer from the rollups (src/rollup-parts.ts) over [from, to), from being the later of
+ * from and visibleFrom. Rows are read under the caller's row-level security.
  */
 export function rollupSeriesQuery(input: RollupSeriesInput): Query<RollupBucket> {
   checkInput(input);
-  const from = Prisma.sql`${lowerBound(input)}::timestamptz`;
-  const to = Prisma.sql`${input.to}::timestamptz`;
-  const kpiId = Prisma.sql`${input.kpiId}::uuid`;
-  const bucket = (instant: string) => bucketOf(input, Prisma.raw(instant));
-  // A daily row written in the zone asked for is a day of it already: its own start is its bucket.
-  const dayStart = (computed: Prisma.Sql) =>
-    isCalendar(input) && input.unit === "day"
-      ? Prisma.sql`CASE WHEN d.time_zone = ${input.timeZone}::text THEN d.bucket_start ELSE ${computed} END`
-      : computed;
+  const parts = rollupPartsSql({
+    kpiId: Prisma.sql`${input.kpiId}::uuid`,
+    from: Prisma.sql`${lowerBound(input)}::timestamptz`,
+    to: Prisma.sql`${input.to}::timestamptz`,
+    bucket: (instant) => bucketOf(input, instant),
+    ...(isCalendar(input) && input.unit === "day" ? { dayZone: input.timeZone } : {}),
+  });
   return sql<RollupBucket>`
-    WITH days AS MATERIALIZED (
-      SELECT d.bucket_start, d.bucket_end, d.sum, d.count, d.min, d.max, d.last_at, d.last_value,
-             ${dayStart(bucket("d.bucket_start"))} AS start,
-             ${dayStart(bucket("d.bucket_end - interval '1 microsecond'"))} AS end_start
-        FROM kpi_rollups_daily AS d
-       WHERE d.kpi_id = ${kpiId} AND d.bucket_start >= ${from} AND d.bucket_start < ${to} AND d.bucket_end <= ${to}
-    ), good_days AS (
-      -- Each bucket expression computed once per row (above), not once per use.
-      SELECT * FROM days AS d WHERE d.start = d.end_start
-    ), gaps AS (
-      SELECT coalesce(lag(g.bucket_end) OVER (ORDER BY g.bucket_start), ${from}) AS gap_start, g.bucket_start AS gap_end
-        FROM good_days AS g
-      UNION ALL
-      SELECT coalesce(max(g.bucket_end), ${from}), ${to} FROM good_days AS g
-    ), hours AS MATERIALIZED (
-      SELECT h.bucket_start, h.sum, h.count, h.min, h.max, h.last_at, h.last_value,
-             greatest(h.bucket_start, g.gap_start) AS part_start,
-             least(h.bucket_start + interval '1 hour', g.gap_end) AS part_end,
-             (h.bucket_start >= g.gap_start AND h.bucket_start + interval '1 hour' <= g.gap_end
-              AND ${bucket("h.bucket_start")} = ${bucket("h.bucket_start + interval '59 minutes 59.999999 seconds'")}) AS whole
-        FROM gaps AS g
-        JOIN kpi_rollups_hourly AS h
-          ON h.kpi_id = ${kpiId} AND h.bucket_start > g.gap_start - interval '1 hour' AND h.bucket_start < g.gap_end
-       WHERE g.gap_start < g.gap_end
-    ), parts AS (
-      SELECT g.start, g.sum, g.count, g.min, g.max, g.last_at, g.last_value
-        FROM good_days AS g
-      UNION ALL
-      SELECT ${bucket("h.bucket_start")}, h.sum, h.count, h.min, h.max, h.last_at, h.last_value
-        FROM hours AS h WHERE h.whole
-      UNION ALL
-      SELECT ${bucket('p."timestamp"')}, p.value::numeric, 1, p.value, p.value, p."timestamp", p.value
-        FROM hours AS h
-        JOIN kpi_data_points AS p
-          ON p.kpi_id = ${kpiId} AND p."timestamp" >= h.part_start AND p."timestamp" < h.part_end
-       WHERE NOT h.whole
-    )
+    WITH ${parts}
     SELECT start, sum(sum)::float8 AS sum, sum(count)::int AS count, min(min) AS min, max(max) AS max,
            (min(ARRAY[-date_part('epoch', last_at), last_value]))[2] AS last
       FROM parts

@@ -3,10 +3,15 @@ import { queryRows, type RawQueryable } from "./client.ts";
 import { Prisma } from "./generated/prisma/client.ts";
 import type { KpiAggregation, KpiDirection } from "./generated/prisma/enums.ts";
 import { type Query, sql } from "./query.ts";
+import { partFigures, periodPartsSql, rollupPartsSql } from "./rollup-parts.ts";
 
 // Chart and KPI-list reads, computed in the database inside a workspace context: pass the ScopedDb
 // of withContext, or database.reader(context) for one round trip. Row-level security picks the
-// rows, so a KPI of another workspace reads as empty, never as an error.
+// rows, so a KPI of another workspace reads as empty, never as an error. Both read the rollups
+// (src/rollup-parts.ts) wherever whole hours or days of them fit the buckets, and raw points for
+// the rest; the raw statements stay as the reference they must agree with (rawKpiSeriesQuery,
+// rawKpiPeriodValueSql). Agree means: count, min, max and last equal; sum and avg equal up to float
+// rounding, since the rollups add in numeric and the raw statements in float8 (relative 1e-9).
 
 export const maxBuckets = 2000;
 /** A century: well within the exact range of the millisecond arithmetic on both sides. */
@@ -43,6 +48,12 @@ const aggregationFigure = {
 
 export interface KpiSeriesInput {
   kpiId: string;
+  /**
+   * The KPI's workspace, when the caller knows it (the API: the context workspace). Stated again
+   * so that the rollups' primary keys, which lead with it, serve the statement without row-level
+   * security too (an operator's or the benchmark's connection); under RLS it changes nothing.
+   */
+  workspaceId?: string;
   /**
    * Inclusive start. Even buckets: bucket k covers [from + k * width, from + (k + 1) * width).
    * Calendar buckets: the first is the one holding `from`, whole (it may start before `from`).
@@ -107,6 +118,7 @@ function assertDate(name: string, value: Date): void {
 /** Checks the input and returns the bucket width and count: every bucket starts before `to`. */
 export function seriesBuckets(input: KpiSeriesInput): { widthMs: number; count: number } {
   assertUuid("kpiId", input.kpiId);
+  if (input.workspaceId !== undefined) assertUuid("workspaceId", input.workspaceId);
   assertDate("from", input.from);
   assertDate("to", input.to);
   const rangeMs = input.to.getTime() - input.from.getTime();
@@ -165,14 +177,14 @@ function pointsOf(input: KpiSeriesInput): Prisma.Sql {
 type BucketRow = Omit<KpiSeriesBucket, "value" | "bucketEnd"> & { bucketEnd?: Date };
 
 /**
- * The bucketing statement (the benchmark runs it raw, too), answered from
+ * The raw bucketing statement (the reference kpiSeriesQuery agrees with, and its path for even
+ * buckets narrower than an hour or not on whole hours), answered from
  * kpi_data_points_series_idx by index-only scans. Even buckets: date_bin over the range, one row
  * per bucket that has points (seriesFromRows fills the gaps). Calendar buckets: every bucket, gaps
  * included, from generate_series over local times in the zone (so a day is 23 or 25 hours across
  * a daylight-saving change), each summed over [start, end) by its own index range.
- * This is the one statement a rollup table can later answer instead of kpi_data_points.
  */
-export function kpiSeriesQuery(input: KpiSeriesInput): Query<BucketRow> {
+export function rawKpiSeriesQuery(input: KpiSeriesInput): Query<BucketRow> {
   const calendar = seriesCalendar(input);
   if (calendar === null) {
     const { from, to } = evenRange(input);
@@ -186,9 +198,26 @@ export function kpiSeriesQuery(input: KpiSeriesInput): Query<BucketRow> {
        AND p."timestamp" < ${to}::timestamptz
      GROUP BY 1`;
   }
+  const visible = input.visibleFrom ? Prisma.sql`AND p."timestamp" >= ${input.visibleFrom}::timestamptz` : Prisma.empty;
+  return sql<BucketRow>`
+    WITH ${calendarBucketsSql(input, calendar)}
+    SELECT b.start AS "bucketStart", b."end" AS "bucketEnd", f.*
+      FROM buckets AS b
+     CROSS JOIN LATERAL (
+       SELECT ${bucketFigures}
+         FROM ${pointsOf(input)}
+          AND p."timestamp" >= b.start AND p."timestamp" < b."end" ${visible}) AS f
+     ORDER BY b.start`;
+}
+
+/**
+ * The WITH entries (no leading WITH) of a calendar series' buckets, gaps included, ending in
+ * `buckets (start, "end")`: generate_series over local times in the zone (so a day is 23 or 25
+ * hours across a daylight-saving change), or for the comparison period as many moved back.
+ */
+function calendarBucketsSql(input: KpiSeriesInput, calendar: CalendarUnit): Prisma.Sql {
   const timeZone = input.timeZone ?? "UTC";
   const step = calendarSteps[calendar].step;
-  const visible = input.visibleFrom ? Prisma.sql`AND p."timestamp" >= ${input.visibleFrom}::timestamptz` : Prisma.empty;
   // Local bucket starts: hours step over instants (an hour is an hour, also at a change); the
   // others over local wall-clock times, turned into instants in the zone.
   const starts =
@@ -209,17 +238,69 @@ export function kpiSeriesQuery(input: KpiSeriesInput): Query<BucketRow> {
                 ((s."end" AT TIME ZONE ${timeZone}::text) - n.n * ${step}::interval) AT TIME ZONE ${timeZone}::text AS "end"
            FROM series AS s, (SELECT count(*)::int AS n FROM series) AS n`
     : Prisma.sql`SELECT s.start, s."end" FROM series AS s`;
+  return Prisma.sql`
+    series AS (SELECT b.start, b."end" FROM (${starts}) AS b WHERE b.start < ${input.to}::timestamptz),
+    -- Materialized: the bucket bounds reach the scan as plain values, so that row-level
+    -- security lets them into the index condition (AT TIME ZONE is not leakproof).
+    buckets AS MATERIALIZED (${shifted})`;
+}
+
+/**
+ * The bucketing statement of a chart: rawKpiSeriesQuery's rows, read from the rollups wherever
+ * whole hours or days fit the buckets. Even buckets on whole hours (width and start): date_bin over
+ * the rollups. Calendar buckets (any unit, any zone): the same buckets as rawKpiSeriesQuery, each
+ * filled from the rollups over [first start, last end), keyed as date_trunc keys them (hours:
+ * date_bin from the first start, as generate_series steps them). Anything else: the raw statement.
+ */
+export function kpiSeriesQuery(input: KpiSeriesInput): Query<BucketRow> {
+  const calendar = seriesCalendar(input);
+  const owner = {
+    kpiId: Prisma.sql`${input.kpiId}::uuid`,
+    ...(input.workspaceId === undefined ? {} : { workspaceId: Prisma.sql`${input.workspaceId}::uuid` }),
+  };
+  if (calendar === null) {
+    const { from, to } = evenRange(input);
+    const { widthMs } = seriesBuckets(input);
+    if (widthMs % hourMs !== 0 || from.getTime() % hourMs !== 0) return rawKpiSeriesQuery(input);
+    const visibleFrom = input.visibleFrom && input.visibleFrom > from ? input.visibleFrom : from;
+    const parts = rollupPartsSql({
+      ...owner,
+      from: Prisma.sql`${visibleFrom}::timestamptz`,
+      to: Prisma.sql`${to}::timestamptz`,
+      bucket: (instant) =>
+        Prisma.sql`date_bin(${widthMs}::bigint * interval '1 millisecond', ${instant}, ${from}::timestamptz)`,
+    });
+    return sql<BucketRow>`
+    WITH ${parts}
+    SELECT start AS "bucketStart", ${partFigures} FROM parts GROUP BY start`;
+  }
+  const timeZone = input.timeZone ?? "UTC";
+  // Points count from the first bucket's start, or from the plan's window if that is later.
+  const lowest = input.visibleFrom
+    ? Prisma.sql`greatest(min(b.start), ${input.visibleFrom}::timestamptz)`
+    : Prisma.sql`min(b.start)`;
+  const parts = rollupPartsSql({
+    ...owner,
+    from: Prisma.sql`(SELECT r.lo FROM bounds AS r)`,
+    to: Prisma.sql`(SELECT r.hi FROM bounds AS r)`,
+    bucket: (instant) =>
+      calendar === "hour"
+        ? Prisma.sql`date_bin(interval '1 hour', ${instant}, (SELECT r.origin FROM bounds AS r))`
+        : Prisma.sql`date_trunc(${calendar}::text, ${instant}, ${timeZone}::text)`,
+    ...(calendar === "day" ? { dayZone: timeZone } : {}),
+  });
   return sql<BucketRow>`
-    WITH series AS (SELECT b.start, b."end" FROM (${starts}) AS b WHERE b.start < ${input.to}::timestamptz),
-         -- Materialized: the bucket bounds reach the scan as plain values, so that row-level
-         -- security lets them into the index condition (AT TIME ZONE is not leakproof).
-         buckets AS MATERIALIZED (${shifted})
-    SELECT b.start AS "bucketStart", b."end" AS "bucketEnd", f.*
+    WITH ${calendarBucketsSql(input, calendar)},
+    bounds AS MATERIALIZED (
+      SELECT min(b.start) AS origin, ${lowest} AS lo, max(b."end") AS hi
+        FROM buckets AS b
+    ), ${parts}, figures AS (
+      SELECT start, ${partFigures} FROM parts GROUP BY start
+    )
+    SELECT b.start AS "bucketStart", b."end" AS "bucketEnd", f.sum, f.avg, f.min, f.max, f.last,
+           coalesce(f.count, 0) AS count
       FROM buckets AS b
-     CROSS JOIN LATERAL (
-       SELECT ${bucketFigures}
-         FROM ${pointsOf(input)}
-          AND p."timestamp" >= b.start AND p."timestamp" < b."end" ${visible}) AS f
+      LEFT JOIN figures AS f ON f.start = b.start
      ORDER BY b.start`;
 }
 
@@ -368,24 +449,48 @@ export function periodBoundsSql(workspaceId: string, period: SummaryPeriod, now:
      WHERE w.id = ${workspaceId}::uuid`;
 }
 
+/** A KPI's value over a period as kpiPeriodValueSql or rawKpiPeriodValueSql adds it up. */
+export type PeriodValueSql = (kpi: Prisma.Sql, from: Prisma.Sql, to: Prisma.Sql) => Prisma.Sql;
+
 /**
  * A KPI's value over [from, to] as its aggregation adds up: SUM the total, AVERAGE the mean,
  * MIN / MAX the extreme of the points in it (null without any); LAST the newest value at or before
  * `to`, however old (a level such as MRR holds until it changes). `kpi` is the alias of a kpis row.
- * Each branch is one range of kpi_data_points_series_idx; CASE runs only the one it takes.
+ * SUM, AVERAGE, MIN and MAX read the rollups (periodPartsSql: `from` is a period start, a local
+ * midnight of the workspace's zone) and raw points only for the ragged hours; LAST is one probe of
+ * kpi_data_points_series_idx, which no rollup beats. CASE runs only the branch it takes.
  */
-export function kpiPeriodValueSql(kpi: Prisma.Sql, from: Prisma.Sql, to: Prisma.Sql): Prisma.Sql {
-  return Prisma.sql`CASE WHEN ${kpi}.aggregation = 'LAST' THEN (
-        SELECT p.value FROM kpi_data_points AS p
+export const kpiPeriodValueSql: PeriodValueSql = (kpi, from, to) => {
+  const parts = periodPartsSql({
+    kpiId: Prisma.sql`${kpi}.id`,
+    workspaceId: Prisma.sql`${kpi}.workspace_id`,
+    from,
+    // `to` is inclusive; timestamptz counts microseconds.
+    to: Prisma.sql`(${to} + interval '1 microsecond')`,
+  });
+  return Prisma.sql`CASE WHEN ${kpi}.aggregation = 'LAST' THEN (${lastValueSql(kpi, to)})
+      ELSE (
+        WITH ${parts}
+        SELECT CASE ${kpi}.aggregation WHEN 'SUM' THEN sum(parts.sum)::float8 WHEN 'MIN' THEN min(parts.min)
+                    WHEN 'MAX' THEN max(parts.max) ELSE (sum(parts.sum) / nullif(sum(parts.count), 0))::float8 END
+          FROM parts) END`;
+};
+
+function lastValueSql(kpi: Prisma.Sql, to: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`SELECT p.value FROM kpi_data_points AS p
          WHERE p.kpi_id = ${kpi}.id AND p.workspace_id = ${kpi}.workspace_id AND p."timestamp" <= ${to}
-         ORDER BY p."timestamp" DESC, p.value LIMIT 1)
+         ORDER BY p."timestamp" DESC, p.value LIMIT 1`;
+}
+
+/** kpiPeriodValueSql from the raw points only: the reference it agrees with. */
+export const rawKpiPeriodValueSql: PeriodValueSql = (kpi, from, to) =>
+  Prisma.sql`CASE WHEN ${kpi}.aggregation = 'LAST' THEN (${lastValueSql(kpi, to)})
       ELSE (
         SELECT CASE ${kpi}.aggregation WHEN 'SUM' THEN sum(p.value) WHEN 'MIN' THEN min(p.value)
                     WHEN 'MAX' THEN max(p.value) ELSE avg(p.value) END
           FROM kpi_data_points AS p
          WHERE p.kpi_id = ${kpi}.id AND p.workspace_id = ${kpi}.workspace_id
            AND p."timestamp" >= ${from} AND p."timestamp" <= ${to}) END`;
-}
 
 /**
  * The KPI-list statement: per active KPI, the current period's value (from its start to now) and
@@ -394,16 +499,19 @@ export function kpiPeriodValueSql(kpi: Prisma.Sql, from: Prisma.Sql, to: Prisma.
  * that order without a sort, while the unique (workspace_id, kpi_id, timestamp, source) index
  * looks cheaper to an estimate that takes RLS's workspace_id and kpi_id for independent columns.
  */
-export function kpiSummariesQuery(input: KpiSummariesInput): Query<KpiSummaryRow> {
+export function kpiSummariesQuery(
+  input: KpiSummariesInput,
+  periodValue: PeriodValueSql = kpiPeriodValueSql,
+): Query<KpiSummaryRow> {
   const { workspaceId, period, category, limit, now } = checkedSummariesInput(input);
   const byCategory = category === undefined ? Prisma.empty : Prisma.sql`AND k.category = ${category}`;
   const k = Prisma.raw("k");
   return sql<KpiSummaryRow>`
     SELECT k.id::text AS id, k.name, k.unit, k.category, k.direction::text AS direction,
            k.aggregation::text AS aggregation, k.target_value AS "targetValue",
-           ${kpiPeriodValueSql(k, Prisma.sql`b.period_start`, Prisma.sql`b.at`)} AS "currentValue",
+           ${periodValue(k, Prisma.sql`b.period_start`, Prisma.sql`b.at`)} AS "currentValue",
            k.current_value_at AS "currentValueAt",
-           ${kpiPeriodValueSql(k, Prisma.sql`b.previous_start`, Prisma.sql`b.previous_end`)} AS "previousValue",
+           ${periodValue(k, Prisma.sql`b.previous_start`, Prisma.sql`b.previous_end`)} AS "previousValue",
            k.current_value AS "latestValue",
            b.period_start AS "periodStart", b.previous_start AS "previousPeriodStart",
            b.previous_end AS "previousPeriodEnd"

@@ -200,6 +200,9 @@ describe("at a million data points, with row-level security on", () => {
       for (const scan of scansOf(nodes, "kpi_data_points")) {
         expect(scan.indexCond).toMatch(/kpi_id = .*"?timestamp"? >= .*"?timestamp"? </);
       }
+      // Days and hours come from the rollups, by their primary keys (RLS supplies workspace_id).
+      expectIndex(nodes, "kpi_rollups_daily", "kpi_rollups_daily_pkey");
+      expectIndex(nodes, "kpi_rollups_hourly", "kpi_rollups_hourly_pkey");
     },
   );
 
@@ -228,6 +231,8 @@ describe("at a million data points, with row-level security on", () => {
     expect(kpiScans.length).toBeGreaterThan(0);
     for (const scan of kpiScans) expect(indexScans, JSON.stringify(nodes)).toContain(scan.nodeType);
     expectIndex(nodes, "kpi_data_points", "kpi_data_points_series_idx", ["Index Only Scan"]);
+    expectIndex(nodes, "kpi_rollups_daily", "kpi_rollups_daily_pkey");
+    expectIndex(nodes, "kpi_rollups_hourly", "kpi_rollups_hourly_pkey");
   });
 
   test("the goals of a workspace in a status use goals_workspace_id_status_idx", async () => {

@@ -336,6 +336,7 @@ export const kpiRouter = {
       const start = historyStart(planOf(plans, ctx.billing), ctx.clock());
       const range: KpiSeriesInput = {
         kpiId: input.kpiId,
+        workspaceId: ctx.workspace.id,
         from: input.from,
         to: input.to,
         buckets: input.buckets,
