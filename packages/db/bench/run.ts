@@ -107,19 +107,28 @@ interface Pools {
 /** Every shape of (a) to (c); the same inputs in every shape of a round. */
 function hotReadShapes(db: Database, pools: Pools): Record<string, Shape> {
   const to = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000);
-  const series = (kpiId: string) => ({ kpiId, from: new Date(to.getTime() - 90 * 86_400_000), to, buckets: 90 });
+  // The workspace named as kpi.series names it: the rollups' keys lead with it, and without RLS
+  // (the raw and RLS-off shapes) nothing else would bound the read to one workspace's rows.
+  const series = (tenant: Tenant, kpiId: string) => ({
+    workspaceId: tenant.context.workspaceId ?? undefined,
+    kpiId,
+    from: new Date(to.getTime() - 90 * 86_400_000),
+    to,
+    buckets: 90,
+  });
   const list = (tenant: Tenant) => ({ workspaceId: tenant.context.workspaceId, period: "week" as const, limit: 20 });
   const { raw, appPipelined, adminPipelined, appWithoutRls } = pools;
   return {
-    seriesRaw: (_, kpiId) => rawQuery(raw, kpiSeriesQuery(series(kpiId)), false),
-    seriesRawPrepared: (_, kpiId) => rawQuery(raw, kpiSeriesQuery(series(kpiId)), true),
-    seriesReader: (tenant, kpiId) => kpiSeries(db.reader(tenant.context), series(kpiId)),
-    seriesPrisma: (tenant, kpiId) => db.withContext(tenant.context, (tx) => kpiSeries(tx, series(kpiId))),
-    seriesRlsOff: (tenant, kpiId) => pipelined(adminPipelined, "none", tenant.context, kpiSeriesQuery(series(kpiId))),
+    seriesRaw: (tenant, kpiId) => rawQuery(raw, kpiSeriesQuery(series(tenant, kpiId)), false),
+    seriesRawPrepared: (tenant, kpiId) => rawQuery(raw, kpiSeriesQuery(series(tenant, kpiId)), true),
+    seriesReader: (tenant, kpiId) => kpiSeries(db.reader(tenant.context), series(tenant, kpiId)),
+    seriesPrisma: (tenant, kpiId) => db.withContext(tenant.context, (tx) => kpiSeries(tx, series(tenant, kpiId))),
+    seriesRlsOff: (tenant, kpiId) =>
+      pipelined(adminPipelined, "none", tenant.context, kpiSeriesQuery(series(tenant, kpiId))),
     seriesRlsOn: (tenant, kpiId) =>
-      pipelined(appPipelined, "northstar_app", tenant.context, kpiSeriesQuery(series(kpiId))),
+      pipelined(appPipelined, "northstar_app", tenant.context, kpiSeriesQuery(series(tenant, kpiId))),
     seriesAppRlsOff: (tenant, kpiId) =>
-      pipelined(appWithoutRls, "northstar_app", tenant.context, kpiSeriesQuery(series(kpiId))),
+      pipelined(appWithoutRls, "northstar_app", tenant.context, kpiSeriesQuery(series(tenant, kpiId))),
     listRaw: (tenant) => rawQuery(raw, kpiSummariesQuery(list(tenant)), false),
     listRawPrepared: (tenant) => rawQuery(raw, kpiSummariesQuery(list(tenant)), true),
     listReader: (tenant) => kpiSummaries(db.reader(tenant.context), list(tenant)),
