@@ -110,7 +110,7 @@ function hotReadShapes(db: Database, pools: Pools): Record<string, Shape> {
   // The workspace named as kpi.series names it: the rollups' keys lead with it, and without RLS
   // (the raw and RLS-off shapes) nothing else would bound the read to one workspace's rows.
   const series = (tenant: Tenant, kpiId: string) => ({
-    workspaceId: tenant.context.workspaceId ?? undefined,
+    workspaceId: tenant.context.workspaceId,
     kpiId,
     from: new Date(to.getTime() - 90 * 86_400_000),
     to,
