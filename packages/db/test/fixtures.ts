@@ -83,3 +83,51 @@ export async function arrangeTenancy(admin: pg.Pool): Promise<Tenancy> {
   });
   return t;
 }
+
+// Points and KPIs written as an operator, for the tests that compare rollups with raw points.
+
+/** The start of a window across the 2026 daylight-saving changes of New York (8 March) and Lord Howe (5 April). */
+export const dstWindowStart = Date.parse("2026-03-01T00:00:00.000Z");
+
+export interface OperatorPoint {
+  kpiId: string;
+  at: Date;
+  value: number;
+  /** Default MANUAL. */
+  source?: "MANUAL" | "IMPORT";
+}
+
+/** A new KPI of `workspaceId` named `<prefix> <id>`; its id. */
+export async function addKpi(admin: pg.Pool, workspaceId: string, prefix: string): Promise<string> {
+  const kpiId = randomUUID();
+  await admin.query("INSERT INTO kpis (id, workspace_id, name) VALUES ($1, $2, $3)", [
+    kpiId,
+    workspaceId,
+    `${prefix} ${kpiId.slice(0, 8)}`,
+  ]);
+  return kpiId;
+}
+
+/** Points of `workspaceId` in one statement (so its triggers run once); a point already there is kept. */
+export async function insertPoints(
+  admin: pg.Pool,
+  workspaceId: string,
+  points: readonly OperatorPoint[],
+): Promise<void> {
+  await admin.query(
+    `INSERT INTO kpi_data_points (workspace_id, kpi_id, value, "timestamp", source)
+     SELECT $1, * FROM unnest($2::uuid[], $3::float8[], $4::timestamptz[], $5::"DataPointSource"[])
+     ON CONFLICT DO NOTHING`,
+    [
+      workspaceId,
+      points.map((p) => p.kpiId),
+      points.map((p) => p.value),
+      points.map((p) => p.at),
+      points.map((p) => p.source ?? "MANUAL"),
+    ],
+  );
+}
+
+export async function setWorkspaceZone(admin: pg.Pool, workspaceId: string, zone: string): Promise<void> {
+  await admin.query("UPDATE workspaces SET time_zone = $2 WHERE id = $1", [workspaceId, zone]);
+}

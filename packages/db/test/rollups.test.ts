@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import fc from "fast-check";
 import { beforeAll, describe, expect, test } from "vitest";
 import { createDatabase, queryRows, type RequestContext } from "../src/client.ts";
@@ -13,7 +12,15 @@ import {
 } from "../src/rollups.ts";
 import { bulkLoad } from "../src/testing/bulk-load.ts";
 import { operatorTransaction } from "../src/testing/operator.ts";
-import { arrangeTenancy, type Tenancy } from "./fixtures.ts";
+import {
+  addKpi as addOperatorKpi,
+  arrangeTenancy,
+  dstWindowStart,
+  insertPoints as insertOperatorPoints,
+  type OperatorPoint,
+  setWorkspaceZone,
+  type Tenancy,
+} from "./fixtures.ts";
 import { useTestDatabase } from "../src/testing/use-test-database.ts";
 
 // The rollups against the raw points: fixed cases (ties, edges, zones, each writer role), a
@@ -27,45 +34,12 @@ let alice: RequestContext;
 const minute = 60_000;
 const hour = 3_600_000;
 const day = 86_400_000;
-// A window across the 2026 DST changes of New York (8 March) and Lord Howe (5 April).
-const base = new Date("2026-03-01T00:00:00.000Z").getTime();
-const at = (ms: number) => new Date(base + ms);
+const at = (ms: number) => new Date(dstWindowStart + ms);
 
-interface Point {
-  kpiId: string;
-  at: Date;
-  value: number;
-  source: "MANUAL" | "IMPORT";
-}
-
-async function insertPoints(points: readonly Point[], workspaceId = t.workspaces.a): Promise<void> {
-  await ctx().admin.query(
-    `INSERT INTO kpi_data_points (workspace_id, kpi_id, value, "timestamp", source)
-     SELECT $1, * FROM unnest($2::uuid[], $3::float8[], $4::timestamptz[], $5::"DataPointSource"[])
-     ON CONFLICT DO NOTHING`,
-    [
-      workspaceId,
-      points.map((p) => p.kpiId),
-      points.map((p) => p.value),
-      points.map((p) => p.at),
-      points.map((p) => p.source),
-    ],
-  );
-}
-
-async function addKpi(workspaceId = t.workspaces.a): Promise<string> {
-  const id = randomUUID();
-  await ctx().admin.query("INSERT INTO kpis (id, workspace_id, name) VALUES ($1, $2, $3)", [
-    id,
-    workspaceId,
-    `Rollup ${id.slice(0, 8)}`,
-  ]);
-  return id;
-}
-
-async function setZone(zone: string, workspaceId = t.workspaces.a): Promise<void> {
-  await ctx().admin.query("UPDATE workspaces SET time_zone = $2 WHERE id = $1", [workspaceId, zone]);
-}
+const insertPoints = (points: readonly OperatorPoint[], workspaceId = t.workspaces.a) =>
+  insertOperatorPoints(ctx().admin, workspaceId, points);
+const addKpi = (workspaceId = t.workspaces.a) => addOperatorKpi(ctx().admin, workspaceId, "Rollup");
+const setZone = (zone: string, workspaceId = t.workspaces.a) => setWorkspaceZone(ctx().admin, workspaceId, zone);
 
 /** Both answers through the app role, under row-level security. */
 async function both(input: RollupSeriesInput): Promise<{ rollups: RollupBucket[]; raw: RollupBucket[] }> {

@@ -16,7 +16,15 @@ import {
   seriesFromRows,
 } from "../src/series.ts";
 import { useTestDatabase } from "../src/testing/use-test-database.ts";
-import { arrangeTenancy, type Tenancy } from "./fixtures.ts";
+import {
+  addKpi as addOperatorKpi,
+  arrangeTenancy,
+  dstWindowStart,
+  insertPoints as insertOperatorPoints,
+  type OperatorPoint,
+  setWorkspaceZone,
+  type Tenancy,
+} from "./fixtures.ts";
 
 // The chart series and the dashboard's period values read from the rollups, against the raw
 // statements they replace, over random KPIs, ranges, bucket counts, calendar units, zones, plan
@@ -35,9 +43,7 @@ let alice: RequestContext;
 const minute = 60_000;
 const hour = 3_600_000;
 const day = 86_400_000;
-// Across the 2026 DST changes of New York (8 March) and Lord Howe (5 April).
-const base = new Date("2026-03-01T00:00:00.000Z").getTime();
-const at = (ms: number) => new Date(base + ms);
+const at = (ms: number) => new Date(dstWindowStart + ms);
 const tolerance = 1e-9;
 
 function close(actual: number | null, expected: number | null): boolean {
@@ -60,24 +66,8 @@ function expectSameRows<Row extends object>(actual: Row[], expected: Row[], appr
   });
 }
 
-async function addKpi(): Promise<string> {
-  const id = randomUUID();
-  await ctx().admin.query("INSERT INTO kpis (id, workspace_id, name) VALUES ($1, $2, $3)", [
-    id,
-    t.workspaces.a,
-    `Series ${id.slice(0, 8)}`,
-  ]);
-  return id;
-}
-
-async function insertPoints(points: readonly { kpiId: string; at: Date; value: number }[]): Promise<void> {
-  await ctx().admin.query(
-    `INSERT INTO kpi_data_points (workspace_id, kpi_id, value, "timestamp", source)
-     SELECT $1, k, v, ts, 'MANUAL' FROM unnest($2::uuid[], $3::float8[], $4::timestamptz[]) AS u(k, v, ts)
-     ON CONFLICT DO NOTHING`,
-    [t.workspaces.a, points.map((p) => p.kpiId), points.map((p) => p.value), points.map((p) => p.at)],
-  );
-}
+const addKpi = () => addOperatorKpi(ctx().admin, t.workspaces.a, "Series");
+const insertPoints = (points: readonly OperatorPoint[]) => insertOperatorPoints(ctx().admin, t.workspaces.a, points);
 
 /** The series both ways, as the API assembles it (gaps filled), through the app role under RLS. */
 async function expectSameSeries(input: KpiSeriesInput): Promise<void> {
@@ -178,7 +168,7 @@ describe("property: kpi.series and the period values on rollups answer what the 
         }),
         async (steps) => {
           await admin.query("DELETE FROM kpi_data_points WHERE kpi_id = ANY($1::uuid[])", [kpiIds]);
-          await admin.query("UPDATE workspaces SET time_zone = 'UTC' WHERE id = $1", [t.workspaces.a]);
+          await setWorkspaceZone(admin, t.workspaces.a, "UTC");
           for (const [step, reads, summaryRead] of steps) {
             const { rows } = await admin.query<{ id: string }>(
               `SELECT id::text FROM kpi_data_points WHERE kpi_id = ANY($1::uuid[]) ORDER BY "timestamp", id`,
@@ -208,7 +198,7 @@ describe("property: kpi.series and the period values on rollups answer what the 
               const doomed = ids.filter((_, i) => (i + step.pick) % step.every === 0);
               await admin.query("DELETE FROM kpi_data_points WHERE id = ANY($1::uuid[])", [doomed]);
             } else if (step.kind === "zone") {
-              await admin.query("UPDATE workspaces SET time_zone = $2 WHERE id = $1", [t.workspaces.a, step.zone]);
+              await setWorkspaceZone(admin, t.workspaces.a, step.zone);
             } else {
               await admin.query('UPDATE kpis SET aggregation = $2::"KpiAggregation" WHERE id = $1', [
                 kpiIds[step.kpi],
