@@ -1,6 +1,7 @@
 import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { errorMessage, fieldErrors, formError, lineErrors } from "../lib/errors.ts";
+import { LineErrors } from "./LineErrors.tsx";
 import { formatDateTime, formatShortDateTime, formatValue, toLocalInput } from "../lib/format.ts";
 import { type RouterOutputs, useTRPC } from "../trpc.ts";
 import { useWorkspace } from "../workspace.ts";
@@ -285,29 +286,7 @@ export function ImportCsvForm({ kpiId, onImported }: { kpiId: string; onImported
         />
       </Field>
       {importPoints.isError ? (
-        <div className="import-errors" role="alert">
-          <p className="form-error">{errorMessage(importPoints.error)}</p>
-          {badLines.length > 0 ? (
-            <table className="table table-compact">
-              <caption>Lines to fix</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Line</th>
-                  <th scope="col">Problem</th>
-                </tr>
-              </thead>
-              <tbody>
-                {badLines.slice(0, 50).map((line) => (
-                  <tr key={`${line.line}-${line.message}`}>
-                    <td>{line.line}</td>
-                    <td>{line.message}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          ) : null}
-          {badLines.length > 50 ? <p className="muted">…and {badLines.length - 50} more.</p> : null}
-        </div>
+        <LineErrors message={errorMessage(importPoints.error)} lines={badLines.slice(0, 50)} total={badLines.length} />
       ) : null}
       <div className="actions">
         <button type="submit" className="button button-primary" disabled={importPoints.isPending || text.trim() === ""}>

@@ -5,6 +5,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useState } from "react";
 import { errorMessage } from "../lib/errors.ts";
 import { formatDateTime } from "../lib/format.ts";
+import { LineErrors } from "./LineErrors.tsx";
 import { ImportFailed, type ImportProgress, type ImportRefusal, uploadImport } from "../lib/upload-import.ts";
 import { type RouterOutputs, useTRPC } from "../trpc.ts";
 import { useWorkspace } from "../workspace.ts";
@@ -389,31 +390,5 @@ function PreviewTable({ preview }: { preview: Preview }) {
 
 function Refusal({ refusal }: { refusal: ImportRefusal }) {
   const lines = refusal.lines ?? [];
-  return (
-    <div className="import-errors" role="alert">
-      <p className="form-error">{refusal.message}</p>
-      {lines.length > 0 ? (
-        <table className="table table-compact">
-          <caption>Lines to fix</caption>
-          <thead>
-            <tr>
-              <th scope="col">Line</th>
-              <th scope="col">Problem</th>
-            </tr>
-          </thead>
-          <tbody>
-            {lines.map((line) => (
-              <tr key={`${line.line}-${line.message}`}>
-                <td>{line.line}</td>
-                <td>{line.message}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
-      {refusal.totalLines !== undefined && refusal.totalLines > lines.length ? (
-        <p className="muted">…and {numberFormat.format(refusal.totalLines - lines.length)} more.</p>
-      ) : null}
-    </div>
-  );
+  return <LineErrors message={refusal.message} lines={lines} total={refusal.totalLines ?? lines.length} />;
 }
