@@ -13,7 +13,7 @@ import {
   sessionLookupSql,
   workspacePlanQuery,
 } from "@northstar/api";
-import { configuredDatabaseUrl, createDatabase, type Database, kpiSeriesQuery, Prisma } from "@northstar/db";
+import { configuredDatabaseUrl, createDatabase, type Database, kpiChartQuery, Prisma } from "@northstar/db";
 import { migrate, withDatabaseServer } from "@northstar/db/server";
 import {
   createTestDatabase,
@@ -329,13 +329,11 @@ function statementsFor(
       const { from, to } = seriesRange();
       // As the API builds them (its context workspace stated again: the raw run bypasses RLS).
       const { workspaceId } = tenant;
-      const current = kpiSeriesQuery({ kpiId, workspaceId, from, to, buckets: 365 });
-      const previous = kpiSeriesQuery({ kpiId, workspaceId, from, to, buckets: 365, previous: true });
+      const chart = kpiChartQuery({ kpiId, workspaceId, from, to, buckets: 365, compare: true });
       return around([
         statement(kpiListQuery({ workspaceId: tenant.workspaceId, status: "all", take: 1, id: kpiId }), true),
         statement(workspacePlanQuery, false),
-        statement(current, true),
-        statement(previous, true),
+        statement(chart, true),
       ]);
     }
   }

@@ -11,16 +11,15 @@ import { maxPastedRows } from "./import.ts";
 import {
   calendarBound,
   calendarUnits,
-  hiddenPointsQuery,
+  chartFromRow,
   type KpiSeriesInput,
-  kpiSeriesQuery,
+  kpiChartQuery,
   kpiSummaries,
   maxBuckets,
   maxRangeMs,
   maxSummaries,
   Prisma,
   queryRows,
-  seriesFromRows,
   type SummaryPeriod,
 } from "@northstar/db";
 import { type KpiListRow, kpiListQuery, kpiSelect } from "../kpi/list.ts";
@@ -326,7 +325,8 @@ export const kpiRouter = {
         ),
     )
     .query(async ({ ctx, input }) => {
-      // Two round trips: the KPI and the plan, then the periods clipped to the plan's window.
+      // Two round trips: the KPI and the plan, then the chart (both periods and the hidden count,
+      // one statement) clipped to the plan's window.
       const [kpis, plans] = await ctx.read.batch(
         kpiListQuery({ workspaceId: ctx.workspace.id, status: "all", take: 1, id: input.kpiId }),
         workspacePlanQuery,
@@ -345,17 +345,12 @@ export const kpiRouter = {
         visibleFrom: start,
         ...(input.calendar ? { calendar: input.calendar } : {}),
       };
-      const [currentRows, hiddenRows, previousRows] = await ctx.read.batch(
-        kpiSeriesQuery(range),
-        hiddenPointsQuery(input.kpiId, start),
-        ...(input.compare ? [kpiSeriesQuery({ ...range, previous: true })] : []),
-      );
-      const current = seriesFromRows(range, currentRows);
-      const previousSeries = previousRows ? seriesFromRows({ ...range, previous: true }, previousRows) : null;
+      const chart = { ...range, compare: input.compare };
+      const [chartRows] = await ctx.read.batch(kpiChartQuery(chart));
+      const { current, previous: previousSeries, hiddenPoints } = chartFromRow(chart, chartRows[0]);
       // The previous period is compared only where the plan's history reaches all of it.
       const previousStart = previousSeries?.buckets[0]?.bucketStart;
       const previous = previousSeries && previousStart && (!start || previousStart >= start) ? previousSeries : null;
-      const hiddenPoints = hiddenRows[0]?.points ?? 0;
       return {
         kpi: {
           id: kpi.id,

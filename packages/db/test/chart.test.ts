@@ -1,0 +1,121 @@
+import fc from "fast-check";
+import { beforeAll, describe, expect, test } from "vitest";
+import { chartFromRow, type KpiChartInput, kpiChartQuery } from "../src/chart.ts";
+import type { RequestContext } from "../src/client.ts";
+import { calendarUnits, hiddenPointsQuery, kpiSeriesQuery, seriesFromRows } from "../src/series.ts";
+import { useTestDatabase } from "../src/testing/use-test-database.ts";
+import { addKpi, arrangeTenancy, dstWindowStart, insertPoints, setWorkspaceZone, type Tenancy } from "./fixtures.ts";
+
+// The chart statement packs the series, the comparison period and the hidden count into one row of
+// JSON. It must answer exactly what the three statements it replaces answer (the same buckets,
+// bounds, figures and nulls, to the last bit of every float), for even and calendar buckets, with
+// and without a comparison and a plan window.
+
+const ctx = useTestDatabase();
+let t: Tenancy;
+let alice: RequestContext;
+let kpiId: string;
+
+const hour = 3_600_000;
+const day = 86_400_000;
+const at = (ms: number) => new Date(dstWindowStart + ms);
+
+beforeAll(async () => {
+  t = await arrangeTenancy(ctx().admin);
+  alice = { userId: t.users.alice, workspaceId: t.workspaces.a };
+  await setWorkspaceZone(ctx().admin, t.workspaces.a, "America/New_York");
+  kpiId = await addKpi(ctx().admin, t.workspaces.a, "Chart");
+  // Sixty days of points every 97 minutes, values with long binary expansions (n / 3, n / 7).
+  await insertPoints(
+    ctx().admin,
+    t.workspaces.a,
+    Array.from({ length: Math.floor((60 * day) / (97 * 60_000)) }, (_, n) => ({
+      kpiId,
+      at: at(n * 97 * 60_000),
+      value: n % 2 === 0 ? n / 3 : -n / 7,
+    })),
+  );
+});
+
+/** The chart the old way: the two series statements and the hidden count, one by one. */
+async function separately(input: KpiChartInput) {
+  const reader = ctx().db.reader(alice);
+  const { compare, ...range } = input;
+  const [current, hidden, previous] = await reader.batch(
+    kpiSeriesQuery(range),
+    hiddenPointsQuery(range.kpiId, range.visibleFrom ?? null),
+    ...(compare ? [kpiSeriesQuery({ ...range, previous: true })] : []),
+  );
+  return {
+    current: seriesFromRows(range, current),
+    previous: previous ? seriesFromRows({ ...range, previous: true }, previous) : null,
+    hiddenPoints: hidden[0]?.points ?? 0,
+  };
+}
+
+async function packed(input: KpiChartInput) {
+  const [rows] = await ctx().db.reader(alice).batch(kpiChartQuery(input));
+  return chartFromRow(input, rows[0]);
+}
+
+describe("the chart statement", () => {
+  test("a year of local days with the year before, as the dashboard asks", async () => {
+    const input: KpiChartInput = {
+      kpiId,
+      workspaceId: t.workspaces.a,
+      from: at(-300 * day + 5 * hour),
+      to: at(65 * day + 5 * hour),
+      buckets: 365,
+      aggregation: "SUM",
+      timeZone: "America/New_York",
+      compare: true,
+    };
+    const chart = await packed(input);
+    expect(chart).toEqual(await separately(input));
+    expect(chart.current.calendar).toBe("day");
+    expect(chart.current.buckets.filter((bucket) => bucket.count > 0).length).toBeGreaterThan(55);
+  });
+
+  test("agrees with the separate statements on random ranges, widths, units and windows", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: -20 * 24, max: 70 * 24 }),
+        fc.integer({ min: 1, max: 90 * 24 }),
+        fc.integer({ min: 1, max: 400 }),
+        fc.option(fc.constantFrom(...calendarUnits, "auto" as const), { nil: undefined }),
+        fc.boolean(),
+        fc.option(fc.integer({ min: -10 * 24, max: 60 * 24 }), { nil: null }),
+        async (startHours, lengthHours, buckets, calendar, compare, windowHours) => {
+          const from = at(startHours * hour + (startHours % 3) * 60_000);
+          const input: KpiChartInput = {
+            kpiId,
+            from,
+            to: new Date(from.getTime() + lengthHours * hour),
+            buckets,
+            aggregation: "AVERAGE",
+            timeZone: "America/New_York",
+            visibleFrom: windowHours === null ? null : at(windowHours * hour),
+            compare,
+            ...(calendar ? { calendar } : {}),
+          };
+          // Ranges with more calendar buckets than allowed are refused alike; only answers compare.
+          const expected = await separately(input).catch((error: unknown) => error);
+          if (expected instanceof Error) {
+            expect(() => kpiChartQuery(input)).toThrow(expected.message);
+            return;
+          }
+          expect(await packed(input)).toEqual(expected);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  test("another workspace's KPI reads as an empty chart, not as an error", async () => {
+    const other = await addKpi(ctx().admin, t.workspaces.b, "Theirs");
+    await insertPoints(ctx().admin, t.workspaces.b, [{ kpiId: other, at: at(hour), value: 1 }]);
+    const chart = await packed({ kpiId: other, from: at(0), to: at(day), buckets: 24, compare: true });
+    expect(chart.current.buckets.every((bucket) => bucket.count === 0)).toBe(true);
+    expect(chart.previous?.buckets.every((bucket) => bucket.count === 0)).toBe(true);
+  });
+});
