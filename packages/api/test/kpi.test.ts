@@ -474,6 +474,12 @@ describe("data points", () => {
     ]);
     expect(summary[1]?.periodStart).toEqual(at(-2, -12));
     expect(await viewer.caller.kpi.summary({ ...ref, category: "B" })).toHaveLength(1);
+    // One KPI's figures, as its page shows them: the same as its card, also once archived.
+    await owner.caller.kpi.archive({ ...ref, kpiId: down.id });
+    const page = await clockedViewer.kpi.summary({ ...ref, period: "week", kpiId: down.id });
+    expect(page.map((s) => [s.name, s.currentValue, s.progressPct])).toEqual([["Down", 25, 40]]);
+    expect(await clockedViewer.kpi.summary({ ...ref, period: "week" })).toHaveLength(1);
+    await expectCode(viewer.caller.kpi.summary({ ...ref, kpiId: "not-a-uuid" }), "BAD_REQUEST");
     await expectCode(viewer.caller.kpi.summary({ ...ref, period: "decade" as "day" }), "BAD_REQUEST");
   });
 });

@@ -384,6 +384,8 @@ export interface KpiSummariesInput {
   workspaceId: string;
   period: SummaryPeriod;
   category?: string;
+  /** Only this KPI, active or archived (its page); otherwise every active KPI. */
+  kpiId?: string;
   /** 1..200, default 50; ordered by category, then name. */
   limit?: number;
   /** The instant the periods are taken at (the API's clock); default the transaction's now(). */
@@ -418,6 +420,7 @@ export interface KpiSummaryRow {
 
 function checkedSummariesInput(input: KpiSummariesInput): KpiSummariesInput & { limit: number } {
   assertUuid("workspaceId", input.workspaceId);
+  if (input.kpiId !== undefined) assertUuid("kpiId", input.kpiId);
   if (!Object.hasOwn(summaryPeriods, input.period))
     throw new RangeError(`period must be one of ${Object.keys(summaryPeriods).join(", ")}`);
   if (input.now !== undefined) assertDate("now", input.now);
@@ -503,8 +506,9 @@ export function kpiSummariesQuery(
   input: KpiSummariesInput,
   periodValue: PeriodValueSql = kpiPeriodValueSql,
 ): Query<KpiSummaryRow> {
-  const { workspaceId, period, category, limit, now } = checkedSummariesInput(input);
+  const { workspaceId, period, category, kpiId, limit, now } = checkedSummariesInput(input);
   const byCategory = category === undefined ? Prisma.empty : Prisma.sql`AND k.category = ${category}`;
+  const which = kpiId === undefined ? Prisma.sql`k.is_active` : Prisma.sql`k.id = ${kpiId}::uuid`;
   const k = Prisma.raw("k");
   return sql<KpiSummaryRow>`
     SELECT k.id::text AS id, k.name, k.unit, k.category, k.direction::text AS direction,
@@ -517,7 +521,7 @@ export function kpiSummariesQuery(
            b.previous_end AS "previousPeriodEnd"
       FROM kpis AS k
      CROSS JOIN (${periodBoundsSql(workspaceId, period, now)}) AS b
-     WHERE k.workspace_id = ${workspaceId}::uuid AND k.is_active ${byCategory}
+     WHERE k.workspace_id = ${workspaceId}::uuid AND ${which} ${byCategory}
      ORDER BY k.category, k.name, k.id
      LIMIT ${limit}::int`;
 }

@@ -13,6 +13,7 @@ import { PaceBadge, TrendText } from "../components/Pace.tsx";
 import { Sparkline } from "../components/Sparkline.tsx";
 import { useToast } from "../components/Toasts.tsx";
 import { formatCalendarDate, formatDate, formatPercent, formatValue } from "../lib/format.ts";
+import { valueCaption } from "../lib/period-caption.ts";
 import { can } from "../lib/permissions.ts";
 import { type RouterOutputs, useTRPC } from "../trpc.ts";
 import { useWorkspace } from "../workspace.ts";
@@ -93,23 +94,6 @@ function KpiSparkline({ kpi }: { kpi: Summary }) {
   );
 }
 
-/** What the card's value is: "Total this week", "Latest value", … */
-function valueCaption(kpi: Summary, period: Period): string {
-  const within = period === "day" ? "today so far" : `this ${period} so far`;
-  switch (kpi.aggregation) {
-    case "SUM":
-      return `Total ${within}`;
-    case "AVERAGE":
-      return `Average ${within}`;
-    case "MIN":
-      return `Lowest ${within}`;
-    case "MAX":
-      return `Highest ${within}`;
-    case "LAST":
-      return "Latest value";
-  }
-}
-
 function KpiCard({ kpi, period }: { kpi: Summary; period: Period }) {
   const { slug } = useWorkspace();
   return (
@@ -125,7 +109,7 @@ function KpiCard({ kpi, period }: { kpi: Summary; period: Period }) {
       <p className="muted small">
         {kpi.currentValue === null && kpi.latestValue !== null
           ? `No values this ${period} yet`
-          : valueCaption(kpi, period)}
+          : valueCaption(kpi.aggregation, period)}
       </p>
       <p className="kpi-meta">
         <TrendText change={kpi.change} changePct={kpi.changePct} trend={kpi.trend} unit={kpi.unit} />

@@ -11,6 +11,7 @@ import { PageHeader } from "../components/PageHeader.tsx";
 import { RecordPageError } from "../components/RecordPageError.tsx";
 import { useToast } from "../components/Toasts.tsx";
 import { formatPercent, formatRelative, formatValue } from "../lib/format.ts";
+import { valueCaption } from "../lib/period-caption.ts";
 import { can } from "../lib/permissions.ts";
 import { useTRPC } from "../trpc.ts";
 import { useWorkspace } from "../workspace.ts";
@@ -27,6 +28,10 @@ export function KpiPage() {
   const [importing, setImporting] = useState(false);
   const [refreshKey, setRefreshKey] = useState(0);
   const kpi = useQuery(trpc.kpi.get.queryOptions({ workspaceId, kpiId }));
+  // Progress as the dashboard's card and the goals measure it: this month's value as the KPI's
+  // aggregation adds up (a SUM KPI's month so far), not its newest point.
+  const month = useQuery(trpc.kpi.summary.queryOptions({ workspaceId, period: "month", kpiId, limit: 1 }));
+  const thisMonth = month.data?.[0];
   const categories = useQuery({ ...trpc.kpi.categories.queryOptions({ workspaceId }), enabled: editing });
   const canWrite = can(role, "kpi.write");
   const refresh = () => {
@@ -128,9 +133,16 @@ export function KpiPage() {
           </span>
         </div>
         <div className="stat stat-wide">
-          <span className="stat-label">Progress</span>
-          <span className="stat-value">{formatPercent(data.progressPct)}</span>
-          <ProgressBar value={data.progressPct} label={`${data.name}: progress to target`} />
+          <span className="stat-label">{data.aggregation === "LAST" ? "Progress" : "Progress this month"}</span>
+          <span className="stat-value" data-testid="kpi-progress">
+            {formatPercent(thisMonth?.progressPct ?? null)}
+          </span>
+          <ProgressBar value={thisMonth?.progressPct ?? null} label={`${data.name}: progress to target`} />
+          {thisMonth && data.aggregation !== "LAST" ? (
+            <span className="muted small" data-testid="kpi-period-value">
+              {valueCaption(thisMonth.aggregation, "month")}: {formatValue(thisMonth.currentValue, data.unit)}
+            </span>
+          ) : null}
         </div>
       </section>
 

@@ -44,6 +44,11 @@ const dataPointSelect = {
   createdAt: true,
 } satisfies Prisma.KpiDataPointSelect;
 
+/**
+ * A KPI with its latest value's progress toward the target. The dashboard, the goals and the KPI's
+ * page measure progress by the current period's value as the KPI's aggregation adds up (a SUM
+ * KPI's month so far: kpi.summary); for a LAST KPI the two agree.
+ */
 function withProgress(kpi: KpiListRow) {
   return { ...kpi, progressPct: progressPct(kpi.direction, kpi.currentValue, kpi.targetValue) };
 }
@@ -381,6 +386,8 @@ export const kpiRouter = {
       z.object({
         period: z.enum(periods, { error: `Period must be one of ${periods.join(", ")}` }).default("month"),
         category: z.string().trim().min(1).max(kpiRules.categoryMax).optional(),
+        /** Only this KPI, archived or not (its page shows the same figures as its dashboard card). */
+        kpiId: kpiId.optional(),
         limit: z.number().int().min(1).max(maxSummaries).default(50),
       }),
     )
@@ -391,6 +398,7 @@ export const kpiRouter = {
         limit: input.limit,
         now: ctx.clock(),
         ...(input.category ? { category: input.category } : {}),
+        ...(input.kpiId ? { kpiId: input.kpiId } : {}),
       });
       return rows.map(summarizeKpi);
     }),
