@@ -1,5 +1,7 @@
+import { queryRows, type RawQueryable } from "./client.ts";
 import { Prisma } from "./generated/prisma/client.ts";
 import { type Query, sql } from "./query.ts";
+import { wholeDaysSeriesQuery, wholeDaysUnit } from "./whole-days.ts";
 import {
   hiddenPointsQuery,
   type KpiSeries,
@@ -32,21 +34,31 @@ interface PackedChartRow {
   current: string;
   previous: string | null;
   hidden: number;
+  /** The workspace's zone as the statement saw it, when it read the daily rollups alone. */
+  zone: string | null;
 }
 
 /** The rows of a series statement as one JSON array of arrays, in bucket order. */
-function packedSql(input: KpiSeriesInput): Prisma.Sql {
-  const epochMs = (column: string) => Prisma.sql`(extract(epoch FROM s.${Prisma.raw(`"${column}"`)}) * 1000)::float8`;
+function packedSql(input: KpiSeriesInput, general: boolean): Prisma.Sql {
+  // float8 seconds (cheaper than extract's numeric), rounded back to the millisecond in unpack:
+  // bucket bounds are whole milliseconds, and float8 holds them to within a microsecond.
+  const epochMs = (column: string) => Prisma.sql`date_part('epoch', s.${Prisma.raw(`"${column}"`)}) * 1000`;
   // Calendar buckets name their end (months differ in length); even ones are all one width.
   const end = seriesCalendar(input) === null ? Prisma.sql`NULL` : epochMs("bucketEnd");
+  const series = general || wholeDaysUnit(input) === null ? kpiSeriesQuery(input) : wholeDaysSeriesQuery(input);
   return Prisma.sql`(SELECT coalesce(json_agg(json_build_array(${epochMs("bucketStart")}, ${end},
               s.sum, s.avg, s.min, s.max, s.last, s.count) ORDER BY s."bucketStart"), '[]')::text
-         FROM (${kpiSeriesQuery(input)}) AS s)`;
+         FROM (${series}) AS s)`;
 }
 
 export interface KpiChartInput extends KpiSeriesInput {
   /** Also the comparison period (KpiSeriesInput.previous): as many buckets just before. */
   compare: boolean;
+  /**
+   * The general statement even where the daily rollups alone would answer (src/whole-days.ts):
+   * after the workspace's zone changed under a read of them.
+   */
+  general?: boolean;
 }
 
 export interface KpiChart {
@@ -58,18 +70,25 @@ export interface KpiChart {
 
 /** The statement of a chart (run it in the workspace context, as kpiSeriesQuery). */
 export function kpiChartQuery(input: KpiChartInput): Query<PackedChartRow> {
-  const { compare, ...range } = input;
-  const previous = compare ? packedSql({ ...range, previous: true }) : Prisma.sql`NULL::text`;
+  const { compare, general = false, ...range } = input;
+  const current = { ...range, previous: false };
+  const previous = compare ? packedSql({ ...range, previous: true }, general) : Prisma.sql`NULL::text`;
+  // Whole days are right in the zone their rows were written in: the statement says which that was.
+  const zone =
+    !general && range.workspaceId !== undefined && wholeDaysUnit(current) !== null
+      ? Prisma.sql`(SELECT w.time_zone::text FROM workspaces AS w WHERE w.id = ${range.workspaceId}::uuid)`
+      : Prisma.sql`NULL::text`;
   return sql<PackedChartRow>`
-    SELECT ${packedSql({ ...range, previous: false })} AS current,
+    SELECT ${packedSql(current, general)} AS current,
            ${previous} AS previous,
-           (${hiddenPointsQuery(input.kpiId, input.visibleFrom ?? null)}) AS hidden`;
+           (${hiddenPointsQuery(input.kpiId, input.visibleFrom ?? null)}) AS hidden,
+           ${zone} AS zone`;
 }
 
 function unpack(input: KpiSeriesInput, packed: string): KpiSeries {
   const rows = (JSON.parse(packed) as PackedBucket[]).map(([start, end, sum, avg, min, max, last, count]) => ({
-    bucketStart: new Date(start),
-    ...(end === null ? {} : { bucketEnd: new Date(end) }),
+    bucketStart: new Date(Math.round(start)),
+    ...(end === null ? {} : { bucketEnd: new Date(Math.round(end)) }),
     sum,
     avg,
     min,
@@ -80,13 +99,27 @@ function unpack(input: KpiSeriesInput, packed: string): KpiSeries {
   return seriesFromRows(input, rows);
 }
 
-/** kpiChartQuery's row as the chart: every bucket of both periods, gaps included. */
-export function chartFromRow(input: KpiChartInput, row: PackedChartRow | undefined): KpiChart {
+/**
+ * kpiChartQuery's row as the chart: every bucket of both periods, gaps included; or null when it
+ * read whole days of a zone the workspace no longer has (ask again with `general`).
+ */
+export function chartFromRow(input: KpiChartInput, row: PackedChartRow | undefined): KpiChart | null {
   if (!row) throw new Error("the chart statement answered no row");
+  if (row.zone !== null && row.zone !== input.timeZone) return null;
   const { compare, ...range } = input;
   return {
     current: unpack({ ...range, previous: false }, row.current),
     previous: compare && row.previous !== null ? unpack({ ...range, previous: true }, row.previous) : null,
     hiddenPoints: row.hidden,
   };
+}
+
+/** A chart read in the workspace context (a reader or withContext's db), in one statement, rarely two. */
+export async function readKpiChart(db: RawQueryable, input: KpiChartInput): Promise<KpiChart> {
+  const chart = chartFromRow(input, (await queryRows(db, kpiChartQuery(input)))[0]);
+  if (chart) return chart;
+  const general = { ...input, general: true };
+  const again = chartFromRow(general, (await queryRows(db, kpiChartQuery(general)))[0]);
+  if (!again) throw new Error("the general chart statement named a zone");
+  return again;
 }

@@ -32,7 +32,7 @@ export {
 } from "./errors.ts";
 export { Prisma } from "./generated/prisma/client.ts";
 export * from "./series.ts";
-export { chartFromRow, type KpiChart, type KpiChartInput, kpiChartQuery } from "./chart.ts";
+export { chartFromRow, type KpiChart, type KpiChartInput, kpiChartQuery, readKpiChart } from "./chart.ts";
 // The operator's drift check and rebuild (checkRollups, rebuildRollups) stay out: scripts/rollups.ts.
 export {
   type CalendarInput,

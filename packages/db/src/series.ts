@@ -174,7 +174,7 @@ function pointsOf(input: KpiSeriesInput): Prisma.Sql {
 }
 
 /** A row of the bucketing statement; even buckets get their end (and all their `value`) in seriesFromRows. */
-type BucketRow = Omit<KpiSeriesBucket, "value" | "bucketEnd"> & { bucketEnd?: Date };
+export type BucketRow = Omit<KpiSeriesBucket, "value" | "bucketEnd"> & { bucketEnd?: Date };
 
 /**
  * The raw bucketing statement (the reference kpiSeriesQuery agrees with, and its path for even
@@ -215,7 +215,7 @@ export function rawKpiSeriesQuery(input: KpiSeriesInput): Query<BucketRow> {
  * `buckets (start, "end")`: generate_series over local times in the zone (so a day is 23 or 25
  * hours across a daylight-saving change), or for the comparison period as many moved back.
  */
-function calendarBucketsSql(input: KpiSeriesInput, calendar: CalendarUnit): Prisma.Sql {
+export function calendarBucketsSql(input: KpiSeriesInput, calendar: CalendarUnit): Prisma.Sql {
   const timeZone = input.timeZone ?? "UTC";
   const step = calendarSteps[calendar].step;
   // Local bucket starts: hours step over instants (an hour is an hour, also at a change); the

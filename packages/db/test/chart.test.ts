@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, test } from "vitest";
-import { chartFromRow, type KpiChartInput, kpiChartQuery } from "../src/chart.ts";
+import { chartFromRow, type KpiChartInput, kpiChartQuery, readKpiChart } from "../src/chart.ts";
 import type { RequestContext } from "../src/client.ts";
 import { calendarUnits, hiddenPointsQuery, kpiSeriesQuery, seriesFromRows } from "../src/series.ts";
 import { useTestDatabase } from "../src/testing/use-test-database.ts";
@@ -53,10 +53,12 @@ async function separately(input: KpiChartInput) {
   };
 }
 
-async function packed(input: KpiChartInput) {
-  const [rows] = await ctx().db.reader(alice).batch(kpiChartQuery(input));
-  return chartFromRow(input, rows[0]);
+function packed(input: KpiChartInput) {
+  return readKpiChart(ctx().db.reader(alice), input);
 }
+
+/** Whether the chart's statement reads the daily rollups alone (src/whole-days.ts). */
+const wholeDays = (input: KpiChartInput) => !kpiChartQuery(input).sql.includes("kpi_rollups_hourly");
 
 describe("the chart statement", () => {
   test("a year of local days with the year before, as the dashboard asks", async () => {
@@ -70,6 +72,10 @@ describe("the chart statement", () => {
       timeZone: "America/New_York",
       compare: true,
     };
+    expect(wholeDays(input)).toBe(true);
+    // A plan window inside the comparison period cuts a day: the general statement answers.
+    expect(wholeDays({ ...input, visibleFrom: at(-400 * day) })).toBe(false);
+    expect(wholeDays({ ...input, compare: false, visibleFrom: at(-400 * day) })).toBe(true);
     const chart = await packed(input);
     expect(chart).toEqual(await separately(input));
     expect(chart.current.calendar).toBe("day");
@@ -86,9 +92,11 @@ describe("the chart statement", () => {
         fc.boolean(),
         fc.option(fc.integer({ min: -10 * 24, max: 60 * 24 }), { nil: null }),
         async (startHours, lengthHours, buckets, calendar, compare, windowHours) => {
-          const from = at(startHours * hour + (startHours % 3) * 60_000);
+          // Odd minutes and milliseconds: even buckets' bounds are not whole seconds.
+          const from = at(startHours * hour + (startHours % 3) * 60_000 + (startHours % 5) * 7);
           const input: KpiChartInput = {
             kpiId,
+            workspaceId: t.workspaces.a,
             from,
             to: new Date(from.getTime() + lengthHours * hour),
             buckets,
@@ -109,6 +117,46 @@ describe("the chart statement", () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  test("weeks, months, quarters and years of local days, with and without a plan window", async () => {
+    for (const calendar of ["week", "month", "quarter", "year"] as const) {
+      for (const visibleFrom of [null, at(-800 * day), at(10 * day)]) {
+        const input: KpiChartInput = {
+          kpiId,
+          workspaceId: t.workspaces.a,
+          from: at(-200 * day),
+          to: at(70 * day),
+          buckets: 400,
+          calendar,
+          aggregation: "MAX",
+          timeZone: "America/New_York",
+          visibleFrom,
+          compare: true,
+        };
+        expect(await packed(input)).toEqual(await separately(input));
+      }
+    }
+  });
+
+  test("whole days read in a zone the workspace no longer has: asked again the general way", async () => {
+    const input: KpiChartInput = {
+      kpiId,
+      workspaceId: t.workspaces.a,
+      from: at(-10 * day),
+      to: at(50 * day),
+      buckets: 60,
+      calendar: "day",
+      timeZone: "Europe/Berlin",
+      compare: true,
+    };
+    expect(wholeDays(input)).toBe(true);
+    const [rows] = await ctx().db.reader(alice).batch(kpiChartQuery(input));
+    expect(rows[0]?.zone).toBe("America/New_York");
+    expect(chartFromRow(input, rows[0])).toBeNull();
+    const chart = await packed(input);
+    expect(chart).toEqual(await separately(input));
+    expect(chart.current.buckets.reduce((sum, bucket) => sum + bucket.count, 0)).toBeGreaterThan(400);
   });
 
   test("another workspace's KPI reads as an empty chart, not as an error", async () => {

@@ -11,15 +11,14 @@ import { maxPastedRows } from "./import.ts";
 import {
   calendarBound,
   calendarUnits,
-  chartFromRow,
   type KpiSeriesInput,
-  kpiChartQuery,
   kpiSummaries,
   maxBuckets,
   maxRangeMs,
   maxSummaries,
   Prisma,
   queryRows,
+  readKpiChart,
   type SummaryPeriod,
 } from "@northstar/db";
 import { type KpiListRow, kpiListQuery, kpiSelect } from "../kpi/list.ts";
@@ -350,9 +349,14 @@ export const kpiRouter = {
         visibleFrom: start,
         ...(input.calendar ? { calendar: input.calendar } : {}),
       };
-      const chart = { ...range, compare: input.compare };
-      const [chartRows] = await ctx.read.batch(kpiChartQuery(chart));
-      const { current, previous: previousSeries, hiddenPoints } = chartFromRow(chart, chartRows[0]);
+      const {
+        current,
+        previous: previousSeries,
+        hiddenPoints,
+      } = await readKpiChart(ctx.read, {
+        ...range,
+        compare: input.compare,
+      });
       // The previous period is compared only where the plan's history reaches all of it.
       const previousStart = previousSeries?.buckets[0]?.bucketStart;
       const previous = previousSeries && previousStart && (!start || previousStart >= start) ? previousSeries : null;
