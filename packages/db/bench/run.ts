@@ -13,7 +13,8 @@ import { printTable, quantile } from "../src/testing/bench-report.ts";
 import type { Prisma } from "../src/generated/prisma/client.ts";
 import { sql } from "../src/query.ts";
 import { type RollupSeriesInput, rawRollupSeriesQuery, readRollupSeries } from "../src/rollups.ts";
-import { kpiSeries, kpiSeriesQuery, kpiSummaries, kpiSummariesQuery } from "../src/series.ts";
+import { type KpiSeriesInput, kpiSeries, kpiSeriesQuery, kpiSummaries, kpiSummariesQuery } from "../src/series.ts";
+import { wholeDaysSeriesQuery } from "../src/whole-days.ts";
 import { migrate, withDatabaseServer } from "../src/server.ts";
 import { createTestDatabase, ensureTestLogin, type TestDatabase } from "../src/testing/index.ts";
 import {
@@ -299,6 +300,17 @@ async function rollupBenchmarks(admin: pg.Pool, db: Database): Promise<void> {
         FROM kpi_rollups_daily AS r
        WHERE r.workspace_id = ${tenant.context.workspaceId}::uuid AND r.kpi_id = ${kpiId}::uuid
          AND r.bucket_start >= ${from}::timestamptz AND r.bucket_start < ${to}::timestamptz`;
+  // kpi.series' own statement for a year of local days in the workspace's zone (src/whole-days.ts),
+  // which also lists the empty days.
+  const chartDays = (tenant: Tenant, kpiId: string): KpiSeriesInput => ({
+    kpiId,
+    workspaceId: tenant.context.workspaceId,
+    from,
+    to,
+    buckets: 365,
+    calendar: "day",
+    timeZone: "UTC",
+  });
   const first = all[0];
   const firstKpi = first?.kpiIds[0];
   if (!first || !firstKpi) throw new Error("no year of data to benchmark with");
@@ -306,14 +318,22 @@ async function rollupBenchmarks(admin: pg.Pool, db: Database): Promise<void> {
   const fromRollups = await readRollupSeries(reader, calendar(firstKpi));
   const fromRaw = await queryRows(reader, rawRollupSeriesQuery(calendar(firstKpi)));
   const same = JSON.stringify(fromRollups) === JSON.stringify(fromRaw) && fromRollups.length === 365;
+  const [wholeDayRows, generalRows] = await reader.batch(
+    wholeDaysSeriesQuery(chartDays(first, firstKpi)),
+    kpiSeriesQuery(chartDays(first, firstKpi)),
+  );
+  const sameDays = JSON.stringify(wholeDayRows) === JSON.stringify(generalRows);
   console.log(
-    `\n(e) a year of daily buckets: ${fromRollups.length} buckets, rollups and raw identical: ${same ? "yes" : "NO"}`,
+    `\n(e) a year of daily buckets: ${fromRollups.length} buckets, rollups and raw identical: ${same ? "yes" : "NO"}; ` +
+      `kpi.series' whole days and its general statement identical: ${sameDays ? "yes" : "NO"}`,
   );
   const results = await measure(
     {
       floor: (tenant, kpiId) => queryRows(db.reader(tenant.context), floor(tenant, kpiId)),
       calendar: (tenant, kpiId) => readRollupSeries(db.reader(tenant.context), calendar(kpiId)),
       fixed: (tenant, kpiId) => readRollupSeries(db.reader(tenant.context), fixed(kpiId)),
+      wholeDays: (tenant, kpiId) =>
+        queryRows(db.reader(tenant.context), wholeDaysSeriesQuery(chartDays(tenant, kpiId))),
       raw: (tenant, kpiId) => queryRows(db.reader(tenant.context), rawRollupSeriesQuery(calendar(kpiId))),
     },
     all,
@@ -335,6 +355,7 @@ async function rollupBenchmarks(admin: pg.Pool, db: Database): Promise<void> {
       row("(e) floor: 365 daily rollup rows by primary key", "floor", null),
       row("(e) readRollupSeries, calendar days (UTC)", "calendar", 1.5),
       row("(e) readRollupSeries, 365 equal widths of a day", "fixed", 1.5),
+      row("(e) kpi.series' statement: whole local days from the daily rollups", "wholeDays", 1.5),
       row("(f) the same buckets from the raw points (8,760)", "raw", null),
     ],
   );
