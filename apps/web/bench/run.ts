@@ -2,14 +2,12 @@
 // in process (createCaller) against the raw SQL they run. Runs on DATABASE_URL's server (a
 // database of its own, dropped at the end) or, without DATABASE_URL, on a throwaway embedded
 // PostgreSQL. Size: --workspaces --kpis --days (default: the issue's 100 × 20 × 365, hourly).
-import { Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import {
   appRouter,
   createTRPCContext,
   goalListQueries,
   kpiListQuery,
-  sessionCookieName,
   sessionLookupSql,
   workspacePlanQuery,
 } from "@northstar/api";
@@ -24,11 +22,11 @@ import {
   quantile,
 } from "@northstar/db/testing";
 import autocannon from "autocannon";
-import { pino } from "pino";
 // generateData is not among @northstar/db's exports (its own scripts import it by path, too).
 import { generateData } from "@northstar/db/generate";
-import { createApp } from "../server/app.ts";
-import { type ListeningApp, listenOnFreePort } from "../test/listen.ts";
+import type { ListeningApp } from "../test/listen.ts";
+import { whole } from "./flags.ts";
+import { arrange, seriesRange, type Signed, signIn, startHost, type Tenant, tenants, tokenOf } from "./tenants.ts";
 
 type Pool = OperatorPool;
 
@@ -45,13 +43,6 @@ const { values: flags } = parseArgs({
   },
 });
 
-function whole(name: string, text: string | undefined): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1)
-    throw new RangeError(`--${name} must be a whole number of at least 1, got ${String(text)}`);
-  return value;
-}
-
 const size = {
   workspaces: whole("workspaces", flags.workspaces),
   kpis: whole("kpis", flags.kpis),
@@ -65,7 +56,6 @@ const load = {
 const calls = whole("calls", flags.calls);
 const warmupCalls = Math.max(20, Math.floor(calls / 10));
 const userCount = Math.min(whole("users", flags.users), size.workspaces);
-const dayMs = 86_400_000;
 
 // ---------------------------------------------------------------------------------------------
 // Output
@@ -73,56 +63,7 @@ const dayMs = 86_400_000;
 const seconds = (since: number) => ((performance.now() - since) / 1000).toFixed(1);
 
 // ---------------------------------------------------------------------------------------------
-// Data: generated tenants, plus what the generator does not make (plans, goals)
-
-interface Tenant {
-  userId: string;
-  workspaceId: string;
-  kpiIds: string[];
-}
-
-/** Every owner gets an active PRO plan (3 years of history: a one-year series and its previous year are readable). */
-async function arrange(admin: Pool): Promise<void> {
-  await admin.query(
-    `INSERT INTO subscriptions (user_id, plan, status, current_period_start, current_period_end)
-     SELECT user_id, 'PRO', 'ACTIVE', now() - interval '1 day', now() + interval '1 year'
-       FROM workspace_users WHERE role = 'OWNER'`,
-  );
-  // Five goals per workspace, each linked to three of its KPIs (a goal list of realistic shape).
-  await admin.query(
-    `WITH goals AS (
-       INSERT INTO goals (workspace_id, title, target_date, status)
-       SELECT w.id, 'Goal ' || g, (now() + g * interval '30 days')::date,
-              (ARRAY['NOT_STARTED','ON_TRACK','AT_RISK','OFF_TRACK','COMPLETED'])[g]::"GoalStatus"
-         FROM workspaces AS w CROSS JOIN generate_series(1, 5) AS g
-       RETURNING workspace_id, id, title)
-     INSERT INTO goal_kpis (workspace_id, goal_id, kpi_id, weight)
-     SELECT g.workspace_id, g.id, k.id, 1 + (k.n % 3)
-       FROM goals AS g
-       JOIN LATERAL (SELECT id, row_number() OVER (ORDER BY name) AS n FROM kpis
-                      WHERE workspace_id = g.workspace_id) AS k
-         ON k.n % 5 = substring(g.title FROM 6)::int % 5 AND k.n <= 15`,
-  );
-}
-
-async function tenants(admin: Pool, count: number): Promise<Tenant[]> {
-  const { rows } = await admin.query<{ workspace_id: string; user_id: string; kpi_ids: string[] }>(
-    `SELECT wu.workspace_id::text, wu.user_id::text, array_agg(k.id::text ORDER BY k.name) AS kpi_ids
-       FROM workspace_users AS wu JOIN kpis AS k ON k.workspace_id = wu.workspace_id
-      WHERE wu.role = 'OWNER'
-      GROUP BY 1, 2 ORDER BY 1 LIMIT $1`,
-    [count],
-  );
-  return rows.map((row) => ({ userId: row.user_id, workspaceId: row.workspace_id, kpiIds: row.kpi_ids }));
-}
-
-// ---------------------------------------------------------------------------------------------
 // Inputs: what a client sends, and the tRPC GET URL for it (superjson: dates in meta)
-
-function seriesRange(): { from: Date; to: Date } {
-  const to = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
-  return { from: new Date(to.getTime() - 365 * dayMs), to };
-}
 
 const procedures = ["kpi.list", "kpi.series", "goal.list"] as const;
 type Procedure = (typeof procedures)[number];
@@ -158,59 +99,7 @@ function trpcPath(procedure: Procedure, input: Record<string, unknown>): string 
 }
 
 // ---------------------------------------------------------------------------------------------
-// The host on a real port, and sign-in through /auth/dev (as the host tests do)
-
-/** Request logs at info, as in production, written nowhere. */
-const discard = new Writable({
-  write: (_chunk, _encoding, done) => {
-    done();
-  },
-});
-
-function startHost(database: Database): Promise<ListeningApp> {
-  return listenOnFreePort((url) =>
-    createApp({
-      database,
-      auth: {
-        baseUrl: url,
-        secret: "a-benchmark-secret-that-is-long-enough-1234",
-        providers: {},
-        developmentSignIn: true,
-      },
-      logger: pino({ level: "info" }, discard),
-      // A few users make every call here: the per-user limits would measure themselves, not the API.
-      rateLimits: {
-        signIn: { burst: 1_000, perSecond: 100 },
-        queries: { burst: 1e9, perSecond: 1e9 },
-        inFlight: { running: 1_000, waiting: 1_000 },
-      },
-    }),
-  );
-}
-
-async function signIn(host: ListeningApp, userId: string): Promise<string> {
-  const response = await fetch(`${host.url}/auth/dev`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { origin: host.url },
-    body: new URLSearchParams({ userId }),
-  });
-  const cookie = response.headers
-    .getSetCookie()
-    .filter((header) => header.startsWith(`${sessionCookieName}=`))
-    .at(-1)
-    ?.split(";")[0];
-  if (response.status !== 303 || !cookie)
-    throw new Error(`development sign-in as ${userId} failed: ${response.status} ${await response.text()}`);
-  return cookie;
-}
-
-// ---------------------------------------------------------------------------------------------
 // 1. Over HTTP under load
-
-interface Signed extends Tenant {
-  cookie: string;
-}
 
 interface LoadResult {
   p50: number;
@@ -403,11 +292,6 @@ async function inProcess(
       return [name, { p50: quantile(times, 0.5), p99: quantile(times, 0.99) }];
     }),
   );
-}
-
-/** The session token in a `name=value` cookie. */
-function tokenOf(cookie: string): string {
-  return cookie.slice(sessionCookieName.length + 1);
 }
 
 // ---------------------------------------------------------------------------------------------
