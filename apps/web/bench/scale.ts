@@ -10,6 +10,8 @@
 //   --kpis 20 --measured 5     the measured set: workspaces × KPIs × a year hourly (fewer if the
 //                              smallest level is smaller), plus one workspace that takes the ingest
 //   --history-days 1095        depth of the growth tenants' history
+//   --growth-interval 3600     seconds between their points (900: 15-minute data, a quarter of
+//                              the hourly rollup rows per point, so 100M points fit a smaller disk)
 //   --load rebuild|triggers    how the rollups become exact after each load: a rebuild after a
 //                              trigger-less COPY (the default: 32,000 points/s at 1.75M here) or
 //                              the triggers during it (22,000 points/s); --loaders 2 (at most)
@@ -41,6 +43,7 @@ const { values: flags } = parseArgs({
     kpis: { type: "string", default: "20" },
     measured: { type: "string", default: "5" },
     "history-days": { type: "string", default: "1095" },
+    "growth-interval": { type: "string", default: "3600" },
     load: { type: "string", default: "rebuild" },
     loaders: { type: "string", default: "2" },
   },
@@ -53,6 +56,7 @@ const calls = whole("calls", flags.calls);
 const warmupCalls = flags.warmup === undefined ? Math.max(20, Math.floor(calls / 10)) : whole("warmup", flags.warmup);
 const kpisPerWorkspace = whole("kpis", flags.kpis);
 const historyDays = whole("history-days", flags["history-days"]);
+const growthInterval = whole("growth-interval", flags["growth-interval"]);
 const loaders = Math.min(2, whole("loaders", flags.loaders)); // two cores, shared: never more than two
 const mode = loadModes.find((name) => name === flags.load);
 if (!mode) throw new RangeError(`--load must be one of ${loadModes.join(", ")}, got ${flags.load}`);
@@ -226,7 +230,7 @@ async function run(serverUrl: string): Promise<void> {
         throw new RangeError(
           `level ${points(level)} is smaller than the measured set (${points(pointsOf(measuredShape) + pointsOf(ingestShape))} points)`,
         );
-      shapes.push(...growthShapes(wanted, kpisPerWorkspace, historyDays));
+      shapes.push(...growthShapes(wanted, kpisPerWorkspace, historyDays, growthInterval));
       const adding = shapes.reduce((sum, shape) => sum + pointsOf(shape), 0);
       const disk = await diskUse(admin);
       const needed = adding * bytesPerPoint * sizeMargin;

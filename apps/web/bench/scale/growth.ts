@@ -8,8 +8,6 @@ import type { OperatorPool } from "@northstar/db/testing";
 import { generateData } from "@northstar/db/generate";
 import { checkRollups, rebuildRollups } from "@northstar/db/rollups";
 
-const hoursPerDay = 24;
-
 /** How the rollups become exact after a load. */
 export type LoadMode = "triggers" | "rebuild";
 export const loadModes = ["triggers", "rebuild"] as const satisfies readonly LoadMode[];
@@ -18,9 +16,16 @@ export interface Shape {
   workspaces: number;
   kpisPerWorkspace: number;
   days: number;
+  /** Seconds between two points of a KPI; default an hour. */
+  intervalSeconds?: number;
 }
 
-export const pointsOf = (shape: Shape) => shape.workspaces * shape.kpisPerWorkspace * shape.days * hoursPerDay;
+const secondsPerDay = 86_400;
+
+export const pointsOf = (shape: Shape) =>
+  shape.workspaces *
+  shape.kpisPerWorkspace *
+  Math.floor((shape.days * secondsPerDay) / (shape.intervalSeconds ?? 3_600));
 
 export interface Loaded {
   points: number;
@@ -84,7 +89,7 @@ export class Growth {
             workspaces: shape.workspaces,
             kpisPerWorkspace: shape.kpisPerWorkspace,
             days: shape.days,
-            intervalSeconds: 3_600,
+            intervalSeconds: shape.intervalSeconds ?? 3_600,
           }),
       ),
     );
@@ -147,13 +152,13 @@ export class Growth {
  * The growth tenants that bring `points` more: workspaces of `kpisPerWorkspace` KPIs with `days` of
  * hourly history, and one workspace with the KPIs that make up the rest (rounded to whole KPIs).
  */
-export function growthShapes(points: number, kpisPerWorkspace: number, days: number): Shape[] {
-  const perKpi = days * hoursPerDay;
+export function growthShapes(points: number, kpisPerWorkspace: number, days: number, intervalSeconds: number): Shape[] {
+  const perKpi = pointsOf({ workspaces: 1, kpisPerWorkspace: 1, days, intervalSeconds });
   const workspaces = Math.floor(points / (kpisPerWorkspace * perKpi));
   const restKpis = Math.round((points - workspaces * kpisPerWorkspace * perKpi) / perKpi);
   const shapes: Shape[] = [];
-  if (workspaces > 0) shapes.push({ workspaces, kpisPerWorkspace, days });
-  if (restKpis > 0) shapes.push({ workspaces: 1, kpisPerWorkspace: restKpis, days });
+  if (workspaces > 0) shapes.push({ workspaces, kpisPerWorkspace, days, intervalSeconds });
+  if (restKpis > 0) shapes.push({ workspaces: 1, kpisPerWorkspace: restKpis, days, intervalSeconds });
   return shapes;
 }
 
@@ -170,7 +175,7 @@ export async function diskUse(admin: OperatorPool): Promise<DiskUse> {
     `SELECT coalesce(pg_partition_root(c.oid), c.oid)::regclass::text AS name,
             sum(pg_total_relation_size(c.oid))::text AS bytes
        FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
-      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'm')
+      WHERE (n.nspname = 'public' OR c.relispartition) AND c.relkind IN ('r', 'm')
       GROUP BY 1 ORDER BY sum(pg_total_relation_size(c.oid)) DESC`,
   );
   const tables = rows.map((row) => ({ name: row.name, bytes: Number(row.bytes) }));
