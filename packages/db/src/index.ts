@@ -32,6 +32,12 @@ export {
 } from "./errors.ts";
 export { Prisma } from "./generated/prisma/client.ts";
 export * from "./series.ts";
+export {
+  defaultMonthsAhead,
+  maintainPointPartitions,
+  type PointMaintenance,
+  type PointPartitionSettings,
+} from "./partitions.ts";
 // The operator's drift check and rebuild (checkRollups, rebuildRollups) stay out: scripts/rollups.ts.
 export {
   type CalendarInput,

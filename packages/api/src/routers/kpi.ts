@@ -263,6 +263,14 @@ export const kpiRouter = {
     .query(async ({ ctx, input }) => {
       await findKpi(ctx.db, ctx.workspace.id, input.kpiId);
       const start = historyStart(await workspacePlan(ctx.db, ctx.billing), ctx.clock());
+      // A point's key includes its timestamp (kpi_data_points is partitioned by it): the cursor's
+      // is looked up. A cursor that is gone reaches Prisma as a key no point has, as before.
+      const after = input.cursor
+        ? await ctx.db.kpiDataPoint.findFirst({
+            where: { workspaceId: ctx.workspace.id, kpiId: input.kpiId, id: input.cursor },
+            select: { id: true, timestamp: true },
+          })
+        : null;
       const rows = await ctx.db.kpiDataPoint.findMany({
         where: {
           workspaceId: ctx.workspace.id,
@@ -273,7 +281,16 @@ export const kpiRouter = {
         orderBy: [{ timestamp: "desc" }, { id: "desc" }],
         take: input.limit + 1,
         ...(input.cursor
-          ? { cursor: { workspaceId_id: { workspaceId: ctx.workspace.id, id: input.cursor } }, skip: 1 }
+          ? {
+              cursor: {
+                workspaceId_id_timestamp: {
+                  workspaceId: ctx.workspace.id,
+                  id: after?.id ?? input.cursor,
+                  timestamp: after?.timestamp ?? new Date(0),
+                },
+              },
+              skip: 1,
+            }
           : {}),
       });
       return { ...pageOf(rows, input.limit), hidden: await hiddenHistory(ctx.db, input.kpiId, start) };
