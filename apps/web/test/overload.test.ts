@@ -51,6 +51,7 @@ function gatedDatabase(gate: Gate): Database {
   return {
     withContext: unused,
     withWorkerContext: unused,
+    withWorkerMaintenance: unused,
     reader,
     workerReader: reader,
     ping: () => Promise.resolve(),

@@ -210,6 +210,7 @@ async function run(serverUrl: string): Promise<void> {
       heartbeatSeconds: 30,
       dispatchCron: "0 0 1 1 *",
       resealCron: "0 0 1 1 *",
+      pointPartitions: { cron: "0 0 1 1 *", monthsAhead: 3, retentionMonths: null },
       http: null,
     });
     const succeeded = new Set<string>();

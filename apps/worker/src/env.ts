@@ -3,8 +3,10 @@ import {
   createKeyring,
   databaseOptionsFromEnv,
   type DatabaseOptions,
+  defaultMonthsAhead,
   type Keyring,
   legacyKeysSchema,
+  type PointPartitionSettings,
   privateKeysSchema,
 } from "@northstar/db";
 import { z } from "zod";
@@ -13,6 +15,8 @@ import type { ConnectorEndpoints } from "./providers/index.ts";
 // The worker's settings, validated once at startup. Nothing else in the worker reads process.env:
 // main.ts calls readWorkerEnv() and hands the pieces to startWorker(); scripts/dev.ts takes the
 // development environment from here.
+
+const retentionError = "NORTHSTAR_POINTS_RETENTION_MONTHS must be a whole number of months (1 to 1200), or unset";
 
 const seconds = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -68,6 +72,16 @@ const workerEnvSchema = z
     /** The dispatcher's schedule (pg-boss cron, UTC). */
     WORKER_DISPATCH_CRON: z.string().min(9).default("* * * * *"),
     WORKER_RESEAL_CRON: z.string().min(9).default("17 * * * *"),
+    /** The daily maintenance of kpi_data_points' monthly partitions (also run at start). */
+    WORKER_POINT_PARTITIONS_CRON: z.string().min(9).default("41 2 * * *"),
+    /** Monthly partitions kept created ahead of the current month. */
+    WORKER_POINT_PARTITIONS_AHEAD_MONTHS: z.coerce.number().int().min(0).max(120).default(defaultMonthsAhead),
+    // Whole months of data points kept before the current month: older months are dropped with
+    // their rollups by the daily maintenance. Unset (or empty): every point is kept.
+    NORTHSTAR_POINTS_RETENTION_MONTHS: z.preprocess(
+      (value) => (value === "" ? undefined : value),
+      z.coerce.number().int().min(1).max(1_200, { error: retentionError }).optional(),
+    ),
     /** The providers' API roots (overridden to reach a local server in tests). */
     WORKER_GITHUB_API_URL: httpUrl.default("https://api.github.com"),
     WORKER_STRIPE_API_URL: httpUrl.default("https://api.stripe.com"),
@@ -103,6 +117,12 @@ export interface SyncSettings {
   allowPrivateNetwork: boolean;
 }
 
+/** When and how the worker maintains kpi_data_points' partitions. */
+export interface PointPartitionSchedule extends PointPartitionSettings {
+  /** pg-boss cron, UTC. */
+  cron: string;
+}
+
 export interface WorkerEnv {
   production: boolean;
   logLevel: z.infer<typeof workerEnvSchema>["LOG_LEVEL"];
@@ -114,6 +134,7 @@ export interface WorkerEnv {
   shutdownSeconds: number;
   dispatchCron: string;
   resealCron: string;
+  pointPartitions: PointPartitionSchedule;
   sync: SyncSettings;
   endpoints: ConnectorEndpoints;
   /**
@@ -137,6 +158,11 @@ export function parseWorkerEnv(source: Environment): WorkerEnv {
     shutdownSeconds: env.WORKER_SHUTDOWN_SECONDS,
     dispatchCron: env.WORKER_DISPATCH_CRON,
     resealCron: env.WORKER_RESEAL_CRON,
+    pointPartitions: {
+      cron: env.WORKER_POINT_PARTITIONS_CRON,
+      monthsAhead: env.WORKER_POINT_PARTITIONS_AHEAD_MONTHS,
+      retentionMonths: env.NORTHSTAR_POINTS_RETENTION_MONTHS ?? null,
+    },
     sync: {
       leaseSeconds: env.WORKER_LEASE_SECONDS,
       runTimeoutSeconds: env.WORKER_RUN_TIMEOUT_SECONDS,

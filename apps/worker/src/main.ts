@@ -42,6 +42,7 @@ const started = startWorker({
   heartbeatSeconds: env.heartbeatSeconds,
   dispatchCron: env.dispatchCron,
   resealCron: env.resealCron,
+  pointPartitions: env.pointPartitions,
   http: env.http,
 });
 

@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
-import { type Database, errorSummary, type Keyring } from "@northstar/db";
+import { type Database, errorSummary, type Keyring, maintainPointPartitions } from "@northstar/db";
 import {
   createQueueClient,
   ensureQueues,
@@ -12,7 +12,7 @@ import {
 import type { Job, PgBoss } from "pg-boss";
 import type { Logger } from "pino";
 import { dispatchDue } from "./dispatcher.ts";
-import type { SyncSettings } from "./env.ts";
+import type { PointPartitionSchedule, SyncSettings } from "./env.ts";
 import { createHttpApp } from "./http.ts";
 import { createMetrics, type WorkerMetrics } from "./metrics.ts";
 import type { Connector } from "./providers/connector.ts";
@@ -21,8 +21,8 @@ import { resealCredentials } from "./reseal.ts";
 import { ProviderLimiter } from "./sync/limiter.ts";
 import { runSync, type SyncDependencies, type SyncOutcome } from "./sync/run.ts";
 
-// The worker process's engine: pg-boss on the queue role, three queues (sync, dispatch, reseal),
-// the HTTP endpoints, and an orderly stop. main.ts builds it from the env; tests build it directly.
+// The worker process's engine: pg-boss on the queue role, four queues (sync, dispatch, reseal,
+// point partitions), the HTTP endpoints, and an orderly stop. main.ts builds it from the env; tests build it directly.
 
 export interface WorkerOptions {
   database: Database;
@@ -38,6 +38,8 @@ export interface WorkerOptions {
   heartbeatSeconds: number;
   dispatchCron: string;
   resealCron: string;
+  /** The partitions of kpi_data_points: maintained at start and on this schedule. */
+  pointPartitions: PointPartitionSchedule;
   /** /metrics and /healthz (and /demo/* with `demo`); null: none (tests that do not need them). */
   http: { port: number; host: string; demo?: boolean } | null;
   /** Polling interval of the queues in seconds (pg-boss's minimum is 0.5). */
@@ -59,7 +61,12 @@ export interface RunningWorker {
 }
 
 async function queueDepth(boss: PgBoss, set: (queue: string, state: string, value: number) => void): Promise<void> {
-  for (const queue of await boss.getQueues([queueNames.sync, queueNames.dispatch, queueNames.reseal])) {
+  for (const queue of await boss.getQueues([
+    queueNames.sync,
+    queueNames.dispatch,
+    queueNames.reseal,
+    queueNames.pointPartitions,
+  ])) {
     set(queue.name, "ready", queue.readyCount);
     set(queue.name, "deferred", queue.deferredCount);
     set(queue.name, "active", queue.activeCount);
@@ -195,8 +202,15 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     const result = await tracked(resealCredentials(database, options.keyring, logger, job?.signal));
     if (result.resealed + result.unreadable > 0) logger.info(result, "re-sealed credentials under the current key");
   });
+  async function maintainPartitions(): Promise<void> {
+    const result = await maintainPointPartitions(database, options.pointPartitions, { transactionTimeoutMs: 600_000 });
+    // Counts only; the retention window says why months went.
+    logger.info({ ...result, retentionMonths: options.pointPartitions.retentionMonths }, "maintained point partitions");
+  }
+  await boss.work(queueNames.pointPartitions, { pollingIntervalSeconds: 10 }, () => tracked(maintainPartitions()));
   await boss.schedule(queueNames.dispatch, options.dispatchCron, null, { tz: "UTC" });
   await boss.schedule(queueNames.reseal, options.resealCron, null, { tz: "UTC" });
+  await boss.schedule(queueNames.pointPartitions, options.pointPartitions.cron, null, { tz: "UTC" });
   // A worker that starts does both once at once, rather than waiting for the clock. The dispatch
   // runs here, before startWorker resolves, so whatever was due is queued by then and anything
   // created afterwards waits for a tick (a sent dispatch job ran at a moment nobody could order
@@ -207,6 +221,12 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     logger.error(errorSummary(error), "the start-up dispatch failed; the next tick will send what is due");
   }
   await boss.send(queueNames.reseal, {});
+  // The months ahead exist before the first point of a new month arrives, whatever the clock.
+  try {
+    await maintainPartitions();
+  } catch (error) {
+    logger.error(errorSummary(error), "the start-up partition maintenance failed; the daily job will retry");
+  }
 
   logger.info({ concurrency: options.concurrency, http: httpUrl }, "worker started");
 

@@ -87,6 +87,12 @@ export interface Database {
   ): Promise<T>;
   /** Runs `work` in one transaction as northstar_worker for this workspace. */
   withWorkerContext<T>(workspaceId: string, work: (db: ScopedDb) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` in one transaction as northstar_worker with no workspace: the worker's maintenance
+   * across workspaces (app.maintain_point_partitions), through SECURITY DEFINER functions granted
+   * to that role alone; its policies show it no tenant's rows without a workspace.
+   */
+  withWorkerMaintenance<T>(work: (db: ScopedDb) => Promise<T>, options?: { transactionTimeoutMs?: number }): Promise<T>;
   /** A one-round-trip reader acting as northstar_app for this context (see ContextReader). */
   reader(context: RequestContext): ContextReader;
   /**
@@ -290,6 +296,8 @@ export function createDatabase(options: DatabaseOptions): Database {
   return {
     withContext: (context, work, options) => run("northstar_app", context, work, options?.transactionTimeoutMs),
     withWorkerContext: (workspaceId, work) => run("northstar_worker", { userId: null, workspaceId }, work),
+    withWorkerMaintenance: (work, options) =>
+      run("northstar_worker", { userId: null, workspaceId: null }, work, options?.transactionTimeoutMs),
     reader: (context) => readerAs("northstar_app", context),
     workerReader: () => readerAs("northstar_worker", { userId: null, workspaceId: null }),
     async ping() {

@@ -4,6 +4,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
+import { createPointMonths } from "./partitions.ts";
 import { prng } from "./prng.ts";
 
 // Bulk data for load tests: N workspaces (each with its owner), M KPIs each, a point every
@@ -266,6 +267,9 @@ async function createTenants(
 
 /** What every KPI shares: each timestamp's text and its time-of-day and weekday rhythm. */
 interface Timeline {
+  /** The first and the last instant, in milliseconds. */
+  first: number;
+  last: number;
   suffixes: string[];
   daily: Float64Array;
   weekly: Float64Array;
@@ -274,7 +278,13 @@ interface Timeline {
 function buildTimeline(points: number, intervalSeconds: number, now: number): Timeline {
   const step = intervalSeconds * 1000;
   const end = Math.floor(now / step) * step;
-  const timeline: Timeline = { suffixes: [], daily: new Float64Array(points), weekly: new Float64Array(points) };
+  const timeline: Timeline = {
+    first: end - (points - 1) * step,
+    last: end,
+    suffixes: [],
+    daily: new Float64Array(points),
+    weekly: new Float64Array(points),
+  };
   for (let i = 0; i < points; i++) {
     const date = new Date(end - (points - 1 - i) * step);
     timeline.suffixes.push(`\t${date.toISOString()}\tIMPORT\n`);
@@ -282,6 +292,11 @@ function buildTimeline(points: number, intervalSeconds: number, now: number): Ti
     timeline.weekly[i] = date.getUTCDay() === 0 || date.getUTCDay() === 6 ? -1 : 0.4;
   }
   return timeline;
+}
+
+/** The monthly partitions of the timeline's span, created before its points arrive. */
+async function createTimelineMonths(client: pg.ClientBase, timeline: Timeline): Promise<void> {
+  await createPointMonths(client, new Date(timeline.first), new Date(timeline.last));
 }
 
 /** COPY text of the given KPIs' points, up to `rowsPerChunk` rows a chunk; holds one chunk at a time. */
@@ -335,6 +350,7 @@ export async function generateData(options: GenerateOptions): Promise<GenerateRe
   try {
     const kpis = await createTenants(client, options.workspaces, options.kpisPerWorkspace, options.intervalSeconds);
     const timeline = buildTimeline(perKpi, options.intervalSeconds, Date.now());
+    await createTimelineMonths(client, timeline);
     const total = kpis.length * perKpi;
     const kpisPerBatch = Math.max(1, Math.floor(rowsPerBatch / perKpi));
     let done = 0;
@@ -370,6 +386,7 @@ export async function prepareRawCopy(
   try {
     const kpis = await createTenants(client, options.workspaces, options.kpisPerWorkspace, options.intervalSeconds);
     const timeline = buildTimeline(perKpi, options.intervalSeconds, Date.now());
+    await createTimelineMonths(client, timeline);
     await pipeline(Readable.from(texts(renderPoints(kpis, timeline))), createWriteStream(options.file));
     return { points: kpis.length * perKpi };
   } finally {

@@ -33,6 +33,12 @@ export {
 export { Prisma } from "./generated/prisma/client.ts";
 export * from "./series.ts";
 export { chartFromRow, type KpiChart, type KpiChartInput, kpiChartQuery, readKpiChart } from "./chart.ts";
+export {
+  defaultMonthsAhead,
+  maintainPointPartitions,
+  type PointMaintenance,
+  type PointPartitionSettings,
+} from "./partitions.ts";
 // The operator's drift check and rebuild (checkRollups, rebuildRollups) stay out: scripts/rollups.ts.
 export {
   type CalendarInput,

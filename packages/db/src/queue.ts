@@ -18,6 +18,8 @@ export const queueNames = {
   dispatch: "integration-dispatch",
   /** Re-seal credentials sealed under an old key. */
   reseal: "credentials-reseal",
+  /** kpi_data_points' monthly partitions: create ahead, empty the default partition, retention. */
+  pointPartitions: "point-partitions",
 } as const;
 
 export const syncReasons = ["scheduled", "requested", "retry", "released"] as const;
@@ -64,6 +66,14 @@ export function queueDefinitions(options: SyncQueueOptions = defaultSyncQueueOpt
       policy: "singleton",
       retryLimit: 2,
       retryDelay: 60,
+      expireInSeconds: 3_600,
+      deleteAfterSeconds: 86_400,
+    },
+    {
+      name: queueNames.pointPartitions,
+      policy: "singleton",
+      retryLimit: 2,
+      retryDelay: 300,
       expireInSeconds: 3_600,
       deleteAfterSeconds: 86_400,
     },

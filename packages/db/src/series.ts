@@ -471,7 +471,7 @@ export const kpiPeriodValueSql: PeriodValueSql = (kpi, from, to) => {
     // `to` is inclusive; timestamptz counts microseconds.
     to: Prisma.sql`(${to} + interval '1 microsecond')`,
   });
-  return Prisma.sql`CASE WHEN ${kpi}.aggregation = 'LAST' THEN (${lastValueSql(kpi, to)})
+  return Prisma.sql`CASE WHEN ${kpi}.aggregation = 'LAST' THEN (${recentLastValueSql(kpi, to)})
       ELSE (
         WITH ${parts}
         SELECT CASE ${kpi}.aggregation WHEN 'SUM' THEN sum(parts.sum)::float8 WHEN 'MIN' THEN min(parts.min)
@@ -479,10 +479,22 @@ export const kpiPeriodValueSql: PeriodValueSql = (kpi, from, to) => {
           FROM parts) END`;
 };
 
-function lastValueSql(kpi: Prisma.Sql, to: Prisma.Sql): Prisma.Sql {
+function lastValueSql(kpi: Prisma.Sql, to: Prisma.Sql, since: Prisma.Sql = Prisma.empty): Prisma.Sql {
   return Prisma.sql`SELECT p.value FROM kpi_data_points AS p
-         WHERE p.kpi_id = ${kpi}.id AND p.workspace_id = ${kpi}.workspace_id AND p."timestamp" <= ${to}
+         WHERE p.kpi_id = ${kpi}.id AND p.workspace_id = ${kpi}.workspace_id AND p."timestamp" <= ${to} ${since}
          ORDER BY p."timestamp" DESC, p.value LIMIT 1`;
+}
+
+/**
+ * lastValueSql, asked of the last 31 days first. kpi_data_points is partitioned by month with a
+ * default partition, so an open-ended probe cannot read the months in order: it probes every month
+ * (a Merge Append). Bounded on both sides, the months outside are pruned at run time and the
+ * probe reads one or two; only a KPI with no point in those days asks the whole history. A value is
+ * never null, so coalesce takes the first probe's answer whenever it has one.
+ */
+function recentLastValueSql(kpi: Prisma.Sql, to: Prisma.Sql): Prisma.Sql {
+  const recent = lastValueSql(kpi, to, Prisma.sql`AND p."timestamp" > ${to} - interval '31 days'`);
+  return Prisma.sql`SELECT coalesce((${recent}), (${lastValueSql(kpi, to)}))`;
 }
 
 /** kpiPeriodValueSql from the raw points only: the reference it agrees with. */

@@ -23,6 +23,8 @@ interface Tenant {
   integrationId: string;
 }
 let tenant: Tenant;
+let pointPartitions = new Set<string>();
+let seriesIndexParts = new Set<string>();
 
 /** The bulk load, then goals, integrations and sync runs in the same transaction (triggers still off). */
 beforeAll(async () => {
@@ -62,6 +64,18 @@ beforeAll(async () => {
     );
     await client.query("COMMIT");
     await client.query("VACUUM ANALYZE");
+    // kpi_data_points is partitioned by month: its scans are scans of the partitions that hold
+    // points (an empty one, ahead, is rightly a Seq Scan of nothing), through the partitions' own
+    // indexes of kpi_data_points_series_idx.
+    const filled = await client.query<{ name: string }>(
+      "SELECT DISTINCT p.tableoid::regclass::text AS name FROM kpi_data_points AS p",
+    );
+    pointPartitions = new Set(filled.rows.map((row) => row.name.replace(/^kpi_points\./, "")));
+    const parts = await client.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid
+        WHERE i.inhparent = 'kpi_data_points_series_idx'::regclass`,
+    );
+    seriesIndexParts = new Set(parts.rows.map((row) => row.name));
     const { rows } = await client.query<{
       user_id: string;
       workspace_id: string;
@@ -157,6 +171,8 @@ async function plan(query: Prisma.Sql, options: { generic?: boolean; as?: "app" 
 }
 
 function scansOf(nodes: PlanNode[], relation: string): PlanNode[] {
+  if (relation === "kpi_data_points")
+    return nodes.filter((node) => node.relation !== undefined && pointPartitions.has(node.relation));
   return nodes.filter((node) => node.relation === relation);
 }
 
@@ -172,7 +188,9 @@ function expectIndex(nodes: PlanNode[], relation: string, index: string, nodeTyp
       scan.nodeType === "Bitmap Heap Scan"
         ? nodes.find((node) => node.nodeType === "Bitmap Index Scan")?.index
         : scan.index;
-    expect(used, JSON.stringify(nodes)).toBe(index);
+    // A partition's part of kpi_data_points_series_idx stands for it.
+    const named = used !== undefined && seriesIndexParts.has(used) ? "kpi_data_points_series_idx" : used;
+    expect(named, JSON.stringify(nodes)).toBe(index);
   }
 }
 

@@ -19,6 +19,7 @@ export function testWorkerOptions(required: Required & Partial<WorkerOptions>): 
     heartbeatSeconds: 10,
     dispatchCron: "0 0 1 1 *",
     resealCron: "0 0 1 1 *",
+    pointPartitions: { cron: "0 0 1 1 *", monthsAhead: 3, retentionMonths: null },
     http: null,
     pollingIntervalSeconds: 0.5,
     ...required,

@@ -244,7 +244,10 @@ class Batch {
 
 function writeStatement(workspaceId: string, kpiIds: readonly string[], batch: Batch, upsert: boolean): Prisma.Sql {
   // Epoch milliseconds travel as float8 and become timestamptz in the database: exact to the
-  // millisecond, and far cheaper than a million ISO strings. `xmax = 0` tells an insert from an update.
+  // millisecond, and far cheaper than a million ISO strings. An inserted point's created_at is this
+  // transaction's start, now(); an updated one's is older, since a file that names a point twice is
+  // refused as a whole. (`xmax = 0` told them apart before kpi_data_points was partitioned: a
+  // partitioned table's RETURNING cannot read system columns.)
   const conflict = upsert
     ? Prisma.sql`ON CONFLICT (workspace_id, kpi_id, "timestamp", source) DO UPDATE SET value = excluded.value
         WHERE p.value IS DISTINCT FROM excluded.value`
@@ -255,7 +258,7 @@ function writeStatement(workspaceId: string, kpiIds: readonly string[], batch: B
       SELECT ${workspaceId}::uuid, (${[...kpiIds]}::uuid[])[r.k], r.v, to_timestamp(r.ms / 1000.0), 'IMPORT'
         FROM unnest(${batch.kpiIndexes}::int4[], ${batch.times}::float8[], ${batch.values}::float8[]) AS r(k, ms, v)
       ${conflict}
-      RETURNING (p.xmax = 0) AS inserted
+      RETURNING (p.created_at = now()) AS inserted
     )
     SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated
       FROM written`;

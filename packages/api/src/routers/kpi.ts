@@ -16,9 +16,11 @@ import {
   maxBuckets,
   maxRangeMs,
   maxSummaries,
+  type DataPointSource,
   Prisma,
   queryRows,
   readKpiChart,
+  sql,
   type SummaryPeriod,
 } from "@northstar/db";
 import { type KpiListRow, kpiListQuery, kpiSelect } from "../kpi/list.ts";
@@ -33,6 +35,16 @@ import {
   workspacePlanQuery,
 } from "../plans.ts";
 import { withoutWorkspaceRef, workspaceProcedure, workspaceReadProcedure } from "../trpc.ts";
+
+/** A data point as the KPI page lists it (dataPointSelect's fields). */
+interface DataPointRow {
+  id: string;
+  kpiId: string;
+  value: number;
+  timestamp: Date;
+  source: DataPointSource;
+  createdAt: Date;
+}
 
 const dataPointSelect = {
   id: true,
@@ -266,19 +278,25 @@ export const kpiRouter = {
     .query(async ({ ctx, input }) => {
       await findKpi(ctx.db, ctx.workspace.id, input.kpiId);
       const start = historyStart(await workspacePlan(ctx.db, ctx.billing), ctx.clock());
-      const rows = await ctx.db.kpiDataPoint.findMany({
-        where: {
-          workspaceId: ctx.workspace.id,
-          kpiId: input.kpiId,
-          ...(start ? { timestamp: { gte: start } } : {}),
-        },
-        select: dataPointSelect,
-        orderBy: [{ timestamp: "desc" }, { id: "desc" }],
-        take: input.limit + 1,
-        ...(input.cursor
-          ? { cursor: { workspaceId_id: { workspaceId: ctx.workspace.id, id: input.cursor } }, skip: 1 }
-          : {}),
-      });
+      // Keyset paging in the list's order (timestamp, then id, both newest first) from the cursor
+      // point's own position, read in the database: a point's key now includes its timestamp
+      // (kpi_data_points is partitioned by it), which a client-side Date would round to the
+      // millisecond. A cursor that is gone reads as the end of the list.
+      const cursor = input.cursor ?? null;
+      const rows = await queryRows(
+        ctx.db,
+        sql<DataPointRow>`SELECT p.id::text AS id, p.kpi_id::text AS "kpiId", p.value, p."timestamp", p.source::text AS source,
+                 p.created_at AS "createdAt"
+            FROM kpi_data_points AS p
+           WHERE p.workspace_id = ${ctx.workspace.id}::uuid AND p.kpi_id = ${input.kpiId}::uuid
+             AND (${start}::timestamptz IS NULL OR p."timestamp" >= ${start}::timestamptz)
+             AND (${cursor}::uuid IS NULL OR (p."timestamp", p.id) < (
+                   SELECT c."timestamp", c.id FROM kpi_data_points AS c
+                    WHERE c.workspace_id = ${ctx.workspace.id}::uuid AND c.kpi_id = ${input.kpiId}::uuid
+                      AND c.id = ${cursor}::uuid))
+           ORDER BY p."timestamp" DESC, p.id DESC
+           LIMIT ${input.limit + 1}`,
+      );
       return { ...pageOf(rows, input.limit), hidden: await hiddenHistory(ctx.db, input.kpiId, start) };
     }),
 

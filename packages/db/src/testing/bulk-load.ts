@@ -20,8 +20,8 @@ const workspaceId = "md5($1::text || '-workspace-' || w)::uuid";
 
 /**
  * Workspaces with their owners and KPIs, and hourly points for every KPI, as an operator's bulk
- * load would: triggers and foreign-key checks off (session_replication_role), the secondary
- * indexes of kpi_data_points rebuilt afterwards, current values and rollups set in one pass each. Runs in the
+ * load would: triggers and foreign-key checks off (session_replication_role), the months'
+ * partitions created first, the secondary indexes of kpi_data_points rebuilt afterwards, current values and rollups set in one pass each. Runs in the
  * caller's open transaction, whose settings it changes: the caller commits, then runs VACUUM
  * ANALYZE so that index-only scans need no heap visits. Returns the number of points.
  */
@@ -60,6 +60,11 @@ export async function bulkLoad(client: pg.ClientBase, shape: BulkShape): Promise
        FROM pg_index AS x JOIN pg_class AS i ON i.oid = x.indexrelid
       WHERE x.indrelid = 'kpi_data_points'::regclass AND NOT x.indisprimary`,
   );
+  // The months of the points, created before they arrive (else they land in the default partition).
+  await client.query(
+    `SELECT app_private.kpi_points_create_months(date_trunc('hour', now()) - make_interval(hours => $1::int - 1), now())`,
+    [shape.pointsPerKpi],
+  );
   for (const index of indexes) await client.query(`DROP INDEX ${pg.escapeIdentifier(index.name)}`);
   // Time-major order, as points arrive: a KPI's points spread over the whole heap.
   const { rowCount } = await client.query(
@@ -73,7 +78,9 @@ export async function bulkLoad(client: pg.ClientBase, shape: BulkShape): Promise
       ORDER BY t`,
     [prefix, workspaces, shape.pointsPerKpi],
   );
-  for (const index of indexes) await client.query(index.definition);
+  // The table is partitioned: its indexes' definitions say ON ONLY (the parent alone); recreated
+  // without it, each builds on every partition too.
+  for (const index of indexes) await client.query(index.definition.replace(" ON ONLY ", " ON "));
   await client.query(
     `UPDATE kpis AS k SET (current_value, current_value_at) = (
        SELECT p.value, p."timestamp" FROM kpi_data_points AS p
