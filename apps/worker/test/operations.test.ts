@@ -189,11 +189,12 @@ describe("/metrics and /healthz", () => {
     expect(text).toMatch(/northstar_queue_jobs\{queue="integration-sync",state="ready"\} \d+/);
   });
 
-  test("the dispatcher and the key rotation are pg-boss cron schedules", async () => {
+  test("the dispatcher, the key rotation and the point partitions' upkeep are pg-boss cron schedules", async () => {
     const schedules = await worker.boss.getSchedules();
     expect(schedules.map((schedule) => [schedule.name, schedule.cron, schedule.timezone]).sort()).toEqual([
       ["credentials-reseal", "0 0 1 1 *", "UTC"],
       ["integration-dispatch", "0 0 1 1 *", "UTC"],
+      ["point-partitions", "0 0 1 1 *", "UTC"],
     ]);
   });
 
