@@ -29,6 +29,8 @@ type Tables = Record<string, Record<string, Cell>[]>;
 interface CatalogueTable {
   table: string;
   primaryKey: string[];
+  /** format_type of each key column, in the same order. */
+  primaryKeyTypes: string[];
 }
 
 /** Derived from other tables and rebuilt from them (exportNotes says so): not the workspace's data. */
@@ -36,10 +38,12 @@ const derivedTables = ["kpi_rollups_daily", "kpi_rollups_hourly"];
 
 /** Every table of the public schema with a workspace_id column but the derived ones, and its primary key's columns. */
 async function tenantTables(): Promise<CatalogueTable[]> {
-  const { rows } = await ctx().admin.query<{ table: string; primary_key: string[] }>(
+  const { rows } = await ctx().admin.query<{ table: string; primary_key: string[]; primary_key_types: string[] }>(
     `SELECT c.relname AS table,
             array(SELECT a.attname::text FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, n)
-                    JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum ORDER BY k.n) AS primary_key
+                    JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum ORDER BY k.n) AS primary_key,
+            array(SELECT format_type(a.atttypid, NULL) FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, n)
+                    JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum ORDER BY k.n) AS primary_key_types
        FROM pg_class c
        JOIN pg_namespace n ON n.oid = c.relnamespace
        JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary
@@ -49,12 +53,19 @@ async function tenantTables(): Promise<CatalogueTable[]> {
   );
   return rows
     .filter((row) => !derivedTables.includes(row.table))
-    .map((row) => ({ table: row.table, primaryKey: row.primary_key }));
+    .map((row) => ({ table: row.table, primaryKey: row.primary_key, primaryKeyTypes: row.primary_key_types }));
 }
 
 /** Primary keys of one workspace's rows of `table`, as the operator sees them (past row-level security). */
 async function keysOf(table: CatalogueTable, workspaceId: string): Promise<string[]> {
-  const key = table.primaryKey.map((column) => `"${column}"::text`).join(` || '/' || `);
+  // As the export writes them: text, and timestamps (kpi_data_points' key has one) as JSON's ISO form.
+  const key = table.primaryKey
+    .map((column, index) =>
+      table.primaryKeyTypes[index] === "timestamp with time zone"
+        ? `to_char("${column}" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
+        : `"${column}"::text`,
+    )
+    .join(` || '/' || `);
   const { rows } = await ctx().admin.query<{ key: string }>(
     `SELECT ${key} AS key FROM "${table.table}" WHERE workspace_id = $1`,
     [workspaceId],
