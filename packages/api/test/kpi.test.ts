@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import { beforeAll, describe, expect, test } from "vitest";
 import { ImportLinesError } from "../src/kpi/import.ts";
@@ -480,6 +481,7 @@ describe("data points", () => {
     expect(page.map((s) => [s.name, s.currentValue, s.progressPct])).toEqual([["Down", 25, 40]]);
     expect(await clockedViewer.kpi.summary({ ...ref, period: "week" })).toHaveLength(1);
     await expectCode(viewer.caller.kpi.summary({ ...ref, kpiId: "not-a-uuid" }), "BAD_REQUEST");
+    await expectCode(viewer.caller.kpi.summary({ ...ref, kpiId: randomUUID() }), "NOT_FOUND");
     await expectCode(viewer.caller.kpi.summary({ ...ref, period: "decade" as "day" }), "BAD_REQUEST");
   });
 });

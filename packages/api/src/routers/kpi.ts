@@ -422,6 +422,8 @@ export const kpiRouter = {
         ...(input.category ? { category: input.category } : {}),
         ...(input.kpiId ? { kpiId: input.kpiId } : {}),
       });
+      // A KPI named by id is there, archived or not: none means not this workspace's.
+      if (input.kpiId && rows.length === 0) throw kpiNotFound();
       return rows.map(summarizeKpi);
     }),
 } satisfies TRPCRouterRecord;
