@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createDatabase, type Database, queryRows } from "../src/client.ts";
-import { maintainPointPartitions } from "../src/partitions.ts";
+import { createPointMonths, maintainPointPartitions } from "../src/partitions.ts";
 import { sql } from "../src/query.ts";
 import { checkRollups } from "../src/rollups.ts";
 import { useTestDatabase } from "../src/testing/use-test-database.ts";
@@ -127,6 +127,23 @@ describe("where points land", () => {
       droppedRollups: 0,
     });
     await expectNoDrift();
+  });
+
+  test("two bulk loads creating the same months at once: each month once, neither fails", async () => {
+    // Months no other test makes (the generator's two loaders raced here before the lock).
+    const [first, last] = [new Date("2009-01-15T00:00:00Z"), new Date("2009-12-15T00:00:00Z")];
+    const clients = await Promise.all([ctx().admin.connect(), ctx().admin.connect()]);
+    try {
+      const created = await Promise.all(clients.map((client) => createPointMonths(client, first, last)));
+      expect(created.reduce((sum, each) => sum + each, 0)).toBe(12);
+    } finally {
+      for (const client of clients) client.release();
+    }
+    const { rows } = await ctx().admin.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid
+        WHERE i.inhparent = 'public.kpi_data_points'::regclass AND c.relname LIKE 'kpi_data_points_2009_%'`,
+    );
+    expect(rows[0]?.count).toBe(12);
   });
 
   test("arguments out of range are refused", async () => {
