@@ -218,7 +218,7 @@ function statementsFor(
       const { from, to } = seriesRange();
       // As the API builds them (its context workspace stated again: the raw run bypasses RLS).
       const { workspaceId } = tenant;
-      const chart = kpiChartQuery({ kpiId, workspaceId, from, to, buckets: 365, compare: true });
+      const chart = kpiChartQuery({ kpiId, workspaceId, from, to, buckets: 365, timeZone: "UTC", compare: true });
       return around([
         statement(kpiListQuery({ workspaceId: tenant.workspaceId, status: "all", take: 1, id: kpiId }), true),
         statement(workspacePlanQuery, false),
