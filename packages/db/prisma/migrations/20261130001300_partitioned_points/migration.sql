@@ -102,7 +102,10 @@ $$;
 REVOKE ALL ON FUNCTION app_private.kpi_points_create_month(timestamptz) FROM PUBLIC;
 
 -- Every month from `first` through `last` (the owner's bulk loads create their range up front, so
--- their rows never pass through the default partition). Returns the partitions created.
+-- their rows never pass through the default partition). Returns the partitions created. Under the
+-- same transaction-scoped advisory lock as app.maintain_point_partitions (which calls this with
+-- it held: advisory locks are re-entrant): two bulk loads at once would otherwise both see a month
+-- missing, and the second CREATE TABLE would fail.
 CREATE OR REPLACE FUNCTION app_private.kpi_points_create_months(first timestamptz, last timestamptz) RETURNS integer
   LANGUAGE plpgsql SET search_path = ''
 AS $$
@@ -110,6 +113,7 @@ DECLARE
   month timestamptz;
   created integer := 0;
 BEGIN
+  PERFORM pg_advisory_xact_lock(hashtextextended('kpi_points:maintain', 0));
   FOR month IN
     SELECT m AT TIME ZONE 'UTC'
       FROM generate_series(date_trunc('month', first, 'UTC') AT TIME ZONE 'UTC',
