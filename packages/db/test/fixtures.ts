@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
+import { expect } from "vitest";
+import { checkRollups, type RollupScope } from "../src/rollups.ts";
 import { operatorTransaction } from "../src/testing/operator.ts";
 
 // Two workspaces with overlapping members, arranged as an operator (superuser) would, so tests
@@ -130,4 +132,14 @@ export async function insertPoints(
 
 export async function setWorkspaceZone(admin: pg.Pool, workspaceId: string, zone: string): Promise<void> {
   await admin.query("UPDATE workspaces SET time_zone = $2 WHERE id = $1", [workspaceId, zone]);
+}
+
+/** The operator's drift check finds nothing: the rollups (of `scope`, default all) equal the raw points. */
+export async function expectNoRollupDrift(admin: pg.Pool, scope: RollupScope = {}): Promise<void> {
+  const client = await admin.connect();
+  try {
+    expect(await checkRollups(client, scope)).toEqual([]);
+  } finally {
+    client.release();
+  }
 }

@@ -2,9 +2,15 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createDatabase, type Database, queryRows } from "../src/client.ts";
 import { createPointMonths, maintainPointPartitions } from "../src/partitions.ts";
 import { sql } from "../src/query.ts";
-import { checkRollups } from "../src/rollups.ts";
 import { useTestDatabase } from "../src/testing/use-test-database.ts";
-import { addKpi, arrangeTenancy, insertPoints, setWorkspaceZone, type Tenancy } from "./fixtures.ts";
+import {
+  addKpi,
+  arrangeTenancy,
+  insertPoints,
+  setWorkspaceZone,
+  type Tenancy,
+  expectNoRollupDrift,
+} from "./fixtures.ts";
 
 // kpi_data_points partitioned by UTC month (migration 20261130001300_partitioned_points): where
 // rows land, the default partition and the worker's maintenance that empties it (without touching
@@ -43,15 +49,6 @@ async function rollupRows(kpiId: string): Promise<unknown[]> {
     [kpiId],
   );
   return rows;
-}
-
-async function expectNoDrift(): Promise<void> {
-  const client = await ctx().admin.connect();
-  try {
-    expect(await checkRollups(client)).toEqual([]);
-  } finally {
-    client.release();
-  }
 }
 
 beforeAll(async () => {
@@ -106,7 +103,7 @@ describe("where points land", () => {
     // Not one rollup row or current value rewritten: the parent's triggers did not fire.
     expect(await rollupRows(kpiId)).toEqual(rollupsBefore);
     expect((await ctx().admin.query(current, [kpiId])).rows).toEqual(currentBefore);
-    await expectNoDrift();
+    await expectNoRollupDrift(ctx().admin);
   });
 
   test("the maintenance is idempotent, and two at once do the work once", async () => {
@@ -126,7 +123,7 @@ describe("where points land", () => {
       droppedPoints: 0,
       droppedRollups: 0,
     });
-    await expectNoDrift();
+    await expectNoRollupDrift(ctx().admin);
   });
 
   test("two bulk loads creating the same months at once: each month once, neither fails", async () => {
@@ -244,7 +241,7 @@ describe("retention", () => {
       [cutoff],
     );
     expect(oldRollups.rows).toEqual([{ n: 0 }]);
-    await expectNoDrift();
+    await expectNoRollupDrift(ctx().admin);
     // Again: nothing left to drop.
     expect(await maintainPointPartitions(ctx().db, { monthsAhead: 3, retentionMonths: 12 })).toMatchObject({
       dropped: 0,

@@ -20,6 +20,7 @@ import {
   type OperatorPoint,
   setWorkspaceZone,
   type Tenancy,
+  expectNoRollupDrift,
 } from "./fixtures.ts";
 import { useTestDatabase } from "../src/testing/use-test-database.ts";
 
@@ -53,15 +54,6 @@ async function expectSame(input: RollupSeriesInput): Promise<RollupBucket[]> {
   return rollups;
 }
 
-async function expectNoDrift(): Promise<void> {
-  const client = await ctx().admin.connect();
-  try {
-    expect(await checkRollups(client)).toEqual([]);
-  } finally {
-    client.release();
-  }
-}
-
 beforeAll(async () => {
   t = await arrangeTenancy(ctx().admin);
   alice = { userId: t.users.alice, workspaceId: t.workspaces.a };
@@ -93,7 +85,7 @@ describe("fixed cases", () => {
         await expectSame({ kpiId, from: at(-3 * day), to: at(10 * day + 7), unit, timeZone });
       }
     }
-    await expectNoDrift();
+    await expectNoRollupDrift(ctx().admin);
   });
 
   test("updates that move points across buckets and deletes of a bucket's min, max and last", async () => {
@@ -117,7 +109,7 @@ describe("fixed cases", () => {
     ]);
     const { rows } = await admin.query("SELECT count(*)::int AS n FROM kpi_rollups_hourly WHERE kpi_id = $1", [kpiId]);
     expect(rows[0]).toEqual({ n: 2 }); // the emptied hour's row is gone
-    await expectNoDrift();
+    await expectNoRollupDrift(ctx().admin);
   });
 
   test("the app's and the worker's writes keep the rollups, and neither can write a rollup row", async () => {
@@ -150,7 +142,7 @@ describe("fixed cases", () => {
     expect(await expectSame({ kpiId, from: at(0), to: at(day), bucketWidthMs: day })).toEqual([
       { start: at(0), sum: 14, count: 2, min: 6, max: 8, last: 8 },
     ]);
-    await expectNoDrift();
+    await expectNoRollupDrift(ctx().admin);
   });
 
   test("another workspace's rollups read as empty", async () => {
@@ -190,7 +182,7 @@ describe("fixed cases", () => {
     await expectSame({ kpiId, from: at(-day), to: at(3 * day), unit: "day", timeZone: "UTC" });
     await setZone("UTC");
     expect(await days()).toHaveLength(2);
-    await expectNoDrift();
+    await expectNoRollupDrift(ctx().admin);
   });
 });
 
@@ -246,7 +238,7 @@ describe("bulk writers", () => {
     expect(loaded).toBe(200);
     const { rows } = await admin.query<{ n: number }>("SELECT count(*)::int AS n FROM kpi_rollups_hourly");
     expect(rows[0]?.n).toBeGreaterThanOrEqual(2 * 2 * 72 + 200);
-    await expectNoDrift();
+    await expectNoRollupDrift(ctx().admin);
   });
 });
 
@@ -356,7 +348,7 @@ describe("property: the rollups answer what the raw points answer", () => {
               expect(rollups).toEqual(raw);
             }
           }
-          await expectNoDrift();
+          await expectNoRollupDrift(ctx().admin);
         },
       ),
       { seed, numRuns: 60 },
@@ -373,6 +365,6 @@ describe("truncate", () => {
       "SELECT ((SELECT count(*) FROM kpi_rollups_hourly) + (SELECT count(*) FROM kpi_rollups_daily))::int AS n",
     );
     expect(rows[0]).toEqual({ n: 0 });
-    await expectNoDrift();
+    await expectNoRollupDrift(ctx().admin);
   });
 });
