@@ -5,13 +5,13 @@
 import root, { envImport, rawUnsafeFence, roleFence, sqlFence } from "../../eslint.config.js";
 
 const unscoped =
-  "packages/api/src imports only zod, @trpc/server, @trpc/client, superjson, @northstar/core, @northstar/db " +
+  "packages/api/src imports only zod, @trpc/server, @trpc/client, lru-cache, @northstar/core, @northstar/db " +
   "(not createDatabase) and its own files: handlers use ctx.db / ctx.read, scoped by the procedures in trpc.ts.";
 
 // Exact module names (no subpaths of @northstar/db: server, dev-database, generate, queue, testing).
 const allowedModules = [
   "zod",
-  "superjson",
+  "lru-cache",
   "@trpc/server",
   "@trpc/client",
   "@northstar/core",

@@ -80,8 +80,8 @@ const discard = new Writable({
   },
 });
 
-/** The host on a free port, with development sign-in on and limits out of the way. */
-export function startHost(database: Database): Promise<ListeningApp> {
+/** The host on a free port, with development sign-in on and limits out of the way (and its default chart cache, unless `chartCacheBytes`). */
+export function startHost(database: Database, options: { chartCacheBytes?: number } = {}): Promise<ListeningApp> {
   return listenOnFreePort((url) =>
     createApp({
       database,
@@ -92,6 +92,7 @@ export function startHost(database: Database): Promise<ListeningApp> {
         developmentSignIn: true,
       },
       logger: pino({ level: "info" }, discard),
+      ...options,
       // A few users make every call here: the per-user limits would measure themselves, not the API.
       rateLimits: {
         signIn: { burst: 1_000, perSecond: 100 },

@@ -4,6 +4,7 @@ import {
   type AuthConfig,
   CallsRefused,
   type Billing,
+  ChartCache,
   createAuth,
   createRestApi,
   createTRPCContext,
@@ -70,6 +71,8 @@ export interface AppOptions {
   readinessTimeoutMs?: number;
   /** Stripe, or billing off (one configured plan); none: subscriptions decide and nothing can be bought. */
   billing?: Billing | null;
+  /** Bytes of charts kept under their KPI's data version (default 64 MiB; 0: none kept, each is read). */
+  chartCacheBytes?: number;
 }
 
 export const defaultRateLimits = {
@@ -77,6 +80,9 @@ export const defaultRateLimits = {
   restApi: { burst: 60, perSecond: 10 },
   ...defaultCallLimits,
 };
+
+/** Charts kept by default: some 300 years of daily buckets and their previous years. */
+export const defaultChartCacheBytes = 64 * 1024 * 1024;
 
 /** The web client splits its batches at this size too (apps/web/src/trpc.ts). */
 export const defaultMaxBatchCalls = 20;
@@ -147,6 +153,8 @@ export function createApp(options: AppOptions): Hono<HostBindings> {
   const maxBatchCalls = options.maxBatchCalls ?? defaultMaxBatchCalls;
   const maxBody = options.bodyLimitBytes ?? 1024 * 1024;
   const proxyHops = options.trustedProxyHops ?? 0;
+  const cacheBytes = options.chartCacheBytes ?? defaultChartCacheBytes;
+  const charts = cacheBytes > 0 ? new ChartCache({ maxBytes: cacheBytes }) : undefined;
   // Stripe sends people back to the app's own origin.
   const billing =
     options.billing?.mode === "stripe"
@@ -264,6 +272,7 @@ export function createApp(options: AppOptions): Hono<HostBindings> {
           jobs: options.jobs ?? undefined,
           limits: callLimits,
           billing: billing ?? undefined,
+          charts,
           setCookie: (cookie) => {
             resHeaders.append("set-cookie", cookie.header);
           },
@@ -287,6 +296,7 @@ export function createApp(options: AppOptions): Hono<HostBindings> {
   const restApi = createRestApi({
     database,
     billing,
+    charts,
     limiter: new RateLimiter(options.rateLimits?.restApi ?? defaultRateLimits.restApi),
     onError: (error) => {
       logger.error({ err: error }, "REST API call failed");

@@ -57,6 +57,13 @@ const hostEnvSchema = z
     LOG_LEVEL: logLevel,
     /** Reverse proxies in front of the host: the client's address is X-Forwarded-For's entry this far from the right. */
     NORTHSTAR_TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(16).default(0),
+    /** Memory for the charts this host keeps under their KPI's data version, in MiB (0: none kept). */
+    NORTHSTAR_CHART_CACHE_MB: z.coerce
+      .number({ error: "must be a number of MiB (0 turns the chart cache off)" })
+      .int("must be a whole number of MiB")
+      .min(0, "must be 0 (off) or more")
+      .max(65_536, "must be at most 65536 MiB")
+      .default(64),
     // The old switch trusted X-Forwarded-For's leftmost entry, which the client writes: refused, not ignored.
     NORTHSTAR_TRUST_PROXY: z
       .string()
@@ -116,6 +123,8 @@ export interface HostEnv {
   rateLimits: Partial<CallLimitSettings>;
   /** The host-wide bound on tRPC requests, where it differs from the default. */
   overload: Partial<OverloadLimit>;
+  /** Bytes of charts the host keeps (0: none). */
+  chartCacheBytes: number;
   /** The host's login; null: no APP_DATABASE_URL, main.ts opens the development database and its login. */
   database: DatabaseOptions | null;
   auth: AuthConfig;
@@ -180,6 +189,7 @@ export function parseEnv(source: Environment): HostEnv {
       ...(settings.NORTHSTAR_USER_IN_FLIGHT && { inFlight: inFlight(settings.NORTHSTAR_USER_IN_FLIGHT) }),
     },
     overload: settings.NORTHSTAR_HOST_IN_FLIGHT ? inFlight(settings.NORTHSTAR_HOST_IN_FLIGHT) : {},
+    chartCacheBytes: settings.NORTHSTAR_CHART_CACHE_MB * 1024 * 1024,
     database: settings.APP_DATABASE_URL ? databaseOptionsFromEnv(source, "host") : null,
     auth,
     credentialsKeyring: settings.NORTHSTAR_CREDENTIALS_PUBLIC_KEY

@@ -54,6 +54,7 @@ const app = createApp({
   trustedProxyHops: env.trustedProxyHops,
   rateLimits: env.rateLimits,
   overload: env.overload,
+  chartCacheBytes: env.chartCacheBytes,
 });
 
 const server = serve({ fetch: app.fetch, port: env.port, hostname: env.host }, (info) => {

@@ -1,7 +1,7 @@
 import type { AppRouter, RouterInputs, RouterOutputs } from "@northstar/api";
 import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
-import superjson from "superjson";
+import { transformer } from "@northstar/core/transformer";
 
 // The typed API client. Only types come from @northstar/api: no server code reaches the bundle.
 
@@ -15,7 +15,7 @@ export function createApiClient() {
     links: [
       httpBatchLink({
         url: "/trpc",
-        transformer: superjson,
+        transformer,
         maxURLLength: 4000,
         maxItems: 20,
         headers: { "x-trpc-source": "web" },

@@ -114,3 +114,14 @@ test("limits for a load test: per-user rates and in-flight, and the host-wide bo
   expect(() => parseEnv({ NORTHSTAR_HOST_IN_FLIGHT: "0/10" })).toThrow(/at least 1/);
   expect(() => parseEnv({ NORTHSTAR_USER_IN_FLIGHT: "4.5/10" })).toThrow(/two whole numbers/);
 });
+
+test("the chart cache: 64 MiB unless set, 0 turns it off, anything else is refused with the rule", () => {
+  expect(parseEnv({}).chartCacheBytes).toBe(64 * 1024 * 1024);
+  expect(parseEnv({ NORTHSTAR_CHART_CACHE_MB: "0" }).chartCacheBytes).toBe(0);
+  expect(parseEnv({ NORTHSTAR_CHART_CACHE_MB: "256" }).chartCacheBytes).toBe(256 * 1024 * 1024);
+  expect(() => parseEnv({ NORTHSTAR_CHART_CACHE_MB: "lots" })).toThrow(
+    /NORTHSTAR_CHART_CACHE_MB.*must be a number of MiB/,
+  );
+  expect(() => parseEnv({ NORTHSTAR_CHART_CACHE_MB: "1.5" })).toThrow(/whole number of MiB/);
+  expect(() => parseEnv({ NORTHSTAR_CHART_CACHE_MB: "-1" })).toThrow(/0 \(off\) or more/);
+});

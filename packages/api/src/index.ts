@@ -28,6 +28,7 @@ export { planLimits, type PlanLimits } from "./plans.ts";
 // The hot reads' statements, for benchmarks that run them raw.
 export { workspacePlanQuery } from "./plans.ts";
 export { kpiListQuery } from "./kpi/list.ts";
+export { ChartCache } from "./kpi/chart-cache.ts";
 export { goalListQueries } from "./goal/list.ts";
 export { sessionLookupSql } from "./auth/session.ts";
 export { type Billing, parseBillingEnv, createStripeClient } from "./billing/config.ts";

@@ -16,7 +16,7 @@ import {
 } from "@northstar/db";
 import { slugSchema } from "@northstar/core/schemas";
 import { initTRPC, type ProcedureType, TRPCError } from "@trpc/server";
-import superjson from "superjson";
+import { transformer } from "@northstar/core/transformer";
 import { z, ZodError } from "zod";
 import type { SetCookie } from "./auth/cookies.ts";
 import { callerKey, type CallLimits, tooManyCalls } from "./call-limits.ts";
@@ -39,6 +39,7 @@ import {
 } from "./auth/api-key.ts";
 import { ImportLinesError } from "./kpi/import.ts";
 import type { Billing } from "./billing/config.ts";
+import type { ChartCache } from "./kpi/chart-cache.ts";
 
 /**
  * 1. CONTEXT
@@ -76,6 +77,8 @@ export interface CreateContextOptions {
   limits?: CallLimits;
   /** Plans from Stripe, or one configured plan (billing off); none: subscriptions decide, no checkout. */
   billing?: Billing;
+  /** Charts this host keeps under their KPI's data version (kpi/chart-cache.ts); none: each is read. */
+  charts?: ChartCache;
   /**
    * An API key (the REST API's `Authorization: Bearer`), read instead of a session: workspace
    * procedures then act as the key (apiKeyPrincipalOf). Never set together with a session token.
@@ -118,6 +121,7 @@ export function createTRPCContext(options: CreateContextOptions) {
     jobs: options.jobs ?? null,
     limits: options.limits ?? null,
     billing: options.billing ?? null,
+    charts: options.charts ?? null,
     apiKey: options.apiKey ?? null,
     // The key's principal, looked up once per request (see apiKeyPrincipalOf).
     apiKeyLookup: { promise: null as Promise<ApiKeyPrincipal | null> | null },
@@ -136,13 +140,14 @@ function databaseOf(ctx: Pick<Context, "connection">): Database {
 /**
  * 2. INITIALIZATION
  *
- * superjson carries dates (and other non-JSON values) to clients as they are. Validation errors
+ * superjson carries dates (and other non-JSON values) to clients as they are, and charts' columns
+ * as JSON text written once (@northstar/core's transformer.ts). Validation errors
  * come back as their rules and flattened per field (`data.zodError`), a rejected import with its
  * bad lines (`data.lineErrors`); unexpected errors come back without their text, which may be
  * the database's.
  */
 const t = initTRPC.context<Context>().create({
-  transformer: superjson,
+  transformer,
   // Stacks belong in the host's logs (onError), never in a response.
   isDev: false,
   errorFormatter({ shape, error }) {

@@ -34,7 +34,7 @@ interface CatalogueTable {
 }
 
 /** Derived from other tables and rebuilt from them (exportNotes says so): not the workspace's data. */
-const derivedTables = ["kpi_rollups_daily", "kpi_rollups_hourly"];
+const derivedTables = ["kpi_data_versions", "kpi_rollups_daily", "kpi_rollups_hourly"];
 
 /** Every table of the public schema with a workspace_id column but the derived ones, and its primary key's columns. */
 async function tenantTables(): Promise<CatalogueTable[]> {

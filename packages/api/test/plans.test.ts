@@ -43,6 +43,8 @@ describe("plans", () => {
   test("the FREE limits are the issue's", () => {
     expect(planLimits.FREE).toMatchObject({ workspaces: 1, kpis: 10, integrations: 1, historyDays: 90 });
     expect(historyStart("FREE", new Date("2026-04-01T00:00:00Z"))?.toISOString()).toBe("2026-01-01T00:00:00.000Z");
+    // Whole UTC days: the window moves at midnight, not with every request.
+    expect(historyStart("FREE", new Date("2026-04-01T23:59:59.999Z"))?.toISOString()).toBe("2026-01-01T00:00:00.000Z");
     expect(historyStart("UNLIMITED", new Date())).toBeNull();
   });
 

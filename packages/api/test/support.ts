@@ -14,6 +14,7 @@ import { type TestContext, useTestDatabase } from "@northstar/db/testing/vitest"
 import { TRPCError } from "@trpc/server";
 import { expect } from "vitest";
 import { createAuth, type SetCookie } from "../src/auth/index.ts";
+import type { ChartCache } from "../src/kpi/chart-cache.ts";
 import { appRouter } from "../src/root.ts";
 import { createCallerFactory, createTRPCContext } from "../src/trpc.ts";
 
@@ -37,6 +38,8 @@ export interface CallerOptions {
   cookies?: SetCookie[];
   /** null: a server without a keyring. */
   keyring?: PublicKeyring | null;
+  /** The host's kept charts; none: each is read. */
+  charts?: ChartCache;
 }
 
 /** A caller as the holder of `token` (or nobody), through a real context. */
@@ -50,6 +53,7 @@ export function callerFor(database: Database, token: string | null, options: Cal
       ...(options.clock ? { clock: options.clock } : {}),
       setCookie: (cookie) => options.cookies?.push(cookie),
       ...(options.keyring === null ? {} : { credentialsKeyring: options.keyring ?? testKeyring }),
+      ...(options.charts ? { charts: options.charts } : {}),
     }),
   );
 }

@@ -56,8 +56,13 @@ export const limitLabels = {
 
 const dayMs = 24 * 60 * 60 * 1000;
 
-/** The oldest instant the plan shows (null: all of it). */
+/**
+ * The oldest instant the plan shows (null: all of it): the start of the UTC day `historyDays`
+ * days ago. Whole days, so that the window moves once a day rather than with every request: a
+ * chart's oldest bucket does not shift under the reader, and a chart a host keeps (the api's
+ * kpi/chart-cache.ts) stays the right answer all day.
+ */
 export function historyStart(plan: PlanName, now: Date): Date | null {
   const days = planLimits[plan].historyDays;
-  return days === null ? null : new Date(now.getTime() - days * dayMs);
+  return days === null ? null : new Date(Math.floor(now.getTime() / dayMs - days) * dayMs);
 }

@@ -123,3 +123,13 @@ export async function readKpiChart(db: RawQueryable, input: KpiChartInput): Prom
   if (!again) throw new Error("the general chart statement named a zone");
   return again;
 }
+
+/**
+ * The version of a KPI's chart data (migration kpi_data_versions): it changes in the transaction
+ * of every write to what the KPI's charts read. No row (null): nothing written since that migration.
+ */
+export function kpiDataVersionQuery(workspaceId: string, kpiId: string): Query<{ version: string }> {
+  return sql<{ version: string }>`
+    SELECT v.version::text AS version FROM kpi_data_versions AS v
+     WHERE v.workspace_id = ${workspaceId}::uuid AND v.kpi_id = ${kpiId}::uuid`;
+}

@@ -32,7 +32,14 @@ export {
 } from "./errors.ts";
 export { Prisma } from "./generated/prisma/client.ts";
 export * from "./series.ts";
-export { chartFromRow, type KpiChart, type KpiChartInput, kpiChartQuery, readKpiChart } from "./chart.ts";
+export {
+  chartFromRow,
+  type KpiChart,
+  type KpiChartInput,
+  kpiChartQuery,
+  kpiDataVersionQuery,
+  readKpiChart,
+} from "./chart.ts";
 export {
   defaultMonthsAhead,
   maintainPointPartitions,

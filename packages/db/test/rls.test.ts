@@ -619,6 +619,7 @@ describe("the roles themselves", () => {
       "integrations",
       "invitations",
       "kpi_data_points",
+      "kpi_data_versions",
       "kpi_rollups_daily",
       "kpi_rollups_hourly",
       "kpis",

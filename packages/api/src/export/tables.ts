@@ -223,7 +223,7 @@ export const exportNotes: readonly string[] = [
   "Integration credentials are not in this export: they are sealed to the sync worker's key and never leave it. Reconnecting an integration elsewhere takes the credentials again.",
   "Left out as internal bookkeeping: the sync worker's lease (lease_token, lease_expires_at), its sync cursor and the id of the key credentials are sealed with.",
   "API keys are listed without their secret (token_hash): a key is shown once, when it is created, and is stored only hashed.",
-  "Chart rollups (kpi_rollups_hourly, kpi_rollups_daily) are not here: they are sums of kpi_data_points, which are, and are rebuilt from them.",
+  "Chart rollups (kpi_rollups_hourly, kpi_rollups_daily) and the charts' data versions (kpi_data_versions) are not here: they are sums of kpi_data_points, which are, and are rebuilt from them.",
   "Of each member's user account only the public fields are here (user_id, user_name, user_email); sessions and sign-in accounts are not the workspace's.",
   "subscriptions lists the exporting owner's own subscriptions; the workspace's plan, decided by its owners' subscriptions, is the header's plan.",
   "Each table is read in pages in id order; rows written while the export runs may or may not be included.",

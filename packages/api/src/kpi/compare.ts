@@ -1,5 +1,6 @@
 import { type KpiAggregation, type KpiDirection, kpiChange } from "@northstar/core/kpi-progress";
 import type { KpiSeriesBucket } from "@northstar/db";
+import { SeriesColumns } from "@northstar/core/transformer";
 
 // A series against the period before it: each period's value as the KPI's aggregation adds it up
 // over all its buckets, and the change between them (@northstar/core's kpiChange: the same maths
@@ -43,12 +44,12 @@ export function comparePeriods(
 
 /**
  * A series as columns (bucket starts in epoch milliseconds), the shape a chart plots directly and
- * the cheapest to send: superjson walks arrays of numbers far faster than objects holding Dates
- * (5.3 ms vs 1.6 ms for a year and its previous year, measured). `value` is the figure the KPI's
- * aggregation names; `end` is where each bucket ends (calendar buckets differ in length).
+ * the cheapest to send: as a SeriesColumns, JSON text written once (@northstar/core's
+ * transformer.ts). `value` is the figure the KPI's aggregation names; `end` is where each bucket
+ * ends (calendar buckets differ in length). Never changed once made: its text is kept.
  */
-export function seriesColumns(buckets: readonly KpiSeriesBucket[]) {
-  return {
+export function seriesColumns(buckets: readonly KpiSeriesBucket[]): SeriesColumns {
+  return new SeriesColumns({
     start: buckets.map((bucket) => bucket.bucketStart.getTime()),
     end: buckets.map((bucket) => bucket.bucketEnd.getTime()),
     value: buckets.map((bucket) => bucket.value),
@@ -58,5 +59,5 @@ export function seriesColumns(buckets: readonly KpiSeriesBucket[]) {
     max: buckets.map((bucket) => bucket.max),
     last: buckets.map((bucket) => bucket.last),
     count: buckets.map((bucket) => bucket.count),
-  };
+  });
 }

@@ -2,6 +2,7 @@ import type { Database } from "@northstar/db";
 import { TRPCError } from "@trpc/server";
 import { ZodError } from "zod";
 import type { Billing } from "../billing/config.ts";
+import type { ChartCache } from "../kpi/chart-cache.ts";
 import { ImportLinesError } from "../kpi/import.ts";
 import { apiKeyPrincipalOf, createTRPCContext, type RequestMetadata } from "../trpc.ts";
 import { docsPage } from "./docs.ts";
@@ -25,6 +26,8 @@ export interface RestApiOptions {
   /** Each key's budget; failed authentications are charged to the caller's address. */
   limiter: RestRateLimiter;
   billing?: Billing | null;
+  /** Charts kept under their KPI's data version (kpi/chart-cache.ts); none: each is read. */
+  charts?: ChartCache | undefined;
   /** Told about unexpected failures (a 500), which answer without their text. */
   onError?: (error: unknown) => void;
 }
@@ -191,6 +194,7 @@ export function createRestApi(options: RestApiOptions) {
       apiKey: key,
       request: metadata,
       billing: options.billing ?? undefined,
+      charts: options.charts,
     });
     const principal = await apiKeyPrincipalOf(ctx);
     if (!principal) {

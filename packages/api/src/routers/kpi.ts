@@ -11,7 +11,8 @@ import { maxPastedRows } from "./import.ts";
 import {
   calendarBound,
   calendarUnits,
-  type KpiSeriesInput,
+  type KpiChartInput,
+  kpiDataVersionQuery,
   kpiSummaries,
   maxBuckets,
   maxRangeMs,
@@ -19,12 +20,11 @@ import {
   type DataPointSource,
   Prisma,
   queryRows,
-  readKpiChart,
   sql,
   type SummaryPeriod,
 } from "@northstar/db";
 import { type KpiListRow, kpiListQuery, kpiSelect } from "../kpi/list.ts";
-import { comparePeriods, seriesColumns } from "../kpi/compare.ts";
+import { chartAnswer } from "../kpi/chart.ts";
 import { pageOf } from "../pagination.ts";
 import {
   assertKpiCapacity,
@@ -347,16 +347,18 @@ export const kpiRouter = {
         ),
     )
     .query(async ({ ctx, input }) => {
-      // Two round trips: the KPI and the plan, then the chart (both periods and the hidden count,
-      // one statement) clipped to the plan's window.
-      const [kpis, plans] = await ctx.read.batch(
+      // One round trip for the KPI, the plan and the version of the KPI's data; then the chart (both
+      // periods and the hidden count, one statement) clipped to the plan's window, unless this
+      // host has it for that version.
+      const [kpis, plans, versions] = await ctx.read.batch(
         kpiListQuery({ workspaceId: ctx.workspace.id, status: "all", take: 1, id: input.kpiId }),
         workspacePlanQuery,
+        kpiDataVersionQuery(ctx.workspace.id, input.kpiId),
       );
       const kpi = kpis[0];
       if (!kpi) throw kpiNotFound();
       const start = historyStart(planOf(plans, ctx.billing), ctx.clock());
-      const range: KpiSeriesInput = {
+      const range: KpiChartInput = {
         kpiId: input.kpiId,
         workspaceId: ctx.workspace.id,
         from: input.from,
@@ -365,19 +367,29 @@ export const kpiRouter = {
         aggregation: kpi.aggregation,
         timeZone: ctx.workspace.timeZone,
         visibleFrom: start,
+        compare: input.compare,
         ...(input.calendar ? { calendar: input.calendar } : {}),
       };
-      const {
-        current,
-        previous: previousSeries,
-        hiddenPoints,
-      } = await readKpiChart(ctx.read, {
-        ...range,
-        compare: input.compare,
-      });
-      // The previous period is compared only where the plan's history reaches all of it.
-      const previousStart = previousSeries?.buckets[0]?.bucketStart;
-      const previous = previousSeries && previousStart && (!start || previousStart >= start) ? previousSeries : null;
+      const compute = () => chartAnswer(ctx.read, kpi, range);
+      const answer = ctx.charts
+        ? await ctx.charts.get(
+            {
+              workspaceId: ctx.workspace.id,
+              kpiId: kpi.id,
+              version: versions[0]?.version ?? null,
+              from: input.from,
+              to: input.to,
+              buckets: input.buckets,
+              calendar: input.calendar ?? null,
+              compare: input.compare,
+              aggregation: kpi.aggregation,
+              direction: kpi.direction,
+              timeZone: ctx.workspace.timeZone,
+              visibleFrom: start,
+            },
+            compute,
+          )
+        : await compute();
       return {
         kpi: {
           id: kpi.id,
@@ -387,13 +399,7 @@ export const kpiRouter = {
           aggregation: kpi.aggregation,
           targetValue: kpi.targetValue,
         },
-        bucketWidthMs: current.bucketWidthMs,
-        calendar: current.calendar,
-        timeZone: current.timeZone,
-        columns: seriesColumns(current.buckets),
-        previous: previous ? { bucketWidthMs: previous.bucketWidthMs, columns: seriesColumns(previous.buckets) } : null,
-        comparison: previous ? comparePeriods(kpi.aggregation, kpi.direction, current.buckets, previous.buckets) : null,
-        hidden: start && hiddenPoints > 0 ? { before: start, points: hiddenPoints } : null,
+        ...answer,
       };
     }),
 

@@ -1,0 +1,88 @@
+import { LRUCache } from "lru-cache";
+import { bucketCount, type ChartAnswer } from "./chart.ts";
+
+// Charts this host has computed, kept under the version of their KPI's data (the
+// kpi_data_versions migration), so that a dashboard asking again for the same chart reads one
+// small row instead of a year of rollups. Never stale: every request reads the KPI and its version
+// under row-level security first, and a chart is served only for the version it was computed at
+// (versions come from one sequence and never repeat). Each host keeps its own; nothing is shared.
+//
+// The key holds every input the answer depends on. Concurrent requests for the same missing chart
+// wait for one computation (lru-cache's fetch). Size is bounded by an estimate of each chart's
+// heap: about 200 bytes per bucket (eight columns of numbers or nulls).
+
+/** What one chart's answer depends on, but for the points behind it (that is `version`). */
+export interface ChartKey {
+  workspaceId: string;
+  kpiId: string;
+  /** kpiDataVersionQuery's answer; null: no version row yet (a write will make one). */
+  version: string | null;
+  from: Date;
+  to: Date;
+  buckets: number;
+  calendar: string | null;
+  compare: boolean;
+  aggregation: string;
+  direction: string;
+  timeZone: string;
+  visibleFrom: Date | null;
+}
+
+const bytesPerBucket = 200;
+const bytesPerChart = 1_024;
+
+function keyOf(key: ChartKey): string {
+  return JSON.stringify([
+    key.workspaceId,
+    key.kpiId,
+    key.version,
+    key.from.getTime(),
+    key.to.getTime(),
+    key.buckets,
+    key.calendar,
+    key.compare,
+    key.aggregation,
+    key.direction,
+    key.timeZone,
+    key.visibleFrom?.getTime() ?? null,
+  ]);
+}
+
+export class ChartCache {
+  readonly #charts: LRUCache<string, ChartAnswer, () => Promise<ChartAnswer>>;
+  #calls = 0;
+  #misses = 0;
+
+  /** maxBytes: the estimated heap the kept charts may take (at least one chart's). */
+  constructor(options: { maxBytes: number }) {
+    if (!Number.isInteger(options.maxBytes) || options.maxBytes < bytesPerChart)
+      throw new RangeError(`maxBytes must be a whole number of at least ${bytesPerChart}`);
+    this.#charts = new LRUCache<string, ChartAnswer, () => Promise<ChartAnswer>>({
+      maxSize: options.maxBytes,
+      sizeCalculation: (chart) => bytesPerChart + bucketCount(chart) * bytesPerBucket,
+      fetchMethod: (_key, _stale, { context }) => {
+        this.#misses += 1;
+        return context();
+      },
+    });
+  }
+
+  /** The chart under `key`, computed by `compute` when this host has none for it. */
+  async get(key: ChartKey, compute: () => Promise<ChartAnswer>): Promise<ChartAnswer> {
+    this.#calls += 1;
+    const chart = await this.#charts.fetch(keyOf(key), { context: compute });
+    // fetch answers undefined only when the computation was aborted, which nothing here does.
+    if (chart === undefined) throw new Error("the chart's computation was aborted");
+    return chart;
+  }
+
+  /** Hits (a kept chart, or one being computed for another request) and misses since the cache was made, and what it holds now. */
+  stats(): { hits: number; misses: number; charts: number; bytes: number } {
+    return {
+      hits: this.#calls - this.#misses,
+      misses: this.#misses,
+      charts: this.#charts.size,
+      bytes: this.#charts.calculatedSize,
+    };
+  }
+}

@@ -1,0 +1,37 @@
+import { describe, expect, test } from "vitest";
+import { SeriesColumns, transformer } from "./transformer.ts";
+
+const columns = () =>
+  new SeriesColumns({
+    start: [0, 86_400_000],
+    end: [86_400_000, 172_800_000],
+    value: [1 / 3, null],
+    sum: [1, null],
+    avg: [1 / 3, null],
+    min: [-0.5, null],
+    max: [Number.MAX_VALUE, null],
+    last: [5e-324, null],
+    count: [3, 0],
+  });
+
+describe("transformer", () => {
+  test("columns travel as JSON text and come back equal, beside dates and plain values", () => {
+    const answer = { at: new Date(Date.UTC(2026, 10, 30)), columns: columns(), previous: { columns: columns() } };
+    const wire = transformer.serialize(answer);
+    expect(typeof (wire.json as { columns: unknown }).columns).toBe("string");
+    const back = transformer.parse<typeof answer>(JSON.stringify(wire));
+    expect(back).toEqual(answer);
+    expect(back.columns).toBeInstanceOf(SeriesColumns);
+    expect(back.at).toBeInstanceOf(Date);
+  });
+
+  test("a columns object's text is written once, and is the columns' own JSON", () => {
+    const once = columns();
+    const first = transformer.serialize({ once }).json as { once: string };
+    // Columns are never changed once made; were they, the kept text would show it is not rewritten.
+    once.count[0] = 99;
+    const again = transformer.serialize({ once }).json as { once: string };
+    expect(again.once).toBe(first.once);
+    expect(JSON.parse(first.once)).toEqual(JSON.parse(JSON.stringify(columns())));
+  });
+});
