@@ -81,7 +81,7 @@ export const defaultRateLimits = {
   ...defaultCallLimits,
 };
 
-/** Charts kept by default: some 300 years of daily buckets and their previous years. */
+/** Charts kept by default: some 280 charts of a year of days and the year before (kpi/chart-cache.ts). */
 export const defaultChartCacheBytes = 64 * 1024 * 1024;
 
 /** The web client splits its batches at this size too (apps/web/src/trpc.ts). */

@@ -15,6 +15,7 @@ import { sql } from "../src/query.ts";
 import { type RollupSeriesInput, rawRollupSeriesQuery, readRollupSeries } from "../src/rollups.ts";
 import { type KpiSeriesInput, kpiSeries, kpiSeriesQuery, kpiSummaries, kpiSummariesQuery } from "../src/series.ts";
 import { wholeDaysSeriesQuery } from "../src/whole-days.ts";
+import { readKpiChart } from "../src/chart.ts";
 import { migrate, withDatabaseServer } from "../src/server.ts";
 import { createTestDatabase, ensureTestLogin, type TestDatabase } from "../src/testing/index.ts";
 import {
@@ -334,6 +335,9 @@ async function rollupBenchmarks(admin: pg.Pool, db: Database): Promise<void> {
       fixed: (tenant, kpiId) => readRollupSeries(db.reader(tenant.context), fixed(kpiId)),
       wholeDays: (tenant, kpiId) =>
         queryRows(db.reader(tenant.context), wholeDaysSeriesQuery(chartDays(tenant, kpiId))),
+      // What kpi.series reads for one period: the same statement packed as JSON, and unpacked.
+      chart: (tenant, kpiId) =>
+        readKpiChart(db.reader(tenant.context), { ...chartDays(tenant, kpiId), compare: false }),
       raw: (tenant, kpiId) => queryRows(db.reader(tenant.context), rawRollupSeriesQuery(calendar(kpiId))),
     },
     all,
@@ -356,6 +360,7 @@ async function rollupBenchmarks(admin: pg.Pool, db: Database): Promise<void> {
       row("(e) readRollupSeries, calendar days (UTC)", "calendar", 1.5),
       row("(e) readRollupSeries, 365 equal widths of a day", "fixed", 1.5),
       row("(e) kpi.series' statement: whole local days from the daily rollups", "wholeDays", 1.5),
+      row("(e) the same as kpi.series reads it: packed as JSON, unpacked to buckets", "chart", 1.5),
       row("(f) the same buckets from the raw points (8,760)", "raw", null),
     ],
   );

@@ -9,7 +9,8 @@ import { bucketCount, type ChartAnswer } from "./chart.ts";
 //
 // The key holds every input the answer depends on. Concurrent requests for the same missing chart
 // wait for one computation (lru-cache's fetch). Size is bounded by an estimate of each chart's
-// heap: about 200 bytes per bucket (eight columns of numbers or nulls).
+// heap: about 320 bytes per bucket (nine columns of numbers or nulls, as values and, once sent,
+// as JSON text).
 
 /** What one chart's answer depends on, but for the points behind it (that is `version`). */
 export interface ChartKey {
@@ -28,7 +29,7 @@ export interface ChartKey {
   visibleFrom: Date | null;
 }
 
-const bytesPerBucket = 200;
+const bytesPerBucket = 320;
 const bytesPerChart = 1_024;
 
 function keyOf(key: ChartKey): string {
