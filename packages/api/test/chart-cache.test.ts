@@ -1,4 +1,6 @@
 import { beforeAll, describe, expect, test } from "vitest";
+import { SeriesColumns } from "@northstar/core/transformer";
+import type { ChartAnswer, ChartReading } from "../src/kpi/chart.ts";
 import { ChartCache } from "../src/kpi/chart-cache.ts";
 import {
   callerFor,
@@ -88,15 +90,6 @@ describe("kept charts", () => {
     expect(summed.comparison?.trend).toBe("worse");
   });
 
-  test("requests for a chart being computed wait for that one computation", async () => {
-    const kpi = await kpiWithPoints("Together");
-    const input = { ...ws, kpiId: kpi.id, from, to, buckets: 7 };
-    const before = charts.stats();
-    const answers = await Promise.all(Array.from({ length: 5 }, () => cached.viewer.kpi.series(input)));
-    for (const answer of answers) expect(answer).toEqual(answers[0]);
-    expect(charts.stats()).toMatchObject({ hits: before.hits + 4, misses: before.misses + 1 });
-  });
-
   test("a kept chart is served to nobody who could not read it without the cache", async () => {
     const kpi = await kpiWithPoints("Walled");
     const input = { ...ws, kpiId: kpi.id, from, to, buckets: 4 };
@@ -110,6 +103,106 @@ describe("kept charts", () => {
       )
       .then((result) => result.rows);
     await expectCode(cached.outsider.kpi.series({ ...input, workspaceId: own?.id ?? "" }), "NOT_FOUND");
+  });
+});
+
+/** A chart answer of `buckets` buckets, as readChartAnswer would read it at `version`. */
+function reading(version: string | null, buckets = 10, visible = true): ChartReading {
+  const numbers = Array.from({ length: buckets }, (_, index) => index);
+  const columns = new SeriesColumns({
+    start: numbers,
+    end: numbers,
+    value: numbers,
+    sum: numbers,
+    avg: numbers,
+    min: numbers,
+    max: numbers,
+    last: numbers,
+    count: numbers,
+  });
+  const answer = {
+    bucketWidthMs: 1,
+    calendar: null,
+    timeZone: "UTC",
+    columns,
+    previous: null,
+    comparison: null,
+    hidden: null,
+  } satisfies ChartAnswer;
+  return { answer, version, visible };
+}
+
+const keyFor = (kpiId: string, version: string | null) => ({
+  workspaceId: "w",
+  kpiId,
+  version,
+  from,
+  to,
+  buckets: 10,
+  calendar: null,
+  compare: true,
+  aggregation: "SUM",
+  direction: "HIGHER_IS_BETTER",
+  timeZone: "UTC",
+  visibleFrom: null,
+});
+
+/** A read that answers when `release` is called. */
+function heldRead(answer: ChartReading) {
+  let release = (): void => undefined;
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let calls = 0;
+  return {
+    read: async () => {
+      calls += 1;
+      await held;
+      return answer;
+    },
+    release: () => {
+      release();
+    },
+    calls: () => calls,
+  };
+}
+
+describe("ChartCache, on its own", () => {
+  test("requests for a chart being read wait for that one read", async () => {
+    const cache = new ChartCache({ maxBytes: 1024 * 1024 });
+    const slow = heldRead(reading("7"));
+    const waiting = Array.from({ length: 5 }, () => cache.get(keyFor("k", "7"), slow.read));
+    slow.release();
+    const answers = await Promise.all(waiting);
+    expect(slow.calls()).toBe(1);
+    for (const answer of answers) expect(answer).toBe(answers[0]);
+    expect(cache.stats()).toMatchObject({ hits: 4, misses: 1, charts: 1 });
+  });
+
+  test("a chart read at another version, or by a reader that did not see the KPI, is answered but not kept", async () => {
+    const cache = new ChartCache({ maxBytes: 1024 * 1024 });
+    const newer = reading("8");
+    expect(await cache.get(keyFor("k", "7"), () => Promise.resolve(newer))).toBe(newer.answer);
+    const unseen = reading("7", 10, false);
+    expect(await cache.get(keyFor("k", "7"), () => Promise.resolve(unseen))).toBe(unseen.answer);
+    expect(cache.stats()).toMatchObject({ misses: 2, charts: 0 });
+    // Those who waited on a read that was not kept read for themselves.
+    const slow = heldRead(reading("8"));
+    const first = cache.get(keyFor("k", "7"), slow.read);
+    const second = cache.get(keyFor("k", "7"), () => Promise.resolve(reading("7")));
+    slow.release();
+    await first;
+    expect((await second).columns.start).toHaveLength(10);
+  });
+
+  test("a read still running when the cache evicts its entry still answers", async () => {
+    const cache = new ChartCache({ maxBytes: 3 * (1_024 + 10 * 320) });
+    const slow = heldRead(reading("1"));
+    const pending = cache.get(keyFor("slow", "1"), slow.read);
+    for (const kpiId of ["a", "b", "c", "d", "e"])
+      await cache.get(keyFor(kpiId, "1"), () => Promise.resolve(reading("1")));
+    slow.release();
+    expect((await pending).columns.start).toHaveLength(10);
   });
 });
 

@@ -21,7 +21,8 @@ describe("transformer", () => {
     expect(typeof (wire.json as { columns: unknown }).columns).toBe("string");
     const back = transformer.parse<typeof answer>(JSON.stringify(wire));
     expect(back).toEqual(answer);
-    expect(back.columns).toBeInstanceOf(SeriesColumns);
+    // Plain where it arrives, so that the client's structural sharing sees unchanged charts.
+    expect(Object.getPrototypeOf(back.columns)).toBe(Object.prototype);
     expect(back.at).toBeInstanceOf(Date);
   });
 

@@ -69,7 +69,9 @@ transformer.registerCustom<SeriesColumns, string>(
   {
     isApplicable: (value): value is SeriesColumns => value instanceof SeriesColumns,
     serialize: textOf,
-    deserialize: (text) => new SeriesColumns(JSON.parse(text) as SeriesColumnsFields),
+    // A plain object where it arrives (the client): TanStack Query's structural sharing compares
+    // plain objects only, so an unchanged chart keeps its identity across refetches.
+    deserialize: (text) => JSON.parse(text) as SeriesColumns,
   },
   "SeriesColumns",
 );

@@ -36,6 +36,9 @@ interface PackedChartRow {
   hidden: number;
   /** The workspace's zone as the statement saw it, when it read the daily rollups alone. */
   zone: string | null;
+  /** The KPI's data version in the statement's own snapshot (kpiDataVersionQuery), and whether the context sees the KPI. */
+  version: string | null;
+  visible: boolean;
 }
 
 /** The rows of a series statement as one JSON array of arrays, in bucket order. */
@@ -78,11 +81,25 @@ export function kpiChartQuery(input: KpiChartInput): Query<PackedChartRow> {
     !general && range.workspaceId !== undefined && wholeDaysUnit(current) !== null
       ? Prisma.sql`(SELECT w.time_zone::text FROM workspaces AS w WHERE w.id = ${range.workspaceId}::uuid)`
       : Prisma.sql`NULL::text`;
+  // What the answer was read at, for a host that keeps it (packages/api kpi/chart-cache.ts): in
+  // this statement's snapshot and row-level security, not a round trip's earlier.
+  const { workspaceId } = range;
+  const version =
+    workspaceId === undefined
+      ? Prisma.sql`NULL::text`
+      : Prisma.sql`(SELECT v.version::text FROM kpi_data_versions AS v
+                     WHERE v.workspace_id = ${workspaceId}::uuid AND v.kpi_id = ${input.kpiId}::uuid)`;
+  const visible =
+    workspaceId === undefined
+      ? Prisma.sql`true`
+      : Prisma.sql`EXISTS (SELECT FROM kpis AS k WHERE k.workspace_id = ${workspaceId}::uuid AND k.id = ${input.kpiId}::uuid)`;
   return sql<PackedChartRow>`
     SELECT ${packedSql(current, general)} AS current,
            ${previous} AS previous,
            (${hiddenPointsQuery(input.kpiId, input.visibleFrom ?? null)}) AS hidden,
-           ${zone} AS zone`;
+           ${zone} AS zone,
+           ${version} AS version,
+           ${visible} AS visible`;
 }
 
 function unpack(input: KpiSeriesInput, packed: string): KpiSeries {
@@ -114,14 +131,28 @@ export function chartFromRow(input: KpiChartInput, row: PackedChartRow | undefin
   };
 }
 
+/** A chart as read, with the KPI's data version it was read at and whether the context saw the KPI. */
+export interface KpiChartReading {
+  chart: KpiChart;
+  version: string | null;
+  visible: boolean;
+}
+
 /** A chart read in the workspace context (a reader or withContext's db), in one statement, rarely two. */
-export async function readKpiChart(db: RawQueryable, input: KpiChartInput): Promise<KpiChart> {
-  const chart = chartFromRow(input, (await queryRows(db, kpiChartQuery(input)))[0]);
-  if (chart) return chart;
+export async function readKpiChartReading(db: RawQueryable, input: KpiChartInput): Promise<KpiChartReading> {
+  const row = (await queryRows(db, kpiChartQuery(input)))[0];
+  const chart = chartFromRow(input, row);
+  if (chart && row) return { chart, version: row.version, visible: row.visible };
   const general = { ...input, general: true };
-  const again = chartFromRow(general, (await queryRows(db, kpiChartQuery(general)))[0]);
-  if (!again) throw new Error("the general chart statement named a zone");
-  return again;
+  const again = (await queryRows(db, kpiChartQuery(general)))[0];
+  const chartAgain = chartFromRow(general, again);
+  if (!chartAgain || !again) throw new Error("the general chart statement named a zone");
+  return { chart: chartAgain, version: again.version, visible: again.visible };
+}
+
+/** readKpiChartReading's chart alone. */
+export async function readKpiChart(db: RawQueryable, input: KpiChartInput): Promise<KpiChart> {
+  return (await readKpiChartReading(db, input)).chart;
 }
 
 /**

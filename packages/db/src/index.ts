@@ -38,7 +38,9 @@ export {
   type KpiChartInput,
   kpiChartQuery,
   kpiDataVersionQuery,
+  type KpiChartReading,
   readKpiChart,
+  readKpiChartReading,
 } from "./chart.ts";
 export {
   defaultMonthsAhead,

@@ -1,14 +1,15 @@
 import { randomUUID } from "node:crypto";
-import { beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test, vi } from "vitest";
 import { kpiDataVersionQuery } from "../src/chart.ts";
 import { createDatabase, queryRows, type RequestContext } from "../src/client.ts";
 import { rebuildRollups } from "../src/rollups.ts";
-import { operatorTransaction } from "../src/testing/operator.ts";
+import { operatorPool, operatorTransaction } from "../src/testing/operator.ts";
 import { useTestDatabase } from "../src/testing/use-test-database.ts";
 import {
   addKpi as addOperatorKpi,
   arrangeTenancy,
   dstWindowStart,
+  expectNoRollupDrift,
   insertPoints as insertOperatorPoints,
   setWorkspaceZone,
   type Tenancy,
@@ -84,6 +85,57 @@ describe("kpi_data_versions", () => {
     // The last point goes: the KPI has no rollup rows left, and still a newer version.
     await expectBumped(kpiId, () => admin.query("DELETE FROM kpi_data_points WHERE kpi_id = $1", [kpiId]));
     expect(await versionOf(other)).toBe(untouched);
+  });
+
+  test("two writers of one KPI, each over several statements, do not deadlock on its version", async () => {
+    // Found in review: with the version row locked after the daily rows, a transaction holding it
+    // from one statement waited in its next for a daily row that the other writer held while it
+    // waited for the version row.
+    const kpiId = await addKpi();
+    const { admin } = ctx();
+    await insertPoints(
+      kpiId,
+      Array.from({ length: 72 }, () => 1),
+    ); // three days, the newest last
+    const point = (daysBefore: number, value: number, hours = 0) =>
+      `INSERT INTO kpi_data_points (workspace_id, kpi_id, value, "timestamp")
+       VALUES ('${t.workspaces.a}', '${kpiId}', ${value}, '${at(hours * hour - 24 * hour * daysBefore).toISOString()}')`;
+    // Three connections: the two writers and one that watches them (the operator pool holds two).
+    const writers = operatorPool(ctx().database.adminUrl, 3);
+    const first = await writers.connect();
+    const second = await writers.connect();
+    try {
+      await second.query("BEGIN");
+      await second.query(point(3, 2)); // a late point, on an older day than the first writer's
+      await first.query("BEGIN");
+      const { rows } = await first.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+      const blocked = first.query(point(5, 3));
+      // The first writer now waits for the version row (and holds no rollup row meanwhile).
+      await vi.waitUntil(
+        async () => {
+          const waiting = await writers.query(
+            "SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'",
+            [rows[0]?.pid],
+          );
+          return waiting.rowCount === 1;
+        },
+        { timeout: 60_000, interval: 20 },
+      );
+      await second.query(point(5, 4, 1)); // the first writer's day, another hour
+      await second.query("COMMIT");
+      await blocked;
+      await first.query("COMMIT");
+    } finally {
+      first.release();
+      second.release();
+      await writers.end();
+    }
+    const { rows } = await admin.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM kpi_data_points WHERE kpi_id = $1",
+      [kpiId],
+    );
+    expect(rows[0]).toEqual({ n: 75 });
+    await expectNoRollupDrift(admin, { kpiId });
   });
 
   test("the app's and the worker's writes bump it, and neither can write a version", async () => {

@@ -1,17 +1,28 @@
-import { type KpiChartInput, type RawQueryable, readKpiChart } from "@northstar/db";
+import { type KpiChart, type KpiChartInput, type RawQueryable, readKpiChartReading } from "@northstar/db";
 import type { KpiAggregation, KpiDirection } from "@northstar/core/kpi-progress";
 import { comparePeriods, seriesColumns } from "./compare.ts";
 
 // kpi.series's answer but for the KPI's own fields: what a host may keep (kpi/chart-cache.ts),
 // since it depends only on the points, the range and the few KPI and workspace fields in its key.
 
-/** The chart of `input` for a KPI of this aggregation and direction; `visibleFrom` is the plan's window. */
-export async function chartAnswer(
+/**
+ * The chart of `input` for a KPI of this aggregation and direction (`visibleFrom` is the plan's
+ * window), with the KPI's data version it was read at and whether the reader saw the KPI.
+ */
+export async function readChartAnswer(
   read: RawQueryable,
   kpi: { aggregation: KpiAggregation; direction: KpiDirection },
   input: KpiChartInput,
 ) {
-  const { current, previous: previousSeries, hiddenPoints } = await readKpiChart(read, input);
+  const { chart, version, visible } = await readKpiChartReading(read, input);
+  return { answer: chartAnswer(kpi, input, chart), version, visible };
+}
+
+function chartAnswer(
+  kpi: { aggregation: KpiAggregation; direction: KpiDirection },
+  input: KpiChartInput,
+  { current, previous: previousSeries, hiddenPoints }: KpiChart,
+) {
   const start = input.visibleFrom ?? null;
   // The previous period is compared only where the plan's history reaches all of it.
   const previousStart = previousSeries?.buckets[0]?.bucketStart;
@@ -27,7 +38,8 @@ export async function chartAnswer(
   };
 }
 
-export type ChartAnswer = Awaited<ReturnType<typeof chartAnswer>>;
+export type ChartAnswer = ReturnType<typeof chartAnswer>;
+export type ChartReading = Awaited<ReturnType<typeof readChartAnswer>>;
 
 /** How many buckets an answer holds (both periods), for the cache's size. */
 export function bucketCount(answer: ChartAnswer): number {

@@ -24,7 +24,7 @@ import {
   type SummaryPeriod,
 } from "@northstar/db";
 import { type KpiListRow, kpiListQuery, kpiSelect } from "../kpi/list.ts";
-import { chartAnswer } from "../kpi/chart.ts";
+import { readChartAnswer } from "../kpi/chart.ts";
 import { pageOf } from "../pagination.ts";
 import {
   assertKpiCapacity,
@@ -370,7 +370,7 @@ export const kpiRouter = {
         compare: input.compare,
         ...(input.calendar ? { calendar: input.calendar } : {}),
       };
-      const compute = () => chartAnswer(ctx.read, kpi, range);
+      const read = () => readChartAnswer(ctx.read, kpi, range);
       const answer = ctx.charts
         ? await ctx.charts.get(
             {
@@ -387,9 +387,9 @@ export const kpiRouter = {
               timeZone: ctx.workspace.timeZone,
               visibleFrom: start,
             },
-            compute,
+            read,
           )
-        : await compute();
+        : (await read()).answer;
       return {
         kpi: {
           id: kpi.id,

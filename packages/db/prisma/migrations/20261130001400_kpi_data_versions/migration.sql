@@ -4,12 +4,17 @@
 -- src/kpi/chart-cache.ts). Versions come from one sequence: they never repeat, not after a KPI's
 -- points are all deleted, nor after a TRUNCATE.
 --
--- Bumped by statement triggers on kpi_rollups_daily, not on kpi_data_points: every writer of what
--- a chart reads writes the KPI's daily rows in the same statement (a point's insert, update or
--- delete through the rollup triggers, a rebuild, a zone change, a TRUNCATE's cleanup), and a
--- statement's daily rows are far fewer than its points, which keeps ingest's cost down. The bump
--- upserts in (workspace_id, kpi_id) order, after the daily rows' own locks: writers of the same
--- KPI are already serialised there.
+-- Bumped by statement triggers in two places:
+-- - on kpi_data_points, before any other trigger there (triggers of one event fire in name order,
+--   and kpi_data_versions_* sorts before kpi_points_* and kpi_rollups_*): a point writer takes the
+--   rollups' workspace lock shared, then its KPIs' version rows in (workspace_id, kpi_id) order,
+--   before it touches a kpis or rollup row. Locked any later, the version row closed a cycle: a
+--   transaction holding it from one statement waited in its next for a daily row that another
+--   writer of the same KPI held while waiting for the version row (a deadlock, found in review).
+--   Writers of one KPI are serialised on its version row until they commit;
+-- - on kpi_rollups_daily, for the writers of what a chart reads that are not point writes: a
+--   rebuild, a zone change, retention, a TRUNCATE's cleanup (each rewrites the KPI's daily rows).
+--   For a point writer this second bump meets a row it already holds.
 --
 -- A KPI with no row has had no data written since this migration: its version reads as NULL,
 -- which a later write replaces, so a chart kept under NULL is never served after one.
@@ -64,6 +69,51 @@ BEGIN
 END
 $$;
 
+-- The point writers' bump, first of the points' triggers.
+CREATE OR REPLACE FUNCTION app_private.kpi_data_versions_points() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = ''
+AS $$
+DECLARE
+  workspaces uuid[];
+  kpis uuid[];
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    SELECT array_agg(c.workspace_id ORDER BY c.workspace_id, c.kpi_id), array_agg(c.kpi_id ORDER BY c.workspace_id, c.kpi_id)
+      INTO workspaces, kpis FROM (SELECT DISTINCT n.workspace_id, n.kpi_id FROM new_points AS n) AS c;
+  ELSIF TG_OP = 'UPDATE' THEN
+    SELECT array_agg(c.workspace_id ORDER BY c.workspace_id, c.kpi_id), array_agg(c.kpi_id ORDER BY c.workspace_id, c.kpi_id)
+      INTO workspaces, kpis
+      FROM (SELECT o.workspace_id, o.kpi_id FROM old_points AS o UNION SELECT n.workspace_id, n.kpi_id FROM new_points AS n) AS c;
+  ELSE
+    SELECT array_agg(c.workspace_id ORDER BY c.workspace_id, c.kpi_id), array_agg(c.kpi_id ORDER BY c.workspace_id, c.kpi_id)
+      INTO workspaces, kpis FROM (SELECT DISTINCT o.workspace_id, o.kpi_id FROM old_points AS o) AS c;
+  END IF;
+  IF workspaces IS NULL THEN
+    RETURN NULL;
+  END IF;
+  -- The rollup triggers take this lock next anyway; taken first, a rebuild (which holds it
+  -- exclusively, then writes daily rows and so versions) never waits for a version row held here.
+  PERFORM pg_advisory_xact_lock_shared(app_private.kpi_rollups_lock_key(w.workspace_id))
+     FROM (SELECT DISTINCT u.w AS workspace_id FROM unnest(workspaces) AS u(w) ORDER BY 1) AS w;
+  INSERT INTO public.kpi_data_versions AS v (workspace_id, kpi_id, version)
+  SELECT c.w, c.k, nextval('app_private.kpi_data_version')
+    FROM (SELECT u.w, u.k FROM unnest(workspaces, kpis) WITH ORDINALITY AS u(w, k, n) ORDER BY u.n) AS c
+   WHERE EXISTS (SELECT FROM public.kpis AS k WHERE k.workspace_id = c.w AND k.id = c.k)
+  ON CONFLICT (workspace_id, kpi_id) DO UPDATE SET version = excluded.version;
+  RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER kpi_data_versions_points_inserted AFTER INSERT ON kpi_data_points
+  REFERENCING NEW TABLE AS new_points
+  FOR EACH STATEMENT EXECUTE FUNCTION app_private.kpi_data_versions_points();
+CREATE TRIGGER kpi_data_versions_points_updated AFTER UPDATE ON kpi_data_points
+  REFERENCING OLD TABLE AS old_points NEW TABLE AS new_points
+  FOR EACH STATEMENT EXECUTE FUNCTION app_private.kpi_data_versions_points();
+CREATE TRIGGER kpi_data_versions_points_deleted AFTER DELETE ON kpi_data_points
+  REFERENCING OLD TABLE AS old_points
+  FOR EACH STATEMENT EXECUTE FUNCTION app_private.kpi_data_versions_points();
+
 CREATE TRIGGER kpi_data_versions_inserted AFTER INSERT ON kpi_rollups_daily
   REFERENCING NEW TABLE AS new_rows
   FOR EACH STATEMENT EXECUTE FUNCTION app_private.kpi_data_versions_bumped();
@@ -75,4 +125,7 @@ CREATE TRIGGER kpi_data_versions_deleted AFTER DELETE ON kpi_rollups_daily
   FOR EACH STATEMENT EXECUTE FUNCTION app_private.kpi_data_versions_bumped();
 
 ALTER FUNCTION app_private.kpi_data_versions_bumped() OWNER TO northstar_definer;
-REVOKE ALL ON FUNCTION app_private.kpi_data_versions_bumped() FROM PUBLIC;
+ALTER FUNCTION app_private.kpi_data_versions_points() OWNER TO northstar_definer;
+REVOKE ALL ON FUNCTION app_private.kpi_data_versions_bumped(), app_private.kpi_data_versions_points() FROM PUBLIC;
+-- Triggers fire as the writer: as for the rollups' trigger functions.
+GRANT EXECUTE ON FUNCTION app_private.kpi_data_versions_points() TO northstar_app, northstar_worker;
