@@ -114,14 +114,23 @@ export function rethrowAsDatabaseError(error: unknown): never {
 // again on another connection.
 const lostConnectionSocketCodes: ReadonlySet<string> = new Set(["ECONNRESET", "EPIPE", "ECONNREFUSED", "ETIMEDOUT"]);
 
-/** Whether the error says the connection was lost (not that the statement failed). */
+const lostConnectionCode = (code: string | undefined): boolean =>
+  code !== undefined && (code.startsWith("08") || /^57P0[123]$/.test(code) || lostConnectionSocketCodes.has(code));
+
+/**
+ * Whether the error says the connection was lost (not that the statement failed). The code may
+ * sit on any error of the chain: the client's own "lost during the transaction" (08006) around
+ * Prisma's error, which carries a code of its own (P2010) around the driver's (57P01), and so on.
+ */
 export function isConnectionLost(error: unknown): boolean {
-  const outer = bag(error);
-  if (!outer) return false;
-  const cause = postgresCauseOf(outer);
-  const code = text(cause.originalCode) ?? text(cause.code) ?? text(outer.code);
-  if (code === undefined) return false;
-  return code.startsWith("08") || /^57P0[123]$/.test(code) || lostConnectionSocketCodes.has(code);
+  let current = bag(error);
+  for (let depth = 0; current && depth < 8; depth += 1) {
+    const driver = bag(bag(bag(current.meta)?.driverAdapterError)?.cause);
+    if ([current.originalCode, current.code, driver?.originalCode].some((code) => lostConnectionCode(text(code))))
+      return true;
+    current = bag(current.cause);
+  }
+  return false;
 }
 
 /**

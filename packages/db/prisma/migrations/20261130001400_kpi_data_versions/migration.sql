@@ -16,6 +16,11 @@
 --   rebuild, a zone change, retention, a TRUNCATE's cleanup (each rewrites the KPI's daily rows).
 --   For a point writer this second bump meets a row it already holds.
 --
+-- Operations: a point-in-time restore, or a failover to an asynchronous replica, can hand out
+-- numbers the lost timeline already used, so hosts must drop their kept charts (restart) after
+-- either; and a load with triggers off (session_replication_role = replica) bumps nothing, so
+-- after one, restart the hosts too.
+--
 -- A KPI with no row has had no data written since this migration: its version reads as NULL,
 -- which a later write replaces, so a chart kept under NULL is never served after one.
 
