@@ -1,12 +1,12 @@
-import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, test, vi } from "vitest";
 import { kpiDataVersionQuery } from "../src/chart.ts";
 import { createDatabase, queryRows, type RequestContext } from "../src/client.ts";
 import { rebuildRollups } from "../src/rollups.ts";
-import { operatorPool, operatorTransaction } from "../src/testing/operator.ts";
+import { operatorPool } from "../src/testing/operator.ts";
 import { useTestDatabase } from "../src/testing/use-test-database.ts";
 import {
   addKpi as addOperatorKpi,
+  addWorkspace,
   arrangeTenancy,
   dstWindowStart,
   expectNoRollupDrift,
@@ -188,17 +188,7 @@ describe("kpi_data_versions", () => {
 
   test("deleting a workspace deletes its KPIs' points and versions with it", async () => {
     const { admin } = ctx();
-    const workspaceId = randomUUID();
-    await operatorTransaction(admin, async (client) => {
-      await client.query("INSERT INTO workspaces (id, name, slug) VALUES ($1, 'Short-lived', $2)", [
-        workspaceId,
-        `short-${workspaceId.slice(0, 8)}`,
-      ]);
-      await client.query("INSERT INTO workspace_users (workspace_id, user_id, role) VALUES ($1, $2, 'OWNER')", [
-        workspaceId,
-        t.users.dave,
-      ]);
-    });
+    const workspaceId = await addWorkspace(admin, t.users.dave);
     const kpiId = await addKpi(workspaceId);
     await insertPoints(kpiId, [1, 2], workspaceId);
     await admin.query("DELETE FROM workspaces WHERE id = $1", [workspaceId]);

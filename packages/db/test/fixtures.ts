@@ -99,6 +99,22 @@ export interface OperatorPoint {
   source?: "MANUAL" | "IMPORT";
 }
 
+/** A workspace of its own, owned by `ownerId`, for a test that deletes it; its id. */
+export async function addWorkspace(admin: pg.Pool, ownerId: string): Promise<string> {
+  const workspaceId = randomUUID();
+  await operatorTransaction(admin, async (client) => {
+    await client.query("INSERT INTO workspaces (id, name, slug) VALUES ($1, 'Short-lived', $2)", [
+      workspaceId,
+      `short-${workspaceId.slice(0, 8)}`,
+    ]);
+    await client.query("INSERT INTO workspace_users (workspace_id, user_id, role) VALUES ($1, $2, 'OWNER')", [
+      workspaceId,
+      ownerId,
+    ]);
+  });
+  return workspaceId;
+}
+
 /** A new KPI of `workspaceId` named `<prefix> <id>`; its id. */
 export async function addKpi(admin: pg.Pool, workspaceId: string, prefix: string): Promise<string> {
   const kpiId = randomUUID();

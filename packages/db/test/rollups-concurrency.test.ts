@@ -1,7 +1,13 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { arrangeTenancy, type Tenancy, expectNoRollupDrift } from "./fixtures.ts";
+import {
+  addKpi as addOperatorKpi,
+  addWorkspace,
+  arrangeTenancy,
+  expectNoRollupDrift,
+  type Tenancy,
+} from "./fixtures.ts";
 import { useTestDatabase } from "../src/testing/use-test-database.ts";
 
 // Two real transactions writing the same rollup bucket at once, held open by the test: the second
@@ -149,5 +155,43 @@ describe("two transactions on the same bucket", () => {
       [kpiId],
     );
     expect(rows).toContainEqual({ start: new Date("2026-06-01T04:00:00.000Z"), count: 2 });
+  });
+});
+
+// The rollups have no foreign key to their KPI (migration 20261130001500_rollups_derived_keys): a
+// trigger on kpis removes a deleted KPI's rows. A rebuild that reads the points while a workspace
+// (and so its KPIs) goes must not leave rows for them, in either order.
+describe("a workspace deleted while its rollups are rebuilt", () => {
+  const rebuild = (workspaceId: string) => (client: pg.Client) =>
+    client.query("SELECT app_private.kpi_rollups_rebuild($1::uuid, NULL, true)", [workspaceId]);
+  const remove = (workspaceId: string) => (client: pg.Client) =>
+    client.query("DELETE FROM workspaces WHERE id = $1", [workspaceId]);
+  async function doomed(): Promise<{ workspaceId: string; kpiId: string }> {
+    const workspaceId = await addWorkspace(ctx().admin, t.users.alice);
+    const kpiId = await addOperatorKpi(ctx().admin, workspaceId, "Doomed");
+    await ctx().admin.query(insertSql, [workspaceId, kpiId, 1, at(60_000)]);
+    return { workspaceId, kpiId };
+  }
+  const rollupRows = async (kpiId: string) => {
+    const { rows } = await ctx().admin.query<{ n: number }>(
+      `SELECT (SELECT count(*)::int FROM kpi_rollups_hourly WHERE kpi_id = $1)
+            + (SELECT count(*)::int FROM kpi_rollups_daily WHERE kpi_id = $1) AS n`,
+      [kpiId],
+    );
+    return rows[0]?.n;
+  };
+
+  test("the rebuild first, then the delete: no rollup row outlives the KPIs", async () => {
+    const { workspaceId, kpiId } = await doomed();
+    expect(await rollupRows(kpiId)).toBe(2);
+    await race(rebuild(workspaceId), remove(workspaceId));
+    expect(await rollupRows(kpiId)).toBe(0);
+  });
+
+  test("the delete first, then the rebuild: the rebuild writes nothing for them", async () => {
+    const { workspaceId, kpiId } = await doomed();
+    await race(remove(workspaceId), rebuild(workspaceId));
+    expect(await rollupRows(kpiId)).toBe(0);
+    await expectNoRollupDrift(ctx().admin);
   });
 });

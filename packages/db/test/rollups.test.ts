@@ -18,6 +18,7 @@ import {
   dstWindowStart,
   insertPoints as insertOperatorPoints,
   type OperatorPoint,
+  addWorkspace,
   setWorkspaceZone,
   type Tenancy,
   expectNoRollupDrift,
@@ -218,6 +219,43 @@ describe("drift check and rebuild", () => {
     } finally {
       client.release();
     }
+  });
+});
+
+describe("deleting KPIs", () => {
+  test("deleting a workspace or a KPI leaves no rollup row of theirs, and no other goes", async () => {
+    const { admin } = ctx();
+    const kept = await addKpi();
+    const emptied = await addKpi();
+    const workspaceId = await addWorkspace(admin, t.users.alice);
+    const elsewhere = await addKpi(workspaceId);
+    const point = (kpiId: string): OperatorPoint => ({ kpiId, at: at(hour), value: 1, source: "MANUAL" });
+    await insertPoints([point(kept), point(emptied)]);
+    await insertPoints([point(elsewhere)], workspaceId);
+    const rows = async (kpiId: string) => {
+      const { rows } = await admin.query<{ hourly: number; daily: number }>(
+        `SELECT (SELECT count(*)::int FROM kpi_rollups_hourly WHERE kpi_id = $1) AS hourly,
+                (SELECT count(*)::int FROM kpi_rollups_daily WHERE kpi_id = $1) AS daily`,
+        [kpiId],
+      );
+      return rows[0];
+    };
+    expect(await rows(elsewhere)).toEqual({ hourly: 1, daily: 1 });
+    await admin.query("DELETE FROM workspaces WHERE id = $1", [workspaceId]);
+    expect(await rows(elsewhere)).toEqual({ hourly: 0, daily: 0 });
+    // A KPI with points cannot be deleted (their key is NO ACTION): its points go first, and with
+    // them its rollup rows. A row they do not account for (written with triggers off, say) goes
+    // with the KPI.
+    await admin.query("DELETE FROM kpi_data_points WHERE kpi_id = $1", [emptied]);
+    await admin.query(
+      `INSERT INTO kpi_rollups_hourly (workspace_id, kpi_id, bucket_start, sum, count, min, max, last_at, last_value)
+       VALUES ($1, $2, $3, 1, 1, 1, 1, $3, 1)`,
+      [t.workspaces.a, emptied, at(5 * day)],
+    );
+    await admin.query("DELETE FROM kpis WHERE id = $1", [emptied]);
+    expect(await rows(emptied)).toEqual({ hourly: 0, daily: 0 });
+    expect(await rows(kept)).toEqual({ hourly: 1, daily: 1 });
+    await expectNoRollupDrift(admin);
   });
 });
 
