@@ -335,7 +335,7 @@ async function rollupBenchmarks(admin: pg.Pool, db: Database): Promise<void> {
       fixed: (tenant, kpiId) => readRollupSeries(db.reader(tenant.context), fixed(kpiId)),
       wholeDays: (tenant, kpiId) =>
         queryRows(db.reader(tenant.context), wholeDaysSeriesQuery(chartDays(tenant, kpiId))),
-      // What kpi.series reads for one period: the same statement packed as JSON, and unpacked.
+      // What kpi.series reads for one period (src/chart.ts), with the KPI's version and zone, unpacked.
       chart: (tenant, kpiId) =>
         readKpiChart(db.reader(tenant.context), { ...chartDays(tenant, kpiId), compare: false }),
       raw: (tenant, kpiId) => queryRows(db.reader(tenant.context), rawRollupSeriesQuery(calendar(kpiId))),
@@ -357,10 +357,10 @@ async function rollupBenchmarks(admin: pg.Pool, db: Database): Promise<void> {
     ["shape", "p50 ms", "p95 ms", "vs floor", "target (ratio of p50s)"],
     [
       row("(e) floor: 365 daily rollup rows by primary key", "floor", null),
-      row("(e) readRollupSeries, calendar days (UTC)", "calendar", 1.5),
-      row("(e) readRollupSeries, 365 equal widths of a day", "fixed", 1.5),
-      row("(e) kpi.series' statement: whole local days from the daily rollups", "wholeDays", 1.5),
-      row("(e) the same as kpi.series reads it: packed as JSON, unpacked to buckets", "chart", 1.5),
+      row("(e) readRollupSeries (the general reader), calendar days (UTC)", "calendar", null),
+      row("(e) readRollupSeries, 365 equal widths of a day", "fixed", null),
+      row("(e) whole local days from the daily rollups, as joined rows", "wholeDays", null),
+      row("(e) kpi.series' read: whole local days in columns, joined on the host", "chart", 1.5),
       row("(f) the same buckets from the raw points (8,760)", "raw", null),
     ],
   );

@@ -1,7 +1,7 @@
 import { queryRows, type RawQueryable } from "./client.ts";
 import { Prisma } from "./generated/prisma/client.ts";
 import { type Query, sql } from "./query.ts";
-import { wholeDaysSeriesQuery, wholeDaysUnit } from "./whole-days.ts";
+import { epochMsSql, type PackedWholeDays, packedWholeDaysSql, wholeDaysRows, wholeDaysUnit } from "./whole-days.ts";
 import {
   hiddenPointsQuery,
   type KpiSeries,
@@ -34,24 +34,40 @@ interface PackedChartRow {
   current: string;
   previous: string | null;
   hidden: number;
-  /** The workspace's zone as the statement saw it, when it read the daily rollups alone. */
-  zone: string | null;
-  /** The KPI's data version in the statement's own snapshot (kpiDataVersionQuery), and whether the context sees the KPI. */
-  version: string | null;
-  visible: boolean;
+  /** JSON [version, zone] if the context sees the KPI, else null: see chartRowSeen. */
+  seen: string | null;
 }
 
-/** The rows of a series statement as one JSON array of arrays, in bucket order. */
+/** What a chart statement saw besides the chart, in its own snapshot. */
+export interface ChartRowSeen {
+  /** Whether the context sees the KPI. */
+  visible: boolean;
+  /** The KPI's data version (kpiDataVersionQuery). */
+  version: string | null;
+  /** The workspace's zone, when the statement read the daily rollups alone. */
+  zone: string | null;
+}
+
+export function chartRowSeen(row: PackedChartRow): ChartRowSeen {
+  if (row.seen === null) return { visible: false, version: null, zone: null };
+  const [version, zone] = JSON.parse(row.seen) as [string | null, string | null];
+  return { visible: true, version, zone };
+}
+
+/** Whether a chart's period reads the daily rollups alone (src/whole-days.ts), packed as PackedWholeDays. */
+const readsWholeDays = (input: KpiSeriesInput, general: boolean) => !general && wholeDaysUnit(input) !== null;
+
+/** The rows of a series statement as one JSON array of arrays (whole days: PackedWholeDays), in bucket order. */
 function packedSql(input: KpiSeriesInput, general: boolean): Prisma.Sql {
-  // float8 seconds (cheaper than extract's numeric), rounded back to the millisecond in unpack:
-  // bucket bounds are whole milliseconds, and float8 holds them to within a microsecond.
-  const epochMs = (column: string) => Prisma.sql`date_part('epoch', s.${Prisma.raw(`"${column}"`)}) * 1000`;
+  if (readsWholeDays(input, general)) return packedWholeDaysSql(input);
+  // Rounded back to the millisecond in unpack: bucket bounds are whole milliseconds, and float8
+  // holds them to within a microsecond.
+  const epochMs = (column: string) => epochMsSql(Prisma.sql`s.${Prisma.raw(`"${column}"`)}`);
   // Calendar buckets name their end (months differ in length); even ones are all one width.
   const end = seriesCalendar(input) === null ? Prisma.sql`NULL` : epochMs("bucketEnd");
-  const series = general || wholeDaysUnit(input) === null ? kpiSeriesQuery(input) : wholeDaysSeriesQuery(input);
   return Prisma.sql`(SELECT coalesce(json_agg(json_build_array(${epochMs("bucketStart")}, ${end},
               s.sum, s.avg, s.min, s.max, s.last, s.count) ORDER BY s."bucketStart"), '[]')::text
-         FROM (${series}) AS s)`;
+         FROM (${kpiSeriesQuery(input)}) AS s)`;
 }
 
 export interface KpiChartInput extends KpiSeriesInput {
@@ -76,33 +92,32 @@ export function kpiChartQuery(input: KpiChartInput): Query<PackedChartRow> {
   const { compare, general = false, ...range } = input;
   const current = { ...range, previous: false };
   const previous = compare ? packedSql({ ...range, previous: true }, general) : Prisma.sql`NULL::text`;
-  // Whole days are right in the zone their rows were written in: the statement says which that was.
-  const zone =
-    !general && range.workspaceId !== undefined && wholeDaysUnit(current) !== null
-      ? Prisma.sql`(SELECT w.time_zone::text FROM workspaces AS w WHERE w.id = ${range.workspaceId}::uuid)`
-      : Prisma.sql`NULL::text`;
-  // What the answer was read at, for a host that keeps it (packages/api kpi/chart-cache.ts): in
-  // this statement's snapshot and row-level security, not a round trip's earlier.
+  // What the answer was read at, in this statement's snapshot and row-level security (not a round
+  // trip's earlier): whether the context sees the KPI, its data version, for a host that keeps
+  // charts (packages/api kpi/chart-cache.ts), and for whole days the zone their rows were written
+  // in. One lookup for the three: each table's policy costs planning time.
   const { workspaceId } = range;
-  const version =
+  const zone = readsWholeDays(current, general) ? Prisma.sql`w.time_zone::text` : Prisma.sql`NULL::text`;
+  const seen =
     workspaceId === undefined
-      ? Prisma.sql`NULL::text`
-      : Prisma.sql`(SELECT v.version::text FROM kpi_data_versions AS v
-                     WHERE v.workspace_id = ${workspaceId}::uuid AND v.kpi_id = ${input.kpiId}::uuid)`;
-  const visible =
-    workspaceId === undefined
-      ? Prisma.sql`true`
-      : Prisma.sql`EXISTS (SELECT FROM kpis AS k WHERE k.workspace_id = ${workspaceId}::uuid AND k.id = ${input.kpiId}::uuid)`;
+      ? Prisma.sql`'[null, null]'::text`
+      : Prisma.sql`(SELECT json_build_array(v.version::text, ${zone})::text
+                      FROM kpis AS k
+                      LEFT JOIN workspaces AS w ON w.id = k.workspace_id
+                      LEFT JOIN kpi_data_versions AS v ON v.workspace_id = k.workspace_id AND v.kpi_id = k.id
+                     WHERE k.workspace_id = ${workspaceId}::uuid AND k.id = ${input.kpiId}::uuid)`;
+  // Without a plan window nothing is hidden: no statement over the points' partitions to plan.
+  const hidden = input.visibleFrom ? Prisma.sql`(${hiddenPointsQuery(input.kpiId, input.visibleFrom)})` : Prisma.sql`0`;
   return sql<PackedChartRow>`
     SELECT ${packedSql(current, general)} AS current,
            ${previous} AS previous,
-           (${hiddenPointsQuery(input.kpiId, input.visibleFrom ?? null)}) AS hidden,
-           ${zone} AS zone,
-           ${version} AS version,
-           ${visible} AS visible`;
+           ${hidden} AS hidden,
+           ${seen} AS seen`;
 }
 
-function unpack(input: KpiSeriesInput, packed: string): KpiSeries {
+function unpack(input: KpiSeriesInput, general: boolean, packed: string): KpiSeries {
+  if (readsWholeDays(input, general))
+    return seriesFromRows(input, wholeDaysRows(JSON.parse(packed) as PackedWholeDays));
   const rows = (JSON.parse(packed) as PackedBucket[]).map(([start, end, sum, avg, min, max, last, count]) => ({
     bucketStart: new Date(Math.round(start)),
     ...(end === null ? {} : { bucketEnd: new Date(Math.round(end)) }),
@@ -122,11 +137,12 @@ function unpack(input: KpiSeriesInput, packed: string): KpiSeries {
  */
 export function chartFromRow(input: KpiChartInput, row: PackedChartRow | undefined): KpiChart | null {
   if (!row) throw new Error("the chart statement answered no row");
-  if (row.zone !== null && row.zone !== input.timeZone) return null;
-  const { compare, ...range } = input;
+  const { zone } = chartRowSeen(row);
+  if (zone !== null && zone !== input.timeZone) return null;
+  const { compare, general = false, ...range } = input;
   return {
-    current: unpack({ ...range, previous: false }, row.current),
-    previous: compare && row.previous !== null ? unpack({ ...range, previous: true }, row.previous) : null,
+    current: unpack({ ...range, previous: false }, general, row.current),
+    previous: compare && row.previous !== null ? unpack({ ...range, previous: true }, general, row.previous) : null,
     hiddenPoints: row.hidden,
   };
 }
@@ -138,16 +154,21 @@ export interface KpiChartReading {
   visible: boolean;
 }
 
+function versionSeen(row: PackedChartRow): Pick<KpiChartReading, "version" | "visible"> {
+  const { version, visible } = chartRowSeen(row);
+  return { version, visible };
+}
+
 /** A chart read in the workspace context (a reader or withContext's db), in one statement, rarely two. */
 export async function readKpiChartReading(db: RawQueryable, input: KpiChartInput): Promise<KpiChartReading> {
   const row = (await queryRows(db, kpiChartQuery(input)))[0];
   const chart = chartFromRow(input, row);
-  if (chart && row) return { chart, version: row.version, visible: row.visible };
+  if (chart && row) return { chart, ...versionSeen(row) };
   const general = { ...input, general: true };
   const again = (await queryRows(db, kpiChartQuery(general)))[0];
   const chartAgain = chartFromRow(general, again);
   if (!chartAgain || !again) throw new Error("the general chart statement named a zone");
-  return { chart: chartAgain, version: again.version, visible: again.visible };
+  return { chart: chartAgain, ...versionSeen(again) };
 }
 
 /** readKpiChartReading's chart alone. */

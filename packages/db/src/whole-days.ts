@@ -46,10 +46,10 @@ export function wholeDaysUnit(input: KpiSeriesInput): Exclude<CalendarUnit, "hou
 }
 
 /**
- * kpiSeriesQuery's rows from the daily rollups alone, for a series wholeDaysUnit accepts (it
- * throws otherwise). A day's row is its own bucket; longer units sum the days in them.
+ * The CTEs of a whole-days series (it throws for a series wholeDaysUnit refuses): `buckets`
+ * (start, end) and `figures` (start and the bucket's figures, for buckets with points only).
  */
-export function wholeDaysSeriesQuery(input: KpiSeriesInput): Query<BucketRow> {
+function wholeDaysSql(input: KpiSeriesInput): Prisma.Sql {
   const unit = wholeDaysUnit(input);
   if (unit === null || input.workspaceId === undefined || input.timeZone === undefined)
     throw new RangeError("wholeDaysSeriesQuery: not a series of whole local days in a workspace's zone");
@@ -69,13 +69,95 @@ export function wholeDaysSeriesQuery(input: KpiSeriesInput): Query<BucketRow> {
                      d.min, d.max, d.last_at, d.last_value
                 FROM kpi_rollups_daily AS d WHERE ${owner} AND ${range}) AS parts
        GROUP BY start`;
-  return sql<BucketRow>`
+  return Prisma.sql`
     WITH ${calendarBucketsSql(input, unit)},
     bounds AS MATERIALIZED (SELECT min(b.start) AS lo, max(b."end") AS hi FROM buckets AS b),
-    figures AS (${figures})
+    figures AS (${figures})`;
+}
+
+/**
+ * kpiSeriesQuery's rows from the daily rollups alone, for a series wholeDaysUnit accepts (it
+ * throws otherwise). A day's row is its own bucket; longer units sum the days in them.
+ */
+export function wholeDaysSeriesQuery(input: KpiSeriesInput): Query<BucketRow> {
+  return sql<BucketRow>`
+    ${wholeDaysSql(input)}
     SELECT b.start AS "bucketStart", b."end" AS "bucketEnd", f.sum, f.avg, f.min, f.max, f.last,
            coalesce(f.count, 0) AS count
       FROM buckets AS b
       LEFT JOIN figures AS f ON f.start = b.start
      ORDER BY b.start`;
+}
+
+/** Milliseconds since the epoch as float8: cheaper than extract's numeric, exact to the microsecond. */
+export const epochMsSql = (column: Prisma.Sql) => Prisma.sql`date_part('epoch', ${column}) * 1000`;
+
+/** A column of figures: null when no bucket has points (array_agg of no rows). */
+type FigureColumn = number[] | null;
+
+/**
+ * A whole-days series as packed, in columns: the buckets' bounds, then the figures of the buckets
+ * with points, both in start order (a sorted subquery's order, which array_agg keeps).
+ */
+export interface PackedWholeDays {
+  /**
+   * Every bucket's start in ms, in order, then the last one's end: calendar buckets follow each
+   * other (a bucket ends where the next starts), so the starts are the ends too.
+   */
+  bounds: number[];
+  /** Start ms, sum, avg, min, max, last and count of each bucket with points. */
+  figures: FigureColumn[];
+}
+
+/**
+ * wholeDaysSeriesQuery's answer as one JSON value (PackedWholeDays), joined by the caller
+ * (wholeDaysRows). Columns, not rows: json_build_array per row costs PostgreSQL more than
+ * the scan (it looks up each argument's type per call), where array_to_json of a column looks
+ * once; and without the join PostgreSQL sorts and merges nothing.
+ */
+export function packedWholeDaysSql(input: KpiSeriesInput): Prisma.Sql {
+  const column = (expression: Prisma.Sql, order: Prisma.Sql = Prisma.empty) =>
+    Prisma.sql`array_to_json(array_agg(${expression}${order}))`;
+  return Prisma.sql`(${wholeDaysSql(input)}
+    SELECT json_build_object(
+             'bounds', (SELECT array_to_json(array_append(array_agg(${epochMsSql(Prisma.sql`b.start`)} ORDER BY b.start),
+                                                        max(${epochMsSql(Prisma.sql`b."end"`)})))
+                          FROM buckets AS b),
+             'figures', (SELECT json_build_array(${column(epochMsSql(Prisma.sql`f.start`))}, ${column(Prisma.sql`f.sum`)},
+                                                 ${column(Prisma.sql`f.avg`)}, ${column(Prisma.sql`f.min`)},
+                                                 ${column(Prisma.sql`f.max`)}, ${column(Prisma.sql`f.last`)},
+                                                 ${column(Prisma.sql`f.count`)})
+                           FROM (SELECT * FROM figures ORDER BY start) AS f))::text)`;
+}
+
+/** PackedWholeDays as wholeDaysSeriesQuery's rows: every bucket in order, empty ones with a count of 0. */
+export function wholeDaysRows(packed: PackedWholeDays): BucketRow[] {
+  const { bounds } = packed;
+  const [starts = null, sums = null, avgs = null, mins = null, maxes = null, lasts = null, counts = null] =
+    packed.figures;
+  const rows: BucketRow[] = [];
+  // Both lists are in start order: one walk pairs them.
+  let next = 0;
+  const figure = (column: FigureColumn) => column?.[next] ?? null;
+  for (let bucket = 0; bucket + 1 < bounds.length; bucket++) {
+    const start = Math.round(bounds[bucket] ?? 0);
+    const edges = { bucketStart: new Date(start), bucketEnd: new Date(Math.round(bounds[bucket + 1] ?? 0)) };
+    const figureStart = figure(starts);
+    if (figureStart !== null && Math.round(figureStart) === start) {
+      rows.push({
+        ...edges,
+        sum: figure(sums),
+        avg: figure(avgs),
+        min: figure(mins),
+        max: figure(maxes),
+        last: figure(lasts),
+        count: figure(counts) ?? 0,
+      });
+      next++;
+    } else {
+      rows.push({ ...edges, sum: null, avg: null, min: null, max: null, last: null, count: 0 });
+    }
+  }
+  if (next !== (starts?.length ?? 0)) throw new Error("whole days: a figure matched no bucket");
+  return rows;
 }
