@@ -1,3 +1,4 @@
+import { type ChartCalendars, knownCalendar, noCalendars, rememberCalendar } from "./chart-calendars.ts";
 import { queryRows, type RawQueryable } from "./client.ts";
 import { Prisma } from "./generated/prisma/client.ts";
 import { type Query, sql } from "./query.ts";
@@ -58,8 +59,8 @@ export function chartRowSeen(row: PackedChartRow): ChartRowSeen {
 const readsWholeDays = (input: KpiSeriesInput, general: boolean) => !general && wholeDaysUnit(input) !== null;
 
 /** The rows of a series statement as one JSON array of arrays (whole days: PackedWholeDays), in bucket order. */
-function packedSql(input: KpiSeriesInput, general: boolean): Prisma.Sql {
-  if (readsWholeDays(input, general)) return packedWholeDaysSql(input);
+function packedSql(input: KpiSeriesInput, general: boolean, known: readonly number[] | null): Prisma.Sql {
+  if (readsWholeDays(input, general)) return packedWholeDaysSql(input, known);
   // Rounded back to the millisecond in unpack: bucket bounds are whole milliseconds, and float8
   // holds them to within a microsecond.
   const epochMs = (column: string) => epochMsSql(Prisma.sql`s.${Prisma.raw(`"${column}"`)}`);
@@ -87,11 +88,14 @@ export interface KpiChart {
   hiddenPoints: number;
 }
 
-/** The statement of a chart (run it in the workspace context, as kpiSeriesQuery). */
-export function kpiChartQuery(input: KpiChartInput): Query<PackedChartRow> {
+/**
+ * The statement of a chart (run it in the workspace context, as kpiSeriesQuery); given the bounds
+ * of whole days `known` (src/chart-calendars.ts), it reads only their figures.
+ */
+export function kpiChartQuery(input: KpiChartInput, known: ChartCalendars = noCalendars): Query<PackedChartRow> {
   const { compare, general = false, ...range } = input;
   const current = { ...range, previous: false };
-  const previous = compare ? packedSql({ ...range, previous: true }, general) : Prisma.sql`NULL::text`;
+  const previous = compare ? packedSql({ ...range, previous: true }, general, known.previous) : Prisma.sql`NULL::text`;
   // What the answer was read at, in this statement's snapshot and row-level security (not a round
   // trip's earlier): whether the context sees the KPI, its data version, for a host that keeps
   // charts (packages/api kpi/chart-cache.ts), and for whole days the zone their rows were written
@@ -109,15 +113,15 @@ export function kpiChartQuery(input: KpiChartInput): Query<PackedChartRow> {
   // Without a plan window nothing is hidden: no statement over the points' partitions to plan.
   const hidden = input.visibleFrom ? Prisma.sql`(${hiddenPointsQuery(input.kpiId, input.visibleFrom)})` : Prisma.sql`0`;
   return sql<PackedChartRow>`
-    SELECT ${packedSql(current, general)} AS current,
+    SELECT ${packedSql(current, general, known.current)} AS current,
            ${previous} AS previous,
            ${hidden} AS hidden,
            ${seen} AS seen`;
 }
 
-function unpack(input: KpiSeriesInput, general: boolean, packed: string): KpiSeries {
+function unpack(input: KpiSeriesInput, general: boolean, packed: string, known: readonly number[] | null): KpiSeries {
   if (readsWholeDays(input, general))
-    return seriesFromRows(input, wholeDaysRows(JSON.parse(packed) as PackedWholeDays));
+    return seriesFromRows(input, wholeDaysRows(JSON.parse(packed) as PackedWholeDays, known));
   const rows = (JSON.parse(packed) as PackedBucket[]).map(([start, end, sum, avg, min, max, last, count]) => ({
     bucketStart: new Date(Math.round(start)),
     ...(end === null ? {} : { bucketEnd: new Date(Math.round(end)) }),
@@ -135,14 +139,21 @@ function unpack(input: KpiSeriesInput, general: boolean, packed: string): KpiSer
  * kpiChartQuery's row as the chart: every bucket of both periods, gaps included; or null when it
  * read whole days of a zone the workspace no longer has (ask again with `general`).
  */
-export function chartFromRow(input: KpiChartInput, row: PackedChartRow | undefined): KpiChart | null {
+export function chartFromRow(
+  input: KpiChartInput,
+  row: PackedChartRow | undefined,
+  known: ChartCalendars = noCalendars,
+): KpiChart | null {
   if (!row) throw new Error("the chart statement answered no row");
   const { zone } = chartRowSeen(row);
   if (zone !== null && zone !== input.timeZone) return null;
   const { compare, general = false, ...range } = input;
   return {
-    current: unpack({ ...range, previous: false }, general, row.current),
-    previous: compare && row.previous !== null ? unpack({ ...range, previous: true }, general, row.previous) : null,
+    current: unpack({ ...range, previous: false }, general, row.current, known.current),
+    previous:
+      compare && row.previous !== null
+        ? unpack({ ...range, previous: true }, general, row.previous, known.previous)
+        : null,
     hiddenPoints: row.hidden,
   };
 }
@@ -159,11 +170,24 @@ function versionSeen(row: PackedChartRow): Pick<KpiChartReading, "version" | "vi
   return { version, visible };
 }
 
-/** A chart read in the workspace context (a reader or withContext's db), in one statement, rarely two. */
+/**
+ * A chart read in the workspace context (a reader or withContext's db), in one statement, rarely
+ * two; its whole days' bounds from an earlier chart where one had them (src/chart-calendars.ts).
+ */
 export async function readKpiChartReading(db: RawQueryable, input: KpiChartInput): Promise<KpiChartReading> {
-  const row = (await queryRows(db, kpiChartQuery(input)))[0];
-  const chart = chartFromRow(input, row);
-  if (chart && row) return { chart, ...versionSeen(row) };
+  const current = { ...input, previous: false };
+  const previous = { ...input, previous: true };
+  const known = {
+    current: knownCalendar(current),
+    previous: input.compare ? knownCalendar(previous) : null,
+  };
+  const row = (await queryRows(db, kpiChartQuery(input, known)))[0];
+  const chart = chartFromRow(input, row, known);
+  if (chart && row) {
+    rememberCalendar(current, chart.current);
+    if (chart.previous) rememberCalendar(previous, chart.previous);
+    return { chart, ...versionSeen(row) };
+  }
   const general = { ...input, general: true };
   const again = (await queryRows(db, kpiChartQuery(general)))[0];
   const chartAgain = chartFromRow(general, again);

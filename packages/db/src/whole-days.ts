@@ -47,16 +47,21 @@ export function wholeDaysUnit(input: KpiSeriesInput): Exclude<CalendarUnit, "hou
 
 /**
  * The CTEs of a whole-days series (it throws for a series wholeDaysUnit refuses): `buckets`
- * (start, end) and `figures` (start and the bucket's figures, for buckets with points only).
+ * (start, end) and `figures` (start and the bucket's figures, for buckets with points only). With
+ * the buckets' bounds `known` (PackedWholeDays.bounds of an earlier answer), `figures` alone.
  */
-function wholeDaysSql(input: KpiSeriesInput): Prisma.Sql {
+function wholeDaysSql(input: KpiSeriesInput, known: readonly number[] | null = null): Prisma.Sql {
   const unit = wholeDaysUnit(input);
   if (unit === null || input.workspaceId === undefined || input.timeZone === undefined)
     throw new RangeError("wholeDaysSeriesQuery: not a series of whole local days in a workspace's zone");
   const owner = Prisma.sql`d.workspace_id = ${input.workspaceId}::uuid AND d.kpi_id = ${input.kpiId}::uuid`;
   // Bounds enter the scan as plain values (CTE columns): row-level security lets only leakproof
   // conditions into an index, and AT TIME ZONE is not one.
-  const range = Prisma.sql`d.bucket_start >= (SELECT r.lo FROM bounds AS r) AND d.bucket_start < (SELECT r.hi FROM bounds AS r)`;
+  const [lo, hi] = known ? [known[0], known[known.length - 1]] : [undefined, undefined];
+  const range =
+    lo !== undefined && hi !== undefined
+      ? Prisma.sql`d.bucket_start >= ${new Date(lo)}::timestamptz AND d.bucket_start < ${new Date(hi)}::timestamptz`
+      : Prisma.sql`d.bucket_start >= (SELECT r.lo FROM bounds AS r) AND d.bucket_start < (SELECT r.hi FROM bounds AS r)`;
   const figures =
     unit === "day"
       ? Prisma.sql`
@@ -69,6 +74,7 @@ function wholeDaysSql(input: KpiSeriesInput): Prisma.Sql {
                      d.min, d.max, d.last_at, d.last_value
                 FROM kpi_rollups_daily AS d WHERE ${owner} AND ${range}) AS parts
        GROUP BY start`;
+  if (known) return Prisma.sql`WITH figures AS (${figures})`;
   return Prisma.sql`
     WITH ${calendarBucketsSql(input, unit)},
     bounds AS MATERIALIZED (SELECT min(b.start) AS lo, max(b."end") AS hi FROM buckets AS b),
@@ -102,9 +108,10 @@ type FigureColumn = number[] | null;
 export interface PackedWholeDays {
   /**
    * Every bucket's start in ms, in order, then the last one's end: calendar buckets follow each
-   * other (a bucket ends where the next starts), so the starts are the ends too.
+   * other (a bucket ends where the next starts), so the starts are the ends too. Null when the
+   * statement was given them.
    */
-  bounds: number[];
+  bounds: number[] | null;
   /** Start ms, sum, avg, min, max, last and count of each bucket with points. */
   figures: FigureColumn[];
 }
@@ -115,14 +122,17 @@ export interface PackedWholeDays {
  * the scan (it looks up each argument's type per call), where array_to_json of a column looks
  * once; and without the join PostgreSQL sorts and merges nothing.
  */
-export function packedWholeDaysSql(input: KpiSeriesInput): Prisma.Sql {
+export function packedWholeDaysSql(input: KpiSeriesInput, known: readonly number[] | null = null): Prisma.Sql {
   const column = (expression: Prisma.Sql, order: Prisma.Sql = Prisma.empty) =>
     Prisma.sql`array_to_json(array_agg(${expression}${order}))`;
-  return Prisma.sql`(${wholeDaysSql(input)}
+  const bounds = known
+    ? Prisma.sql`NULL::json`
+    : Prisma.sql`(SELECT array_to_json(array_append(array_agg(${epochMsSql(Prisma.sql`b.start`)} ORDER BY b.start),
+                                                    max(${epochMsSql(Prisma.sql`b."end"`)})))
+                    FROM buckets AS b)`;
+  return Prisma.sql`(${wholeDaysSql(input, known)}
     SELECT json_build_object(
-             'bounds', (SELECT array_to_json(array_append(array_agg(${epochMsSql(Prisma.sql`b.start`)} ORDER BY b.start),
-                                                        max(${epochMsSql(Prisma.sql`b."end"`)})))
-                          FROM buckets AS b),
+             'bounds', ${bounds},
              'figures', (SELECT json_build_array(${column(epochMsSql(Prisma.sql`f.start`))}, ${column(Prisma.sql`f.sum`)},
                                                  ${column(Prisma.sql`f.avg`)}, ${column(Prisma.sql`f.min`)},
                                                  ${column(Prisma.sql`f.max`)}, ${column(Prisma.sql`f.last`)},
@@ -131,8 +141,9 @@ export function packedWholeDaysSql(input: KpiSeriesInput): Prisma.Sql {
 }
 
 /** PackedWholeDays as wholeDaysSeriesQuery's rows: every bucket in order, empty ones with a count of 0. */
-export function wholeDaysRows(packed: PackedWholeDays): BucketRow[] {
-  const { bounds } = packed;
+export function wholeDaysRows(packed: PackedWholeDays, known: readonly number[] | null = null): BucketRow[] {
+  const bounds = known ?? packed.bounds;
+  if (!bounds) throw new Error("whole days: no bucket bounds, given or read");
   const [starts = null, sums = null, avgs = null, mins = null, maxes = null, lasts = null, counts = null] =
     packed.figures;
   const rows: BucketRow[] = [];

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, test } from "vitest";
+import { knownCalendar } from "../src/chart-calendars.ts";
 import { chartFromRow, chartRowSeen, type KpiChartInput, kpiChartQuery, readKpiChart } from "../src/chart.ts";
 import type { RequestContext } from "../src/client.ts";
 import { calendarUnits, hiddenPointsQuery, kpiSeriesQuery, seriesFromRows } from "../src/series.ts";
@@ -80,6 +81,35 @@ describe("the chart statement", () => {
     expect(chart).toEqual(await separately(input));
     expect(chart.current.calendar).toBe("day");
     expect(chart.current.buckets.filter((bucket) => bucket.count > 0).length).toBeGreaterThan(55);
+  });
+
+  test("read again, whole days reuse their bounds: the statement reads only the rollups, and sees new points", async () => {
+    const input: KpiChartInput = {
+      kpiId,
+      workspaceId: t.workspaces.a,
+      from: at(-200 * day + 5 * hour),
+      to: at(40 * day + 5 * hour),
+      buckets: 240,
+      calendar: "day",
+      timeZone: "America/New_York",
+      compare: true,
+    };
+    const periods = { current: { ...input, previous: false }, previous: { ...input, previous: true } };
+    expect(knownCalendar(periods.current)).toBeNull();
+    const first = await packed(input);
+    expect(first).toEqual(await separately(input));
+    const known = { current: knownCalendar(periods.current), previous: knownCalendar(periods.previous) };
+    expect(known.current).toHaveLength(first.current.buckets.length + 1);
+    expect(known.previous).toHaveLength((first.previous?.buckets.length ?? 0) + 1);
+    const statement = kpiChartQuery(input, known).sql;
+    expect(statement).not.toContain("generate_series");
+    expect(statement).toContain("kpi_rollups_daily");
+    expect(await packed(input)).toEqual(first);
+    // A point on a day that had none: the bounds are kept, the figures are read.
+    await insertPoints(ctx().admin, t.workspaces.a, [{ kpiId, at: at(-100 * day), value: 42 }]);
+    const again = await packed(input);
+    expect(again).toEqual(await separately(input));
+    expect(again).not.toEqual(first);
   });
 
   test("agrees with the separate statements on random ranges, widths, units and windows", async () => {
