@@ -33,6 +33,12 @@ export function knownCalendar(input: KpiSeriesInput): readonly number[] | null {
   return key === null ? null : (calendars.get(key) ?? null);
 }
 
+/** Drops the bounds of a whole-days series: its rows did not fit them. */
+export function forgetCalendar(input: KpiSeriesInput): void {
+  const key = calendarKey(input);
+  if (key !== null) calendars.delete(key);
+}
+
 /** Keeps the bounds of `series`, a whole-days series of `input` as read. */
 export function rememberCalendar(input: KpiSeriesInput, series: KpiSeries): void {
   const key = calendarKey(input);

@@ -1,4 +1,10 @@
-import { type ChartCalendars, knownCalendar, noCalendars, rememberCalendar } from "./chart-calendars.ts";
+import {
+  type ChartCalendars,
+  forgetCalendar,
+  knownCalendar,
+  noCalendars,
+  rememberCalendar,
+} from "./chart-calendars.ts";
 import { queryRows, type RawQueryable } from "./client.ts";
 import { Prisma } from "./generated/prisma/client.ts";
 import { type Query, sql } from "./query.ts";
@@ -101,13 +107,16 @@ export function kpiChartQuery(input: KpiChartInput, known: ChartCalendars = noCa
   // charts (packages/api kpi/chart-cache.ts), and for whole days the zone their rows were written
   // in. One lookup for the three: each table's policy costs planning time.
   const { workspaceId } = range;
-  const zone = readsWholeDays(current, general) ? Prisma.sql`w.time_zone::text` : Prisma.sql`NULL::text`;
+  // The workspace only when its zone matters (a role may read charts but not workspaces).
+  const [zone, zoneJoin] = readsWholeDays(current, general)
+    ? [Prisma.sql`w.time_zone::text`, Prisma.sql`LEFT JOIN workspaces AS w ON w.id = k.workspace_id`]
+    : [Prisma.sql`NULL::text`, Prisma.empty];
   const seen =
     workspaceId === undefined
       ? Prisma.sql`'[null, null]'::text`
       : Prisma.sql`(SELECT json_build_array(v.version::text, ${zone})::text
                       FROM kpis AS k
-                      LEFT JOIN workspaces AS w ON w.id = k.workspace_id
+                      ${zoneJoin}
                       LEFT JOIN kpi_data_versions AS v ON v.workspace_id = k.workspace_id AND v.kpi_id = k.id
                      WHERE k.workspace_id = ${workspaceId}::uuid AND k.id = ${input.kpiId}::uuid)`;
   // Without a plan window nothing is hidden: no statement over the points' partitions to plan.
@@ -119,9 +128,17 @@ export function kpiChartQuery(input: KpiChartInput, known: ChartCalendars = noCa
            ${seen} AS seen`;
 }
 
-function unpack(input: KpiSeriesInput, general: boolean, packed: string, known: readonly number[] | null): KpiSeries {
-  if (readsWholeDays(input, general))
-    return seriesFromRows(input, wholeDaysRows(JSON.parse(packed) as PackedWholeDays, known));
+/** A period's packed series; null if its whole days did not fit their bounds (wholeDaysRows). */
+function unpack(
+  input: KpiSeriesInput,
+  general: boolean,
+  packed: string,
+  known: readonly number[] | null,
+): KpiSeries | null {
+  if (readsWholeDays(input, general)) {
+    const rows = wholeDaysRows(JSON.parse(packed) as PackedWholeDays, known);
+    return rows && seriesFromRows(input, rows);
+  }
   const rows = (JSON.parse(packed) as PackedBucket[]).map(([start, end, sum, avg, min, max, last, count]) => ({
     bucketStart: new Date(Math.round(start)),
     ...(end === null ? {} : { bucketEnd: new Date(Math.round(end)) }),
@@ -137,7 +154,8 @@ function unpack(input: KpiSeriesInput, general: boolean, packed: string, known: 
 
 /**
  * kpiChartQuery's row as the chart: every bucket of both periods, gaps included; or null when it
- * read whole days of a zone the workspace no longer has (ask again with `general`).
+ * read whole days of a zone the workspace no longer has, or days that did not fit their bounds
+ * (ask again with `general`).
  */
 export function chartFromRow(
   input: KpiChartInput,
@@ -148,14 +166,13 @@ export function chartFromRow(
   const { zone } = chartRowSeen(row);
   if (zone !== null && zone !== input.timeZone) return null;
   const { compare, general = false, ...range } = input;
-  return {
-    current: unpack({ ...range, previous: false }, general, row.current, known.current),
-    previous:
-      compare && row.previous !== null
-        ? unpack({ ...range, previous: true }, general, row.previous, known.previous)
-        : null,
-    hiddenPoints: row.hidden,
-  };
+  const current = unpack({ ...range, previous: false }, general, row.current, known.current);
+  const previous =
+    compare && row.previous !== null
+      ? unpack({ ...range, previous: true }, general, row.previous, known.previous)
+      : null;
+  if (!current || (compare && row.previous !== null && !previous)) return null;
+  return { current, previous, hiddenPoints: row.hidden };
 }
 
 /** A chart as read, with the KPI's data version it was read at and whether the context saw the KPI. */
@@ -188,6 +205,8 @@ export async function readKpiChartReading(db: RawQueryable, input: KpiChartInput
     if (chart.previous) rememberCalendar(previous, chart.previous);
     return { chart, ...versionSeen(row) };
   }
+  forgetCalendar(current);
+  forgetCalendar(previous);
   const general = { ...input, general: true };
   const again = (await queryRows(db, kpiChartQuery(general)))[0];
   const chartAgain = chartFromRow(general, again);

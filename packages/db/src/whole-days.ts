@@ -140,8 +140,12 @@ export function packedWholeDaysSql(input: KpiSeriesInput, known: readonly number
                            FROM (SELECT * FROM figures ORDER BY start) AS f))::text)`;
 }
 
-/** PackedWholeDays as wholeDaysSeriesQuery's rows: every bucket in order, empty ones with a count of 0. */
-export function wholeDaysRows(packed: PackedWholeDays, known: readonly number[] | null = null): BucketRow[] {
+/**
+ * PackedWholeDays as wholeDaysSeriesQuery's rows: every bucket in order, empty ones with a count
+ * of 0. Null if a day's row starts where no bucket does: rows written under other zone rules than
+ * the bounds (a tzdata update between them); the caller asks the general statement.
+ */
+export function wholeDaysRows(packed: PackedWholeDays, known: readonly number[] | null = null): BucketRow[] | null {
   const bounds = known ?? packed.bounds;
   if (!bounds) throw new Error("whole days: no bucket bounds, given or read");
   const [starts = null, sums = null, avgs = null, mins = null, maxes = null, lasts = null, counts = null] =
@@ -169,6 +173,5 @@ export function wholeDaysRows(packed: PackedWholeDays, known: readonly number[] 
       rows.push({ ...edges, sum: null, avg: null, min: null, max: null, last: null, count: 0 });
     }
   }
-  if (next !== (starts?.length ?? 0)) throw new Error("whole days: a figure matched no bucket");
-  return rows;
+  return next === (starts?.length ?? 0) ? rows : null;
 }

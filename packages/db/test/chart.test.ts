@@ -1,8 +1,9 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, test } from "vitest";
-import { knownCalendar } from "../src/chart-calendars.ts";
+import { knownCalendar, rememberCalendar } from "../src/chart-calendars.ts";
 import { chartFromRow, chartRowSeen, type KpiChartInput, kpiChartQuery, readKpiChart } from "../src/chart.ts";
-import type { RequestContext } from "../src/client.ts";
+import type { RawQueryable, RequestContext } from "../src/client.ts";
+import type { Prisma } from "../src/generated/prisma/client.ts";
 import { calendarUnits, hiddenPointsQuery, kpiSeriesQuery, seriesFromRows } from "../src/series.ts";
 import { useTestDatabase } from "../src/testing/use-test-database.ts";
 import { addKpi, arrangeTenancy, dstWindowStart, insertPoints, setWorkspaceZone, type Tenancy } from "./fixtures.ts";
@@ -101,15 +102,53 @@ describe("the chart statement", () => {
     const known = { current: knownCalendar(periods.current), previous: knownCalendar(periods.previous) };
     expect(known.current).toHaveLength(first.current.buckets.length + 1);
     expect(known.previous).toHaveLength((first.previous?.buckets.length ?? 0) + 1);
-    const statement = kpiChartQuery(input, known).sql;
-    expect(statement).not.toContain("generate_series");
-    expect(statement).toContain("kpi_rollups_daily");
-    expect(await packed(input)).toEqual(first);
+    // The statement readKpiChart sends, recorded on its way to the reader.
+    const reader = ctx().db.reader(alice);
+    const sent: string[] = [];
+    const recording: RawQueryable = {
+      $queryRaw: <T>(query: Prisma.Sql) => {
+        sent.push(query.sql);
+        return reader.$queryRaw<T>(query);
+      },
+    };
+    expect(await readKpiChart(recording, input)).toEqual(first);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).not.toContain("generate_series");
+    expect(sent[0]).toContain("kpi_rollups_daily");
+    expect(sent[0]).toBe(kpiChartQuery(input, known).sql);
     // A point on a day that had none: the bounds are kept, the figures are read.
     await insertPoints(ctx().admin, t.workspaces.a, [{ kpiId, at: at(-100 * day), value: 42 }]);
     const again = await packed(input);
     expect(again).toEqual(await separately(input));
     expect(again).not.toEqual(first);
+  });
+
+  test("days that do not fit their kept bounds (zone rules changed in between): asked again the general way", async () => {
+    const input: KpiChartInput = {
+      kpiId,
+      workspaceId: t.workspaces.a,
+      from: at(-30 * day + 5 * hour),
+      to: at(30 * day + 5 * hour),
+      buckets: 60,
+      calendar: "day",
+      timeZone: "America/New_York",
+      compare: false,
+    };
+    const current = { ...input, previous: false };
+    const expected = await separately(input);
+    // Bounds an hour off, as other rules for the zone would draw them.
+    const shifted = {
+      ...expected.current,
+      buckets: expected.current.buckets.map((bucket) => ({
+        ...bucket,
+        bucketStart: new Date(bucket.bucketStart.getTime() + hour),
+        bucketEnd: new Date(bucket.bucketEnd.getTime() + hour),
+      })),
+    };
+    rememberCalendar(current, shifted);
+    expect(knownCalendar(current)?.[0]).toBe((expected.current.buckets[0]?.bucketStart.getTime() ?? 0) + hour);
+    expect(await packed(input)).toEqual(expected);
+    expect(knownCalendar(current)).toBeNull();
   });
 
   test("agrees with the separate statements on random ranges, widths, units and windows", async () => {

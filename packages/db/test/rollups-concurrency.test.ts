@@ -188,6 +188,28 @@ describe("a workspace deleted while its rollups are rebuilt", () => {
     expect(await rollupRows(kpiId)).toBe(0);
   });
 
+  // The order that deadlocked with the cascade's trigger after the KPIs' rows: the delete arrives
+  // while the rebuild holds the workspace's lock and has yet to bump the versions.
+  test("the delete arrives mid-rebuild: it waits for the rebuild, and neither fails", async () => {
+    const { workspaceId, kpiId } = await doomed();
+    const rebuilding = await connect();
+    const deleting = await connect();
+    await rebuilding.client.query("BEGIN");
+    await rebuilding.client.query("SELECT pg_advisory_xact_lock(app_private.kpi_rollups_lock_key($1))", [workspaceId]);
+    await deleting.client.query("BEGIN");
+    const deleted = remove(workspaceId)(deleting.client).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    await expect.poll(() => waitEvent(deleting.pid)).toBe("Lock");
+    await rebuild(workspaceId)(rebuilding.client);
+    await rebuilding.client.query("COMMIT");
+    expect(await deleted).toBeNull();
+    await deleting.client.query("COMMIT");
+    expect(await rollupRows(kpiId)).toBe(0);
+    await expectNoRollupDrift(ctx().admin);
+  });
+
   test("the delete first, then the rebuild: the rebuild writes nothing for them", async () => {
     const { workspaceId, kpiId } = await doomed();
     await race(remove(workspaceId), rebuild(workspaceId));

@@ -7,36 +7,51 @@
 -- The key was checking what is already true: a rollup row is written only by the definer's
 -- functions, from points, and each point's KPI is checked by the points' own foreign key (which
 -- also holds the KPI row against deletion until the writer commits). What the key still did is
--- the cascade, and that is now a statement trigger on kpis: the rows of deleted KPIs go, under
--- the workspace's rollup lock, so that a rebuild (which holds it exclusively and reads the points
--- after) either finishes before the delete or reads the points without the KPI's.
+-- the cascade, and that is now a trigger on kpis: before a KPI row goes, its rollup rows go.
+--
+-- A workspace's deletion (the one way the product deletes KPIs; a KPI with points cannot be
+-- deleted alone) first takes the workspace's rollup lock, shared, before it locks any row of the
+-- workspace: a rebuild, which holds that lock exclusively, then finishes first, and one that
+-- starts later reads the points after they are gone. Taken any later, it closed a cycle: the
+-- deletion held a KPI's row while waiting for the lock, and the rebuild, bumping the KPI's
+-- version a second time in its transaction, waited for that row in the version's foreign-key
+-- check (found in review; rollups-concurrency.test.ts reproduces it).
 
 ALTER TABLE "kpi_rollups_hourly" DROP CONSTRAINT "kpi_rollups_hourly_workspace_id_kpi_id_fkey";
 ALTER TABLE "kpi_rollups_daily" DROP CONSTRAINT "kpi_rollups_daily_workspace_id_kpi_id_fkey";
 
-CREATE OR REPLACE FUNCTION app_private.kpi_rollups_kpis_deleted() RETURNS trigger
+CREATE OR REPLACE FUNCTION app_private.kpi_rollups_kpi_deleting() RETURNS trigger
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = ''
 AS $$
 BEGIN
-  PERFORM pg_advisory_xact_lock_shared(app_private.kpi_rollups_lock_key(w.workspace_id))
-     FROM (SELECT DISTINCT o.workspace_id FROM old_kpis AS o ORDER BY 1) AS w;
-  DELETE FROM public.kpi_rollups_hourly AS r
-   USING old_kpis AS o WHERE r.workspace_id = o.workspace_id AND r.kpi_id = o.id;
-  DELETE FROM public.kpi_rollups_daily AS r
-   USING old_kpis AS o WHERE r.workspace_id = o.workspace_id AND r.kpi_id = o.id;
-  RETURN NULL;
+  DELETE FROM public.kpi_rollups_hourly AS r WHERE r.workspace_id = OLD.workspace_id AND r.kpi_id = OLD.id;
+  DELETE FROM public.kpi_rollups_daily AS r WHERE r.workspace_id = OLD.workspace_id AND r.kpi_id = OLD.id;
+  RETURN OLD;
 END
 $$;
 
--- Also for the KPIs a workspace's deletion cascades to (the cascade is a statement on kpis).
-CREATE TRIGGER kpi_rollups_kpis_deleted AFTER DELETE ON kpis
-  REFERENCING OLD TABLE AS old_kpis
-  FOR EACH STATEMENT EXECUTE FUNCTION app_private.kpi_rollups_kpis_deleted();
+-- Also for the KPIs a workspace's deletion cascades to (the cascade deletes them row by row).
+CREATE TRIGGER kpi_rollups_kpi_deleting BEFORE DELETE ON kpis
+  FOR EACH ROW EXECUTE FUNCTION app_private.kpi_rollups_kpi_deleting();
 
-ALTER FUNCTION app_private.kpi_rollups_kpis_deleted() OWNER TO northstar_definer;
-REVOKE ALL ON FUNCTION app_private.kpi_rollups_kpis_deleted() FROM PUBLIC;
--- Triggers fire as the writer: whoever may delete a KPI.
-GRANT EXECUTE ON FUNCTION app_private.kpi_rollups_kpis_deleted() TO northstar_app, northstar_worker;
+CREATE OR REPLACE FUNCTION app_private.kpi_rollups_workspace_deleting() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = ''
+AS $$
+BEGIN
+  PERFORM pg_advisory_xact_lock_shared(app_private.kpi_rollups_lock_key(OLD.id));
+  RETURN OLD;
+END
+$$;
+
+CREATE TRIGGER kpi_rollups_workspace_deleting BEFORE DELETE ON workspaces
+  FOR EACH ROW EXECUTE FUNCTION app_private.kpi_rollups_workspace_deleting();
+
+ALTER FUNCTION app_private.kpi_rollups_kpi_deleting() OWNER TO northstar_definer;
+ALTER FUNCTION app_private.kpi_rollups_workspace_deleting() OWNER TO northstar_definer;
+REVOKE ALL ON FUNCTION app_private.kpi_rollups_kpi_deleting(), app_private.kpi_rollups_workspace_deleting() FROM PUBLIC;
+-- Triggers fire as the writer: whoever may delete a KPI or a workspace.
+GRANT EXECUTE ON FUNCTION app_private.kpi_rollups_kpi_deleting(), app_private.kpi_rollups_workspace_deleting()
+  TO northstar_app, northstar_worker;
 
 -- The data versions' upsert, once: both bump triggers (migration 20261130001400) call it. In
 -- (workspace_id, kpi_id) order, the order every writer locks version rows in; KPIs being deleted
