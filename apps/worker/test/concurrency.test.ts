@@ -35,6 +35,11 @@ const finished: Array<{ path: string; at: number }> = [];
 // Paths under /held/ wait at the gate instead of on a timer: the test decides when they answer.
 const gate = new Gate();
 
+// The same two points in every answer, inside the first sync's window (30 days back) whatever
+// today is: fixed dates fell out of it as the calendar moved on.
+const pointDay = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 3 * 86_400_000;
+const pointDays = [new Date(pointDay).toISOString(), new Date(pointDay + 86_400_000).toISOString()];
+
 beforeAll(async () => {
   provider = await startProviderServer(async (_request, response, url) => {
     const key = url.pathname;
@@ -49,8 +54,8 @@ beforeAll(async () => {
     finished.push({ path: key, at: Date.now() });
     json(response, 200, {
       points: [
-        { timestamp: "2026-11-20T00:00:00Z", value: 1 },
-        { timestamp: "2026-11-21T00:00:00Z", value: 2 },
+        { timestamp: pointDays[0], value: 1 },
+        { timestamp: pointDays[1], value: 2 },
       ],
     });
   });

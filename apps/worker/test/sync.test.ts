@@ -47,7 +47,10 @@ function hits(path: string): number[] {
   return seen.get(path) ?? [];
 }
 
-const day = (offset: number) => new Date(Date.UTC(2026, 10, 1 + offset)).toISOString();
+// Days relative to today, well inside the worker's first-sync window (30 days back): fixed dates
+// fell out of it as the calendar moved on, and the sync rightly stopped fetching them.
+const firstDay = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 10 * 86_400_000;
+const day = (offset: number) => new Date(firstDay + offset * 86_400_000).toISOString();
 const series = (values: number[], from = 0) => ({
   data: { points: values.map((value, index) => ({ timestamp: day(from + index), value })) },
 });
