@@ -53,7 +53,7 @@ export function wholeDaysUnit(input: KpiSeriesInput): Exclude<CalendarUnit, "hou
 function wholeDaysSql(input: KpiSeriesInput, known: readonly number[] | null = null): Prisma.Sql {
   const unit = wholeDaysUnit(input);
   if (unit === null || input.workspaceId === undefined || input.timeZone === undefined)
-    throw new RangeError("wholeDaysSeriesQuery: not a series of whole local days in a workspace's zone");
+    throw new RangeError("whole days: not a series of whole local days in a workspace's zone");
   const owner = Prisma.sql`d.workspace_id = ${input.workspaceId}::uuid AND d.kpi_id = ${input.kpiId}::uuid`;
   // Bounds enter the scan as plain values (CTE columns): row-level security lets only leakproof
   // conditions into an index, and AT TIME ZONE is not one.

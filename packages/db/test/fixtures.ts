@@ -150,6 +150,16 @@ export async function setWorkspaceZone(admin: pg.Pool, workspaceId: string, zone
   await admin.query("UPDATE workspaces SET time_zone = $2 WHERE id = $1", [workspaceId, zone]);
 }
 
+/** How many hourly and daily rollup rows `kpiId` has. */
+export async function rollupRowCounts(admin: pg.Pool, kpiId: string): Promise<{ hourly: number; daily: number }> {
+  const { rows } = await admin.query<{ hourly: number; daily: number }>(
+    `SELECT (SELECT count(*)::int FROM kpi_rollups_hourly WHERE kpi_id = $1) AS hourly,
+            (SELECT count(*)::int FROM kpi_rollups_daily WHERE kpi_id = $1) AS daily`,
+    [kpiId],
+  );
+  return rows[0] ?? { hourly: 0, daily: 0 };
+}
+
 /** The operator's drift check finds nothing: the rollups (of `scope`, default all) equal the raw points. */
 export async function expectNoRollupDrift(admin: pg.Pool, scope: RollupScope = {}): Promise<void> {
   const client = await admin.connect();

@@ -19,6 +19,7 @@ import {
   insertPoints as insertOperatorPoints,
   type OperatorPoint,
   addWorkspace,
+  rollupRowCounts,
   setWorkspaceZone,
   type Tenancy,
   expectNoRollupDrift,
@@ -232,14 +233,7 @@ describe("deleting KPIs", () => {
     const point = (kpiId: string): OperatorPoint => ({ kpiId, at: at(hour), value: 1, source: "MANUAL" });
     await insertPoints([point(kept), point(emptied)]);
     await insertPoints([point(elsewhere)], workspaceId);
-    const rows = async (kpiId: string) => {
-      const { rows } = await admin.query<{ hourly: number; daily: number }>(
-        `SELECT (SELECT count(*)::int FROM kpi_rollups_hourly WHERE kpi_id = $1) AS hourly,
-                (SELECT count(*)::int FROM kpi_rollups_daily WHERE kpi_id = $1) AS daily`,
-        [kpiId],
-      );
-      return rows[0];
-    };
+    const rows = (kpiId: string) => rollupRowCounts(admin, kpiId);
     expect(await rows(elsewhere)).toEqual({ hourly: 1, daily: 1 });
     await admin.query("DELETE FROM workspaces WHERE id = $1", [workspaceId]);
     expect(await rows(elsewhere)).toEqual({ hourly: 0, daily: 0 });
