@@ -7,7 +7,9 @@ import { can, type Permission } from "@northstar/core/permissions";
 import {
   type Database,
   Prisma,
+  type ContextReader,
   type PublicKeyring,
+  type Query,
   queryRows,
   type RequestContext,
   type ScopedDb,
@@ -30,6 +32,7 @@ import {
   type SessionInfo,
 } from "./auth/session.ts";
 import { toTRPCError } from "./errors.ts";
+import { checkedReader, type MemberHint, MemberHints } from "./member-hints.ts";
 import {
   type ApiKeyPrincipal,
   apiKeyLookupSql,
@@ -432,11 +435,57 @@ async function resolveKeyMember(
 const keyNeverExpires = new Date(8_640_000_000_000_000);
 
 /**
- * The caller's session and membership of the named workspace, read together in one round trip:
- * the first statement finds the session and makes its user the context user, so the second reads
- * the membership under that user's row-level security. UNAUTHORIZED without a live session,
- * NOT_FOUND for a workspace the caller is not in (or that does not exist), FORBIDDEN for a role
- * without the permission. A request with an API key instead: see resolveKeyMember.
+ * The statements that read the caller's session and membership of the named workspace together, in
+ * one round trip: the first finds the session and makes its user the context user, so the second
+ * reads the membership under that user's row-level security.
+ */
+function memberStatements(
+  lookup: Query<SessionInfo>,
+  ref: z.infer<typeof workspaceInput>,
+): readonly [Query<SessionInfo>, Query<WorkspaceMembership>] {
+  const match =
+    ref.workspaceId !== undefined
+      ? Prisma.sql`w.id = ${ref.workspaceId}::uuid`
+      : Prisma.sql`w.slug = ${ref.workspaceSlug ?? ""}`;
+  return [
+    sql<SessionInfo>`SELECT s.*, set_config('app.user_id', s."userId", true) FROM (${lookup}) AS s`,
+    sql<WorkspaceMembership>`
+      SELECT w.id::text AS id, w.slug, w.name, wu.role::text AS role, w.time_zone AS "timeZone"
+        FROM workspaces AS w
+        JOIN workspace_users AS wu ON wu.workspace_id = w.id AND wu.user_id = app.current_user_id()
+       WHERE ${match}`,
+  ];
+}
+
+/**
+ * What memberStatements' rows say: the caller as a member, or the refusal. UNAUTHORIZED without a
+ * live session, NOT_FOUND for a workspace the caller is not in (or that does not exist), FORBIDDEN
+ * for a role without the permission.
+ */
+function memberFrom(
+  ctx: Context,
+  token: string,
+  rows: { sessions: SessionInfo[]; memberships: WorkspaceMembership[] },
+  permission: Permission,
+): Member {
+  const session = liveSession(rows.sessions[0], ctx.clock());
+  if (!session) throw signInRequired(ctx);
+  const found = rows.memberships[0];
+  // Never reveal that a workspace exists to someone outside it.
+  if (!found) throw new TRPCError({ code: "NOT_FOUND", message: "Workspace not found." });
+  if (!can(found.role, permission)) {
+    throw new TRPCError({
+      code: "FORBIDDEN",
+      message: `Your role in this workspace (${found.role}) does not allow this; ask an owner or admin.`,
+    });
+  }
+  const workspace = { id: found.id, slug: found.slug, name: found.name, role: found.role, timeZone: found.timeZone };
+  return { session, token, workspace, apiKeyId: null };
+}
+
+/**
+ * The caller's session and membership of the named workspace (memberStatements, memberFrom).
+ * A request with an API key instead: see resolveKeyMember.
  */
 async function resolveMember(
   ctx: Context,
@@ -447,38 +496,33 @@ async function resolveMember(
   const token = ctx.sessionToken();
   const lookup = token ? sessionLookupSql(token) : null;
   if (!token || !lookup) throw signInRequired(ctx);
-  const match =
-    ref.workspaceId !== undefined
-      ? Prisma.sql`w.id = ${ref.workspaceId}::uuid`
-      : Prisma.sql`w.slug = ${ref.workspaceSlug ?? ""}`;
   let sessions: SessionInfo[];
   let memberships: WorkspaceMembership[];
   try {
     [sessions, memberships] = await databaseOf(ctx)
       .reader({ userId: null, workspaceId: null })
-      .batch(
-        sql<SessionInfo>`SELECT s.*, set_config('app.user_id', s."userId", true) FROM (${lookup}) AS s`,
-        sql<WorkspaceMembership>`
-          SELECT w.id::text AS id, w.slug, w.name, wu.role::text AS role, w.time_zone AS "timeZone"
-            FROM workspaces AS w
-            JOIN workspace_users AS wu ON wu.workspace_id = w.id AND wu.user_id = app.current_user_id()
-           WHERE ${match}`,
-      );
+      .batch(...memberStatements(lookup, ref));
   } catch (error) {
     throw toTRPCError(error);
   }
-  const session = liveSession(sessions[0], ctx.clock());
-  if (!session) throw signInRequired(ctx);
-  const workspace = memberships[0];
-  // Never reveal that a workspace exists to someone outside it.
-  if (!workspace) throw new TRPCError({ code: "NOT_FOUND", message: "Workspace not found." });
-  if (!can(workspace.role, permission)) {
-    throw new TRPCError({
-      code: "FORBIDDEN",
-      message: `Your role in this workspace (${workspace.role}) does not allow this; ask an owner or admin.`,
-    });
-  }
-  return { session, token, workspace, apiKeyId: null };
+  return memberFrom(ctx, token, { sessions, memberships }, permission);
+}
+
+// What this host last read of a session's membership, for read procedures (member-hints.ts).
+const memberHints = new MemberHints<WorkspaceMembership>();
+
+/** Whether two reads of a member say the same, field by field. */
+function sameMember(a: MemberHint<WorkspaceMembership>, b: MemberHint<WorkspaceMembership>): boolean {
+  return (
+    a.session.id === b.session.id &&
+    a.session.userId === b.session.userId &&
+    a.session.expiresAt.getTime() === b.session.expiresAt.getTime() &&
+    a.workspace.id === b.workspace.id &&
+    a.workspace.slug === b.workspace.slug &&
+    a.workspace.name === b.workspace.name &&
+    a.workspace.role === b.workspace.role &&
+    a.workspace.timeZone === b.workspace.timeZone
+  );
 }
 
 /** A member whose role has `permission`; the handler's `ctx.db` is one transaction in the user's and workspace's context. */
@@ -497,21 +541,77 @@ export function workspaceProcedure(permission: Permission) {
 /**
  * For hot reads: like workspaceProcedure, but the handler gets `ctx.read`, a one-round-trip
  * reader in the user's and workspace's context (read-only; `read.batch` for several statements
- * in one snapshot) instead of a Prisma transaction.
+ * in one snapshot) instead of a Prisma transaction. A call this host has seen before from the
+ * same session, for the same workspace by id, reads the session and membership in the handler's
+ * first round trip instead of one of their own (member-hints.ts).
  */
 export function workspaceReadProcedure(permission: Permission) {
   return publicProcedure.input(workspaceInput).use(async ({ ctx, input, next, type, signal }) => {
-    const { session, token, workspace, apiKeyId } = await resolveMember(ctx, input, permission);
-    const signedIn = { ...ctx, session, sessionToken: () => token };
-    return withinLimits(ctx, session.userId, { type, signal }, async () => {
-      // Sliding the session is a write: its own short transaction, about once in 15 days per session.
-      if (needsExtension(session, ctx.clock()))
-        await inTransaction(signedIn, { workspaceId: null }, () => Promise.resolve({ ok: true }));
-      const read = databaseOf(ctx).reader({ userId: session.userId, workspaceId: workspace.id, apiKeyId });
-      const result = await next({ ctx: { session, sessionToken: signedIn.sessionToken, read, workspace } });
-      // The reader's refusals (input the database rejects) are mapped as inTransaction maps them, not left a 500.
-      if (!result.ok) throw toTRPCError(result.error);
+    const database = databaseOf(ctx);
+    const now = ctx.clock();
+    // The handler as `member`; its reader's refusals (input the database rejects) are mapped as
+    // inTransaction maps them, not left a 500.
+    const runAs = async (member: Member, read?: ContextReader) => {
+      const { session, token, workspace, apiKeyId } = member;
+      const result = await next({
+        ctx: {
+          session,
+          sessionToken: () => token,
+          workspace,
+          read: read ?? database.reader({ userId: session.userId, workspaceId: workspace.id, apiKeyId }),
+        },
+      });
+      return { result, error: result.ok ? null : toTRPCError(result.error) };
+    };
+    const outcomeOf = ({ result, error }: Awaited<ReturnType<typeof runAs>>) => {
+      if (error) throw error;
       return result;
+    };
+
+    const token = ctx.apiKey === null ? ctx.sessionToken() : null;
+    const lookup = token ? sessionLookupSql(token) : null;
+    const hint = token && lookup ? memberHints.get(token, input.workspaceId) : null;
+    // Sliding the session is a write, and a role without the permission is refused the long way.
+    if (token && lookup && hint && !needsExtension(hint.session, now) && can(hint.workspace.role, permission)) {
+      const hinted: Member = { ...hint, token, apiKeyId: null };
+      return withinLimits(ctx, hint.session.userId, { type, signal }, async () => {
+        const checked = checkedReader({
+          unchecked: database.reader({ userId: null, workspaceId: hint.workspace.id }),
+          checked: database.reader({ userId: hint.session.userId, workspaceId: hint.workspace.id }),
+          statements: memberStatements(lookup, input),
+          memberOf: (sessions, memberships) => memberFrom(ctx, token, { sessions, memberships }, permission),
+          agrees: (member) => sameMember(member, hint),
+        });
+        const run = await runAs(hinted, checked.read);
+        let member: Member;
+        try {
+          member = await checked.settled();
+        } catch (error) {
+          memberHints.forget(token, hint.workspace.id);
+          throw toTRPCError(error);
+        }
+        if (sameMember(member, hint)) return outcomeOf(run);
+        // Something about the session or workspace changed: the call again, as read.
+        memberHints.remember(token, { session: member.session, workspace: member.workspace });
+        if (needsExtension(member.session, now))
+          await inTransaction(
+            { ...ctx, session: member.session, sessionToken: () => token },
+            { workspaceId: null },
+            () => Promise.resolve({ ok: true }),
+          );
+        return outcomeOf(await runAs(member));
+      });
+    }
+
+    const member = await resolveMember(ctx, input, permission);
+    if (token && member.apiKeyId === null && input.workspaceId !== undefined)
+      memberHints.remember(token, { session: member.session, workspace: member.workspace });
+    const signedIn = { ...ctx, session: member.session, sessionToken: () => member.token };
+    return withinLimits(ctx, member.session.userId, { type, signal }, async () => {
+      // Sliding the session is a write: its own short transaction, about once in 15 days per session.
+      if (needsExtension(member.session, now))
+        await inTransaction(signedIn, { workspaceId: null }, () => Promise.resolve({ ok: true }));
+      return outcomeOf(await runAs(member));
     });
   });
 }
