@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { uuidPattern } from "@northstar/core/uuid";
 import { PrismaPg } from "@prisma/adapter-pg";
+import { LRUCache } from "lru-cache";
 import pg from "pg";
 import { isConnectionLost, rethrowAsDatabaseError, toDatabaseError } from "./errors.ts";
 import { PrismaClient, type Prisma } from "./generated/prisma/client.ts";
@@ -141,8 +142,15 @@ function contextSettingsSql(role: DatabaseRole, context: RequestContext): string
 const maxPreparedPerConnection = 64;
 const preparedByConnection = new WeakMap<pg.PoolClient, Set<string>>();
 
+// Statement names by text, so that a hot statement is not hashed again at every call.
+const statementNames = new LRUCache<string, string>({ max: 1_000 });
+
 function preparedName(client: pg.PoolClient, text: string): string | undefined {
-  const name = `northstar_${createHash("sha1").update(text).digest("hex").slice(0, 24)}`;
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `northstar_${createHash("sha1").update(text).digest("hex").slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
   let names = preparedByConnection.get(client);
   if (!names) preparedByConnection.set(client, (names = new Set()));
   if (names.has(name)) return name;
