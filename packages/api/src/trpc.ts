@@ -567,6 +567,15 @@ export function workspaceReadProcedure(permission: Permission) {
       if (error) throw error;
       return result;
     };
+    // Sliding the session is a write: its own short transaction, about once in 15 days per session.
+    const slide = async (member: Member) => {
+      if (needsExtension(member.session, now))
+        await inTransaction(
+          { ...ctx, session: member.session, sessionToken: () => member.token },
+          { workspaceId: null },
+          () => Promise.resolve({ ok: true }),
+        );
+    };
 
     const token = ctx.apiKey === null ? ctx.sessionToken() : null;
     const lookup = token ? sessionLookupSql(token) : null;
@@ -593,12 +602,7 @@ export function workspaceReadProcedure(permission: Permission) {
         if (sameMember(member, hint)) return outcomeOf(run);
         // Something about the session or workspace changed: the call again, as read.
         memberHints.remember(token, { session: member.session, workspace: member.workspace });
-        if (needsExtension(member.session, now))
-          await inTransaction(
-            { ...ctx, session: member.session, sessionToken: () => token },
-            { workspaceId: null },
-            () => Promise.resolve({ ok: true }),
-          );
+        await slide(member);
         return outcomeOf(await runAs(member));
       });
     }
@@ -606,11 +610,8 @@ export function workspaceReadProcedure(permission: Permission) {
     const member = await resolveMember(ctx, input, permission);
     if (token && member.apiKeyId === null && input.workspaceId !== undefined)
       memberHints.remember(token, { session: member.session, workspace: member.workspace });
-    const signedIn = { ...ctx, session: member.session, sessionToken: () => member.token };
     return withinLimits(ctx, member.session.userId, { type, signal }, async () => {
-      // Sliding the session is a write: its own short transaction, about once in 15 days per session.
-      if (needsExtension(member.session, now))
-        await inTransaction(signedIn, { workspaceId: null }, () => Promise.resolve({ ok: true }));
+      await slide(member);
       return outcomeOf(await runAs(member));
     });
   });
