@@ -27,7 +27,7 @@ export {
 export { planLimits, type PlanLimits } from "./plans.ts";
 // The hot reads' statements, for benchmarks that run them raw.
 export { workspacePlanQuery } from "./plans.ts";
-export { kpiListQuery } from "./kpi/list.ts";
+export { kpiChartHeadQuery, kpiListQuery } from "./kpi/list.ts";
 export { ChartCache } from "./kpi/chart-cache.ts";
 export { goalListQueries } from "./goal/list.ts";
 export { sessionLookupSql } from "./auth/session.ts";

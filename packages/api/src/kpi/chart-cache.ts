@@ -18,7 +18,7 @@ import { bucketCount, type ChartAnswer, type ChartReading } from "./chart.ts";
 export interface ChartKey {
   workspaceId: string;
   kpiId: string;
-  /** kpiDataVersionQuery's answer; null: no version row yet (a write will make one). */
+  /** The KPI's data version as kpiChartHeadQuery read it; null: no version row yet (a write will make one). */
   version: string | null;
   from: Date;
   to: Date;

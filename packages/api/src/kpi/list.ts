@@ -1,4 +1,4 @@
-import { columns, Prisma, type Query, sql } from "@northstar/db";
+import { columns, type Plan, Prisma, type Query, sql } from "@northstar/db";
 
 // A KPI as clients get it, and the KPI list as one hand-written statement for the one-round-trip
 // reader (kpi.list is the dashboard's hottest read): the same fields, order and cursor as Prisma's.
@@ -77,4 +77,20 @@ export function kpiListQuery(filter: KpiListFilter): Query<KpiListRow> {
      WHERE ${Prisma.join(conditions, " AND ")}
      ORDER BY k.name, k.id
      LIMIT ${filter.take}`;
+}
+
+/** What a chart needs before its points: the KPI, its workspace's plan and its data version. */
+export type KpiChartHeadRow = KpiListRow & { plan: Plan | null; version: string | null };
+
+/**
+ * The KPI `kpiId` (archived or not) with app.workspace_plan() and its kpi_data_versions row, as one
+ * statement: three statements in one snapshot answered the same, and each cost the database and
+ * the host a statement's overhead on every chart. No row: not a KPI the caller can see.
+ */
+export function kpiChartHeadQuery(workspaceId: string, kpiId: string): Query<KpiChartHeadRow> {
+  return sql<KpiChartHeadRow>`
+    SELECT ${kpiColumns}, app.workspace_plan()::text AS plan, v.version::text AS version
+      FROM kpis AS k
+      LEFT JOIN kpi_data_versions AS v ON v.workspace_id = k.workspace_id AND v.kpi_id = k.id
+     WHERE k.workspace_id = ${workspaceId}::uuid AND k.id = ${kpiId}::uuid`;
 }

@@ -12,7 +12,6 @@ import {
   calendarBound,
   calendarUnits,
   type KpiChartInput,
-  kpiDataVersionQuery,
   kpiSummaries,
   maxBuckets,
   maxRangeMs,
@@ -23,17 +22,10 @@ import {
   sql,
   type SummaryPeriod,
 } from "@northstar/db";
-import { type KpiListRow, kpiListQuery, kpiSelect } from "../kpi/list.ts";
+import { kpiChartHeadQuery, type KpiListRow, kpiListQuery, kpiSelect } from "../kpi/list.ts";
 import { readChartAnswer } from "../kpi/chart.ts";
 import { pageOf } from "../pagination.ts";
-import {
-  assertKpiCapacity,
-  assertKpiWritable,
-  historyStart,
-  planOf,
-  workspacePlan,
-  workspacePlanQuery,
-} from "../plans.ts";
+import { assertKpiCapacity, assertKpiWritable, historyStart, planOf, workspacePlan } from "../plans.ts";
 import { withoutWorkspaceRef, workspaceProcedure, workspaceReadProcedure } from "../trpc.ts";
 
 /** A data point as the KPI page lists it (dataPointSelect's fields). */
@@ -347,17 +339,13 @@ export const kpiRouter = {
         ),
     )
     .query(async ({ ctx, input }) => {
-      // One round trip for the KPI, the plan and the version of the KPI's data; then the chart (both
+      // One statement for the KPI, the plan and the version of the KPI's data; then the chart (both
       // periods and the hidden count, one statement) clipped to the plan's window, unless this
       // host has it for that version.
-      const [kpis, plans, versions] = await ctx.read.batch(
-        kpiListQuery({ workspaceId: ctx.workspace.id, status: "all", take: 1, id: input.kpiId }),
-        workspacePlanQuery,
-        kpiDataVersionQuery(ctx.workspace.id, input.kpiId),
-      );
-      const kpi = kpis[0];
+      const heads = await queryRows(ctx.read, kpiChartHeadQuery(ctx.workspace.id, input.kpiId));
+      const kpi = heads[0];
       if (!kpi) throw kpiNotFound();
-      const start = historyStart(planOf(plans, ctx.billing), ctx.clock());
+      const start = historyStart(planOf(heads, ctx.billing), ctx.clock());
       const range: KpiChartInput = {
         kpiId: input.kpiId,
         workspaceId: ctx.workspace.id,
@@ -376,7 +364,7 @@ export const kpiRouter = {
             {
               workspaceId: ctx.workspace.id,
               kpiId: kpi.id,
-              version: versions[0]?.version ?? null,
+              version: kpi.version,
               from: input.from,
               to: input.to,
               buckets: input.buckets,
