@@ -5,9 +5,9 @@ import type { SessionInfo } from "./auth/session.ts";
 
 // A hot read's session and membership, checked in the read's own round trip. A read procedure
 // (trpc.ts, workspaceReadProcedure) first learns who the caller is and what they are in the
-// workspace, then reads: two round trips, and the first was a third of the host's and the
-// database's work for a kept chart (README: one round trip took `kpi.series` from 1,176 to 1,629
-// calls/s). This host remembers what the first round trip said, per session and workspace: a hint,
+// workspace, then reads: two round trips, each a transaction, a socket write and a wake-up on both
+// sides (for a kept chart, one round trip instead of two gave about 8% more calls/s on the bench's
+// quick size). This host remembers what the first round trip said, per session and workspace: a hint,
 // never an answer. The handler's first statements go out behind the same session and membership
 // statements, in the same transaction and snapshot, with the user set by the session statement
 // itself; nothing the handler read reaches it until those rows agree with the hint. A signed-out
