@@ -18,6 +18,8 @@ const databaseEnvSchema = z.object({
   APP_DATABASE_URL: postgresUrl("APP_DATABASE_URL").optional(),
   WORKER_DATABASE_URL: postgresUrl("WORKER_DATABASE_URL").optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  // The hot reads' own pipelined connections (client.ts, defaultReadPoolSize when unset).
+  DATABASE_READ_POOL_SIZE: z.coerce.number().int().min(1).max(200).optional(),
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   DATABASE_CONNECTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
 });
@@ -46,6 +48,7 @@ export function databaseOptionsFromEnv(env: Environment, login: ProcessLogin): D
   return {
     url,
     poolSize: parsed.DATABASE_POOL_SIZE,
+    ...(parsed.DATABASE_READ_POOL_SIZE === undefined ? {} : { readPoolSize: parsed.DATABASE_READ_POOL_SIZE }),
     statementTimeoutMs: parsed.DATABASE_STATEMENT_TIMEOUT_MS,
     connectionTimeoutMs: parsed.DATABASE_CONNECTION_TIMEOUT_MS,
   };

@@ -22,6 +22,7 @@ test("the client's options come from a validated environment: each process's own
     WORKER_DATABASE_URL: "postgres://worker@db/northstar",
   };
   expect(databaseOptionsFromEnv(both, "worker").url).toBe("postgres://worker@db/northstar");
+  expect(databaseOptionsFromEnv({ ...both, DATABASE_READ_POOL_SIZE: "2" }, "host").readPoolSize).toBe(2);
 });
 
 test("a process never falls back to the owner's DATABASE_URL, and a bad environment says what to fix", () => {
@@ -37,6 +38,9 @@ test("a process never falls back to the owner's DATABASE_URL, and a bad environm
   expect(() =>
     databaseOptionsFromEnv({ WORKER_DATABASE_URL: "postgresql://x@y/z", DATABASE_POOL_SIZE: "0" }, "worker"),
   ).toThrow(/DATABASE_POOL_SIZE/);
+  expect(() =>
+    databaseOptionsFromEnv({ APP_DATABASE_URL: "postgresql://x@y/z", DATABASE_READ_POOL_SIZE: "many" }, "host"),
+  ).toThrow(/DATABASE_READ_POOL_SIZE/);
 });
 
 test("the development tools' server: DATABASE_URL when set, checked; else none (embedded)", () => {
