@@ -36,6 +36,8 @@ export interface Running {
   errors: { count: number; first: string[] };
   /** The host's own time per request (its request log's ms), by status and by when it was logged. */
   requestTimes: { at: number; status: number; ms: number }[];
+  /** The process's inspector (live-memory.ts reads its memory there). */
+  inspectorUrl: string;
   /** The last part of the output, for a failure report. */
   tail(): string;
   stop(): Promise<number | null>;
@@ -45,7 +47,8 @@ const tailBytes = 16_384;
 
 /**
  * Starts `entry` with node + tsx (as `pnpm start` does) and resolves once a line of its output
- * contains `ready` (with that line); rejects if it exits first.
+ * contains `ready` (with that line); rejects if it exits first. Its inspector listens on a free
+ * port of 127.0.0.1, for live-memory.ts: it costs nothing until a client attaches.
  */
 function start(
   name: string,
@@ -54,7 +57,7 @@ function start(
   env: Record<string, string>,
   ready: string,
 ): Promise<{ running: Running; line: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", entry], {
+  const child = spawn(process.execPath, ["--inspect=127.0.0.1:0", "--import", "tsx", entry], {
     cwd,
     env: { PATH: inheritedPath(), NODE_ENV: "production", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -74,6 +77,7 @@ function start(
     pid: child.pid ?? 0,
     errors,
     requestTimes,
+    inspectorUrl: "",
     tail: () => tail,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
@@ -98,9 +102,16 @@ function start(
           errors.count += 1;
           if (errors.first.length < 5) errors.first.push(line.slice(0, 2_000));
         }
+        const inspector = /^Debugger listening on (ws:\/\/\S+)/.exec(line);
+        if (inspector?.[1]) running.inspectorUrl = inspector[1];
         const request = /"status":(\d+),"ms":([\d.]+)/.exec(line);
         if (request) requestTimes.push({ at: performance.now(), status: Number(request[1]), ms: Number(request[2]) });
         if (!started && line.includes(ready)) {
+          if (!running.inspectorUrl) {
+            child.kill("SIGKILL");
+            reject(new Error(`${name} is ready but its inspector never said where it listens:\n${tail}`));
+            return;
+          }
           started = true;
           resolve({ running, line });
         }
