@@ -6,6 +6,7 @@ import pg from "pg";
 import { isConnectionLost, rethrowAsDatabaseError, toDatabaseError } from "./errors.ts";
 import { PrismaClient, type Prisma } from "./generated/prisma/client.ts";
 import type { Query, RowsOf } from "./query.ts";
+import { SharedReaders } from "./shared-readers.ts";
 
 // The only handle a request gets: a Prisma transaction client whose every statement runs inside
 // one transaction, as the unprivileged role, with the request's user and workspace set.
@@ -63,7 +64,7 @@ export interface DatabaseOptions {
    */
   url: string;
   poolSize?: number;
-  /** Connections of the readers' pool (see Database.reader); defaults to defaultReadPoolSize, or poolSize if smaller. */
+  /** The readers' shared connections (see Database.reader); defaults to defaultReadPoolSize, or poolSize if smaller. */
   readPoolSize?: number;
   statementTimeoutMs?: number;
   connectionTimeoutMs?: number;
@@ -160,10 +161,10 @@ function preparedName(client: pg.PoolClient, text: string): string | undefined {
 }
 
 /**
- * The readers' connections unless configured. A reader holds one for a single pipelined round trip,
- * so a few keep up with many requests, and more than the database has cores only adds contention:
- * on a 2-core machine running host and database, 2 or 4 read connections served 15-30% more calls
- * than 10, for every hot read (README, the API benchmark).
+ * The readers' connections unless configured, shared by every read (shared-readers.ts). More than
+ * the database has cores only adds contention: on a 2-core machine running host and database, 2 or
+ * 4 read connections served 15-30% more calls than 10, for every hot read (README, the API
+ * benchmark); 2 and 4 shared connections did alike.
  */
 export const defaultReadPoolSize = 4;
 
@@ -176,13 +177,10 @@ export function createDatabase(options: DatabaseOptions): Database {
     application_name: "northstar",
   };
   const pool = new pg.Pool({ ...poolOptions, max: options.poolSize ?? 10 });
-  // Pipeline mode writes queued statements without waiting for the previous answer. Its own pool:
-  // Prisma waits for each answer anyway.
-  const readPool = new pg.Pool({
-    ...poolOptions,
-    max: options.readPoolSize ?? Math.min(defaultReadPoolSize, options.poolSize ?? defaultReadPoolSize),
-    pipeline: true,
-  });
+  // Pipeline mode writes queued statements without waiting for the previous answer. Its own pool,
+  // whose connections the readers keep and share: Prisma waits for each answer anyway.
+  const readPoolSize = options.readPoolSize ?? Math.min(defaultReadPoolSize, options.poolSize ?? defaultReadPoolSize);
+  const readPool = new pg.Pool({ ...poolOptions, max: readPoolSize, pipeline: true });
   // An idle connection that dies (server restart) is dropped by its pool; without a listener the
   // pool's error event would end the process.
   const onIdleError = options.onIdleConnectionError ?? (() => undefined);
@@ -254,47 +252,38 @@ export function createDatabase(options: DatabaseOptions): Database {
     }
   }
 
+  const readers = new SharedReaders(readPool, readPoolSize);
+
   async function readInContext(begin: string, queries: readonly Prisma.Sql[]): Promise<unknown[][]> {
     const lostBefore = connectionsLost;
-    let client: pg.PoolClient;
+    let settled: PromiseSettledResult<pg.QueryResult>[];
     try {
-      client = await readPool.connect();
+      settled = await readers.use(({ client, drop }) => {
+        // Built before anything is sent: a statement that cannot be built must not leave BEGIN open.
+        const statements = queries.map((query) => ({
+          name: preparedName(client, query.text),
+          text: query.text,
+          values: query.values,
+        }));
+        // All are queued at once and answered in order. Should BEGIN or the settings fail, the
+        // statements meet an aborted transaction and fail too; COMMIT then only rolls back.
+        const sent = [
+          client.query(begin),
+          ...statements.map((statement) => client.query<pg.QueryResultRow>(statement)),
+          client.query("COMMIT"),
+        ];
+        return Promise.allSettled(sent).then((answers) => {
+          // Without a COMMIT answer the connection's state is unknown: out of the rotation.
+          if (answers.at(-1)?.status !== "fulfilled") drop();
+          return answers;
+        });
+      });
     } catch (error) {
-      return rethrowAsDatabaseError(error);
+      return rethrowAsDatabaseError(lostDuring(lostBefore, error));
     }
-    let statements: pg.QueryConfig[];
-    try {
-      // Built before anything is sent: a statement that cannot be built must not leave BEGIN open.
-      statements = queries.map((query) => ({
-        name: preparedName(client, query.text),
-        text: query.text,
-        values: query.values,
-      }));
-    } catch (error) {
-      client.release();
-      throw error;
-    }
-    // All are written at once and answered in order. Should BEGIN or the settings fail, the
-    // statements meet an aborted transaction and fail too; COMMIT then only rolls back.
-    // Corked, they leave in one write: pg writes each statement on its own, and under load the
-    // host spent more time in those socket writes than in anything else it does for a call.
-    const socket = client.connection.stream;
-    socket.cork();
-    let sent: [Promise<pg.QueryResult>, ...Promise<pg.QueryResult>[]];
-    try {
-      sent = [
-        client.query(begin),
-        ...statements.map((statement) => client.query<pg.QueryResultRow>(statement)),
-        client.query("COMMIT"),
-      ];
-    } finally {
-      socket.uncork();
-    }
-    const [opened, ...answers] = await Promise.allSettled(sent);
+    const [opened, ...answers] = settled;
     const closed = answers.pop();
-    // Without a COMMIT answer the connection's state is unknown: drop it rather than reuse it.
-    client.release(closed?.status !== "fulfilled");
-    if (opened.status === "rejected") return rethrowAsDatabaseError(lostDuring(lostBefore, opened.reason));
+    if (opened?.status === "rejected") return rethrowAsDatabaseError(lostDuring(lostBefore, opened.reason));
     const rows: unknown[][] = [];
     for (const answer of answers) {
       if (answer.status === "rejected") return rethrowAsDatabaseError(lostDuring(lostBefore, answer.reason));
@@ -339,6 +328,7 @@ export function createDatabase(options: DatabaseOptions): Database {
     },
     async close() {
       await prisma.$disconnect();
+      readers.close();
       await Promise.all([pool.end(), readPool.end()]);
     },
   };

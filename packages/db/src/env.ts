@@ -18,7 +18,7 @@ const databaseEnvSchema = z.object({
   APP_DATABASE_URL: postgresUrl("APP_DATABASE_URL").optional(),
   WORKER_DATABASE_URL: postgresUrl("WORKER_DATABASE_URL").optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
-  // The hot reads' own pipelined connections (client.ts, defaultReadPoolSize when unset).
+  // The hot reads' own pipelined connections, shared by all of them (client.ts, defaultReadPoolSize when unset).
   DATABASE_READ_POOL_SIZE: z.coerce.number().int().min(1).max(200).optional(),
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   DATABASE_CONNECTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
