@@ -37,6 +37,11 @@ export async function liveMemory(inspectorUrl: string): Promise<LiveMemory> {
     if (reply.error) call.reject(new Error(`inspector: ${reply.error.message}`));
     else call.resolve(reply.result);
   });
+  // A process that dies mid-call closes the socket: its calls fail rather than wait for ever.
+  socket.addEventListener("close", () => {
+    for (const call of waiting.values()) call.reject(new Error(`the inspector at ${inspectorUrl} closed`));
+    waiting.clear();
+  });
   await new Promise<void>((resolve, reject) => {
     socket.addEventListener("open", () => {
       resolve();

@@ -322,13 +322,13 @@ function report(results: {
   synced: { n: number } | undefined;
 }): void {
   const { stats, burst, ledger, memory, live } = results;
+  const moments = [
+    ["start", "start"],
+    ["halfway", "half-way"],
+    ["steadyEnd", "end of steady"],
+  ] as const;
   const liveLine = (name: "host" | "worker") =>
-    (["start", "halfway", "steadyEnd"] as const)
-      .map(
-        (at) =>
-          `${at === "steadyEnd" ? "end of steady" : at === "halfway" ? "half-way" : at} ${mib(liveTotal(live[at][name]))}`,
-      )
-      .join(", ") +
+    moments.map(([at, label]) => `${label} ${mib(liveTotal(live[at][name]))}`).join(", ") +
     ` (heap ${mib(live.steadyEnd[name].heap)} + outside it ${mib(live.steadyEnd[name].external)} at the end);` +
     ` RSS after it ${mib(live.halfway[name].rss)} → ${mib(live.steadyEnd[name].rss)}`;
   for (const phase of ["steady", "after"]) {

@@ -54,7 +54,14 @@ export class SharedReaders {
    * its first await: that is what keeps them together on the connection.
    */
   async use<T>(read: (connection: SharedConnection) => Promise<T>): Promise<T> {
-    const connection = await this.#pick();
+    // Taken and counted in the same turn as `read` queues on it: between an await and the next
+    // line, another read's drop() could retire and release the connection.
+    let connection = this.#leastBusy();
+    while (!connection) {
+      // None yet: wait for the one being opened (its error is this read's).
+      await this.#opening;
+      connection = this.#leastBusy();
+    }
     connection.reads += 1;
     if (!connection.corked) {
       connection.corked = true;
@@ -84,17 +91,14 @@ export class SharedReaders {
     for (const connection of this.#connections) this.#retire(connection, false);
   }
 
-  async #pick(): Promise<Connection> {
-    for (;;) {
-      if (this.#closed) throw new Error("The database client is closed.");
-      const live = this.#connections;
-      if (live.length < this.#size) this.#openOne();
-      let best: Connection | undefined;
-      for (const connection of live) if (!best || connection.reads < best.reads) best = connection;
-      if (best) return best;
-      // None yet: wait for the one being opened (its error is this read's).
-      await this.#opening;
-    }
+  /** The shared connection with the fewest reads in flight, if any; opens another while below `size`. */
+  #leastBusy(): Connection | undefined {
+    if (this.#closed) throw new Error("The database client is closed.");
+    const live = this.#connections;
+    if (live.length < this.#size) this.#openOne();
+    let best: Connection | undefined;
+    for (const connection of live) if (!best || connection.reads < best.reads) best = connection;
+    return best;
   }
 
   #openOne(): void {
