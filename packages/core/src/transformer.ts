@@ -1,4 +1,5 @@
 import { SuperJSON } from "superjson";
+import { readSeriesColumns, writeSeriesColumns } from "./series-wire.ts";
 
 // The API's wire format (tRPC's transformer), one instance for the host and every client:
 // superjson, which carries dates and other non-JSON values as they are, plus one type of its own.
@@ -7,9 +8,9 @@ import { SuperJSON } from "superjson";
 // numbers, some 100 kB of JSON). superjson walks every one of them looking for values JSON cannot
 // carry, which cost the host 2 to 4 ms of its one thread per chart, more than the database spends
 // on it. As a SeriesColumns they travel as JSON text instead, written once per columns object: a
-// chart the host keeps (the api's kpi/chart-cache.ts) is written once and sent as is after that.
-// Columns hold only finite numbers and nulls (bucket figures from the database), which JSON
-// carries exactly.
+// chart the host keeps (the api's kpi/chart-cache.ts) is written once and sent as is after that,
+// without the columns the others give (series-wire.ts). Columns hold only finite numbers and
+// nulls (bucket figures from the database), which JSON carries exactly.
 
 /** A chart's series, one array per figure, a value per bucket (see the api's kpi/compare.ts). */
 export interface SeriesColumnsFields {
@@ -57,7 +58,7 @@ const texts = new WeakMap<SeriesColumns, string>();
 function textOf(columns: SeriesColumns): string {
   let text = texts.get(columns);
   if (text === undefined) {
-    text = JSON.stringify(columns);
+    text = writeSeriesColumns(columns);
     texts.set(columns, text);
   }
   return text;
@@ -71,7 +72,9 @@ transformer.registerCustom<SeriesColumns, string>(
     serialize: textOf,
     // A plain object where it arrives (the client): TanStack Query's structural sharing compares
     // plain objects only, so an unchanged chart keeps its identity across refetches.
-    deserialize: (text) => JSON.parse(text) as SeriesColumns,
+    deserialize: readSeriesColumns,
   },
-  "SeriesColumns",
+  // Named for the compact text (series-wire.ts): a client still on the former text, JSON of the
+  // whole columns, fails on the unknown name rather than reading the arrays as fields.
+  "SeriesColumns2",
 );
