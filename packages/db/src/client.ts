@@ -66,6 +66,8 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** The readers' shared connections (see Database.reader); defaults to defaultReadPoolSize, or poolSize if smaller. */
   readPoolSize?: number;
+  /** Reads in flight on a read connection before the next is used; defaults to defaultReadDepth (shared-readers.ts). */
+  readDepth?: number;
   statementTimeoutMs?: number;
   connectionTimeoutMs?: number;
   /** Longest a request's transaction may stay open. */
@@ -161,10 +163,10 @@ function preparedName(client: pg.PoolClient, text: string): string | undefined {
 }
 
 /**
- * The readers' connections unless configured, shared by every read (shared-readers.ts). More than
- * the database has cores only adds contention: on a 2-core machine running host and database, 2 or
- * 4 read connections served 15-30% more calls than 10, for every hot read (README, the API
- * benchmark); 2 and 4 shared connections did alike.
+ * The readers' connections at most unless configured, shared by every read (shared-readers.ts),
+ * which use the next only when reads pile up on the ones before. More than the database has cores
+ * only adds contention: on a 2-core machine running host and database, 2 or 4 read connections
+ * served 15-30% more calls than 10, for every hot read (README, the API benchmark).
  */
 export const defaultReadPoolSize = 4;
 
@@ -252,7 +254,7 @@ export function createDatabase(options: DatabaseOptions): Database {
     }
   }
 
-  const readers = new SharedReaders(readPool, readPoolSize);
+  const readers = new SharedReaders(readPool, readPoolSize, options.readDepth);
 
   async function readInContext(begin: string, queries: readonly Prisma.Sql[]): Promise<unknown[][]> {
     const lostBefore = connectionsLost;

@@ -30,8 +30,13 @@ async function readSeen(database: Database, workspaceId: string, userId: string)
   return { pid: where.pid, workspace: where.workspace, user: who.user };
 }
 
-async function withReaders<T>(size: number, work: (database: Database) => Promise<T>): Promise<T> {
-  const database = createDatabase({ url: ctx().database.hostUrl, poolSize: 2, readPoolSize: size });
+async function withReaders<T>(size: number, work: (database: Database) => Promise<T>, readDepth?: number): Promise<T> {
+  const database = createDatabase({
+    url: ctx().database.hostUrl,
+    poolSize: 2,
+    readPoolSize: size,
+    ...(readDepth === undefined ? {} : { readDepth }),
+  });
   try {
     return await work(database);
   } finally {
@@ -46,6 +51,55 @@ test("300 reads at once over 2 connections: each in its own context, on at most 
     expect(seen.map(({ workspace, user }) => ({ workspaceId: workspace, userId: user }))).toEqual(contexts);
     expect(new Set(seen.map((each) => each.pid)).size).toBeLessThanOrEqual(2);
   });
+});
+
+test("reads fill one connection before the next: 20 at once over up to 4 connections run on one backend", async () => {
+  await withReaders(4, async (database) => {
+    const seen = await Promise.all(Array.from({ length: 20 }, () => readSeen(database, randomUUID(), randomUUID())));
+    expect(new Set(seen.map((each) => each.pid)).size).toBe(1);
+    const again = await Promise.all(Array.from({ length: 20 }, () => readSeen(database, randomUUID(), randomUUID())));
+    expect(new Set([...seen, ...again].map((each) => each.pid)).size).toBe(1);
+  });
+});
+
+test("reads stuck on a connection at its depth: the next read opens and takes another", async () => {
+  const lock = await ctx().admin.connect();
+  try {
+    await lock.query("SELECT pg_advisory_lock(7401)");
+    await withReaders(
+      2,
+      async (database) => {
+        const reader = database.reader({ userId: null, workspaceId: randomUUID() });
+        const [first] = await queryRows(reader, sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`);
+        // Two reads wait for the lock on the first connection, which is then at its depth.
+        const stuck = Array.from({ length: 2 }, () =>
+          queryRows(
+            reader,
+            sql<{ pid: number }>`SELECT pg_backend_pid() AS pid FROM pg_advisory_xact_lock_shared(7401)`,
+          ),
+        );
+        // This one finds every connection at depth: it opens the second, and waits behind them.
+        const behind = queryRows(reader, sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`);
+        await expect
+          .poll(async () => {
+            const { rows } = await ctx().admin.query<{ n: number }>(
+              "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND usename <> current_user",
+            );
+            return rows[0]?.n;
+          })
+          .toBe(2);
+        const [next] = await queryRows(reader, sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`);
+        expect(next?.pid).not.toBe(first?.pid);
+        await lock.query("SELECT pg_advisory_unlock(7401)");
+        const waited = [...(await Promise.all(stuck)), await behind].flat();
+        expect(waited.map((row) => row.pid)).toEqual([first?.pid, first?.pid, first?.pid]);
+      },
+      2,
+    );
+  } finally {
+    await lock.query("SELECT pg_advisory_unlock_all()");
+    lock.release();
+  }
 });
 
 test("a read that fails among others fails alone, and the connections serve the next reads", async () => {
@@ -85,7 +139,7 @@ test("connections terminated under the readers: their reads fail as lost, the ne
       ),
     );
     await ctx().admin.query("SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid", [pids]);
-    // Ten half-second reads queued per connection: most were still waiting when their backend died.
+    // Twenty half-second reads queued: most were still waiting when their backend died.
     const settled = await during;
     expect(settled.filter((answer) => answer.status === "rejected").length).toBeGreaterThan(0);
     for (const answer of settled) if (answer.status === "rejected") expect(isConnectionLost(answer.reason)).toBe(true);
