@@ -22,10 +22,9 @@ import {
   quantile,
 } from "@northstar/db/testing";
 import autocannon from "autocannon";
-// generateData is not among @northstar/db's exports (its own scripts import it by path, too).
-import { generateData } from "@northstar/db/generate";
 import type { ListeningApp } from "../test/listen.ts";
 import { whole } from "./flags.ts";
+import { generateInThread } from "./generate-thread.ts";
 import { arrange, seriesRange, type Signed, signIn, startHost, type Tenant, tenants, tokenOf } from "./tenants.ts";
 
 type Pool = OperatorPool;
@@ -317,7 +316,7 @@ async function run(serverUrl: string): Promise<void> {
     );
     let started = performance.now();
     let reported = 0;
-    const generated = await generateData({
+    const generated = await generateInThread({
       url: testDatabase.adminUrl,
       workspaces: size.workspaces,
       kpisPerWorkspace: size.kpis,
