@@ -10,10 +10,12 @@ import type pg from "pg";
 // carries the load until reads pile up on it (a slow statement, a busy server), and only then the
 // next. Spreading reads evenly over 4 connections served 25-45% fewer calls than filling one,
 // with goal.list's p99 about twice as long (the API benchmark on 2 cores): every connection in
-// use costs a write and a wake-up per turn, and a backend competing with the host. PostgreSQL answers a connection's statements in order,
-// one transaction after another, so reads on one connection never interleave: a read that fails
-// aborts only its own transaction, which its COMMIT ends. What the reads of one turn of the event
-// loop queue on a connection leaves in one write (the socket is corked until the turn ends).
+// use costs a write and a wake-up per turn, and a backend competing with the host.
+//
+// PostgreSQL answers a connection's statements in order, one transaction after another, so
+// reads on one connection never interleave: a read that fails aborts only its own transaction,
+// which its COMMIT ends. What the reads of one turn of the event loop queue on a connection
+// leaves in one write (the socket is corked until the turn ends).
 //
 // A connection that dies, or whose COMMIT failed (its state is then unknown), leaves the rotation:
 // reads already queued on it get its answers or its error, and it goes back to the pool, which
