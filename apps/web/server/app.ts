@@ -191,24 +191,25 @@ export function createApp(options: AppOptions): Hono<HostBindings> {
   );
   // File imports stream past the body limit below, under their own (import-route.ts).
   app.route("/import", importRoutes({ database, publicOrigin, secure, limits: callLimits, billing }));
-  app.use(
-    bodyLimit({
-      maxSize: maxBody,
-      onError: (c) => {
-        // The unread rest of the body is still on the socket: the connection cannot be reused.
-        c.header("connection", "close");
-        return c.json(
-          {
-            error: {
-              code: "PAYLOAD_TOO_LARGE",
-              message: `The request body is larger than the ${Math.floor(maxBody / 1024)} KiB this server accepts.`,
-            },
+  const limitBody = bodyLimit({
+    maxSize: maxBody,
+    onError: (c) => {
+      // The unread rest of the body is still on the socket: the connection cannot be reused.
+      c.header("connection", "close");
+      return c.json(
+        {
+          error: {
+            code: "PAYLOAD_TOO_LARGE",
+            message: `The request body is larger than the ${Math.floor(maxBody / 1024)} KiB this server accepts.`,
           },
-          413,
-        );
-      },
-    }),
-  );
+        },
+        413,
+      );
+    },
+  });
+  // GET and HEAD carry no body (the fetch standard refuses one), and asking for it makes the Node
+  // adapter build a whole Request: 4% of the host's thread on a kept chart.
+  app.use((c, next) => (c.req.method === "GET" || c.req.method === "HEAD" ? next() : limitBody(c, next)));
 
   // 3. Probes: the process is up; the database answers.
   app.get("/healthz", (c) => c.json({ status: "ok" }));
