@@ -4,8 +4,9 @@ import { workspacePlanQuery } from "../src/plans.ts";
 import { createUser, createWorkspace, useApiDatabase } from "./support.ts";
 
 // The definer functions of the 20261125000400_auth and 20261130000100_invitation_consent
-// migrations, checked at the database: owned by northstar_definer with an empty search_path,
-// executable by northstar_app only; invitations under the same row-level rules as memberships,
+// migrations and the read policies' membership helper (20261201000200_context_read_once),
+// checked at the database: owned by northstar_definer with an empty search_path, executable by
+// northstar_app only; invitations under the same row-level rules as memberships,
 // answered only by the user whose email they name.
 
 const ctx = useApiDatabase();
@@ -17,6 +18,7 @@ const functions = [
   "app.decline_invitation(uuid)",
   "app.workspace_slug_available(text)",
   "app.workspace_plan()",
+  "app.member_workspace_id()",
 ];
 
 async function failure(promise: Promise<unknown>): Promise<DatabaseError> {
