@@ -48,11 +48,15 @@ function rawQuery(pool: pg.Pool, query: Prisma.Sql, prepared: boolean): Promise<
 async function pipelined(pool: pg.Pool, role: string, context: RequestContext, query: Prisma.Sql): Promise<unknown[]> {
   const client = await pool.connect();
   try {
-    const begin = `BEGIN READ ONLY; SELECT set_config('role', '${role}', true),
-      set_config('app.user_id', '${context.userId ?? ""}', true),
-      set_config('app.workspace_id', '${context.workspaceId ?? ""}', true)`;
-    const [, result] = await Promise.all([
-      client.query(begin),
+    const settings = `SELECT set_config('role', $1, true), set_config('app.user_id', $2, true),
+      set_config('app.workspace_id', $3, true)`;
+    const [, , result] = await Promise.all([
+      client.query("BEGIN READ ONLY"),
+      client.query({
+        name: statementName(settings),
+        text: settings,
+        values: [role, context.userId ?? "", context.workspaceId ?? ""],
+      }),
       client.query<pg.QueryResultRow>({ name: statementName(query.text), text: query.text, values: query.values }),
       client.query("COMMIT"),
     ]);
