@@ -10,18 +10,28 @@ const columnsArbitrary = fc
   .record({
     buckets: fc.array(
       fc.record({
-        width: fc.integer({ min: 1, max: 3 * dayMs }),
-        gap: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: dayMs })),
+        // Often a day after the one before (starts a fixed step apart), sometimes not.
+        width: fc.oneof(fc.constant(dayMs), fc.constant(dayMs), fc.integer({ min: 1, max: 3 * dayMs })),
+        gap: fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 1, max: dayMs })),
         // JSON has no -0 (JSON.stringify writes it as 0), as it never had for these columns.
         sum: fc.option(fc.double({ noNaN: true, noDefaultInfinity: true }).map((x) => x + 0)),
-        count: fc.integer({ min: 0, max: 1_000 }),
-        min: fc.option(fc.double({ noNaN: true, noDefaultInfinity: true }).map((x) => x + 0)),
-        max: fc.option(fc.integer()),
-        last: fc.option(fc.double({ noNaN: true, noDefaultInfinity: true }).map((x) => x + 0)),
+        // Often a regular feed's count or none (runs), sometimes any.
+        count: fc.oneof(fc.constant(24), fc.constant(0), fc.integer({ min: 0, max: 1_000 })),
+        min: fc.option(
+          fc.oneof(
+            fc.constant(1),
+            fc.double({ noNaN: true, noDefaultInfinity: true }).map((x) => x + 0),
+          ),
+        ),
+        max: fc.option(fc.oneof(fc.constant(2), fc.integer())),
+        last: fc.option(
+          fc.double({ noNaN: true, noDefaultInfinity: true }).map((x) => x + 0),
+          { freq: 2 },
+        ),
         avgNudge: fc.oneof(fc.constant(0), fc.constant(0), fc.constant(0), fc.double({ min: 1, max: 2, noNaN: true })),
         ownValue: fc.option(fc.double({ noNaN: true, noDefaultInfinity: true }).map((x) => x + 0)),
       }),
-      { maxLength: 40 },
+      { maxLength: 60 },
     ),
     first: fc.integer({ min: -1e12, max: 4e12 }),
     value: fc.constantFrom("sum", "avg", "min", "max", "last", "count", "own"),
@@ -94,6 +104,46 @@ describe("series columns on the wire", () => {
     expect(text).not.toContain('"');
     expect(text.length).toBeLessThan(JSON.stringify(columns).length / 2);
     expect(readSeriesColumns(text)).toEqual(columns);
+  });
+
+  test("a year of days sends its starts and a steady count as runs, and no data at all in a few numbers", () => {
+    const columns = yearOfDays();
+    columns.count.fill(24);
+    columns.sum.forEach((_, day) => {
+      columns.avg[day] = columns.value[day] = (columns.sum[day] ?? 0) / 24;
+    });
+    const [start, , , , , , , , count] = JSON.parse(writeSeriesColumns(columns)) as unknown[];
+    expect(start).toEqual([[Date.UTC(2026, 0, 1), dayMs, 364]]);
+    expect(count).toEqual([[24, 365]]);
+    expect(readSeriesColumns(writeSeriesColumns(columns))).toEqual(columns);
+
+    const empty: SeriesColumnsFields = {
+      ...columns,
+      ...Object.fromEntries(
+        ["value", "sum", "avg", "min", "max", "last"].map((name) => [name, columns.start.map(() => null)]),
+      ),
+      count: columns.start.map(() => 0),
+    };
+    const text = writeSeriesColumns(empty);
+    expect(text.length).toBeLessThan(200);
+    expect(readSeriesColumns(text)).toEqual(empty);
+  });
+
+  test("days across a daylight-saving change are runs of their own steps; starts come back exactly where sums would slip", () => {
+    // Europe/Berlin's days around 29 March 2026: 24 hours, one of 23, then 24 again.
+    const start = Array.from(
+      { length: 60 },
+      (_, day) => Date.UTC(2026, 2, 1) + day * dayMs - (day > 28 ? 3_600_000 : 0),
+    );
+    const days = { ...yearOfDays(), start, end: start.map((at, i) => start[i + 1] ?? at + dayMs) };
+    const [packed] = JSON.parse(writeSeriesColumns(days)) as unknown[];
+    expect(packed).toEqual([[Date.UTC(2026, 2, 1), dayMs, 28, dayMs - 3_600_000, 1, dayMs, 30]]);
+
+    // Steps of 0.1 do not add up to multiples of 0.1 in binary: the runs break where a sum would
+    // slip, and the starts still come back exactly.
+    const fractions = Array.from({ length: 50 }, (_, i) => i * 0.1);
+    const slipping = { ...days, start: fractions, end: fractions.map((at) => at + 1) };
+    expect(readSeriesColumns(writeSeriesColumns(slipping)).start).toEqual(fractions);
   });
 
   test("columns that are not the others are sent whole", () => {

@@ -3,12 +3,22 @@ import type { SeriesColumnsFields } from "./transformer.ts";
 // A chart's columns as they travel (transformer.ts): JSON text written once per columns object.
 // Three of the nine columns are usually the others again: `end` is the next bucket's start,
 // `value` is the figure the KPI's aggregation names, and `avg` is sum / count. Those are left out
-// when every bucket says so, which halves a year of days (about 28 kB to 12 kB per period). The
-// text is an array of arrays of numbers, with no quotes: tRPC's JSON.stringify then copies it
-// into the response without escaping a character of it. Each omission is checked bucket by
-// bucket when the text is written, so what arrives equals what was sent.
+// when every bucket says so. Of the rest, a column that mostly repeats itself travels as runs:
+// bucket starts a fixed step apart (a year of days is three numbers instead of 365), counts of a
+// regular feed, and the nulls of a period with no data. The API benchmark's chart (a year of
+// hourly points in days, and the year before) is 7.0 kB: 26.2 kB without runs, 50.6 kB whole.
+// The text is an array of arrays of numbers, with no quotes: tRPC's JSON.stringify then copies it
+// into the response without escaping a character of it. Each omission and run is checked value
+// by value when the text is written, so what arrives equals what was sent.
 
 const figures = ["sum", "avg", "min", "max", "last", "count"] as const;
+
+/**
+ * A column as it travels: its values, or `[runs]` (a single array inside the column's own) where
+ * runs say the same in at most half as many numbers: for starts `[first, step, times, step,
+ * times, ...]`, for any other column `[value, times, value, times, ...]`.
+ */
+type Packed<T extends number | null> = T[] | [runs: (number | null)[]];
 
 /**
  * [start, end, value, sum, avg, min, max, last, count], where `end` may be the last bucket's end
@@ -16,15 +26,15 @@ const figures = ["sum", "avg", "min", "max", "last", "count"] as const;
  * column it equals, and `avg` null (sum / count, null where there is no sum or no point).
  */
 type Wire = [
-  start: number[],
+  start: Packed<number>,
   end: number[] | number,
-  value: (number | null)[] | number,
-  sum: (number | null)[],
-  avg: (number | null)[] | null,
-  min: (number | null)[],
-  max: (number | null)[],
-  last: (number | null)[],
-  count: number[],
+  value: Packed<number | null> | number,
+  sum: Packed<number | null>,
+  avg: Packed<number | null> | null,
+  min: Packed<number | null>,
+  max: Packed<number | null>,
+  last: Packed<number | null>,
+  count: Packed<number>,
 ];
 
 function figureAt(index: number): (typeof figures)[number] {
@@ -58,29 +68,105 @@ function sameColumn(a: readonly (number | null)[], b: readonly (number | null)[]
   return true;
 }
 
-/** The columns' text: JSON with no quotes, the derivable columns left out. */
+/** `column` as runs of equal values, when that takes at most half as many numbers. */
+function packRuns<T extends number | null>(column: T[]): Packed<T> {
+  const runs: (number | null)[] = [];
+  for (let i = 0; i < column.length; ) {
+    const value = column[i] ?? null;
+    let times = 1;
+    while (i + times < column.length && column[i + times] === value) times++;
+    runs.push(value, times);
+    if (runs.length > column.length / 2) return column;
+    i += times;
+  }
+  return column.length === 0 ? column : [runs];
+}
+
+/** Bucket starts as runs of equal steps, when that takes at most half as many numbers and adds back exactly. */
+function packSteps(start: number[]): Packed<number> {
+  const first = start[0];
+  if (first === undefined) return start;
+  const runs: number[] = [first];
+  let at = first;
+  for (let i = 1; i < start.length; ) {
+    const step = (start[i] ?? 0) - (start[i - 1] ?? 0);
+    let times = 0;
+    // Each start is the one before plus the step, as the reader adds them: no rounding slips in.
+    while (i + times < start.length && start[i + times] === at + step) {
+      at += step;
+      times++;
+    }
+    if (times === 0) return start;
+    runs.push(step, times);
+    if (runs.length > start.length / 2) return start;
+    i += times;
+  }
+  return [runs];
+}
+
+function isPacked<T extends number | null>(column: Packed<T>): column is [runs: (number | null)[]] {
+  return column.length === 1 && Array.isArray(column[0]);
+}
+
+function unpackRuns<T extends number | null>(column: Packed<T>): T[] {
+  if (!isPacked(column)) return column;
+  const [runs] = column;
+  const values: (number | null)[] = [];
+  for (let i = 0; i + 1 < runs.length; i += 2) {
+    const value = runs[i] ?? null;
+    for (let times = runs[i + 1] ?? 0; times > 0; times--) values.push(value);
+  }
+  // The writer packs only a column's own values: a run of another type is not one of its columns.
+  return values as T[];
+}
+
+function unpackSteps(start: Packed<number>): number[] {
+  if (!isPacked(start)) return start;
+  const [runs] = start;
+  let at = runs[0] ?? 0;
+  const values = [at];
+  for (let i = 1; i + 1 < runs.length; i += 2) {
+    const step = runs[i] ?? 0;
+    for (let times = runs[i + 1] ?? 0; times > 0; times--) values.push((at += step));
+  }
+  return values;
+}
+
+/** The columns' text: JSON with no quotes, the derivable columns left out, repeating ones as runs. */
 export function writeSeriesColumns(columns: SeriesColumnsFields): string {
   const valueFigure = figures.findIndex((figure) => sameColumn(columns.value, columns[figure]));
   const wire: Wire = [
-    columns.start,
+    packSteps(columns.start),
     endsAtNextStart(columns) ? (columns.end.at(-1) ?? 0) : columns.end,
-    valueFigure >= 0 ? valueFigure : columns.value,
-    columns.sum,
-    isAverage(columns) ? null : columns.avg,
-    columns.min,
-    columns.max,
-    columns.last,
-    columns.count,
+    valueFigure >= 0 ? valueFigure : packRuns(columns.value),
+    packRuns(columns.sum),
+    isAverage(columns) ? null : packRuns(columns.avg),
+    packRuns(columns.min),
+    packRuns(columns.max),
+    packRuns(columns.last),
+    packRuns(columns.count),
   ];
   return JSON.stringify(wire);
 }
 
 /** The columns back from writeSeriesColumns' text, as plain arrays. */
 export function readSeriesColumns(text: string): SeriesColumnsFields {
-  const [start, endWire, valueWire, sum, avgWire, min, max, last, count] = JSON.parse(text) as Wire;
+  const [startWire, endWire, valueWire, sumWire, avgWire, minWire, maxWire, lastWire, countWire] = JSON.parse(
+    text,
+  ) as Wire;
+  const start = unpackSteps(startWire);
   const end = typeof endWire === "number" ? [...start.slice(1), endWire] : endWire;
-  const avg = avgWire ?? sum.map((figure, i) => averageOf(figure, count[i] ?? 0));
-  const figureColumns = { sum, avg, min, max, last, count };
-  const value = typeof valueWire === "number" ? [...figureColumns[figureAt(valueWire)]] : valueWire;
-  return { start, end, value, sum, avg, min, max, last, count };
+  const sum = unpackRuns(sumWire);
+  const count = unpackRuns(countWire);
+  const avg = avgWire === null ? sum.map((figure, i) => averageOf(figure, count[i] ?? 0)) : unpackRuns(avgWire);
+  const figureColumns = {
+    sum,
+    avg,
+    min: unpackRuns(minWire),
+    max: unpackRuns(maxWire),
+    last: unpackRuns(lastWire),
+    count,
+  };
+  const value = typeof valueWire === "number" ? [...figureColumns[figureAt(valueWire)]] : unpackRuns(valueWire);
+  return { start, end, value, ...figureColumns };
 }

@@ -76,5 +76,5 @@ transformer.registerCustom<SeriesColumns, string>(
   },
   // Named for the compact text (series-wire.ts): a client still on the former text, JSON of the
   // whole columns, fails on the unknown name rather than reading the arrays as fields.
-  "SeriesColumns2",
+  "SeriesColumns3",
 );
