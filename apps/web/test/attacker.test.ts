@@ -591,4 +591,22 @@ describe("hostile request bodies over HTTP", () => {
     expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(prototypeBefore);
     expect(Reflect.get({}, "polluted")).toBeUndefined();
   });
+
+  test("an input naming the chart columns' wire type is refused unread, signed in or not", async () => {
+    // Chart columns travel as runs in answers (@northstar/core's series-wire.ts); read from an
+    // input, these few bytes would ask the host for arrays a million long before any sign-in
+    // (were the count 1e9, for the whole heap). Refused as an unknown value, they are never read.
+    const runs = "[[0,1,1000000]]";
+    const input = JSON.stringify({
+      json: { workspaceId: alice.workspaceId, columns: `[${runs},0,0,[[0,1000000]],null,[],[],[],[]]` },
+      meta: { values: { columns: [["custom", "SeriesColumns3"]] } },
+    });
+    for (const cookie of [alice.cookie, ""]) {
+      const response = await fetch(`${host.url}/trpc/kpi.list?input=${encodeURIComponent(input)}`, {
+        headers: { cookie },
+      });
+      const text = await response.text();
+      expect(response.status, text.slice(0, 300)).toBe(400);
+    }
+  });
 });

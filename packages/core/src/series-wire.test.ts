@@ -87,7 +87,9 @@ describe("series columns on the wire", () => {
     fc.assert(
       fc.property(columnsArbitrary, (fields) => {
         const answer = { columns: new SeriesColumns(fields) };
-        const back = transformer.parse<{ columns: SeriesColumnsFields }>(JSON.stringify(transformer.serialize(answer)));
+        const back = transformer.output.parse<{ columns: SeriesColumnsFields }>(
+          JSON.stringify(transformer.output.serialize(answer)),
+        );
         expect(back.columns).toEqual(fields);
       }),
       { numRuns: 500 },
