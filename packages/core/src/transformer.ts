@@ -1,8 +1,9 @@
 import { SuperJSON } from "superjson";
 import { readSeriesColumns, writeSeriesColumns } from "./series-wire.ts";
 
-// The API's wire format (tRPC's transformer), one instance for the host and every client:
-// superjson, which carries dates and other non-JSON values as they are, plus one type of its own.
+// The API's wire format (tRPC's transformer), shared by the host and every client: superjson,
+// which carries dates and other non-JSON values as they are, plus one type of its own in answers
+// (inputs never carry it; see `inputs` below).
 //
 // A chart's columns are the bulk of most answers (a year of days and the year before: 6,570
 // numbers, some 100 kB of JSON). superjson walks every one of them looking for values JSON cannot
