@@ -131,7 +131,7 @@ describe("series columns on the wire", () => {
     expect(readSeriesColumns(text)).toEqual(empty);
   });
 
-  test("days across a daylight-saving change are runs of their own steps; starts come back exactly where sums would slip", () => {
+  test("days across a daylight-saving change are runs of their own steps; starts that sums would not give back travel whole", () => {
     // Europe/Berlin's days around 29 March 2026: 24 hours, one of 23, then 24 again.
     const start = Array.from(
       { length: 60 },
@@ -141,10 +141,12 @@ describe("series columns on the wire", () => {
     const [packed] = JSON.parse(writeSeriesColumns(days)) as unknown[];
     expect(packed).toEqual([[Date.UTC(2026, 2, 1), dayMs, 28, dayMs - 3_600_000, 1, dayMs, 30]]);
 
-    // Steps of 0.1 do not add up to multiples of 0.1 in binary: the runs break where a sum would
-    // slip, and the starts still come back exactly.
+    // Steps of 0.1 do not add up to multiples of 0.1 in binary: summed, they would not give these
+    // starts back, so the starts travel whole and come back exactly.
     const fractions = Array.from({ length: 50 }, (_, i) => i * 0.1);
     const slipping = { ...days, start: fractions, end: fractions.map((at) => at + 1) };
+    const [whole] = JSON.parse(writeSeriesColumns(slipping)) as unknown[];
+    expect(whole).toEqual(fractions);
     expect(readSeriesColumns(writeSeriesColumns(slipping)).start).toEqual(fractions);
   });
 

@@ -82,26 +82,19 @@ function packRuns<T extends number | null>(column: T[]): Packed<T> {
   return column.length === 0 ? column : [runs];
 }
 
-/** Bucket starts as runs of equal steps, when that takes at most half as many numbers and adds back exactly. */
+/**
+ * Bucket starts as the first and runs of the steps between them (packRuns), when that takes at
+ * most half as many numbers and the steps, added up one by one as the reader does, give back
+ * each start exactly.
+ */
 function packSteps(start: number[]): Packed<number> {
   const first = start[0];
   if (first === undefined) return start;
-  const runs: number[] = [first];
+  const steps = start.slice(1).map((next, i) => next - (start[i] ?? 0));
   let at = first;
-  for (let i = 1; i < start.length; ) {
-    const step = (start[i] ?? 0) - (start[i - 1] ?? 0);
-    let times = 0;
-    // Each start is the one before plus the step, as the reader adds them: no rounding slips in.
-    while (i + times < start.length && start[i + times] === at + step) {
-      at += step;
-      times++;
-    }
-    if (times === 0) return start;
-    runs.push(step, times);
-    if (runs.length > start.length / 2) return start;
-    i += times;
-  }
-  return [runs];
+  for (const [i, step] of steps.entries()) if ((at += step) !== start[i + 1]) return start;
+  const packed = packRuns(steps);
+  return isPacked(packed) && 1 + packed[0].length <= start.length / 2 ? [[first, ...packed[0]]] : start;
 }
 
 function isPacked<T extends number | null>(column: Packed<T>): column is [runs: (number | null)[]] {
@@ -124,12 +117,7 @@ function unpackSteps(start: Packed<number>): number[] {
   if (!isPacked(start)) return start;
   const [runs] = start;
   let at = runs[0] ?? 0;
-  const values = [at];
-  for (let i = 1; i + 1 < runs.length; i += 2) {
-    const step = runs[i] ?? 0;
-    for (let times = runs[i + 1] ?? 0; times > 0; times--) values.push((at += step));
-  }
-  return values;
+  return [at, ...unpackRuns<number>([runs.slice(1)]).map((step) => (at += step))];
 }
 
 /** The columns' text: JSON with no quotes, the derivable columns left out, repeating ones as runs. */
