@@ -101,23 +101,27 @@ function isPacked<T extends number | null>(column: Packed<T>): column is [runs: 
   return column.length === 1 && Array.isArray(column[0]);
 }
 
-function unpackRuns<T extends number | null>(column: Packed<T>): T[] {
-  if (!isPacked(column)) return column;
-  const [runs] = column;
+/** `[value, times, value, times, ...]` as the values, each repeated its times. */
+function expandRuns(runs: readonly (number | null)[], from = 0): (number | null)[] {
   const values: (number | null)[] = [];
-  for (let i = 0; i + 1 < runs.length; i += 2) {
+  for (let i = from; i + 1 < runs.length; i += 2) {
     const value = runs[i] ?? null;
     for (let times = runs[i + 1] ?? 0; times > 0; times--) values.push(value);
   }
+  return values;
+}
+
+function unpackRuns<T extends number | null>(column: Packed<T>): T[] {
   // The writer packs only a column's own values: a run of another type is not one of its columns.
-  return values as T[];
+  return isPacked(column) ? (expandRuns(column[0]) as T[]) : column;
 }
 
 function unpackSteps(start: Packed<number>): number[] {
   if (!isPacked(start)) return start;
   const [runs] = start;
   let at = runs[0] ?? 0;
-  return [at, ...unpackRuns<number>([runs.slice(1)]).map((step) => (at += step))];
+  // packSteps packs only numbers: each step is one.
+  return [at, ...(expandRuns(runs, 1) as number[]).map((step) => (at += step))];
 }
 
 /** The columns' text: JSON with no quotes, the derivable columns left out, repeating ones as runs. */
