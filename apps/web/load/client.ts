@@ -30,11 +30,14 @@ interface Envelope {
 const answerBoundMs = 120_000;
 
 export class TrpcClient {
-  constructor(
-    private readonly baseUrl: string,
-    /** The host's public origin: writes must come from it (same-origin.ts). */
-    private readonly origin: string,
-  ) {}
+  private readonly baseUrl: string;
+  /** The host's public origin: writes must come from it (same-origin.ts). */
+  private readonly origin: string;
+
+  constructor(baseUrl: string, origin: string) {
+    this.baseUrl = baseUrl;
+    this.origin = origin;
+  }
 
   query(cookie: string, calls: Call[]): Promise<Answer> {
     const input = Object.fromEntries(calls.map((call, index) => [String(index), superjson.serialize(call.input)]));

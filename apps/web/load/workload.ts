@@ -42,6 +42,13 @@ export function seeded(seed: number): () => number {
 const acknowledged = (answer: Answer) => answer.status === 200 && answer.codes.every((code) => code === null);
 
 export class LoadClient {
+  private readonly person: Person;
+  private readonly workspace: Workspace;
+  private readonly trpc: TrpcClient;
+  private readonly stats: Stats;
+  /** Points go in from here on, one second apart per write, interleaved with the other clients'. */
+  private readonly writesFrom: number;
+  private readonly clients: number;
   readonly ledger = new Ledger();
   private sequence = 0;
   private editCount = 0;
@@ -49,14 +56,19 @@ export class LoadClient {
   private readonly mix: [Action, number][];
 
   constructor(
-    private readonly person: Person,
-    private readonly workspace: Workspace,
-    private readonly trpc: TrpcClient,
-    private readonly stats: Stats,
-    /** Points go in from here on, one second apart per write, interleaved with the other clients'. */
-    private readonly writesFrom: number,
-    private readonly clients: number,
+    person: Person,
+    workspace: Workspace,
+    trpc: TrpcClient,
+    stats: Stats,
+    writesFrom: number,
+    clients: number,
   ) {
+    this.person = person;
+    this.workspace = workspace;
+    this.trpc = trpc;
+    this.stats = stats;
+    this.writesFrom = writesFrom;
+    this.clients = clients;
     this.random = seeded(person.index + 1);
     this.mix = person.role === "VIEWER" ? viewerMix : person.role === "MEMBER" ? editorMix : managerMix;
     for (const goalId of person.goalIds)

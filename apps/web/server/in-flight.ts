@@ -18,9 +18,11 @@ interface Line {
 }
 
 export class InFlightLimiter {
+  private readonly limit: InFlightLimit;
   private readonly lines = new Map<string, Line>();
 
-  constructor(private readonly limit: InFlightLimit) {
+  constructor(limit: InFlightLimit) {
+    this.limit = limit;
     if (!Number.isInteger(limit.running) || limit.running < 1 || !Number.isInteger(limit.waiting) || limit.waiting < 0)
       throw new RangeError("an in-flight limit needs running >= 1 and waiting >= 0, whole numbers");
   }

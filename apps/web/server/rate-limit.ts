@@ -20,12 +20,13 @@ interface Bucket {
 const sweepAbove = 10_000;
 
 export class RateLimiter {
+  private readonly limit: RateLimit;
+  private readonly now: () => number;
   private readonly buckets = new Map<string, Bucket>();
 
-  constructor(
-    private readonly limit: RateLimit,
-    private readonly now: () => number = () => Date.now(),
-  ) {
+  constructor(limit: RateLimit, now: () => number = () => Date.now()) {
+    this.limit = limit;
+    this.now = now;
     if (limit.burst < 1 || limit.perSecond <= 0)
       throw new RangeError("a rate limit needs a burst >= 1 and a positive refill rate");
   }

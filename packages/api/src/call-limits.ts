@@ -37,8 +37,11 @@ export interface CallLimits {
 
 /** The cause of a TOO_MANY_REQUESTS refusal: when to try again (the host's Retry-After). */
 export class CallsRefused extends Error {
-  constructor(readonly retryAfterSeconds: number) {
+  readonly retryAfterSeconds: number;
+
+  constructor(retryAfterSeconds: number) {
     super(`refused; retry after ${retryAfterSeconds} s`);
+    this.retryAfterSeconds = retryAfterSeconds;
     this.name = "CallsRefused";
   }
 }

@@ -85,13 +85,11 @@ export function credentialsBinding(
 export type CredentialsErrorKind = "unknown_key" | "tampered";
 
 export class CredentialsError extends Error {
+  readonly kind: CredentialsErrorKind;
   override readonly name = "CredentialsError";
-  constructor(
-    readonly kind: CredentialsErrorKind,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
+  constructor(kind: CredentialsErrorKind, message: string, options?: { cause?: unknown }) {
     super(message, options);
+    this.kind = kind;
   }
 }
 

@@ -13,15 +13,14 @@ export type DatabaseErrorKind =
   | "timeout";
 
 export class DatabaseError extends Error {
+  readonly kind: DatabaseErrorKind;
+  // The constraint (or Prisma target) the database named, for callers that map it to a field.
+  readonly constraint: string | undefined;
   override readonly name = "DatabaseError";
-  constructor(
-    readonly kind: DatabaseErrorKind,
-    message: string,
-    // The constraint (or Prisma target) the database named, for callers that map it to a field.
-    readonly constraint: string | undefined,
-    options?: { cause?: unknown },
-  ) {
+  constructor(kind: DatabaseErrorKind, message: string, constraint: string | undefined, options?: { cause?: unknown }) {
     super(message, options);
+    this.kind = kind;
+    this.constraint = constraint;
   }
 }
 

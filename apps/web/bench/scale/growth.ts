@@ -58,14 +58,18 @@ async function inParallel<T>(width: number, jobs: (() => Promise<T>)[]): Promise
 }
 
 export class Growth {
+  private readonly admin: OperatorPool;
+  private readonly adminUrl: string;
+  private readonly mode: LoadMode;
+  private readonly loaders: number;
   private readonly known = new Set<string>();
 
-  constructor(
-    private readonly admin: OperatorPool,
-    private readonly adminUrl: string,
-    private readonly mode: LoadMode,
-    private readonly loaders: number,
-  ) {}
+  constructor(admin: OperatorPool, adminUrl: string, mode: LoadMode, loaders: number) {
+    this.admin = admin;
+    this.adminUrl = adminUrl;
+    this.mode = mode;
+    this.loaders = loaders;
+  }
 
   /** Loads every shape (split over the loaders), then makes the rollups and current values exact. */
   async load(shapes: Shape[]): Promise<Loaded> {

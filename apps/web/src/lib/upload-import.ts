@@ -16,9 +16,11 @@ export interface ImportProgress {
 export type ImportRefusal = Omit<ServerRefusal, "code"> & { code: string };
 
 export class ImportFailed extends Error {
+  readonly refusal: ImportRefusal;
   override readonly name = "ImportFailed";
-  constructor(readonly refusal: ImportRefusal) {
+  constructor(refusal: ImportRefusal) {
     super(refusal.message);
+    this.refusal = refusal;
   }
 }
 

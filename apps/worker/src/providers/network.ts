@@ -87,9 +87,11 @@ export function isPublicAddress(address: string): boolean {
 
 /** A connection the network policy refused (a private or local address). */
 export class AddressRefusedError extends Error {
+  readonly host: string;
   override readonly name = "AddressRefusedError";
-  constructor(readonly host: string) {
+  constructor(host: string) {
     super(`${host} is a private or local network address`);
+    this.host = host;
   }
 }
 

@@ -17,15 +17,14 @@ export type SyncErrorCode =
   | "internal";
 
 export class SyncError extends Error {
+  readonly code: SyncErrorCode;
+  /** The provider's own word on when to come back (Retry-After, rate-limit reset). */
+  readonly retryAfterMs: number | null;
   override readonly name = "SyncError";
-  constructor(
-    readonly code: SyncErrorCode,
-    message: string,
-    /** The provider's own word on when to come back (Retry-After, rate-limit reset). */
-    readonly retryAfterMs: number | null = null,
-    options?: { cause?: unknown },
-  ) {
+  constructor(code: SyncErrorCode, message: string, retryAfterMs: number | null = null, options?: { cause?: unknown }) {
     super(message, options);
+    this.code = code;
+    this.retryAfterMs = retryAfterMs;
   }
 
   /** Authentication failures wait for a user to fix the credentials; retrying cannot help. */

@@ -2,10 +2,13 @@
 // (shutdown, expiry) leaves the line instead of holding a slot it will never use.
 
 export class ProviderLimiter {
+  private readonly limit: number;
   private readonly running = new Map<string, number>();
   private readonly waiting = new Map<string, Array<() => void>>();
 
-  constructor(private readonly limit: number) {}
+  constructor(limit: number) {
+    this.limit = limit;
+  }
 
   async run<T>(provider: string, signal: AbortSignal, work: () => Promise<T>): Promise<T> {
     await this.acquire(provider, signal);

@@ -10,12 +10,10 @@ export type SignInErrorCode =
   | "disabled";
 
 export class SignInError extends Error {
+  readonly code: SignInErrorCode;
   override readonly name = "SignInError";
-  constructor(
-    readonly code: SignInErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
+  constructor(code: SignInErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
+    this.code = code;
   }
 }

@@ -47,9 +47,11 @@ export interface ImportResult extends WriteCounts {
 
 /** The cause of a refusal that asks the person something (an ambiguous date column, say). */
 export class ImportQuestionsError extends Error {
+  readonly questions: CsvQuestion[];
   override readonly name = "ImportQuestionsError";
-  constructor(readonly questions: CsvQuestion[]) {
+  constructor(questions: CsvQuestion[]) {
     super(questions.map((question) => question.message).join("; "));
+    this.questions = questions;
   }
 }
 

@@ -87,6 +87,17 @@ class TimestampLog {
 }
 
 export class PointWriter {
+  private readonly db: ScopedDb;
+  private readonly workspaceId: string;
+  /** The KPIs points go to; a point names one by its index here. */
+  private readonly kpiIds: readonly string[];
+  /** How a KPI is named in messages (its column). */
+  private readonly kpiLabels: readonly string[];
+  /**
+   * Per KPI: created by this import's transaction, so no other transaction can hold points of
+   * it and a plain INSERT is safe, without ON CONFLICT's speculative insertion.
+   */
+  private readonly fresh: readonly boolean[];
   private readonly logs: TimestampLog[];
   private kpiIndexes: number[] = [];
   private times: number[] = [];
@@ -103,18 +114,17 @@ export class PointWriter {
   private updated = 0;
 
   constructor(
-    private readonly db: ScopedDb,
-    private readonly workspaceId: string,
-    /** The KPIs points go to; a point names one by its index here. */
-    private readonly kpiIds: readonly string[],
-    /** How a KPI is named in messages (its column). */
-    private readonly kpiLabels: readonly string[],
-    /**
-     * Per KPI: created by this import's transaction, so no other transaction can hold points of
-     * it and a plain INSERT is safe, without ON CONFLICT's speculative insertion.
-     */
-    private readonly fresh: readonly boolean[] = kpiIds.map(() => false),
+    db: ScopedDb,
+    workspaceId: string,
+    kpiIds: readonly string[],
+    kpiLabels: readonly string[],
+    fresh: readonly boolean[] = kpiIds.map(() => false),
   ) {
+    this.db = db;
+    this.workspaceId = workspaceId;
+    this.kpiIds = kpiIds;
+    this.kpiLabels = kpiLabels;
+    this.fresh = fresh;
     this.logs = kpiIds.map(() => new TimestampLog());
     this.batchTimes = kpiIds.map(() => new Set());
   }

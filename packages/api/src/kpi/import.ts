@@ -11,14 +11,15 @@ export interface LineError {
 
 /** Thrown (as a tRPC error's cause) when an import has bad lines; nothing was written. */
 export class ImportLinesError extends Error {
+  /** The first bad lines (at most a readable number), by line. */
+  readonly lines: LineError[];
+  /** All bad lines, listed or not. */
+  readonly total: number;
   override readonly name = "ImportLinesError";
-  constructor(
-    /** The first bad lines (at most a readable number), by line. */
-    readonly lines: LineError[],
-    /** All bad lines, listed or not. */
-    readonly total: number = lines.length,
-  ) {
+  constructor(lines: LineError[], total: number = lines.length) {
     super(`${total} line(s) cannot be imported`);
+    this.lines = lines;
+    this.total = total;
   }
 }
 

@@ -67,6 +67,7 @@ class ColumnProfile {
 
 /** What a pass over the records learnt: header, widths and each column's profile. */
 export class CsvProfile {
+  private readonly headerOption: boolean | undefined;
   header: string[] | null = null;
   headerLine = 0;
   records = 0;
@@ -74,7 +75,9 @@ export class CsvProfile {
   private readonly widths = new Map<number, number>();
   readonly columns: ColumnProfile[] = [];
 
-  constructor(private readonly headerOption: boolean | undefined) {}
+  constructor(headerOption: boolean | undefined) {
+    this.headerOption = headerOption;
+  }
 
   /** Feeds one record; returns false for a record that is not data (blank, or the header). */
   add(record: RawRecord): boolean {

@@ -30,12 +30,14 @@ export interface CsvPreview {
 }
 
 class PreviewPass {
+  private readonly options: PreviewOptions;
   private readonly records: CsvRecords;
   private readonly profile: CsvProfile;
   private readonly limit: number;
   private readonly first: RawRecord[] = [];
 
-  constructor(private readonly options: PreviewOptions) {
+  constructor(options: PreviewOptions) {
+    this.options = options;
     this.records = new CsvRecords(options.delimiter);
     this.profile = new CsvProfile(options.header);
     this.limit = options.rows ?? 20;

@@ -35,6 +35,7 @@ export function settingsAsOptions(settings: CsvSettings): CsvOptions {
 
 /** Slices in, rows out: what readCsv and readCsvText share. */
 class RowPipeline {
+  private readonly options: ReadOptions;
   private readonly records: CsvRecords;
   private readonly profile: CsvProfile;
   private readonly maxRows: number;
@@ -42,7 +43,8 @@ class RowPipeline {
   private read: RowReader | null = null;
   private rows = 0;
 
-  constructor(private readonly options: ReadOptions) {
+  constructor(options: ReadOptions) {
+    this.options = options;
     this.records = new CsvRecords(options.delimiter);
     this.profile = new CsvProfile(options.header);
     this.maxRows = options.maxRows ?? csvMaxRows;

@@ -7,10 +7,13 @@ import { CsvTokenizer, detectDelimiter, detectNewline, type Delimiter, type RawR
 const headChars = 65_536;
 
 export class CsvRecords {
+  private readonly delimiter: Delimiter | undefined;
   private head = "";
   private tokenizer: CsvTokenizer | null = null;
 
-  constructor(private readonly delimiter: Delimiter | undefined) {}
+  constructor(delimiter: Delimiter | undefined) {
+    this.delimiter = delimiter;
+  }
 
   /** The records a slice completes. */
   push(slice: string): RawRecord[] {

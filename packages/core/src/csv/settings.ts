@@ -49,13 +49,13 @@ export type CsvQuestion = { message: string } & (
 
 /** Settings that cannot be used: an unknown column or time zone, or questions left open. */
 export class CsvSettingsError extends Error {
+  readonly code: "unknown_column" | "invalid_option" | "invalid_time_zone" | "empty" | "questions" | "too_many_rows";
+  readonly questions: CsvQuestion[];
   override readonly name = "CsvSettingsError";
-  constructor(
-    readonly code: "unknown_column" | "invalid_option" | "invalid_time_zone" | "empty" | "questions" | "too_many_rows",
-    message: string,
-    readonly questions: CsvQuestion[] = [],
-  ) {
+  constructor(code: CsvSettingsError["code"], message: string, questions: CsvQuestion[] = []) {
     super(message);
+    this.code = code;
+    this.questions = questions;
   }
 }
 

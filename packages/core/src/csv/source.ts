@@ -19,8 +19,10 @@ interface TextDecoding {
 }
 
 class Decoder {
+  readonly encoding: string;
   private readonly decoder: TextDecoding;
-  constructor(readonly encoding: string) {
+  constructor(encoding: string) {
+    this.encoding = encoding;
     try {
       // fatal: a file in another encoding is refused with a message, not read with "�" in it.
       this.decoder = new TextDecoder(encoding, { fatal: true });

@@ -22,12 +22,11 @@ export interface RawRecord {
 export const maxRecordChars = 1_048_576;
 
 export class CsvFormatError extends Error {
+  readonly code: "record_too_long";
   override readonly name = "CsvFormatError";
-  constructor(
-    readonly code: "record_too_long",
-    message: string,
-  ) {
+  constructor(code: "record_too_long", message: string) {
     super(message);
+    this.code = code;
   }
 }
 
@@ -39,16 +38,17 @@ export function detectNewline(sample: string): Newline {
 }
 
 export class CsvTokenizer {
+  readonly delimiter: Delimiter;
+  readonly newline: Newline;
   private readonly parser: Papa.Parser;
   private readonly lineBreak: string;
   private partial = "";
   private nextLine = 1;
   private started = false;
 
-  constructor(
-    readonly delimiter: Delimiter,
-    readonly newline: Newline,
-  ) {
+  constructor(delimiter: Delimiter, newline: Newline) {
+    this.delimiter = delimiter;
+    this.newline = newline;
     this.parser = new Papa.Parser({ delimiter, newline, quoteChar: '"' });
     // Line breaks inside quoted fields are counted by their last character.
     this.lineBreak = newline === "\r" ? "\r" : "\n";
