@@ -57,7 +57,7 @@ function start(
   env: Record<string, string>,
   ready: string,
 ): Promise<{ running: Running; line: string }> {
-  const child = spawn(process.execPath, ["--inspect=127.0.0.1:0", "--import", "tsx", entry], {
+  const child = spawn(process.execPath, ["--inspect=127.0.0.1:0", entry], {
     cwd,
     env: { PATH: inheritedPath(), NODE_ENV: "production", ...env },
     stdio: ["ignore", "pipe", "pipe"],

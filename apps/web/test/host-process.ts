@@ -28,7 +28,7 @@ export interface ChildService {
 
 function spawnService(cwd: string, entry: string, env: Record<string, string>): ChildService {
   let output = "";
-  const child = spawn(process.execPath, ["--import", "tsx", entry], {
+  const child = spawn(process.execPath, [entry], {
     cwd,
     // Only what it is given: the test runner's environment (DATABASE_URL and all) stays out.
     env: { LOG_LEVEL: "info", ...env },

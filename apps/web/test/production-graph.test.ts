@@ -44,7 +44,7 @@ afterAll(async () => {
 const keys = generateKeyPair("graph");
 
 /**
- * Starts `entry` under `cwd` as production does (tsx), records the modules it resolves until a log
+ * Starts `entry` under `cwd` as production does (plain node: its own type stripping, no loader), records the modules it resolves until a log
  * line contains `ready`, stops it and returns the resolved modules' URLs.
  */
 async function modulesLoaded(
@@ -57,7 +57,7 @@ async function modulesLoaded(
   const log = path.join(logDir, `${name}.log`);
   const recorder = pathToFileURL(recordModules);
   recorder.searchParams.set("log", log);
-  const child = spawn(process.execPath, ["--import", "tsx", "--import", recorder.href, entry], {
+  const child = spawn(process.execPath, ["--import", recorder.href, entry], {
     cwd,
     env: { PATH: process.env.PATH ?? "", NODE_ENV: "production", ...env },
     stdio: ["ignore", "pipe", "pipe"],

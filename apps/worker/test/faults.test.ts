@@ -124,7 +124,7 @@ beforeAll(async () => {
     json(response, 404, { message: "Not Found" });
   });
 
-  worker = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  worker = spawn(process.execPath, ["src/main.ts"], {
     cwd: workerRoot,
     env: {
       PATH: process.env.PATH ?? "",

@@ -70,7 +70,7 @@ interface WorkerProcess {
 
 function spawnWorker(extraEnv: Record<string, string> = {}): WorkerProcess {
   let output = "";
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const child = spawn(process.execPath, ["src/main.ts"], {
     cwd: workerRoot,
     env: {
       PATH: process.env.PATH ?? "",

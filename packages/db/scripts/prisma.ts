@@ -4,7 +4,7 @@ import { openDevelopmentDatabase } from "../src/dev-database.ts";
 import { prismaEnvironment } from "../src/env.ts";
 import { packageRoot, prismaCli } from "../src/server.ts";
 
-// The Prisma CLI against the development database: `tsx scripts/prisma.ts migrate deploy`.
+// The Prisma CLI against the development database: `node scripts/prisma.ts migrate deploy`.
 // DATABASE_URL when set, else the embedded server (started, or reused when already running).
 // Migrations are left to the command itself; its exit code becomes this script's.
 
