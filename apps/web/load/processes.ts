@@ -46,7 +46,7 @@ export interface Running {
 const tailBytes = 16_384;
 
 /**
- * Starts `entry` with node + tsx (as `pnpm start` does) and resolves once a line of its output
+ * Starts `entry` with plain node (as `pnpm start` does) and resolves once a line of its output
  * contains `ready` (with that line); rejects if it exits first. Its inspector listens on a free
  * port of 127.0.0.1, for live-memory.ts: it costs nothing until a client attaches.
  */

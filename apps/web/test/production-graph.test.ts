@@ -44,8 +44,9 @@ afterAll(async () => {
 const keys = generateKeyPair("graph");
 
 /**
- * Starts `entry` under `cwd` as production does (plain node: its own type stripping, no loader), records the modules it resolves until a log
- * line contains `ready`, stops it and returns the resolved modules' URLs.
+ * Starts `entry` under `cwd` as production does (plain node: its own type stripping, no loader),
+ * records the modules it resolves until a log line contains `ready`, stops it and returns the
+ * resolved modules' URLs.
  */
 async function modulesLoaded(
   name: string,
